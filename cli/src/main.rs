@@ -1,0 +1,134 @@
+//! `mcpscope`: the command line over the same engine as the desktop app.
+
+mod conformance;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use mcpscope_proto::{Header, Record, TransportChoice};
+use mcpscope_wire::{ConnectOptions, Connection, DefaultHandler, RecordSink};
+use serde_json::Value;
+
+#[derive(Parser)]
+#[command(name = "mcpscope", version, about = "Inspect and debug MCP servers over HTTP")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Connect, perform one JSON-RPC call and print its result.
+    Call(CallArgs),
+    /// Client side of the npm conformance suite (`@modelcontextprotocol/conformance`):
+    /// the scenario comes from MCP_CONFORMANCE_SCENARIO.
+    Conformance {
+        /// The server URL (the suite appends it as the last argument).
+        url: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TransportArg {
+    Auto,
+    Streamable,
+    Sse,
+}
+
+#[derive(clap::Args)]
+struct CallArgs {
+    /// The MCP endpoint, e.g. http://127.0.0.1:3001/mcp (or the /sse URL of a legacy server).
+    url: String,
+    /// The JSON-RPC method, e.g. tools/list.
+    method: String,
+    /// Params as JSON, e.g. '{"name":"echo","arguments":{"message":"hi"}}'.
+    #[arg(long)]
+    params: Option<String>,
+    #[arg(long, value_enum, default_value = "auto")]
+    transport: TransportArg,
+    /// Pin a protocol version instead of negotiating.
+    #[arg(long = "protocol-version")]
+    protocol_version: Option<String>,
+    /// An extra header, 'Name: value' (repeatable).
+    #[arg(long = "header", short = 'H')]
+    headers: Vec<String>,
+    /// Print every captured record as one JSON object per line instead of the result.
+    #[arg(long)]
+    jsonl: bool,
+    /// Seconds to wait for the response (progress notifications extend it).
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+}
+
+/// Prints each record as a JSON line the moment it is captured.
+struct JsonlSink;
+
+impl RecordSink for JsonlSink {
+    fn record(&self, record: Record) {
+        let mut out = std::io::stdout().lock();
+        if let Ok(line) = serde_json::to_string(&record) {
+            // A closed stdout (e.g. `| head`) is not worth a panic.
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MCPSCOPE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Call(args) => call(args).await,
+        Command::Conformance { url } => conformance::run(&url).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mcpscope: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
+    let params: Option<Value> = match &args.params {
+        Some(p) => Some(serde_json::from_str(p).with_context(|| format!("--params is not valid JSON: {p}"))?),
+        None => None,
+    };
+    let mut opts = ConnectOptions::new(&args.url);
+    opts.transport = match args.transport {
+        TransportArg::Auto => TransportChoice::Auto,
+        TransportArg::Streamable => TransportChoice::Streamable,
+        TransportArg::Sse => TransportChoice::Sse,
+    };
+    opts.protocol_version = args.protocol_version.clone();
+    opts.request_timeout = Duration::from_secs(args.timeout);
+    opts.open_get_stream = false;
+    for h in &args.headers {
+        match Header::parse(h) {
+            Some(h) => opts.headers.push(h),
+            None => bail!("--header {h:?} is not of the form 'Name: value'"),
+        }
+    }
+    let sink: Arc<dyn RecordSink> =
+        if args.jsonl { Arc::new(JsonlSink) } else { Arc::new(mcpscope_wire::NullSink) };
+    let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await?;
+    let outcome = conn.request(&args.method, params).await;
+    conn.close().await;
+    let response = outcome?;
+    let failed = response.get("error").is_some();
+    if !args.jsonl {
+        let shown = response.get("result").or_else(|| response.get("error")).unwrap_or(&response);
+        println!("{}", serde_json::to_string_pretty(shown)?);
+    }
+    Ok(if failed { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
+}

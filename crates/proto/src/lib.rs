@@ -1,0 +1,444 @@
+//! Types shared by the engine, the desktop shell, the CLI and the wasm UI.
+//!
+//! Everything here is plain serde data so that it compiles for both native targets and
+//! `wasm32-unknown-unknown`; the two sides of the IPC boundary use these exact types.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Which HTTP transport to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportChoice {
+    /// Try Streamable HTTP; fall back to legacy HTTP+SSE on 400/404/405 (spec §3.12).
+    #[default]
+    Auto,
+    /// Streamable HTTP (2025-03-26 and later).
+    Streamable,
+    /// Legacy HTTP+SSE (2024-11-05).
+    Sse,
+}
+
+/// The transport actually in use once connected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    Streamable,
+    Sse,
+}
+
+/// Protocol revisions mcpscope speaks, oldest first.
+pub const PROTOCOL_VERSIONS: &[&str] =
+    &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"];
+
+/// The version offered when the user pins none. 2025-11-25 is the most widely deployed
+/// handshake-era revision; 2026-07-28 (stateless) is used only when pinned.
+pub const DEFAULT_PROTOCOL_VERSION: &str = "2025-11-25";
+
+/// What the user asks for when connecting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ConnectRequest {
+    pub url: String,
+    #[serde(default)]
+    pub transport: TransportChoice,
+    /// `None`: offer [`DEFAULT_PROTOCOL_VERSION`] and accept what the server negotiates.
+    #[serde(default)]
+    pub protocol_version: Option<String>,
+    /// Extra headers sent on every request (e.g. `Authorization: Bearer …`, cookies).
+    #[serde(default)]
+    pub headers: Vec<Header>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+impl Header {
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Header { name: name.into(), value: value.into() }
+    }
+
+    /// Parses `Name: value`.
+    pub fn parse(line: &str) -> Option<Header> {
+        let (name, value) = line.split_once(':')?;
+        let name = name.trim();
+        if name.is_empty() || name.bytes().any(|b| b.is_ascii_whitespace()) {
+            return None;
+        }
+        Some(Header::new(name, value.trim()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    Disconnected,
+    Connecting,
+    Connected,
+    /// The server forgot the session (404, or 400 for a session id it no longer knows).
+    SessionExpired,
+    Failed,
+}
+
+/// What the UI shows in its status bar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionState {
+    pub status: ConnectionStatus,
+    pub url: Option<String>,
+    pub transport: Option<TransportKind>,
+    /// The protocol version in force (negotiated, or pinned for stateless).
+    pub protocol_version: Option<String>,
+    /// Shortened for display: the full id is a bearer-like handle.
+    pub session_id_hint: Option<String>,
+    pub server_name: Option<String>,
+    pub server_version: Option<String>,
+    /// Plain-words explanation of the last failure.
+    pub error: Option<String>,
+}
+
+impl ConnectionState {
+    pub fn disconnected() -> Self {
+        ConnectionState {
+            status: ConnectionStatus::Disconnected,
+            url: None,
+            transport: None,
+            protocol_version: None,
+            session_id_hint: None,
+            server_name: None,
+            server_version: None,
+            error: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Client to server.
+    Out,
+    /// Server to client.
+    In,
+    /// Produced by mcpscope itself (lifecycle notes).
+    Local,
+}
+
+/// One captured unit of wire traffic, recorded before anything is parsed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Monotonic within a session, starting at 1.
+    pub seq: u64,
+    /// Wall clock, microseconds since the Unix epoch.
+    pub at_us: i64,
+    /// Microseconds since the session started (monotonic clock).
+    pub elapsed_us: u64,
+    pub direction: Direction,
+    /// The HTTP exchange this record belongs to (request, response and its SSE frames share it).
+    pub exchange: u64,
+    pub kind: RecordKind,
+    /// The JSON-RPC view of the payload, when there is one.
+    pub rpc: Option<RpcInfo>,
+    /// Problems found in this record. Never a reason to drop it.
+    pub flags: Vec<Flag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RecordKind {
+    HttpRequest {
+        method: String,
+        url: String,
+        /// Credentials already redacted.
+        headers: Vec<Header>,
+        body: Option<Body>,
+    },
+    HttpResponse {
+        status: u16,
+        headers: Vec<Header>,
+        /// `None` while the body is a stream (its frames are separate records).
+        body: Option<Body>,
+        /// Time from sending the request to the response head.
+        latency_us: u64,
+    },
+    SseFrame {
+        id: Option<String>,
+        event: Option<String>,
+        data: String,
+        retry_ms: Option<u64>,
+        comments: Vec<String>,
+        /// The frame's bytes exactly as received (lossy UTF-8), field lines included.
+        raw: String,
+    },
+    StreamEnd {
+        /// `None`: the server ended the stream cleanly.
+        error: Option<String>,
+        frames: u64,
+        bytes: u64,
+    },
+    /// The request never got an HTTP response (refused, DNS, TLS, timeout …).
+    TransportError { message: String },
+    /// Lifecycle note written by mcpscope (negotiated version, fallback, session expiry …).
+    Note { text: String },
+}
+
+impl RecordKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            RecordKind::HttpRequest { .. } => "http-request",
+            RecordKind::HttpResponse { .. } => "http-response",
+            RecordKind::SseFrame { .. } => "sse",
+            RecordKind::StreamEnd { .. } => "stream-end",
+            RecordKind::TransportError { .. } => "transport-error",
+            RecordKind::Note { .. } => "note",
+        }
+    }
+}
+
+/// A captured body. `text` is the lossy UTF-8 rendering; `utf8` says whether it was exact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Body {
+    pub text: String,
+    pub len: u64,
+    pub utf8: bool,
+}
+
+impl Body {
+    pub fn from_bytes(bytes: &[u8]) -> Body {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Body { text: s.to_owned(), len: bytes.len() as u64, utf8: true },
+            Err(_) => Body {
+                text: String::from_utf8_lossy(bytes).into_owned(),
+                len: bytes.len() as u64,
+                utf8: false,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RpcKind {
+    Request,
+    Notification,
+    Result,
+    Error,
+    /// A JSON array (2025-03-26 batching).
+    Batch,
+}
+
+/// The decoded JSON-RPC view of a record's payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RpcInfo {
+    pub kind: RpcKind,
+    /// The id rendered as JSON text (`1`, `"abc"`), so numbers and strings stay apart.
+    pub id: Option<String>,
+    pub method: Option<String>,
+    pub error_code: Option<i64>,
+    /// For a response: the seq of the record that carried its request.
+    pub pair_seq: Option<u64>,
+    /// For a response: time since its request was sent.
+    pub latency_us: Option<u64>,
+    pub message: Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagCode {
+    MalformedJson,
+    NotJsonRpc,
+    UnexpectedContentType,
+    HttpError,
+    StreamBroken,
+    UnknownResponseId,
+    MissingBody,
+    SessionExpired,
+    InvalidSessionId,
+    BatchNotAllowed,
+    TransportError,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    pub code: FlagCode,
+    pub message: String,
+}
+
+impl Flag {
+    pub fn new(code: FlagCode, message: impl Into<String>) -> Flag {
+        Flag { code, message: message.into() }
+    }
+}
+
+/// The light view of a record the timeline needs; the full [`Record`] is fetched on demand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordSummary {
+    pub seq: u64,
+    pub elapsed_us: u64,
+    pub direction: Direction,
+    pub exchange: u64,
+    /// [`RecordKind::label`].
+    pub kind: String,
+    /// One line: `POST /mcp`, `200 text/event-stream`, `tools/call #3`, …
+    pub title: String,
+    pub method: Option<String>,
+    pub rpc_kind: Option<RpcKind>,
+    pub pair_seq: Option<u64>,
+    pub latency_us: Option<u64>,
+    pub status: Option<u16>,
+    pub size: u64,
+    pub flagged: bool,
+}
+
+impl Record {
+    pub fn summary(&self) -> RecordSummary {
+        let (size, status, title) = match &self.kind {
+            RecordKind::HttpRequest { method, url, body, .. } => {
+                (body.as_ref().map_or(0, |b| b.len), None, format!("{method} {}", path_of(url)))
+            }
+            RecordKind::HttpResponse { status, headers, body, .. } => {
+                let ct = headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+                    .map(|h| h.value.as_str())
+                    .unwrap_or("");
+                (body.as_ref().map_or(0, |b| b.len), Some(*status), format!("{status} {ct}"))
+            }
+            RecordKind::SseFrame { id, event, raw, data, .. } => {
+                let mut t = String::from("event");
+                if let Some(e) = event {
+                    t = e.clone();
+                }
+                if let Some(id) = id {
+                    t.push_str(&format!(" id={id}"));
+                }
+                if data.is_empty() {
+                    t.push_str(" (no data)");
+                }
+                (raw.len() as u64, None, t)
+            }
+            RecordKind::StreamEnd { error, frames, bytes } => (
+                *bytes,
+                None,
+                match error {
+                    None => format!("stream closed ({frames} frames)"),
+                    Some(e) => format!("stream broken: {e}"),
+                },
+            ),
+            RecordKind::TransportError { message } => (0, None, message.clone()),
+            RecordKind::Note { text } => (0, None, text.clone()),
+        };
+        let title = match &self.rpc {
+            Some(rpc) => {
+                let what = match (&rpc.method, rpc.kind) {
+                    (Some(m), _) => m.clone(),
+                    (None, RpcKind::Batch) => "batch".to_owned(),
+                    (None, RpcKind::Error) => format!("error {}", rpc.error_code.unwrap_or(0)),
+                    (None, _) => "result".to_owned(),
+                };
+                match &rpc.id {
+                    Some(id) => format!("{what} #{id} · {title}"),
+                    None => format!("{what} · {title}"),
+                }
+            }
+            None => title,
+        };
+        RecordSummary {
+            seq: self.seq,
+            elapsed_us: self.elapsed_us,
+            direction: self.direction,
+            exchange: self.exchange,
+            kind: self.kind.label().to_owned(),
+            title,
+            method: self.rpc.as_ref().and_then(|r| r.method.clone()),
+            rpc_kind: self.rpc.as_ref().map(|r| r.kind),
+            pair_seq: self.rpc.as_ref().and_then(|r| r.pair_seq),
+            latency_us: self.rpc.as_ref().and_then(|r| r.latency_us),
+            status,
+            size,
+            flagged: !self.flags.is_empty(),
+        }
+    }
+}
+
+fn path_of(url: &str) -> &str {
+    // `scheme://host[:port]/path?query` → `/path?query`; anything else unchanged.
+    url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])).unwrap_or(url)
+}
+
+/// Errors crossing the IPC boundary: `{kind, message}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IpcError {
+    pub kind: String,
+    pub message: String,
+}
+
+/// Events pushed from the backend to the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum UiEvent {
+    /// New records, in seq order, batched (at most every ~50 ms).
+    Records {
+        items: Vec<RecordSummary>,
+    },
+    State {
+        state: ConnectionState,
+    },
+    /// The session was replaced (new connect): the UI drops its timeline.
+    Reset,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_parse_accepts_name_value_and_rejects_garbage() {
+        assert_eq!(
+            Header::parse("Authorization: Bearer abc"),
+            Some(Header::new("Authorization", "Bearer abc"))
+        );
+        assert_eq!(Header::parse("X-A:b:c"), Some(Header::new("X-A", "b:c")));
+        assert_eq!(Header::parse("no colon"), None);
+        assert_eq!(Header::parse(": v"), None);
+        assert_eq!(Header::parse("bad name: v"), None);
+    }
+
+    #[test]
+    fn summary_titles_name_method_id_and_path() {
+        let rec = Record {
+            seq: 3,
+            at_us: 0,
+            elapsed_us: 10,
+            direction: Direction::Out,
+            exchange: 2,
+            kind: RecordKind::HttpRequest {
+                method: "POST".into(),
+                url: "http://127.0.0.1:3001/mcp?x=1".into(),
+                headers: vec![],
+                body: Some(Body::from_bytes(b"{}")),
+            },
+            rpc: Some(RpcInfo {
+                kind: RpcKind::Request,
+                id: Some("1".into()),
+                method: Some("tools/list".into()),
+                error_code: None,
+                pair_seq: None,
+                latency_us: None,
+                message: Value::Null,
+            }),
+            flags: vec![],
+        };
+        let s = rec.summary();
+        assert_eq!(s.title, "tools/list #1 · POST /mcp?x=1");
+        assert_eq!(s.size, 2);
+        assert!(!s.flagged);
+    }
+
+    #[test]
+    fn body_keeps_invalid_utf8_flagged() {
+        let b = Body::from_bytes(&[0x66, 0xff]);
+        assert!(!b.utf8);
+        assert_eq!(b.len, 2);
+    }
+}

@@ -1,0 +1,330 @@
+//! One place that ties the engine together for both shells (desktop app and CLI).
+//!
+//! [`Engine`] owns the live session, keeps every captured [`Record`] in memory, batches
+//! [`RecordSummary`]s to an [`EventSink`] (at most every [`BATCH_INTERVAL`]), and starts the
+//! built-in demo server on demand.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use mcpscope_demo::{DemoOptions, DemoServer};
+use mcpscope_proto::{
+    ConnectRequest, ConnectionState, ConnectionStatus, IpcError, Record, RecordSummary, UiEvent,
+};
+use mcpscope_wire::{Capture, ConnectOptions, Connection, DefaultHandler, LinkStatus, RecordSink, WireError};
+use serde_json::Value;
+use tracing::{Instrument, info, info_span};
+
+/// How often new records are pushed to the UI: fast enough to feel live, slow enough that a
+/// flood of notifications becomes a few hundred events a second, not tens of thousands.
+pub const BATCH_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Where the engine pushes events (the Tauri shell forwards them to the webview).
+pub trait EventSink: Send + Sync + 'static {
+    fn emit(&self, event: UiEvent);
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    #[error("not connected: connect to a server first")]
+    NotConnected,
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    #[error("demo server: {0}")]
+    Demo(String),
+}
+
+impl SessionError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SessionError::NotConnected => "not_connected",
+            SessionError::Wire(e) => e.kind(),
+            SessionError::Demo(_) => "demo",
+        }
+    }
+}
+
+impl From<SessionError> for IpcError {
+    fn from(e: SessionError) -> IpcError {
+        IpcError { kind: e.kind().to_owned(), message: e.to_string() }
+    }
+}
+
+pub type Result<T, E = SessionError> = std::result::Result<T, E>;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section here leaves the data consistent: a poisoned lock is still usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Every record of the current timeline, plus the summaries not yet sent to the UI.
+#[derive(Default)]
+struct RecordLog {
+    records: Mutex<Vec<Record>>,
+    unsent: Mutex<Vec<RecordSummary>>,
+}
+
+impl RecordSink for RecordLog {
+    fn record(&self, record: Record) {
+        lock(&self.unsent).push(record.summary());
+        lock(&self.records).push(record);
+    }
+}
+
+struct Live {
+    conn: Connection,
+    request: ConnectRequest,
+}
+
+pub struct Engine {
+    sink: Arc<dyn EventSink>,
+    /// The current timeline; replaced (not cleared) on connect so late writers of the old
+    /// session cannot leak into the new one.
+    log: Arc<Mutex<Arc<RecordLog>>>,
+    capture: Mutex<Option<Arc<Capture>>>,
+    live: Mutex<Option<Live>>,
+    last_request: Mutex<Option<ConnectRequest>>,
+    state: Arc<Mutex<ConnectionState>>,
+    demo: tokio::sync::Mutex<Option<DemoServer>>,
+    flusher: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Engine {
+    pub fn new(sink: Arc<dyn EventSink>) -> Engine {
+        Engine {
+            sink,
+            log: Arc::new(Mutex::new(Arc::new(RecordLog::default()))),
+            capture: Mutex::new(None),
+            live: Mutex::new(None),
+            last_request: Mutex::new(None),
+            state: Arc::new(Mutex::new(ConnectionState::disconnected())),
+            demo: tokio::sync::Mutex::new(None),
+            flusher: Mutex::new(None),
+        }
+    }
+
+    /// Starts the task that batches summaries to the UI (needs a tokio runtime, so it starts
+    /// with the first connect rather than in `new`).
+    fn ensure_flusher(&self) {
+        let mut f = lock(&self.flusher);
+        if f.as_ref().is_some_and(|h| !h.is_finished()) {
+            return;
+        }
+        let sink = self.sink.clone();
+        let log = self.log.clone();
+        *f = Some(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(BATCH_INTERVAL);
+            loop {
+                tick.tick().await;
+                // The log is replaced on every new connect: take the current one each tick.
+                let current = lock(&log).clone();
+                let items = std::mem::take(&mut *lock(&current.unsent));
+                if !items.is_empty() {
+                    sink.emit(UiEvent::Records { items });
+                }
+            }
+        }));
+    }
+
+    fn set_state(&self, state: ConnectionState) {
+        *lock(&self.state) = state.clone();
+        self.sink.emit(UiEvent::State { state });
+    }
+
+    /// Connects (replacing any current session) and performs the handshake.
+    pub async fn connect(&self, req: ConnectRequest) -> Result<ConnectionState> {
+        self.disconnect().await?;
+        // A new timeline.
+        let log = Arc::new(RecordLog::default());
+        *lock(&self.log) = log.clone();
+        self.sink.emit(UiEvent::Reset);
+        let capture = Capture::new(log);
+        *lock(&self.capture) = Some(capture.clone());
+        self.ensure_flusher();
+        self.open(req, capture).await
+    }
+
+    async fn open(&self, req: ConnectRequest, capture: Arc<Capture>) -> Result<ConnectionState> {
+        *lock(&self.last_request) = Some(req.clone());
+        let mut connecting = ConnectionState::disconnected();
+        connecting.status = ConnectionStatus::Connecting;
+        connecting.url = Some(req.url.clone());
+        self.set_state(connecting);
+        let mut opts = ConnectOptions::new(&req.url);
+        opts.transport = req.transport;
+        opts.protocol_version = req.protocol_version.clone().filter(|v| !v.is_empty());
+        opts.headers = req.headers.clone();
+        let span = info_span!("session", url = %req.url);
+        let result =
+            Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).instrument(span).await;
+        match result {
+            Ok(conn) => {
+                let info = conn.info().clone();
+                info!(transport = ?info.transport, version = %info.protocol_version, "connected");
+                let state = ConnectionState {
+                    status: ConnectionStatus::Connected,
+                    url: Some(req.url.clone()),
+                    transport: Some(info.transport),
+                    protocol_version: Some(info.protocol_version.clone()),
+                    session_id_hint: info.session_id.as_deref().map(hint),
+                    server_name: info.server_info.get("name").and_then(Value::as_str).map(str::to_owned),
+                    server_version: info
+                        .server_info
+                        .get("version")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    error: None,
+                };
+                self.watch_status(&conn);
+                *lock(&self.live) = Some(Live { conn, request: req });
+                self.set_state(state.clone());
+                Ok(state)
+            }
+            Err(e) => {
+                let mut failed = ConnectionState::disconnected();
+                failed.status = ConnectionStatus::Failed;
+                failed.url = Some(req.url.clone());
+                failed.error = Some(e.to_string());
+                self.set_state(failed);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Reflects session expiry and stream ends in the status bar.
+    fn watch_status(&self, conn: &Connection) {
+        let mut rx = conn.status();
+        let state = self.state.clone();
+        let sink = self.sink.clone();
+        tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let link = *rx.borrow();
+                let mut s = lock(&state).clone();
+                match link {
+                    LinkStatus::SessionExpired => {
+                        s.status = ConnectionStatus::SessionExpired;
+                        s.error = Some(
+                            "The server no longer knows this session. Re-initialize to start a new one."
+                                .to_owned(),
+                        );
+                    }
+                    LinkStatus::Closed => {
+                        if s.status == ConnectionStatus::Connected {
+                            s.status = ConnectionStatus::Disconnected;
+                        }
+                    }
+                    LinkStatus::Open => continue,
+                }
+                *lock(&state) = s.clone();
+                sink.emit(UiEvent::State { state: s });
+            }
+        });
+    }
+
+    /// Ends the session (DELETE where the server issued a session id).
+    pub async fn disconnect(&self) -> Result<()> {
+        let live = lock(&self.live).take();
+        if let Some(live) = live {
+            live.conn.close().await;
+            let mut s = lock(&self.state).clone();
+            s.status = ConnectionStatus::Disconnected;
+            s.error = None;
+            self.set_state(s);
+        }
+        Ok(())
+    }
+
+    /// Starts a fresh session with the same settings (after session expiry); the timeline
+    /// continues.
+    pub async fn reinitialize(&self) -> Result<ConnectionState> {
+        let req = lock(&self.last_request).clone().ok_or(SessionError::NotConnected)?;
+        if let Some(live) = lock(&self.live).take() {
+            // The old session is gone on the server; close our side without ceremony.
+            let conn = live.conn;
+            tokio::spawn(async move { conn.close().await });
+        }
+        let capture = lock(&self.capture).clone();
+        match capture {
+            Some(capture) => {
+                capture.note("re-initializing: starting a new session");
+                self.open(req, capture).await
+            }
+            None => self.connect(req).await,
+        }
+    }
+
+    fn conn(&self) -> Result<Connection> {
+        lock(&self.live).as_ref().map(|l| l.conn.clone()).ok_or(SessionError::NotConnected)
+    }
+
+    /// Sends a request with an engine-assigned id; returns the whole JSON-RPC response
+    /// message (`{"jsonrpc","id","result"}` or `{…,"error"}`).
+    pub async fn request(&self, method: String, params: Option<Value>) -> Result<Value> {
+        let conn = self.conn()?;
+        Ok(conn.request(&method, params).await?)
+    }
+
+    /// Sends `text` exactly as given (it may be malformed on purpose).
+    pub async fn send_raw(&self, text: String) -> Result<()> {
+        let conn = self.conn()?;
+        Ok(conn.send_raw(text).await?)
+    }
+
+    /// Drops the standalone GET stream and resumes it with Last-Event-ID.
+    pub fn resume_get_stream(&self) -> Result<()> {
+        self.conn()?.resume_get_stream();
+        Ok(())
+    }
+
+    pub fn record(&self, seq: u64) -> Option<Record> {
+        let log = lock(&self.log).clone();
+        let records = lock(&log.records);
+        // Records are stored in seq order starting at 1.
+        let idx = usize::try_from(seq).ok()?.checked_sub(1)?;
+        records.get(idx).filter(|r| r.seq == seq).cloned()
+    }
+
+    /// A copy of every record of the current timeline.
+    pub fn records(&self) -> Vec<Record> {
+        let log = lock(&self.log).clone();
+        lock(&log.records).clone()
+    }
+
+    pub fn state(&self) -> ConnectionState {
+        lock(&self.state).clone()
+    }
+
+    /// The request the current session was opened with.
+    pub fn connect_request(&self) -> Option<ConnectRequest> {
+        lock(&self.live).as_ref().map(|l| l.request.clone())
+    }
+
+    /// Starts the built-in demo server on a loopback port (once) and returns its MCP URL.
+    pub async fn start_demo(&self) -> Result<String> {
+        let mut demo = self.demo.lock().await;
+        if let Some(d) = demo.as_ref() {
+            return Ok(d.url().to_owned());
+        }
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let server = DemoServer::start(addr, DemoOptions::default())
+            .await
+            .map_err(|e| SessionError::Demo(e.to_string()))?;
+        let url = server.url().to_owned();
+        info!(%url, "demo server started");
+        *demo = Some(server);
+        Ok(url)
+    }
+}
+
+/// Session ids are bearer-like handles: show only enough to tell two apart.
+fn hint(id: &str) -> String {
+    let n = id.chars().count();
+    if n <= 8 {
+        "‹short id›".to_owned()
+    } else {
+        let head: String = id.chars().take(4).collect();
+        let tail: String = id.chars().skip(n - 4).collect();
+        format!("{head}…{tail}")
+    }
+}

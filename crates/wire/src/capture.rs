@@ -1,0 +1,329 @@
+//! Turning wire events into [`Record`]s: sequence numbers, timestamps, credential redaction,
+//! the JSON-RPC view and request/response pairing.
+//!
+//! **Invariant:** every byte the transports send or receive passes through here *before* it is
+//! interpreted; a record is handed to the sink even when its payload is malformed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use mcpscope_proto::{Body, Direction, Flag, FlagCode, Header, Record, RecordKind, RpcInfo, RpcKind};
+use serde_json::Value;
+
+/// Receives every record, in sequence order.
+pub trait RecordSink: Send + Sync + 'static {
+    fn record(&self, record: Record);
+}
+
+/// A sink that drops everything (for callers that only want results).
+pub struct NullSink;
+
+impl RecordSink for NullSink {
+    fn record(&self, _record: Record) {}
+}
+
+/// Collects records in memory; handy for tests and the CLI.
+#[derive(Default)]
+pub struct VecSink(Mutex<Vec<Record>>);
+
+impl VecSink {
+    pub fn new() -> Arc<VecSink> {
+        Arc::new(VecSink::default())
+    }
+
+    pub fn records(&self) -> Vec<Record> {
+        lock(&self.0).clone()
+    }
+}
+
+impl RecordSink for VecSink {
+    fn record(&self, record: Record) {
+        lock(&self.0).push(record);
+    }
+}
+
+/// Locks a mutex, recovering the data if a panicking thread poisoned it: every critical
+/// section in this crate leaves the data consistent, so the poison carries no meaning.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Header names whose values are credentials.
+const SECRET_HEADERS: &[&str] =
+    &["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"];
+
+/// Redacts credential values, keeping the auth scheme and the length so a reader can still
+/// tell a `Bearer` token from a `Basic` one and an empty value from a present one.
+pub fn redact_header(name: &str, value: &str) -> String {
+    if !SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+        return value.to_owned();
+    }
+    match value.split_once(' ') {
+        Some((scheme, secret)) if name.to_ascii_lowercase().ends_with("authorization") => {
+            format!("{scheme} ‹redacted {} chars›", secret.len())
+        }
+        _ => format!("‹redacted {} chars›", value.len()),
+    }
+}
+
+pub fn redacted_headers<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Header> {
+    headers.map(|(n, v)| Header::new(n, redact_header(n, v))).collect()
+}
+
+struct Pending {
+    seq: u64,
+    sent: Instant,
+}
+
+struct State {
+    next_seq: u64,
+    next_exchange: u64,
+    /// Requests we sent, by id text, awaiting the server's response.
+    out_pending: HashMap<String, Pending>,
+    /// Requests the server sent, awaiting our response.
+    in_pending: HashMap<String, Pending>,
+}
+
+/// Shared by all transports of one session.
+pub struct Capture {
+    started: Instant,
+    sink: Arc<dyn RecordSink>,
+    state: Mutex<State>,
+}
+
+/// The decoded payload handed back to the caller alongside the record's seq.
+pub struct Decoded {
+    pub seq: u64,
+    /// The JSON-RPC messages found (one, or several for a batch). Empty when the payload is
+    /// not JSON-RPC.
+    pub messages: Vec<Value>,
+}
+
+impl Capture {
+    pub fn new(sink: Arc<dyn RecordSink>) -> Arc<Capture> {
+        Arc::new(Capture {
+            started: Instant::now(),
+            sink,
+            state: Mutex::new(State {
+                next_seq: 1,
+                next_exchange: 1,
+                out_pending: HashMap::new(),
+                in_pending: HashMap::new(),
+            }),
+        })
+    }
+
+    pub fn new_exchange(&self) -> u64 {
+        let mut st = lock(&self.state);
+        let ex = st.next_exchange;
+        st.next_exchange += 1;
+        ex
+    }
+
+    /// Records `kind`; when `payload` is given it is decoded as JSON-RPC and paired.
+    /// Returns the seq and the decoded messages.
+    pub fn record(
+        &self,
+        direction: Direction,
+        exchange: u64,
+        kind: RecordKind,
+        payload: Option<&str>,
+        mut flags: Vec<Flag>,
+    ) -> Decoded {
+        let now = Instant::now();
+        let at_us = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
+        let (rpc, messages) = match payload {
+            Some(text) => decode(text, &mut flags),
+            None => (None, Vec::new()),
+        };
+        // Sequence numbers, pairing and the hand-off to the sink happen under one lock so the
+        // sink sees records in seq order.
+        let mut st = lock(&self.state);
+        let seq = st.next_seq;
+        st.next_seq += 1;
+        let rpc = rpc.map(|mut rpc| {
+            pair(&mut st, direction, seq, now, &mut rpc, &mut flags);
+            rpc
+        });
+        let record = Record {
+            seq,
+            at_us,
+            elapsed_us: now.duration_since(self.started).as_micros() as u64,
+            direction,
+            exchange,
+            kind,
+            rpc,
+            flags,
+        };
+        self.sink.record(record);
+        drop(st);
+        Decoded { seq, messages }
+    }
+
+    pub fn note(&self, text: impl Into<String>) {
+        self.record(Direction::Local, 0, RecordKind::Note { text: text.into() }, None, Vec::new());
+    }
+}
+
+/// Parses a payload as JSON-RPC, flagging what is wrong with it.
+fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Value>) {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            flags.push(Flag::new(FlagCode::MalformedJson, format!("malformed JSON: {e}")));
+            return (None, Vec::new());
+        }
+    };
+    match &value {
+        Value::Array(items) => {
+            let all_rpc = !items.is_empty() && items.iter().all(|i| classify(i).is_some());
+            if !all_rpc {
+                flags.push(Flag::new(
+                    FlagCode::NotJsonRpc,
+                    "a JSON array that is not a batch of JSON-RPC messages",
+                ));
+            }
+            let info = RpcInfo {
+                kind: RpcKind::Batch,
+                id: None,
+                method: None,
+                error_code: None,
+                pair_seq: None,
+                latency_us: None,
+                message: value.clone(),
+            };
+            let msgs = if all_rpc { items.clone() } else { Vec::new() };
+            (Some(info), msgs)
+        }
+        _ => match classify(&value) {
+            Some(kind) => {
+                let info = RpcInfo {
+                    kind,
+                    id: value.get("id").map(|id| id.to_string()),
+                    method: value.get("method").and_then(Value::as_str).map(str::to_owned),
+                    error_code: value.pointer("/error/code").and_then(Value::as_i64),
+                    pair_seq: None,
+                    latency_us: None,
+                    message: value.clone(),
+                };
+                (Some(info), vec![value])
+            }
+            None => {
+                flags.push(Flag::new(
+                    FlagCode::NotJsonRpc,
+                    "valid JSON but not a JSON-RPC 2.0 message (needs \"jsonrpc\":\"2.0\" and a method, result or error)",
+                ));
+                (None, Vec::new())
+            }
+        },
+    }
+}
+
+/// The JSON-RPC role of a message, or `None` when it is not one.
+pub fn classify(v: &Value) -> Option<RpcKind> {
+    let obj = v.as_object()?;
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return None;
+    }
+    if obj.get("method").is_some_and(Value::is_string) {
+        return Some(if obj.contains_key("id") { RpcKind::Request } else { RpcKind::Notification });
+    }
+    if obj.contains_key("result") {
+        return Some(RpcKind::Result);
+    }
+    if obj.contains_key("error") {
+        return Some(RpcKind::Error);
+    }
+    None
+}
+
+fn pair(
+    st: &mut State,
+    direction: Direction,
+    seq: u64,
+    now: Instant,
+    rpc: &mut RpcInfo,
+    flags: &mut Vec<Flag>,
+) {
+    let Some(id) = rpc.id.clone() else { return };
+    let (requests, responses) = match direction {
+        Direction::Out => (&mut st.out_pending, &mut st.in_pending),
+        Direction::In => (&mut st.in_pending, &mut st.out_pending),
+        Direction::Local => return,
+    };
+    match rpc.kind {
+        RpcKind::Request => {
+            requests.insert(id, Pending { seq, sent: now });
+        }
+        RpcKind::Result | RpcKind::Error => match responses.remove(&id) {
+            Some(p) => {
+                rpc.pair_seq = Some(p.seq);
+                rpc.latency_us = Some(now.duration_since(p.sent).as_micros() as u64);
+            }
+            None if id != "null" => flags.push(Flag::new(
+                FlagCode::UnknownResponseId,
+                format!("response id {id} matches no request in flight"),
+            )),
+            None => {}
+        },
+        _ => {}
+    }
+}
+
+pub fn body_of(bytes: &[u8]) -> Body {
+    Body::from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_scheme_and_length_only() {
+        assert_eq!(redact_header("Authorization", "Bearer abc.def"), "Bearer ‹redacted 7 chars›");
+        assert_eq!(redact_header("cookie", "a=b"), "‹redacted 3 chars›");
+        assert_eq!(redact_header("Content-Type", "application/json"), "application/json");
+    }
+
+    #[test]
+    fn pairs_responses_with_requests_and_flags_strays() {
+        let sink = VecSink::new();
+        let cap = Capture::new(sink.clone());
+        let note = |t: &str| RecordKind::Note { text: t.into() };
+        cap.record(
+            Direction::Out,
+            1,
+            note("req"),
+            Some(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#),
+            vec![],
+        );
+        cap.record(Direction::In, 1, note("resp"), Some(r#"{"jsonrpc":"2.0","id":1,"result":{}}"#), vec![]);
+        cap.record(
+            Direction::In,
+            2,
+            note("stray"),
+            Some(r#"{"jsonrpc":"2.0","id":"1","result":{}}"#),
+            vec![],
+        );
+        cap.record(Direction::In, 3, note("bad"), Some(r#"{"jsonrpc":"2.0","id":1,"res"#), vec![]);
+        let recs = sink.records();
+        assert_eq!(recs[1].rpc.as_ref().and_then(|r| r.pair_seq), Some(1));
+        assert!(recs[1].flags.is_empty());
+        // A string id "1" is not the number 1.
+        assert_eq!(recs[2].flags[0].code, FlagCode::UnknownResponseId);
+        assert_eq!(recs[3].flags[0].code, FlagCode::MalformedJson);
+        assert!(recs[3].rpc.is_none());
+        assert_eq!(recs.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn classifies_messages() {
+        let c = |s: &str| classify(&serde_json::from_str(s).unwrap_or(Value::Null));
+        assert_eq!(c(r#"{"jsonrpc":"2.0","method":"x"}"#), Some(RpcKind::Notification));
+        assert_eq!(c(r#"{"jsonrpc":"2.0","id":0,"method":"x"}"#), Some(RpcKind::Request));
+        assert_eq!(c(r#"{"jsonrpc":"2.0","id":0,"error":{"code":-1}}"#), Some(RpcKind::Error));
+        assert_eq!(c(r#"{"hello":"world"}"#), None);
+        assert_eq!(c(r#"{"jsonrpc":"1.0","id":0,"result":1}"#), None);
+    }
+}

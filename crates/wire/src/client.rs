@@ -1,0 +1,1023 @@
+//! A live connection to one MCP server: transport detection, handshake, request/response
+//! correlation, server-initiated requests, the standalone GET stream and resumption.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use mcpscope_proto::{Flag, FlagCode, PROTOCOL_VERSIONS, RpcKind, TransportChoice, TransportKind};
+use reqwest::Method;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, debug, info_span, warn};
+use url::Url;
+
+use crate::capture::{Capture, RecordSink, classify, lock};
+use crate::http::{Received, read_body, read_sse, record_stream_head, send};
+use crate::{ConnectOptions, PROTOCOL_HEADER_SINCE, Result, STATELESS_VERSION, WireError};
+
+const ACCEPT_BOTH: &str = "application/json, text/event-stream";
+const SESSION_HEADER: &str = "mcp-session-id";
+/// Wait before reconnecting a stream when the server gave no `retry`.
+const DEFAULT_RETRY: Duration = Duration::from_millis(1000);
+/// Resumption attempts for one broken POST stream.
+const MAX_RESUMES: u32 = 5;
+
+/// Answers requests the server sends to the client (ping, sampling, elicitation, roots …).
+pub trait ServerRequestHandler: Send + Sync + 'static {
+    /// Returns `Ok(result)` or `Err(error object)` for the JSON-RPC response.
+    fn handle(&self, request: Value) -> BoxFuture<'static, Result<Value, Value>>;
+}
+
+/// Answers `ping`; refuses everything else with -32601 (the GUI answers them by hand later).
+pub struct DefaultHandler;
+
+impl ServerRequestHandler for DefaultHandler {
+    fn handle(&self, request: Value) -> BoxFuture<'static, Result<Value, Value>> {
+        let method = request.get("method").and_then(Value::as_str).unwrap_or("").to_owned();
+        Box::pin(async move {
+            match method.as_str() {
+                "ping" => Ok(json!({})),
+                _ => Err(json!({"code": -32601, "message": format!("mcpscope does not handle {method}")})),
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkStatus {
+    Open,
+    SessionExpired,
+    Closed,
+}
+
+/// What the handshake established.
+#[derive(Debug, Clone)]
+pub struct ConnectionInfo {
+    pub url: String,
+    pub transport: TransportKind,
+    pub protocol_version: String,
+    pub session_id: Option<String>,
+    pub server_info: Value,
+    pub capabilities: Value,
+    pub instructions: Option<String>,
+}
+
+struct PendingRequest {
+    tx: oneshot::Sender<Result<Value>>,
+    activity: Arc<Notify>,
+    progress_token: Option<String>,
+}
+
+#[derive(Default)]
+struct LinkState {
+    transport: Option<TransportKind>,
+    /// Where POSTs go: the URL itself, or the legacy `endpoint`.
+    post_url: Option<Url>,
+    session_id: Option<String>,
+    protocol_version: Option<String>,
+    /// Last SSE id seen on the standalone GET stream.
+    get_last_event_id: Option<String>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    capture: Arc<Capture>,
+    opts: ConnectOptions,
+    url: Url,
+    handler: Arc<dyn ServerRequestHandler>,
+    link: Mutex<LinkState>,
+    pending: Mutex<HashMap<String, PendingRequest>>,
+    next_id: AtomicU64,
+    closed: CancellationToken,
+    status: watch::Sender<LinkStatus>,
+    /// Cancelled to drop the current GET stream so it reconnects with Last-Event-ID.
+    get_restart: Mutex<CancellationToken>,
+}
+
+/// A connection; cheap to clone.
+#[derive(Clone)]
+pub struct Connection {
+    inner: Arc<Inner>,
+    info: Arc<ConnectionInfo>,
+}
+
+impl Connection {
+    /// Connects and performs the handshake the version in force calls for.
+    pub async fn connect(
+        opts: ConnectOptions,
+        sink: Arc<dyn RecordSink>,
+        handler: Arc<dyn ServerRequestHandler>,
+    ) -> Result<Connection> {
+        Self::connect_with_capture(opts, Capture::new(sink), handler).await
+    }
+
+    /// Like [`Connection::connect`], recording into an existing capture (so a reconnect
+    /// continues the same timeline).
+    pub async fn connect_with_capture(
+        opts: ConnectOptions,
+        capture: Arc<Capture>,
+        handler: Arc<dyn ServerRequestHandler>,
+    ) -> Result<Connection> {
+        let url = parse_http_url(&opts.url)?;
+        let span = info_span!("connect", url = %url);
+        let _enter = span.enter();
+        let http = reqwest::Client::builder()
+            // Redirects would hide hops from the capture: show them instead.
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| WireError::Connect { url: url.to_string(), reason: e.to_string() })?;
+        let (status, _) = watch::channel(LinkStatus::Open);
+        let inner = Arc::new(Inner {
+            http,
+            capture,
+            opts,
+            url,
+            handler,
+            link: Mutex::new(LinkState::default()),
+            pending: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+            closed: CancellationToken::new(),
+            status,
+            get_restart: Mutex::new(CancellationToken::new()),
+        });
+        drop(_enter);
+        let result = handshake(&inner).await;
+        match result {
+            Ok(info) => Ok(Connection { inner, info: Arc::new(info) }),
+            Err(e) => {
+                inner.closed.cancel();
+                Err(e)
+            }
+        }
+    }
+
+    pub fn info(&self) -> &ConnectionInfo {
+        &self.info
+    }
+
+    pub fn capture(&self) -> &Arc<Capture> {
+        &self.inner.capture
+    }
+
+    pub fn status(&self) -> watch::Receiver<LinkStatus> {
+        self.inner.status.subscribe()
+    }
+
+    /// Sends a request with an engine-assigned id and waits for the whole JSON-RPC response
+    /// message. A JSON-RPC error is an `Ok` value: it is data, not a transport failure.
+    pub async fn request(&self, method: &str, params: Option<Value>) -> Result<Value> {
+        request(&self.inner, method, params).await
+    }
+
+    pub async fn notify(&self, method: &str, params: Option<Value>) -> Result<()> {
+        let mut msg = json!({"jsonrpc": "2.0", "method": method});
+        if let Some(p) = params {
+            msg["params"] = p;
+        }
+        post_message(&self.inner, &msg, None).await
+    }
+
+    /// Sends `text` exactly as given — malformed on purpose if the user wants. Whatever comes
+    /// back is captured; nothing waits for a response.
+    pub async fn send_raw(&self, text: String) -> Result<()> {
+        let inner = self.inner.clone();
+        let parsed: Option<Value> = serde_json::from_str(&text).ok();
+        let method = parsed.as_ref().and_then(|v| v.get("method")).and_then(Value::as_str).map(str::to_owned);
+        let name = parsed.as_ref().and_then(name_param);
+        let body = Bytes::from(text);
+        post_bytes(&inner, body, method.as_deref(), name.as_deref(), None).await
+    }
+
+    /// Drops the standalone GET stream and reconnects it with `Last-Event-ID`.
+    pub fn resume_get_stream(&self) {
+        lock(&self.inner.get_restart).cancel();
+    }
+
+    /// Ends the session: DELETE when the server issued a session id, then close all streams.
+    pub async fn close(&self) {
+        let inner = &self.inner;
+        if inner.closed.is_cancelled() {
+            return;
+        }
+        let session = lock(&inner.link).session_id.clone();
+        if session.is_some() && *inner.status.borrow() == LinkStatus::Open {
+            if let Ok(req) = build(inner, Method::DELETE, None, None, None, None) {
+                if let Ok(rx) = send(&inner.capture, &inner.http, req, None).await {
+                    let started = Instant::now();
+                    let status = rx.status;
+                    let flags = if status == 405 { Vec::new() } else { http_flags(status, &[200, 202, 204]) };
+                    read_body(&inner.capture, rx, started, false, |_| flags).await;
+                    if status == 405 {
+                        inner
+                            .capture
+                            .note("the server does not allow clients to end sessions (DELETE → 405)");
+                    }
+                }
+            }
+        }
+        inner.closed.cancel();
+        let _ = inner.status.send(LinkStatus::Closed);
+        fail_all_pending(inner, WireError::Closed);
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.closed.cancel();
+    }
+}
+
+fn parse_http_url(s: &str) -> Result<Url> {
+    let url = Url::parse(s.trim())
+        .map_err(|e| WireError::InvalidUrl { url: s.to_owned(), reason: e.to_string() })?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(WireError::InvalidUrl {
+            url: s.to_owned(),
+            reason: format!("scheme {other:?} is not http or https"),
+        }),
+    }
+}
+
+fn is_stateless(version: &str) -> bool {
+    version >= STATELESS_VERSION
+}
+
+async fn handshake(inner: &Arc<Inner>) -> Result<ConnectionInfo> {
+    let offered = inner.opts.offered_version().to_owned();
+    if is_stateless(&offered) {
+        return stateless_handshake(inner, offered).await;
+    }
+    match inner.opts.transport {
+        TransportChoice::Sse => {
+            open_legacy(inner).await?;
+            initialize(inner, &offered).await
+        }
+        TransportChoice::Streamable => {
+            set_streamable(inner);
+            initialize(inner, &offered).await
+        }
+        TransportChoice::Auto => {
+            set_streamable(inner);
+            match initialize(inner, &offered).await {
+                Err(WireError::Http { status: status @ (400 | 404 | 405), .. }) => {
+                    inner.capture.note(format!(
+                        "POST initialize answered HTTP {status}: trying the legacy HTTP+SSE transport (GET, expecting an endpoint event)"
+                    ));
+                    reset_link(inner);
+                    open_legacy(inner).await.map_err(|e| {
+                        WireError::NotMcp(format!(
+                            "POST initialize answered HTTP {status} and the legacy GET failed too: {e}"
+                        ))
+                    })?;
+                    initialize(inner, &offered).await
+                }
+                other => other,
+            }
+        }
+    }
+}
+
+fn set_streamable(inner: &Inner) {
+    let mut link = lock(&inner.link);
+    link.transport = Some(TransportKind::Streamable);
+    link.post_url = Some(inner.url.clone());
+}
+
+fn reset_link(inner: &Inner) {
+    *lock(&inner.link) = LinkState::default();
+}
+
+async fn initialize(inner: &Arc<Inner>, offered: &str) -> Result<ConnectionInfo> {
+    let params = json!({
+        "protocolVersion": offered,
+        "capabilities": inner.opts.capabilities,
+        "clientInfo": {"name": inner.opts.client_name, "version": inner.opts.client_version},
+    });
+    let response = request(inner, "initialize", Some(params)).await?;
+    if let Some(err) = response.get("error") {
+        let supported =
+            err.pointer("/data/supported").map(|s| format!(" (server supports {s})")).unwrap_or_default();
+        return Err(WireError::Initialize(format!(
+            "{} {}{supported}",
+            err.get("code").map(Value::to_string).unwrap_or_default(),
+            err.get("message").and_then(Value::as_str).unwrap_or("")
+        )));
+    }
+    let result = response.get("result").cloned().unwrap_or(Value::Null);
+    let negotiated = result
+        .get("protocolVersion")
+        .and_then(Value::as_str)
+        .ok_or_else(|| WireError::Initialize("the result has no protocolVersion".to_owned()))?
+        .to_owned();
+    if !PROTOCOL_VERSIONS.contains(&negotiated.as_str()) || is_stateless(&negotiated) {
+        inner.capture.note(format!(
+            "server chose protocol version {negotiated}, which mcpscope does not speak: disconnecting"
+        ));
+        close_quietly(inner).await;
+        return Err(WireError::UnsupportedVersion(negotiated));
+    }
+    lock(&inner.link).protocol_version = Some(negotiated.clone());
+    let transport = lock(&inner.link).transport.unwrap_or(TransportKind::Streamable);
+    let session_id = lock(&inner.link).session_id.clone();
+    inner.capture.note(format!(
+        "initialized: protocol {negotiated}{} over {}{}",
+        if negotiated == offered { String::new() } else { format!(" (offered {offered})") },
+        match transport {
+            TransportKind::Streamable => "Streamable HTTP",
+            TransportKind::Sse => "legacy HTTP+SSE",
+        },
+        if session_id.is_some() { ", with a session id" } else { ", without a session" }
+    ));
+    post_message(inner, &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), None).await?;
+    if transport == TransportKind::Streamable && inner.opts.open_get_stream {
+        tokio::spawn(get_stream_loop(inner.clone()));
+    }
+    Ok(ConnectionInfo {
+        url: inner.url.to_string(),
+        transport,
+        protocol_version: negotiated,
+        session_id,
+        server_info: result.get("serverInfo").cloned().unwrap_or(Value::Null),
+        capabilities: result.get("capabilities").cloned().unwrap_or(Value::Null),
+        instructions: result.get("instructions").and_then(Value::as_str).map(str::to_owned),
+    })
+}
+
+async fn stateless_handshake(inner: &Arc<Inner>, version: String) -> Result<ConnectionInfo> {
+    set_streamable(inner);
+    lock(&inner.link).protocol_version = Some(version.clone());
+    let response = request(inner, "server/discover", None).await?;
+    if let Some(err) = response.get("error") {
+        return Err(WireError::Initialize(format!(
+            "server/discover failed ({}): the server may not speak {version}; try negotiating an older version",
+            err.get("message").and_then(Value::as_str).unwrap_or("error")
+        )));
+    }
+    let result = response.get("result").cloned().unwrap_or(Value::Null);
+    inner.capture.note(format!("stateless protocol {version}: no initialize, no session"));
+    Ok(ConnectionInfo {
+        url: inner.url.to_string(),
+        transport: TransportKind::Streamable,
+        protocol_version: version,
+        session_id: None,
+        server_info: result
+            .get("serverInfo")
+            .cloned()
+            .or_else(|| result.pointer("/_meta/io.modelcontextprotocol~1serverInfo").cloned())
+            .unwrap_or(Value::Null),
+        capabilities: result.get("capabilities").cloned().unwrap_or(Value::Null),
+        instructions: result.get("instructions").and_then(Value::as_str).map(str::to_owned),
+    })
+}
+
+async fn close_quietly(inner: &Arc<Inner>) {
+    inner.closed.cancel();
+    let _ = inner.status.send(LinkStatus::Closed);
+}
+
+async fn request(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Result<Value> {
+    if inner.closed.is_cancelled() {
+        return Err(WireError::Closed);
+    }
+    let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+    let mut msg = json!({"jsonrpc": "2.0", "id": id, "method": method});
+    if let Some(p) = params {
+        msg["params"] = p;
+    }
+    let stateless = lock(&inner.link).protocol_version.as_deref().is_some_and(is_stateless);
+    if stateless {
+        add_stateless_meta(inner, &mut msg);
+    }
+    // Ask for progress on tool calls so long operations keep the request alive.
+    let progress_token = if method == "tools/call" {
+        let token = format!("mcpscope-{id}");
+        if let Some(params) = msg.get_mut("params").and_then(Value::as_object_mut) {
+            let meta = params.entry("_meta").or_insert_with(|| json!({}));
+            if let Some(meta) = meta.as_object_mut() {
+                meta.entry("progressToken").or_insert_with(|| json!(token));
+            }
+        }
+        msg.pointer("/params/_meta/progressToken").map(token_text)
+    } else {
+        None
+    };
+    let id_text = msg["id"].to_string();
+    let (tx, rx) = oneshot::channel();
+    let activity = Arc::new(Notify::new());
+    lock(&inner.pending)
+        .insert(id_text.clone(), PendingRequest { tx, activity: activity.clone(), progress_token });
+    let task_inner = inner.clone();
+    let task_id = id_text.clone();
+    let span = info_span!("request", method, id = %id_text);
+    tokio::spawn(
+        async move {
+            if let Err(e) = post_message(&task_inner, &msg, Some(&task_id)).await {
+                resolve(&task_inner, &task_id, Err(e));
+            }
+        }
+        .instrument(span),
+    );
+    wait_for(inner, &id_text, rx, activity).await
+}
+
+fn add_stateless_meta(inner: &Inner, msg: &mut Value) {
+    let version = lock(&inner.link).protocol_version.clone().unwrap_or_default();
+    let Some(obj) = msg.as_object_mut() else { return };
+    let params = obj.entry("params").or_insert_with(|| json!({}));
+    let Some(params) = params.as_object_mut() else { return };
+    let meta = params.entry("_meta").or_insert_with(|| json!({}));
+    if let Some(meta) = meta.as_object_mut() {
+        meta.insert("io.modelcontextprotocol/protocolVersion".into(), json!(version));
+        meta.insert("io.modelcontextprotocol/clientCapabilities".into(), inner.opts.capabilities.clone());
+        meta.insert(
+            "io.modelcontextprotocol/clientInfo".into(),
+            json!({"name": inner.opts.client_name, "version": inner.opts.client_version}),
+        );
+    }
+}
+
+async fn wait_for(
+    inner: &Arc<Inner>,
+    id: &str,
+    mut rx: oneshot::Receiver<Result<Value>>,
+    activity: Arc<Notify>,
+) -> Result<Value> {
+    let hard_deadline = Instant::now() + inner.opts.max_request_time;
+    let timeout = inner.opts.request_timeout;
+    loop {
+        tokio::select! {
+            r = &mut rx => return r.unwrap_or(Err(WireError::Closed)),
+            _ = activity.notified() => {
+                if Instant::now() < hard_deadline {
+                    continue;
+                }
+            }
+            _ = tokio::time::sleep(timeout) => {}
+            _ = inner.closed.cancelled() => {
+                lock(&inner.pending).remove(id);
+                return Err(WireError::Closed);
+            }
+        }
+        // Timed out: stop waiting and tell the server.
+        lock(&inner.pending).remove(id);
+        let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": serde_json::from_str::<Value>(id).unwrap_or(Value::Null), "reason": "timeout"}});
+        let _ = post_message(inner, &cancel, None).await;
+        return Err(WireError::Timeout(timeout));
+    }
+}
+
+fn resolve(inner: &Inner, id: &str, result: Result<Value>) -> bool {
+    match lock(&inner.pending).remove(id) {
+        Some(p) => {
+            let _ = p.tx.send(result);
+            true
+        }
+        None => false,
+    }
+}
+
+fn fail_all_pending(inner: &Inner, err: WireError) {
+    let drained: Vec<_> = lock(&inner.pending).drain().collect();
+    for (_, p) in drained {
+        let _ = p.tx.send(Err(err.clone()));
+    }
+}
+
+fn token_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn name_param(v: &Value) -> Option<String> {
+    let p = v.get("params")?;
+    p.get("name").or_else(|| p.get("uri")).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Serializes and POSTs one message; `awaiting` is the id of our request whose response
+/// may come back in this POST's body.
+async fn post_message(inner: &Arc<Inner>, msg: &Value, awaiting: Option<&str>) -> Result<()> {
+    let body = Bytes::from(msg.to_string());
+    let method = msg.get("method").and_then(Value::as_str);
+    let name = name_param(msg);
+    post_bytes(inner, body, method, name.as_deref(), awaiting).await
+}
+
+fn build(
+    inner: &Inner,
+    method: Method,
+    url: Option<&Url>,
+    body: Option<Bytes>,
+    mcp_method: Option<&str>,
+    mcp_name: Option<&str>,
+) -> Result<reqwest::Request> {
+    let link = lock(&inner.link);
+    let url = url.or(link.post_url.as_ref()).unwrap_or(&inner.url).clone();
+    let mut rb = inner.http.request(method.clone(), url.clone());
+    let is_post = method == Method::POST;
+    if is_post {
+        rb = rb.header(CONTENT_TYPE, "application/json").header(ACCEPT, ACCEPT_BOTH);
+    } else {
+        rb = rb.header(ACCEPT, "text/event-stream");
+    }
+    if link.transport == Some(TransportKind::Streamable) {
+        if let Some(sid) = &link.session_id {
+            rb = rb.header(SESSION_HEADER, sid);
+        }
+        if let Some(v) = &link.protocol_version {
+            if v.as_str() >= PROTOCOL_HEADER_SINCE {
+                rb = rb.header("mcp-protocol-version", v);
+            }
+            if is_stateless(v) && is_post {
+                if let Some(m) = mcp_method {
+                    rb = rb.header("mcp-method", m);
+                }
+                if let Some(n) = mcp_name {
+                    if matches!(mcp_method, Some("tools/call" | "resources/read" | "prompts/get")) {
+                        rb = rb.header("mcp-name", n);
+                    }
+                }
+            }
+        }
+    }
+    drop(link);
+    let mut req =
+        rb.build().map_err(|e| WireError::InvalidUrl { url: url.to_string(), reason: e.to_string() })?;
+    // The user's headers replace the engine's of the same name (to test a server's checks).
+    for h in &inner.opts.headers {
+        let name = HeaderName::from_bytes(h.name.as_bytes());
+        let value = HeaderValue::from_str(&h.value);
+        match (name, value) {
+            (Ok(n), Ok(v)) => {
+                req.headers_mut().insert(n, v);
+            }
+            _ => warn!(header = %h.name, "skipping a custom header that is not valid HTTP"),
+        }
+    }
+    if let Some(b) = body {
+        *req.body_mut() = Some(b.into());
+    }
+    Ok(req)
+}
+
+async fn post_bytes(
+    inner: &Arc<Inner>,
+    body: Bytes,
+    mcp_method: Option<&str>,
+    mcp_name: Option<&str>,
+    awaiting: Option<&str>,
+) -> Result<()> {
+    if inner.closed.is_cancelled() {
+        return Err(WireError::Closed);
+    }
+    let req = build(inner, Method::POST, None, Some(body.clone()), mcp_method, mcp_name)?;
+    let url = req.url().to_string();
+    let started = Instant::now();
+    let rx = send(&inner.capture, &inner.http, req, Some(&body))
+        .await
+        .map_err(|reason| WireError::Connect { url, reason })?;
+    let transport = lock(&inner.link).transport;
+    if transport == Some(TransportKind::Sse) {
+        // Legacy: the POST is only an acknowledgement; the answer comes on the GET stream.
+        let status = rx.status;
+        let flags = http_flags(status, &[200, 202, 204]);
+        let (bytes, _) = read_body(&inner.capture, rx, started, false, |_| flags).await;
+        if !(200..300).contains(&status) {
+            return Err(WireError::Http { status, body: String::from_utf8_lossy(&bytes).into_owned() });
+        }
+        return Ok(());
+    }
+    handle_streamable_response(inner, rx, started, awaiting).await
+}
+
+fn http_flags(status: u16, ok: &[u16]) -> Vec<Flag> {
+    if ok.contains(&status) {
+        Vec::new()
+    } else {
+        vec![Flag::new(FlagCode::HttpError, format!("HTTP {status}: {}", explain_status(status)))]
+    }
+}
+
+/// HTTP statuses read in MCP terms.
+pub(crate) fn explain_status(status: u16) -> &'static str {
+    match status {
+        400 => {
+            "bad request: malformed message, missing or unknown session id, or unsupported MCP-Protocol-Version"
+        }
+        401 => "authorization required: the server wants a token (WWW-Authenticate says how)",
+        403 => "forbidden: insufficient scope, or the Origin header was rejected",
+        404 => "not found: wrong path, or the session id is no longer known",
+        405 => "method not allowed: no standalone GET stream, or sessions cannot be ended by the client",
+        406 => "not acceptable: the Accept header must list application/json and text/event-stream",
+        415 => "unsupported media type: the body must be application/json",
+        500..=599 => "server error",
+        _ => "unexpected status",
+    }
+}
+
+async fn handle_streamable_response(
+    inner: &Arc<Inner>,
+    rx: Received,
+    started: Instant,
+    awaiting: Option<&str>,
+) -> Result<()> {
+    let status = rx.status;
+    let had_session = lock(&inner.link).session_id.is_some();
+    // The session id arrives with the initialize result.
+    if let Some(sid) = rx.headers.get(SESSION_HEADER) {
+        let valid = sid.as_bytes().iter().all(|b| (0x21..=0x7e).contains(b)) && !sid.is_empty();
+        if !had_session && valid && (200..300).contains(&status) {
+            lock(&inner.link).session_id = sid.to_str().ok().map(str::to_owned);
+        } else if !valid {
+            inner
+                .capture
+                .note("the server sent an Mcp-Session-Id with characters outside visible ASCII: ignored");
+        }
+    }
+    let media = rx.media_type();
+    match status {
+        202 | 204 => {
+            read_body(&inner.capture, rx, started, false, |_| Vec::new()).await;
+            if awaiting.is_some() {
+                return Err(WireError::Malformed(format!("HTTP {status} without a body for a request")));
+            }
+            Ok(())
+        }
+        200..=299 if media == "text/event-stream" => {
+            record_stream_head(&inner.capture, &rx, started);
+            let inner2 = inner.clone();
+            let awaiting = awaiting.map(str::to_owned);
+            // Read the stream in its own task: the POST may stay open for a long time.
+            tokio::spawn(async move { post_stream(inner2, rx, awaiting).await });
+            Ok(())
+        }
+        200..=299 if media == "application/json" => {
+            let (bytes, messages) = read_body(&inner.capture, rx, started, true, |_| Vec::new()).await;
+            if messages.is_empty() {
+                return Err(WireError::Malformed(short(&bytes)));
+            }
+            for m in messages {
+                dispatch(inner, m);
+            }
+            Ok(())
+        }
+        200..=299 => {
+            let flags = vec![Flag::new(
+                FlagCode::UnexpectedContentType,
+                format!("content type {media:?}: expected application/json or text/event-stream"),
+            )];
+            read_body(&inner.capture, rx, started, false, |_| flags).await;
+            Err(WireError::ContentType {
+                content_type: media,
+                expected: "application/json or text/event-stream",
+            })
+        }
+        _ => {
+            let body_is_json = media == "application/json";
+            // 404 for a known session id means it expired; server-everything (and other
+            // TypeScript SDK servers) answer 400 "No valid session ID" instead.
+            let session_gone = |body: &[u8]| {
+                had_session
+                    && (status == 404
+                        || (status == 400
+                            && String::from_utf8_lossy(body).to_ascii_lowercase().contains("session")))
+            };
+            let mut expired = false;
+            let (bytes, messages) = read_body(&inner.capture, rx, started, body_is_json, |body| {
+                let mut flags = http_flags(status, &[]);
+                if session_gone(body) {
+                    expired = true;
+                    flags.push(Flag::new(
+                        FlagCode::SessionExpired,
+                        "the server no longer knows this session id; re-initialize",
+                    ));
+                }
+                flags
+            })
+            .await;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            if expired {
+                inner.capture.note(format!(
+                    "HTTP {status}: the server no longer knows this session; re-initialize to start a new one"
+                ));
+                let _ = inner.status.send(LinkStatus::SessionExpired);
+                return Err(WireError::SessionExpired { status });
+            }
+            // A JSON-RPC error for our request in the body is still the answer to it.
+            for m in messages {
+                if m.get("id").is_some_and(|id| !id.is_null()) {
+                    dispatch(inner, m);
+                }
+            }
+            if let Some(id) = awaiting {
+                if !lock(&inner.pending).contains_key(id) {
+                    return Ok(());
+                }
+            }
+            Err(WireError::Http { status, body: text })
+        }
+    }
+}
+
+fn short(bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(bytes);
+    let t: String = s.chars().take(200).collect();
+    if t.is_empty() { "empty body".to_owned() } else { t }
+}
+
+/// Reads the SSE stream of a POST; resumes it with GET + Last-Event-ID when it breaks
+/// before our response arrived.
+async fn post_stream(inner: Arc<Inner>, rx: Received, awaiting: Option<String>) {
+    let mut end = read_sse(&inner.capture, rx, &inner.closed, |_, msgs| {
+        for m in msgs {
+            dispatch(&inner, m);
+        }
+    })
+    .await;
+    let mut attempts = 0;
+    loop {
+        let Some(id) = awaiting.as_deref() else { return };
+        if end.stopped || !lock(&inner.pending).contains_key(id) {
+            return;
+        }
+        let Some(last_id) = end.last_event_id.clone() else {
+            resolve(
+                &inner,
+                id,
+                Err(WireError::StreamBroken(match &end.broken {
+                    Some(b) => format!("{b}; no event id to resume from"),
+                    None => "the server closed the stream without the response and without an event id to resume from".to_owned(),
+                })),
+            );
+            return;
+        };
+        attempts += 1;
+        if attempts > MAX_RESUMES {
+            resolve(
+                &inner,
+                id,
+                Err(WireError::StreamBroken(format!("gave up after {MAX_RESUMES} resumptions"))),
+            );
+            return;
+        }
+        let wait = end.retry_ms.map(Duration::from_millis).unwrap_or(DEFAULT_RETRY);
+        inner.capture.note(format!(
+            "stream ended before the response; resuming with Last-Event-ID {last_id} after {} ms",
+            wait.as_millis()
+        ));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = inner.closed.cancelled() => return,
+        }
+        match open_get(&inner, Some(&last_id)).await {
+            Ok(Some(rx)) => {
+                let retry_before = end.retry_ms;
+                end = read_sse(&inner.capture, rx, &inner.closed, |_, msgs| {
+                    for m in msgs {
+                        dispatch(&inner, m);
+                    }
+                })
+                .await;
+                if end.last_event_id.is_none() {
+                    end.last_event_id = Some(last_id);
+                }
+                if end.retry_ms.is_none() {
+                    end.retry_ms = retry_before;
+                }
+            }
+            Ok(None) => {
+                resolve(
+                    &inner,
+                    id,
+                    Err(WireError::StreamBroken("the server refused to resume the stream".to_owned())),
+                );
+                return;
+            }
+            Err(e) => {
+                resolve(&inner, id, Err(e));
+                return;
+            }
+        }
+    }
+}
+
+/// GET with `Accept: text/event-stream`. `Ok(None)`: the server offers no stream (405 etc.).
+async fn open_get(inner: &Arc<Inner>, last_event_id: Option<&str>) -> Result<Option<Received>> {
+    let mut req = build(inner, Method::GET, Some(&inner.url), None, None, None)?;
+    if let Some(id) = last_event_id {
+        if let Ok(v) = HeaderValue::from_str(id) {
+            req.headers_mut().insert("last-event-id", v);
+        }
+    }
+    let url = req.url().to_string();
+    let started = Instant::now();
+    let rx = send(&inner.capture, &inner.http, req, None)
+        .await
+        .map_err(|reason| WireError::Connect { url, reason })?;
+    if rx.status == 200 && rx.media_type() == "text/event-stream" {
+        record_stream_head(&inner.capture, &rx, started);
+        return Ok(Some(rx));
+    }
+    let status = rx.status;
+    let flags = if status == 405 {
+        Vec::new()
+    } else if status == 200 {
+        vec![Flag::new(
+            FlagCode::UnexpectedContentType,
+            format!("GET answered {:?}, not text/event-stream", rx.media_type()),
+        )]
+    } else {
+        http_flags(status, &[])
+    };
+    read_body(&inner.capture, rx, started, false, |_| flags).await;
+    if status == 405 {
+        inner.capture.note("the server offers no standalone GET stream (405)");
+    }
+    Ok(None)
+}
+
+/// Keeps the standalone GET stream open: reconnects after the server's `retry` (or a growing
+/// backoff) with Last-Event-ID, until the connection closes.
+async fn get_stream_loop(inner: Arc<Inner>) {
+    let mut failures = 0u32;
+    while !inner.closed.is_cancelled() {
+        let last = lock(&inner.link).get_last_event_id.clone();
+        let restart = {
+            let mut r = lock(&inner.get_restart);
+            if r.is_cancelled() {
+                *r = inner.closed.child_token();
+            }
+            r.clone()
+        };
+        let rx = match open_get(&inner, last.as_deref()).await {
+            Ok(Some(rx)) => rx,
+            Ok(None) => return,
+            Err(e) => {
+                debug!(error = %e, "GET stream failed");
+                failures += 1;
+                if failures >= 5 {
+                    inner.capture.note("the standalone GET stream failed 5 times in a row; not reconnecting");
+                    return;
+                }
+                backoff(&inner, failures).await;
+                continue;
+            }
+        };
+        let end = read_sse(&inner.capture, rx, &restart, |frame, msgs| {
+            if let Some(id) = &frame.id {
+                lock(&inner.link).get_last_event_id = Some(id.clone());
+            }
+            for m in msgs {
+                dispatch(&inner, m);
+            }
+        })
+        .await;
+        if inner.closed.is_cancelled() {
+            return;
+        }
+        if end.frames > 0 || end.stopped {
+            failures = 0;
+        } else {
+            failures += 1;
+        }
+        let wait = end.retry_ms.map(Duration::from_millis);
+        match wait {
+            Some(w) if !end.stopped => {
+                tokio::select! { _ = tokio::time::sleep(w) => {} _ = inner.closed.cancelled() => return }
+            }
+            _ if end.stopped => {}
+            _ => backoff(&inner, failures.max(1)).await,
+        }
+    }
+}
+
+async fn backoff(inner: &Inner, failures: u32) {
+    let wait = DEFAULT_RETRY * 2u32.saturating_pow(failures.min(5));
+    tokio::select! { _ = tokio::time::sleep(wait) => {} _ = inner.closed.cancelled() => {} }
+}
+
+/// Legacy HTTP+SSE: GET the URL, wait for the `endpoint` event, POST there from now on.
+async fn open_legacy(inner: &Arc<Inner>) -> Result<()> {
+    {
+        let mut link = lock(&inner.link);
+        link.transport = Some(TransportKind::Sse);
+        link.post_url = None;
+    }
+    let mut req = inner
+        .http
+        .get(inner.url.clone())
+        .header(ACCEPT, "text/event-stream")
+        .build()
+        .map_err(|e| WireError::InvalidUrl { url: inner.url.to_string(), reason: e.to_string() })?;
+    for h in &inner.opts.headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(h.name.as_bytes()), HeaderValue::from_str(&h.value)) {
+            req.headers_mut().insert(n, v);
+        }
+    }
+    let started = Instant::now();
+    let rx = send(&inner.capture, &inner.http, req, None)
+        .await
+        .map_err(|reason| WireError::Connect { url: inner.url.to_string(), reason })?;
+    if rx.status != 200 || rx.media_type() != "text/event-stream" {
+        let status = rx.status;
+        let media = rx.media_type();
+        let (bytes, _) = read_body(&inner.capture, rx, started, false, |_| http_flags(status, &[])).await;
+        return Err(if status != 200 {
+            WireError::Http { status, body: String::from_utf8_lossy(&bytes).into_owned() }
+        } else {
+            WireError::ContentType { content_type: media, expected: "text/event-stream" }
+        });
+    }
+    record_stream_head(&inner.capture, &rx, started);
+    let (tx, endpoint_rx) = oneshot::channel::<Result<Url>>();
+    let task_inner = inner.clone();
+    tokio::spawn(async move {
+        let mut tx = Some(tx);
+        let base = task_inner.url.clone();
+        let end = read_sse(&task_inner.capture, rx, &task_inner.closed, |frame, msgs| {
+            if frame.event.as_deref() == Some("endpoint") {
+                let resolved = base
+                    .join(frame.data.trim())
+                    .map_err(|e| WireError::NotMcp(format!("endpoint event {:?} is not a URL: {e}", frame.data)))
+                    .and_then(|u| {
+                        if u.origin() == base.origin() {
+                            Ok(u)
+                        } else {
+                            Err(WireError::NotMcp(format!(
+                                "endpoint {u} is on another origin than {base}: refused (it could steer requests and credentials elsewhere)"
+                            )))
+                        }
+                    });
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(resolved);
+                }
+            }
+            for m in msgs {
+                dispatch(&task_inner, m);
+            }
+        })
+        .await;
+        if let Some(tx) = tx.take() {
+            let _ =
+                tx.send(Err(WireError::NotMcp("the SSE stream ended without an endpoint event".to_owned())));
+        } else if !end.stopped {
+            // The legacy transport has no resumption: the conversation is over.
+            task_inner.capture.note("the legacy SSE stream ended: the connection is over");
+            let _ = task_inner.status.send(LinkStatus::Closed);
+            task_inner.closed.cancel();
+            fail_all_pending(&task_inner, WireError::StreamBroken("the legacy SSE stream ended".to_owned()));
+        }
+    });
+    let endpoint = tokio::time::timeout(Duration::from_secs(10), endpoint_rx)
+        .await
+        .map_err(|_| WireError::NotMcp("no endpoint event within 10 s of opening the SSE stream".to_owned()))?
+        .map_err(|_| WireError::Closed)??;
+    inner.capture.note(format!("legacy HTTP+SSE: posting to {endpoint}"));
+    lock(&inner.link).post_url = Some(endpoint);
+    Ok(())
+}
+
+/// Routes one inbound JSON-RPC message.
+fn dispatch(inner: &Arc<Inner>, msg: Value) {
+    match classify(&msg) {
+        Some(RpcKind::Result | RpcKind::Error) => {
+            let id = msg.get("id").map(Value::to_string).unwrap_or_default();
+            resolve(inner, &id, Ok(msg));
+        }
+        Some(RpcKind::Request) => {
+            let inner = inner.clone();
+            tokio::spawn(async move {
+                let id = msg.get("id").cloned().unwrap_or(Value::Null);
+                let reply = match inner.handler.handle(msg).await {
+                    Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+                    Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+                };
+                if let Err(e) = post_message(&inner, &reply, None).await {
+                    debug!(error = %e, "could not deliver our response to a server request");
+                }
+            });
+        }
+        Some(RpcKind::Notification) => {
+            if msg.get("method").and_then(Value::as_str) == Some("notifications/progress") {
+                if let Some(token) = msg.pointer("/params/progressToken").map(token_text) {
+                    let pending = lock(&inner.pending);
+                    if let Some(p) = pending.values().find(|p| p.progress_token.as_deref() == Some(&token)) {
+                        p.activity.notify_one();
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}

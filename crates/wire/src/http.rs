@@ -1,0 +1,274 @@
+//! One HTTP exchange at a time, captured: the request before it is sent, the response head,
+//! the body (whole, or frame by frame for SSE), and how the stream ended.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use mcpscope_proto::{Direction, Flag, FlagCode, Header, RecordKind};
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::capture::{Capture, body_of, redacted_headers};
+use crate::sse::{SseFrame, SseParser};
+
+/// A response whose head has been captured.
+pub(crate) struct Received {
+    pub exchange: u64,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub response: reqwest::Response,
+}
+
+impl Received {
+    /// The media type without parameters, lower-cased (`text/event-stream`).
+    pub fn media_type(&self) -> String {
+        media_type(&self.headers)
+    }
+}
+
+pub(crate) fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn header_pairs(h: &HeaderMap) -> Vec<Header> {
+    redacted_headers(h.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap_or("‹non-ASCII›"))))
+}
+
+/// Sends `req` and captures the request and the response head. Transport failures
+/// (refused, DNS, TLS) are captured as a `TransportError` record and returned as text.
+pub(crate) async fn send(
+    capture: &Capture,
+    http: &reqwest::Client,
+    req: reqwest::Request,
+    payload: Option<&Bytes>,
+) -> Result<Received, String> {
+    let exchange = capture.new_exchange();
+    let text = payload.map(|b| String::from_utf8_lossy(b).into_owned());
+    capture.record(
+        Direction::Out,
+        exchange,
+        RecordKind::HttpRequest {
+            method: req.method().to_string(),
+            url: req.url().to_string(),
+            headers: header_pairs(req.headers()),
+            body: payload.map(|b| body_of(b)),
+        },
+        text.as_deref().filter(|t| !t.is_empty()),
+        Vec::new(),
+    );
+    let started = Instant::now();
+    match http.execute(req).await {
+        Ok(response) => Ok(Received {
+            exchange,
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            response,
+        }),
+        Err(e) => {
+            let message = describe_reqwest_error(&e);
+            capture.record(
+                Direction::Local,
+                exchange,
+                RecordKind::TransportError { message: message.clone() },
+                None,
+                vec![Flag::new(FlagCode::TransportError, message.clone())],
+            );
+            let _ = started;
+            Err(message)
+        }
+    }
+}
+
+/// Reads a whole (non-streamed) body and records the response with it, with the flags
+/// `judge` finds in the body. Returns the bytes and the decoded JSON-RPC messages when the
+/// body is JSON.
+pub(crate) async fn read_body(
+    capture: &Capture,
+    rx: Received,
+    started: Instant,
+    decode: bool,
+    judge: impl FnOnce(&[u8]) -> Vec<Flag>,
+) -> (Bytes, Vec<Value>) {
+    let mut flags = Vec::new();
+    let latency_us = started.elapsed().as_micros() as u64;
+    let status = rx.status;
+    let headers = header_pairs(&rx.headers);
+    let exchange = rx.exchange;
+    let bytes = match rx.response.bytes().await {
+        Ok(b) => b,
+        Err(e) => {
+            flags.push(Flag::new(
+                FlagCode::StreamBroken,
+                format!("body broke off: {}", describe_reqwest_error(&e)),
+            ));
+            Bytes::new()
+        }
+    };
+    flags.extend(judge(&bytes));
+    let text = String::from_utf8_lossy(&bytes);
+    let payload = (decode && !text.trim().is_empty()).then_some(text.as_ref());
+    let decoded = capture.record(
+        Direction::In,
+        exchange,
+        RecordKind::HttpResponse { status, headers, body: Some(body_of(&bytes)), latency_us },
+        payload,
+        flags,
+    );
+    (bytes, decoded.messages)
+}
+
+/// Records the head of a streamed response (its frames follow as their own records).
+pub(crate) fn record_stream_head(capture: &Capture, rx: &Received, started: Instant) {
+    capture.record(
+        Direction::In,
+        rx.exchange,
+        RecordKind::HttpResponse {
+            status: rx.status,
+            headers: header_pairs(&rx.headers),
+            body: None,
+            latency_us: started.elapsed().as_micros() as u64,
+        },
+        None,
+        Vec::new(),
+    );
+}
+
+/// What a finished SSE stream leaves behind.
+#[derive(Debug, Default)]
+pub(crate) struct StreamEnd {
+    pub last_event_id: Option<String>,
+    pub retry_ms: Option<u64>,
+    /// `None`: ended cleanly; `Some(reason)`: broken or truncated.
+    pub broken: Option<String>,
+    pub frames: u64,
+    /// The stream was stopped by us (connection closed or a restart asked for).
+    pub stopped: bool,
+}
+
+/// Reads an SSE body to its end, recording each frame and handing each decoded JSON-RPC
+/// message (and each frame) to `on_frame`.
+pub(crate) async fn read_sse(
+    capture: &Capture,
+    rx: Received,
+    stop: &CancellationToken,
+    mut on_frame: impl FnMut(&SseFrame, Vec<Value>),
+) -> StreamEnd {
+    let exchange = rx.exchange;
+    let mut stream = rx.response.bytes_stream();
+    let mut parser = SseParser::new();
+    let mut frames = Vec::new();
+    let mut end = StreamEnd::default();
+    let mut bytes_total = 0u64;
+    loop {
+        let chunk = tokio::select! {
+            biased;
+            _ = stop.cancelled() => { end.stopped = true; break; }
+            c = stream.next() => c,
+        };
+        match chunk {
+            None => break,
+            Some(Err(e)) => {
+                end.broken = Some(describe_reqwest_error(&e));
+                break;
+            }
+            Some(Ok(bytes)) => {
+                bytes_total += bytes.len() as u64;
+                parser.feed(&bytes, &mut frames);
+                for frame in frames.drain(..) {
+                    end.frames += 1;
+                    if frame.id.is_some() {
+                        end.last_event_id.clone_from(&frame.id);
+                    }
+                    if frame.retry_ms.is_some() {
+                        end.retry_ms = frame.retry_ms;
+                    }
+                    let is_message = matches!(frame.event.as_deref(), None | Some("message"));
+                    let mut flags = Vec::new();
+                    if !frame.ignored.is_empty() {
+                        flags.push(Flag::new(
+                            FlagCode::NotJsonRpc,
+                            format!("ignored SSE lines: {}", frame.ignored.join(" | ")),
+                        ));
+                    }
+                    let payload = (is_message && !frame.data.is_empty()).then_some(frame.data.as_str());
+                    let decoded = capture.record(
+                        Direction::In,
+                        exchange,
+                        RecordKind::SseFrame {
+                            id: frame.id.clone(),
+                            event: frame.event.clone(),
+                            data: frame.data.clone(),
+                            retry_ms: frame.retry_ms,
+                            comments: frame.comments.clone(),
+                            raw: frame.raw.clone(),
+                        },
+                        payload,
+                        flags,
+                    );
+                    on_frame(&frame, decoded.messages);
+                }
+            }
+        }
+    }
+    if let Some(rest) = parser.finish() {
+        let why = format!("stream ended inside a frame: {:?}", truncate(&rest, 120));
+        end.broken = Some(match end.broken.take() {
+            Some(b) => format!("{b}; {why}"),
+            None => why,
+        });
+    }
+    let mut flags = Vec::new();
+    if let Some(b) = &end.broken {
+        flags.push(Flag::new(FlagCode::StreamBroken, b.clone()));
+    }
+    capture.record(
+        Direction::In,
+        exchange,
+        RecordKind::StreamEnd {
+            error: if end.stopped { Some("closed by mcpscope".to_owned()) } else { end.broken.clone() },
+            frames: end.frames,
+            bytes: bytes_total,
+        },
+        None,
+        flags,
+    );
+    end
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_owned() } else { s.chars().take(n).collect::<String>() + "…" }
+}
+
+/// Turns reqwest's nested errors into one plain sentence.
+pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut parts = Vec::new();
+    let mut src: Option<&dyn Error> = Some(e);
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !parts.iter().any(|p: &String| p.contains(&text)) {
+            parts.push(text);
+        }
+        src = s.source();
+    }
+    let all = parts.join(": ");
+    let lower = all.to_ascii_lowercase();
+    let hint = if lower.contains("connection refused") {
+        " — is the server running, and on this port?"
+    } else if lower.contains("dns") || lower.contains("failed to lookup") {
+        " — check the host name"
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("ssl") {
+        " — TLS failed; check the scheme (http vs https) and the certificate"
+    } else if e.is_timeout() {
+        " — the server did not answer in time"
+    } else {
+        ""
+    };
+    format!("{all}{hint}")
+}

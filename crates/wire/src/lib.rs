@@ -1,0 +1,128 @@
+//! The wire engine: MCP client transports over HTTP that capture every byte.
+//!
+//! - [`Connection`] connects over Streamable HTTP or legacy HTTP+SSE (detected by the spec's
+//!   fallback rule, or forced), performs the handshake for the version in force (or none for
+//!   the stateless 2026-07-28 revision), pairs requests with responses and answers
+//!   server-initiated requests through a [`ServerRequestHandler`].
+//! - [`Capture`] turns every HTTP request, response and SSE frame into a
+//!   [`mcpscope_proto::Record`] before anything is parsed, and hands it to a [`RecordSink`].
+//! - [`sse`] is the SSE parser that keeps comments, priming events and raw bytes.
+
+mod capture;
+mod client;
+mod http;
+pub mod sse;
+
+use std::time::Duration;
+
+pub use capture::{Capture, NullSink, RecordSink, VecSink, classify, redact_header};
+pub use client::{Connection, ConnectionInfo, DefaultHandler, LinkStatus, ServerRequestHandler};
+use mcpscope_proto::{DEFAULT_PROTOCOL_VERSION, Header, TransportChoice};
+use serde_json::{Value, json};
+
+/// The first version that requires the `MCP-Protocol-Version` header on every request.
+const PROTOCOL_HEADER_SINCE: &str = "2025-06-18";
+/// The stateless revision: no initialize, no sessions, `_meta` on every request.
+pub const STATELESS_VERSION: &str = "2026-07-28";
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub url: String,
+    pub transport: TransportChoice,
+    /// `None`: offer [`DEFAULT_PROTOCOL_VERSION`] and accept what the server negotiates.
+    pub protocol_version: Option<String>,
+    /// Sent on every request; a header named here replaces the engine's own of that name.
+    pub headers: Vec<Header>,
+    pub client_name: String,
+    pub client_version: String,
+    /// The client capabilities announced in `initialize` (or per request when stateless).
+    pub capabilities: Value,
+    /// How long a request may go without a response or a progress notification.
+    pub request_timeout: Duration,
+    /// Hard limit for a request, however much progress it reports.
+    pub max_request_time: Duration,
+    /// Open the standalone GET stream after initialization (Streamable HTTP).
+    pub open_get_stream: bool,
+}
+
+impl ConnectOptions {
+    pub fn new(url: impl Into<String>) -> ConnectOptions {
+        ConnectOptions {
+            url: url.into(),
+            transport: TransportChoice::Auto,
+            protocol_version: None,
+            headers: Vec::new(),
+            client_name: "mcpscope".to_owned(),
+            client_version: env!("CARGO_PKG_VERSION").to_owned(),
+            capabilities: json!({}),
+            request_timeout: Duration::from_secs(60),
+            max_request_time: Duration::from_secs(600),
+            open_get_stream: true,
+        }
+    }
+
+    pub(crate) fn offered_version(&self) -> &str {
+        self.protocol_version.as_deref().unwrap_or(DEFAULT_PROTOCOL_VERSION)
+    }
+}
+
+/// Errors of the wire engine, each phrased so a user knows what happened and what to try.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    #[error("invalid URL {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("could not reach {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("the server answered HTTP {status}{}", body_hint(.body))]
+    Http { status: u16, body: String },
+    #[error("the server no longer knows this session (HTTP {status}); re-initialize to start a new one")]
+    SessionExpired { status: u16 },
+    #[error("the server answered with content type {content_type:?}; expected {expected}")]
+    ContentType { content_type: String, expected: &'static str },
+    #[error("the response is not valid JSON-RPC: {0}")]
+    Malformed(String),
+    #[error("the response stream broke before the response arrived: {0}")]
+    StreamBroken(String),
+    #[error("no response within {0:?}; mcpscope sent notifications/cancelled")]
+    Timeout(Duration),
+    #[error("initialize failed: {0}")]
+    Initialize(String),
+    #[error("this does not look like an MCP server: {0}")]
+    NotMcp(String),
+    #[error("the server chose protocol version {0:?}, which mcpscope does not speak")]
+    UnsupportedVersion(String),
+    #[error("the connection is closed")]
+    Closed,
+}
+
+fn body_hint(body: &str) -> String {
+    let body = body.trim();
+    if body.is_empty() {
+        String::new()
+    } else {
+        let short: String = body.chars().take(200).collect();
+        format!(": {short}")
+    }
+}
+
+impl WireError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WireError::InvalidUrl { .. } => "invalid_url",
+            WireError::Connect { .. } => "connect",
+            WireError::Http { .. } => "http",
+            WireError::SessionExpired { .. } => "session_expired",
+            WireError::ContentType { .. } => "content_type",
+            WireError::Malformed(_) => "malformed",
+            WireError::StreamBroken(_) => "stream_broken",
+            WireError::Timeout(_) => "timeout",
+            WireError::Initialize(_) => "initialize",
+            WireError::NotMcp(_) => "not_mcp",
+            WireError::UnsupportedVersion(_) => "unsupported_version",
+            WireError::Closed => "closed",
+        }
+    }
+}
+
+pub type Result<T, E = WireError> = std::result::Result<T, E>;

@@ -1,0 +1,11 @@
+//! mcpscope's integration tests, compiled as one binary (one link instead of many on 2 cores).
+//!
+//! Each module runs the engine against real peers on loopback: npm server-everything, the
+//! built-in rmcp demo server, and a hand-written misbehaving server for faults no real peer
+//! produces.
+
+mod support;
+mod test_cli;
+mod test_demo_server;
+mod test_everything;
+mod test_faults;

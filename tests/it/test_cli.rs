@@ -1,0 +1,81 @@
+//! The `mcpscope` binary, run as a user runs it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+
+use mcpscope_demo::{DemoOptions, DemoServer};
+use mcpscope_proto::{Record, RecordKind};
+
+fn mcpscope() -> PathBuf {
+    let dir = std::env::var_os("MCPSCOPE_BIN_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("debug")))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug"));
+    let bin = dir.join("mcpscope");
+    assert!(bin.exists(), "{} not built: run `cargo build -p mcpscope-cli` (cargo xtask test does)", bin.display());
+    bin
+}
+
+async fn demo() -> DemoServer {
+    DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), DemoOptions::default()).await.expect("demo")
+}
+
+#[tokio::test]
+async fn call_prints_the_result() {
+    let server = demo().await;
+    let url = server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(mcpscope())
+            .args(["call", &url, "tools/call", "--params", r#"{"name":"echo","arguments":{"message":"from the cli"}}"#])
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run mcpscope");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("pretty JSON result");
+    assert!(v["content"][0]["text"].as_str().unwrap_or("").contains("from the cli"), "{v}");
+}
+
+#[tokio::test]
+async fn call_jsonl_prints_every_record() {
+    let server = demo().await;
+    let url = server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(mcpscope()).args(["call", &url, "tools/list", "--jsonl"]).output()
+    })
+    .await
+    .expect("join")
+    .expect("run mcpscope");
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let records: Vec<Record> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a record: {e}: {l}")))
+        .collect();
+    let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, (1..=records.len() as u64).collect::<Vec<_>>(), "every record, in order");
+    assert!(records.iter().any(|r| r.rpc.as_ref().and_then(|x| x.method.as_deref()) == Some("tools/list")));
+    assert!(records.iter().any(|r| matches!(r.kind, RecordKind::HttpRequest { ref method, .. } if method == "DELETE")));
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let out = Command::new(mcpscope())
+        .args(["call", "http://127.0.0.1:9/mcp", "ping", "--params", "{not json"])
+        .output()
+        .expect("run mcpscope");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--params is not valid JSON"));
+
+    let out = Command::new(mcpscope()).args(["call", "ftp://example/mcp", "ping"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not http or https"));
+
+    // Port 9 (discard) is closed on loopback: connection refused, said in plain words.
+    let out = Command::new(mcpscope()).args(["call", "http://127.0.0.1:9/mcp", "ping"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("could not reach") && err.contains("refused"), "{err}");
+}

@@ -1,0 +1,253 @@
+//! Top bar: where to connect and how, the connect/demo buttons, and the connection status.
+
+use mcpscope_proto::{
+    ConnectRequest, ConnectionState, ConnectionStatus, PROTOCOL_VERSIONS, TransportChoice,
+};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::format;
+use crate::hooks::use_theme::use_theme;
+use crate::ipc;
+use crate::parse;
+use crate::state::{Action, State};
+
+const DEFAULT_URL: &str = "http://127.0.0.1:3001/mcp";
+const NEGOTIATE: &str = "negotiate";
+
+const TRANSPORTS: [(TransportChoice, &str, &str); 3] = [
+    (TransportChoice::Auto, "auto", "Auto"),
+    (TransportChoice::Streamable, "streamable", "Streamable HTTP"),
+    (TransportChoice::Sse, "sse", "HTTP+SSE (legacy)"),
+];
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub conn: ConnectionState,
+    pub dispatch: UseReducerDispatcher<State>,
+}
+
+/// Connects with `req`, reporting progress and the outcome through `dispatch`.
+fn connect(dispatch: UseReducerDispatcher<State>, req: ConnectRequest) {
+    dispatch.dispatch(Action::Connecting(req.url.clone()));
+    spawn_local(async move {
+        match ipc::connect(&req).await {
+            Ok(state) => dispatch.dispatch(Action::Conn(state)),
+            Err(e) => dispatch.dispatch(Action::Failed(e.message)),
+        }
+    });
+}
+
+#[component]
+pub fn ConnectionBar(props: &Props) -> Html {
+    let url = use_state(|| DEFAULT_URL.to_owned());
+    let transport = use_state(|| TransportChoice::Auto);
+    let version = use_state(|| NEGOTIATE.to_owned());
+    let headers_text = use_state(String::new);
+    let headers_open = use_state(|| false);
+    let (dark, toggle_theme) = use_theme();
+
+    let headers = parse::headers(&headers_text);
+    let status = props.conn.status;
+    let live = matches!(
+        status,
+        ConnectionStatus::Connected | ConnectionStatus::Connecting | ConnectionStatus::SessionExpired
+    );
+
+    let request_for = {
+        let (transport, version, headers) = (*transport, (*version).clone(), headers.clone());
+        move |url: String| ConnectRequest {
+            url: url.trim().to_owned(),
+            transport,
+            protocol_version: (version != NEGOTIATE).then(|| version.clone()),
+            headers: headers.clone().unwrap_or_default(),
+        }
+    };
+
+    let connect_blocked = !live && (headers.is_err() || url.trim().is_empty());
+    let toggle_connection = {
+        let (dispatch, url, request_for) = (props.dispatch.clone(), url.clone(), request_for.clone());
+        Callback::from(move |()| {
+            let dispatch = dispatch.clone();
+            if live {
+                spawn_local(async move {
+                    if let Err(e) = ipc::disconnect().await {
+                        dispatch.dispatch(Action::Failed(e.message));
+                        return;
+                    }
+                    match ipc::state().await {
+                        Ok(state) => dispatch.dispatch(Action::Conn(state)),
+                        Err(e) => dispatch.dispatch(Action::Failed(e.message)),
+                    }
+                });
+            } else if !connect_blocked {
+                connect(dispatch, request_for((*url).clone()));
+            }
+        })
+    };
+    let on_demo = {
+        let (dispatch, url) = (props.dispatch.clone(), url.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (dispatch, url, request_for) = (dispatch.clone(), url.clone(), request_for.clone());
+            spawn_local(async move {
+                match ipc::start_demo().await {
+                    Ok(demo_url) => {
+                        url.set(demo_url.clone());
+                        connect(dispatch, request_for(demo_url));
+                    }
+                    Err(e) => dispatch.dispatch(Action::Failed(format!(
+                        "The demo server did not start: {}",
+                        e.message
+                    ))),
+                }
+            });
+        })
+    };
+    let on_reinit = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            let dispatch = dispatch.clone();
+            dispatch.dispatch(Action::Connecting(String::new()));
+            spawn_local(async move {
+                match ipc::reinitialize().await {
+                    Ok(state) => dispatch.dispatch(Action::Conn(state)),
+                    Err(e) => dispatch.dispatch(Action::Failed(e.message)),
+                }
+            });
+        })
+    };
+
+    let on_url = {
+        let url = url.clone();
+        Callback::from(move |e: InputEvent| url.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_url_key = {
+        let toggle_connection = toggle_connection.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" && !live {
+                toggle_connection.emit(());
+            }
+        })
+    };
+    let on_transport = {
+        let transport = transport.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            let choice = TRANSPORTS.iter().find(|t| t.1 == v).map_or(TransportChoice::Auto, |t| t.0);
+            transport.set(choice);
+        })
+    };
+    let on_version = {
+        let version = version.clone();
+        Callback::from(move |e: Event| version.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let on_headers = {
+        let headers_text = headers_text.clone();
+        Callback::from(move |e: InputEvent| {
+            headers_text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let toggle_headers = {
+        let headers_open = headers_open.clone();
+        Callback::from(move |_: MouseEvent| headers_open.set(!*headers_open))
+    };
+
+    let header_count = headers.as_ref().map_or(0, Vec::len);
+
+    html! {
+        <header class="topbar">
+            <div class="connect-row">
+                <span class="brand" title="mcpscope — MCP inspector">{"mcpscope"}</span>
+                <input id="url" class="url mono" type="text" spellcheck="false" autocomplete="off"
+                    placeholder="http://host:port/mcp" aria-label="Server URL"
+                    value={(*url).clone()} oninput={on_url} onkeydown={on_url_key} />
+                <label class="field">
+                    <span>{"Transport"}</span>
+                    <select id="transport" onchange={on_transport}>
+                        { for TRANSPORTS.iter().map(|(t, value, label)| html! {
+                            <option value={*value} selected={*t == *transport}>{*label}</option>
+                        }) }
+                    </select>
+                </label>
+                <label class="field">
+                    <span>{"Protocol"}</span>
+                    <select id="protocol-version" onchange={on_version}>
+                        <option value={NEGOTIATE} selected={*version == NEGOTIATE}>{"negotiate"}</option>
+                        { for PROTOCOL_VERSIONS.iter().rev().map(|v| html! {
+                            <option value={*v} selected={*version == *v}>{*v}</option>
+                        }) }
+                    </select>
+                </label>
+                <button class={classes!("btn", "ghost", headers_open.then_some("open"), headers.is_err().then_some("invalid"))}
+                    onclick={toggle_headers} aria-expanded={headers_open.to_string()}>
+                    { if header_count > 0 { format!("Headers ({header_count})") } else { "Headers".to_owned() } }
+                    <span class="chev">{ if *headers_open { " ▴" } else { " ▾" } }</span>
+                </button>
+                <button id="connect" class={classes!("btn", if live { "danger" } else { "primary" })}
+                    onclick={toggle_connection.reform(|_: MouseEvent| ())} disabled={connect_blocked}>
+                    { if live { "Disconnect" } else { "Connect" } }
+                </button>
+                <button id="demo" class="btn" onclick={on_demo}
+                    title="Start the built-in demo MCP server and connect to it">
+                    {"Demo server"}
+                </button>
+                <span class="spacer" />
+                <button id="theme-toggle" class="btn ghost icon" onclick={toggle_theme.reform(|_: MouseEvent| ())}
+                    title={ if dark { "Switch to the light theme" } else { "Switch to the dark theme" } }>
+                    { if dark { "☀" } else { "☾" } }
+                </button>
+            </div>
+            <div class={classes!("headers-panel", (!*headers_open).then_some("hidden"))}>
+                <textarea id="headers" class="mono" rows="3" spellcheck="false"
+                    placeholder={"Authorization: Bearer …\nX-Custom: value"}
+                    value={(*headers_text).clone()} oninput={on_headers} />
+                <div class="hint">
+                    { match &headers {
+                        Err(e) => html! { <span class="error">{e.clone()}</span> },
+                        Ok(_) => html! { <span>{"One header per line, as "}<code>{"Name: value"}</code>{". Sent with every request."}</span> },
+                    } }
+                </div>
+            </div>
+            <StatusLine conn={props.conn.clone()} on_reinit={on_reinit} />
+        </header>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StatusProps {
+    conn: ConnectionState,
+    on_reinit: Callback<MouseEvent>,
+}
+
+#[component]
+fn StatusLine(props: &StatusProps) -> Html {
+    let c = &props.conn;
+    let word = format::status_word(c.status);
+    let class = word.replace(' ', "-");
+    let part = |label: &'static str, value: Option<String>| {
+        value.map(|v| html! { <span class="part"><span class="label">{label}</span>{v}</span> })
+    };
+    let server = c.server_name.as_ref().map(|n| match &c.server_version {
+        Some(v) => format!("{n} {v}"),
+        None => n.clone(),
+    });
+    html! {
+        <div class="statusline">
+            <span id="status" class={classes!("status", format!("s-{class}"))}>
+                <span class="dot" />{word}
+            </span>
+            { part("url", c.url.clone().filter(|u| !u.is_empty())) }
+            { part("transport", c.transport.map(|t| format::transport_words(t).to_owned())) }
+            { part("protocol", c.protocol_version.clone()) }
+            { part("server", server) }
+            { part("session", c.session_id_hint.clone()) }
+            { for c.error.as_ref().map(|e| html! { <span class="error-text" title={e.clone()}>{e.clone()}</span> }) }
+            if c.status == ConnectionStatus::SessionExpired {
+                <button id="reinitialize" class="btn primary small" onclick={props.on_reinit.clone()}>
+                    {"Re-initialize"}
+                </button>
+            }
+        </div>
+    }
+}

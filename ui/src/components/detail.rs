@@ -1,0 +1,194 @@
+//! The detail pane: the selected record in full, fetched from the backend on selection.
+
+use std::rc::Rc;
+
+use mcpscope_proto::{Record, RecordKind, RecordSummary};
+use serde_json::Value;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::components::json_view::JsonView;
+use crate::format;
+use crate::ipc;
+use crate::state::{Action, State};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The selected row.
+    pub summary: Option<RecordSummary>,
+    /// The response to the selected request, if any.
+    pub response: Option<u64>,
+    pub dispatch: UseReducerDispatcher<State>,
+}
+
+#[derive(Clone, PartialEq)]
+enum Loaded {
+    Nothing,
+    Loading(u64),
+    Record(Rc<Record>),
+    Missing(u64),
+    Failed(u64, String),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tab {
+    Decoded,
+    Raw,
+}
+
+#[component]
+pub fn Detail(props: &Props) -> Html {
+    let loaded = use_state(|| Loaded::Nothing);
+    let tab = use_state(|| Tab::Decoded);
+    let seq = props.summary.as_ref().map(|s| s.seq);
+
+    {
+        let loaded = loaded.clone();
+        let current = use_mut_ref(|| None::<u64>);
+        use_effect_with(seq, move |seq| {
+            *current.borrow_mut() = *seq;
+            match *seq {
+                None => loaded.set(Loaded::Nothing),
+                Some(seq) => {
+                    loaded.set(Loaded::Loading(seq));
+                    spawn_local(async move {
+                        let result = ipc::get_record(seq).await;
+                        // A newer selection wins; drop replies that arrive late.
+                        if *current.borrow() != Some(seq) {
+                            return;
+                        }
+                        loaded.set(match result {
+                            Ok(Some(r)) => Loaded::Record(Rc::new(r)),
+                            Ok(None) => Loaded::Missing(seq),
+                            Err(e) => Loaded::Failed(seq, e.message),
+                        });
+                    });
+                }
+            }
+        });
+    }
+
+    let jump = props.dispatch.to_callback().reform(Action::JumpTo);
+    let set_tab = |t: Tab| {
+        let tab = tab.clone();
+        Callback::from(move |_: MouseEvent| tab.set(t))
+    };
+
+    let body = match &*loaded {
+        Loaded::Nothing => placeholder("Select a row to see the record in full. ↑/↓ move, Enter focuses this pane."),
+        Loaded::Loading(_) => placeholder("Loading…"),
+        Loaded::Missing(seq) => placeholder(&format!("Record #{seq} is no longer held by the engine.")),
+        Loaded::Failed(seq, e) => html! { <div class="empty error">{format!("Could not load record #{seq}: {e}")}</div> },
+        Loaded::Record(r) => match *tab {
+            Tab::Raw => html! { <pre id="detail-raw" class="code">{format::raw_text(r)}</pre> },
+            Tab::Decoded => decoded(r, props.response, &jump),
+        },
+    };
+    let header = match &*loaded {
+        Loaded::Record(r) => header(r),
+        _ => html! { <span class="muted">{"No record selected"}</span> },
+    };
+
+    html! {
+        <aside id="detail" class="detail-pane">
+            <div class="pane-head">
+                <div class="tabs" role="tablist">
+                    <button role="tab" class={classes!("tab", (*tab == Tab::Decoded).then_some("active"))}
+                        onclick={set_tab(Tab::Decoded)}>{"Decoded"}</button>
+                    <button role="tab" class={classes!("tab", (*tab == Tab::Raw).then_some("active"))}
+                        onclick={set_tab(Tab::Raw)}>{"Raw"}</button>
+                </div>
+                <div class="detail-title">{header}</div>
+            </div>
+            if let Loaded::Record(r) = &*loaded {
+                if !r.flags.is_empty() {
+                    <ul class="flags">
+                        { for r.flags.iter().map(|f| html! {
+                            <li><code class="flag-code">{flag_code(f.code)}</code>{f.message.clone()}</li>
+                        }) }
+                    </ul>
+                }
+            }
+            <div id="detail-body" class="detail-body" tabindex="0">{body}</div>
+        </aside>
+    }
+}
+
+fn placeholder(text: &str) -> Html {
+    html! { <div class="empty">{text.to_owned()}</div> }
+}
+
+fn flag_code(code: mcpscope_proto::FlagCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{code:?}"))
+}
+
+fn header(r: &Record) -> Html {
+    html! {
+        <>
+            <span class="strong">{format!("#{}", r.seq)}</span>
+            <span class={classes!("badge", format!("k-{}", r.kind.label()))}>{r.kind.label()}</span>
+            <span>{format!("exchange {}", r.exchange)}</span>
+            <span>{format::direction_words(r.direction)}</span>
+            <span class="mono">{format!("{} ms", format::elapsed_ms(r.elapsed_us))}</span>
+        </>
+    }
+}
+
+/// The JSON-RPC view, or the payload as JSON when it is JSON but not JSON-RPC.
+fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
+    let link = |label: &str, seq: u64| {
+        let jump = jump.clone();
+        html! {
+            <button class="link" onclick={Callback::from(move |_: MouseEvent| jump.emit(seq))}>
+                {format!("↔ {label} #{seq}")}
+            </button>
+        }
+    };
+    let Some(rpc) = &r.rpc else {
+        let payload = match &r.kind {
+            RecordKind::HttpRequest { body: Some(b), .. } | RecordKind::HttpResponse { body: Some(b), .. } => Some(&b.text),
+            RecordKind::SseFrame { data, .. } => Some(data),
+            _ => None,
+        };
+        let pretty = payload
+            .and_then(|p| serde_json::from_str::<Value>(p).ok())
+            .and_then(|v| serde_json::to_string_pretty(&v).ok());
+        return match pretty {
+            Some(p) => html! {
+                <>
+                    <div class="note-line">{"JSON, but not a JSON-RPC message."}</div>
+                    <JsonView text={p} />
+                </>
+            },
+            None => html! {
+                <>
+                    <div class="note-line">{"No JSON-RPC message in this record. The Raw tab shows it as sent."}</div>
+                    <pre class="code">{format::raw_text(r)}</pre>
+                </>
+            },
+        };
+    };
+    let pretty = serde_json::to_string_pretty(&rpc.message).unwrap_or_else(|e| e.to_string());
+    let field = |label: &'static str, value: Option<String>| {
+        value.map(|v| html! { <><dt>{label}</dt><dd class="mono">{v}</dd></> })
+    };
+    html! {
+        <>
+            <dl class="meta">
+                { field("kind", Some(format::rpc_kind_word(rpc.kind).to_owned())) }
+                { field("method", rpc.method.clone()) }
+                { field("id", rpc.id.clone()) }
+                { field("error code", rpc.error_code.map(|c| c.to_string())) }
+                { field("latency", rpc.latency_us.map(format::latency)) }
+            </dl>
+            <div class="links">
+                { for rpc.pair_seq.map(|s| link("request", s)) }
+                { for response.filter(|s| *s != r.seq).map(|s| link("response", s)) }
+            </div>
+            <JsonView id={AttrValue::from("detail-decoded")} text={pretty} />
+        </>
+    }
+}

@@ -1,0 +1,196 @@
+//! Plain-text renderings of records and their numbers, as the timeline and detail pane show them.
+
+use mcpscope_proto::{
+    ConnectionStatus, Direction, Header, Record, RecordKind, RpcKind, TransportKind,
+};
+
+/// Elapsed time in milliseconds with one decimal: `1234.5`.
+pub fn elapsed_ms(us: u64) -> String {
+    format!("{:.1}", us as f64 / 1000.0)
+}
+
+/// A latency: `0.8 ms`, `153.2 ms`, `2.41 s`.
+pub fn latency(us: u64) -> String {
+    if us >= 1_000_000 {
+        format!("{:.2} s", us as f64 / 1_000_000.0)
+    } else {
+        format!("{:.1} ms", us as f64 / 1000.0)
+    }
+}
+
+/// A byte count: `0 B`, `512 B`, `1.5 kB`, `2.0 MB`.
+pub fn size(bytes: u64) -> String {
+    const K: f64 = 1024.0;
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < K * K {
+        format!("{:.1} kB", b / K)
+    } else {
+        format!("{:.1} MB", b / (K * K))
+    }
+}
+
+pub fn arrow(d: Direction) -> &'static str {
+    match d {
+        Direction::Out => "→",
+        Direction::In => "←",
+        Direction::Local => "·",
+    }
+}
+
+pub fn direction_words(d: Direction) -> &'static str {
+    match d {
+        Direction::Out => "client → server",
+        Direction::In => "server → client",
+        Direction::Local => "mcpscope note",
+    }
+}
+
+pub fn status_word(s: ConnectionStatus) -> &'static str {
+    match s {
+        ConnectionStatus::Disconnected => "disconnected",
+        ConnectionStatus::Connecting => "connecting",
+        ConnectionStatus::Connected => "connected",
+        ConnectionStatus::SessionExpired => "session expired",
+        ConnectionStatus::Failed => "failed",
+    }
+}
+
+pub fn transport_words(t: TransportKind) -> &'static str {
+    match t {
+        TransportKind::Streamable => "Streamable HTTP",
+        TransportKind::Sse => "HTTP+SSE (legacy)",
+    }
+}
+
+pub fn rpc_kind_word(k: RpcKind) -> &'static str {
+    match k {
+        RpcKind::Request => "request",
+        RpcKind::Notification => "notification",
+        RpcKind::Result => "result",
+        RpcKind::Error => "error",
+        RpcKind::Batch => "batch",
+    }
+}
+
+/// The record as it went over the wire: start line, headers, blank line, body; or the SSE
+/// frame's raw text.
+pub fn raw_text(r: &Record) -> String {
+    fn headers(out: &mut String, hs: &[Header]) {
+        for h in hs {
+            out.push_str(&h.name);
+            out.push_str(": ");
+            out.push_str(&h.value);
+            out.push('\n');
+        }
+    }
+    let mut out = String::new();
+    match &r.kind {
+        RecordKind::HttpRequest { method, url, headers: hs, body } => {
+            out.push_str(&format!("{method} {url}\n"));
+            headers(&mut out, hs);
+            if let Some(b) = body {
+                out.push('\n');
+                out.push_str(&b.text);
+                if !b.utf8 {
+                    out.push_str("\n\n[body is not valid UTF-8; shown lossily]");
+                }
+            }
+        }
+        RecordKind::HttpResponse { status, headers: hs, body, .. } => {
+            out.push_str(&format!("HTTP {status} {}\n", reason(*status)));
+            headers(&mut out, hs);
+            out.push('\n');
+            match body {
+                Some(b) => {
+                    out.push_str(&b.text);
+                    if !b.utf8 {
+                        out.push_str("\n\n[body is not valid UTF-8; shown lossily]");
+                    }
+                }
+                None => out.push_str("[streamed body: its frames follow as separate records]"),
+            }
+        }
+        RecordKind::SseFrame { raw, .. } => out.push_str(raw),
+        RecordKind::StreamEnd { error, frames, bytes } => {
+            match error {
+                None => out.push_str("The server closed the stream.\n"),
+                Some(e) => out.push_str(&format!("The stream broke: {e}\n")),
+            }
+            out.push_str(&format!("{frames} frames, {bytes} bytes"));
+        }
+        RecordKind::TransportError { message } => {
+            out.push_str("No HTTP response: ");
+            out.push_str(message);
+        }
+        RecordKind::Note { text } => out.push_str(text),
+    }
+    out
+}
+
+/// Reason phrases for the statuses an MCP server plausibly returns.
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        409 => "Conflict",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcpscope_proto::Body;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(elapsed_ms(0), "0.0");
+        assert_eq!(elapsed_ms(1_234_567), "1234.6");
+        assert_eq!(latency(850), "0.9 ms");
+        assert_eq!(latency(2_412_000), "2.41 s");
+        assert_eq!(size(512), "512 B");
+        assert_eq!(size(1536), "1.5 kB");
+        assert_eq!(size(3 * 1024 * 1024), "3.0 MB");
+    }
+
+    #[test]
+    fn raw_response_has_status_line_headers_and_body() {
+        let r = Record {
+            seq: 2,
+            at_us: 0,
+            elapsed_us: 0,
+            direction: Direction::In,
+            exchange: 1,
+            kind: RecordKind::HttpResponse {
+                status: 404,
+                headers: vec![Header::new("content-type", "text/plain")],
+                body: Some(Body::from_bytes(b"gone")),
+                latency_us: 5,
+            },
+            rpc: None,
+            flags: vec![],
+        };
+        assert_eq!(raw_text(&r), "HTTP 404 Not Found\ncontent-type: text/plain\n\ngone");
+    }
+}

@@ -1,0 +1,5 @@
+//! Custom hooks: effects that live as long as the app.
+
+pub mod use_backend_events;
+pub mod use_shortcuts;
+pub mod use_theme;

@@ -1,0 +1,129 @@
+//! The one door to the Tauri backend.
+//!
+//! **Invariant:** only this module knows about `window.__TAURI__`; components call the typed
+//! functions below. Commands go through `core.invoke`; live events arrive on a
+//! `core.Channel` handed to the backend's `subscribe` command (ordered delivery, no global
+//! event bus). Names and argument keys match the `#[tauri::command]`s in `src-tauri`.
+
+use mcpscope_proto::{ConnectRequest, ConnectionState, IpcError, Record, UiEvent};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = ["window", "__TAURI__", "core"], js_name = invoke)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = Channel)]
+    type TauriChannel;
+
+    #[wasm_bindgen(catch, constructor, js_namespace = ["window", "__TAURI__", "core"], js_class = "Channel")]
+    fn new() -> Result<TauriChannel, JsValue>;
+
+    #[wasm_bindgen(method, setter, js_name = onmessage)]
+    fn set_onmessage(this: &TauriChannel, handler: &js_sys::Function);
+}
+
+/// Serializes arguments as plain JSON-like objects (maps as objects, not `Map`s).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, IpcError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| IpcError { kind: "ipc".into(), message: format!("encoding arguments: {e}") })
+}
+
+/// Turns a rejected `invoke` into an [`IpcError`]: the backend rejects with `{kind, message}`;
+/// Tauri itself rejects with a string; a missing `window.__TAURI__` throws a `TypeError`.
+fn to_error(err: JsValue) -> IpcError {
+    if let Ok(e) = serde_wasm_bindgen::from_value::<IpcError>(err.clone()) {
+        return e;
+    }
+    if let Some(s) = err.as_string() {
+        return IpcError { kind: "ipc".into(), message: s };
+    }
+    if let Some(e) = err.dyn_ref::<js_sys::Error>() {
+        return IpcError {
+            kind: "no_backend".into(),
+            message: format!("the desktop backend is not reachable ({})", String::from(e.message())),
+        };
+    }
+    IpcError { kind: "ipc".into(), message: format!("{err:?}") }
+}
+
+async fn call<R: DeserializeOwned>(cmd: &str, args: Value) -> Result<R, IpcError> {
+    let out = tauri_invoke(cmd, to_js(&args)?).await.map_err(to_error)?;
+    serde_wasm_bindgen::from_value(out).map_err(|e| IpcError {
+        kind: "ipc".into(),
+        message: format!("decoding the reply to {cmd}: {e}"),
+    })
+}
+
+/// For commands without a value: ignores whatever comes back.
+async fn call_unit(cmd: &str, args: Value) -> Result<(), IpcError> {
+    tauri_invoke(cmd, to_js(&args)?).await.map(drop).map_err(to_error)
+}
+
+pub async fn connect(req: &ConnectRequest) -> Result<ConnectionState, IpcError> {
+    call("connect", json!({ "req": req })).await
+}
+
+pub async fn disconnect() -> Result<(), IpcError> {
+    call_unit("disconnect", json!({})).await
+}
+
+pub async fn reinitialize() -> Result<ConnectionState, IpcError> {
+    call("reinitialize", json!({})).await
+}
+
+/// Returns the whole JSON-RPC response message (result or error object).
+pub async fn request(method: &str, params: Option<Value>) -> Result<Value, IpcError> {
+    call("request", json!({ "method": method, "params": params })).await
+}
+
+pub async fn send_raw(text: &str) -> Result<(), IpcError> {
+    call_unit("send_raw", json!({ "text": text })).await
+}
+
+pub async fn get_record(seq: u64) -> Result<Option<Record>, IpcError> {
+    call("get_record", json!({ "seq": seq })).await
+}
+
+pub async fn state() -> Result<ConnectionState, IpcError> {
+    call("state", json!({})).await
+}
+
+/// Starts the built-in demo server (once) and returns its MCP URL.
+pub async fn start_demo() -> Result<String, IpcError> {
+    call("start_demo", json!({})).await
+}
+
+/// Keeps the backend's event stream flowing into a handler; dropping it stops delivery.
+pub struct Subscription {
+    channel: TauriChannel,
+    _handler: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        // The backend may still send; route late messages to a no-op instead of a freed closure.
+        self.channel.set_onmessage(&js_sys::Function::new_no_args(""));
+    }
+}
+
+/// Hands a fresh channel to the backend (replacing any earlier one) and calls `on_event` for
+/// every [`UiEvent`] sent on it.
+pub async fn subscribe(on_event: impl Fn(UiEvent) + 'static) -> Result<Subscription, IpcError> {
+    let channel = TauriChannel::new().map_err(to_error)?;
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+        match serde_wasm_bindgen::from_value::<UiEvent>(msg) {
+            Ok(event) => on_event(event),
+            Err(e) => web_sys::console::error_1(&format!("mcpscope: bad event: {e}").into()),
+        }
+    });
+    channel.set_onmessage(handler.as_ref().unchecked_ref());
+    let args = js_sys::Object::new();
+    js_sys::Reflect::set(&args, &"onEvent".into(), &channel).map_err(to_error)?;
+    tauri_invoke("subscribe", args.into()).await.map_err(to_error)?;
+    Ok(Subscription { channel, _handler: handler })
+}

@@ -1,0 +1,16 @@
+//! The mcpscope user interface (Yew, compiled to wasm, served by the Tauri shell).
+
+mod components;
+mod filter;
+mod format;
+mod hooks;
+mod ipc;
+mod json_tokens;
+mod parse;
+mod shared_vec;
+mod state;
+mod viewport;
+
+fn main() {
+    yew::Renderer::<components::app::App>::new().render();
+}

@@ -1,0 +1,283 @@
+//! Application state: one [`State`], changed only through [`Action`]s in [`State::reduce`].
+
+use std::rc::Rc;
+
+use mcpscope_proto::{ConnectionState, ConnectionStatus, RecordSummary, UiEvent};
+use yew::Reducible;
+
+use crate::filter::Filter;
+use crate::shared_vec::SharedVec;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub conn: ConnectionState,
+    /// Every record summary of the current session, in seq order.
+    pub records: SharedVec<RecordSummary>,
+    pub filter: Filter,
+    /// Indices into `records` of the rows that pass `filter`, ascending. Kept up to date
+    /// incrementally as batches arrive; recomputed only when the filter changes.
+    pub view: SharedVec<u32>,
+    pub selected: Option<u64>,
+    /// Keep the newest row in view.
+    pub follow: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            conn: ConnectionState::disconnected(),
+            records: SharedVec::new(),
+            filter: Filter::default(),
+            view: SharedVec::new(),
+            selected: None,
+            follow: true,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Action {
+    Event(UiEvent),
+    /// A connection state from a command result (or one the UI derives, e.g. a failure).
+    Conn(ConnectionState),
+    /// The user started connecting to `url`.
+    Connecting(String),
+    /// A command failed outside any session (e.g. the demo server did not start).
+    Failed(String),
+    SetFilterText(String),
+    SetFilterKind(crate::filter::KindFilter),
+    SetExchange(Option<u64>),
+    ClearFilter,
+    Select(u64),
+    /// Move the selection by this many visible rows (negative: up).
+    MoveSelection(i64),
+    SelectFirst,
+    SelectLast,
+    /// Select `seq` and make sure the filter shows it.
+    JumpTo(u64),
+    SetFollow(bool),
+    ToggleFollow,
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Event(UiEvent::Records { items }) => {
+                let start = s.records.len();
+                s.records = s.records.appended(items);
+                s.view = extend_view(&s.records, &s.view, &s.filter, start);
+            }
+            Action::Event(UiEvent::State { state }) | Action::Conn(state) => s.conn = state,
+            Action::Event(UiEvent::Reset) => {
+                s.records = SharedVec::new();
+                s.view = SharedVec::new();
+                s.selected = None;
+                s.filter.exchange = None;
+                s.follow = true;
+            }
+            Action::Connecting(url) => {
+                s.conn = ConnectionState {
+                    status: ConnectionStatus::Connecting,
+                    url: Some(url),
+                    ..ConnectionState::disconnected()
+                };
+            }
+            Action::Failed(error) => {
+                s.conn = ConnectionState {
+                    status: ConnectionStatus::Failed,
+                    error: Some(error),
+                    ..s.conn.clone()
+                };
+            }
+            Action::SetFilterText(text) => s.set_filter(Filter { text, ..s.filter.clone() }),
+            Action::SetFilterKind(kind) => s.set_filter(Filter { kind, ..s.filter.clone() }),
+            Action::SetExchange(exchange) => {
+                s.set_filter(Filter { exchange, ..s.filter.clone() })
+            }
+            Action::ClearFilter => s.set_filter(Filter::default()),
+            Action::Select(seq) => {
+                s.selected = Some(seq);
+                s.follow = false;
+            }
+            Action::MoveSelection(delta) => {
+                let len = s.view.len();
+                if len == 0 {
+                    return self;
+                }
+                let target = match s.selected.and_then(|seq| s.position_of(seq)) {
+                    Some(p) => (p as i64 + delta).clamp(0, len as i64 - 1) as usize,
+                    // Nothing selected (or filtered out): start from the end nearest the move.
+                    None if delta < 0 => len - 1,
+                    None => 0,
+                };
+                s.selected = s.seq_at(target);
+                s.follow = false;
+            }
+            Action::SelectFirst => {
+                s.selected = s.seq_at(0);
+                s.follow = false;
+            }
+            Action::SelectLast => {
+                s.selected = s.view.len().checked_sub(1).and_then(|p| s.seq_at(p));
+            }
+            Action::JumpTo(seq) => {
+                if s.index_of(seq).is_none() {
+                    return self;
+                }
+                if s.position_of(seq).is_none() {
+                    s.set_filter(Filter::default());
+                }
+                s.selected = Some(seq);
+                s.follow = false;
+            }
+            Action::SetFollow(on) => s.follow = on,
+            Action::ToggleFollow => s.follow = !s.follow,
+        }
+        if s == *self { self } else { Rc::new(s) }
+    }
+}
+
+impl State {
+    fn set_filter(&mut self, filter: Filter) {
+        if filter != self.filter {
+            self.filter = filter;
+            self.view = extend_view(&self.records, &SharedVec::new(), &self.filter, 0);
+        }
+    }
+
+    /// Index into `records` of the record with this seq.
+    pub fn index_of(&self, seq: u64) -> Option<usize> {
+        self.records.with(|r| r.binary_search_by_key(&seq, |s| s.seq).ok())
+    }
+
+    /// Position in `view` (the filtered rows) of the record with this seq.
+    pub fn position_of(&self, seq: u64) -> Option<usize> {
+        let idx = self.index_of(seq)? as u32;
+        self.view.with(|v| v.binary_search(&idx).ok())
+    }
+
+    /// The seq of the row at position `pos` of `view`.
+    pub fn seq_at(&self, pos: usize) -> Option<u64> {
+        let idx = self.view.with(|v| v.get(pos).copied())?;
+        self.records.with(|r| r.get(idx as usize).map(|s| s.seq))
+    }
+
+    pub fn summary(&self, seq: u64) -> Option<RecordSummary> {
+        let idx = self.index_of(seq)?;
+        self.records.with(|r| r.get(idx).cloned())
+    }
+
+    /// The response paired with the request `seq`, if one arrived.
+    pub fn response_to(&self, seq: u64) -> Option<u64> {
+        let from = self.index_of(seq)?;
+        self.records
+            .with(|r| r[from..].iter().find(|s| s.pair_seq == Some(seq)).map(|s| s.seq))
+    }
+}
+
+/// `view` plus the indices of `records[start..]` that pass `filter`.
+fn extend_view(
+    records: &SharedVec<RecordSummary>,
+    view: &SharedVec<u32>,
+    filter: &Filter,
+    start: usize,
+) -> SharedVec<u32> {
+    let m = filter.matcher();
+    let new: Vec<u32> = records.with(|r| {
+        r.iter()
+            .enumerate()
+            .skip(start)
+            .filter(|(_, s)| m.matches(s))
+            .map(|(i, _)| i as u32)
+            .collect()
+    });
+    if new.is_empty() { view.clone() } else { view.appended(new) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filter::KindFilter;
+    use mcpscope_proto::{Direction, RpcKind};
+
+    fn rec(seq: u64, kind: &str, method: Option<&str>, pair: Option<u64>) -> RecordSummary {
+        RecordSummary {
+            seq,
+            elapsed_us: seq * 1000,
+            direction: Direction::Out,
+            exchange: seq.div_ceil(2),
+            kind: kind.into(),
+            title: format!("row {seq}"),
+            method: method.map(Into::into),
+            rpc_kind: method.map(|_| RpcKind::Request),
+            pair_seq: pair,
+            latency_us: None,
+            status: None,
+            size: 0,
+            flagged: false,
+        }
+    }
+
+    fn reduce(s: Rc<State>, a: Action) -> Rc<State> {
+        s.reduce(a)
+    }
+
+    fn batch(items: Vec<RecordSummary>) -> Action {
+        Action::Event(UiEvent::Records { items })
+    }
+
+    fn view_seqs(s: &State) -> Vec<u64> {
+        (0..s.view.len()).filter_map(|p| s.seq_at(p)).collect()
+    }
+
+    #[test]
+    fn batches_extend_the_filtered_view_incrementally() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::SetFilterKind(KindFilter::Sse));
+        s = reduce(s, batch(vec![rec(1, "http-request", Some("ping"), None), rec(2, "sse", None, None)]));
+        s = reduce(s, batch(vec![rec(3, "sse", None, None), rec(4, "http-response", None, None)]));
+        assert_eq!(s.records.len(), 4);
+        assert_eq!(view_seqs(&s), vec![2, 3]);
+        s = reduce(s, Action::ClearFilter);
+        assert_eq!(view_seqs(&s), vec![1, 2, 3, 4]);
+        s = reduce(s, Action::Event(UiEvent::Reset));
+        assert!(s.records.is_empty() && s.view.is_empty());
+    }
+
+    #[test]
+    fn selection_moves_within_the_view_and_stops_at_the_ends() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, batch((1..=5).map(|i| rec(i, "sse", None, None)).collect()));
+        s = reduce(s, Action::MoveSelection(1));
+        assert_eq!(s.selected, Some(1));
+        assert!(!s.follow);
+        s = reduce(s, Action::MoveSelection(10));
+        assert_eq!(s.selected, Some(5));
+        s = reduce(s, Action::MoveSelection(-2));
+        assert_eq!(s.selected, Some(3));
+        s = reduce(s, Action::SelectFirst);
+        assert_eq!(s.selected, Some(1));
+    }
+
+    #[test]
+    fn jumping_to_a_filtered_out_row_clears_the_filter() {
+        let mut s = Rc::new(State::default());
+        s = reduce(
+            s,
+            batch(vec![rec(1, "http-request", Some("tools/list"), None), rec(2, "sse", None, Some(1))]),
+        );
+        assert_eq!(s.response_to(1), Some(2));
+        s = reduce(s, Action::SetFilterKind(KindFilter::Sse));
+        s = reduce(s, Action::Select(2));
+        s = reduce(s, Action::JumpTo(1));
+        assert_eq!(s.selected, Some(1));
+        assert_eq!(s.filter, Filter::default());
+        // An unknown seq changes nothing.
+        let before = Rc::clone(&s);
+        s = reduce(s, Action::JumpTo(99));
+        assert!(Rc::ptr_eq(&before, &s));
+    }
+}

