@@ -69,7 +69,8 @@ struct JsonlSink;
 impl RecordSink for JsonlSink {
     fn record(&self, record: Record) {
         let mut out = std::io::stdout().lock();
-        if let Ok(line) = serde_json::to_string(&record) {
+        // The engine decodes messages lazily; a JSON line carries the whole message.
+        if let Ok(line) = serde_json::to_string(&record.with_message()) {
             // A closed stdout (e.g. `| head`) is not worth a panic.
             let _ = writeln!(out, "{line}");
         }

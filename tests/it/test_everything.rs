@@ -52,7 +52,7 @@ async fn streamable_initialize_list_call_and_delete() {
         .find(|r| {
             matches!(r.kind, RecordKind::SseFrame { .. })
                 && r.rpc.as_ref().is_some_and(|rpc| rpc.kind == RpcKind::Result && rpc.pair_seq.is_some())
-                && r.rpc.as_ref().is_some_and(|rpc| rpc.message["result"]["content"][0]["text"] == "Echo: over the wire")
+                && r.clone().with_message().rpc.is_some_and(|rpc| rpc.message["result"]["content"][0]["text"] == "Echo: over the wire")
         })
         .expect("echo result frame");
     let pair = response.rpc.as_ref().and_then(|r| r.pair_seq).expect("paired");
@@ -84,7 +84,7 @@ async fn long_running_operation_reports_progress() {
         .records()
         .into_iter()
         .filter(|r| method_of(r) == Some("notifications/progress"))
-        .map(|r| r.rpc.map(|rpc| rpc.message["params"]["progress"].clone()))
+        .map(|r| r.with_message().rpc.map(|rpc| rpc.message["params"]["progress"].clone()))
         .collect();
     assert_eq!(progress, (1..=4).map(|i| Some(json!(i))).collect::<Vec<_>>());
     conn.close().await;

@@ -62,8 +62,7 @@ const FLOOD_DEFAULT_COUNT: u64 = 1000;
 const FLOOD_DEFAULT_SIZE: usize = 200;
 /// Bytes of a flood notification's JSON besides the decimal `seq` and the padding.
 const FLOOD_ENVELOPE: usize = FLOOD_PREFIX.len() + FLOOD_MIDDLE.len() + FLOOD_SUFFIX.len();
-const FLOOD_PREFIX: &str =
-    r#"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","logger":"flood","data":{"seq":"#;
+const FLOOD_PREFIX: &str = r#"{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","logger":"flood","data":{"seq":"#;
 const FLOOD_MIDDLE: &str = r#","pad":""#;
 const FLOOD_SUFFIX: &str = r#""}}}"#;
 /// How long `drop_mid_response` waits after its first event before breaking the stream, so
@@ -116,18 +115,13 @@ struct AppState {
 
 impl AppState {
     fn record(&self, method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) {
-        let uri = uri
-            .path_and_query()
-            .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
-        self.seen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(SeenRequest {
-                method: method.clone(),
-                uri,
-                headers: headers.clone(),
-                body: body.clone(),
-            });
+        let uri = uri.path_and_query().map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
+        self.seen.lock().unwrap_or_else(PoisonError::into_inner).push(SeenRequest {
+            method: method.clone(),
+            uri,
+            headers: headers.clone(),
+            body: body.clone(),
+        });
     }
 }
 
@@ -146,9 +140,7 @@ impl FaultyServer {
         let task = tokio::spawn(async move {
             // Errors here are accept errors on a loopback socket; a fixture has nowhere
             // better to report them than a failing test.
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown.cancelled_owned())
-                .await;
+            let _ = axum::serve(listener, router).with_graceful_shutdown(shutdown.cancelled_owned()).await;
         });
         Ok(FaultyServer {
             url: format!("http://{local_addr}{MCP_PATH}"),
@@ -171,19 +163,12 @@ impl FaultyServer {
 
     /// `http://127.0.0.1:PORT/flood?count=N&size=S`: the flood tool's SSE bytes over GET.
     pub fn flood_url(&self, count: u64, size: usize) -> String {
-        format!(
-            "http://{}{FLOOD_PATH}?count={count}&size={size}",
-            self.local_addr
-        )
+        format!("http://{}{FLOOD_PATH}?count={count}&size={size}", self.local_addr)
     }
 
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<SeenRequest> {
-        self.state
-            .seen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.state.seen.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Stops the server and waits for its task.
@@ -214,9 +199,7 @@ async fn mcp(
         Method::DELETE => status_text(StatusCode::OK, ""),
         _ => {
             let mut response = status_text(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST, DELETE"));
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST, DELETE"));
             response
         }
     }
@@ -248,15 +231,8 @@ fn post(state: &AppState, body: &Bytes) -> Response {
 }
 
 fn initialize(state: &AppState, id: &Value, params: &Value) -> Response {
-    let requested = params
-        .get("protocolVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let version = SUPPORTED_VERSIONS
-        .iter()
-        .find(|v| **v == requested)
-        .copied()
-        .unwrap_or(NEWEST_VERSION);
+    let requested = params.get("protocolVersion").and_then(Value::as_str).unwrap_or_default();
+    let version = SUPPORTED_VERSIONS.iter().find(|v| **v == requested).copied().unwrap_or(NEWEST_VERSION);
     let result = json!({
         "protocolVersion": version,
         "capabilities": { "tools": {} },
@@ -292,16 +268,11 @@ fn call_tool(id: &Value, params: &Value) -> Response {
     let name = params.get("name").and_then(Value::as_str).unwrap_or_default();
     let arguments = params.get("arguments").cloned().unwrap_or_else(|| json!({}));
     match name {
-        "malformed_json" => respond(
-            StatusCode::OK,
-            JSON,
-            format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"content":["#),
-        ),
+        "malformed_json" => {
+            respond(StatusCode::OK, JSON, format!(r#"{{"jsonrpc":"2.0","id":{id},"result":{{"content":["#))
+        }
         "truncated_sse" => {
-            let token = params
-                .pointer("/_meta/progressToken")
-                .cloned()
-                .unwrap_or_else(|| json!("faulty"));
+            let token = params.pointer("/_meta/progressToken").cloned().unwrap_or_else(|| json!("faulty"));
             let progress = json!({"jsonrpc":"2.0","method":"notifications/progress",
                 "params":{"progressToken":token,"progress":1,"total":2}});
             let body = format!("data: {progress}\n\ndata: {{\"jsonrpc\":\"2.0\",\"id\":{id},\"res");
@@ -312,10 +283,7 @@ fn call_tool(id: &Value, params: &Value) -> Response {
         "drop_mid_response" => drop_mid_response(),
         "not_jsonrpc" => respond(StatusCode::OK, JSON, r#"{"hello":"world"}"#),
         "flood" => {
-            let count = arguments
-                .get("count")
-                .and_then(Value::as_u64)
-                .unwrap_or(FLOOD_DEFAULT_COUNT);
+            let count = arguments.get("count").and_then(Value::as_u64).unwrap_or(FLOOD_DEFAULT_COUNT);
             let size = arguments
                 .get("size")
                 .and_then(Value::as_u64)
@@ -439,9 +407,7 @@ fn sse_response(body: Body) -> Response {
 fn respond(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -> Response {
     let mut response = Response::new(body.into());
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -521,8 +487,10 @@ mod tests {
         let client = reqwest::Client::new();
         let url = server.url().to_owned();
 
-        let init = |v: &str| json!({"jsonrpc":"2.0","id":0,"method":"initialize",
-            "params":{"protocolVersion":v,"capabilities":{},"clientInfo":{"name":"t","version":"0"}}});
+        let init = |v: &str| {
+            json!({"jsonrpc":"2.0","id":0,"method":"initialize",
+            "params":{"protocolVersion":v,"capabilities":{},"clientInfo":{"name":"t","version":"0"}}})
+        };
         let response = post(&client, &url, init("2025-06-18")).await;
         assert_eq!(response.status(), 200);
         assert!(response.headers().contains_key("mcp-session-id"));

@@ -81,9 +81,82 @@ pub fn tokens(text: &str) -> Vec<(Tok, &str)> {
     out
 }
 
+/// Re-indents valid JSON text with two spaces, keeping key order and number spelling exactly
+/// as they arrived (a `serde_json::Value` would sort keys). `None` when `text` is not JSON.
+pub fn reindent(text: &str) -> Option<String> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut depth = 0usize;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n("  ", depth));
+    };
+    for (tok, s) in tokens(text) {
+        if tok != Tok::Punct {
+            out.push_str(s);
+            continue;
+        }
+        // Structural characters only: valid JSON has nothing else outside tokens.
+        let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut i = 0;
+        while i < chars.len() {
+            match chars[i] {
+                open @ ('{' | '[') => {
+                    let close = if open == '{' { '}' } else { ']' };
+                    if chars.get(i + 1) == Some(&close) {
+                        out.push(open);
+                        out.push(close);
+                        i += 1;
+                    } else {
+                        out.push(open);
+                        depth += 1;
+                        newline(&mut out, depth);
+                    }
+                }
+                close @ ('}' | ']') => {
+                    depth = depth.saturating_sub(1);
+                    newline(&mut out, depth);
+                    out.push(close);
+                }
+                ',' => {
+                    out.push(',');
+                    newline(&mut out, depth);
+                }
+                ':' => out.push_str(": "),
+                other => out.push(other),
+            }
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reindent_keeps_key_order_and_numbers_and_folds_empty_containers() {
+        let text = r#"{"jsonrpc":"2.0","id":1,"result":{"z":1.50,"a":[],"m":{ },"l":[1,{"k":"v, {x}"}]}}"#;
+        let expected = r#"{
+  "jsonrpc": "2.0",
+  "id": 1,
+  "result": {
+    "z": 1.50,
+    "a": [],
+    "m": {},
+    "l": [
+      1,
+      {
+        "k": "v, {x}"
+      }
+    ]
+  }
+}"#;
+        assert_eq!(reindent(text).as_deref(), Some(expected));
+        assert_eq!(reindent("{not json"), None);
+        assert_eq!(reindent(" 42 ").as_deref(), Some("42"));
+    }
 
     #[test]
     fn keys_strings_numbers_and_literals_are_told_apart() {

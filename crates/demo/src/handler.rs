@@ -23,8 +23,8 @@ use rmcp::{
     handler::server::router::{prompt::PromptRouter, tool::ToolRouter},
     model::{
         Implementation, ListResourceTemplatesResult, ListResourcesResult, LoggingLevel,
-        PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-        ServerCapabilities, ServerConfig, SetLevelRequestParams,
+        PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+        ServerConfig, SetLevelRequestParams,
     },
     prompt_handler,
     service::RequestContext,
@@ -98,13 +98,17 @@ pub struct DemoHandler {
     prompt_router: PromptRouter<DemoHandler>,
 }
 
+impl Default for DemoHandler {
+    /// A handler with its own log level (`info`), e.g. to serve the demo over another
+    /// rmcp transport.
+    fn default() -> Self {
+        Self::new(LogLevel::default())
+    }
+}
+
 impl DemoHandler {
     pub(crate) fn new(log_level: LogLevel) -> Self {
-        Self {
-            log_level,
-            tool_router: Self::tool_router(),
-            prompt_router: Self::prompt_router(),
-        }
+        Self { log_level, tool_router: Self::tool_router(), prompt_router: Self::prompt_router() }
     }
 }
 
@@ -149,9 +153,7 @@ impl ServerHandler for DemoHandler {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
-        Ok(ListResourceTemplatesResult::with_all_items(
-            resources::templates(),
-        ))
+        Ok(ListResourceTemplatesResult::with_all_items(resources::templates()))
     }
 
     async fn read_resource(

@@ -73,10 +73,7 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        Self {
-            stateful: true,
-            json_response: false,
-        }
+        Self { stateful: true, json_response: false }
     }
 }
 
@@ -95,9 +92,8 @@ impl DemoServer {
     /// Binds `addr` (use port 0 for any free port) and starts serving in a background
     /// task. Must be called inside a Tokio runtime.
     pub async fn start(addr: SocketAddr, opts: DemoOptions) -> Result<DemoServer> {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| DemoError::Bind { addr, source })?;
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.map_err(|source| DemoError::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(DemoError::LocalAddr)?;
         let cancel = CancellationToken::new();
 
@@ -122,11 +118,7 @@ impl DemoServer {
         let stateful = opts.stateful;
         let service = StreamableHttpService::new(
             move || {
-                let level = if stateful {
-                    handler::LogLevel::default()
-                } else {
-                    shared_level.clone()
-                };
+                let level = if stateful { handler::LogLevel::default() } else { shared_level.clone() };
                 Ok(DemoHandler::new(level))
             },
             Arc::new(sessions),
@@ -136,9 +128,8 @@ impl DemoServer {
         let router = axum::Router::new().route_service(MCP_PATH, service);
         let shutdown = cancel.clone();
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown.cancelled_owned())
-                .await;
+            let served =
+                axum::serve(listener, router).with_graceful_shutdown(shutdown.cancelled_owned()).await;
             if let Err(error) = served {
                 tracing::error!(%error, "demo server stopped with an error");
             }
@@ -146,13 +137,7 @@ impl DemoServer {
         let url = format!("http://{local_addr}{MCP_PATH}");
         tracing::info!(%url, stateful = opts.stateful, json_response = opts.json_response, "demo server started");
 
-        Ok(DemoServer {
-            url,
-            local_addr,
-            options: opts,
-            cancel,
-            task: Some(task),
-        })
+        Ok(DemoServer { url, local_addr, options: opts, cancel, task: Some(task) })
     }
 
     /// The MCP endpoint, `http://127.0.0.1:PORT/mcp`.

@@ -28,10 +28,7 @@ struct Client {
 impl Client {
     fn new(server: &DemoServer) -> Self {
         Self {
-            http: reqwest::Client::builder()
-                .timeout(TIMEOUT)
-                .build()
-                .expect("client builds"),
+            http: reqwest::Client::builder().timeout(TIMEOUT).build().expect("client builds"),
             url: server.url().to_owned(),
             session: None,
             initialized: false,
@@ -76,9 +73,7 @@ impl Client {
         let messages = read_all(response).await;
         let result = find_response(&messages, 0)["result"].clone();
         self.initialized = true;
-        let accepted = self
-            .post(&json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }))
-            .await;
+        let accepted = self.post(&json!({ "jsonrpc": "2.0", "method": "notifications/initialized" })).await;
         assert_eq!(accepted.status(), 202);
         (result, content_type)
     }
@@ -86,9 +81,8 @@ impl Client {
     /// Sends a request and returns every message of its response (one for JSON, all the
     /// events for SSE).
     async fn request(&self, id: i64, method: &str, params: Value) -> Vec<Value> {
-        let response = self
-            .post(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }))
-            .await;
+        let response =
+            self.post(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })).await;
         assert_eq!(response.status(), 200, "{method} answered 200");
         read_all(response).await
     }
@@ -102,18 +96,12 @@ impl Client {
     }
 
     async fn call_tool(&self, id: i64, name: &str, arguments: Value) -> Value {
-        self.call(id, "tools/call", json!({ "name": name, "arguments": arguments }))
-            .await
+        self.call(id, "tools/call", json!({ "name": name, "arguments": arguments })).await
     }
 }
 
 fn content_type(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
 /// Reads a whole response body as JSON-RPC messages, whatever its content type.
@@ -160,8 +148,7 @@ impl SseParser {
             .collect();
         let data = data.join("\n");
         if !data.trim().is_empty() {
-            self.messages
-                .push(serde_json::from_str(&data).expect("SSE data is JSON"));
+            self.messages.push(serde_json::from_str(&data).expect("SSE data is JSON"));
         }
     }
 }
@@ -179,9 +166,7 @@ async fn read_until(
             parser.push(std::str::from_utf8(&chunk).expect("UTF-8 SSE"));
         }
     };
-    tokio::time::timeout(TIMEOUT, read)
-        .await
-        .expect("expected messages arrive in time");
+    tokio::time::timeout(TIMEOUT, read).await.expect("expected messages arrive in time");
 }
 
 fn find_response(messages: &[Value], id: i64) -> &Value {
@@ -220,21 +205,12 @@ async fn stateful_initialize_issues_a_session_and_serves_tools() {
     }
 
     let tools = client.call(1, "tools/list", json!({})).await;
-    let mut names: Vec<&str> = tools["tools"]
-        .as_array()
-        .expect("tools array")
-        .iter()
-        .filter_map(|t| t["name"].as_str())
-        .collect();
+    let mut names: Vec<&str> =
+        tools["tools"].as_array().expect("tools array").iter().filter_map(|t| t["name"].as_str()).collect();
     names.sort_unstable();
-    assert_eq!(
-        names,
-        ["add", "ask_user", "echo", "fail", "flood", "long_running", "sample"]
-    );
-    let add = tools["tools"]
-        .as_array()
-        .and_then(|t| t.iter().find(|t| t["name"] == "add"))
-        .expect("add is listed");
+    assert_eq!(names, ["add", "ask_user", "echo", "fail", "flood", "long_running", "sample"]);
+    let add =
+        tools["tools"].as_array().and_then(|t| t.iter().find(|t| t["name"] == "add")).expect("add is listed");
     assert_eq!(add["outputSchema"]["type"], "object");
     assert!(add["outputSchema"]["properties"].get("sum").is_some());
 
@@ -269,9 +245,7 @@ async fn stateful_initialize_issues_a_session_and_serves_tools() {
         .await
         .expect("DELETE succeeds");
     assert!(deleted.status().is_success());
-    let gone = client
-        .post(&json!({ "jsonrpc": "2.0", "id": 8, "method": "tools/list" }))
-        .await;
+    let gone = client.post(&json!({ "jsonrpc": "2.0", "id": 8, "method": "tools/list" })).await;
     assert_eq!(gone.status(), 404);
 
     server.shutdown().await;
@@ -279,20 +253,27 @@ async fn stateful_initialize_issues_a_session_and_serves_tools() {
 
 #[tokio::test]
 async fn stateless_json_mode_issues_no_session() {
-    let server = start(DemoOptions {
-        stateful: false,
-        json_response: true,
-    })
-    .await;
+    let server = start(DemoOptions { stateful: false, json_response: true }).await;
     let mut client = Client::new(&server);
 
-    let (init, content_type) = client.initialize(json!({})).await;
+    let (init, init_type) = client.initialize(json!({})).await;
     assert_eq!(client.session, None, "stateless server issues no Mcp-Session-Id");
-    assert!(content_type.starts_with("application/json"));
+    assert!(init_type.starts_with("application/json"));
     assert_eq!(init["serverInfo"]["name"], "mcpscope-demo");
 
     let echo = client.call_tool(1, "echo", json!({ "message": "no session" })).await;
     assert_eq!(first_text(&echo), "no session");
+
+    // A handler that notifies before answering still gets an SSE stream (rmcp falls back
+    // so that nothing is lost).
+    let flood = client
+        .post(&json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                       "params": { "name": "flood", "arguments": { "count": 5 } } }))
+        .await;
+    assert!(content_type(&flood).starts_with("text/event-stream"));
+    let messages = read_all(flood).await;
+    assert_eq!(with_method(&messages, "notifications/message").len(), 5);
+    assert_eq!(first_text(&find_response(&messages, 2)["result"]), "sent 5");
 
     let get = client
         .http
@@ -308,11 +289,7 @@ async fn stateless_json_mode_issues_no_session() {
 
 #[tokio::test]
 async fn stateless_sse_mode_streams_flood_notifications_on_the_post() {
-    let server = start(DemoOptions {
-        stateful: false,
-        json_response: false,
-    })
-    .await;
+    let server = start(DemoOptions { stateful: false, json_response: false }).await;
     let mut client = Client::new(&server);
     let (_, content_type) = client.initialize(json!({})).await;
     assert!(content_type.starts_with("text/event-stream"));
@@ -364,7 +341,11 @@ async fn long_running_reports_progress_with_total_and_message() {
 
     // Without a progress token: no notifications, same result.
     let quiet = client
-        .request(2, "tools/call", json!({ "name": "long_running", "arguments": { "duration_ms": 10, "steps": 2 } }))
+        .request(
+            2,
+            "tools/call",
+            json!({ "name": "long_running", "arguments": { "duration_ms": 10, "steps": 2 } }),
+        )
         .await;
     assert!(with_method(&quiet, "notifications/progress").is_empty());
     assert_eq!(find_response(&quiet, 2)["result"]["isError"], false);
@@ -391,15 +372,10 @@ async fn stateful_flood_goes_to_the_get_stream_and_respects_set_level() {
         .expect("GET succeeds");
     assert_eq!(get.status(), 200);
 
-    let result = client
-        .call_tool(1, "flood", json!({ "count": 20, "size": 150 }))
-        .await;
+    let result = client.call_tool(1, "flood", json!({ "count": 20, "size": 150 })).await;
     assert_eq!(first_text(&result), "sent 20");
     let mut parser = SseParser::default();
-    read_until(&mut get, &mut parser, |m| {
-        with_method(m, "notifications/message").len() >= 20
-    })
-    .await;
+    read_until(&mut get, &mut parser, |m| with_method(m, "notifications/message").len() >= 20).await;
     assert_eq!(parser.messages[19]["params"]["data"]["seq"], 19);
 
     let set = client.call(2, "logging/setLevel", json!({ "level": "warning" })).await;
@@ -414,9 +390,7 @@ async fn stateful_flood_goes_to_the_get_stream_and_respects_set_level() {
 async fn elicitation_and_sampling_round_trip_through_the_client() {
     let server = start(DemoOptions::default()).await;
     let mut client = Client::new(&server);
-    client
-        .initialize(json!({ "elicitation": {}, "sampling": {} }))
-        .await;
+    client.initialize(json!({ "elicitation": {}, "sampling": {} })).await;
 
     // ask_user: the server's elicitation/create arrives on the POST's stream; answer it
     // with a POST of our own, then the tool result follows on the same stream.
@@ -426,10 +400,7 @@ async fn elicitation_and_sampling_round_trip_through_the_client() {
         .await;
     assert_eq!(stream.status(), 200);
     let mut parser = SseParser::default();
-    read_until(&mut stream, &mut parser, |m| {
-        !with_method(m, "elicitation/create").is_empty()
-    })
-    .await;
+    read_until(&mut stream, &mut parser, |m| !with_method(m, "elicitation/create").is_empty()).await;
     let ask = with_method(&parser.messages, "elicitation/create")[0].clone();
     assert_eq!(ask["params"]["requestedSchema"]["properties"]["name"]["type"], "string");
     let answer = client
@@ -437,10 +408,8 @@ async fn elicitation_and_sampling_round_trip_through_the_client() {
                        "result": { "action": "accept", "content": { "name": "Ada" } } }))
         .await;
     assert_eq!(answer.status(), 202);
-    read_until(&mut stream, &mut parser, |m| {
-        m.iter().any(|m| m["id"] == 1 && m.get("result").is_some())
-    })
-    .await;
+    read_until(&mut stream, &mut parser, |m| m.iter().any(|m| m["id"] == 1 && m.get("result").is_some()))
+        .await;
     let result = &find_response(&parser.messages, 1)["result"];
     assert_eq!(result["isError"], false);
     assert!(first_text(result).contains("Ada"), "{result}");
@@ -451,10 +420,7 @@ async fn elicitation_and_sampling_round_trip_through_the_client() {
                        "params": { "name": "sample", "arguments": { "prompt": "2+2?" } } }))
         .await;
     let mut parser = SseParser::default();
-    read_until(&mut stream, &mut parser, |m| {
-        !with_method(m, "sampling/createMessage").is_empty()
-    })
-    .await;
+    read_until(&mut stream, &mut parser, |m| !with_method(m, "sampling/createMessage").is_empty()).await;
     let ask = with_method(&parser.messages, "sampling/createMessage")[0].clone();
     assert_eq!(ask["params"]["messages"][0]["content"]["text"], "2+2?");
     let answer = client
@@ -463,10 +429,8 @@ async fn elicitation_and_sampling_round_trip_through_the_client() {
             "content": { "type": "text", "text": "4" } } }))
         .await;
     assert_eq!(answer.status(), 202);
-    read_until(&mut stream, &mut parser, |m| {
-        m.iter().any(|m| m["id"] == 2 && m.get("result").is_some())
-    })
-    .await;
+    read_until(&mut stream, &mut parser, |m| m.iter().any(|m| m["id"] == 2 && m.get("result").is_some()))
+        .await;
     let result = &find_response(&parser.messages, 2)["result"];
     assert_eq!(first_text(result), "test-model says: 4");
 
@@ -491,28 +455,27 @@ async fn resources_and_prompts() {
     let templates = client.call(2, "resources/templates/list", json!({})).await;
     assert_eq!(templates["resourceTemplates"][0]["uriTemplate"], "demo://items/{id}");
 
-    let item = client
-        .call(3, "resources/read", json!({ "uri": "demo://items/7" }))
-        .await;
+    let item = client.call(3, "resources/read", json!({ "uri": "demo://items/7" })).await;
     let text = item["contents"][0]["text"].as_str().expect("text contents");
     let parsed: Value = serde_json::from_str(text).expect("item is JSON");
     assert_eq!(parsed["id"], "7");
 
-    let missing = client
-        .request(4, "resources/read", json!({ "uri": "demo://missing" }))
-        .await;
+    let missing = client.request(4, "resources/read", json!({ "uri": "demo://missing" })).await;
     assert!(find_response(&missing, 4)["error"]["code"].is_i64());
 
     let prompts = client.call(5, "prompts/list", json!({})).await;
     assert_eq!(prompts["prompts"].as_array().map(Vec::len), Some(2));
-    let greeting = client
-        .call(6, "prompts/get", json!({ "name": "greeting", "arguments": { "name": "Ada" } }))
-        .await;
+    let greeting =
+        client.call(6, "prompts/get", json!({ "name": "greeting", "arguments": { "name": "Ada" } })).await;
     let text = greeting["messages"][0]["content"]["text"].as_str().unwrap_or_default();
     assert!(text.contains("Ada"), "{greeting}");
     let review = client
-        .call(7, "prompts/get", json!({ "name": "code_review",
-                                        "arguments": { "code": "fn main() {}", "language": "rust" } }))
+        .call(
+            7,
+            "prompts/get",
+            json!({ "name": "code_review",
+                                        "arguments": { "code": "fn main() {}", "language": "rust" } }),
+        )
         .await;
     let text = review["messages"][1]["content"]["text"].as_str().unwrap_or_default();
     assert!(text.contains("```rust\nfn main() {}"), "{review}");

@@ -239,6 +239,10 @@ pub struct RpcInfo {
     pub pair_seq: Option<u64>,
     /// For a response: time since its request was sent.
     pub latency_us: Option<u64>,
+    /// The whole message. The engine leaves it `Null` while capturing (decoding every
+    /// notification of a flood in full would cost more than reading it) and fills it when a
+    /// record is looked at: see [`Record::with_message`].
+    #[serde(default)]
     pub message: Value,
 }
 
@@ -291,6 +295,36 @@ pub struct RecordSummary {
 }
 
 impl Record {
+    /// The bytes this record carries as JSON-RPC: a request or response body, or an SSE
+    /// frame's data.
+    pub fn payload(&self) -> Option<&str> {
+        match &self.kind {
+            RecordKind::HttpRequest { body, .. } | RecordKind::HttpResponse { body, .. } => {
+                body.as_ref().map(|b| b.text.as_str())
+            }
+            RecordKind::SseFrame { data, .. } => Some(data.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The record with `rpc.message` decoded from its payload.
+    pub fn with_message(mut self) -> Record {
+        if let Some(rpc) = &self.rpc {
+            if rpc.message.is_null() {
+                let decoded = match &self.kind {
+                    RecordKind::HttpRequest { body: Some(b), .. }
+                    | RecordKind::HttpResponse { body: Some(b), .. } => serde_json::from_str(&b.text).ok(),
+                    RecordKind::SseFrame { data, .. } => serde_json::from_str(data).ok(),
+                    _ => None,
+                };
+                if let (Some(v), Some(rpc)) = (decoded, self.rpc.as_mut()) {
+                    rpc.message = v;
+                }
+            }
+        }
+        self
+    }
+
     pub fn summary(&self) -> RecordSummary {
         let (size, status, title) = match &self.kind {
             RecordKind::HttpRequest { method, url, body, .. } => {

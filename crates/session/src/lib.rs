@@ -282,7 +282,7 @@ impl Engine {
         let records = lock(&log.records);
         // Records are stored in seq order starting at 1.
         let idx = usize::try_from(seq).ok()?.checked_sub(1)?;
-        records.get(idx).filter(|r| r.seq == seq).cloned()
+        records.get(idx).filter(|r| r.seq == seq).cloned().map(Record::with_message)
     }
 
     /// A copy of every record of the current timeline.

@@ -8,8 +8,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use std::borrow::Cow;
+
 use mcpscope_proto::{Body, Direction, Flag, FlagCode, Header, Record, RecordKind, RpcInfo, RpcKind};
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Receives every record, in sequence order.
 pub trait RecordSink: Send + Sync + 'static {
@@ -88,6 +92,9 @@ struct State {
 /// Shared by all transports of one session.
 pub struct Capture {
     started: Instant,
+    /// Wall clock at `started`, µs since the epoch: records add their monotonic offset to it
+    /// (one clock read per record instead of two, and timestamps that never go backwards).
+    started_wall_us: i64,
     sink: Arc<dyn RecordSink>,
     state: Mutex<State>,
 }
@@ -95,8 +102,9 @@ pub struct Capture {
 /// The decoded payload handed back to the caller alongside the record's seq.
 pub struct Decoded {
     pub seq: u64,
-    /// The JSON-RPC messages found (one, or several for a batch). Empty when the payload is
-    /// not JSON-RPC.
+    /// The JSON-RPC messages the connection must act on (responses, requests, progress
+    /// notifications; one, or several for a batch). Other notifications live only in the
+    /// record: copying them out would double the cost of a notification flood.
     pub messages: Vec<Value>,
 }
 
@@ -104,6 +112,10 @@ impl Capture {
     pub fn new(sink: Arc<dyn RecordSink>) -> Arc<Capture> {
         Arc::new(Capture {
             started: Instant::now(),
+            started_wall_us: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_micros() as i64)
+                .unwrap_or(0),
             sink,
             state: Mutex::new(State {
                 next_seq: 1,
@@ -122,7 +134,7 @@ impl Capture {
     }
 
     /// Records `kind`; when `payload` is given it is decoded as JSON-RPC and paired.
-    /// Returns the seq and the decoded messages.
+    /// Returns the seq and the messages the connection must act on.
     pub fn record(
         &self,
         direction: Direction,
@@ -132,11 +144,35 @@ impl Capture {
         mut flags: Vec<Flag>,
     ) -> Decoded {
         let now = Instant::now();
-        let at_us = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
         let (rpc, messages) = match payload {
             Some(text) => decode(text, &mut flags),
             None => (None, Vec::new()),
         };
+        self.commit(now, direction, exchange, kind, rpc, messages, flags)
+    }
+
+    /// Records an inbound SSE frame, decoding its own `data` as JSON-RPC when `decode`
+    /// (the frame moves into the record without a copy).
+    pub fn record_frame(&self, exchange: u64, kind: RecordKind, decode_data: bool, mut flags: Vec<Flag>) -> Decoded {
+        let now = Instant::now();
+        let (rpc, messages) = match &kind {
+            RecordKind::SseFrame { data, .. } if decode_data && !data.is_empty() => decode(data, &mut flags),
+            _ => (None, Vec::new()),
+        };
+        self.commit(now, Direction::In, exchange, kind, rpc, messages, flags)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn commit(
+        &self,
+        now: Instant,
+        direction: Direction,
+        exchange: u64,
+        kind: RecordKind,
+        rpc: Option<RpcInfo>,
+        messages: Vec<Value>,
+        mut flags: Vec<Flag>,
+    ) -> Decoded {
         // Sequence numbers, pairing and the hand-off to the sink happen under one lock so the
         // sink sees records in seq order.
         let mut st = lock(&self.state);
@@ -146,10 +182,11 @@ impl Capture {
             pair(&mut st, direction, seq, now, &mut rpc, &mut flags);
             rpc
         });
+        let elapsed_us = now.duration_since(self.started).as_micros() as u64;
         let record = Record {
             seq,
-            at_us,
-            elapsed_us: now.duration_since(self.started).as_micros() as u64,
+            at_us: self.started_wall_us + elapsed_us as i64,
+            elapsed_us,
             direction,
             exchange,
             kind,
@@ -166,8 +203,91 @@ impl Capture {
     }
 }
 
-/// Parses a payload as JSON-RPC, flagging what is wrong with it.
+const NOT_RPC: &str =
+    "valid JSON but not a JSON-RPC 2.0 message (needs \"jsonrpc\":\"2.0\" and a method, result or error)";
+
+/// The parts of a JSON-RPC message the engine needs for every record, read without building
+/// a `Value` tree: a notification flood is mostly bytes nobody looks at until a user selects
+/// one (then [`mcpscope_proto::Record::with_message`] decodes it in full).
+#[derive(serde::Deserialize)]
+struct Peek<'a> {
+    #[serde(borrow, default)]
+    jsonrpc: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "present")]
+    result: bool,
+    #[serde(default)]
+    error: Option<PeekError>,
+}
+
+#[derive(serde::Deserialize)]
+struct PeekError {
+    #[serde(default)]
+    code: Option<i64>,
+}
+
+/// `true` when the member exists, whatever its value (`"result": null` is a result).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// Parses a payload as JSON-RPC, flagging what is wrong with it. Returns the record's RPC
+/// view and the messages the connection must act on, fully decoded.
 fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Value>) {
+    if text.trim_start().starts_with('[') {
+        return decode_batch(text, flags);
+    }
+    let peek: Peek<'_> = match serde_json::from_str(text) {
+        Ok(p) => p,
+        Err(e) if e.is_data() => {
+            // Valid JSON of the wrong shape (not an object, a member of the wrong type …).
+            flags.push(Flag::new(FlagCode::NotJsonRpc, format!("{NOT_RPC}: {e}")));
+            return (None, Vec::new());
+        }
+        Err(e) => {
+            flags.push(Flag::new(FlagCode::MalformedJson, format!("malformed JSON: {e}")));
+            return (None, Vec::new());
+        }
+    };
+    let kind = if peek.jsonrpc.as_deref() != Some("2.0") {
+        None
+    } else if peek.method.is_some() {
+        Some(if peek.id.is_some() { RpcKind::Request } else { RpcKind::Notification })
+    } else if peek.result {
+        Some(RpcKind::Result)
+    } else if peek.error.is_some() {
+        Some(RpcKind::Error)
+    } else {
+        None
+    };
+    let Some(kind) = kind else {
+        flags.push(Flag::new(FlagCode::NotJsonRpc, NOT_RPC));
+        return (None, Vec::new());
+    };
+    let method = peek.method.map(Cow::into_owned);
+    let must_act = match kind {
+        RpcKind::Notification => method.as_deref() == Some("notifications/progress"),
+        _ => true,
+    };
+    // The text already parsed once: it is valid JSON, so this cannot fail.
+    let msgs = if must_act { serde_json::from_str(text).ok().into_iter().collect() } else { Vec::new() };
+    let info = RpcInfo {
+        kind,
+        id: peek.id.map(|id| id.get().to_owned()),
+        method,
+        error_code: peek.error.and_then(|e| e.code),
+        pair_seq: None,
+        latency_us: None,
+        message: Value::Null,
+    };
+    (Some(info), msgs)
+}
+
+/// A JSON array: a 2025-03-26 batch, or something that is not JSON-RPC at all.
+fn decode_batch(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Value>) {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -175,48 +295,32 @@ fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Value>) {
             return (None, Vec::new());
         }
     };
-    match &value {
-        Value::Array(items) => {
-            let all_rpc = !items.is_empty() && items.iter().all(|i| classify(i).is_some());
-            if !all_rpc {
-                flags.push(Flag::new(
-                    FlagCode::NotJsonRpc,
-                    "a JSON array that is not a batch of JSON-RPC messages",
-                ));
-            }
-            let info = RpcInfo {
-                kind: RpcKind::Batch,
-                id: None,
-                method: None,
-                error_code: None,
-                pair_seq: None,
-                latency_us: None,
-                message: value.clone(),
-            };
-            let msgs = if all_rpc { items.clone() } else { Vec::new() };
-            (Some(info), msgs)
+    let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+    let all_rpc = !items.is_empty() && items.iter().all(|i| classify(i).is_some());
+    if !all_rpc {
+        flags.push(Flag::new(FlagCode::NotJsonRpc, "a JSON array that is not a batch of JSON-RPC messages"));
+    }
+    let msgs = if all_rpc { items.iter().filter(|m| actionable(m)).cloned().collect() } else { Vec::new() };
+    let info = RpcInfo {
+        kind: RpcKind::Batch,
+        id: None,
+        method: None,
+        error_code: None,
+        pair_seq: None,
+        latency_us: None,
+        message: Value::Null,
+    };
+    (Some(info), msgs)
+}
+
+/// Whether the connection has to act on a message (everything but plain notifications).
+fn actionable(v: &Value) -> bool {
+    match classify(v) {
+        Some(RpcKind::Notification) => {
+            v.get("method").and_then(Value::as_str) == Some("notifications/progress")
         }
-        _ => match classify(&value) {
-            Some(kind) => {
-                let info = RpcInfo {
-                    kind,
-                    id: value.get("id").map(|id| id.to_string()),
-                    method: value.get("method").and_then(Value::as_str).map(str::to_owned),
-                    error_code: value.pointer("/error/code").and_then(Value::as_i64),
-                    pair_seq: None,
-                    latency_us: None,
-                    message: value.clone(),
-                };
-                (Some(info), vec![value])
-            }
-            None => {
-                flags.push(Flag::new(
-                    FlagCode::NotJsonRpc,
-                    "valid JSON but not a JSON-RPC 2.0 message (needs \"jsonrpc\":\"2.0\" and a method, result or error)",
-                ));
-                (None, Vec::new())
-            }
-        },
+        Some(_) => true,
+        None => false,
     }
 }
 
@@ -315,6 +419,37 @@ mod tests {
         assert_eq!(recs[3].flags[0].code, FlagCode::MalformedJson);
         assert!(recs[3].rpc.is_none());
         assert_eq!(recs.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn peek_decodes_roles_and_flags_shapes() {
+        let mut flags = Vec::new();
+        let (rpc, msgs) = decode(r#"{"jsonrpc":"2.0","id":"a\"b","result":null}"#, &mut flags);
+        let rpc = rpc.expect("a result");
+        assert_eq!((rpc.kind, rpc.id.as_deref()), (RpcKind::Result, Some(r#""a\"b""#)));
+        assert_eq!(msgs.len(), 1, "responses are handed to the connection");
+        assert!(flags.is_empty());
+
+        let (rpc, msgs) = decode(r#"{"jsonrpc":"2.0","method":"notifications/message","params":{}}"#, &mut flags);
+        assert_eq!(rpc.map(|r| r.kind), Some(RpcKind::Notification));
+        assert!(msgs.is_empty(), "plain notifications stay in the record");
+
+        let (_, msgs) = decode(r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1}}"#, &mut flags);
+        assert_eq!(msgs.len(), 1, "progress resets timeouts");
+
+        let (rpc, _) = decode(r#"{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"x"}}"#, &mut flags);
+        assert_eq!(rpc.and_then(|r| r.error_code), Some(-32601));
+        assert!(flags.is_empty());
+
+        let (rpc, _) = decode("42", &mut flags);
+        assert!(rpc.is_none());
+        assert_eq!(flags.pop().map(|f| f.code), Some(FlagCode::NotJsonRpc));
+        let (rpc, _) = decode(r#"{"jsonrpc":"2.0","method":7}"#, &mut flags);
+        assert!(rpc.is_none());
+        assert_eq!(flags.pop().map(|f| f.code), Some(FlagCode::NotJsonRpc));
+        let (rpc, _) = decode(r#"{"jsonrpc":"2.0","id":1,"res"#, &mut flags);
+        assert!(rpc.is_none());
+        assert_eq!(flags.pop().map(|f| f.code), Some(FlagCode::MalformedJson));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::capture::{Capture, body_of, redacted_headers};
-use crate::sse::{SseFrame, SseParser};
+use crate::sse::SseParser;
 
 /// A response whose head has been captured.
 pub(crate) struct Received {
@@ -139,6 +139,14 @@ pub(crate) fn record_stream_head(capture: &Capture, rx: &Received, started: Inst
     );
 }
 
+/// What the connection needs of a frame once it is recorded.
+pub(crate) struct FrameMeta {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    /// The data of non-`message` events (e.g. the legacy `endpoint`); empty otherwise.
+    pub data: String,
+}
+
 /// What a finished SSE stream leaves behind.
 #[derive(Debug, Default)]
 pub(crate) struct StreamEnd {
@@ -157,7 +165,7 @@ pub(crate) async fn read_sse(
     capture: &Capture,
     rx: Received,
     stop: &CancellationToken,
-    mut on_frame: impl FnMut(&SseFrame, Vec<Value>),
+    mut on_frame: impl FnMut(&FrameMeta, Vec<Value>),
 ) -> StreamEnd {
     let exchange = rx.exchange;
     let mut stream = rx.response.bytes_stream();
@@ -196,22 +204,23 @@ pub(crate) async fn read_sse(
                             format!("ignored SSE lines: {}", frame.ignored.join(" | ")),
                         ));
                     }
-                    let payload = (is_message && !frame.data.is_empty()).then_some(frame.data.as_str());
-                    let decoded = capture.record(
-                        Direction::In,
-                        exchange,
-                        RecordKind::SseFrame {
-                            id: frame.id.clone(),
-                            event: frame.event.clone(),
-                            data: frame.data.clone(),
-                            retry_ms: frame.retry_ms,
-                            comments: frame.comments.clone(),
-                            raw: frame.raw.clone(),
-                        },
-                        payload,
-                        flags,
-                    );
-                    on_frame(&frame, decoded.messages);
+                    let meta = FrameMeta {
+                        id: frame.id.clone(),
+                        event: frame.event.clone(),
+                        // Only the legacy `endpoint` event's data is needed after recording.
+                        data: if is_message { String::new() } else { frame.data.clone() },
+                    };
+                    // The frame moves into its record: no copy of its data or raw bytes.
+                    let kind = RecordKind::SseFrame {
+                        id: frame.id,
+                        event: frame.event,
+                        data: frame.data,
+                        retry_ms: frame.retry_ms,
+                        comments: frame.comments,
+                        raw: frame.raw,
+                    };
+                    let decoded = capture.record_frame(exchange, kind, is_message, flags);
+                    on_frame(&meta, decoded.messages);
                 }
             }
         }

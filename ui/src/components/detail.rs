@@ -3,13 +3,13 @@
 use std::rc::Rc;
 
 use mcpscope_proto::{Record, RecordKind, RecordSummary};
-use serde_json::Value;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::json_view::JsonView;
 use crate::format;
 use crate::ipc;
+use crate::json_tokens::reindent;
 use crate::state::{Action, State};
 
 #[derive(Properties, PartialEq)]
@@ -147,16 +147,16 @@ fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
             </button>
         }
     };
+    // Shown as it arrived (key order, number spelling), re-indented.
+    let payload = match &r.kind {
+        RecordKind::HttpRequest { body: Some(b), .. }
+        | RecordKind::HttpResponse { body: Some(b), .. } => Some(b.text.as_str()),
+        RecordKind::SseFrame { data, .. } => Some(data.as_str()),
+        _ => None,
+    };
+    let pretty_payload = payload.and_then(reindent);
     let Some(rpc) = &r.rpc else {
-        let payload = match &r.kind {
-            RecordKind::HttpRequest { body: Some(b), .. } | RecordKind::HttpResponse { body: Some(b), .. } => Some(&b.text),
-            RecordKind::SseFrame { data, .. } => Some(data),
-            _ => None,
-        };
-        let pretty = payload
-            .and_then(|p| serde_json::from_str::<Value>(p).ok())
-            .and_then(|v| serde_json::to_string_pretty(&v).ok());
-        return match pretty {
+        return match pretty_payload {
             Some(p) => html! {
                 <>
                     <div class="note-line">{"JSON, but not a JSON-RPC message."}</div>
@@ -171,7 +171,9 @@ fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
             },
         };
     };
-    let pretty = serde_json::to_string_pretty(&rpc.message).unwrap_or_else(|e| e.to_string());
+    let pretty = pretty_payload.unwrap_or_else(|| {
+        serde_json::to_string_pretty(&rpc.message).unwrap_or_else(|e| e.to_string())
+    });
     let field = |label: &'static str, value: Option<String>| {
         value.map(|v| html! { <><dt>{label}</dt><dd class="mono">{v}</dd></> })
     };

@@ -41,11 +41,8 @@ impl DemoHandler {
     #[prompt(name = "code_review")]
     async fn code_review(&self, Parameters(args): Parameters<CodeReviewArgs>) -> GetPromptResult {
         let language = args.language.as_deref().unwrap_or("");
-        let described = if language.is_empty() {
-            "this code".to_owned()
-        } else {
-            format!("this {language} code")
-        };
+        let described =
+            if language.is_empty() { "this code".to_owned() } else { format!("this {language} code") };
         GetPromptResult::new(vec![
             PromptMessage::new_text(
                 Role::Assistant,
@@ -71,15 +68,8 @@ mod tests {
         prompts.sort_by(|a, b| a.name.cmp(&b.name));
         let names: Vec<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["code_review", "greeting"]);
-        let args: Vec<(String, Option<bool>)> = prompts[0]
-            .arguments
-            .iter()
-            .flatten()
-            .map(|a| (a.name.clone(), a.required))
-            .collect();
-        assert_eq!(
-            args,
-            [("code".to_owned(), Some(true)), ("language".to_owned(), Some(false))]
-        );
+        let args: Vec<(String, Option<bool>)> =
+            prompts[0].arguments.iter().flatten().map(|a| (a.name.clone(), a.required)).collect();
+        assert_eq!(args, [("code".to_owned(), Some(true)), ("language".to_owned(), Some(false))]);
     }
 }

@@ -47,9 +47,7 @@ pub(crate) fn templates() -> Vec<ResourceTemplate> {
 pub(crate) fn read(uri: &str) -> Result<ReadResourceResult, McpError> {
     let contents = match uri {
         README_URI => ResourceContents::text(README, uri).with_mime_type("text/markdown"),
-        CONFIG_URI => {
-            ResourceContents::text(json_text(&config()), uri).with_mime_type("application/json")
-        }
+        CONFIG_URI => ResourceContents::text(json_text(&config()), uri).with_mime_type("application/json"),
         _ => match uri.strip_prefix(ITEM_PREFIX) {
             Some(id) if !id.is_empty() && !id.contains('/') => {
                 let item = json!({ "id": id, "name": format!("Item {id}"), "tags": ["demo"] });

@@ -12,9 +12,9 @@ use rmcp::{
     ErrorData as McpError, Json, RoleServer,
     handler::server::wrapper::Parameters,
     model::{
-        CallToolResult, ContentBlock, CreateMessageRequestParams, ElicitRequestParams,
-        ElicitationAction, ElicitationSchema, LoggingLevel, LoggingMessageNotificationParam,
-        ProgressNotificationParam, Role, SamplingMessage, SamplingMessageContentBlock,
+        CallToolResult, ContentBlock, CreateMessageRequestParams, ElicitRequestParams, ElicitationAction,
+        ElicitationSchema, LoggingLevel, LoggingMessageNotificationParam, ProgressNotificationParam, Role,
+        SamplingMessage, SamplingMessageContentBlock,
     },
     schemars::{self, JsonSchema},
     service::{RequestContext, ServiceError},
@@ -106,16 +106,12 @@ impl DemoHandler {
 
     #[tool(description = "Adds two numbers; the sum also comes back as structured content.")]
     async fn add(&self, Parameters(args): Parameters<AddArgs>) -> Json<AddOutput> {
-        Json(AddOutput {
-            sum: args.a + args.b,
-        })
+        Json(AddOutput { sum: args.a + args.b })
     }
 
-    #[tool(
-        description = "Runs for duration_ms (default 2000) in `steps` steps (default 5), \
+    #[tool(description = "Runs for duration_ms (default 2000) in `steps` steps (default 5), \
                        sending notifications/progress after each step when the request \
-                       carries a progressToken."
-    )]
+                       carries a progressToken.")]
     async fn long_running(
         &self,
         Parameters(args): Parameters<LongRunningArgs>,
@@ -134,11 +130,7 @@ impl DemoHandler {
                 let progress = ProgressNotificationParam::new(token.clone(), f64::from(done))
                     .with_total(f64::from(steps))
                     .with_message(format!("step {done} of {steps}"));
-                context
-                    .peer
-                    .notify_progress(progress)
-                    .await
-                    .map_err(transport_error)?;
+                context.peer.notify_progress(progress).await.map_err(transport_error)?;
             }
         }
         Ok(CallToolResult::success(vec![ContentBlock::text(format!(
@@ -147,11 +139,9 @@ impl DemoHandler {
         ))]))
     }
 
-    #[tool(
-        description = "Sends `count` (default 1000) notifications/message logging \
+    #[tool(description = "Sends `count` (default 1000) notifications/message logging \
                        notifications of about `size` bytes (default 200) each at level \
-                       info, then returns \"sent N\". Honours logging/setLevel."
-    )]
+                       info, then returns \"sent N\". Honours logging/setLevel.")]
     async fn flood(
         &self,
         Parameters(args): Parameters<FloodArgs>,
@@ -171,15 +161,9 @@ impl DemoHandler {
             }
             let message = LoggingMessageNotificationParam::new(LoggingLevel::Info, flood_data(seq, size))
                 .with_logger(FLOOD_LOGGER);
-            context
-                .peer
-                .notify_logging_message(message)
-                .await
-                .map_err(transport_error)?;
+            context.peer.notify_logging_message(message).await.map_err(transport_error)?;
         }
-        Ok(CallToolResult::success(vec![ContentBlock::text(format!(
-            "sent {count}"
-        ))]))
+        Ok(CallToolResult::success(vec![ContentBlock::text(format!("sent {count}"))]))
     }
 
     #[tool(description = "Always fails with a tool error (isError: true).")]
@@ -189,15 +173,12 @@ impl DemoHandler {
         )])
     }
 
-    #[tool(
-        description = "Asks the user for their name through a server-initiated \
+    #[tool(description = "Asks the user for their name through a server-initiated \
                        elicitation/create request (the client must declare the elicitation \
-                       capability)."
-    )]
+                       capability).")]
     async fn ask_user(&self, context: RequestContext<RoleServer>) -> CallToolResult {
-        let declared = context
-            .client_capabilities()
-            .is_some_and(|capabilities| capabilities.elicitation.is_some());
+        let declared =
+            context.client_capabilities().is_some_and(|capabilities| capabilities.elicitation.is_some());
         if !declared {
             return tool_error(
                 "the client did not declare the elicitation capability, so ask_user cannot \
@@ -225,10 +206,9 @@ impl DemoHandler {
             Some(Ok(answer)) => answer,
         };
         let text = match answer.action {
-            ElicitationAction::Accept => format!(
-                "the user accepted: {}",
-                answer.content.unwrap_or(serde_json::Value::Null)
-            ),
+            ElicitationAction::Accept => {
+                format!("the user accepted: {}", answer.content.unwrap_or(serde_json::Value::Null))
+            }
             ElicitationAction::Decline => "the user declined".to_owned(),
             ElicitationAction::Cancel => "the user cancelled".to_owned(),
             other => format!("the user answered {other:?}"),
@@ -236,19 +216,16 @@ impl DemoHandler {
         CallToolResult::success(vec![ContentBlock::text(text)])
     }
 
-    #[tool(
-        description = "Asks the client's language model a question through a \
+    #[tool(description = "Asks the client's language model a question through a \
                        server-initiated sampling/createMessage request (the client must \
-                       declare the sampling capability)."
-    )]
+                       declare the sampling capability).")]
     async fn sample(
         &self,
         Parameters(args): Parameters<SampleArgs>,
         context: RequestContext<RoleServer>,
     ) -> CallToolResult {
-        let declared = context
-            .client_capabilities()
-            .is_some_and(|capabilities| capabilities.sampling.is_some());
+        let declared =
+            context.client_capabilities().is_some_and(|capabilities| capabilities.sampling.is_some());
         if !declared {
             return tool_error(
                 "the client did not declare the sampling capability, so sample cannot send \
@@ -256,10 +233,7 @@ impl DemoHandler {
             );
         }
         let params = CreateMessageRequestParams::new(
-            vec![SamplingMessage::new(
-                Role::User,
-                SamplingMessageContentBlock::text(args.prompt),
-            )],
+            vec![SamplingMessage::new(Role::User, SamplingMessageContentBlock::text(args.prompt))],
             SAMPLE_MAX_TOKENS,
         )
         .with_system_prompt("You are answering on behalf of mcpscope's demo server. Be brief.");
@@ -330,12 +304,11 @@ mod tests {
     use super::*;
 
     fn wire_len(seq: u32, size: usize) -> usize {
-        let param =
-            LoggingMessageNotificationParam::new(LoggingLevel::Info, flood_data(seq, size))
-                .with_logger(FLOOD_LOGGER);
-        let message = ServerJsonRpcMessage::notification(
-            ServerNotification::LoggingMessageNotification(LoggingMessageNotification::new(param)),
-        );
+        let param = LoggingMessageNotificationParam::new(LoggingLevel::Info, flood_data(seq, size))
+            .with_logger(FLOOD_LOGGER);
+        let message = ServerJsonRpcMessage::notification(ServerNotification::LoggingMessageNotification(
+            LoggingMessageNotification::new(param),
+        ));
         serde_json::to_string(&message).map(|s| s.len()).unwrap_or(0)
     }
 
@@ -353,10 +326,7 @@ mod tests {
         let router = DemoHandler::tool_router();
         let mut names: Vec<String> = router.list_all().into_iter().map(|t| t.name.into()).collect();
         names.sort();
-        assert_eq!(
-            names,
-            ["add", "ask_user", "echo", "fail", "flood", "long_running", "sample"]
-        );
+        assert_eq!(names, ["add", "ask_user", "echo", "fail", "flood", "long_running", "sample"]);
         let add = router.get("add").map(|t| t.output_schema.is_some());
         assert_eq!(add, Some(true));
     }

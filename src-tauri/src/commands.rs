@@ -1,0 +1,70 @@
+//! The commands the UI invokes, one line each over [`Engine`]. Argument names are the keys
+//! the UI sends (`ui/src/ipc.rs`); errors cross as [`IpcError`] `{kind, message}`.
+
+use std::sync::Arc;
+
+use mcpscope_proto::{ConnectRequest, ConnectionState, IpcError, Record, UiEvent};
+use mcpscope_session::Engine;
+use serde_json::Value;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::events::ChannelSink;
+
+pub struct AppState {
+    pub engine: Engine,
+    pub sink: Arc<ChannelSink>,
+}
+
+type Result<T> = std::result::Result<T, IpcError>;
+
+/// Live events for the calling window: see [`crate::events`].
+#[tauri::command]
+pub fn subscribe(app: State<'_, AppState>, on_event: Channel<UiEvent>) {
+    app.sink.subscribe(on_event);
+}
+
+#[tauri::command]
+pub async fn connect(app: State<'_, AppState>, req: ConnectRequest) -> Result<ConnectionState> {
+    app.engine.connect(req).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn disconnect(app: State<'_, AppState>) -> Result<()> {
+    app.engine.disconnect().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn reinitialize(app: State<'_, AppState>) -> Result<ConnectionState> {
+    app.engine.reinitialize().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn request(
+    app: State<'_, AppState>,
+    method: String,
+    params: Option<Value>,
+) -> Result<Value> {
+    app.engine.request(method, params).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn send_raw(app: State<'_, AppState>, text: String) -> Result<()> {
+    app.engine.send_raw(text).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub fn get_record(app: State<'_, AppState>, seq: u64) -> Option<Record> {
+    app.engine.record(seq)
+}
+
+#[tauri::command]
+pub fn state(app: State<'_, AppState>) -> ConnectionState {
+    app.engine.state()
+}
+
+/// Starts the built-in demo server (once) and returns its MCP URL.
+#[tauri::command]
+pub async fn start_demo(app: State<'_, AppState>) -> Result<String> {
+    app.engine.start_demo().await.map_err(IpcError::from)
+}

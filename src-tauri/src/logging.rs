@@ -1,0 +1,48 @@
+//! Logs go to `mcpscope.log` in the app's data directory (e.g.
+//! `~/.local/share/dev.mcpscope.app/` on Linux). `RUST_LOG` overrides the default filter.
+
+use std::fs::OpenOptions;
+use std::sync::Mutex;
+
+use tauri::{AppHandle, Manager};
+use tracing_subscriber::EnvFilter;
+
+const DEFAULT_FILTER: &str = "info,mcpscope_app=debug";
+
+/// Best effort: without a writable data directory the app runs without a log file.
+pub fn init(app: &AppHandle) {
+    let dir = match app.path().app_data_dir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("mcpscope: no app data directory, logging disabled: {e}");
+            return;
+        }
+    };
+    let path = dir.join("mcpscope.log");
+    let file = std::fs::create_dir_all(&dir)
+        .and_then(|()| OpenOptions::new().create(true).append(true).open(&path));
+    let file = match file {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("mcpscope: cannot open {}, logging disabled: {e}", path.display());
+            return;
+        }
+    };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let installed = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
+    if let Err(e) = installed {
+        eprintln!("mcpscope: logging not installed: {e}");
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(%info, "panic");
+        previous(info);
+    }));
+    tracing::debug!(path = %path.display(), "logging to file");
+}

@@ -1,0 +1,59 @@
+//! The mcpscope desktop shell: a Tauri 2 window around one [`mcpscope_session::Engine`].
+//!
+//! **Architecture Invariant:** this is the only crate that depends on `tauri`. It holds no
+//! logic of its own: commands are one-line adapters ([`commands`]), events are forwarded as
+//! they come ([`events`]), and everything else lives in the engine crates.
+
+// No console window behind the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod events;
+mod logging;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use mcpscope_session::Engine;
+
+use crate::commands::AppState;
+use crate::events::ChannelSink;
+
+fn main() -> ExitCode {
+    let sink = Arc::new(ChannelSink::default());
+    // The engine may spawn tasks when built; give it Tauri's Tokio runtime to spawn them on.
+    let engine = {
+        let runtime = tauri::async_runtime::handle();
+        let _entered = runtime.inner().enter();
+        Engine::new(sink.clone())
+    };
+
+    let result = tauri::Builder::default()
+        .manage(AppState { engine, sink })
+        .setup(|app| {
+            logging::init(app.handle());
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), "mcpscope started");
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::subscribe,
+            commands::connect,
+            commands::disconnect,
+            commands::reinitialize,
+            commands::request,
+            commands::send_raw,
+            commands::get_record,
+            commands::state,
+            commands::start_demo,
+        ])
+        .run(tauri::generate_context!());
+
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "the app stopped with an error");
+            eprintln!("mcpscope: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

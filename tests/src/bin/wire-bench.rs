@@ -1,0 +1,140 @@
+//! Wire engine benchmark: how much does capturing cost over simply reading the bytes?
+//!
+//! A loopback server answers one `tools/call` with N notifications of about 200 bytes on an
+//! SSE stream. The same bytes are read three ways, each repeated and the median printed:
+//! - raw: a plain HTTP GET of the identical SSE body, read to the end (the floor);
+//! - engine: `mcpscope-wire` performing the tool call, capturing every frame as a record
+//!   (parsed SSE, decoded JSON-RPC, pairing) into memory;
+//! - session: the full `mcpscope-session` engine the app uses (records kept, summaries
+//!   batched to a UI sink).
+//! Goal: engine / raw ≤ 1.2. Run with `cargo xtask bench` (release build).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use mcpscope_proto::{ConnectRequest, TransportChoice, UiEvent};
+use mcpscope_session::{Engine, EventSink};
+use mcpscope_tests::FaultyServer;
+use mcpscope_wire::{ConnectOptions, Connection, DefaultHandler, VecSink};
+use serde_json::json;
+
+const SIZE: usize = 200;
+const RUNS: usize = 5;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+async fn raw(server: &FaultyServer, n: u64) -> (Duration, usize) {
+    let http = reqwest::Client::new();
+    let start = Instant::now();
+    let resp = http.get(server.flood_url(n, SIZE)).send().await.expect("GET flood");
+    let mut stream = resp.bytes_stream();
+    let mut bytes = 0;
+    while let Some(chunk) = stream.next().await {
+        bytes += chunk.expect("chunk").len();
+    }
+    (start.elapsed(), bytes)
+}
+
+async fn engine(server: &FaultyServer, n: u64) -> (Duration, usize) {
+    let sink = VecSink::new();
+    let mut opts = ConnectOptions::new(server.url());
+    opts.transport = TransportChoice::Streamable;
+    opts.open_get_stream = false;
+    let conn = Connection::connect(opts, sink.clone(), Arc::new(DefaultHandler)).await.expect("connect");
+    let start = Instant::now();
+    let result = conn
+        .request("tools/call", Some(json!({"name": "flood", "arguments": {"count": n, "size": SIZE}})))
+        .await
+        .expect("flood call");
+    let elapsed = start.elapsed();
+    assert!(result.get("result").is_some(), "{result}");
+    let notes = sink
+        .records()
+        .iter()
+        .filter(|r| r.rpc.as_ref().and_then(|x| x.method.as_deref()) == Some("notifications/message"))
+        .count();
+    assert_eq!(notes as u64, n, "every notification captured");
+    conn.close().await;
+    (elapsed, notes)
+}
+
+#[derive(Default)]
+struct CountingSink(AtomicUsize);
+
+impl EventSink for CountingSink {
+    fn emit(&self, event: UiEvent) {
+        if let UiEvent::Records { items } = event {
+            self.0.fetch_add(items.len(), Ordering::Relaxed);
+        }
+    }
+}
+
+async fn session(server: &FaultyServer, n: u64) -> (Duration, usize) {
+    let sink = Arc::new(CountingSink::default());
+    let engine = Engine::new(sink.clone());
+    let req = ConnectRequest {
+        url: server.url().to_owned(),
+        transport: TransportChoice::Streamable,
+        ..ConnectRequest::default()
+    };
+    engine.connect(req).await.expect("connect");
+    let start = Instant::now();
+    engine
+        .request("tools/call".into(), Some(json!({"name": "flood", "arguments": {"count": n, "size": SIZE}})))
+        .await
+        .expect("flood call");
+    let elapsed = start.elapsed();
+    engine.disconnect().await.expect("disconnect");
+    (elapsed, engine.records().len())
+}
+
+/// `WIRE_BENCH_PROFILE=engine` runs only the engine, many times, for a profiler.
+async fn profile(server: &FaultyServer) {
+    for _ in 0..40 {
+        engine(server, 50_000).await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let server = FaultyServer::start().await.expect("loopback server");
+    if std::env::var("WIRE_BENCH_PROFILE").is_ok_and(|v| v == "engine") {
+        return profile(&server).await;
+    }
+    println!("wire-bench: {RUNS} runs each, median; notifications of ~{SIZE} B in one tools/call");
+    println!("{:>8} {:>12} {:>12} {:>12} {:>8} {:>8}", "N", "raw ms", "engine ms", "session ms", "eng/raw", "ses/raw");
+    for n in [10_000u64, 50_000] {
+        // Warm up connections and allocators once.
+        raw(&server, n).await;
+        engine(&server, n).await;
+        let mut r = Vec::new();
+        let mut e = Vec::new();
+        let mut s = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..RUNS {
+            let (d, b) = raw(&server, n).await;
+            bytes = b;
+            r.push(d);
+            e.push(engine(&server, n).await.0);
+            s.push(session(&server, n).await.0);
+        }
+        let (r, e, s) = (median(r), median(e), median(s));
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "{:>8} {:>12.1} {:>12.1} {:>12.1} {:>8.2} {:>8.2}   ({:.1} MB, engine {:.0} records/s)",
+            n,
+            ms(r),
+            ms(e),
+            ms(s),
+            ms(e) / ms(r),
+            ms(s) / ms(r),
+            bytes as f64 / 1e6,
+            n as f64 / e.as_secs_f64()
+        );
+    }
+}
