@@ -4,8 +4,12 @@
 //! built-in rmcp demo server, and a hand-written misbehaving server for faults no real peer
 //! produces.
 
+// Helpers outside #[test] functions panic on a broken setup too: that is a test failure.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod support;
 mod test_cli;
 mod test_demo_server;
 mod test_everything;
 mod test_faults;
+mod test_gui;

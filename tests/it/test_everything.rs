@@ -52,7 +52,7 @@ async fn streamable_initialize_list_call_and_delete() {
         .find(|r| {
             matches!(r.kind, RecordKind::SseFrame { .. })
                 && r.rpc.as_ref().is_some_and(|rpc| rpc.kind == RpcKind::Result && rpc.pair_seq.is_some())
-                && r.clone().with_message().rpc.is_some_and(|rpc| rpc.message["result"]["content"][0]["text"] == "Echo: over the wire")
+                && mcpscope_proto::Record::clone(r).with_message().rpc.is_some_and(|rpc| rpc.message["result"]["content"][0]["text"] == "Echo: over the wire")
         })
         .expect("echo result frame");
     let pair = response.rpc.as_ref().and_then(|r| r.pair_seq).expect("paired");
@@ -119,7 +119,7 @@ async fn get_stream_resumes_with_last_event_id() {
             RecordKind::SseFrame { id: Some(id), .. } => Some(id.clone()),
             _ => None,
         })
-        .last()
+        .next_back()
         .expect("an event id");
     conn.resume_get_stream();
     wait_for(&sink, Duration::from_secs(10), "a GET with Last-Event-ID", |recs| {

@@ -309,17 +309,12 @@ impl Record {
 
     /// The record with `rpc.message` decoded from its payload.
     pub fn with_message(mut self) -> Record {
-        if let Some(rpc) = &self.rpc {
-            if rpc.message.is_null() {
-                let decoded = match &self.kind {
-                    RecordKind::HttpRequest { body: Some(b), .. }
-                    | RecordKind::HttpResponse { body: Some(b), .. } => serde_json::from_str(&b.text).ok(),
-                    RecordKind::SseFrame { data, .. } => serde_json::from_str(data).ok(),
-                    _ => None,
-                };
-                if let (Some(v), Some(rpc)) = (decoded, self.rpc.as_mut()) {
-                    rpc.message = v;
-                }
+        if let Some(rpc) = &self.rpc
+            && rpc.message.is_null()
+        {
+            let decoded = self.payload().and_then(|p| serde_json::from_str(p).ok());
+            if let (Some(v), Some(rpc)) = (decoded, self.rpc.as_mut()) {
+                rpc.message = v;
             }
         }
         self

@@ -208,9 +208,9 @@ impl Connection {
             return;
         }
         let session = lock(&inner.link).session_id.clone();
-        if session.is_some() && *inner.status.borrow() == LinkStatus::Open {
-            if let Ok(req) = build(inner, Method::DELETE, None, None, None, None) {
-                if let Ok(rx) = send(&inner.capture, &inner.http, req, None).await {
+        if session.is_some() && *inner.status.borrow() == LinkStatus::Open
+            && let Ok(req) = build(inner, Method::DELETE, None, None, None, None)
+                && let Ok(rx) = send(&inner.capture, &inner.http, req, None).await {
                     let started = Instant::now();
                     let status = rx.status;
                     let flags = if status == 405 { Vec::new() } else { http_flags(status, &[200, 202, 204]) };
@@ -221,8 +221,6 @@ impl Connection {
                             .note("the server does not allow clients to end sessions (DELETE → 405)");
                     }
                 }
-            }
-        }
         inner.closed.cancel();
         let _ = inner.status.send(LinkStatus::Closed);
         fail_all_pending(inner, WireError::Closed);
@@ -543,11 +541,10 @@ fn build(
                 if let Some(m) = mcp_method {
                     rb = rb.header("mcp-method", m);
                 }
-                if let Some(n) = mcp_name {
-                    if matches!(mcp_method, Some("tools/call" | "resources/read" | "prompts/get")) {
+                if let Some(n) = mcp_name
+                    && matches!(mcp_method, Some("tools/call" | "resources/read" | "prompts/get")) {
                         rb = rb.header("mcp-name", n);
                     }
-                }
             }
         }
     }
@@ -720,11 +717,10 @@ async fn handle_streamable_response(
                     dispatch(inner, m);
                 }
             }
-            if let Some(id) = awaiting {
-                if !lock(&inner.pending).contains_key(id) {
+            if let Some(id) = awaiting
+                && !lock(&inner.pending).contains_key(id) {
                     return Ok(());
                 }
-            }
             Err(WireError::Http { status, body: text })
         }
     }
@@ -815,11 +811,10 @@ async fn post_stream(inner: Arc<Inner>, rx: Received, awaiting: Option<String>) 
 /// GET with `Accept: text/event-stream`. `Ok(None)`: the server offers no stream (405 etc.).
 async fn open_get(inner: &Arc<Inner>, last_event_id: Option<&str>) -> Result<Option<Received>> {
     let mut req = build(inner, Method::GET, Some(&inner.url), None, None, None)?;
-    if let Some(id) = last_event_id {
-        if let Ok(v) = HeaderValue::from_str(id) {
+    if let Some(id) = last_event_id
+        && let Ok(v) = HeaderValue::from_str(id) {
             req.headers_mut().insert("last-event-id", v);
         }
-    }
     let url = req.url().to_string();
     let started = Instant::now();
     let rx = send(&inner.capture, &inner.http, req, None)
@@ -1009,14 +1004,13 @@ fn dispatch(inner: &Arc<Inner>, msg: Value) {
             });
         }
         Some(RpcKind::Notification) => {
-            if msg.get("method").and_then(Value::as_str) == Some("notifications/progress") {
-                if let Some(token) = msg.pointer("/params/progressToken").map(token_text) {
+            if msg.get("method").and_then(Value::as_str) == Some("notifications/progress")
+                && let Some(token) = msg.pointer("/params/progressToken").map(token_text) {
                     let pending = lock(&inner.pending);
                     if let Some(p) = pending.values().find(|p| p.progress_token.as_deref() == Some(&token)) {
                         p.activity.notify_one();
                     }
                 }
-            }
         }
         _ => {}
     }

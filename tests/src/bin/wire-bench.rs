@@ -7,7 +7,10 @@
 //!   (parsed SSE, decoded JSON-RPC, pairing) into memory;
 //! - session: the full `mcpscope-session` engine the app uses (records kept, summaries
 //!   batched to a UI sink).
+//!
 //! Goal: engine / raw ≤ 1.2. Run with `cargo xtask bench` (release build).
+
+#![allow(clippy::expect_used)] // A benchmark aborts on a broken setup; that is its error report.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -214,7 +214,8 @@ fn row(r: &RecordSummary, pos: usize, selected: bool, paired: bool, link: Option
             class={classes!("row", "row-grid", format!("d-{dir}"), selected.then_some("selected"),
                 paired.then_some("paired"), r.flagged.then_some("flagged"))}
             style={format!("top:{}px", pos as f64 * ROW_HEIGHT)}
-            data-seq={r.seq.to_string()} data-kind={r.kind.clone()} data-method={r.method.clone()}>
+            data-seq={r.seq.to_string()} data-kind={r.kind.clone()} data-method={r.method.clone()}
+            data-pair={r.pair_seq.map(|s| s.to_string())}>
             <span class="c-flag">
                 if r.flagged { <span class="flag-dot" title="This record has problems (see details)" /> }
             </span>

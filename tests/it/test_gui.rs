@@ -1,0 +1,150 @@
+//! The real app window driven through WebDriver (tauri-driver + WebKitWebDriver), against
+//! npm server-everything. Needs a display: `cargo xtask test` starts Xvfb when there is none.
+//! Test names start with `gui_` so `cargo xtask test --no-gui` can skip them.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use mcpscope_tests::everything::{Everything, Mode};
+use serde_json::json;
+
+fn bin_dir() -> PathBuf {
+    std::env::var_os("MCPSCOPE_BIN_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("debug")))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug"))
+}
+
+fn tauri_driver() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let installed = home.join(".cargo/bin/tauri-driver");
+    if installed.exists() { installed } else { PathBuf::from("tauri-driver") }
+}
+
+/// tauri-driver, stopped with SIGTERM (a SIGKILL would orphan WebKitWebDriver).
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        // Fixed ports: only one GUI test runs at a time (they share this lock).
+        let port = 4444;
+        let child = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", "4445"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver (cargo xtask setup installs it)");
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let start = Instant::now();
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(15), "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn open_app(driver: &Driver) -> Client {
+    let app = bin_dir().join("mcpscope-app");
+    assert!(app.exists(), "{} not built (cargo xtask test builds it)", app.display());
+    let caps = json!({"browserName": "wry", "tauri:options": {"application": app}});
+    let caps = caps.as_object().cloned().unwrap_or_default();
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("WebDriver session with the app")
+}
+
+/// Polls `f` until it returns `Some`, or panics naming `what`.
+async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn text_of(c: &Client, css: &str) -> Option<String> {
+    c.find(Locator::Css(css)).await.ok()?.text().await.ok()
+}
+
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    el.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+async fn click(c: &Client, css: &str) {
+    let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    el.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+#[tokio::test]
+async fn gui_connect_call_tool_and_see_the_traffic() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+
+    type_into(&c, "#url", &server.url).await;
+    click(&c, "#connect").await;
+    let status = eventually("status 'connected'", Duration::from_secs(20), || async {
+        text_of(&c, "#status").await.filter(|t| t.to_lowercase().contains("connected"))
+    })
+    .await;
+    assert!(!status.to_lowercase().contains("disconnected"), "{status}");
+
+    type_into(&c, "#tool-name", "echo").await;
+    type_into(&c, "#tool-args", r#"{"message": "from the gui"}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("the echo result", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("Echo: from the gui"))
+    })
+    .await;
+
+    // The request, its SSE frames and the response paired with it are in the timeline.
+    let request_seq: String = eventually("the tools/call request row", Duration::from_secs(10), || async {
+        let row = c.find(Locator::Css(".row[data-kind='http-request'][data-method='tools/call']")).await.ok()?;
+        row.attr("data-seq").await.ok()?
+    })
+    .await;
+    let sse_rows = c.find_all(Locator::Css(".row[data-kind='sse']")).await.expect("sse rows");
+    assert!(!sse_rows.is_empty(), "SSE frames appear in the timeline");
+    let paired = format!(".row[data-kind='sse'][data-pair='{request_seq}']");
+    eventually("the response row linked to the request", Duration::from_secs(10), || async {
+        c.find(Locator::Css(&paired)).await.ok()
+    })
+    .await;
+
+    // Selecting the request shows it decoded in the detail pane.
+    click(&c, &format!(".row[data-seq='{request_seq}']")).await;
+    eventually("the request in the detail pane", Duration::from_secs(10), || async {
+        text_of(&c, "#detail").await.filter(|t| t.contains("tools/call") && t.contains("from the gui"))
+    })
+    .await;
+    c.close().await.expect("close the WebDriver session");
+}
