@@ -40,11 +40,7 @@ pub async fn reinitialize(app: State<'_, AppState>) -> Result<ConnectionState> {
 }
 
 #[tauri::command]
-pub async fn request(
-    app: State<'_, AppState>,
-    method: String,
-    params: Option<Value>,
-) -> Result<Value> {
+pub async fn request(app: State<'_, AppState>, method: String, params: Option<Value>) -> Result<Value> {
     app.engine.request(method, params).await.map_err(IpcError::from)
 }
 

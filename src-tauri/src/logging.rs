@@ -19,8 +19,8 @@ pub fn init(app: &AppHandle) {
         }
     };
     let path = dir.join("mcpscope.log");
-    let file = std::fs::create_dir_all(&dir)
-        .and_then(|()| OpenOptions::new().create(true).append(true).open(&path));
+    let file =
+        std::fs::create_dir_all(&dir).and_then(|()| OpenOptions::new().create(true).append(true).open(&path));
     let file = match file {
         Ok(file) => file,
         Err(e) => {
@@ -28,8 +28,7 @@ pub fn init(app: &AppHandle) {
             return;
         }
     };
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

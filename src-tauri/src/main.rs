@@ -46,10 +46,17 @@ fn main() -> ExitCode {
             commands::state,
             commands::start_demo,
         ])
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!());
 
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(app) => {
+            app.run(|_, event| {
+                if let tauri::RunEvent::Exit = event {
+                    tracing::info!("mcpscope exiting");
+                }
+            });
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             tracing::error!(error = %e, "the app stopped with an error");
             eprintln!("mcpscope: {e}");

@@ -33,7 +33,11 @@ pub async fn wait_for(sink: &VecSink, limit: Duration, what: &str, pred: impl Fn
 }
 
 pub fn dump(records: &[Record]) -> String {
-    records.iter().map(|r| format!("{:>4} {:?} {}", r.seq, r.direction, r.summary().title)).collect::<Vec<_>>().join("\n")
+    records
+        .iter()
+        .map(|r| format!("{:>4} {:?} {}", r.seq, r.direction, r.summary().title))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub fn header<'a>(rec: &'a Record, name: &str) -> Option<&'a str> {

@@ -13,7 +13,11 @@ fn mcpscope() -> PathBuf {
         .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("debug")))
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug"));
     let bin = dir.join("mcpscope");
-    assert!(bin.exists(), "{} not built: run `cargo build -p mcpscope-cli` (cargo xtask test does)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} not built: run `cargo build -p mcpscope-cli` (cargo xtask test does)",
+        bin.display()
+    );
     bin
 }
 
@@ -27,7 +31,13 @@ async fn call_prints_the_result() {
     let url = server.url().to_owned();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(mcpscope())
-            .args(["call", &url, "tools/call", "--params", r#"{"name":"echo","arguments":{"message":"from the cli"}}"#])
+            .args([
+                "call",
+                &url,
+                "tools/call",
+                "--params",
+                r#"{"name":"echo","arguments":{"message":"from the cli"}}"#,
+            ])
             .output()
     })
     .await
@@ -57,7 +67,11 @@ async fn call_jsonl_prints_every_record() {
     let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
     assert_eq!(seqs, (1..=records.len() as u64).collect::<Vec<_>>(), "every record, in order");
     assert!(records.iter().any(|r| r.rpc.as_ref().and_then(|x| x.method.as_deref()) == Some("tools/list")));
-    assert!(records.iter().any(|r| matches!(r.kind, RecordKind::HttpRequest { ref method, .. } if method == "DELETE")));
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(r.kind, RecordKind::HttpRequest { ref method, .. } if method == "DELETE"))
+    );
 }
 
 #[test]
@@ -74,7 +88,8 @@ fn bad_input_gets_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not http or https"));
 
     // Port 9 (discard) is closed on loopback: connection refused, said in plain words.
-    let out = Command::new(mcpscope()).args(["call", "http://127.0.0.1:9/mcp", "ping"]).output().expect("run");
+    let out =
+        Command::new(mcpscope()).args(["call", "http://127.0.0.1:9/mcp", "ping"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("could not reach") && err.contains("refused"), "{err}");

@@ -36,7 +36,11 @@ async fn exercise(opts: DemoOptions) {
     conn.close().await;
     let deletes = sink.records().iter().filter(|r| is_request(r, "DELETE")).count();
     assert_eq!(deletes, usize::from(opts.stateful), "DELETE only when there is a session");
-    assert!(sink.records().iter().all(|r| r.flags.is_empty() || matches!(r.kind, RecordKind::HttpResponse { status: 405, .. })));
+    assert!(
+        sink.records()
+            .iter()
+            .all(|r| r.flags.is_empty() || matches!(r.kind, RecordKind::HttpResponse { status: 405, .. }))
+    );
     server.shutdown().await;
 }
 

@@ -52,7 +52,10 @@ async fn streamable_initialize_list_call_and_delete() {
         .find(|r| {
             matches!(r.kind, RecordKind::SseFrame { .. })
                 && r.rpc.as_ref().is_some_and(|rpc| rpc.kind == RpcKind::Result && rpc.pair_seq.is_some())
-                && mcpscope_proto::Record::clone(r).with_message().rpc.is_some_and(|rpc| rpc.message["result"]["content"][0]["text"] == "Echo: over the wire")
+                && mcpscope_proto::Record::clone(r)
+                    .with_message()
+                    .rpc
+                    .is_some_and(|rpc| rpc.message["result"]["content"][0]["text"] == "Echo: over the wire")
         })
         .expect("echo result frame");
     let pair = response.rpc.as_ref().and_then(|r| r.pair_seq).expect("paired");
@@ -98,9 +101,8 @@ async fn get_stream_resumes_with_last_event_id() {
     conn.request("tools/call", Some(json!({"name": "toggle-simulated-logging", "arguments": {}})))
         .await
         .expect("toggle logging");
-    let get_exchange = |recs: &[mcpscope_proto::Record]| {
-        recs.iter().find(|r| is_request(r, "GET")).map(|r| r.exchange)
-    };
+    let get_exchange =
+        |recs: &[mcpscope_proto::Record]| recs.iter().find(|r| is_request(r, "GET")).map(|r| r.exchange);
     wait_for(&sink, Duration::from_secs(15), "a log message with an id on the GET stream", |recs| {
         let Some(ex) = get_exchange(recs) else { return false };
         recs.iter().any(|r| {
@@ -127,7 +129,10 @@ async fn get_stream_resumes_with_last_event_id() {
     })
     .await;
     let records = sink.records();
-    let resumed = records.iter().find(|r| is_request(r, "GET") && header(r, "last-event-id").is_some()).expect("resume");
+    let resumed = records
+        .iter()
+        .find(|r| is_request(r, "GET") && header(r, "last-event-id").is_some())
+        .expect("resume");
     // The id is the last one seen before the restart (or a later one if another arrived).
     let sent = header(resumed, "last-event-id").unwrap_or_default();
     assert!(!sent.is_empty());
@@ -175,11 +180,19 @@ async fn legacy_sse_is_detected_and_works() {
     assert_eq!(echo["result"]["content"][0]["text"], "Echo: legacy");
     let records = sink.records();
     // Detection: the initialize POST to /sse failed, then GET found the endpoint event.
-    assert!(records.iter().any(|r| matches!(&r.kind, RecordKind::SseFrame { event: Some(e), .. } if e == "endpoint")));
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(&r.kind, RecordKind::SseFrame { event: Some(e), .. } if e == "endpoint"))
+    );
     assert!(records.iter().any(|r| matches!(&r.kind, RecordKind::HttpRequest { method, url, .. } if method == "POST" && url.contains("/message"))));
     // Responses arrive on the SSE stream as `message` events, paired with their requests.
-    assert!(records.iter().any(|r| matches!(&r.kind, RecordKind::SseFrame { event: Some(e), .. } if e == "message")
-        && r.rpc.as_ref().is_some_and(|rpc| rpc.pair_seq.is_some())));
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(&r.kind, RecordKind::SseFrame { event: Some(e), .. } if e == "message")
+                && r.rpc.as_ref().is_some_and(|rpc| rpc.pair_seq.is_some()))
+    );
     conn.close().await;
 }
 
@@ -190,7 +203,11 @@ async fn legacy_sse_forced() {
     assert_eq!(conn.info().transport, TransportKind::Sse);
     conn.request("ping", None).await.expect("ping");
     // No POST to the SSE URL itself: it went straight to the legacy GET.
-    let first = sink.records().into_iter().find(|r| matches!(r.kind, RecordKind::HttpRequest { .. })).expect("a request");
+    let first = sink
+        .records()
+        .into_iter()
+        .find(|r| matches!(r.kind, RecordKind::HttpRequest { .. }))
+        .expect("a request");
     assert!(is_request(&first, "GET"));
     conn.close().await;
 }

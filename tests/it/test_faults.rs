@@ -30,7 +30,8 @@ async fn check_fault(name: &str, flag: FlagCode, err_ok: impl Fn(&WireError) -> 
     // Nothing was dropped: the faulty response is in the timeline with its bytes.
     assert!(fault_records.iter().any(|r| matches!(r.kind, RecordKind::HttpResponse { .. })));
     // The engine is still up and the session still works.
-    let pong = conn.request("ping", None).await.unwrap_or_else(|e| panic!("{name}: ping after the fault: {e}"));
+    let pong =
+        conn.request("ping", None).await.unwrap_or_else(|e| panic!("{name}: ping after the fault: {e}"));
     assert_eq!(pong["result"], json!({}));
     conn.close().await;
 }
@@ -52,9 +53,11 @@ async fn truncated_sse_is_flagged() {
 
 #[tokio::test]
 async fn wrong_content_type_is_flagged() {
-    check_fault("wrong_content_type", FlagCode::UnexpectedContentType, |e| {
-        matches!(e, WireError::ContentType { content_type, .. } if content_type == "text/html")
-    })
+    check_fault(
+        "wrong_content_type",
+        FlagCode::UnexpectedContentType,
+        |e| matches!(e, WireError::ContentType { content_type, .. } if content_type == "text/html"),
+    )
     .await;
 }
 
@@ -65,7 +68,8 @@ async fn http_500_is_flagged() {
 
 #[tokio::test]
 async fn stream_dropped_mid_response_is_flagged() {
-    check_fault("drop_mid_response", FlagCode::StreamBroken, |e| matches!(e, WireError::StreamBroken(_))).await;
+    check_fault("drop_mid_response", FlagCode::StreamBroken, |e| matches!(e, WireError::StreamBroken(_)))
+        .await;
 }
 
 #[tokio::test]
@@ -78,9 +82,18 @@ async fn malformed_raw_request_is_sent_as_is_and_recorded() {
         .iter()
         .find(|r| matches!(&r.kind, RecordKind::HttpRequest { body: Some(b), .. } if b.text.ends_with("\"method\":")))
         .expect("request recorded");
-    assert!(sent.flags.iter().any(|f| f.code == FlagCode::MalformedJson), "{:?}\n{}", sent.flags, dump(&records));
+    assert!(
+        sent.flags.iter().any(|f| f.code == FlagCode::MalformedJson),
+        "{:?}\n{}",
+        sent.flags,
+        dump(&records)
+    );
     // The server saw exactly the bytes we were given.
     let seen = server.requests();
-    assert!(seen.iter().any(|r| r.body == "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":"), "server saw {} requests", seen.len());
+    assert!(
+        seen.iter().any(|r| r.body == "{\"jsonrpc\":\"2.0\",\"id\":99,\"method\":"),
+        "server saw {} requests",
+        seen.len()
+    );
     conn.request("ping", None).await.expect("session survives");
 }

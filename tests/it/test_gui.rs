@@ -128,7 +128,8 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
 
     // The request, its SSE frames and the response paired with it are in the timeline.
     let request_seq: String = eventually("the tools/call request row", Duration::from_secs(10), || async {
-        let row = c.find(Locator::Css(".row[data-kind='http-request'][data-method='tools/call']")).await.ok()?;
+        let row =
+            c.find(Locator::Css(".row[data-kind='http-request'][data-method='tools/call']")).await.ok()?;
         row.attr("data-seq").await.ok()?
     })
     .await;

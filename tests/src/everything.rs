@@ -38,7 +38,8 @@ fn free_port() -> std::io::Result<u16> {
 
 impl Everything {
     pub fn start(mode: Mode) -> std::io::Result<Everything> {
-        let script = fixtures_dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+        let script =
+            fixtures_dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
         if !script.exists() {
             return Err(std::io::Error::other(format!(
                 "{} is missing: run `cargo xtask setup`",

@@ -6,3 +6,19 @@ pub mod detail;
 pub mod json_view;
 pub mod send_panel;
 pub mod timeline;
+
+use wasm_bindgen::JsCast;
+
+/// The value of the text field an input or change event came from. Text fields listen to
+/// both: typing fires `input`, while programmatic edits (WebDriver's clear, some IMEs) may
+/// fire only `change`.
+pub fn field_value(e: &web_sys::Event) -> String {
+    let Some(target) = e.target() else { return String::new() };
+    if let Some(input) = target.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.value()
+    } else if let Some(area) = target.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.value()
+    } else {
+        String::new()
+    }
+}

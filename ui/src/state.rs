@@ -94,9 +94,7 @@ impl Reducible for State {
             }
             Action::SetFilterText(text) => s.set_filter(Filter { text, ..s.filter.clone() }),
             Action::SetFilterKind(kind) => s.set_filter(Filter { kind, ..s.filter.clone() }),
-            Action::SetExchange(exchange) => {
-                s.set_filter(Filter { exchange, ..s.filter.clone() })
-            }
+            Action::SetExchange(exchange) => s.set_filter(Filter { exchange, ..s.filter.clone() }),
             Action::ClearFilter => s.set_filter(Filter::default()),
             Action::Select(seq) => {
                 s.selected = Some(seq);
@@ -173,8 +171,7 @@ impl State {
     /// The response paired with the request `seq`, if one arrived.
     pub fn response_to(&self, seq: u64) -> Option<u64> {
         let from = self.index_of(seq)?;
-        self.records
-            .with(|r| r[from..].iter().find(|s| s.pair_seq == Some(seq)).map(|s| s.seq))
+        self.records.with(|r| r[from..].iter().find(|s| s.pair_seq == Some(seq)).map(|s| s.seq))
     }
 }
 
@@ -187,12 +184,7 @@ fn extend_view(
 ) -> SharedVec<u32> {
     let m = filter.matcher();
     let new: Vec<u32> = records.with(|r| {
-        r.iter()
-            .enumerate()
-            .skip(start)
-            .filter(|(_, s)| m.matches(s))
-            .map(|(i, _)| i as u32)
-            .collect()
+        r.iter().enumerate().skip(start).filter(|(_, s)| m.matches(s)).map(|(i, _)| i as u32).collect()
     });
     if new.is_empty() { view.clone() } else { view.appended(new) }
 }

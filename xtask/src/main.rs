@@ -335,7 +335,8 @@ fn test(args: &[String]) -> Result {
 /// The first X display number with neither a socket nor a lock file.
 fn free_display() -> Option<u32> {
     (99..200).find(|n| {
-        !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
     })
 }
 
@@ -397,14 +398,18 @@ fn conformance() -> Result {
             .arg(&suite)
             .args(["client", "--command"])
             .arg(format!("{} conformance", mcpscope.display()))
-            .args(["--scenario", scenario]);
+            .args(["--scenario", scenario])
+            .arg("--output-dir")
+            .arg(&results);
         let out = c.output().map_err(|e| format!("could not run the conformance suite: {e}"))?;
         let text =
             format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         eprintln!("{}", text.trim_end());
-        let (fails, warns) = conformance_counts(&results, scenario);
-        if !out.status.success() || fails != 0 || warns != 0 {
-            failed.push(format!("{scenario} (exit {}, {fails} failures, {warns} warnings)", out.status));
+        let counts = conformance_counts(&text);
+        if !out.status.success() || counts != Some((0, 0)) {
+            let (fails, warns) =
+                counts.map_or(("?".to_owned(), "?".to_owned()), |(f, w)| (f.to_string(), w.to_string()));
+            failed.push(format!("{scenario} ({}, {fails} failures, {warns} warnings)", out.status));
         } else {
             eprintln!("-- {scenario}: passed, 0 failures, 0 warnings");
         }
@@ -416,21 +421,14 @@ fn conformance() -> Result {
     }
 }
 
-/// Counts FAILURE and WARNING checks in the newest `results/<scenario>-*/checks.json`.
-fn conformance_counts(results: &Path, scenario: &str) -> (usize, usize) {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(results.join("results"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&format!("{scenario}-")))
-        })
-        .collect();
-    dirs.sort();
-    let Some(dir) = dirs.last() else { return (usize::MAX, 0) };
-    let text = std::fs::read_to_string(dir.join("checks.json")).unwrap_or_default();
-    (text.matches("\"FAILURE\"").count(), text.matches("\"WARNING\"").count())
+/// Reads the suite's summary line, `Passed: 3/3, 0 failed, 0 warnings`; `None` when absent.
+fn conformance_counts(output: &str) -> Option<(usize, usize)> {
+    let line = output.lines().rev().find(|l| l.contains(" failed, ") && l.contains(" warning"))?;
+    let number_before = |word: &str| -> Option<usize> {
+        let head = &line[..line.find(word)?];
+        head.split(|c: char| !c.is_ascii_digit()).rfind(|t| !t.is_empty())?.parse().ok()
+    };
+    Some((number_before(" failed")?, number_before(" warning")?))
 }
 
 fn bench() -> Result {
@@ -438,4 +436,18 @@ fn bench() -> Result {
     let mut c = cmd("cargo");
     c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "wire-bench"]);
     status(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conformance_counts;
+
+    #[test]
+    fn reads_the_conformance_summary() {
+        let out =
+            "Checks:\n...\nTest Results:\nPassed: 1/1, 0 failed, 2 warnings\n\u{274c} OVERALL: FAILED\n";
+        assert_eq!(conformance_counts(out), Some((0, 2)));
+        assert_eq!(conformance_counts("Passed: 3/5, 2 failed, 0 warnings"), Some((2, 0)));
+        assert_eq!(conformance_counts("no summary at all"), None);
+    }
 }

@@ -153,7 +153,13 @@ impl Capture {
 
     /// Records an inbound SSE frame, decoding its own `data` as JSON-RPC when `decode`
     /// (the frame moves into the record without a copy).
-    pub fn record_frame(&self, exchange: u64, kind: RecordKind, decode_data: bool, mut flags: Vec<Flag>) -> Decoded {
+    pub fn record_frame(
+        &self,
+        exchange: u64,
+        kind: RecordKind,
+        decode_data: bool,
+        mut flags: Vec<Flag>,
+    ) -> Decoded {
         let now = Instant::now();
         let (rpc, messages) = match &kind {
             RecordKind::SseFrame { data, .. } if decode_data && !data.is_empty() => decode(data, &mut flags),
@@ -430,14 +436,19 @@ mod tests {
         assert_eq!(msgs.len(), 1, "responses are handed to the connection");
         assert!(flags.is_empty());
 
-        let (rpc, msgs) = decode(r#"{"jsonrpc":"2.0","method":"notifications/message","params":{}}"#, &mut flags);
+        let (rpc, msgs) =
+            decode(r#"{"jsonrpc":"2.0","method":"notifications/message","params":{}}"#, &mut flags);
         assert_eq!(rpc.map(|r| r.kind), Some(RpcKind::Notification));
         assert!(msgs.is_empty(), "plain notifications stay in the record");
 
-        let (_, msgs) = decode(r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1}}"#, &mut flags);
+        let (_, msgs) = decode(
+            r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":1}}"#,
+            &mut flags,
+        );
         assert_eq!(msgs.len(), 1, "progress resets timeouts");
 
-        let (rpc, _) = decode(r#"{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"x"}}"#, &mut flags);
+        let (rpc, _) =
+            decode(r#"{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"x"}}"#, &mut flags);
         assert_eq!(rpc.and_then(|r| r.error_code), Some(-32601));
         assert!(flags.is_empty());
 

@@ -25,6 +25,8 @@ const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 const SESSION_HEADER: &str = "mcp-session-id";
 /// Wait before reconnecting a stream when the server gave no `retry`.
 const DEFAULT_RETRY: Duration = Duration::from_millis(1000);
+/// How long the handshake waits for the standalone GET stream's response head.
+const GET_OPEN_WAIT: Duration = Duration::from_secs(3);
 /// Resumption attempts for one broken POST stream.
 const MAX_RESUMES: u32 = 5;
 
@@ -208,19 +210,19 @@ impl Connection {
             return;
         }
         let session = lock(&inner.link).session_id.clone();
-        if session.is_some() && *inner.status.borrow() == LinkStatus::Open
+        if session.is_some()
+            && *inner.status.borrow() == LinkStatus::Open
             && let Ok(req) = build(inner, Method::DELETE, None, None, None, None)
-                && let Ok(rx) = send(&inner.capture, &inner.http, req, None).await {
-                    let started = Instant::now();
-                    let status = rx.status;
-                    let flags = if status == 405 { Vec::new() } else { http_flags(status, &[200, 202, 204]) };
-                    read_body(&inner.capture, rx, started, false, |_| flags).await;
-                    if status == 405 {
-                        inner
-                            .capture
-                            .note("the server does not allow clients to end sessions (DELETE → 405)");
-                    }
-                }
+            && let Ok(rx) = send(&inner.capture, &inner.http, req, None).await
+        {
+            let started = Instant::now();
+            let status = rx.status;
+            let flags = if status == 405 { Vec::new() } else { http_flags(status, &[200, 202, 204]) };
+            read_body(&inner.capture, rx, started, false, |_| flags).await;
+            if status == 405 {
+                inner.capture.note("the server does not allow clients to end sessions (DELETE → 405)");
+            }
+        }
         inner.closed.cancel();
         let _ = inner.status.send(LinkStatus::Closed);
         fail_all_pending(inner, WireError::Closed);
@@ -337,7 +339,11 @@ async fn initialize(inner: &Arc<Inner>, offered: &str) -> Result<ConnectionInfo>
     ));
     post_message(inner, &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), None).await?;
     if transport == TransportKind::Streamable && inner.opts.open_get_stream {
-        tokio::spawn(get_stream_loop(inner.clone()));
+        // Wait for the GET's answer (a stream, or 405) before the caller sends anything, so
+        // the server knows where to put messages unrelated to a request from the start.
+        let (ready_tx, ready_rx) = oneshot::channel();
+        tokio::spawn(get_stream_loop(inner.clone(), Some(ready_tx)));
+        let _ = tokio::time::timeout(GET_OPEN_WAIT, ready_rx).await;
     }
     Ok(ConnectionInfo {
         url: inner.url.to_string(),
@@ -542,9 +548,10 @@ fn build(
                     rb = rb.header("mcp-method", m);
                 }
                 if let Some(n) = mcp_name
-                    && matches!(mcp_method, Some("tools/call" | "resources/read" | "prompts/get")) {
-                        rb = rb.header("mcp-name", n);
-                    }
+                    && matches!(mcp_method, Some("tools/call" | "resources/read" | "prompts/get"))
+                {
+                    rb = rb.header("mcp-name", n);
+                }
             }
         }
     }
@@ -718,9 +725,10 @@ async fn handle_streamable_response(
                 }
             }
             if let Some(id) = awaiting
-                && !lock(&inner.pending).contains_key(id) {
-                    return Ok(());
-                }
+                && !lock(&inner.pending).contains_key(id)
+            {
+                return Ok(());
+            }
             Err(WireError::Http { status, body: text })
         }
     }
@@ -812,9 +820,10 @@ async fn post_stream(inner: Arc<Inner>, rx: Received, awaiting: Option<String>) 
 async fn open_get(inner: &Arc<Inner>, last_event_id: Option<&str>) -> Result<Option<Received>> {
     let mut req = build(inner, Method::GET, Some(&inner.url), None, None, None)?;
     if let Some(id) = last_event_id
-        && let Ok(v) = HeaderValue::from_str(id) {
-            req.headers_mut().insert("last-event-id", v);
-        }
+        && let Ok(v) = HeaderValue::from_str(id)
+    {
+        req.headers_mut().insert("last-event-id", v);
+    }
     let url = req.url().to_string();
     let started = Instant::now();
     let rx = send(&inner.capture, &inner.http, req, None)
@@ -844,7 +853,7 @@ async fn open_get(inner: &Arc<Inner>, last_event_id: Option<&str>) -> Result<Opt
 
 /// Keeps the standalone GET stream open: reconnects after the server's `retry` (or a growing
 /// backoff) with Last-Event-ID, until the connection closes.
-async fn get_stream_loop(inner: Arc<Inner>) {
+async fn get_stream_loop(inner: Arc<Inner>, mut ready: Option<oneshot::Sender<()>>) {
     let mut failures = 0u32;
     while !inner.closed.is_cancelled() {
         let last = lock(&inner.link).get_last_event_id.clone();
@@ -855,7 +864,11 @@ async fn get_stream_loop(inner: Arc<Inner>) {
             }
             r.clone()
         };
-        let rx = match open_get(&inner, last.as_deref()).await {
+        let opened = open_get(&inner, last.as_deref()).await;
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(());
+        }
+        let rx = match opened {
             Ok(Some(rx)) => rx,
             Ok(None) => return,
             Err(e) => {
@@ -1005,12 +1018,13 @@ fn dispatch(inner: &Arc<Inner>, msg: Value) {
         }
         Some(RpcKind::Notification) => {
             if msg.get("method").and_then(Value::as_str) == Some("notifications/progress")
-                && let Some(token) = msg.pointer("/params/progressToken").map(token_text) {
-                    let pending = lock(&inner.pending);
-                    if let Some(p) = pending.values().find(|p| p.progress_token.as_deref() == Some(&token)) {
-                        p.activity.notify_one();
-                    }
+                && let Some(token) = msg.pointer("/params/progressToken").map(token_text)
+            {
+                let pending = lock(&inner.pending);
+                if let Some(p) = pending.values().find(|p| p.progress_token.as_deref() == Some(&token)) {
+                    p.activity.notify_one();
                 }
+            }
         }
         _ => {}
     }

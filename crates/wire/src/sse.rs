@@ -223,7 +223,8 @@ mod tests {
             assert_eq!(ids, vec!["1", "2"], "split at {split}");
             // A frame whose final CRLF is split after the CR is dispatched at the CR (waiting
             // for a LF that may never come would stall it); its raw text then lacks the LF.
-            let expected = if split == input.len() - 1 { "id: 2\r\ndata: y\r\n\r" } else { "id: 2\r\ndata: y\r\n\r\n" };
+            let expected =
+                if split == input.len() - 1 { "id: 2\r\ndata: y\r\n\r" } else { "id: 2\r\ndata: y\r\n\r\n" };
             assert_eq!(frames[1].raw, expected, "split at {split}");
         }
         // Byte by byte.

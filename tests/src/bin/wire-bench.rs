@@ -110,7 +110,10 @@ async fn main() {
         return profile(&server).await;
     }
     println!("wire-bench: {RUNS} runs each, median; notifications of ~{SIZE} B in one tools/call");
-    println!("{:>8} {:>12} {:>12} {:>12} {:>8} {:>8}", "N", "raw ms", "engine ms", "session ms", "eng/raw", "ses/raw");
+    println!(
+        "{:>8} {:>12} {:>12} {:>12} {:>8} {:>8}",
+        "N", "raw ms", "engine ms", "session ms", "eng/raw", "ses/raw"
+    );
     for n in [10_000u64, 50_000] {
         // Warm up connections and allocators once.
         raw(&server, n).await;

@@ -1,12 +1,11 @@
 //! Top bar: where to connect and how, the connect/demo buttons, and the connection status.
 
-use mcpscope_proto::{
-    ConnectRequest, ConnectionState, ConnectionStatus, PROTOCOL_VERSIONS, TransportChoice,
-};
-use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use mcpscope_proto::{ConnectRequest, ConnectionState, ConnectionStatus, PROTOCOL_VERSIONS, TransportChoice};
+use web_sys::HtmlSelectElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::components::field_value;
 use crate::format;
 use crate::hooks::use_theme::use_theme;
 use crate::ipc;
@@ -96,10 +95,8 @@ pub fn ConnectionBar(props: &Props) -> Html {
                         url.set(demo_url.clone());
                         connect(dispatch, request_for(demo_url));
                     }
-                    Err(e) => dispatch.dispatch(Action::Failed(format!(
-                        "The demo server did not start: {}",
-                        e.message
-                    ))),
+                    Err(e) => dispatch
+                        .dispatch(Action::Failed(format!("The demo server did not start: {}", e.message))),
                 }
             });
         })
@@ -120,7 +117,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
 
     let on_url = {
         let url = url.clone();
-        Callback::from(move |e: InputEvent| url.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+        Callback::from(move |e: Event| url.set(field_value(&e)))
     };
     let on_url_key = {
         let toggle_connection = toggle_connection.clone();
@@ -144,9 +141,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     };
     let on_headers = {
         let headers_text = headers_text.clone();
-        Callback::from(move |e: InputEvent| {
-            headers_text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
-        })
+        Callback::from(move |e: Event| headers_text.set(field_value(&e)))
     };
     let toggle_headers = {
         let headers_open = headers_open.clone();
@@ -161,7 +156,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 <span class="brand" title="mcpscope — MCP inspector">{"mcpscope"}</span>
                 <input id="url" class="url mono" type="text" spellcheck="false" autocomplete="off"
                     placeholder="http://host:port/mcp" aria-label="Server URL"
-                    value={(*url).clone()} oninput={on_url} onkeydown={on_url_key} />
+                    value={(*url).clone()} oninput={on_url.reform(Event::from)} onchange={on_url} onkeydown={on_url_key} />
                 <label class="field">
                     <span>{"Transport"}</span>
                     <select id="transport" onchange={on_transport}>
@@ -188,7 +183,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                     onclick={toggle_connection.reform(|_: MouseEvent| ())} disabled={connect_blocked}>
                     { if live { "Disconnect" } else { "Connect" } }
                 </button>
-                <button id="demo" class="btn" onclick={on_demo}
+                <button id="demo" class="btn" onclick={on_demo} disabled={headers.is_err()}
                     title="Start the built-in demo MCP server and connect to it">
                     {"Demo server"}
                 </button>
@@ -201,7 +196,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
             <div class={classes!("headers-panel", (!*headers_open).then_some("hidden"))}>
                 <textarea id="headers" class="mono" rows="3" spellcheck="false"
                     placeholder={"Authorization: Bearer …\nX-Custom: value"}
-                    value={(*headers_text).clone()} oninput={on_headers} />
+                    value={(*headers_text).clone()} oninput={on_headers.reform(Event::from)} onchange={on_headers} />
                 <div class="hint">
                     { match &headers {
                         Err(e) => html! { <span class="error">{e.clone()}</span> },

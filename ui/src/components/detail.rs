@@ -75,10 +75,14 @@ pub fn Detail(props: &Props) -> Html {
     };
 
     let body = match &*loaded {
-        Loaded::Nothing => placeholder("Select a row to see the record in full. ↑/↓ move, Enter focuses this pane."),
+        Loaded::Nothing => {
+            placeholder("Select a row to see the record in full. ↑/↓ move, Enter focuses this pane.")
+        }
         Loaded::Loading(_) => placeholder("Loading…"),
         Loaded::Missing(seq) => placeholder(&format!("Record #{seq} is no longer held by the engine.")),
-        Loaded::Failed(seq, e) => html! { <div class="empty error">{format!("Could not load record #{seq}: {e}")}</div> },
+        Loaded::Failed(seq, e) => {
+            html! { <div class="empty error">{format!("Could not load record #{seq}: {e}")}</div> }
+        }
         Loaded::Record(r) => match *tab {
             Tab::Raw => html! { <pre id="detail-raw" class="code">{format::raw_text(r)}</pre> },
             Tab::Decoded => decoded(r, props.response, &jump),
@@ -128,10 +132,11 @@ fn flag_code(code: mcpscope_proto::FlagCode) -> String {
 fn header(r: &Record) -> Html {
     html! {
         <>
-            <span class="strong">{format!("#{}", r.seq)}</span>
+            <span class="strong mono">{format!("#{}", r.seq)}</span>
             <span class={classes!("badge", format!("k-{}", r.kind.label()))}>{r.kind.label()}</span>
-            <span>{format!("exchange {}", r.exchange)}</span>
-            <span>{format::direction_words(r.direction)}</span>
+            <span title={format::direction_words(r.direction)}>
+                {format!("{} exchange {}", format::arrow(r.direction), r.exchange)}
+            </span>
             <span class="mono">{format!("{} ms", format::elapsed_ms(r.elapsed_us))}</span>
         </>
     }
@@ -149,8 +154,9 @@ fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
     };
     // Shown as it arrived (key order, number spelling), re-indented.
     let payload = match &r.kind {
-        RecordKind::HttpRequest { body: Some(b), .. }
-        | RecordKind::HttpResponse { body: Some(b), .. } => Some(b.text.as_str()),
+        RecordKind::HttpRequest { body: Some(b), .. } | RecordKind::HttpResponse { body: Some(b), .. } => {
+            Some(b.text.as_str())
+        }
         RecordKind::SseFrame { data, .. } => Some(data.as_str()),
         _ => None,
     };
@@ -171,9 +177,8 @@ fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
             },
         };
     };
-    let pretty = pretty_payload.unwrap_or_else(|| {
-        serde_json::to_string_pretty(&rpc.message).unwrap_or_else(|e| e.to_string())
-    });
+    let pretty = pretty_payload
+        .unwrap_or_else(|| serde_json::to_string_pretty(&rpc.message).unwrap_or_else(|e| e.to_string()));
     let field = |label: &'static str, value: Option<String>| {
         value.map(|v| html! { <><dt>{label}</dt><dd class="mono">{v}</dd></> })
     };

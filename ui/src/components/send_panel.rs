@@ -4,10 +4,10 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use serde_json::{Value, json};
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::components::field_value;
 use crate::components::json_view::JsonView;
 use crate::format;
 use crate::ipc;
@@ -32,9 +32,18 @@ enum Outcome {
     Idle,
     Pending(String),
     /// A JSON-RPC response message; `error` when it carries an error object.
-    Reply { label: String, text: String, error: bool },
-    Sent { label: String },
-    Failed { label: String, message: String },
+    Reply {
+        label: String,
+        text: String,
+        error: bool,
+    },
+    Sent {
+        label: String,
+    },
+    Failed {
+        label: String,
+        message: String,
+    },
 }
 
 fn now_ms() -> f64 {
@@ -107,7 +116,7 @@ pub fn SendPanel() -> Html {
     };
     let on_editor = {
         let editor = editor.clone();
-        Callback::from(move |e: InputEvent| editor.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+        Callback::from(move |e: Event| editor.set(field_value(&e)))
     };
     let on_editor_key = {
         let send_raw = send_raw.clone();
@@ -130,13 +139,8 @@ pub fn SendPanel() -> Html {
         })
     };
     let on_call_tool = {
-        let (tool_name, tool_args, tool_error, outcome, generation) = (
-            tool_name.clone(),
-            tool_args.clone(),
-            tool_error.clone(),
-            outcome.clone(),
-            generation.clone(),
-        );
+        let (tool_name, tool_args, tool_error, outcome, generation) =
+            (tool_name.clone(), tool_args.clone(), tool_error.clone(), outcome.clone(), generation.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let name = tool_name.trim().to_owned();
@@ -156,11 +160,11 @@ pub fn SendPanel() -> Html {
     };
     let on_tool_name = {
         let tool_name = tool_name.clone();
-        Callback::from(move |e: InputEvent| tool_name.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+        Callback::from(move |e: Event| tool_name.set(field_value(&e)))
     };
     let on_tool_args = {
         let tool_args = tool_args.clone();
-        Callback::from(move |e: InputEvent| tool_args.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+        Callback::from(move |e: Event| tool_args.set(field_value(&e)))
     };
 
     let validity = match parse::json_hint(&editor) {
@@ -174,15 +178,23 @@ pub fn SendPanel() -> Html {
         Outcome::Idle => html! {
             <pre id="last-response" class="code muted">{"Replies to requests sent from here appear here."}</pre>
         },
-        Outcome::Pending(what) => html! { <pre id="last-response" class="code muted">{format!("Waiting for {what}…")}</pre> },
-        Outcome::Reply { text, .. } => html! { <JsonView id={AttrValue::from("last-response")} text={text.clone()} /> },
+        Outcome::Pending(what) => {
+            html! { <pre id="last-response" class="code muted">{format!("Waiting for {what}…")}</pre> }
+        }
+        Outcome::Reply { text, .. } => {
+            html! { <JsonView id={AttrValue::from("last-response")} text={text.clone()} /> }
+        }
         Outcome::Sent { .. } => html! {
             <pre id="last-response" class="code muted">{"Sent. The server's answer, if any, shows up in the timeline."}</pre>
         },
-        Outcome::Failed { message, .. } => html! { <pre id="last-response" class="code error">{message.clone()}</pre> },
+        Outcome::Failed { message, .. } => {
+            html! { <pre id="last-response" class="code error">{message.clone()}</pre> }
+        }
     };
     let last_label = match &*outcome {
-        Outcome::Reply { label, error: true, .. } => html! { <span class="error">{format!("{label} · JSON-RPC error")}</span> },
+        Outcome::Reply { label, error: true, .. } => {
+            html! { <span class="error">{format!("{label} · JSON-RPC error")}</span> }
+        }
         Outcome::Reply { label, .. } | Outcome::Sent { label } => html! { <span>{label.clone()}</span> },
         Outcome::Failed { label, .. } => html! { <span class="error">{format!("{label} · failed")}</span> },
         _ => html! {},
@@ -196,7 +208,7 @@ pub fn SendPanel() -> Html {
                     <span class="hint">{validity}</span>
                 </div>
                 <textarea id="raw-editor" class="mono" spellcheck="false" value={(*editor).clone()}
-                    oninput={on_editor} onkeydown={on_editor_key} aria-label="Raw JSON-RPC message" />
+                    oninput={on_editor.reform(Event::from)} onchange={on_editor} onkeydown={on_editor_key} aria-label="Raw JSON-RPC message" />
                 <div class="actions">
                     <button class="btn ghost small" onclick={on_format}>{"Format"}</button>
                     <span class="spacer" />
@@ -220,9 +232,9 @@ pub fn SendPanel() -> Html {
                 <form class="call-tool" onsubmit={on_call_tool}>
                     <div class="col-title">{"Call tool"}</div>
                     <input id="tool-name" class="mono" type="text" placeholder="tool name" spellcheck="false"
-                        value={(*tool_name).clone()} oninput={on_tool_name} />
+                        value={(*tool_name).clone()} oninput={on_tool_name.reform(Event::from)} onchange={on_tool_name} />
                     <textarea id="tool-args" class="mono" rows="3" spellcheck="false" placeholder="{}"
-                        value={(*tool_args).clone()} oninput={on_tool_args} aria-label="Tool arguments (JSON)" />
+                        value={(*tool_args).clone()} oninput={on_tool_args.reform(Event::from)} onchange={on_tool_args} aria-label="Tool arguments (JSON)" />
                     { for tool_error.as_ref().map(|e| html! { <div class="error small-text">{e.clone()}</div> }) }
                     <button id="call-tool" class="btn primary small" type="submit">{"Call tool"}</button>
                 </form>

@@ -3,9 +3,10 @@
 use mcpscope_proto::{Direction, RecordSummary};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use web_sys::{Element, HtmlInputElement, HtmlSelectElement, ResizeObserver};
+use web_sys::{Element, HtmlSelectElement, ResizeObserver};
 use yew::prelude::*;
 
+use crate::components::field_value;
 use crate::filter::{Filter, KindFilter};
 use crate::format;
 use crate::shared_vec::SharedVec;
@@ -108,8 +109,7 @@ pub fn Timeline(props: &Props) -> Html {
         Callback::from(move |_: Event| {
             let Some(el) = scroller.cast::<Element>() else { return };
             let vp = measure(&el);
-            let at_bottom =
-                vp.top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 2.0;
+            let at_bottom = vp.top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 2.0;
             let prev = std::mem::replace(&mut *last_top.borrow_mut(), vp.top);
             // The user scrolled up: stop following. Scrolled back down to the end: follow again.
             // Programmatic scrolls and clamping after the list shrinks never move up off the end.
@@ -214,7 +214,9 @@ fn row(r: &RecordSummary, pos: usize, selected: bool, paired: bool, link: Option
             class={classes!("row", "row-grid", format!("d-{dir}"), selected.then_some("selected"),
                 paired.then_some("paired"), r.flagged.then_some("flagged"))}
             style={format!("top:{}px", pos as f64 * ROW_HEIGHT)}
-            data-seq={r.seq.to_string()} data-kind={r.kind.clone()} data-method={r.method.clone()}
+            data-seq={r.seq.to_string()}
+            data-kind={r.kind.clone()}
+            data-method={r.method.clone()}
             data-pair={r.pair_seq.map(|s| s.to_string())}>
             <span class="c-flag">
                 if r.flagged { <span class="flag-dot" title="This record has problems (see details)" /> }
@@ -254,9 +256,7 @@ fn Toolbar(props: &ToolbarProps) -> Html {
     let on_kind = d.to_callback().reform(|e: Event| {
         Action::SetFilterKind(KindFilter::from_value(&e.target_unchecked_into::<HtmlSelectElement>().value()))
     });
-    let on_text = d
-        .to_callback()
-        .reform(|e: InputEvent| Action::SetFilterText(e.target_unchecked_into::<HtmlInputElement>().value()));
+    let on_text = d.to_callback().reform(|e: Event| Action::SetFilterText(field_value(&e)));
     let on_follow = d.to_callback().reform(|_: MouseEvent| Action::ToggleFollow);
     let count = if props.shown == props.total {
         format!("{} records", props.total)
@@ -271,7 +271,7 @@ fn Toolbar(props: &ToolbarProps) -> Html {
                 }) }
             </select>
             <input id="filter-text" class="filter-text" type="search" spellcheck="false" autocomplete="off"
-                placeholder="Filter by method or title   /" value={props.filter.text.clone()} oninput={on_text} />
+                placeholder="Filter by method or title   /" value={props.filter.text.clone()} oninput={on_text.reform(Event::from)} onchange={on_text} />
             { for props.filter.exchange.map(|x| html! {
                 <button class="chip" title="Show all exchanges"
                     onclick={d.to_callback().reform(|_: MouseEvent| Action::SetExchange(None))}>

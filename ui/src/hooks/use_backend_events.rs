@@ -16,10 +16,7 @@ pub fn use_backend_events(dispatch: UseReducerDispatcher<State>) {
             match ipc::subscribe(move |event| forward.dispatch(Action::Event(event))).await {
                 Ok(sub) => *held.borrow_mut() = Some(sub),
                 Err(e) => {
-                    dispatch.dispatch(Action::Failed(format!(
-                        "Live traffic is unavailable: {}",
-                        e.message
-                    )));
+                    dispatch.dispatch(Action::Failed(format!("Live traffic is unavailable: {}", e.message)));
                     return;
                 }
             }

@@ -68,14 +68,12 @@ fn focus(id: &str) {
 
 fn on_key(dispatch: &UseReducerDispatcher<State>, e: &KeyboardEvent) {
     let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-    let typing = target.as_ref().is_some_and(|t| {
-        matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-    });
+    let typing =
+        target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
     if e.key() == "Enter" && target.as_ref().is_some_and(|t| t.tag_name() == "BUTTON") {
         return; // Enter on a focused button presses it.
     }
-    let in_detail =
-        target.as_ref().is_some_and(|t| t.closest("#detail").ok().flatten().is_some());
+    let in_detail = target.as_ref().is_some_and(|t| t.closest("#detail").ok().flatten().is_some());
     let Some(action) = shortcut(&e.key(), e.ctrl_key(), e.alt_key() || e.meta_key(), typing, in_detail)
     else {
         return;
@@ -96,16 +94,14 @@ fn on_key(dispatch: &UseReducerDispatcher<State>, e: &KeyboardEvent) {
 #[hook]
 pub fn use_shortcuts(dispatch: UseReducerDispatcher<State>) {
     use_effect_with((), move |_| {
-        let listener =
-            Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| on_key(&dispatch, &e));
+        let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| on_key(&dispatch, &e));
         let doc = web_sys::window().and_then(|w| w.document());
         if let Some(doc) = &doc {
             let _ = doc.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
         }
         move || {
             if let Some(doc) = doc {
-                let _ = doc
-                    .remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+                let _ = doc.remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
             }
         }
     });
