@@ -18,10 +18,18 @@ fn bin_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug"))
 }
 
+/// tauri-driver from PATH (`cargo xtask` puts cargo's bin directory first), else from
+/// `$CARGO_HOME/bin` or `~/.cargo/bin`.
 fn tauri_driver() -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-    let installed = home.join(".cargo/bin/tauri-driver");
-    if installed.exists() { installed } else { PathBuf::from("tauri-driver") }
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("tauri-driver")).find(|f| f.exists()));
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    on_path
+        .flatten()
+        .or_else(|| cargo_home.map(|h| h.join("bin/tauri-driver")))
+        .unwrap_or_else(|| PathBuf::from("tauri-driver"))
 }
 
 /// tauri-driver, stopped with SIGTERM (a SIGKILL would orphan WebKitWebDriver).

@@ -97,8 +97,19 @@ fn cmd(program: &str) -> Command {
     let mut c = Command::new(program);
     c.current_dir(root());
     c.env("CARGO_TARGET_DIR", target_dir());
+    c.env("PATH", path_with_cargo_bin());
     c.envs(child_env());
     c
+}
+
+/// PATH with cargo's bin directory first: trunk looks for wasm-bindgen there, the GUI tests
+/// for tauri-driver, even where the shell's PATH lacks it.
+fn path_with_cargo_bin() -> std::ffi::OsString {
+    let mut dirs = vec![cargo_bin_dir()];
+    if let Some(p) = env::var_os("PATH") {
+        dirs.extend(env::split_paths(&p));
+    }
+    env::join_paths(dirs).unwrap_or_else(|_| env::var_os("PATH").unwrap_or_default())
 }
 
 fn status(mut c: Command) -> Result {
@@ -393,7 +404,8 @@ fn conformance() -> Result {
     for scenario in CONFORMANCE_SCENARIOS {
         eprintln!("-- scenario {scenario}");
         let mut c = Command::new(&node);
-        c.envs(child_env())
+        c.env("PATH", path_with_cargo_bin())
+            .envs(child_env())
             .current_dir(&results)
             .arg(&suite)
             .args(["client", "--command"])
