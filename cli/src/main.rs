@@ -29,6 +29,18 @@ enum Command {
         /// The server URL (the suite appends it as the last argument).
         url: String,
     },
+    /// Serve the built-in demo MCP server on a loopback port until interrupted.
+    Demo {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 3001)]
+        port: u16,
+        /// No sessions: every request stands alone (GET and DELETE answer 405).
+        #[arg(long)]
+        stateless: bool,
+        /// Answer with JSON bodies instead of SSE streams where possible (stateless only).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -90,6 +102,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Call(args) => call(args).await,
         Command::Conformance { url } => conformance::run(&url).await,
+        Command::Demo { port, stateless, json } => demo(port, stateless, json).await,
     };
     match result {
         Ok(code) => code,
@@ -98,6 +111,17 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(2)
         }
     }
+}
+
+async fn demo(port: u16, stateless: bool, json: bool) -> anyhow::Result<std::process::ExitCode> {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let opts = mcpscope_demo::DemoOptions { stateful: !stateless, json_response: json };
+    let server = mcpscope_demo::DemoServer::start(addr, opts).await?;
+    println!("mcpscope demo server: {}", server.url());
+    println!("press Ctrl+C to stop");
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl+C")?;
+    server.shutdown().await;
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {

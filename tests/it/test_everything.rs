@@ -178,7 +178,19 @@ async fn legacy_sse_is_detected_and_works() {
         .await
         .expect("echo over legacy SSE");
     assert_eq!(echo["result"]["content"][0]["text"], "Echo: legacy");
+    let tools = conn.request("tools/list", None).await.expect("tools/list over legacy SSE");
+    assert!(tools["result"]["tools"].as_array().is_some_and(|t| t.iter().any(|t| t["name"] == "echo")));
+    let long = conn
+        .request(
+            "tools/call",
+            Some(json!({"name": "trigger-long-running-operation", "arguments": {"duration": 1, "steps": 3}})),
+        )
+        .await
+        .expect("long-running operation over legacy SSE");
+    assert!(long["result"]["content"][0]["text"].as_str().unwrap_or("").contains("completed"), "{long}");
     let records = sink.records();
+    let progress = records.iter().filter(|r| method_of(r) == Some("notifications/progress")).count();
+    assert_eq!(progress, 3, "progress arrives on the SSE stream");
     // Detection: the initialize POST to /sse failed, then GET found the endpoint event.
     assert!(
         records

@@ -155,5 +155,24 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
         text_of(&c, "#detail").await.filter(|t| t.contains("tools/call") && t.contains("from the gui"))
     })
     .await;
+    // A long-running operation streams progress notifications into the timeline.
+    type_into(&c, "#tool-name", "trigger-long-running-operation").await;
+    type_into(&c, "#tool-args", r#"{"duration": 1, "steps": 5}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("the long-running result", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("completed"))
+    })
+    .await;
+    let progress =
+        c.find_all(Locator::Css(".row[data-method='notifications/progress']")).await.expect("rows");
+    assert_eq!(progress.len(), 5, "one row per progress notification");
+
+    // `MCPSCOPE_SCREENSHOT=path.png` keeps a picture of the window (the README's screenshot).
+    if let Some(path) = std::env::var_os("MCPSCOPE_SCREENSHOT") {
+        click(&c, &format!(".row[data-seq='{request_seq}']")).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(&path, png).expect("write the screenshot");
+    }
     c.close().await.expect("close the WebDriver session");
 }
