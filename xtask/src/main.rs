@@ -209,11 +209,15 @@ fn setup() -> Result {
     Ok(())
 }
 
-/// `cargo install` a tool unless `<bin> --version` already reports `version`.
+/// `cargo install` a tool unless it is already there at `version`: as cargo recorded it
+/// (`cargo install --list`), or as the binary on PATH reports it (`--version`; tauri-driver
+/// has no such flag).
 fn install_tool(bin: &str, version_args: &[&str], version: &str, install_args: &[&str]) -> Result {
-    let path = cargo_bin_dir().join(bin);
-    let current = output(path.to_str().unwrap_or(bin), version_args).or_else(|| output(bin, version_args));
-    if current.as_deref().is_some_and(|v| v.contains(version)) {
+    let listed = output("cargo", &["install", "--list"]).unwrap_or_default();
+    let by_cargo = cargo_installed(&listed, bin, version);
+    let on_path =
+        tool(bin).to_str().and_then(|t| output(t, version_args)).is_some_and(|v| v.contains(version));
+    if (by_cargo && tool(bin).exists()) || on_path {
         eprintln!("{bin} {version} present");
         return Ok(());
     }
@@ -227,12 +231,40 @@ fn install_tool(bin: &str, version_args: &[&str], version: &str, install_args: &
     status(c)
 }
 
+/// Whether `cargo install --list` output shows executable `bin` from a package at `version`:
+/// `name vX.Y.Z:` lines, each followed by its executables, indented.
+fn cargo_installed(listed: &str, bin: &str, version: &str) -> bool {
+    let mut package = "";
+    for line in listed.lines() {
+        if line.starts_with(' ') {
+            if line.trim() == bin && package.ends_with(&format!(" v{version}:")) {
+                return true;
+            }
+        } else {
+            package = line;
+        }
+    }
+    false
+}
+
+/// Where a cargo-installed tool is: cargo's bin directory, else the first on PATH.
+fn tool(bin: &str) -> PathBuf {
+    let in_cargo = cargo_bin_dir().join(bin);
+    if in_cargo.exists() {
+        return in_cargo;
+    }
+    env::var_os("PATH")
+        .and_then(|p| env::split_paths(&p).map(|d| d.join(bin)).find(|f| f.exists()))
+        .unwrap_or_else(|| PathBuf::from(bin))
+}
+
 // ---------------------------------------------------------------------------------------
 // build and run
 
 fn build_ui() -> Result {
     step("build: ui (trunk, wasm)");
-    let mut c = cmd(cargo_bin_dir().join("trunk").to_str().unwrap_or("trunk"));
+    let trunk = tool("trunk");
+    let mut c = cmd(trunk.to_str().unwrap_or("trunk"));
     c.current_dir(root().join("ui")).args(["build", "--release"]);
     // trunk runs cargo offline (Trunk.toml): fetch first so new dependencies resolve.
     let mut fetch = cmd("cargo");
@@ -452,7 +484,16 @@ fn bench() -> Result {
 
 #[cfg(test)]
 mod tests {
-    use super::conformance_counts;
+    use super::{cargo_installed, conformance_counts};
+
+    #[test]
+    fn reads_cargo_install_list() {
+        let listed = "tauri-driver v2.1.0:\n    tauri-driver\nwasm-bindgen-cli v0.2.130:\n    wasm-bindgen\n    wasm2es6js\n";
+        assert!(cargo_installed(listed, "tauri-driver", "2.1.0"));
+        assert!(cargo_installed(listed, "wasm-bindgen", "0.2.130"));
+        assert!(!cargo_installed(listed, "wasm-bindgen", "0.2.129"));
+        assert!(!cargo_installed(listed, "trunk", "0.21.14"));
+    }
 
     #[test]
     fn reads_the_conformance_summary() {
