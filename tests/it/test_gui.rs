@@ -176,3 +176,43 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
     }
     c.close().await.expect("close the WebDriver session");
 }
+
+#[tokio::test]
+async fn gui_session_expiry_offers_one_click_reinitialize() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let mut server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    type_into(&c, "#url", &server.url).await;
+    click(&c, "#connect").await;
+    eventually("status 'connected'", Duration::from_secs(20), || async {
+        text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
+    })
+    .await;
+    let first_hint = text_of(&c, ".statusline").await.unwrap_or_default();
+
+    // The server restarts and forgets every session; the next request finds out.
+    server.restart().expect("restart server-everything");
+    click(&c, "#btn-tools-list").await;
+    eventually("status 'session expired'", Duration::from_secs(20), || async {
+        text_of(&c, "#status").await.filter(|t| t.to_lowercase().contains("session expired"))
+    })
+    .await;
+    let explained = text_of(&c, "#last-response").await.unwrap_or_default();
+    assert!(explained.contains("re-initialize"), "the failure says what to do: {explained}");
+
+    click(&c, "#reinitialize").await;
+    eventually("connected again", Duration::from_secs(20), || async {
+        text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
+    })
+    .await;
+    let second_hint = text_of(&c, ".statusline").await.unwrap_or_default();
+    assert_ne!(first_hint, second_hint, "a new session id");
+    click(&c, "#btn-tools-list").await;
+    eventually("tools/list over the new session", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("trigger-long-running-operation"))
+    })
+    .await;
+    c.close().await.expect("close the WebDriver session");
+}

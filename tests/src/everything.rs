@@ -18,6 +18,7 @@ pub enum Mode {
 /// A running server-everything process, killed on drop.
 pub struct Everything {
     child: Child,
+    mode: Mode,
     pub port: u16,
     pub url: String,
 }
@@ -47,21 +48,25 @@ impl Everything {
             )));
         }
         let port = free_port()?;
-        let (arg, path) = match mode {
-            Mode::StreamableHttp => ("streamableHttp", "/mcp"),
-            Mode::Sse => ("sse", "/sse"),
+        let path = match mode {
+            Mode::StreamableHttp => "/mcp",
+            Mode::Sse => "/sse",
         };
-        let child = Command::new(node())
-            .arg(script)
-            .arg(arg)
-            .env("PORT", port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let mut server = Everything { child, port, url: format!("http://127.0.0.1:{port}{path}") };
+        let child = spawn(&script, mode, port)?;
+        let mut server = Everything { child, mode, port, url: format!("http://127.0.0.1:{port}{path}") };
         server.wait_ready(Duration::from_secs(20))?;
         Ok(server)
+    }
+
+    /// Kills the server and starts a new one on the same port: every session is forgotten,
+    /// as after a server deploy.
+    pub fn restart(&mut self) -> std::io::Result<()> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let script =
+            fixtures_dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+        self.child = spawn(&script, self.mode, self.port)?;
+        self.wait_ready(Duration::from_secs(20))
     }
 
     fn wait_ready(&mut self, limit: Duration) -> std::io::Result<()> {
@@ -78,6 +83,21 @@ impl Everything {
         }
         Err(std::io::Error::other("server-everything did not start listening within 20 s"))
     }
+}
+
+fn spawn(script: &Path, mode: Mode, port: u16) -> std::io::Result<Child> {
+    let arg = match mode {
+        Mode::StreamableHttp => "streamableHttp",
+        Mode::Sse => "sse",
+    };
+    Command::new(node())
+        .arg(script)
+        .arg(arg)
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
 }
 
 impl Drop for Everything {
