@@ -1,5 +1,6 @@
 //! Logs go to `mcpscope.log` in the app's data directory (e.g.
-//! `~/.local/share/dev.mcpscope.app/` on Linux). `RUST_LOG` overrides the default filter.
+//! `~/.local/share/dev.mcpscope.app/` on Linux). `MCPSCOPE_LOG` (as the CLI) or `RUST_LOG`
+//! overrides the default filter.
 
 use std::fs::OpenOptions;
 use std::sync::Mutex;
@@ -7,7 +8,7 @@ use std::sync::Mutex;
 use tauri::{AppHandle, Manager};
 use tracing_subscriber::EnvFilter;
 
-const DEFAULT_FILTER: &str = "info,mcpscope_app=debug";
+const DEFAULT_FILTER: &str = "info,mcpscope_app=debug,mcpscope_session=debug";
 
 /// Best effort: without a writable data directory the app runs without a log file.
 pub fn init(app: &AppHandle) {
@@ -28,7 +29,9 @@ pub fn init(app: &AppHandle) {
             return;
         }
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = EnvFilter::try_from_env("MCPSCOPE_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let installed = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

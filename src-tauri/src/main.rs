@@ -19,6 +19,11 @@ use mcpscope_session::Engine;
 use crate::commands::AppState;
 use crate::events::ChannelSink;
 
+/// mimalloc: the engine allocates a few small strings per captured record; a flood of
+/// notifications spends a quarter of its time in the system allocator otherwise.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let sink = Arc::new(ChannelSink::default());
     // The engine may spawn tasks when built; give it Tauri's Tokio runtime to spawn them on.

@@ -288,8 +288,7 @@ fn run() -> Result {
     if env::var_os("DISPLAY").is_none() && env::var_os("WAYLAND_DISPLAY").is_none() {
         return Err("no display: set DISPLAY (or run under Xvfb) to open the window".to_owned());
     }
-    let mut c = cmd(target_dir().join("debug/mcpscope-app").to_str().unwrap_or("mcpscope-app"));
-    c.env("MCPSCOPE_LOG", env::var("MCPSCOPE_LOG").unwrap_or_else(|_| "info".to_owned()));
+    let c = cmd(target_dir().join("debug/mcpscope-app").to_str().unwrap_or("mcpscope-app"));
     status(c)
 }
 

@@ -23,6 +23,10 @@ use mcpscope_tests::FaultyServer;
 use mcpscope_wire::{ConnectOptions, Connection, DefaultHandler, VecSink};
 use serde_json::json;
 
+/// The allocator the shells use (see `src-tauri/src/main.rs` and `cli/src/main.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SIZE: usize = 200;
 const RUNS: usize = 5;
 
@@ -96,7 +100,65 @@ async fn session(server: &FaultyServer, n: u64) -> (Duration, usize) {
     (elapsed, engine.records().len())
 }
 
-/// `WIRE_BENCH_PROFILE=engine` runs only the engine, many times, for a profiler.
+/// Where the engine's time goes, without a socket: the same flood bytes in memory, fed to the
+/// SSE parser alone, then to the parser and the capture (decode, pairing, records).
+async fn breakdown(n: u64) {
+    use futures::TryStreamExt;
+    use mcpscope_proto::RecordKind;
+    use mcpscope_wire::{Capture, sse::SseParser};
+    let chunks: Vec<bytes::Bytes> =
+        mcpscope_tests::flood_sse(n, SIZE, &json!(1)).try_collect().await.expect("in-memory flood");
+    let parse = || {
+        let start = Instant::now();
+        let mut parser = SseParser::new();
+        let mut frames = Vec::new();
+        let mut count = 0;
+        for c in &chunks {
+            parser.feed(c, &mut frames);
+            count += frames.len();
+            frames.clear();
+        }
+        assert_eq!(count as u64, n + 1);
+        start.elapsed()
+    };
+    let capture = || {
+        let start = Instant::now();
+        let sink = VecSink::new();
+        let cap = Capture::new(sink.clone());
+        let mut parser = SseParser::new();
+        let mut frames = Vec::new();
+        for c in &chunks {
+            parser.feed(c, &mut frames);
+            for f in frames.drain(..) {
+                let kind = RecordKind::SseFrame {
+                    id: f.id,
+                    event: f.event,
+                    data: f.data,
+                    retry_ms: f.retry_ms,
+                    comments: f.comments,
+                    raw: f.raw,
+                };
+                cap.record_frame(1, kind, true, Vec::new());
+            }
+        }
+        let elapsed = start.elapsed();
+        assert_eq!(sink.records().len() as u64, n + 1);
+        elapsed
+    };
+    let p = median((0..RUNS).map(|_| parse()).collect());
+    let c = median((0..RUNS).map(|_| capture()).collect());
+    let per = |d: Duration| d.as_nanos() as f64 / n as f64;
+    println!(
+        "{n:>8} in memory: SSE parse {:.1} ms ({:.0} ns/frame); parse + capture {:.1} ms ({:.0} ns/frame)",
+        p.as_secs_f64() * 1e3,
+        per(p),
+        c.as_secs_f64() * 1e3,
+        per(c)
+    );
+}
+
+/// `WIRE_BENCH_PROFILE=engine` (or `breakdown`) runs only that part, many times, for a
+/// profiler.
 async fn profile(server: &FaultyServer) {
     for _ in 0..40 {
         engine(server, 50_000).await;
@@ -106,8 +168,15 @@ async fn profile(server: &FaultyServer) {
 #[tokio::main]
 async fn main() {
     let server = FaultyServer::start().await.expect("loopback server");
-    if std::env::var("WIRE_BENCH_PROFILE").is_ok_and(|v| v == "engine") {
-        return profile(&server).await;
+    match std::env::var("WIRE_BENCH_PROFILE").as_deref() {
+        Ok("engine") => return profile(&server).await,
+        Ok("breakdown") => {
+            for _ in 0..10 {
+                breakdown(50_000).await;
+            }
+            return;
+        }
+        _ => {}
     }
     println!("wire-bench: {RUNS} runs each, median; notifications of ~{SIZE} B in one tools/call");
     println!(
@@ -142,5 +211,9 @@ async fn main() {
             bytes as f64 / 1e6,
             n as f64 / e.as_secs_f64()
         );
+    }
+    println!("where the engine's time goes (no socket):");
+    for n in [10_000u64, 50_000] {
+        breakdown(n).await;
     }
 }

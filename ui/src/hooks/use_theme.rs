@@ -1,5 +1,6 @@
 //! Light/dark theme: follows `prefers-color-scheme` until the user picks one, which is kept
-//! in `localStorage` and applied as `data-theme` on `<html>` (the stylesheet reads both).
+//! in `localStorage`. Either way the theme in force is set as `data-theme` on `<html>`, the
+//! one thing the stylesheet reads (so its dark palette is written once).
 
 use yew::prelude::*;
 
@@ -16,11 +17,16 @@ fn system_dark() -> bool {
         .is_some_and(|m| m.matches())
 }
 
-fn apply(theme: &str) {
+fn show(theme: &str) {
     let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
     if let Some(root) = root {
         let _ = root.set_attribute("data-theme", theme);
     }
+}
+
+/// Shows `theme` and remembers it as the user's choice.
+fn apply(theme: &str) {
+    show(theme);
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         // Storage can be full or disabled; the theme then lasts for this run only.
         let _ = storage.set_item(KEY, theme);
@@ -35,7 +41,11 @@ pub fn use_theme() -> (bool, Callback<()>) {
             apply(&t);
             t == "dark"
         }
-        None => system_dark(),
+        None => {
+            let dark = system_dark();
+            show(if dark { "dark" } else { "light" });
+            dark
+        }
     });
     let toggle = {
         let dark = dark.clone();
