@@ -94,3 +94,39 @@ fn bad_input_gets_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("could not reach") && err.contains("refused"), "{err}");
 }
+
+#[tokio::test]
+async fn credentials_are_redacted_in_captured_records() {
+    let server = demo().await;
+    let url = server.url().to_owned();
+    let secret = "sk-live-0123456789abcdef";
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(mcpscope())
+            .args(["call", &url, "ping", "--jsonl", "-H", &format!("Authorization: Bearer {secret}")])
+            .args(["-H", &format!("Cookie: session={secret}")])
+            .env("MCPSCOPE_LOG", "trace")
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run mcpscope");
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(secret), "the token leaked into the records");
+    assert!(!stderr.contains(secret), "the token leaked into the logs");
+    // The header is still shown: scheme and length, not the value.
+    let records: Vec<Record> = stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let auth: Vec<&str> = records
+        .iter()
+        .filter_map(|r| match &r.kind {
+            RecordKind::HttpRequest { headers, .. } => headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("authorization"))
+                .map(|h| h.value.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(!auth.is_empty(), "every request carries the header");
+    assert!(auth.iter().all(|v| *v == format!("Bearer ‹redacted {} chars›", secret.len())), "{auth:?}");
+}

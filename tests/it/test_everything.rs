@@ -223,3 +223,46 @@ async fn legacy_sse_forced() {
     assert!(is_request(&first, "GET"));
     conn.close().await;
 }
+
+#[tokio::test]
+async fn progress_keeps_a_request_alive_past_its_timeout() {
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let sink = mcpscope_wire::VecSink::new();
+    let mut opts = mcpscope_wire::ConnectOptions::new(&server.url);
+    // Progress arrives every 250 ms; the request would time out after 600 ms without it.
+    opts.request_timeout = Duration::from_millis(600);
+    let conn = mcpscope_wire::Connection::connect(
+        opts,
+        sink.clone(),
+        std::sync::Arc::new(mcpscope_wire::DefaultHandler),
+    )
+    .await
+    .expect("connect");
+    let done = conn
+        .request(
+            "tools/call",
+            Some(
+                json!({"name": "trigger-long-running-operation", "arguments": {"duration": 1.5, "steps": 6}}),
+            ),
+        )
+        .await
+        .expect("progress resets the timeout");
+    assert!(done["result"]["content"][0]["text"].as_str().unwrap_or("").contains("completed"), "{done}");
+
+    // One step of 1.5 s: no progress before the end, so the request times out and is cancelled.
+    let err = conn
+        .request(
+            "tools/call",
+            Some(
+                json!({"name": "trigger-long-running-operation", "arguments": {"duration": 1.5, "steps": 1}}),
+            ),
+        )
+        .await
+        .expect_err("no progress: timeout");
+    assert!(matches!(err, WireError::Timeout(_)), "{err:?}");
+    assert!(
+        sink.records().iter().any(|r| method_of(r) == Some("notifications/cancelled")),
+        "the server is told the request was abandoned"
+    );
+    conn.close().await;
+}

@@ -216,3 +216,26 @@ async fn gui_session_expiry_offers_one_click_reinitialize() {
     .await;
     c.close().await.expect("close the WebDriver session");
 }
+
+#[tokio::test]
+async fn gui_demo_server_is_one_click_away() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    click(&c, "#demo").await;
+    eventually("connected to the demo server", Duration::from_secs(20), || async {
+        text_of(&c, ".statusline")
+            .await
+            .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
+    })
+    .await;
+    let url = c.find(Locator::Css("#url")).await.expect("#url").prop("value").await.expect("value");
+    assert!(url.is_some_and(|u| u.starts_with("http://127.0.0.1:")), "the demo URL is filled in");
+    click(&c, "#btn-tools-list").await;
+    eventually("the demo's tools", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("flood") && t.contains("long_running"))
+    })
+    .await;
+    c.close().await.expect("close the WebDriver session");
+}
