@@ -101,7 +101,8 @@ async fn session(server: &FaultyServer, n: u64) -> (Duration, usize) {
 }
 
 /// Where the engine's time goes, without a socket: the same flood bytes in memory, fed to the
-/// SSE parser alone, then to the parser and the capture (decode, pairing, records).
+/// SSE parser alone; the frames' JSON validated alone (the floor for checking every message);
+/// then the parser and the capture together (decode, pairing, records).
 async fn breakdown(n: u64) {
     use futures::TryStreamExt;
     use mcpscope_proto::RecordKind;
@@ -145,14 +146,30 @@ async fn breakdown(n: u64) {
         assert_eq!(sink.records().len() as u64, n + 1);
         elapsed
     };
+    let json_only = || {
+        let mut parser = SseParser::new();
+        let mut frames = Vec::new();
+        for c in &chunks {
+            parser.feed(c, &mut frames);
+        }
+        let start = Instant::now();
+        for f in &frames {
+            let _: serde::de::IgnoredAny = serde_json::from_str(&f.data).expect("json");
+        }
+        start.elapsed()
+    };
+    let j = median((0..RUNS).map(|_| json_only()).collect());
     let p = median((0..RUNS).map(|_| parse()).collect());
     let c = median((0..RUNS).map(|_| capture()).collect());
     let per = |d: Duration| d.as_nanos() as f64 / n as f64;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "{n:>8} in memory: SSE parse {:.1} ms ({:.0} ns/frame); parse + capture {:.1} ms ({:.0} ns/frame)",
-        p.as_secs_f64() * 1e3,
+        "{n:>8} in memory: SSE parse {:.1} ms ({:.0} ns/frame); JSON validation alone {:.1} ms ({:.0} ns/frame); parse + capture {:.1} ms ({:.0} ns/frame)",
+        ms(p),
         per(p),
-        c.as_secs_f64() * 1e3,
+        ms(j),
+        per(j),
+        ms(c),
         per(c)
     );
 }
