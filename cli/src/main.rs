@@ -75,6 +75,17 @@ struct CallArgs {
     timeout: u64,
 }
 
+/// A wire error with what its HTTP status means in MCP terms, when it has one.
+fn explained(e: mcpscope_wire::WireError) -> anyhow::Error {
+    match &e {
+        mcpscope_wire::WireError::Http { status, .. } => {
+            let ex = mcpscope_proto::explain::http_status(*status);
+            anyhow::anyhow!("{e}\n  HTTP {status} {}: {}", ex.name, ex.meaning)
+        }
+        _ => e.into(),
+    }
+}
+
 /// Prints each record as a JSON line the moment it is captured.
 struct JsonlSink;
 
@@ -151,11 +162,15 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     }
     let sink: Arc<dyn RecordSink> =
         if args.jsonl { Arc::new(JsonlSink) } else { Arc::new(mcpscope_wire::NullSink) };
-    let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await?;
+    let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(explained)?;
     let outcome = conn.request(&args.method, params).await;
     conn.close().await;
-    let response = outcome?;
+    let response = outcome.map_err(explained)?;
     let failed = response.get("error").is_some();
+    if let Some(code) = response.pointer("/error/code").and_then(Value::as_i64) {
+        let ex = mcpscope_proto::explain::rpc_error(code);
+        eprintln!("mcpscope: the server answered JSON-RPC error {code} ({}): {}", ex.name, ex.meaning);
+    }
     if !args.jsonl {
         let shown = response.get("result").or_else(|| response.get("error")).unwrap_or(&response);
         println!("{}", serde_json::to_string_pretty(shown)?);

@@ -130,3 +130,33 @@ async fn credentials_are_redacted_in_captured_records() {
     assert!(!auth.is_empty(), "every request carries the header");
     assert!(auth.iter().all(|v| *v == format!("Bearer ‹redacted {} chars›", secret.len())), "{auth:?}");
 }
+
+#[tokio::test]
+async fn errors_are_explained() {
+    let server = demo().await;
+    let url = server.url().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(mcpscope()).args(["call", &url, "no/such/method"]).output()
+    })
+    .await
+    .expect("join")
+    .expect("run mcpscope");
+    assert_eq!(out.status.code(), Some(1), "a JSON-RPC error exits 1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("-32601 (Method not found)"), "{stderr}");
+    assert!(stderr.contains("capability"), "says what to check: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("-32601"), "the error object is printed: {stdout}");
+
+    // An HTTP failure is read in MCP terms: a path that is not the MCP endpoint.
+    let wrong = server.url().replace("/mcp", "/nope");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(mcpscope()).args(["call", &wrong, "ping", "--transport", "streamable"]).output()
+    })
+    .await
+    .expect("join")
+    .expect("run mcpscope");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("HTTP 404 Not Found") && stderr.contains("Wrong path"), "{stderr}");
+}

@@ -95,6 +95,16 @@ where
     }
 }
 
+/// With `MCPSCOPE_SCREENSHOT_DIR` set, keeps a picture of the window as `<dir>/<name>.png`
+/// (`traffic.png` is the README's screenshot).
+async fn screenshot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("MCPSCOPE_SCREENSHOT_DIR") {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).expect("write the screenshot");
+    }
+}
+
 async fn text_of(c: &Client, css: &str) -> Option<String> {
     c.find(Locator::Css(css)).await.ok()?.text().await.ok()
 }
@@ -167,13 +177,8 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
         c.find_all(Locator::Css(".row[data-method='notifications/progress']")).await.expect("rows");
     assert_eq!(progress.len(), 5, "one row per progress notification");
 
-    // `MCPSCOPE_SCREENSHOT=path.png` keeps a picture of the window (the README's screenshot).
-    if let Some(path) = std::env::var_os("MCPSCOPE_SCREENSHOT") {
-        click(&c, &format!(".row[data-seq='{request_seq}']")).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let png = c.screenshot().await.expect("screenshot");
-        std::fs::write(&path, png).expect("write the screenshot");
-    }
+    click(&c, &format!(".row[data-seq='{request_seq}']")).await;
+    screenshot(&c, "traffic").await;
     c.close().await.expect("close the WebDriver session");
 }
 
@@ -237,5 +242,30 @@ async fn gui_demo_server_is_one_click_away() {
         text_of(&c, "#last-response").await.filter(|t| t.contains("flood") && t.contains("long_running"))
     })
     .await;
+
+    // A deliberately wrong request, sent raw; its error response is explained.
+    type_into(&c, "#raw-editor", r#"{"jsonrpc":"2.0","id":"oops","method":"no/such/method"}"#).await;
+    click(&c, "#send-raw").await;
+    let request_seq: String = eventually("the raw request row", Duration::from_secs(10), || async {
+        let row = c
+            .find(Locator::Css(".row[data-kind='http-request'][data-method='no/such/method']"))
+            .await
+            .ok()?;
+        row.attr("data-seq").await.ok()?
+    })
+    .await;
+    let response = format!(".row[data-pair='{request_seq}']");
+    eventually("the error response row", Duration::from_secs(10), || async {
+        c.find(Locator::Css(&response)).await.ok()
+    })
+    .await;
+    click(&c, &response).await;
+    eventually("the explanation", Duration::from_secs(10), || async {
+        text_of(&c, "#detail-explain")
+            .await
+            .filter(|t| t.contains("-32601") && t.contains("Method not found"))
+    })
+    .await;
+    screenshot(&c, "explained").await;
     c.close().await.expect("close the WebDriver session");
 }

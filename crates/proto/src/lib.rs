@@ -3,6 +3,8 @@
 //! Everything here is plain serde data so that it compiles for both native targets and
 //! `wasm32-unknown-unknown`; the two sides of the IPC boundary use these exact types.
 
+pub mod explain;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

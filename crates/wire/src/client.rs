@@ -609,24 +609,8 @@ fn http_flags(status: u16, ok: &[u16]) -> Vec<Flag> {
     if ok.contains(&status) {
         Vec::new()
     } else {
-        vec![Flag::new(FlagCode::HttpError, format!("HTTP {status}: {}", explain_status(status)))]
-    }
-}
-
-/// HTTP statuses read in MCP terms.
-pub(crate) fn explain_status(status: u16) -> &'static str {
-    match status {
-        400 => {
-            "bad request: malformed message, missing or unknown session id, or unsupported MCP-Protocol-Version"
-        }
-        401 => "authorization required: the server wants a token (WWW-Authenticate says how)",
-        403 => "forbidden: insufficient scope, or the Origin header was rejected",
-        404 => "not found: wrong path, or the session id is no longer known",
-        405 => "method not allowed: no standalone GET stream, or sessions cannot be ended by the client",
-        406 => "not acceptable: the Accept header must list application/json and text/event-stream",
-        415 => "unsupported media type: the body must be application/json",
-        500..=599 => "server error",
-        _ => "unexpected status",
+        let ex = mcpscope_proto::explain::http_status(status);
+        vec![Flag::new(FlagCode::HttpError, format!("HTTP {status} {}: {}", ex.name, ex.meaning))]
     }
 }
 

@@ -113,9 +113,29 @@ pub fn Detail(props: &Props) -> Html {
                     </ul>
                 }
             }
+            if let Loaded::Record(r) = &*loaded {
+                { for explanation(r) }
+            }
             <div id="detail-body" class="detail-body" tabindex="0">{body}</div>
         </aside>
     }
+}
+
+/// What an error code or HTTP status means, for records that carry one.
+fn explanation(r: &Record) -> Option<Html> {
+    use mcpscope_proto::explain;
+    let (what, ex) = match (&r.kind, r.rpc.as_ref().and_then(|rpc| rpc.error_code)) {
+        (_, Some(code)) => (format!("JSON-RPC error {code}"), explain::rpc_error(code)),
+        (RecordKind::HttpResponse { status, .. }, None) if *status >= 300 => {
+            (format!("HTTP {status}"), explain::http_status(*status))
+        }
+        _ => return None,
+    };
+    Some(html! {
+        <div id="detail-explain" class="explain">
+            <span class="strong">{format!("{what}: {}", ex.name)}</span>{" — "}{ex.meaning}
+        </div>
+    })
 }
 
 fn placeholder(text: &str) -> Html {

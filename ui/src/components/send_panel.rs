@@ -36,6 +36,8 @@ enum Outcome {
         label: String,
         text: String,
         error: bool,
+        /// The JSON-RPC error code, when the reply is an error that has one.
+        code: Option<i64>,
     },
     Sent {
         label: String,
@@ -79,6 +81,7 @@ fn run_request(
             Ok(reply) => Outcome::Reply {
                 label: format!("{method} · {took}"),
                 error: reply.get("error").is_some(),
+                code: reply.pointer("/error/code").and_then(serde_json::Value::as_i64),
                 text: serde_json::to_string_pretty(&reply).unwrap_or_else(|e| e.to_string()),
             },
             Err(e) => Outcome::Failed { label: method, message: e.message },
@@ -181,8 +184,21 @@ pub fn SendPanel() -> Html {
         Outcome::Pending(what) => {
             html! { <pre id="last-response" class="code muted">{format!("Waiting for {what}…")}</pre> }
         }
-        Outcome::Reply { text, .. } => {
-            html! { <JsonView id={AttrValue::from("last-response")} text={text.clone()} /> }
+        Outcome::Reply { text, code, .. } => {
+            let explained = code.map(|c| {
+                let ex = mcpscope_proto::explain::rpc_error(c);
+                html! {
+                    <div id="last-explain" class="explain">
+                        <span class="strong">{format!("{c} {}", ex.name)}</span>{" — "}{ex.meaning}
+                    </div>
+                }
+            });
+            html! {
+                <>
+                    { for explained }
+                    <JsonView id={AttrValue::from("last-response")} text={text.clone()} />
+                </>
+            }
         }
         Outcome::Sent { .. } => html! {
             <pre id="last-response" class="code muted">{"Sent. The server's answer, if any, shows up in the timeline."}</pre>
