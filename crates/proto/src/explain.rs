@@ -58,7 +58,7 @@ pub fn rpc_error(code: i64) -> Explanation {
             "Unsupported protocol version",
             "The server does not speak the requested version (2026-07-28): data.supported lists what it does. Pin one of those, or let negotiation decide.",
         ),
-        -32019..=-32000 => ex(
+        c if (-32019..=-32000).contains(&c) => ex(
             "Implementation-defined server error",
             "A code from the JSON-RPC range left to implementations (e.g. the TypeScript SDK's -32000 for a missing or invalid session). The message says what the server meant.",
         ),
@@ -114,9 +114,11 @@ pub fn http_status(status: u16) -> Explanation {
         ),
         500 => ex("Internal Server Error", "The server failed: its logs say why."),
         502..=504 => ex("Gateway error", "A proxy in front of the server could not reach it, or timed out."),
-        400..=499 => ex("Client error", "The server refused the request; the body may say why."),
-        500..=599 => ex("Server error", "The server failed; the body may say why."),
-        _ => ex("Unexpected status", "Not a status MCP assigns a meaning to."),
+        other => match other / 100 {
+            4 => ex("Client error", "The server refused the request; the body may say why."),
+            5 => ex("Server error", "The server failed; the body may say why."),
+            _ => ex("Unexpected status", "Not a status MCP assigns a meaning to."),
+        },
     }
 }
 
