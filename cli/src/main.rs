@@ -29,6 +29,11 @@ enum Command {
         /// The server URL (the suite appends it as the last argument).
         url: String,
     },
+    /// Search the history every call and every app session is recorded in.
+    History {
+        #[command(subcommand)]
+        command: HistoryCommand,
+    },
     /// Serve the built-in demo MCP server on a loopback port until interrupted.
     Demo {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -40,6 +45,22 @@ enum Command {
         /// Answer with JSON bodies instead of SSE streams where possible (stateless only).
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum HistoryCommand {
+    /// Print matching records as JSON lines, oldest first. Query terms: method:tools/call
+    /// status:error status:404 dur:>500ms server:<host> session:<id> kind:sse, and free text.
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+    },
+    /// List recorded sessions, newest first, as JSON lines.
+    Sessions {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
     },
 }
 
@@ -86,18 +107,59 @@ fn explained(e: mcpscope_wire::WireError) -> anyhow::Error {
     }
 }
 
-/// Prints each record as a JSON line the moment it is captured.
-struct JsonlSink;
+/// Stores each record in the history and, with `--jsonl`, prints it as a JSON line the
+/// moment it is captured.
+struct CliSink {
+    jsonl: bool,
+    history: Option<mcpscope_store::Recorder>,
+}
 
-impl RecordSink for JsonlSink {
+impl RecordSink for CliSink {
     fn record(&self, record: Record) {
-        let mut out = std::io::stdout().lock();
-        // The engine decodes messages lazily; a JSON line carries the whole message.
-        if let Ok(line) = serde_json::to_string(&record.with_message()) {
-            // A closed stdout (e.g. `| head`) is not worth a panic.
-            let _ = writeln!(out, "{line}");
+        if let Some(h) = &self.history {
+            h.record(record.clone());
+        }
+        if self.jsonl {
+            let mut out = std::io::stdout().lock();
+            // The engine decodes messages lazily; a JSON line carries the whole message.
+            if let Ok(line) = serde_json::to_string(&record.with_message()) {
+                // A closed stdout (e.g. `| head`) is not worth a panic.
+                let _ = writeln!(out, "{line}");
+            }
         }
     }
+}
+
+/// The history database, or `None` with a warning: a call is worth making without it.
+async fn open_history() -> Option<mcpscope_store::Store> {
+    let dir = mcpscope_store::default_data_dir();
+    match mcpscope_store::Store::open_dir(&dir).await {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("mcpscope: warning: not recording this call in the history: {e}");
+            None
+        }
+    }
+}
+
+async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCode> {
+    let dir = mcpscope_store::default_data_dir();
+    let store = mcpscope_store::Store::open_dir(&dir).await?;
+    let mut out = std::io::stdout().lock();
+    match command {
+        HistoryCommand::Search { query, limit } => {
+            for hit in store.search(&query, limit).await? {
+                let hit = mcpscope_store::Hit { record: hit.record.with_message(), ..hit };
+                writeln!(out, "{}", serde_json::to_string(&hit)?)?;
+            }
+        }
+        HistoryCommand::Sessions { limit } => {
+            for s in store.sessions(limit).await? {
+                writeln!(out, "{}", serde_json::to_string(&s)?)?;
+            }
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 /// mimalloc: the engine allocates a few small strings per captured record; a flood of
@@ -119,6 +181,7 @@ async fn main() -> std::process::ExitCode {
         Command::Call(args) => call(args).await,
         Command::Conformance { url } => conformance::run(&url).await,
         Command::Demo { port, stateless, json } => demo(port, stateless, json).await,
+        Command::History { command } => history(command).await,
     };
     match result {
         Ok(code) => code,
@@ -160,11 +223,39 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
             None => bail!("--header {h:?} is not of the form 'Name: value'"),
         }
     }
-    let sink: Arc<dyn RecordSink> =
-        if args.jsonl { Arc::new(JsonlSink) } else { Arc::new(mcpscope_wire::NullSink) };
-    let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(explained)?;
-    let outcome = conn.request(&args.method, params).await;
-    conn.close().await;
+    let store = open_history().await;
+    let recorder = match &store {
+        Some(store) => {
+            let new = mcpscope_store::NewSession {
+                url: args.url.clone(),
+                transport: None,
+                protocol_version: args.protocol_version.clone(),
+                source: "cli",
+            };
+            store.recorder(new).await.map_err(|e| eprintln!("mcpscope: warning: no history: {e}")).ok()
+        }
+        None => None,
+    };
+    let sink: Arc<dyn RecordSink> = Arc::new(CliSink { jsonl: args.jsonl, history: recorder.clone() });
+    let outcome = match Connection::connect(opts, sink, Arc::new(DefaultHandler)).await {
+        Ok(conn) => {
+            if let (Some(store), Some(r)) = (&store, &recorder) {
+                let transport = format!("{:?}", conn.info().transport).to_lowercase();
+                let _ = store
+                    .update_session(r.session_id(), Some(&transport), Some(&conn.info().protocol_version))
+                    .await;
+            }
+            let outcome = conn.request(&args.method, params).await;
+            conn.close().await;
+            outcome
+        }
+        Err(e) => Err(e),
+    };
+    // Whatever happened is in the history before we exit.
+    if let (Some(store), Some(r)) = (&store, &recorder) {
+        r.flush().await;
+        let _ = store.end_session(r.session_id()).await;
+    }
     let response = outcome.map_err(explained)?;
     let failed = response.get("error").is_some();
     if let Some(code) = response.pointer("/error/code").and_then(Value::as_i64) {

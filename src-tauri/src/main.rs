@@ -30,7 +30,17 @@ fn main() -> ExitCode {
     let engine = {
         let runtime = tauri::async_runtime::handle();
         let _entered = runtime.inner().enter();
-        Engine::new(sink.clone())
+        // The history database (MCPSCOPE_DATA_DIR, else the app data directory). Without it
+        // the app still works; it just forgets on restart.
+        let dir = mcpscope_store::default_data_dir();
+        let store = match runtime.block_on(mcpscope_store::Store::open_dir(&dir)) {
+            Ok(store) => Some(store),
+            Err(e) => {
+                eprintln!("mcpscope: history disabled: {e}");
+                None
+            }
+        };
+        Engine::with_store(sink.clone(), store, "app")
     };
 
     let result = tauri::Builder::default()

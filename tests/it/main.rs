@@ -13,3 +13,4 @@ mod test_demo_server;
 mod test_everything;
 mod test_faults;
 mod test_gui;
+mod test_history;

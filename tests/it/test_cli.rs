@@ -7,7 +7,7 @@ use std::process::Command;
 use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_proto::{Record, RecordKind};
 
-fn mcpscope() -> PathBuf {
+pub fn mcpscope() -> PathBuf {
     let dir = std::env::var_os("MCPSCOPE_BIN_DIR")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("debug")))

@@ -374,6 +374,10 @@ fn test(args: &[String]) -> Result {
         c.args(["--", "--skip", "gui_"]);
     }
     c.env("MCPSCOPE_BIN_DIR", target_dir().join("debug"));
+    // The CLI and the app record history: keep the tests' out of the user's data directory.
+    let data = target_dir().join("test-data");
+    let _ = std::fs::remove_dir_all(&data);
+    c.env("MCPSCOPE_DATA_DIR", &data);
     let (passed, failed) = status_counting_tests(c)?;
 
     step("test: conformance suite");

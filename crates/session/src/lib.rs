@@ -11,6 +11,7 @@ use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_proto::{
     ConnectRequest, ConnectionState, ConnectionStatus, IpcError, Record, RecordSummary, UiEvent,
 };
+use mcpscope_store::{NewSession, Recorder, Store};
 use mcpscope_wire::{Capture, ConnectOptions, Connection, DefaultHandler, LinkStatus, RecordSink, WireError};
 use serde_json::Value;
 use tracing::{Instrument, info, info_span};
@@ -72,6 +73,21 @@ impl RecordSink for RecordLog {
     }
 }
 
+/// Every record to the timeline and, when there is a history, to the store.
+struct Tee {
+    log: Arc<RecordLog>,
+    history: Option<Recorder>,
+}
+
+impl RecordSink for Tee {
+    fn record(&self, record: Record) {
+        if let Some(h) = &self.history {
+            h.record(record.clone());
+        }
+        self.log.record(record);
+    }
+}
+
 struct Live {
     conn: Connection,
     request: ConnectRequest,
@@ -79,6 +95,11 @@ struct Live {
 
 pub struct Engine {
     sink: Arc<dyn EventSink>,
+    /// The history database; `None` runs without one (the timeline still works).
+    store: Option<Store>,
+    /// `app` or `cli`: stored with each session.
+    source: &'static str,
+    recorder: Mutex<Option<Recorder>>,
     /// The current timeline; replaced (not cleared) on connect so late writers of the old
     /// session cannot leak into the new one.
     log: Arc<Mutex<Arc<RecordLog>>>,
@@ -92,8 +113,16 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(sink: Arc<dyn EventSink>) -> Engine {
+        Engine::with_store(sink, None, "app")
+    }
+
+    /// An engine that keeps every session's records in `store` as well.
+    pub fn with_store(sink: Arc<dyn EventSink>, store: Option<Store>, source: &'static str) -> Engine {
         Engine {
             sink,
+            store,
+            source,
+            recorder: Mutex::new(None),
             log: Arc::new(Mutex::new(Arc::new(RecordLog::default()))),
             capture: Mutex::new(None),
             live: Mutex::new(None),
@@ -139,7 +168,27 @@ impl Engine {
         let log = Arc::new(RecordLog::default());
         *lock(&self.log) = log.clone();
         self.sink.emit(UiEvent::Reset);
-        let capture = Capture::new(log);
+        let history = match &self.store {
+            Some(store) => {
+                let new = NewSession {
+                    url: req.url.clone(),
+                    transport: None,
+                    protocol_version: None,
+                    source: self.source,
+                };
+                match store.recorder(new).await {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        // The session goes on without history; the log says why.
+                        tracing::error!(error = %e, "could not start a history session");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        *lock(&self.recorder) = history.clone();
+        let capture = Capture::new(Arc::new(Tee { log, history }));
         *lock(&self.capture) = Some(capture.clone());
         self.ensure_flusher();
         self.open(req, capture).await
@@ -177,6 +226,15 @@ impl Engine {
                     error: None,
                 };
                 self.watch_status(&conn);
+                let history = lock(&self.recorder).as_ref().map(|r| r.session_id().to_owned());
+                if let (Some(store), Some(id)) = (&self.store, history) {
+                    let transport = format!("{:?}", info.transport).to_lowercase();
+                    if let Err(e) =
+                        store.update_session(&id, Some(&transport), Some(&info.protocol_version)).await
+                    {
+                        tracing::warn!(error = %e, "could not update the history session");
+                    }
+                }
                 *lock(&self.live) = Some(Live { conn, request: req });
                 self.set_state(state.clone());
                 Ok(state)
@@ -232,7 +290,32 @@ impl Engine {
             s.error = None;
             self.set_state(s);
         }
+        self.end_history().await;
         Ok(())
+    }
+
+    /// Commits the session's last records and marks it ended.
+    async fn end_history(&self) {
+        let recorder = lock(&self.recorder).take();
+        if let (Some(store), Some(r)) = (&self.store, recorder) {
+            r.flush().await;
+            if let Err(e) = store.end_session(r.session_id()).await {
+                tracing::warn!(error = %e, "could not end the history session");
+            }
+        }
+    }
+
+    /// Waits until every record captured so far is in the history database.
+    pub async fn flush_history(&self) {
+        let recorder = lock(&self.recorder).clone();
+        if let Some(r) = recorder {
+            r.flush().await;
+        }
+    }
+
+    /// The history database, if this engine keeps one.
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
     }
 
     /// Starts a fresh session with the same settings (after session expiry); the timeline

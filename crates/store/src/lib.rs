@@ -1,0 +1,309 @@
+//! mcpscope's history: one SQLite database in the app data directory holding every session
+//! and every captured record (credentials already redacted by the wire engine).
+//!
+//! - [`Store::open`] opens (or creates) the database: WAL, a busy timeout, foreign keys, and
+//!   the migrations in `migrations/` applied in order (tracked by `PRAGMA user_version`).
+//! - [`Store::recorder`] starts a session and returns a [`Recorder`], a sink the engine hands
+//!   every record to. Writes are batched in transactions by a background task, so a flood never
+//!   waits on the disk, and a record is either fully stored or not at all.
+//! - [`Store::search`] runs the query language of [`search`] (`method:tools/call status:error
+//!   dur:>500ms server:host session:id kind:sse` and free text).
+//!
+//! Nothing MCP-specific lives here beyond the record type.
+
+pub mod search;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use mcpscope_proto::Record;
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+pub use writer::Recorder;
+
+/// Migrations, oldest first. The file name's timestamp orders them; each runs once.
+const MIGRATIONS: &[(&str, &str)] =
+    &[("20261126000000_initial", include_str!("../migrations/20261126000000_initial.sql"))];
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "mcpscope.db";
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("cannot use the data directory {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("database {path}: {source}")]
+    Open { path: PathBuf, source: sqlx::Error },
+    #[error("migration {name} failed: {source}")]
+    Migration { name: &'static str, source: sqlx::Error },
+    #[error("the database was written by a newer mcpscope (schema {found}, this one knows {known})")]
+    TooNew { found: i64, known: usize },
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("a stored record is not valid: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("search: {0}")]
+    Query(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The directory the app, the CLI and the tests share: `MCPSCOPE_DATA_DIR`, else the
+/// platform's data directory (`$XDG_DATA_HOME` or `~/.local/share` on Linux) plus the app id.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("MCPSCOPE_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let base = if cfg!(target_os = "macos") {
+        home.join("Library/Application Support")
+    } else {
+        std::env::var_os("XDG_DATA_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".local/share"))
+    };
+    // The same directory Tauri gives the app (its identifier in tauri.conf.json).
+    base.join("dev.mcpscope.app")
+}
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionRow {
+    pub id: String,
+    pub url: String,
+    pub transport: Option<String>,
+    pub protocol_version: Option<String>,
+    pub source: String,
+    pub started_at_us: i64,
+    pub ended_at_us: Option<i64>,
+    pub records: i64,
+}
+
+/// A record found by a search, with the session it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub session_id: String,
+    #[serde(flatten)]
+    pub record: Record,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens `dir/mcpscope.db`, creating the directory and the database as needed.
+    pub async fn open_dir(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::DataDir { path: dir.to_owned(), source })?;
+        Store::open(&dir.join(DB_FILE)).await
+    }
+
+    pub async fn open(path: &Path) -> Result<Store> {
+        let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .map_err(open_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL + NORMAL: a crash loses at most the last transactions, never consistency.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool =
+            SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(open_err)?;
+        let store = Store { pool, path: path.to_owned() };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&mut *conn).await?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(StoreError::TooNew { found: version, known: MIGRATIONS.len() });
+        }
+        for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let migration_err = |source| StoreError::Migration { name, source };
+            let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(migration_err)?;
+            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(migration_err)?;
+            sqlx::raw_sql(&format!("PRAGMA user_version = {}", i + 1))
+                .execute(&mut *tx)
+                .await
+                .map_err(migration_err)?;
+            tx.commit().await.map_err(migration_err)?;
+            tracing::info!(migration = name, "database migrated");
+        }
+        Ok(())
+    }
+
+    /// The schema version (number of migrations applied).
+    pub async fn schema_version(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("PRAGMA user_version").fetch_one(&self.pool).await?)
+    }
+
+    /// Starts a session and returns the sink that stores its records.
+    pub async fn recorder(&self, session: NewSession) -> Result<Recorder> {
+        let id = new_session_id();
+        let host = host_of(&session.url);
+        sqlx::query(
+            "INSERT INTO sessions (id, url, host, transport, protocol_version, source, started_at_us)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&session.url)
+        .bind(host)
+        .bind(&session.transport)
+        .bind(&session.protocol_version)
+        .bind(session.source)
+        .bind(now_us())
+        .execute(&self.pool)
+        .await?;
+        Ok(Recorder::start(self.pool.clone(), id))
+    }
+
+    /// Records what the handshake established.
+    pub async fn update_session(
+        &self,
+        id: &str,
+        transport: Option<&str>,
+        protocol_version: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE sessions SET transport = ?, protocol_version = ? WHERE id = ?")
+            .bind(transport)
+            .bind(protocol_version)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn end_session(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET ended_at_us = ? WHERE id = ? AND ended_at_us IS NULL")
+            .bind(now_us())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Sessions, newest first.
+    pub async fn sessions(&self, limit: u32) -> Result<Vec<SessionRow>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.url, s.transport, s.protocol_version, s.source, s.started_at_us, s.ended_at_us,
+                    (SELECT count(*) FROM records r WHERE r.session_id = s.id) AS n
+             FROM sessions s ORDER BY s.started_at_us DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(SessionRow {
+                    id: r.try_get("id")?,
+                    url: r.try_get("url")?,
+                    transport: r.try_get("transport")?,
+                    protocol_version: r.try_get("protocol_version")?,
+                    source: r.try_get("source")?,
+                    started_at_us: r.try_get("started_at_us")?,
+                    ended_at_us: r.try_get("ended_at_us")?,
+                    records: r.try_get("n")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records matching `query` (see [`search`]), oldest first, at most `limit`.
+    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<Hit>> {
+        let q = search::parse(query).map_err(StoreError::Query)?;
+        let (sql, binds) = q.to_sql(limit);
+        let mut stmt = sqlx::query(&sql);
+        for b in &binds {
+            stmt = match b {
+                search::Bind::Text(t) => stmt.bind(t.clone()),
+                search::Bind::Int(i) => stmt.bind(*i),
+            };
+        }
+        let rows = stmt.fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|r| {
+                let session_id: String = r.try_get("session_id")?;
+                let json: String = r.try_get("record")?;
+                Ok(Hit { session_id, record: serde_json::from_str(&json)? })
+            })
+            .collect()
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` for a sound database.
+    pub async fn integrity_check(&self) -> Result<String> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// What a new session is.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub url: String,
+    pub transport: Option<String>,
+    pub protocol_version: Option<String>,
+    /// `app` or `cli`: every write records where it came from.
+    pub source: &'static str,
+}
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// `ses_` + time + a per-process counter: unique, and sorts by creation.
+fn new_session_id() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("ses_{:x}{:04x}{:04x}", now_us(), std::process::id() & 0xffff, n & 0xffff)
+}
+
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6).to_owned(),
+        None => host_port.split(':').next().unwrap_or(host_port).to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_is_taken_from_the_url() {
+        assert_eq!(host_of("http://127.0.0.1:3001/mcp"), "127.0.0.1");
+        assert_eq!(host_of("https://user@mcp.example.com/x?y"), "mcp.example.com");
+        assert_eq!(host_of("http://[::1]:80/mcp"), "::1");
+    }
+
+    #[test]
+    fn session_ids_are_unique_and_prefixed() {
+        let a = new_session_id();
+        let b = new_session_id();
+        assert!(a.starts_with("ses_"));
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,161 @@
+//! The store on a real SQLite file.
+
+// Helpers outside #[test] functions panic on a broken setup too: that is a test failure.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use mcpscope_proto::{Body, Direction, Flag, FlagCode, Header, Record, RecordKind, RpcInfo, RpcKind};
+use mcpscope_store::{NewSession, Store};
+use serde_json::Value;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mcpscope-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn request(seq: u64, method: &str, body: &str) -> Record {
+    Record {
+        seq,
+        at_us: 1_000 + seq as i64,
+        elapsed_us: seq,
+        direction: Direction::Out,
+        exchange: seq,
+        kind: RecordKind::HttpRequest {
+            method: "POST".into(),
+            url: "http://127.0.0.1:3001/mcp".into(),
+            headers: vec![Header::new("authorization", "Bearer ‹redacted 9 chars›")],
+            body: Some(Body::from_bytes(body.as_bytes())),
+        },
+        rpc: Some(RpcInfo {
+            kind: RpcKind::Request,
+            id: Some(seq.to_string()),
+            method: Some(method.into()),
+            error_code: None,
+            pair_seq: None,
+            latency_us: None,
+            message: Value::Null,
+        }),
+        flags: vec![],
+    }
+}
+
+fn error_response(seq: u64, pair: u64, latency_us: u64) -> Record {
+    Record {
+        seq,
+        at_us: 1_000 + seq as i64,
+        elapsed_us: seq,
+        direction: Direction::In,
+        exchange: pair,
+        kind: RecordKind::HttpResponse {
+            status: 500,
+            headers: vec![],
+            body: Some(Body::from_bytes(b"boom")),
+            latency_us,
+        },
+        rpc: Some(RpcInfo {
+            kind: RpcKind::Error,
+            id: Some(pair.to_string()),
+            method: None,
+            error_code: Some(-32603),
+            pair_seq: Some(pair),
+            latency_us: Some(latency_us),
+            message: Value::Null,
+        }),
+        flags: vec![Flag::new(FlagCode::HttpError, "HTTP 500")],
+    }
+}
+
+#[tokio::test]
+async fn migrates_an_empty_database_and_searches_what_it_stored() {
+    let dir = temp_dir("search");
+    let store = Store::open_dir(&dir).await.expect("open");
+    assert_eq!(store.schema_version().await.expect("version"), 1);
+    let rec = store
+        .recorder(NewSession {
+            url: "http://127.0.0.1:3001/mcp".into(),
+            transport: None,
+            protocol_version: None,
+            source: "cli",
+        })
+        .await
+        .expect("session");
+    rec.record(request(1, "tools/call", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"needle in a haystack"}}}"#));
+    rec.record(error_response(2, 1, 750_000));
+    rec.record(request(3, "tools/list", r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#));
+    rec.flush().await;
+
+    let seqs = |hits: Vec<mcpscope_store::Hit>| hits.into_iter().map(|h| h.record.seq).collect::<Vec<_>>();
+    assert_eq!(seqs(store.search("method:tools/call", 100).await.unwrap()), vec![1]);
+    assert_eq!(seqs(store.search("status:error", 100).await.unwrap()), vec![2]);
+    assert_eq!(seqs(store.search("dur:>500ms", 100).await.unwrap()), vec![2]);
+    assert_eq!(seqs(store.search("dur:>1s", 100).await.unwrap()), Vec::<u64>::new());
+    assert_eq!(seqs(store.search("haystack", 100).await.unwrap()), vec![1]);
+    assert_eq!(seqs(store.search("\"needle in a\" method:tools/call", 100).await.unwrap()), vec![1]);
+    assert_eq!(seqs(store.search("server:127.0.0.1", 100).await.unwrap()), vec![1, 2, 3]);
+    assert_eq!(seqs(store.search("server:example.com", 100).await.unwrap()), Vec::<u64>::new());
+    assert_eq!(seqs(store.search(&format!("session:{}", rec.session_id()), 2).await.unwrap()), vec![1, 2]);
+    // A stored record comes back whole.
+    let hit = store.search("status:error", 1).await.unwrap().remove(0);
+    assert_eq!(hit.record, error_response(2, 1, 750_000));
+    assert!(store.search("status:teapot", 10).await.is_err());
+
+    let sessions = store.sessions(10).await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].records, 3);
+    store.end_session(rec.session_id()).await.unwrap();
+    assert!(store.sessions(10).await.unwrap()[0].ended_at_us.is_some());
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    store.close().await;
+
+    // Reopening finds the history and does not migrate again.
+    let again = Store::open_dir(&dir).await.expect("reopen");
+    assert_eq!(again.schema_version().await.unwrap(), 1);
+    assert_eq!(again.search("", 100).await.unwrap().len(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_newer_schema_is_refused_with_a_clear_error() {
+    let dir = temp_dir("newer");
+    let store = Store::open_dir(&dir).await.expect("open");
+    sqlx_user_version(&store, 99).await;
+    store.close().await;
+    let err = Store::open_dir(&dir).await.err().expect("refused");
+    assert!(err.to_string().contains("newer mcpscope"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn sqlx_user_version(store: &Store, v: i64) {
+    // The store exposes no raw SQL; a second connection sets the version like a newer build would.
+    let url = format!("sqlite://{}", store.path().display());
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("connect");
+    sqlx::raw_sql(&format!("PRAGMA user_version = {v}")).execute(&mut conn).await.expect("set version");
+}
+
+#[tokio::test]
+async fn a_flood_is_stored_in_batches() {
+    let dir = temp_dir("flood");
+    let store = Store::open_dir(&dir).await.expect("open");
+    let rec = store
+        .recorder(NewSession {
+            url: "http://h/mcp".into(),
+            transport: None,
+            protocol_version: None,
+            source: "cli",
+        })
+        .await
+        .unwrap();
+    for seq in 1..=20_000 {
+        rec.record(request(
+            seq,
+            "notifications/message",
+            r#"{"jsonrpc":"2.0","method":"notifications/message","params":{}}"#,
+        ));
+    }
+    rec.flush().await;
+    assert_eq!(store.sessions(1).await.unwrap()[0].records, 20_000);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,134 @@
+//! The history: every `mcpscope call` is recorded in the SQLite database of the data directory
+//! (`MCPSCOPE_DATA_DIR`), searchable with `mcpscope history search`, and a crash loses nothing
+//! that was committed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mcpscope_demo::{DemoOptions, DemoServer};
+use mcpscope_store::Store;
+use mcpscope_tests::FaultyServer;
+use serde_json::Value;
+
+use crate::test_cli::mcpscope;
+
+fn data_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mcpscope-history-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+async fn run(data: &Path, args: Vec<String>) -> std::process::Output {
+    let data = data.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Command::new(mcpscope()).args(&args).env("MCPSCOPE_DATA_DIR", data).output()
+    })
+    .await
+    .expect("join")
+    .expect("run mcpscope")
+}
+
+fn lines(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn cli_calls_are_recorded_and_searchable() {
+    let data = data_dir("search");
+    let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let url = server.url().to_owned();
+    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let ok = run(
+        &data,
+        args(&[
+            "call",
+            &url,
+            "tools/call",
+            "--params",
+            r#"{"name":"echo","arguments":{"message":"kept for later"}}"#,
+        ]),
+    )
+    .await;
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let failed = run(&data, args(&["call", &url, "no/such/method"])).await;
+    assert_eq!(failed.status.code(), Some(1));
+
+    let sessions = lines(&run(&data, args(&["history", "sessions"])).await);
+    assert_eq!(sessions.len(), 2, "one session per call");
+    assert!(sessions.iter().all(|s| s["source"] == "cli" && s["ended_at_us"].is_i64()));
+    assert!(sessions.iter().all(|s| s["protocol_version"] == "2025-11-25" && s["transport"] == "streamable"));
+
+    let calls = lines(&run(&data, args(&["history", "search", "method:tools/call"])).await);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0]["kind"]["type"], "http_request");
+    assert_eq!(
+        calls[0]["rpc"]["message"]["params"]["arguments"]["message"], "kept for later",
+        "the message comes back decoded"
+    );
+
+    let text = lines(&run(&data, args(&["history", "search", "\"kept for later\""])).await);
+    assert!(text.len() >= 2, "the request and the response both mention it: {}", text.len());
+
+    let errors = lines(&run(&data, args(&["history", "search", "status:error"])).await);
+    assert!(errors.iter().any(|h| h["rpc"]["error_code"] == -32601), "{errors:?}");
+
+    let bad = run(&data, args(&["history", "search", "dur:>fast"])).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("dur:>500ms"), "the error shows the syntax");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// SIGKILL in the middle of a flood: the database is sound and holds every record up to the
+/// last committed batch, with no gap.
+#[tokio::test]
+async fn a_crash_during_a_flood_loses_nothing_committed() {
+    let data = data_dir("crash");
+    let server = FaultyServer::start().await.expect("loopback server");
+    let url = server.url().to_owned();
+    let mut child = Command::new(mcpscope())
+        .args([
+            "call",
+            &url,
+            "tools/call",
+            "--params",
+            r#"{"name":"flood","arguments":{"count":200000,"size":200}}"#,
+        ])
+        .env("MCPSCOPE_DATA_DIR", &data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start mcpscope");
+    let db = data.join(mcpscope_store::DB_FILE);
+    let start = Instant::now();
+    let seen = loop {
+        assert!(start.elapsed() < Duration::from_secs(60), "no records were committed within 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !db.exists() {
+            continue;
+        }
+        let Ok(store) = Store::open(&db).await else { continue };
+        let n = store.sessions(1).await.ok().and_then(|s| s.first().map(|s| s.records)).unwrap_or(0);
+        store.close().await;
+        if n > 5000 {
+            break n;
+        }
+    };
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("wait");
+    assert!(!status.success(), "killed mid-flood, not finished");
+
+    let store = Store::open(&db).await.expect("reopen after the crash");
+    assert_eq!(store.integrity_check().await.expect("integrity_check"), "ok");
+    let session = store.sessions(1).await.expect("sessions").remove(0);
+    assert!(session.records >= seen, "nothing committed was lost ({} < {seen})", session.records);
+    let hits = store.search(&format!("session:{}", session.id), u32::MAX).await.expect("records");
+    let seqs: Vec<u64> = hits.iter().map(|h| h.record.seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "no gap: whole batches only");
+    assert!(session.ended_at_us.is_none(), "the session never ended cleanly");
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&data);
+}
