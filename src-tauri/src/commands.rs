@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use mcpscope_proto::{ConnectRequest, ConnectionState, IpcError, Record, UiEvent};
+use mcpscope_proto::{ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, SessionInfo, UiEvent};
 use mcpscope_session::Engine;
 use serde_json::Value;
 use tauri::State;
@@ -63,4 +63,24 @@ pub fn state(app: State<'_, AppState>) -> ConnectionState {
 #[tauri::command]
 pub async fn start_demo(app: State<'_, AppState>) -> Result<String> {
     app.engine.start_demo().await.map_err(IpcError::from)
+}
+
+/// History search (`method:` `status:` `dur:` `server:` `session:` `kind:` and free text).
+#[tauri::command]
+pub async fn history_search(app: State<'_, AppState>, query: String, limit: u32) -> Result<Vec<HistoryHit>> {
+    Ok(app.engine.history_search(&query, limit).await?)
+}
+
+#[tauri::command]
+pub async fn history_record(
+    app: State<'_, AppState>,
+    session_id: String,
+    seq: u64,
+) -> Result<Option<Record>> {
+    Ok(app.engine.history_record(&session_id, seq).await?)
+}
+
+#[tauri::command]
+pub async fn history_sessions(app: State<'_, AppState>, limit: u32) -> Result<Vec<SessionInfo>> {
+    Ok(app.engine.history_sessions(limit).await?)
 }

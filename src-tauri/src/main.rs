@@ -60,6 +60,9 @@ fn main() -> ExitCode {
             commands::get_record,
             commands::state,
             commands::start_demo,
+            commands::history_search,
+            commands::history_record,
+            commands::history_sessions,
         ])
         .build(tauri::generate_context!());
 

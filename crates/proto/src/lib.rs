@@ -397,6 +397,29 @@ fn path_of(url: &str) -> &str {
     url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])).unwrap_or(url)
 }
 
+/// A stored session of the history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// `ses_…`
+    pub id: String,
+    pub url: String,
+    pub transport: Option<String>,
+    pub protocol_version: Option<String>,
+    /// `app` or `cli`.
+    pub source: String,
+    pub started_at_us: i64,
+    pub ended_at_us: Option<i64>,
+    pub records: i64,
+}
+
+/// A record found in the history: its session, its wall-clock time and its timeline row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryHit {
+    pub session_id: String,
+    pub at_us: i64,
+    pub summary: RecordSummary,
+}
+
 /// Errors crossing the IPC boundary: `{kind, message}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IpcError {

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_proto::{
-    ConnectRequest, ConnectionState, ConnectionStatus, IpcError, Record, RecordSummary, UiEvent,
+    ConnectRequest, ConnectionState, ConnectionStatus, HistoryHit, IpcError, Record, RecordSummary,
+    SessionInfo, UiEvent,
 };
 use mcpscope_store::{NewSession, Recorder, Store};
 use mcpscope_wire::{Capture, ConnectOptions, Connection, DefaultHandler, LinkStatus, RecordSink, WireError};
@@ -34,6 +35,10 @@ pub enum SessionError {
     Wire(#[from] WireError),
     #[error("demo server: {0}")]
     Demo(String),
+    #[error("no history: the database could not be opened when mcpscope started (see the log)")]
+    NoHistory,
+    #[error(transparent)]
+    History(#[from] mcpscope_store::StoreError),
 }
 
 impl SessionError {
@@ -42,6 +47,9 @@ impl SessionError {
             SessionError::NotConnected => "not_connected",
             SessionError::Wire(e) => e.kind(),
             SessionError::Demo(_) => "demo",
+            SessionError::NoHistory => "no_history",
+            SessionError::History(mcpscope_store::StoreError::Query(_)) => "bad_query",
+            SessionError::History(_) => "history",
         }
     }
 }
@@ -311,6 +319,36 @@ impl Engine {
         if let Some(r) = recorder {
             r.flush().await;
         }
+    }
+
+    fn history(&self) -> Result<&Store> {
+        self.store.as_ref().ok_or(SessionError::NoHistory)
+    }
+
+    /// Records of the history matching `query` (the language of `mcpscope_store::search`),
+    /// oldest first.
+    pub async fn history_search(&self, query: &str, limit: u32) -> Result<Vec<HistoryHit>> {
+        self.flush_history().await;
+        let hits = self.history()?.search(query, limit).await?;
+        Ok(hits
+            .into_iter()
+            .map(|h| HistoryHit {
+                session_id: h.session_id,
+                at_us: h.record.at_us,
+                summary: h.record.summary(),
+            })
+            .collect())
+    }
+
+    /// One record of the history, its message decoded.
+    pub async fn history_record(&self, session_id: &str, seq: u64) -> Result<Option<Record>> {
+        Ok(self.history()?.record(session_id, seq).await?.map(Record::with_message))
+    }
+
+    /// Stored sessions, newest first.
+    pub async fn history_sessions(&self, limit: u32) -> Result<Vec<SessionInfo>> {
+        self.flush_history().await;
+        Ok(self.history()?.sessions(limit).await?)
     }
 
     /// The history database, if this engine keeps one.

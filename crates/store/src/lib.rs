@@ -69,18 +69,8 @@ pub fn default_data_dir() -> PathBuf {
     base.join("dev.mcpscope.app")
 }
 
-/// A stored session.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SessionRow {
-    pub id: String,
-    pub url: String,
-    pub transport: Option<String>,
-    pub protocol_version: Option<String>,
-    pub source: String,
-    pub started_at_us: i64,
-    pub ended_at_us: Option<i64>,
-    pub records: i64,
-}
+/// A stored session (the shared type, so the UI can show it).
+pub use mcpscope_proto::SessionInfo as SessionRow;
 
 /// A record found by a search, with the session it belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -241,6 +231,20 @@ impl Store {
                 Ok(Hit { session_id, record: serde_json::from_str(&json)? })
             })
             .collect()
+    }
+
+    /// One stored record.
+    pub async fn record(&self, session_id: &str, seq: u64) -> Result<Option<Record>> {
+        let json: Option<String> =
+            sqlx::query_scalar("SELECT record FROM records WHERE session_id = ? AND seq = ?")
+                .bind(session_id)
+                .bind(seq as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match json {
+            Some(j) => Some(serde_json::from_str(&j)?),
+            None => None,
+        })
     }
 
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.
