@@ -525,6 +525,10 @@ fn bench() -> Result {
     step("bench: wire engine");
     let mut c = cmd("cargo");
     c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "wire-bench"]);
+    status(c)?;
+    step("bench: history store");
+    let mut c = cmd("cargo");
+    c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "store-bench"]);
     status(c)
 }
 

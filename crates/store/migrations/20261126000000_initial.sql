@@ -12,8 +12,10 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_started ON sessions (started_at_us);
 
 -- Every captured record, credentials already redacted by the wire engine. The columns are
--- what search filters on; `record` is the whole record as JSON.
+-- what search filters on; `record` is the whole record as JSON; `id` is also the row of its
+-- text in the full-text index.
 CREATE TABLE records (
+    id          INTEGER PRIMARY KEY,
     session_id  TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
     seq         INTEGER NOT NULL,
     at_us       INTEGER NOT NULL,
@@ -26,10 +28,11 @@ CREATE TABLE records (
     flagged     INTEGER NOT NULL,
     size        INTEGER NOT NULL,
     record      TEXT NOT NULL,
-    PRIMARY KEY (session_id, seq)
-) WITHOUT ROWID;
+    UNIQUE (session_id, seq)
+);
 CREATE INDEX records_method ON records (method);
 CREATE INDEX records_at ON records (at_us);
 
--- Free-text search over each record's title and payload.
-CREATE VIRTUAL TABLE records_fts USING fts5 (session_id UNINDEXED, seq UNINDEXED, text);
+-- Free-text search over each record's title and payload. Contentless: the index only, keyed by
+-- records.id (the text is in `record` already).
+CREATE VIRTUAL TABLE records_fts USING fts5 (text, content = '');

@@ -26,8 +26,14 @@ use sqlx::{Row, SqlitePool};
 pub use writer::Recorder;
 
 /// Migrations, oldest first. The file name's timestamp orders them; each runs once.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("20261126000000_initial", include_str!("../migrations/20261126000000_initial.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("20261126000000_initial", include_str!("../migrations/20261126000000_initial.sql")),
+    ("20261126100000_search-indexes", include_str!("../migrations/20261126100000_search-indexes.sql")),
+];
+
+/// The first migration's SQL, for tests that build a database as an older mcpscope left it.
+#[doc(hidden)]
+pub const INITIAL_SCHEMA: &str = include_str!("../migrations/20261126000000_initial.sql");
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "mcpscope.db";

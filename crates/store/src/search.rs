@@ -118,18 +118,30 @@ fn duration(value: &str) -> Result<(&'static str, i64), String> {
 
 impl Query {
     pub fn to_sql(&self, limit: u32) -> (String, Vec<Bind>) {
-        let mut sql = String::from(
-            "SELECT r.session_id, r.record FROM records r JOIN sessions s ON s.id = r.session_id",
-        );
         let mut binds = Vec::new();
         let mut wheres: Vec<String> = Vec::new();
-        if !self.text.is_empty() {
-            wheres.push(
-                "EXISTS (SELECT 1 FROM records_fts f WHERE records_fts MATCH ? AND f.session_id = r.session_id AND f.seq = r.seq)"
-                    .to_owned(),
-            );
+        // With free text, the full-text index drives: FTS5 yields matches in rowid (insertion,
+        // so time) order, and the LIMIT stops the walk early. Without it, time order comes
+        // from the at_us indexes.
+        let (mut sql, order) = if self.text.is_empty() {
+            (
+                String::from(
+                    "SELECT r.session_id, r.record FROM records r JOIN sessions s ON s.id = r.session_id",
+                ),
+                " ORDER BY r.at_us, r.session_id, r.seq",
+            )
+        } else {
+            wheres.push("records_fts MATCH ?".to_owned());
             binds.push(Bind::Text(self.text.join(" AND ")));
-        }
+            (
+                String::from(
+                    "SELECT r.session_id, r.record FROM records_fts f \
+                     JOIN records r ON r.id = f.rowid \
+                     JOIN sessions s ON s.id = r.session_id",
+                ),
+                " ORDER BY f.rowid",
+            )
+        };
         for (cond, b) in &self.conditions {
             wheres.push(cond.clone());
             binds.extend(b.iter().cloned());
@@ -138,7 +150,8 @@ impl Query {
             sql.push_str(" WHERE ");
             sql.push_str(&wheres.join(" AND "));
         }
-        sql.push_str(" ORDER BY r.at_us, r.session_id, r.seq LIMIT ?");
+        sql.push_str(order);
+        sql.push_str(" LIMIT ?");
         binds.push(Bind::Int(i64::from(limit)));
         (sql, binds)
     }

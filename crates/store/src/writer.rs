@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use mcpscope_proto::{Record, RecordKind};
-use sqlx::SqlitePool;
+use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 /// Records per transaction at most.
@@ -93,36 +93,53 @@ async fn write_loop(pool: SqlitePool, session_id: String, mut rx: mpsc::Unbounde
     }
 }
 
+/// Rows per INSERT statement: each statement is one round trip to SQLite's worker thread, so
+/// many rows per statement is what makes batches fast (12 columns × 200 rows stays far below
+/// SQLite's limit of 32766 parameters).
+const ROWS_PER_STATEMENT: usize = 200;
+
 async fn write_batch(pool: &SqlitePool, session_id: &str, batch: &[Record]) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    for r in batch {
-        let summary = r.summary();
-        let json = serde_json::to_string(r).unwrap_or_default();
-        sqlx::query(
-            "INSERT OR REPLACE INTO records
+    for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO records
                (session_id, seq, at_us, direction, kind, method, status, error_code, latency_us, flagged, size, record)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(session_id)
-        .bind(r.seq as i64)
-        .bind(r.at_us)
-        .bind(direction_word(r))
-        .bind(r.kind.label())
-        .bind(summary.method.as_deref())
-        .bind(summary.status.map(i64::from))
-        .bind(r.rpc.as_ref().and_then(|x| x.error_code))
-        .bind(summary.latency_us.map(|l| l as i64))
-        .bind(i64::from(summary.flagged))
-        .bind(summary.size as i64)
-        .bind(json)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO records_fts (session_id, seq, text) VALUES (?, ?, ?)")
-            .bind(session_id)
-            .bind(r.seq as i64)
-            .bind(search_text(r, &summary.title))
-            .execute(&mut *tx)
-            .await?;
+             VALUES {rows} RETURNING id, seq"
+        );
+        let mut insert = sqlx::query(&sql);
+        let mut texts = std::collections::HashMap::with_capacity(chunk.len());
+        for r in chunk {
+            let summary = r.summary();
+            let json = serde_json::to_string(r).unwrap_or_default();
+            texts.insert(r.seq as i64, search_text(r, &summary.title));
+            insert = insert
+                .bind(session_id)
+                .bind(r.seq as i64)
+                .bind(r.at_us)
+                .bind(direction_word(r))
+                .bind(r.kind.label())
+                .bind(summary.method)
+                .bind(summary.status.map(i64::from))
+                .bind(r.rpc.as_ref().and_then(|x| x.error_code))
+                .bind(summary.latency_us.map(|l| l as i64))
+                .bind(i64::from(summary.flagged))
+                .bind(summary.size as i64)
+                .bind(json);
+        }
+        // RETURNING rows come in no promised order: pair them by seq.
+        let ids = insert.fetch_all(&mut *tx).await?;
+        let fts_rows = vec!["(?, ?)"; ids.len()].join(", ");
+        let fts_sql = format!("INSERT INTO records_fts (rowid, text) VALUES {fts_rows}");
+        let mut fts = sqlx::query(&fts_sql);
+        for row in &ids {
+            let id: i64 = row.try_get("id")?;
+            let seq: i64 = row.try_get("seq")?;
+            fts = fts.bind(id).bind(texts.remove(&seq).unwrap_or_default());
+        }
+        if !ids.is_empty() {
+            fts.execute(&mut *tx).await?;
+        }
     }
     tx.commit().await
 }

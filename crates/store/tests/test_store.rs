@@ -71,7 +71,7 @@ fn error_response(seq: u64, pair: u64, latency_us: u64) -> Record {
 async fn migrates_an_empty_database_and_searches_what_it_stored() {
     let dir = temp_dir("search");
     let store = Store::open_dir(&dir).await.expect("open");
-    assert_eq!(store.schema_version().await.expect("version"), 1);
+    assert_eq!(store.schema_version().await.expect("version"), 2);
     let rec = store
         .recorder(NewSession {
             url: "http://127.0.0.1:3001/mcp".into(),
@@ -111,7 +111,7 @@ async fn migrates_an_empty_database_and_searches_what_it_stored() {
 
     // Reopening finds the history and does not migrate again.
     let again = Store::open_dir(&dir).await.expect("reopen");
-    assert_eq!(again.schema_version().await.unwrap(), 1);
+    assert_eq!(again.schema_version().await.unwrap(), 2);
     assert_eq!(again.search("", 100).await.unwrap().len(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -157,5 +157,43 @@ async fn a_flood_is_stored_in_batches() {
     }
     rec.flush().await;
     assert_eq!(store.sessions(1).await.unwrap()[0].records, 20_000);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn migrates_a_database_left_by_the_previous_schema() {
+    let dir = temp_dir("previous");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(mcpscope_store::DB_FILE);
+    {
+        // The database as the first release left it: schema 1, one session, one record.
+        use sqlx::Connection;
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(mcpscope_store::INITIAL_SCHEMA).execute(&mut conn).await.unwrap();
+        sqlx::raw_sql("PRAGMA user_version = 1").execute(&mut conn).await.unwrap();
+        sqlx::query("INSERT INTO sessions (id, url, host, source, started_at_us) VALUES ('ses_old', 'http://old.example/mcp', 'old.example', 'cli', 1)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let json = serde_json::to_string(&request(
+            1,
+            "tools/list",
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+        ))
+        .unwrap();
+        sqlx::query("INSERT INTO records (session_id, seq, at_us, direction, kind, method, flagged, size, record) VALUES ('ses_old', 1, 1001, 'out', 'http-request', 'tools/list', 0, 10, ?)")
+            .bind(json)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    let store = Store::open(&path).await.expect("migrate from schema 1");
+    assert_eq!(store.schema_version().await.unwrap(), 2);
+    let hits = store.search("method:tools/list server:old.example", 10).await.unwrap();
+    assert_eq!(hits.len(), 1, "the old record is still there and found through the new index");
+    assert_eq!(hits[0].session_id, "ses_old");
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,149 @@
+//! History store benchmark: insert throughput through the batched `Recorder`, then search
+//! latency (FTS5 free text and filters) over the stored records, p50 and p95.
+//!
+//! Goals: at least 100k records/s inserted in batches; p50 search under 50 ms over 1M
+//! records. `STORE_BENCH_RECORDS` changes the count (default 1,000,000). Run with
+//! `cargo xtask bench`.
+
+#![allow(clippy::expect_used)] // A benchmark aborts on a broken setup; that is its error report.
+
+use std::time::{Duration, Instant};
+
+use mcpscope_proto::{Body, Direction, Header, Record, RecordKind, RpcInfo, RpcKind};
+use mcpscope_store::{NewSession, Store};
+use serde_json::Value;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const WORDS: &[&str] = &[
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo",
+    "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor",
+    "whiskey", "xray", "yankee", "zulu",
+];
+
+/// A deterministic mix: tool calls, their results, errors and many notifications.
+fn record(seq: u64) -> Record {
+    let w = |k: u64| WORDS[((seq.wrapping_mul(2654435761) >> k) % WORDS.len() as u64) as usize];
+    let (direction, kind, rpc_kind, method, error_code, latency) = match seq % 10 {
+        0 => (Direction::Out, "req", RpcKind::Request, Some("tools/call"), None, None),
+        1 => (Direction::In, "res", RpcKind::Result, None, None, Some((seq * 7919) % 2_000_000)),
+        2 if seq % 100 == 2 => (Direction::In, "err", RpcKind::Error, None, Some(-32602), Some(1_000)),
+        _ => (Direction::In, "note", RpcKind::Notification, Some("notifications/message"), None, None),
+    };
+    let data = format!(
+        r#"{{"jsonrpc":"2.0","method":"notifications/message","params":{{"level":"info","data":"{} {} {} step {seq}"}}}}"#,
+        w(3),
+        w(7),
+        w(11)
+    );
+    let record_kind = if kind == "req" {
+        RecordKind::HttpRequest {
+            method: "POST".into(),
+            url: "http://127.0.0.1:3001/mcp".into(),
+            headers: vec![Header::new("content-type", "application/json")],
+            body: Some(Body::from_bytes(data.as_bytes())),
+        }
+    } else {
+        RecordKind::SseFrame {
+            id: Some(format!("e-{seq}")),
+            event: None,
+            data,
+            retry_ms: None,
+            comments: vec![],
+            raw: String::new(),
+        }
+    };
+    Record {
+        seq,
+        at_us: 1_700_000_000_000_000 + seq as i64 * 100,
+        elapsed_us: seq * 100,
+        direction,
+        exchange: seq / 10,
+        kind: record_kind,
+        rpc: Some(RpcInfo {
+            kind: rpc_kind,
+            id: (kind != "note").then(|| (seq / 10).to_string()),
+            method: method.map(str::to_owned),
+            error_code,
+            pair_seq: None,
+            latency_us: latency,
+            message: Value::Null,
+        }),
+        flags: vec![],
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let n: u64 = std::env::var("STORE_BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let dir = std::env::temp_dir().join(format!("mcpscope-store-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Store::open_dir(&dir).await.expect("open the store");
+    let rec = store
+        .recorder(NewSession {
+            url: "http://127.0.0.1:3001/mcp".into(),
+            transport: None,
+            protocol_version: None,
+            source: "cli",
+        })
+        .await
+        .expect("session");
+    println!("store-bench: {n} records into {}", store.path().display());
+    let start = Instant::now();
+    for seq in 1..=n {
+        rec.record(record(seq));
+    }
+    let queued = start.elapsed();
+    rec.flush().await;
+    let total = start.elapsed();
+    println!(
+        "insert: {:.0} records/s ({:.1} s for {n}; queuing alone {:.0} ms)",
+        n as f64 / total.as_secs_f64(),
+        total.as_secs_f64(),
+        queued.as_secs_f64() * 1e3
+    );
+    let size = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
+    println!("database: {:.0} MB", size as f64 / 1e6);
+
+    let queries = [
+        "tango",
+        "\"alpha bravo\"",
+        "method:tools/call",
+        "status:error",
+        "dur:>1500ms",
+        "method:notifications/message zulu",
+        "server:127.0.0.1 kilo",
+        "nothingmatchesthis",
+    ];
+    println!("{:<36} {:>9} {:>9} {:>7}", "search (limit 100)", "p50 ms", "p95 ms", "hits");
+    let mut all = Vec::new();
+    for q in queries {
+        let mut times = Vec::new();
+        let mut hits = 0;
+        for _ in 0..21 {
+            let t = Instant::now();
+            hits = store.search(q, 100).await.expect("search").len();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        all.extend(times.iter().copied());
+        println!(
+            "{q:<36} {:>9.1} {:>9.1} {hits:>7}",
+            percentile(&times, 0.5).as_secs_f64() * 1e3,
+            percentile(&times, 0.95).as_secs_f64() * 1e3
+        );
+    }
+    all.sort();
+    println!(
+        "all searches: p50 {:.1} ms, p95 {:.1} ms",
+        percentile(&all, 0.5).as_secs_f64() * 1e3,
+        percentile(&all, 0.95).as_secs_f64() * 1e3
+    );
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
