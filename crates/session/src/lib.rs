@@ -326,7 +326,7 @@ impl Engine {
     }
 
     /// Records of the history matching `query` (the language of `mcpscope_store::search`),
-    /// oldest first.
+    /// in the order they were stored.
     pub async fn history_search(&self, query: &str, limit: u32) -> Result<Vec<HistoryHit>> {
         self.flush_history().await;
         let hits = self.history()?.search(query, limit).await?;

@@ -110,7 +110,10 @@ impl Store {
             // WAL + NORMAL: a crash loses at most the last transactions, never consistency.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // 64 MiB of page cache per connection: a flood's inserts stay in memory until commit.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
         let pool =
             SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(open_err)?;
         let store = Store { pool, path: path.to_owned() };
@@ -218,7 +221,8 @@ impl Store {
             .collect()
     }
 
-    /// Records matching `query` (see [`search`]), oldest first, at most `limit`.
+    /// Records matching `query` (see [`search`]), in the order they were stored, at most
+    /// `limit`.
     pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<Hit>> {
         let q = search::parse(query).map_err(StoreError::Query)?;
         let (sql, binds) = q.to_sql(limit);

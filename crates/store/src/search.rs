@@ -120,15 +120,15 @@ impl Query {
     pub fn to_sql(&self, limit: u32) -> (String, Vec<Bind>) {
         let mut binds = Vec::new();
         let mut wheres: Vec<String> = Vec::new();
-        // With free text, the full-text index drives: FTS5 yields matches in rowid (insertion,
-        // so time) order, and the LIMIT stops the walk early. Without it, time order comes
-        // from the at_us indexes.
+        // Matches come in arrival order, `records.id`. With free text, the full-text index
+        // drives: FTS5 yields matches in rowid (= records.id) order and the LIMIT stops the
+        // walk early. Without it, every index of `records` is in id order within a key.
         let (mut sql, order) = if self.text.is_empty() {
             (
                 String::from(
                     "SELECT r.session_id, r.record FROM records r JOIN sessions s ON s.id = r.session_id",
                 ),
-                " ORDER BY r.at_us, r.session_id, r.seq",
+                " ORDER BY r.id",
             )
         } else {
             wheres.push("records_fts MATCH ?".to_owned());
