@@ -62,6 +62,14 @@ enum HistoryCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Export a session as HAR 1.2 (credentials stay redacted).
+    Export {
+        /// A session id (`ses_…`, see `history sessions`), or `last` for the newest.
+        session: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o')]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -156,6 +164,28 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
         HistoryCommand::Sessions { limit } => {
             for s in store.sessions(limit).await? {
                 writeln!(out, "{}", serde_json::to_string(&s)?)?;
+            }
+        }
+        HistoryCommand::Export { session, output } => {
+            let id = if session == "last" {
+                match store.sessions(1).await?.into_iter().next() {
+                    Some(s) => s.id,
+                    None => bail!("the history is empty: there is no last session"),
+                }
+            } else {
+                session
+            };
+            let hits = store.search(&format!("session:{id}"), u32::MAX).await?;
+            if hits.is_empty() {
+                bail!("no session {id:?} in the history (see `mcpscope history sessions`)");
+            }
+            let records: Vec<Record> = hits.into_iter().map(|h| h.record).collect();
+            let har = serde_json::to_string_pretty(&mcpscope_session::export::har(&records))?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, har).with_context(|| format!("writing {}", path.display()))?
+                }
+                None => writeln!(out, "{har}")?,
             }
         }
     }

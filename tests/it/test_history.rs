@@ -132,3 +132,73 @@ async fn a_crash_during_a_flood_loses_nothing_committed() {
     store.close().await;
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A session exported as HAR 1.2 reads back with a HAR library: every exchange, bodies and SSE
+/// streams included, credentials still redacted.
+#[tokio::test]
+async fn a_session_exports_as_har() {
+    let data = data_dir("har");
+    let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let url = server.url().to_owned();
+    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let call = run(
+        &data,
+        args(&[
+            "call",
+            &url,
+            "tools/call",
+            "--params",
+            r#"{"name":"echo","arguments":{"message":"to the archive"}}"#,
+            "-H",
+            "Authorization: Bearer hunter2-secret",
+        ]),
+    )
+    .await;
+    assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
+    let file = data.join("session.har");
+    let export = run(
+        &data,
+        vec!["history".into(), "export".into(), "last".into(), "-o".into(), file.display().to_string()],
+    )
+    .await;
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let text = std::fs::read_to_string(&file).expect("the HAR file");
+    assert!(!text.contains("hunter2-secret"), "credentials stay redacted in exports");
+
+    let har = har::from_path(&file).expect("a valid HAR document");
+    let har::Spec::V1_2(log) = har.log else { panic!("HAR 1.2 expected") };
+    assert_eq!(log.creator.name, "mcpscope");
+    let methods: Vec<&str> = log.entries.iter().map(|e| e.request.method.as_str()).collect();
+    assert!(
+        methods.iter().filter(|m| **m == "POST").count() >= 3,
+        "initialize, initialized, tools/call: {methods:?}"
+    );
+    assert!(methods.contains(&"DELETE"), "the session's end: {methods:?}");
+    let call = log
+        .entries
+        .iter()
+        .find(|e| {
+            e.request
+                .post_data
+                .as_ref()
+                .and_then(|p| p.text.as_deref())
+                .is_some_and(|t| t.contains("tools/call"))
+        })
+        .expect("the tools/call entry");
+    assert_eq!(call.response.status, 200);
+    let body = call.response.content.text.as_deref().unwrap_or("");
+    assert!(body.contains("data:") && body.contains("to the archive"), "the SSE stream as received: {body}");
+    assert!(call.time >= 0.0);
+    let auth = call
+        .request
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("authorization"))
+        .expect("header kept");
+    assert!(auth.value.starts_with("Bearer ‹redacted"), "{}", auth.value);
+
+    let missing = run(&data, args(&["history", "export", "ses_nope"])).await;
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no session"));
+    let _ = std::fs::remove_dir_all(&data);
+}

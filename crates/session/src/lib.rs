@@ -4,6 +4,8 @@
 //! [`RecordSummary`]s to an [`EventSink`] (at most every [`BATCH_INTERVAL`]), and starts the
 //! built-in demo server on demand.
 
+pub mod export;
+
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -349,6 +351,14 @@ impl Engine {
     pub async fn history_sessions(&self, limit: u32) -> Result<Vec<SessionInfo>> {
         self.flush_history().await;
         Ok(self.history()?.sessions(limit).await?)
+    }
+
+    /// A stored session as a HAR 1.2 document (JSON text).
+    pub async fn history_export_har(&self, session_id: &str) -> Result<String> {
+        self.flush_history().await;
+        let hits = self.history()?.search(&format!("session:{session_id}"), u32::MAX).await?;
+        let records: Vec<Record> = hits.into_iter().map(|h| h.record).collect();
+        Ok(serde_json::to_string_pretty(&export::har(&records)).unwrap_or_default())
     }
 
     /// The history database, if this engine keeps one.

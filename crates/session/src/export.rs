@@ -1,0 +1,173 @@
+//! Exports of captured traffic: a session as HAR 1.2 (what browsers' and proxies' tools read).
+//!
+//! One HAR entry per HTTP exchange: the request as sent (headers already redacted), the
+//! response head, and its body — a JSON body as received, or an SSE stream as the raw text of
+//! its frames in order. A request that never got a response (refused, DNS, TLS) gets status 0
+//! and the error as the entry's comment, as browsers do. Flags go into comments.
+
+use std::collections::BTreeMap;
+
+use mcpscope_proto::{Header, Record, RecordKind};
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct Exchange<'a> {
+    request: Option<&'a Record>,
+    response: Option<&'a Record>,
+    frames: Vec<&'a str>,
+    end_us: Option<u64>,
+    notes: Vec<String>,
+}
+
+/// The records of one session as a HAR 1.2 document.
+pub fn har(records: &[Record]) -> Value {
+    let mut exchanges: BTreeMap<u64, Exchange<'_>> = BTreeMap::new();
+    for r in records {
+        if r.exchange == 0 {
+            continue; // lifecycle notes belong to no exchange
+        }
+        let ex = exchanges.entry(r.exchange).or_default();
+        match &r.kind {
+            RecordKind::HttpRequest { .. } => ex.request = Some(r),
+            RecordKind::HttpResponse { .. } => ex.response = Some(r),
+            RecordKind::SseFrame { raw, .. } => ex.frames.push(raw),
+            RecordKind::StreamEnd { error, .. } => {
+                ex.end_us = Some(r.elapsed_us);
+                if let Some(e) = error {
+                    ex.notes.push(format!("stream: {e}"));
+                }
+            }
+            RecordKind::TransportError { message } => ex.notes.push(message.clone()),
+            RecordKind::Note { text } => ex.notes.push(text.clone()),
+        }
+        ex.notes.extend(r.flags.iter().map(|f| f.message.clone()));
+    }
+    let entries: Vec<Value> = exchanges.values().filter_map(entry).collect();
+    json!({
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "mcpscope", "version": env!("CARGO_PKG_VERSION")},
+            "entries": entries,
+        }
+    })
+}
+
+fn entry(ex: &Exchange<'_>) -> Option<Value> {
+    let req = ex.request?;
+    let RecordKind::HttpRequest { method, url, headers, body } = &req.kind else { return None };
+    let mut request = json!({
+        "method": method,
+        "url": url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": har_headers(headers),
+        "queryString": query_string(url),
+        "headersSize": -1,
+        "bodySize": body.as_ref().map_or(0, |b| b.len as i64),
+    });
+    if let Some(b) = body {
+        request["postData"] = json!({"mimeType": header(headers, "content-type").unwrap_or("application/json"), "text": b.text});
+    }
+    let (response, wait_ms) = match ex.response.map(|r| (r, &r.kind)) {
+        Some((r, RecordKind::HttpResponse { status, headers, body, latency_us })) => {
+            let text = match body {
+                Some(b) => b.text.clone(),
+                None => ex.frames.concat(),
+            };
+            let size = text.len() as i64;
+            let resp = json!({
+                "status": status,
+                "statusText": mcpscope_proto::explain::http_status(*status).name,
+                "httpVersion": "HTTP/1.1",
+                "cookies": [],
+                "headers": har_headers(headers),
+                "content": {"size": size, "mimeType": header(headers, "content-type").unwrap_or(""), "text": text},
+                "redirectURL": header(headers, "location").unwrap_or(""),
+                "headersSize": -1,
+                "bodySize": size,
+            });
+            let _ = r;
+            (resp, *latency_us as f64 / 1e3)
+        }
+        _ => (
+            json!({
+                "status": 0, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": [], "headers": [],
+                "content": {"size": 0, "mimeType": ""}, "redirectURL": "", "headersSize": -1, "bodySize": -1,
+            }),
+            0.0,
+        ),
+    };
+    let end_us = ex.end_us.or_else(|| ex.response.map(|r| r.elapsed_us)).unwrap_or(req.elapsed_us);
+    let total_ms = end_us.saturating_sub(req.elapsed_us) as f64 / 1e3;
+    let mut entry = json!({
+        "startedDateTime": rfc3339(req.at_us),
+        "time": total_ms,
+        "request": request,
+        "response": response,
+        "cache": {},
+        "timings": {"send": 0.0, "wait": wait_ms, "receive": (total_ms - wait_ms).max(0.0)},
+    });
+    if !ex.notes.is_empty() {
+        entry["comment"] = json!(ex.notes.join("; "));
+    }
+    Some(entry)
+}
+
+fn har_headers(headers: &[Header]) -> Vec<Value> {
+    headers.iter().map(|h| json!({"name": h.name, "value": h.value})).collect()
+}
+
+fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+}
+
+fn query_string(url: &str) -> Vec<Value> {
+    let Some((_, q)) = url.split_once('?') else { return Vec::new() };
+    let q = q.split('#').next().unwrap_or(q);
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (n, v) = p.split_once('=').unwrap_or((p, ""));
+            json!({"name": n, "value": v})
+        })
+        .collect()
+}
+
+/// Microseconds since the epoch as `2026-11-26T15:04:05.123Z`.
+pub fn rfc3339(at_us: i64) -> String {
+    let secs = at_us.div_euclid(1_000_000);
+    let millis = at_us.rem_euclid(1_000_000) / 1000;
+    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, sod % 3600 / 60, sod % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_timestamps_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_795_705_445_123_456), "2026-11-26T15:04:05.123Z");
+        assert_eq!(rfc3339(951_782_400_000_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn query_strings_are_split() {
+        assert_eq!(
+            query_string("http://h/sse?sessionId=ab&x"),
+            vec![json!({"name":"sessionId","value":"ab"}), json!({"name":"x","value":""})]
+        );
+        assert!(query_string("http://h/mcp").is_empty());
+    }
+}
