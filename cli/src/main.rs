@@ -62,6 +62,13 @@ enum HistoryCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Print a recorded HTTP request as a curl command (secrets become $MCPSCOPE_… variables).
+    Curl {
+        /// A session id, or `last`.
+        session: String,
+        /// The record's sequence number (see `history search`).
+        seq: u64,
+    },
     /// Export a session as HAR 1.2 (credentials stay redacted).
     Export {
         /// A session id (`ses_…`, see `history sessions`), or `last` for the newest.
@@ -150,6 +157,17 @@ async fn open_history() -> Option<mcpscope_store::Store> {
     }
 }
 
+/// `last` → the newest session's id; anything else as given.
+async fn session_id(store: &mcpscope_store::Store, session: String) -> anyhow::Result<String> {
+    if session != "last" {
+        return Ok(session);
+    }
+    match store.sessions(1).await?.into_iter().next() {
+        Some(s) => Ok(s.id),
+        None => bail!("the history is empty: there is no last session"),
+    }
+}
+
 async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCode> {
     let dir = mcpscope_store::default_data_dir();
     let store = mcpscope_store::Store::open_dir(&dir).await?;
@@ -166,15 +184,18 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
                 writeln!(out, "{}", serde_json::to_string(&s)?)?;
             }
         }
-        HistoryCommand::Export { session, output } => {
-            let id = if session == "last" {
-                match store.sessions(1).await?.into_iter().next() {
-                    Some(s) => s.id,
-                    None => bail!("the history is empty: there is no last session"),
-                }
-            } else {
-                session
+        HistoryCommand::Curl { session, seq } => {
+            let id = session_id(&store, session).await?;
+            let Some(record) = store.record(&id, seq).await? else {
+                bail!("no record {seq} in session {id:?} (see `mcpscope history search session:{id}`)");
             };
+            match mcpscope_session::export::curl(&record) {
+                Some(cmd) => writeln!(out, "{cmd}")?,
+                None => bail!("record {seq} is a {}, not an HTTP request", record.kind.label()),
+            }
+        }
+        HistoryCommand::Export { session, output } => {
+            let id = session_id(&store, session).await?;
             let hits = store.search(&format!("session:{id}"), u32::MAX).await?;
             if hits.is_empty() {
                 bail!("no session {id:?} in the history (see `mcpscope history sessions`)");

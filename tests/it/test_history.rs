@@ -197,6 +197,15 @@ async fn a_session_exports_as_har() {
         .expect("header kept");
     assert!(auth.value.starts_with("Bearer ‹redacted"), "{}", auth.value);
 
+    // The same request as a curl command: the secret is a variable, not a value.
+    let found = lines(&run(&data, args(&["history", "search", "method:tools/call"])).await);
+    let seq = found[0]["seq"].as_u64().expect("seq").to_string();
+    let curl = run(&data, args(&["history", "curl", "last", &seq])).await;
+    assert!(curl.status.success(), "{}", String::from_utf8_lossy(&curl.stderr));
+    let cmd = String::from_utf8_lossy(&curl.stdout);
+    assert!(cmd.starts_with("curl -sS -N -X POST") && cmd.contains("to the archive"), "{cmd}");
+    assert!(cmd.contains("${MCPSCOPE_AUTHORIZATION}") && !cmd.contains("hunter2"), "{cmd}");
+
     let missing = run(&data, args(&["history", "export", "ses_nope"])).await;
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no session"));

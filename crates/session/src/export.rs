@@ -151,9 +151,75 @@ pub fn rfc3339(at_us: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, sod % 3600 / 60, sod % 60)
 }
 
+/// An HTTP request record as a `curl` command line (POSIX shell quoting). Redacted
+/// credentials become environment variables (`$MCPSCOPE_AUTHORIZATION`) for the user to set:
+/// the export never holds the secret. `None` for records that are not requests.
+pub fn curl(record: &Record) -> Option<String> {
+    let RecordKind::HttpRequest { method, url, headers, body } = &record.kind else { return None };
+    // `-N`: print SSE frames as they arrive.
+    let mut first = String::from("curl -sS -N");
+    if method != "GET" || body.is_some() {
+        first.push_str(&format!(" -X {method}"));
+    }
+    first.push(' ');
+    first.push_str(&shell_quote(url));
+    let mut parts = vec![first];
+    for h in headers {
+        if h.value.contains("‹redacted") {
+            let var = format!("MCPSCOPE_{}", h.name.to_ascii_uppercase().replace('-', "_"));
+            // Keep the scheme ("Bearer"), take the secret from the environment.
+            let scheme = h.value.split_once(' ').map(|(s, _)| s).filter(|s| !s.starts_with('‹'));
+            let value = match scheme {
+                Some(s) => format!("{s} ${{{var}}}"),
+                None => format!("${{{var}}}"),
+            };
+            parts.push(format!("-H \"{}: {value}\"", h.name));
+        } else {
+            parts.push(format!("-H {}", shell_quote(&format!("{}: {}", h.name, h.value))));
+        }
+    }
+    if let Some(b) = body {
+        parts.push(format!("--data-raw {}", shell_quote(&b.text)));
+    }
+    Some(parts.join(" \\\n  "))
+}
+
+/// Single-quotes `s` for a POSIX shell.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requests_become_curl_commands_without_secrets() {
+        let rec = Record {
+            seq: 1,
+            at_us: 0,
+            elapsed_us: 0,
+            direction: mcpscope_proto::Direction::Out,
+            exchange: 1,
+            kind: RecordKind::HttpRequest {
+                method: "POST".into(),
+                url: "http://127.0.0.1:3001/mcp".into(),
+                headers: vec![
+                    Header::new("content-type", "application/json"),
+                    Header::new("authorization", "Bearer ‹redacted 12 chars›"),
+                ],
+                body: Some(mcpscope_proto::Body::from_bytes(br#"{"text":"it's"}"#)),
+            },
+            rpc: None,
+            flags: vec![],
+        };
+        let cmd = curl(&rec).expect("a request");
+        assert!(cmd.starts_with("curl -sS -N -X POST 'http://127.0.0.1:3001/mcp' \\\n  -H"), "{cmd}");
+        assert!(cmd.contains("-H 'content-type: application/json'"));
+        assert!(cmd.contains(r#"-H "authorization: Bearer ${MCPSCOPE_AUTHORIZATION}""#), "{cmd}");
+        assert!(cmd.contains(r#"--data-raw '{"text":"it'\''s"}'"#), "{cmd}");
+        assert!(!cmd.contains("redacted"));
+    }
 
     #[test]
     fn formats_timestamps_as_rfc3339() {
