@@ -34,6 +34,25 @@ enum Command {
         #[command(subcommand)]
         command: HistoryCommand,
     },
+    /// Send a recorded request again and show how the answer differs from the recorded one.
+    Replay {
+        /// A session id (`ses_…`), or `last`.
+        session: String,
+        /// The request's sequence number in that session (see `history search`).
+        seq: u64,
+        /// Send to this server instead of the session's (e.g. a new version of it).
+        #[arg(long)]
+        url: Option<String>,
+        /// Replace the recorded params (JSON).
+        #[arg(long)]
+        params: Option<String>,
+        /// An extra header, 'Name: value' (repeatable; recorded credentials were redacted).
+        #[arg(long = "header", short = 'H')]
+        headers: Vec<String>,
+        /// Print the whole outcome as JSON instead of a readable diff.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the built-in demo MCP server on a loopback port until interrupted.
     Demo {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -157,6 +176,70 @@ async fn open_history() -> Option<mcpscope_store::Store> {
     }
 }
 
+async fn replay(
+    session: String,
+    seq: u64,
+    url: Option<String>,
+    params: Option<String>,
+    headers: Vec<String>,
+    json: bool,
+) -> anyhow::Result<std::process::ExitCode> {
+    let params: Option<Value> = match &params {
+        Some(p) => Some(serde_json::from_str(p).with_context(|| format!("--params is not valid JSON: {p}"))?),
+        None => None,
+    };
+    let store = mcpscope_store::Store::open_dir(&mcpscope_store::default_data_dir()).await?;
+    let id = session_id(&store, session).await?;
+    let Some(recorded) = store.session(&id).await? else {
+        bail!("no session {id:?} in the history (see `mcpscope history sessions`)");
+    };
+    // Check the record before connecting: a wrong seq is the user's mistake, not the server's.
+    mcpscope_session::replay::recorded_request(&store, &id, seq).await?;
+    let target = url.unwrap_or(recorded.url);
+    let mut opts = ConnectOptions::new(&target);
+    for h in &headers {
+        match Header::parse(h) {
+            Some(h) => opts.headers.push(h),
+            None => bail!("--header {h:?} is not of the form 'Name: value'"),
+        }
+    }
+    let new = mcpscope_store::NewSession {
+        url: target.clone(),
+        transport: None,
+        protocol_version: None,
+        source: "cli",
+    };
+    let recorder = store.recorder(new).await.ok();
+    let sink: Arc<dyn RecordSink> = Arc::new(CliSink { jsonl: false, history: recorder.clone() });
+    let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(explained)?;
+    let outcome = mcpscope_session::replay::replay(&store, &conn, &id, seq, params).await;
+    conn.close().await;
+    if let Some(r) = &recorder {
+        r.flush().await;
+        let _ = store.end_session(r.session_id()).await;
+    }
+    let outcome = outcome?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&outcome)?);
+    } else if outcome.original.is_none() {
+        println!("{}", serde_json::to_string_pretty(&outcome.response)?);
+        eprintln!("mcpscope: the history has no response to request {seq}: nothing to compare");
+    } else if outcome.changes.is_empty() {
+        println!("same answer as recorded ({} {})", outcome.method, id);
+    } else {
+        use mcpscope_proto::diff::ChangeKind;
+        for c in &outcome.changes {
+            let show = |v: &Option<Value>| v.as_ref().map(Value::to_string).unwrap_or_default();
+            match c.kind {
+                ChangeKind::Changed => println!("~ {}: {} → {}", c.path, show(&c.old), show(&c.new)),
+                ChangeKind::Added => println!("+ {}: {}", c.path, show(&c.new)),
+                ChangeKind::Removed => println!("- {}: {}", c.path, show(&c.old)),
+            }
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 /// `last` → the newest session's id; anything else as given.
 async fn session_id(store: &mcpscope_store::Store, session: String) -> anyhow::Result<String> {
     if session != "last" {
@@ -233,6 +316,9 @@ async fn main() -> std::process::ExitCode {
         Command::Conformance { url } => conformance::run(&url).await,
         Command::Demo { port, stateless, json } => demo(port, stateless, json).await,
         Command::History { command } => history(command).await,
+        Command::Replay { session, seq, url, params, headers, json } => {
+            replay(session, seq, url, params, headers, json).await
+        }
     };
     match result {
         Ok(code) => code,

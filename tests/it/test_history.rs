@@ -211,3 +211,60 @@ async fn a_session_exports_as_har() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no session"));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Replay a recorded tools/call: the same answer shows no change; edited params show exactly
+/// what changed, by path.
+#[tokio::test]
+async fn replay_shows_what_changed() {
+    let data = data_dir("replay");
+    let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let url = server.url().to_owned();
+    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let call = run(
+        &data,
+        args(&["call", &url, "tools/call", "--params", r#"{"name":"echo","arguments":{"message":"first"}}"#]),
+    )
+    .await;
+    assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
+    let session =
+        lines(&run(&data, args(&["history", "sessions"])).await)[0]["id"].as_str().expect("id").to_owned();
+    let found = lines(
+        &run(&data, args(&["history", "search", &format!("session:{session} method:tools/call")])).await,
+    );
+    let seq = found[0]["seq"].as_u64().expect("seq").to_string();
+
+    let same = run(&data, args(&["replay", &session, &seq])).await;
+    assert!(same.status.success(), "{}", String::from_utf8_lossy(&same.stderr));
+    assert!(String::from_utf8_lossy(&same.stdout).contains("same answer as recorded"));
+
+    let edited = run(
+        &data,
+        args(&[
+            "replay",
+            &session,
+            &seq,
+            "--params",
+            r#"{"name":"echo","arguments":{"message":"second"}}"#,
+            "--json",
+        ]),
+    )
+    .await;
+    assert!(edited.status.success(), "{}", String::from_utf8_lossy(&edited.stderr));
+    let outcome: Value = serde_json::from_slice(&edited.stdout).expect("JSON outcome");
+    let changes = outcome["changes"].as_array().expect("changes");
+    assert!(!changes.is_empty(), "{outcome}");
+    assert!(
+        changes.iter().all(|c| c["path"].as_str().is_some_and(|p| p.starts_with("/result/"))),
+        "only the result differs, not ids or _meta: {changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["old"].to_string().contains("first") && c["new"].to_string().contains("second"))
+    );
+
+    let wrong = run(&data, args(&["replay", &session, "9999"])).await;
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("no record 9999"));
+    let _ = std::fs::remove_dir_all(&data);
+}

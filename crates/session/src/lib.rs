@@ -5,6 +5,7 @@
 //! built-in demo server on demand.
 
 pub mod export;
+pub mod replay;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -41,6 +42,8 @@ pub enum SessionError {
     NoHistory,
     #[error(transparent)]
     History(#[from] mcpscope_store::StoreError),
+    #[error("replay: {0}")]
+    Replay(String),
 }
 
 impl SessionError {
@@ -52,6 +55,7 @@ impl SessionError {
             SessionError::NoHistory => "no_history",
             SessionError::History(mcpscope_store::StoreError::Query(_)) => "bad_query",
             SessionError::History(_) => "history",
+            SessionError::Replay(_) => "replay",
         }
     }
 }
@@ -351,6 +355,14 @@ impl Engine {
     pub async fn history_sessions(&self, limit: u32) -> Result<Vec<SessionInfo>> {
         self.flush_history().await;
         Ok(self.history()?.sessions(limit).await?)
+    }
+
+    /// Sends recorded request `seq` of `session_id` again on the live session (with `params`
+    /// instead of the recorded ones when given) and diffs the answer with the recorded one.
+    pub async fn replay(&self, session_id: &str, seq: u64, params: Option<Value>) -> Result<replay::Replay> {
+        let conn = self.conn()?;
+        self.flush_history().await;
+        replay::replay(self.history()?, &conn, session_id, seq, params).await
     }
 
     /// A stored session as a HAR 1.2 document (JSON text).

@@ -195,6 +195,11 @@ impl Store {
         Ok(())
     }
 
+    /// One stored session.
+    pub async fn session(&self, id: &str) -> Result<Option<SessionRow>> {
+        Ok(self.sessions(u32::MAX).await?.into_iter().find(|s| s.id == id))
+    }
+
     /// Sessions, newest first.
     pub async fn sessions(&self, limit: u32) -> Result<Vec<SessionRow>> {
         let rows = sqlx::query(
@@ -251,6 +256,22 @@ impl Store {
                 .bind(seq as i64)
                 .fetch_optional(&self.pool)
                 .await?;
+        Ok(match json {
+            Some(j) => Some(serde_json::from_str(&j)?),
+            None => None,
+        })
+    }
+
+    /// The response stored for request `seq` of a session (the record paired with it).
+    pub async fn response_to(&self, session_id: &str, seq: u64) -> Result<Option<Record>> {
+        let json: Option<String> = sqlx::query_scalar(
+            "SELECT record FROM records WHERE session_id = ? AND json_extract(record, '$.rpc.pair_seq') = ?
+             ORDER BY id LIMIT 1",
+        )
+        .bind(session_id)
+        .bind(seq as i64)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(match json {
             Some(j) => Some(serde_json::from_str(&j)?),
             None => None,

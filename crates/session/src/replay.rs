@@ -1,0 +1,101 @@
+//! Replay: resend a recorded request — as it was, or with other params — and compare the new
+//! response with the one recorded.
+
+use mcpscope_proto::diff::{Change, diff};
+use mcpscope_proto::{Record, RecordKind, RpcKind};
+use mcpscope_store::Store;
+use mcpscope_wire::Connection;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{Result, SessionError};
+
+/// What a replay found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replay {
+    pub method: String,
+    pub params: Option<Value>,
+    /// The new response message.
+    pub response: Value,
+    /// The recorded response message, when the history has one.
+    pub original: Option<Value>,
+    /// From the recorded response to the new one (ids and `_meta` left out); empty when the
+    /// server answered the same.
+    pub changes: Vec<Change>,
+}
+
+/// The recorded request `seq` of `session_id`: its method and params.
+pub async fn recorded_request(
+    store: &Store,
+    session_id: &str,
+    seq: u64,
+) -> Result<(Record, String, Option<Value>)> {
+    let record = store
+        .record(session_id, seq)
+        .await?
+        .ok_or_else(|| SessionError::Replay(format!("no record {seq} in session {session_id}")))?
+        .with_message();
+    if !matches!(record.kind, RecordKind::HttpRequest { .. }) {
+        return Err(SessionError::Replay(format!(
+            "record {seq} is a {}, not a request",
+            record.kind.label()
+        )));
+    }
+    let rpc = record
+        .rpc
+        .as_ref()
+        .filter(|r| r.kind == RpcKind::Request)
+        .ok_or_else(|| SessionError::Replay(format!("record {seq} carries no JSON-RPC request")))?;
+    let method = rpc.method.clone().unwrap_or_default();
+    let params = rpc.message.get("params").cloned().map(without_engine_meta);
+    Ok((record, method, params))
+}
+
+/// Sends request `seq` of `session_id` again on `conn`, with `params` instead of the recorded
+/// ones when given, and diffs the answer against the recorded answer.
+pub async fn replay(
+    store: &Store,
+    conn: &Connection,
+    session_id: &str,
+    seq: u64,
+    params: Option<Value>,
+) -> Result<Replay> {
+    let (_, method, recorded_params) = recorded_request(store, session_id, seq).await?;
+    let params = params.or(recorded_params);
+    let response = conn.request(&method, params.clone()).await?;
+    let original = store
+        .response_to(session_id, seq)
+        .await?
+        .map(Record::with_message)
+        .map(|r| r.rpc.map(|rpc| rpc.message).unwrap_or(Value::Null));
+    let changes = match &original {
+        Some(o) => diff(&comparable(o), &comparable(&response)),
+        None => Vec::new(),
+    };
+    Ok(Replay { method, params, response, original, changes })
+}
+
+/// The parts of a response that say what the server answered: not the id, not `_meta`.
+fn comparable(message: &Value) -> Value {
+    let mut v = message.clone();
+    if let Some(obj) = v.as_object_mut() {
+        obj.remove("id");
+        obj.remove("jsonrpc");
+        if let Some(result) = obj.get_mut("result").and_then(Value::as_object_mut) {
+            result.remove("_meta");
+        }
+    }
+    v
+}
+
+/// Params without the progress token the engine added to the original call (a replay gets
+/// its own).
+fn without_engine_meta(mut params: Value) -> Value {
+    if let Some(meta) = params.get_mut("_meta").and_then(Value::as_object_mut) {
+        meta.remove("progressToken");
+        if meta.is_empty() {
+            params.as_object_mut().map(|p| p.remove("_meta"));
+        }
+    }
+    params
+}
