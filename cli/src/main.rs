@@ -88,6 +88,20 @@ enum HistoryCommand {
         /// The record's sequence number (see `history search`).
         seq: u64,
     },
+    /// Delete sessions older than a number of days, and the oldest beyond a size.
+    Prune {
+        #[arg(long = "older-than-days")]
+        older_than_days: Option<u32>,
+        /// Keep at most this many megabytes of records (the newest sessions).
+        #[arg(long = "max-mb")]
+        max_mb: Option<u32>,
+    },
+    /// Delete the whole history.
+    Clear {
+        /// Really: without it, only says what would be deleted.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Export a session as HAR 1.2 (credentials stay redacted).
     Export {
         /// A session id (`ses_…`, see `history sessions`), or `last` for the newest.
@@ -266,6 +280,24 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
             for s in store.sessions(limit).await? {
                 writeln!(out, "{}", serde_json::to_string(&s)?)?;
             }
+        }
+        HistoryCommand::Prune { older_than_days, max_mb } => {
+            if older_than_days.is_none() && max_mb.is_none() {
+                bail!("say what to prune: --older-than-days N and/or --max-mb N");
+            }
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_micros() as i64;
+            let before = older_than_days.map(|d| now - i64::from(d) * 86_400_000_000);
+            let max = max_mb.map(|m| i64::from(m) * 1_000_000);
+            let n = store.prune(before, max, None).await?;
+            writeln!(out, "pruned {n} sessions")?;
+        }
+        HistoryCommand::Clear { yes } => {
+            let n = store.sessions(u32::MAX).await?.len();
+            if !yes {
+                bail!("this deletes all {n} sessions in {}; add --yes to do it", store.path().display());
+            }
+            let n = store.clear().await?;
+            writeln!(out, "deleted {n} sessions")?;
         }
         HistoryCommand::Curl { session, seq } => {
             let id = session_id(&store, session).await?;

@@ -268,3 +268,24 @@ async fn replay_shows_what_changed() {
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("no record 9999"));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[tokio::test]
+async fn clearing_the_history_asks_first() {
+    let data = data_dir("clear");
+    let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let url = server.url().to_owned();
+    assert!(run(&data, args(&["call", &url, "ping"])).await.status.success());
+    let refused = run(&data, args(&["history", "clear"])).await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes"));
+    assert_eq!(
+        lines(&run(&data, args(&["history", "sessions"])).await).len(),
+        1,
+        "nothing deleted without --yes"
+    );
+    let cleared = run(&data, args(&["history", "clear", "--yes"])).await;
+    assert!(String::from_utf8_lossy(&cleared.stdout).contains("deleted 1 sessions"));
+    assert!(lines(&run(&data, args(&["history", "sessions"])).await).is_empty());
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -35,7 +35,7 @@ CREATE INDEX records_at ON records (at_us);
 
 -- Free-text search over each record's title and payload. Contentless: the index only, keyed by
 -- records.id (the text is in `record` already).
-CREATE VIRTUAL TABLE records_fts USING fts5 (text, content = '');
+CREATE VIRTUAL TABLE records_fts USING fts5 (text, content = '', contentless_delete = 1);
 -- Merge index segments less eagerly while writing (a flood inserts thousands a second);
 -- searches stay fast and segments still merge in the background of later writes.
 INSERT INTO records_fts (records_fts, rank) VALUES ('automerge', 16);

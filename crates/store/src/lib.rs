@@ -278,6 +278,67 @@ impl Store {
         })
     }
 
+    /// Deletes whole sessions (records and their search index) that started before
+    /// `before_us`; then, while the stored records exceed `max_bytes`, the oldest sessions.
+    /// The session being recorded now is never deleted. Returns how many sessions went.
+    pub async fn prune(
+        &self,
+        before_us: Option<i64>,
+        max_bytes: Option<i64>,
+        keep: Option<&str>,
+    ) -> Result<u64> {
+        let keep = keep.unwrap_or("");
+        let mut doomed: Vec<String> = Vec::new();
+        if let Some(before) = before_us {
+            doomed.extend(
+                sqlx::query_scalar::<_, String>(
+                    "SELECT id FROM sessions WHERE started_at_us < ? AND id != ?",
+                )
+                .bind(before)
+                .bind(keep)
+                .fetch_all(&self.pool)
+                .await?,
+            );
+        }
+        if let Some(max) = max_bytes {
+            let sizes: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT s.id, coalesce((SELECT sum(length(r.record)) FROM records r WHERE r.session_id = s.id), 0)
+                 FROM sessions s ORDER BY s.started_at_us DESC",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let mut total = 0;
+            for (id, size) in sizes {
+                total += size;
+                if total > max && id != keep && !doomed.contains(&id) {
+                    doomed.push(id);
+                }
+            }
+        }
+        let mut tx = self.pool.begin().await?;
+        for id in &doomed {
+            sqlx::query(
+                "DELETE FROM records_fts WHERE rowid IN (SELECT id FROM records WHERE session_id = ?)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM sessions WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(doomed.len() as u64)
+    }
+
+    /// Deletes the whole history and gives the space back to the file system.
+    pub async fn clear(&self) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO records_fts (records_fts) VALUES ('delete-all')").execute(&mut *tx).await?;
+        let n = sqlx::query("DELETE FROM sessions").execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
+        sqlx::query("VACUUM").execute(&self.pool).await?;
+        Ok(n)
+    }
+
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.
     pub async fn integrity_check(&self) -> Result<String> {
         Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?)

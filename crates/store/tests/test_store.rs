@@ -197,3 +197,56 @@ async fn migrates_a_database_left_by_the_previous_schema() {
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn retention_prunes_old_or_large_history_and_clear_empties_it() {
+    let dir = temp_dir("retention");
+    let store = Store::open_dir(&dir).await.expect("open");
+    let mut ids = Vec::new();
+    for i in 0..3u64 {
+        let rec = store
+            .recorder(NewSession {
+                url: format!("http://h{i}/mcp"),
+                transport: None,
+                protocol_version: None,
+                source: "cli",
+            })
+            .await
+            .unwrap();
+        for seq in 1..=10 {
+            rec.record(request(
+                seq,
+                "tools/list",
+                &format!(
+                    r#"{{"jsonrpc":"2.0","id":{seq},"method":"tools/list","params":{{"session":"s{i}"}}}}"#
+                ),
+            ));
+        }
+        rec.flush().await;
+        ids.push(rec.session_id().to_owned());
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let newest_start = store.sessions(1).await.unwrap()[0].started_at_us;
+    // By age: everything that started before the newest session, except the one in use.
+    let pruned = store.prune(Some(newest_start), None, Some(&ids[0])).await.unwrap();
+    assert_eq!(pruned, 1, "only the middle session: the newest is young, the oldest in use");
+    let left: Vec<String> = store.sessions(10).await.unwrap().into_iter().map(|s| s.id).collect();
+    assert_eq!(left, vec![ids[2].clone(), ids[0].clone()]);
+    assert!(store.search("\"s1\"", 10).await.unwrap().is_empty(), "its records and search entries are gone");
+    assert_eq!(store.search("\"s2\"", 100).await.unwrap().len(), 10);
+    // By size: keep about one session's worth of records.
+    let one_session: i64 = store
+        .search(&format!("session:{}", ids[2]), 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| serde_json::to_string(&h.record).unwrap().len() as i64)
+        .sum();
+    assert_eq!(store.prune(None, Some(one_session), None).await.unwrap(), 1);
+    assert_eq!(store.sessions(10).await.unwrap().len(), 1);
+    assert_eq!(store.clear().await.unwrap(), 1);
+    assert!(store.sessions(10).await.unwrap().is_empty());
+    assert!(store.search("tools", 10).await.unwrap().is_empty());
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    let _ = std::fs::remove_dir_all(&dir);
+}
