@@ -407,14 +407,16 @@ fn status_counting_tests(mut c: Command) -> Result<(usize, usize)> {
     if st.success() { Ok((passed, failed)) } else { Err(format!("{shown} exited with {st}")) }
 }
 
+/// The number just before the first `word` in `text` (`"3 passed"`, " passed" → 3).
+fn number_before(text: &str, word: &str) -> Option<usize> {
+    let head = &text[..text.find(word)?];
+    head.split(|c: char| !c.is_ascii_digit()).rfind(|t| !t.is_empty())?.parse().ok()
+}
+
 /// `test result: ok. 20 passed; 0 failed; …` → (20, 0).
 fn test_result_counts(line: &str) -> Option<(usize, usize)> {
     let rest = line.trim().strip_prefix("test result: ")?;
-    let number_before = |word: &str| -> Option<usize> {
-        let head = &rest[..rest.find(word)?];
-        head.split(|c: char| !c.is_ascii_digit()).rfind(|t| !t.is_empty())?.parse().ok()
-    };
-    Some((number_before(" passed")?, number_before(" failed")?))
+    Some((number_before(rest, " passed")?, number_before(rest, " failed")?))
 }
 
 /// The first X display number with neither a socket nor a lock file.
@@ -514,11 +516,7 @@ fn conformance() -> Result<usize> {
 /// Reads the suite's summary line, `Passed: 3/3, 0 failed, 0 warnings`; `None` when absent.
 fn conformance_counts(output: &str) -> Option<(usize, usize)> {
     let line = output.lines().rev().find(|l| l.contains(" failed, ") && l.contains(" warning"))?;
-    let number_before = |word: &str| -> Option<usize> {
-        let head = &line[..line.find(word)?];
-        head.split(|c: char| !c.is_ascii_digit()).rfind(|t| !t.is_empty())?.parse().ok()
-    };
-    Some((number_before(" failed")?, number_before(" warning")?))
+    Some((number_before(line, " failed")?, number_before(line, " warning")?))
 }
 
 fn bench() -> Result {

@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod explain;
+pub mod time;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -100,7 +100,7 @@ fn entry(ex: &Exchange<'_>) -> Option<Value> {
     let end_us = ex.end_us.or_else(|| ex.response.map(|r| r.elapsed_us)).unwrap_or(req.elapsed_us);
     let total_ms = end_us.saturating_sub(req.elapsed_us) as f64 / 1e3;
     let mut entry = json!({
-        "startedDateTime": rfc3339(req.at_us),
+        "startedDateTime": mcpscope_proto::time::rfc3339(req.at_us),
         "time": total_ms,
         "request": request,
         "response": response,
@@ -131,24 +131,6 @@ fn query_string(url: &str) -> Vec<Value> {
             json!({"name": n, "value": v})
         })
         .collect()
-}
-
-/// Microseconds since the epoch as `2026-11-26T15:04:05.123Z`.
-pub fn rfc3339(at_us: i64) -> String {
-    let secs = at_us.div_euclid(1_000_000);
-    let millis = at_us.rem_euclid(1_000_000) / 1000;
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, sod % 3600 / 60, sod % 60)
 }
 
 /// An HTTP request record as a `curl` command line (POSIX shell quoting). Redacted
@@ -219,13 +201,6 @@ mod tests {
         assert!(cmd.contains(r#"-H "authorization: Bearer ${MCPSCOPE_AUTHORIZATION}""#), "{cmd}");
         assert!(cmd.contains(r#"--data-raw '{"text":"it'\''s"}'"#), "{cmd}");
         assert!(!cmd.contains("redacted"));
-    }
-
-    #[test]
-    fn formats_timestamps_as_rfc3339() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_795_705_445_123_456), "2026-11-26T15:04:05.123Z");
-        assert_eq!(rfc3339(951_782_400_000_000), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]

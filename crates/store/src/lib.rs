@@ -256,10 +256,7 @@ impl Store {
                 .bind(seq as i64)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(match json {
-            Some(j) => Some(serde_json::from_str(&j)?),
-            None => None,
-        })
+        decode(json)
     }
 
     /// The response stored for request `seq` of a session (the record paired with it).
@@ -272,10 +269,7 @@ impl Store {
         .bind(seq as i64)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(match json {
-            Some(j) => Some(serde_json::from_str(&j)?),
-            None => None,
-        })
+        decode(json)
     }
 
     /// Deletes whole sessions (records and their search index) that started before
@@ -357,6 +351,14 @@ pub struct NewSession {
     pub protocol_version: Option<String>,
     /// `app` or `cli`: every write records where it came from.
     pub source: &'static str,
+}
+
+/// A stored record's JSON, decoded.
+fn decode(json: Option<String>) -> Result<Option<Record>> {
+    Ok(match json {
+        Some(j) => Some(serde_json::from_str(&j)?),
+        None => None,
+    })
 }
 
 fn now_us() -> i64 {
