@@ -269,3 +269,135 @@ async fn gui_demo_server_is_one_click_away() {
     screenshot(&c, "explained").await;
     c.close().await.expect("close the WebDriver session");
 }
+
+/// WebDriver's Enter key.
+const ENTER: &str = "\u{E007}";
+/// WebDriver's Control key: pressed until sent again.
+const CTRL: &str = "\u{E009}";
+
+#[tokio::test]
+async fn gui_history_survives_a_restart() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let driver = Driver::start();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    let message = format!("kept across restarts {stamp}");
+
+    // First run: one session with one echo call, then the app goes away.
+    let c = open_app(&driver).await;
+    type_into(&c, "#url", &server.url).await;
+    click(&c, "#connect").await;
+    eventually("status 'connected'", Duration::from_secs(20), || async {
+        text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
+    })
+    .await;
+    type_into(&c, "#tool-name", "echo").await;
+    type_into(&c, "#tool-args", &json!({ "message": message }).to_string()).await;
+    click(&c, "#call-tool").await;
+    eventually("the echo result", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains(&format!("Echo: {message}")))
+    })
+    .await;
+
+    // Ctrl+2: the History view has the call already (the app kills below land inside the
+    // recorder's 100 ms batch window otherwise). Ctrl+1: the live view kept everything.
+    let tools_call = ".row[data-kind='http-request'][data-method='tools/call']";
+    c.find(Locator::Css("#timeline"))
+        .await
+        .expect("#timeline")
+        .send_keys(&format!("{CTRL}2{CTRL}"))
+        .await
+        .expect("Ctrl+2");
+    eventually("the call in the History view", Duration::from_secs(20), || async {
+        c.find(Locator::Css(&format!("#history-results {tools_call}"))).await.ok()
+    })
+    .await;
+    assert!(c.find(Locator::Css("#timeline")).await.is_err(), "the live timeline is not shown in History");
+    c.find(Locator::Css("#history-results"))
+        .await
+        .expect("#history-results")
+        .send_keys(&format!("{CTRL}1{CTRL}"))
+        .await
+        .expect("Ctrl+1");
+    eventually("the live timeline again", Duration::from_secs(10), || async {
+        c.find(Locator::Css(&format!("#timeline {tools_call}"))).await.ok()
+    })
+    .await;
+    let last = text_of(&c, "#last-response").await.unwrap_or_default();
+    assert!(last.contains(&format!("Echo: {message}")), "the send panel kept its reply: {last}");
+    c.close().await.expect("close the WebDriver session (ends the app)");
+
+    // Second run: a fresh app process on the same data directory.
+    let c = open_app(&driver).await;
+    click(&c, "#view-history").await;
+    let host_and_path = server.url.split_once("://").map_or(server.url.as_str(), |(_, rest)| rest);
+    let session: String =
+        eventually("the earlier session in #history-sessions", Duration::from_secs(20), || async {
+            for item in c.find_all(Locator::Css("#history-sessions .session-item")).await.ok()? {
+                // innerText: WebDriver's text() skips the ellipsised lines of the item.
+                if item.prop("innerText").await.ok()??.contains(host_and_path) {
+                    return item.attr("data-session").await.ok()?;
+                }
+            }
+            None
+        })
+        .await;
+    assert!(session.starts_with("ses_"), "{session}");
+
+    // A click on the session shows its records.
+    click(&c, &format!(".session-item[data-session='{session}']")).await;
+    eventually("the session's records", Duration::from_secs(20), || async {
+        c.find(Locator::Css(&format!(
+            "#history-results .row[data-session='{session}'][data-method='tools/call']"
+        )))
+        .await
+        .ok()
+    })
+    .await;
+    let query = c.find(Locator::Css("#history-query")).await.expect("#history-query").prop("value").await;
+    assert_eq!(query.ok().flatten(), Some(format!("session:{session}")), "the click sets the query");
+
+    // A search by method and text finds exactly the request, across the restart.
+    type_into(&c, "#history-query", &format!(r#"method:tools/call "{message}""#)).await;
+    c.find(Locator::Css("#history-query"))
+        .await
+        .expect("#history-query")
+        .send_keys(ENTER)
+        .await
+        .expect("Enter");
+    eventually("exactly one result", Duration::from_secs(20), || async {
+        text_of(&c, "#history-count").await.filter(|t| t.trim() == "1 record")
+    })
+    .await;
+    let rows = c.find_all(Locator::Css("#history-results .row")).await.expect("result rows");
+    assert_eq!(rows.len(), 1, "only the matching record is listed");
+    let row = &rows[0];
+    assert_eq!(row.attr("data-method").await.ok().flatten().as_deref(), Some("tools/call"));
+    assert_eq!(row.attr("data-kind").await.ok().flatten().as_deref(), Some("http-request"));
+    assert_eq!(row.attr("data-session").await.ok().flatten(), Some(session.clone()));
+    row.click().await.expect("click the result");
+    eventually("the stored request in the detail pane", Duration::from_secs(10), || async {
+        text_of(&c, "#detail").await.filter(|t| t.contains(&message) && t.contains("tools/call"))
+    })
+    .await;
+    screenshot(&c, "history").await;
+
+    // A query the search language does not know is explained under the box.
+    type_into(&c, "#history-query", "status:teapot").await;
+    c.find(Locator::Css("#history-query"))
+        .await
+        .expect("#history-query")
+        .send_keys(ENTER)
+        .await
+        .expect("Enter");
+    let error = eventually("the inline query error", Duration::from_secs(10), || async {
+        text_of(&c, "#history-query-error").await
+    })
+    .await;
+    assert!(error.contains("status:error"), "the error names the valid form: {error}");
+    c.close().await.expect("close the WebDriver session");
+}

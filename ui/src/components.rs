@@ -3,9 +3,12 @@
 pub mod app;
 pub mod connection_bar;
 pub mod detail;
+pub mod history_view;
 pub mod json_view;
+pub mod record_row;
 pub mod send_panel;
 pub mod timeline;
+pub mod view_switch;
 
 use wasm_bindgen::JsCast;
 

@@ -1,6 +1,6 @@
 //! Plain-text renderings of records and their numbers, as the timeline and detail pane show them.
 
-use mcpscope_proto::{ConnectionStatus, Direction, Header, Record, RecordKind, RpcKind, TransportKind};
+use mcpscope_proto::{ConnectionStatus, Direction, Header, Record, RecordKind, RpcKind, TransportKind, time};
 
 /// Elapsed time in milliseconds with one decimal: `1234.5`.
 pub fn elapsed_ms(us: u64) -> String {
@@ -127,6 +127,55 @@ pub fn raw_text(r: &Record) -> String {
     out
 }
 
+/// `14:03:07.250`: `at_us` (µs since the epoch) in a zone `offset_min` minutes east of UTC.
+pub fn clock(at_us: i64, offset_min: i32) -> String {
+    let c = time::civil(at_us, offset_min);
+    format!("{:02}:{:02}:{:02}.{:03}", c.hour, c.minute, c.second, c.milli)
+}
+
+/// `2026-11-26 14:03:07`
+pub fn date_time(at_us: i64, offset_min: i32) -> String {
+    let c = time::civil(at_us, offset_min);
+    format!("{}-{:02}-{:02} {:02}:{:02}:{:02}", c.year, c.month, c.day, c.hour, c.minute, c.second)
+}
+
+/// Minutes east of UTC in the user's time zone at `at_us` (daylight saving included). Asks
+/// the webview's `Date`; natively (unit tests) UTC.
+pub fn local_offset_min(at_us: i64) -> i32 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_us as f64 / 1000.0));
+        -(date.get_timezone_offset() as i32)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = at_us;
+        0
+    }
+}
+
+/// [`clock`] in local time.
+pub fn local_clock(at_us: i64) -> String {
+    clock(at_us, local_offset_min(at_us))
+}
+
+/// [`date_time`] in local time.
+pub fn local_date_time(at_us: i64) -> String {
+    date_time(at_us, local_offset_min(at_us))
+}
+
+/// A URL without its scheme: `127.0.0.1:3001/mcp`.
+pub fn without_scheme(url: &str) -> &str {
+    url.split_once("://").map_or(url, |(_, rest)| rest)
+}
+
+/// The tail of a session id that tells sessions apart (`ses_<time><pid><counter>`): its last
+/// eight characters.
+pub fn short_session(id: &str) -> &str {
+    let cut = id.char_indices().rev().nth(7).map_or(0, |(i, _)| i);
+    &id[cut..]
+}
+
 /// Reason phrases for the statuses an MCP server plausibly returns.
 fn reason(status: u16) -> &'static str {
     match status {
@@ -170,6 +219,30 @@ mod tests {
         assert_eq!(size(512), "512 B");
         assert_eq!(size(1536), "1.5 kB");
         assert_eq!(size(3 * 1024 * 1024), "3.0 MB");
+    }
+
+    #[test]
+    fn wall_clock_parts_in_any_zone() {
+        // 2026-11-26 15:19:50.123456 UTC.
+        let at = 1_795_706_390_123_456;
+        assert_eq!(date_time(at, 0), "2026-11-26 15:19:50");
+        assert_eq!(clock(at, 0), "15:19:50.123");
+        // An hour east of UTC, and far enough west to fall on the previous day.
+        assert_eq!(clock(at, 60), "16:19:50.123");
+        assert_eq!(date_time(at, -16 * 60), "2026-11-25 23:19:50");
+        // Leap day, the epoch, and before it.
+        assert_eq!(date_time(1_709_210_096_000_000, 0), "2024-02-29 12:34:56");
+        assert_eq!(date_time(0, 0), "1970-01-01 00:00:00");
+        assert_eq!(clock(-1, 0), "23:59:59.999");
+        assert_eq!(date_time(-1, 0), "1969-12-31 23:59:59");
+    }
+
+    #[test]
+    fn urls_and_session_ids_shorten_readably() {
+        assert_eq!(without_scheme("http://127.0.0.1:3001/mcp"), "127.0.0.1:3001/mcp");
+        assert_eq!(without_scheme("example.com/mcp"), "example.com/mcp");
+        assert_eq!(short_session("ses_65a1b2c3d4e5f1a2b0003"), "1a2b0003");
+        assert_eq!(short_session("ses_1"), "ses_1");
     }
 
     #[test]

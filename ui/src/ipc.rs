@@ -5,7 +5,7 @@
 //! `core.Channel` handed to the backend's `subscribe` command (ordered delivery, no global
 //! event bus). Names and argument keys match the `#[tauri::command]`s in `src-tauri`.
 
-use mcpscope_proto::{ConnectRequest, ConnectionState, IpcError, Record, UiEvent};
+use mcpscope_proto::{ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, SessionInfo, UiEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -94,6 +94,22 @@ pub async fn state() -> Result<ConnectionState, IpcError> {
 /// Starts the built-in demo server (once) and returns its MCP URL.
 pub async fn start_demo() -> Result<String, IpcError> {
     call("start_demo", json!({})).await
+}
+
+/// History records matching `query` (the store's search language), oldest first, at most
+/// `limit`. A query the backend cannot parse fails with kind `bad_query`.
+pub async fn history_search(query: &str, limit: u32) -> Result<Vec<HistoryHit>, IpcError> {
+    call("history_search", json!({ "query": query, "limit": limit })).await
+}
+
+/// One stored record, its message decoded.
+pub async fn history_record(session_id: &str, seq: u64) -> Result<Option<Record>, IpcError> {
+    call("history_record", json!({ "sessionId": session_id, "seq": seq })).await
+}
+
+/// Stored sessions, newest first.
+pub async fn history_sessions(limit: u32) -> Result<Vec<SessionInfo>, IpcError> {
+    call("history_sessions", json!({ "limit": limit })).await
 }
 
 /// Keeps the backend's event stream flowing into a handler; dropping it stops delivery.

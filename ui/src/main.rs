@@ -3,6 +3,7 @@
 mod components;
 mod filter;
 mod format;
+mod history;
 mod hooks;
 mod ipc;
 mod json_tokens;

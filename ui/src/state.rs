@@ -8,6 +8,16 @@ use yew::Reducible;
 use crate::filter::Filter;
 use crate::shared_vec::SharedVec;
 
+/// What the window shows under the top bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    /// The current session: timeline, detail, send panel.
+    #[default]
+    Live,
+    /// Every stored session, searchable.
+    History,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     pub conn: ConnectionState,
@@ -161,11 +171,6 @@ impl State {
     pub fn seq_at(&self, pos: usize) -> Option<u64> {
         let idx = self.view.with(|v| v.get(pos).copied())?;
         self.records.with(|r| r.get(idx as usize).map(|s| s.seq))
-    }
-
-    pub fn summary(&self, seq: u64) -> Option<RecordSummary> {
-        let idx = self.index_of(seq)?;
-        self.records.with(|r| r.get(idx).cloned())
     }
 
     /// The response paired with the request `seq`, if one arrived.

@@ -1,9 +1,11 @@
-//! Virtual scrolling arithmetic for the timeline: which rows to render, where to scroll.
+//! Virtual scrolling arithmetic for the timeline and the history results: which rows to render, where to scroll.
 
 use std::ops::Range;
 
 /// Every timeline row has this height (px); the CSS uses the same value.
 pub const ROW_HEIGHT: f64 = 22.0;
+/// Height of the sticky column header inside a list's scroll container (px; the CSS agrees).
+pub const HEADER_HEIGHT: f64 = 24.0;
 /// Rows rendered above and below the visible ones, so fast scrolling shows no gaps.
 pub const OVERSCAN: usize = 10;
 

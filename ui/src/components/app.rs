@@ -2,29 +2,46 @@ use yew::prelude::*;
 
 use crate::components::connection_bar::ConnectionBar;
 use crate::components::detail::Detail;
+use crate::components::history_view::HistoryView;
 use crate::components::send_panel::SendPanel;
 use crate::components::timeline::Timeline;
+use crate::history::HistoryState;
 use crate::hooks::use_backend_events::use_backend_events;
+use crate::hooks::use_record::{Seq, use_record};
 use crate::hooks::use_shortcuts::use_shortcuts;
-use crate::state::State;
+use crate::hooks::use_viewport::ScrollMemory;
+use crate::ipc;
+use crate::state::{Action, State, View};
 
-/// The whole window: connection bar on top, timeline and detail side by side, send panel below.
+/// The whole window: the top bar, then either the live view (timeline and detail side by
+/// side, send panel below) or the History view.
+///
+/// Both views' state lives here, so switching loses nothing: the live timeline keeps
+/// receiving batches while History is shown. The live timeline and detail are not in the
+/// page meanwhile (the History view has its own `#detail`); the send panel stays, hidden, to
+/// keep what was typed in it.
 ///
 /// State is handed down as props rather than context so that a record batch re-renders the
 /// timeline and nothing else.
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(State::default);
+    let history = use_reducer(HistoryState::default);
+    let view = use_state(View::default);
+    let live_scroll = use_state(ScrollMemory::default);
+    let set_view = {
+        let view = view.clone();
+        Callback::from(move |v: View| view.set(v))
+    };
     use_backend_events(state.dispatcher());
-    use_shortcuts(state.dispatcher());
+    use_shortcuts(*view, state.dispatcher(), history.dispatcher(), set_view.clone());
 
-    let selected = state.selected.and_then(|seq| state.summary(seq));
+    let loaded = use_record(state.selected.map(Seq), |Seq(seq)| ipc::get_record(seq));
     // The response to the selected request, so both rows can point at each other.
     let response = state.selected.and_then(|seq| state.response_to(seq));
 
-    html! {
-        <div class="app">
-            <ConnectionBar conn={state.conn.clone()} dispatch={state.dispatcher()} />
+    let body = match *view {
+        View::Live => html! {
             <main class="workspace">
                 <Timeline
                     records={state.records.clone()}
@@ -33,11 +50,21 @@ pub fn App() -> Html {
                     selected={state.selected}
                     response={response}
                     follow={state.follow}
+                    scroll={(*live_scroll).clone()}
                     dispatch={state.dispatcher()}
                 />
-                <Detail summary={selected} response={response} dispatch={state.dispatcher()} />
+                <Detail loaded={loaded} response={response}
+                    on_jump={state.dispatcher().to_callback().reform(Action::JumpTo)} />
             </main>
-            <SendPanel />
+        },
+        View::History => html! { <HistoryView history={history.clone()} /> },
+    };
+
+    html! {
+        <div class="app">
+            <ConnectionBar conn={state.conn.clone()} dispatch={state.dispatcher()} view={*view} on_view={set_view} />
+            {body}
+            <SendPanel hidden={*view != View::Live} />
         </div>
     }
 }

@@ -6,11 +6,12 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::field_value;
+use crate::components::view_switch::ViewSwitch;
 use crate::format;
 use crate::hooks::use_theme::use_theme;
 use crate::ipc;
 use crate::parse;
-use crate::state::{Action, State};
+use crate::state::{Action, State, View};
 
 const DEFAULT_URL: &str = "http://127.0.0.1:3001/mcp";
 const NEGOTIATE: &str = "negotiate";
@@ -25,6 +26,8 @@ const TRANSPORTS: [(TransportChoice, &str, &str); 3] = [
 pub struct Props {
     pub conn: ConnectionState,
     pub dispatch: UseReducerDispatcher<State>,
+    pub view: View,
+    pub on_view: Callback<View>,
 }
 
 /// Connects with `req`, reporting progress and the outcome through `dispatch`.
@@ -154,6 +157,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
         <header class="topbar">
             <div class="connect-row">
                 <span class="brand" title="mcpscope — MCP inspector">{"mcpscope"}</span>
+                <ViewSwitch view={props.view} on_view={props.on_view.clone()} />
                 <input id="url" class="url mono" type="text" spellcheck="false" autocomplete="off"
                     placeholder="http://host:port/mcp" aria-label="Server URL"
                     value={(*url).clone()} oninput={on_url.reform(Event::from)} onchange={on_url} onkeydown={on_url_key} />

@@ -1,33 +1,27 @@
-//! The detail pane: the selected record in full, fetched from the backend on selection.
+//! The detail pane: one record in full. What to show comes in as a [`Loaded`] prop, so the
+//! live timeline and the history share this pane with their own loaders
+//! (`hooks::use_record`).
 
-use std::rc::Rc;
-
-use mcpscope_proto::{Record, RecordKind, RecordSummary};
-use yew::platform::spawn_local;
+use mcpscope_proto::{Record, RecordKind};
 use yew::prelude::*;
 
 use crate::components::json_view::JsonView;
 use crate::format;
-use crate::ipc;
+use crate::hooks::use_record::Loaded;
 use crate::json_tokens::reindent;
-use crate::state::{Action, State};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    /// The selected row.
-    pub summary: Option<RecordSummary>,
+    /// The selected record, or where loading it stands.
+    pub loaded: Loaded,
     /// The response to the selected request, if any.
     pub response: Option<u64>,
-    pub dispatch: UseReducerDispatcher<State>,
-}
-
-#[derive(Clone, PartialEq)]
-enum Loaded {
-    Nothing,
-    Loading(u64),
-    Record(Rc<Record>),
-    Missing(u64),
-    Failed(u64, String),
+    /// Selects the record with this seq (a link to the paired request or response).
+    pub on_jump: Callback<u64>,
+    /// Show when the record was captured (wall clock, local time) rather than the time since
+    /// its session started: for records of past sessions.
+    #[prop_or_default]
+    pub wall_clock: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -38,59 +32,33 @@ enum Tab {
 
 #[component]
 pub fn Detail(props: &Props) -> Html {
-    let loaded = use_state(|| Loaded::Nothing);
     let tab = use_state(|| Tab::Decoded);
-    let seq = props.summary.as_ref().map(|s| s.seq);
-
-    {
-        let loaded = loaded.clone();
-        let current = use_mut_ref(|| None::<u64>);
-        use_effect_with(seq, move |seq| {
-            *current.borrow_mut() = *seq;
-            match *seq {
-                None => loaded.set(Loaded::Nothing),
-                Some(seq) => {
-                    loaded.set(Loaded::Loading(seq));
-                    spawn_local(async move {
-                        let result = ipc::get_record(seq).await;
-                        // A newer selection wins; drop replies that arrive late.
-                        if *current.borrow() != Some(seq) {
-                            return;
-                        }
-                        loaded.set(match result {
-                            Ok(Some(r)) => Loaded::Record(Rc::new(r)),
-                            Ok(None) => Loaded::Missing(seq),
-                            Err(e) => Loaded::Failed(seq, e.message),
-                        });
-                    });
-                }
-            }
-        });
-    }
-
-    let jump = props.dispatch.to_callback().reform(Action::JumpTo);
     let set_tab = |t: Tab| {
         let tab = tab.clone();
         Callback::from(move |_: MouseEvent| tab.set(t))
     };
 
-    let body = match &*loaded {
+    let body = match &props.loaded {
         Loaded::Nothing => {
             placeholder("Select a row to see the record in full. ↑/↓ move, Enter focuses this pane.")
         }
-        Loaded::Loading(_) => placeholder("Loading…"),
-        Loaded::Missing(seq) => placeholder(&format!("Record #{seq} is no longer held by the engine.")),
-        Loaded::Failed(seq, e) => {
-            html! { <div class="empty error">{format!("Could not load record #{seq}: {e}")}</div> }
+        Loaded::Loading => placeholder("Loading…"),
+        Loaded::Missing { label } => placeholder(&format!("Record {label} is no longer available.")),
+        Loaded::Failed { label, message } => {
+            html! { <div class="empty error">{format!("Could not load record {label}: {message}")}</div> }
         }
         Loaded::Record(r) => match *tab {
             Tab::Raw => html! { <pre id="detail-raw" class="code">{format::raw_text(r)}</pre> },
-            Tab::Decoded => decoded(r, props.response, &jump),
+            Tab::Decoded => decoded(r, props.response, &props.on_jump),
         },
     };
-    let header = match &*loaded {
-        Loaded::Record(r) => header(r),
-        _ => html! { <span class="muted">{"No record selected"}</span> },
+    let record = match &props.loaded {
+        Loaded::Record(r) => Some(r),
+        _ => None,
+    };
+    let header = match record {
+        Some(r) => header(r, props.wall_clock),
+        None => html! { <span class="muted">{"No record selected"}</span> },
     };
 
     html! {
@@ -104,7 +72,7 @@ pub fn Detail(props: &Props) -> Html {
                 </div>
                 <div class="detail-title">{header}</div>
             </div>
-            if let Loaded::Record(r) = &*loaded {
+            if let Some(r) = record {
                 if !r.flags.is_empty() {
                     <ul class="flags">
                         { for r.flags.iter().map(|f| html! {
@@ -112,8 +80,6 @@ pub fn Detail(props: &Props) -> Html {
                         }) }
                     </ul>
                 }
-            }
-            if let Loaded::Record(r) = &*loaded {
                 { for explanation(r) }
             }
             <div id="detail-body" class="detail-body" tabindex="0">{body}</div>
@@ -149,15 +115,29 @@ fn flag_code(code: mcpscope_proto::FlagCode) -> String {
         .unwrap_or_else(|| format!("{code:?}"))
 }
 
-fn header(r: &Record) -> Html {
+fn header(r: &Record, wall_clock: bool) -> Html {
+    let direction = format::direction_words(r.direction);
+    // A past record: when it happened matters more than its exchange (kept in the tooltip).
+    let place = if wall_clock {
+        html! {
+            <span title={format!("{direction}, exchange {}", r.exchange)}>
+                {format!("{} ", format::arrow(r.direction))}
+                <span class="mono" title={format::local_date_time(r.at_us)}>{format::local_clock(r.at_us)}</span>
+            </span>
+        }
+    } else {
+        html! {
+            <>
+                <span title={direction}>{format!("{} exchange {}", format::arrow(r.direction), r.exchange)}</span>
+                <span class="mono">{format!("{} ms", format::elapsed_ms(r.elapsed_us))}</span>
+            </>
+        }
+    };
     html! {
         <>
             <span class="strong mono">{format!("#{}", r.seq)}</span>
             <span class={classes!("badge", format!("k-{}", r.kind.label()))}>{r.kind.label()}</span>
-            <span title={format::direction_words(r.direction)}>
-                {format!("{} exchange {}", format::arrow(r.direction), r.exchange)}
-            </span>
-            <span class="mono">{format!("{} ms", format::elapsed_ms(r.elapsed_us))}</span>
+            {place}
         </>
     }
 }

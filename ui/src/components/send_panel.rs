@@ -89,8 +89,16 @@ fn run_request(
     });
 }
 
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// Kept in the page but not shown (the History view): the editor and the last reply
+    /// survive a trip there.
+    #[prop_or_default]
+    pub hidden: bool,
+}
+
 #[component]
-pub fn SendPanel() -> Html {
+pub fn SendPanel(props: &Props) -> Html {
     let editor = use_state(|| INITIAL_EDITOR.to_owned());
     let tool_name = use_state(String::new);
     let tool_args = use_state(|| "{}".to_owned());
@@ -217,7 +225,7 @@ pub fn SendPanel() -> Html {
     };
 
     html! {
-        <section class="send-panel">
+        <section class={classes!("send-panel", props.hidden.then_some("hidden"))}>
             <div class="send-col editor-col">
                 <div class="col-head">
                     <span class="col-title">{"Raw JSON-RPC"}</span>

@@ -1,20 +1,16 @@
 //! The timeline: one row per record, virtualised (only the rows in view are in the DOM).
 
-use mcpscope_proto::{Direction, RecordSummary};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
-use web_sys::{Element, HtmlSelectElement, ResizeObserver};
+use mcpscope_proto::RecordSummary;
+use web_sys::{Element, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::components::field_value;
+use crate::components::record_row::{Lead, RowState, row, thead};
 use crate::filter::{Filter, KindFilter};
-use crate::format;
+use crate::hooks::use_viewport::{ScrollMemory, measure, use_reveal, use_viewport};
 use crate::shared_vec::SharedVec;
 use crate::state::{Action, State};
-use crate::viewport::{OVERSCAN, ROW_HEIGHT, reveal, visible_range};
-
-/// Height of the sticky column header inside the scroll container (px; the CSS agrees).
-const HEADER_HEIGHT: f64 = 24.0;
+use crate::viewport::{OVERSCAN, ROW_HEIGHT, visible_range};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -25,21 +21,9 @@ pub struct Props {
     /// The response to the selected request, if any.
     pub response: Option<u64>,
     pub follow: bool,
+    /// Where the list was scrolled, kept while the timeline is not shown.
+    pub scroll: ScrollMemory,
     pub dispatch: UseReducerDispatcher<State>,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-struct Viewport {
-    top: f64,
-    /// Height available to rows (below the sticky header).
-    height: f64,
-}
-
-fn measure(el: &Element) -> Viewport {
-    Viewport {
-        top: f64::from(el.scroll_top()),
-        height: (f64::from(el.client_height()) - HEADER_HEIGHT).max(0.0),
-    }
 }
 
 /// Position of `seq` in the filtered rows.
@@ -48,7 +32,8 @@ fn position_of(records: &SharedVec<RecordSummary>, view: &SharedVec<u32>, seq: u
     view.with(|v| v.binary_search(&idx).ok())
 }
 
-fn data_attr<T: std::str::FromStr>(target: &Element, attr: &str) -> Option<T> {
+/// The value of `attr` on `target` or its nearest ancestor that has it.
+pub fn data_attr<T: std::str::FromStr>(target: &Element, attr: &str) -> Option<T> {
     let el = target.closest(&format!("[{attr}]")).ok().flatten()?;
     el.get_attribute(attr)?.parse().ok()
 }
@@ -56,28 +41,19 @@ fn data_attr<T: std::str::FromStr>(target: &Element, attr: &str) -> Option<T> {
 #[component]
 pub fn Timeline(props: &Props) -> Html {
     let scroller = use_node_ref();
-    let viewport = use_state(|| Viewport { top: 0.0, height: 600.0 });
-    let last_top = use_mut_ref(|| 0.0_f64);
+    let last_top = use_mut_ref(|| props.scroll.get());
 
-    // Track the container's height (window resizes, pane changes).
+    // Back from another view: scroll to where the list was (following scrolls to the end
+    // below). Declared before the viewport hook so that its first measurement sees it.
     {
-        let (scroller, viewport) = (scroller.clone(), viewport.clone());
+        let (scroller, scroll, follow) = (scroller.clone(), props.scroll.clone(), props.follow);
         use_effect_with((), move |_| {
-            let observer = scroller.cast::<Element>().and_then(|el| {
-                viewport.set(measure(&el));
-                let observed = el.clone();
-                let on_resize = Closure::<dyn Fn()>::new(move || viewport.set(measure(&observed)));
-                let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
-                observer.observe(&el);
-                Some((observer, on_resize))
-            });
-            move || {
-                if let Some((observer, _closure)) = observer {
-                    observer.disconnect();
-                }
+            if let (false, Some(el)) = (follow, scroller.cast::<Element>()) {
+                el.set_scroll_top(scroll.get().round() as i32);
             }
         });
     }
+    let viewport = use_viewport(scroller.clone());
 
     // Follow: keep the newest row in view as rows arrive.
     {
@@ -91,26 +67,17 @@ pub fn Timeline(props: &Props) -> Html {
 
     // Keep the selected row in view when the selection moves or the filter changes.
     let selected_pos = props.selected.and_then(|seq| position_of(&props.records, &props.view, seq));
-    {
-        let scroller = scroller.clone();
-        use_effect_with((props.selected, selected_pos), move |(_, pos)| {
-            if let (Some(pos), Some(el)) = (*pos, scroller.cast::<Element>()) {
-                let vp = measure(&el);
-                if let Some(top) = reveal(pos, vp.top, vp.height, ROW_HEIGHT) {
-                    el.set_scroll_top(top.round() as i32);
-                }
-            }
-        });
-    }
+    use_reveal(scroller.clone(), props.selected, selected_pos);
 
     let onscroll = {
-        let (scroller, viewport, dispatch, follow) =
-            (scroller.clone(), viewport.clone(), props.dispatch.clone(), props.follow);
+        let (scroller, viewport, dispatch, follow, memory) =
+            (scroller.clone(), viewport.clone(), props.dispatch.clone(), props.follow, props.scroll.clone());
         Callback::from(move |_: Event| {
             let Some(el) = scroller.cast::<Element>() else { return };
             let vp = measure(&el);
             let at_bottom = vp.top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 2.0;
             let prev = std::mem::replace(&mut *last_top.borrow_mut(), vp.top);
+            memory.set(vp.top);
             // The user scrolled up: stop following. Scrolled back down to the end: follow again.
             // Programmatic scrolls and clamping after the list shrinks never move up off the end.
             if follow && vp.top < prev - 1.0 && !at_bottom {
@@ -158,7 +125,7 @@ pub fn Timeline(props: &Props) -> Html {
                     let selected = props.selected == Some(r.seq);
                     let paired = Some(r.seq) == selected_pair || Some(r.seq) == props.response;
                     let link = if selected { r.pair_seq.or(props.response) } else { None };
-                    Some(row(r, range.start + k, selected, paired, link))
+                    Some(row(r, Lead::Live, RowState { pos: range.start + k, selected, paired, link }))
                 })
                 .collect()
         })
@@ -177,67 +144,13 @@ pub fn Timeline(props: &Props) -> Html {
             <Toolbar filter={props.filter.clone()} shown={total} total={props.records.len()}
                 follow={props.follow} dispatch={props.dispatch.clone()} />
             <div id="timeline" class="timeline" tabindex="0" ref={scroller} {onscroll} {onclick}>
-                <div class="row-grid thead">
-                    <span class="c-flag" />
-                    <span class="c-seq">{"#"}</span>
-                    <span class="c-time">{"Time ms"}</span>
-                    <span class="c-dir" />
-                    <span class="c-kind">{"Kind"}</span>
-                    <span class="c-exch" title="HTTP exchange (click one to show only it)">{"Exch"}</span>
-                    <span class="c-title">{"Title"}</span>
-                    <span class="c-status">{"Status"}</span>
-                    <span class="c-size">{"Size"}</span>
-                    <span class="c-lat">{"Latency"}</span>
-                </div>
+                { thead(false) }
                 <div class="rows" style={format!("height:{}px", total as f64 * ROW_HEIGHT)}>
                     { rows }
                 </div>
                 { for empty.map(|m| html! { <div class="empty">{m}</div> }) }
             </div>
         </section>
-    }
-}
-
-fn row(r: &RecordSummary, pos: usize, selected: bool, paired: bool, link: Option<u64>) -> Html {
-    let dir = match r.direction {
-        Direction::Out => "out",
-        Direction::In => "in",
-        Direction::Local => "local",
-    };
-    let status_class = r.status.map(|s| match s {
-        200..=299 => "st-ok",
-        300..=399 => "st-redirect",
-        _ => "st-bad",
-    });
-    html! {
-        <div key={r.seq}
-            class={classes!("row", "row-grid", format!("d-{dir}"), selected.then_some("selected"),
-                paired.then_some("paired"), r.flagged.then_some("flagged"))}
-            style={format!("top:{}px", pos as f64 * ROW_HEIGHT)}
-            data-seq={r.seq.to_string()}
-            data-kind={r.kind.clone()}
-            data-method={r.method.clone()}
-            data-pair={r.pair_seq.map(|s| s.to_string())}>
-            <span class="c-flag">
-                if r.flagged { <span class="flag-dot" title="This record has problems (see details)" /> }
-            </span>
-            <span class="c-seq">{r.seq}</span>
-            <span class="c-time">{format::elapsed_ms(r.elapsed_us)}</span>
-            <span class="c-dir" title={format::direction_words(r.direction)}>{format::arrow(r.direction)}</span>
-            <span class="c-kind"><span class={classes!("badge", format!("k-{}", r.kind))}>{r.kind.clone()}</span></span>
-            <span class="c-exch"><span class="exch" data-exchange={r.exchange.to_string()}
-                title="Show only this exchange">{r.exchange}</span></span>
-            <span class="c-title" title={r.title.clone()}>
-                <span class="title-text">{r.title.clone()}</span>
-                { for link.map(|seq| html! {
-                    <span class="pair-link" data-jump={seq.to_string()}
-                        title="Jump to the paired record">{format!("↔ #{seq}")}</span>
-                }) }
-            </span>
-            <span class={classes!("c-status", status_class)}>{r.status.map(|s| s.to_string()).unwrap_or_default()}</span>
-            <span class="c-size">{if r.size > 0 { format::size(r.size) } else { String::new() }}</span>
-            <span class="c-lat">{r.latency_us.map(format::latency).unwrap_or_default()}</span>
-        </div>
     }
 }
 

@@ -1,11 +1,13 @@
-//! Global keyboard shortcuts (see [`shortcut`] for the map).
+//! Global keyboard shortcuts (see [`shortcut`] for the map). The same keys drive whichever
+//! view is shown: the live timeline or the History results.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{HtmlElement, KeyboardEvent};
 use yew::prelude::*;
 
-use crate::state::{Action, State};
+use crate::history::{HistoryAction, HistoryState};
+use crate::state::{Action, State, View};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shortcut {
@@ -20,6 +22,8 @@ pub enum Shortcut {
     ClearFilter,
     /// Escape: back to the timeline.
     FocusTimeline,
+    /// Ctrl+1, Ctrl+2: show that view.
+    Show(View),
 }
 
 /// Rows moved by PageUp/PageDown.
@@ -32,7 +36,12 @@ pub fn shortcut(key: &str, ctrl: bool, alt_or_meta: bool, typing: bool, in_detai
         return None;
     }
     if ctrl {
-        return matches!(key, "l" | "L").then_some(Shortcut::ClearFilter);
+        return match key {
+            "l" | "L" => Some(Shortcut::ClearFilter),
+            "1" => Some(Shortcut::Show(View::Live)),
+            "2" => Some(Shortcut::Show(View::History)),
+            _ => None,
+        };
     }
     if key == "Escape" && (typing || in_detail) {
         return Some(Shortcut::FocusTimeline);
@@ -66,7 +75,15 @@ fn focus(id: &str) {
     }
 }
 
-fn on_key(dispatch: &UseReducerDispatcher<State>, e: &KeyboardEvent) {
+/// Who the keys act on.
+struct Targets {
+    view: View,
+    live: UseReducerDispatcher<State>,
+    history: UseReducerDispatcher<HistoryState>,
+    set_view: Callback<View>,
+}
+
+fn on_key(t: &Targets, e: &KeyboardEvent) {
     let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
     let typing =
         target.as_ref().is_some_and(|t| matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
@@ -79,22 +96,42 @@ fn on_key(dispatch: &UseReducerDispatcher<State>, e: &KeyboardEvent) {
         return;
     };
     e.prevent_default();
-    match action {
-        Shortcut::Move(n) => dispatch.dispatch(Action::MoveSelection(n)),
-        Shortcut::First => dispatch.dispatch(Action::SelectFirst),
-        Shortcut::Last => dispatch.dispatch(Action::SelectLast),
-        Shortcut::OpenDetail => focus("detail-body"),
-        Shortcut::ToggleFollow => dispatch.dispatch(Action::ToggleFollow),
-        Shortcut::FocusFilter => focus("filter-text"),
-        Shortcut::ClearFilter => dispatch.dispatch(Action::ClearFilter),
-        Shortcut::FocusTimeline => focus("timeline"),
+    let (live, history) = (&t.live, &t.history);
+    match (t.view, action) {
+        (_, Shortcut::Show(view)) => t.set_view.emit(view),
+        (_, Shortcut::OpenDetail) => focus("detail-body"),
+        (View::Live, Shortcut::Move(n)) => live.dispatch(Action::MoveSelection(n)),
+        (View::Live, Shortcut::First) => live.dispatch(Action::SelectFirst),
+        (View::Live, Shortcut::Last) => live.dispatch(Action::SelectLast),
+        (View::Live, Shortcut::ToggleFollow) => live.dispatch(Action::ToggleFollow),
+        (View::Live, Shortcut::FocusFilter) => focus("filter-text"),
+        (View::Live, Shortcut::ClearFilter) => live.dispatch(Action::ClearFilter),
+        (View::Live, Shortcut::FocusTimeline) => focus("timeline"),
+        (View::History, Shortcut::Move(n)) => history.dispatch(HistoryAction::MoveSelection(n)),
+        (View::History, Shortcut::First) => history.dispatch(HistoryAction::SelectFirst),
+        (View::History, Shortcut::Last) => history.dispatch(HistoryAction::SelectLast),
+        // Nothing to follow in the past.
+        (View::History, Shortcut::ToggleFollow) => {}
+        (View::History, Shortcut::FocusFilter) => focus("history-query"),
+        (View::History, Shortcut::ClearFilter) => {
+            history.dispatch(HistoryAction::SetQuery(String::new()));
+            focus("history-query");
+        }
+        (View::History, Shortcut::FocusTimeline) => focus("history-results"),
     }
 }
 
+/// Listens for the shortcuts while the app runs; `view` says which view they drive.
 #[hook]
-pub fn use_shortcuts(dispatch: UseReducerDispatcher<State>) {
-    use_effect_with((), move |_| {
-        let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| on_key(&dispatch, &e));
+pub fn use_shortcuts(
+    view: View,
+    live: UseReducerDispatcher<State>,
+    history: UseReducerDispatcher<HistoryState>,
+    set_view: Callback<View>,
+) {
+    use_effect_with(view, move |&view| {
+        let targets = Targets { view, live, history, set_view };
+        let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| on_key(&targets, &e));
         let doc = web_sys::window().and_then(|w| w.document());
         if let Some(doc) = &doc {
             let _ = doc.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
@@ -118,6 +155,14 @@ mod tests {
         assert_eq!(shortcut("l", true, false, true, false), Some(Shortcut::ClearFilter));
         assert_eq!(shortcut("Escape", false, false, true, false), Some(Shortcut::FocusTimeline));
         assert_eq!(shortcut("Enter", true, false, true, false), None);
+    }
+
+    #[test]
+    fn ctrl_digits_switch_views_even_while_typing() {
+        assert_eq!(shortcut("1", true, false, true, false), Some(Shortcut::Show(View::Live)));
+        assert_eq!(shortcut("2", true, false, false, true), Some(Shortcut::Show(View::History)));
+        assert_eq!(shortcut("2", false, false, false, false), None, "a plain 2 is just a key");
+        assert_eq!(shortcut("3", true, false, false, false), None);
     }
 
     #[test]

@@ -1,0 +1,133 @@
+//! One record as a row of a list — the live timeline and the history results draw the same
+//! cells, badges and colours; only the leading columns differ ([`Lead`]).
+
+use mcpscope_proto::{Direction, RecordSummary};
+use yew::prelude::*;
+
+use crate::format;
+use crate::viewport::ROW_HEIGHT;
+
+/// The columns in front of the direction arrow.
+#[derive(Clone, Copy)]
+pub enum Lead<'a> {
+    /// The live timeline: seq, milliseconds since the session started; an exchange column
+    /// follows the kind.
+    Live,
+    /// The history: the session (short id), seq, wall-clock time.
+    History { session_id: &'a str, at_us: i64 },
+}
+
+/// How a row stands in its list.
+pub struct RowState {
+    /// Position among the rows (sets its offset in the virtualised list).
+    pub pos: usize,
+    pub selected: bool,
+    /// The record paired with the selected one.
+    pub paired: bool,
+    /// On the selected row: a jump link to its paired record.
+    pub link: Option<u64>,
+}
+
+/// The sticky column header matching [`row`].
+pub fn thead(history: bool) -> Html {
+    let lead = if history {
+        html! {
+            <>
+                <span class="c-sess" title="Session (the end of its id)">{"Session"}</span>
+                <span class="c-seq">{"#"}</span>
+                <span class="c-time">{"Time"}</span>
+            </>
+        }
+    } else {
+        html! {
+            <>
+                <span class="c-seq">{"#"}</span>
+                <span class="c-time">{"Time ms"}</span>
+            </>
+        }
+    };
+    html! {
+        <div class={classes!("row-grid", "thead", history.then_some("hist"))}>
+            <span class="c-flag" />
+            {lead}
+            <span class="c-dir" />
+            <span class="c-kind">{"Kind"}</span>
+            if !history {
+                <span class="c-exch" title="HTTP exchange (click one to show only it)">{"Exch"}</span>
+            }
+            <span class="c-title">{"Title"}</span>
+            <span class="c-status">{"Status"}</span>
+            <span class="c-size">{"Size"}</span>
+            <span class="c-lat">{"Latency"}</span>
+        </div>
+    }
+}
+
+pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
+    let dir = match r.direction {
+        Direction::Out => "out",
+        Direction::In => "in",
+        Direction::Local => "local",
+    };
+    let status_class = r.status.map(|s| match s {
+        200..=299 => "st-ok",
+        300..=399 => "st-redirect",
+        _ => "st-bad",
+    });
+    let (key, session, lead_cells) = match lead {
+        Lead::Live => (
+            r.seq.to_string(),
+            None,
+            html! {
+                <>
+                    <span class="c-seq">{r.seq}</span>
+                    <span class="c-time">{format::elapsed_ms(r.elapsed_us)}</span>
+                </>
+            },
+        ),
+        Lead::History { session_id, at_us } => (
+            format!("{session_id}/{}", r.seq),
+            Some(session_id.to_owned()),
+            html! {
+                <>
+                    <span class="c-sess" title={session_id.to_owned()}>{format::short_session(session_id)}</span>
+                    <span class="c-seq">{r.seq}</span>
+                    <span class="c-time" title={format::local_date_time(at_us)}>{format::local_clock(at_us)}</span>
+                </>
+            },
+        ),
+    };
+    let history = session.is_some();
+    html! {
+        <div key={key}
+            class={classes!("row", "row-grid", history.then_some("hist"), format!("d-{dir}"),
+                st.selected.then_some("selected"), st.paired.then_some("paired"), r.flagged.then_some("flagged"))}
+            style={format!("top:{}px", st.pos as f64 * ROW_HEIGHT)}
+            data-session={session}
+            data-seq={r.seq.to_string()}
+            data-kind={r.kind.clone()}
+            data-method={r.method.clone()}
+            data-pair={r.pair_seq.map(|s| s.to_string())}>
+            <span class="c-flag">
+                if r.flagged { <span class="flag-dot" title="This record has problems (see details)" /> }
+            </span>
+            {lead_cells}
+            <span class="c-dir" title={format::direction_words(r.direction)}>{format::arrow(r.direction)}</span>
+            <span class="c-kind"><span class={classes!("badge", format!("k-{}", r.kind))}>{r.kind.clone()}</span></span>
+            if !history {
+                <span class="c-exch"><span class="exch" data-exchange={r.exchange.to_string()}
+                    title="Show only this exchange">{r.exchange}</span></span>
+            }
+            <span class="c-title" title={r.title.clone()}>
+                <span class="title-text">{r.title.clone()}</span>
+                { for st.link.map(|seq| html! {
+                    <span class="pair-link" data-jump={seq.to_string()}
+                        title="Jump to the paired record">{format!("↔ #{seq}")}</span>
+                }) }
+            </span>
+            <span class={classes!("c-status", status_class)}>{r.status.map(|s| s.to_string()).unwrap_or_default()}</span>
+            <span class="c-size">{if r.size > 0 { format::size(r.size) } else { String::new() }}</span>
+            <span class="c-lat">{r.latency_us.map(format::latency).unwrap_or_default()}</span>
+        </div>
+    }
+}
