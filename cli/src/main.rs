@@ -69,7 +69,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum HistoryCommand {
-    /// Print matching records as JSON lines, in the order they were stored. Query terms: method:tools/call
+    /// Print the newest matching records as JSON lines, in the order they were stored. Query terms: method:tools/call
     /// status:error status:404 dur:>500ms server:<host> session:<id> kind:sse, and free text.
     Search {
         query: String,

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use mcpscope_session::Engine;
+use tauri::Manager;
 
 use crate::commands::AppState;
 use crate::events::ChannelSink;
@@ -68,9 +69,14 @@ fn main() -> ExitCode {
 
     match result {
         Ok(app) => {
-            app.run(|_, event| {
+            app.run(|handle, event| {
                 if let tauri::RunEvent::Exit = event {
                     tracing::info!("mcpscope exiting");
+                    // End the session politely (DELETE) and commit the history's last batch.
+                    let state = handle.state::<AppState>();
+                    if let Err(e) = tauri::async_runtime::block_on(state.engine.disconnect()) {
+                        tracing::warn!(error = %e, "could not end the session on exit");
+                    }
                 }
             });
             ExitCode::SUCCESS

@@ -312,7 +312,7 @@ impl HistoryState {
         let Some(_) = self.shown_query else { return String::new() };
         match self.hits.len() {
             1 => "1 record".to_owned(),
-            n if n >= LIMIT as usize => format!("first {n} records (the limit): narrow the query"),
+            n if n >= LIMIT as usize => format!("latest {n} records (the limit): narrow the query"),
             n => format!("{n} records"),
         }
     }

@@ -96,8 +96,8 @@ pub async fn start_demo() -> Result<String, IpcError> {
     call("start_demo", json!({})).await
 }
 
-/// History records matching `query` (the store's search language), oldest first, at most
-/// `limit`. A query the backend cannot parse fails with kind `bad_query`.
+/// The newest `limit` history records matching `query` (the store's search language),
+/// oldest first. A query the backend cannot parse fails with kind `bad_query`.
 pub async fn history_search(query: &str, limit: u32) -> Result<Vec<HistoryHit>, IpcError> {
     call("history_search", json!({ "query": query, "limit": limit })).await
 }

@@ -331,8 +331,8 @@ impl Engine {
         self.store.as_ref().ok_or(SessionError::NoHistory)
     }
 
-    /// Records of the history matching `query` (the language of `mcpscope_store::search`),
-    /// in the order they were stored.
+    /// The newest `limit` records of the history matching `query` (the language of
+    /// `mcpscope_store::search`), in the order they were stored.
     pub async fn history_search(&self, query: &str, limit: u32) -> Result<Vec<HistoryHit>> {
         self.flush_history().await;
         let hits = self.history()?.search(query, limit).await?;

@@ -226,8 +226,8 @@ impl Store {
             .collect()
     }
 
-    /// Records matching `query` (see [`search`]), in the order they were stored, at most
-    /// `limit`.
+    /// The newest `limit` records matching `query` (see [`search`]), in the order they were
+    /// stored.
     pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<Hit>> {
         let q = search::parse(query).map_err(StoreError::Query)?;
         let (sql, binds) = q.to_sql(limit);

@@ -120,26 +120,26 @@ impl Query {
     pub fn to_sql(&self, limit: u32) -> (String, Vec<Bind>) {
         let mut binds = Vec::new();
         let mut wheres: Vec<String> = Vec::new();
-        // Matches come in arrival order, `records.id`. With free text, the full-text index
-        // drives: FTS5 yields matches in rowid (= records.id) order and the LIMIT stops the
-        // walk early. Without it, every index of `records` is in id order within a key.
+        // Arrival order is `records.id`. With free text, the full-text index drives: FTS5
+        // yields matches in rowid (= records.id) order, backwards here, and the LIMIT stops
+        // the walk early. Without it, every index of `records` is in id order within a key.
         let (mut sql, order) = if self.text.is_empty() {
             (
                 String::from(
-                    "SELECT r.session_id, r.record FROM records r JOIN sessions s ON s.id = r.session_id",
+                    "SELECT r.id AS rowid_, r.session_id, r.record FROM records r JOIN sessions s ON s.id = r.session_id",
                 ),
-                " ORDER BY r.id",
+                " ORDER BY r.id DESC",
             )
         } else {
             wheres.push("records_fts MATCH ?".to_owned());
             binds.push(Bind::Text(self.text.join(" AND ")));
             (
                 String::from(
-                    "SELECT r.session_id, r.record FROM records_fts f \
+                    "SELECT r.id AS rowid_, r.session_id, r.record FROM records_fts f \
                      JOIN records r ON r.id = f.rowid \
                      JOIN sessions s ON s.id = r.session_id",
                 ),
-                " ORDER BY f.rowid",
+                " ORDER BY f.rowid DESC",
             )
         };
         for (cond, b) in &self.conditions {
@@ -153,6 +153,8 @@ impl Query {
         sql.push_str(order);
         sql.push_str(" LIMIT ?");
         binds.push(Bind::Int(i64::from(limit)));
+        // The newest `limit` matches (walking the indexes backwards), shown oldest first.
+        let sql = format!("SELECT session_id, record FROM ({sql}) ORDER BY rowid_ ASC");
         (sql, binds)
     }
 }

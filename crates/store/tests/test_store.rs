@@ -95,7 +95,8 @@ async fn migrates_an_empty_database_and_searches_what_it_stored() {
     assert_eq!(seqs(store.search("\"needle in a\" method:tools/call", 100).await.unwrap()), vec![1]);
     assert_eq!(seqs(store.search("server:127.0.0.1", 100).await.unwrap()), vec![1, 2, 3]);
     assert_eq!(seqs(store.search("server:example.com", 100).await.unwrap()), Vec::<u64>::new());
-    assert_eq!(seqs(store.search(&format!("session:{}", rec.session_id()), 2).await.unwrap()), vec![1, 2]);
+    // A limit keeps the newest matches, listed oldest first.
+    assert_eq!(seqs(store.search(&format!("session:{}", rec.session_id()), 2).await.unwrap()), vec![2, 3]);
     // A stored record comes back whole.
     let hit = store.search("status:error", 1).await.unwrap().remove(0);
     assert_eq!(hit.record, error_response(2, 1, 750_000));

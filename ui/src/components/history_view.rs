@@ -245,7 +245,7 @@ fn Results(props: &ResultsProps) -> Html {
     let selected_pos = h.selected.as_ref().and_then(|k| h.position_of(k));
     use_reveal(scroller.clone(), h.selected.clone(), selected_pos);
 
-    // New results: back to the top (their first row is the oldest match).
+    // New results: back to the top (their first row is the oldest of the newest matches).
     {
         let scroller = scroller.clone();
         use_effect_with(h.hits.clone(), move |_| {
