@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use mcpscope_proto::{ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, SessionInfo, UiEvent};
+use mcpscope_proto::{
+    ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
+};
 use mcpscope_session::Engine;
 use serde_json::Value;
 use tauri::State;
@@ -83,4 +85,16 @@ pub async fn history_record(
 #[tauri::command]
 pub async fn history_sessions(app: State<'_, AppState>, limit: u32) -> Result<Vec<SessionInfo>> {
     Ok(app.engine.history_sessions(limit).await?)
+}
+
+/// Sends recorded request `seq` of `session_id` again on the live session (with `params`
+/// when given) and diffs the answer with the recorded one.
+#[tauri::command]
+pub async fn replay(
+    app: State<'_, AppState>,
+    session_id: String,
+    seq: u64,
+    params: Option<Value>,
+) -> Result<Replay> {
+    Ok(app.engine.replay(&session_id, seq, params).await?)
 }

@@ -64,6 +64,7 @@ fn main() -> ExitCode {
             commands::history_search,
             commands::history_record,
             commands::history_sessions,
+            commands::replay,
         ])
         .build(tauri::generate_context!());
 

@@ -401,3 +401,103 @@ async fn gui_history_survives_a_restart() {
     assert!(error.contains("status:error"), "the error names the valid form: {error}");
     c.close().await.expect("close the WebDriver session");
 }
+
+/// A stored tools/call replayed from the History view over the live demo session: as
+/// recorded it gets the same answer; with edited params the diff shows what changed.
+#[tokio::test]
+async fn gui_replay_shows_the_diff() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    click(&c, "#demo").await;
+    eventually("connected to the demo server", Duration::from_secs(20), || async {
+        text_of(&c, ".statusline")
+            .await
+            .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
+    })
+    .await;
+    type_into(&c, "#tool-name", "echo").await;
+    type_into(&c, "#tool-args", r#"{"message": "before"}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("the echo reply", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("before"))
+    })
+    .await;
+
+    // History: the call, once the recorder has committed it (every 100 ms).
+    c.find(Locator::Css("#timeline"))
+        .await
+        .expect("#timeline")
+        .send_keys(&format!("{CTRL}2{CTRL}"))
+        .await
+        .expect("Ctrl+2");
+    let tools_call = "#history-results .row[data-kind='http-request'][data-method='tools/call']";
+    let search = || async {
+        type_into(&c, "#history-query", "method:tools/call").await;
+        c.find(Locator::Css("#history-query"))
+            .await
+            .expect("#history-query")
+            .send_keys(ENTER)
+            .await
+            .expect("Enter");
+    };
+    search().await;
+    eventually("the call in the History view", Duration::from_secs(20), || async {
+        if let Ok(row) = c.find(Locator::Css(tools_call)).await {
+            return Some(row);
+        }
+        search().await;
+        None
+    })
+    .await;
+    // The newest call is the last row.
+    let rows = c.find_all(Locator::Css(tools_call)).await.expect("tools/call rows");
+    rows.last().expect("a tools/call row").click().await.expect("click the request");
+    eventually("the stored request in the detail pane", Duration::from_secs(10), || async {
+        text_of(&c, "#detail-body").await.filter(|t| t.contains("before") && t.contains("tools/call"))
+    })
+    .await;
+
+    // As recorded: the same answer.
+    click(&c, "#replay").await;
+    let verdict = eventually("the replay verdict", Duration::from_secs(20), || async {
+        text_of(&c, "#replay-result .verdict").await.filter(|t| !t.contains("Waiting"))
+    })
+    .await;
+    assert!(verdict.contains("Same answer"), "replayed as recorded: {verdict}");
+    assert!(c.find(Locator::Css(".diff-row")).await.is_err(), "no diff rows for the same answer");
+
+    // Edited params: invalid JSON is refused inline; valid params show what changed.
+    click(&c, "#replay-edit").await;
+    let prefilled = c.find(Locator::Css("#replay-params")).await.expect("#replay-params").prop("value").await;
+    let prefilled = prefilled.ok().flatten().unwrap_or_default();
+    assert!(prefilled.contains("\"before\"") && !prefilled.contains("progressToken"), "{prefilled}");
+    type_into(&c, "#replay-params", r#"{"name":"echo","#).await;
+    eventually("the inline JSON error", Duration::from_secs(5), || async {
+        text_of(&c, "#replay-params-error").await.filter(|t| t.contains("JSON"))
+    })
+    .await;
+    let disabled = c.find(Locator::Css("#replay")).await.expect("#replay").prop("disabled").await;
+    assert_eq!(disabled.ok().flatten().as_deref(), Some("true"), "invalid params cannot be sent");
+    type_into(&c, "#replay-params", r#"{"name":"echo","arguments":{"message":"after"}}"#).await;
+    eventually("valid params", Duration::from_secs(5), || async {
+        c.find(Locator::Css("#replay-params-error")).await.is_err().then_some(())
+    })
+    .await;
+    click(&c, "#replay").await;
+    let row = eventually("a changed value in the diff", Duration::from_secs(20), || async {
+        for row in c.find_all(Locator::Css("#replay-result .diff-row[data-kind='changed']")).await.ok()? {
+            let text = row.text().await.ok()?;
+            if text.contains("before") && text.contains("after") {
+                return Some(text);
+            }
+        }
+        None
+    })
+    .await;
+    let verdict = text_of(&c, "#replay-result .verdict").await.unwrap_or_default();
+    assert!(verdict.contains("change"), "the verdict counts the changes: {verdict} ({row})");
+    screenshot(&c, "replay").await;
+    c.close().await.expect("close the WebDriver session");
+}

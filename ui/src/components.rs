@@ -6,6 +6,7 @@ pub mod detail;
 pub mod history_view;
 pub mod json_view;
 pub mod record_row;
+pub mod replay;
 pub mod send_panel;
 pub mod timeline;
 pub mod view_switch;

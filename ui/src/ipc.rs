@@ -5,7 +5,9 @@
 //! `core.Channel` handed to the backend's `subscribe` command (ordered delivery, no global
 //! event bus). Names and argument keys match the `#[tauri::command]`s in `src-tauri`.
 
-use mcpscope_proto::{ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, SessionInfo, UiEvent};
+use mcpscope_proto::{
+    ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -110,6 +112,13 @@ pub async fn history_record(session_id: &str, seq: u64) -> Result<Option<Record>
 /// Stored sessions, newest first.
 pub async fn history_sessions(limit: u32) -> Result<Vec<SessionInfo>, IpcError> {
     call("history_sessions", json!({ "limit": limit })).await
+}
+
+/// Sends stored request `seq` of `session_id` again on the live session (with `params`
+/// instead of the recorded ones when given) and diffs the answer with the recorded one.
+/// Fails with kind `not_connected` when there is no live session.
+pub async fn replay(session_id: &str, seq: u64, params: Option<Value>) -> Result<Replay, IpcError> {
+    call("replay", json!({ "sessionId": session_id, "seq": seq, "params": params })).await
 }
 
 /// Keeps the backend's event stream flowing into a handler; dropping it stops delivery.

@@ -422,6 +422,37 @@ pub struct HistoryHit {
     pub summary: RecordSummary,
 }
 
+/// What a replay found: a recorded request sent again on the live session, and how its answer
+/// differs from the recorded one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replay {
+    pub method: String,
+    pub params: Option<Value>,
+    /// The new response message.
+    pub response: Value,
+    /// The recorded response message, when the history has one.
+    pub original: Option<Value>,
+    /// From the recorded response to the new one (ids and `_meta` left out); empty when the
+    /// server answered the same.
+    pub changes: Vec<diff::Change>,
+}
+
+impl Replay {
+    /// The params a replay of the request `message` sends unless told otherwise: the recorded
+    /// ones without the progress token the engine added to the original call (a replay gets
+    /// its own).
+    pub fn default_params(message: &Value) -> Option<Value> {
+        let mut params = message.get("params")?.clone();
+        if let Some(meta) = params.get_mut("_meta").and_then(Value::as_object_mut) {
+            meta.remove("progressToken");
+            if meta.is_empty() {
+                params.as_object_mut().map(|p| p.remove("_meta"));
+            }
+        }
+        Some(params)
+    }
+}
+
 /// Errors crossing the IPC boundary: `{kind, message}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IpcError {
@@ -489,6 +520,15 @@ mod tests {
         assert_eq!(s.title, "tools/list #1 · POST /mcp?x=1");
         assert_eq!(s.size, 2);
         assert!(!s.flagged);
+    }
+
+    #[test]
+    fn replay_params_drop_only_the_engine_progress_token() {
+        let msg = serde_json::json!({"params": {"name": "echo", "_meta": {"progressToken": "mcpscope-1"}}});
+        assert_eq!(Replay::default_params(&msg), Some(serde_json::json!({"name": "echo"})));
+        let msg = serde_json::json!({"params": {"_meta": {"progressToken": 1, "k": 2}}});
+        assert_eq!(Replay::default_params(&msg), Some(serde_json::json!({"_meta": {"k": 2}})));
+        assert_eq!(Replay::default_params(&serde_json::json!({"method": "ping"})), None);
     }
 
     #[test]

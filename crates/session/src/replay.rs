@@ -1,28 +1,16 @@
 //! Replay: resend a recorded request — as it was, or with other params — and compare the new
 //! response with the one recorded.
 
-use mcpscope_proto::diff::{Change, diff};
+use mcpscope_proto::diff::diff;
 use mcpscope_proto::{Record, RecordKind, RpcKind};
 use mcpscope_store::Store;
 use mcpscope_wire::Connection;
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::{Result, SessionError};
 
-/// What a replay found.
-#[derive(Debug, Clone, Serialize)]
-pub struct Replay {
-    pub method: String,
-    pub params: Option<Value>,
-    /// The new response message.
-    pub response: Value,
-    /// The recorded response message, when the history has one.
-    pub original: Option<Value>,
-    /// From the recorded response to the new one (ids and `_meta` left out); empty when the
-    /// server answered the same.
-    pub changes: Vec<Change>,
-}
+/// What a replay found (shared with the UI, hence in `proto`).
+pub use mcpscope_proto::Replay;
 
 /// The recorded request `seq` of `session_id`: its method and params.
 pub async fn recorded_request(
@@ -47,7 +35,7 @@ pub async fn recorded_request(
         .filter(|r| r.kind == RpcKind::Request)
         .ok_or_else(|| SessionError::Replay(format!("record {seq} carries no JSON-RPC request")))?;
     let method = rpc.method.clone().unwrap_or_default();
-    let params = rpc.message.get("params").cloned().map(without_engine_meta);
+    let params = Replay::default_params(&rpc.message);
     Ok((record, method, params))
 }
 
@@ -86,16 +74,4 @@ fn comparable(message: &Value) -> Value {
         }
     }
     v
-}
-
-/// Params without the progress token the engine added to the original call (a replay gets
-/// its own).
-fn without_engine_meta(mut params: Value) -> Value {
-    if let Some(meta) = params.get_mut("_meta").and_then(Value::as_object_mut) {
-        meta.remove("progressToken");
-        if meta.is_empty() {
-            params.as_object_mut().map(|p| p.remove("_meta"));
-        }
-    }
-    params
 }

@@ -22,6 +22,9 @@ pub struct Props {
     /// its session started: for records of past sessions.
     #[prop_or_default]
     pub wall_clock: bool,
+    /// Docked under the record (the History view's replay panel).
+    #[prop_or_default]
+    pub children: Html,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -83,6 +86,7 @@ pub fn Detail(props: &Props) -> Html {
                 { for explanation(r) }
             }
             <div id="detail-body" class="detail-body" tabindex="0">{body}</div>
+            { props.children.clone() }
         </aside>
     }
 }

@@ -9,13 +9,14 @@ use yew::prelude::*;
 use crate::components::detail::Detail;
 use crate::components::field_value;
 use crate::components::record_row::{Lead, RowState, row, thead};
+use crate::components::replay::{ReplayPanel, replayable};
 use crate::components::timeline::data_attr;
 use crate::format;
 use crate::history::{
     HistoryAction, HistoryState, HitKey, LIMIT, PLACEHOLDER, Pending, SESSIONS_LIMIT, SYNTAX,
     next_request_id, session_of_query, session_query, with_term,
 };
-use crate::hooks::use_record::use_record;
+use crate::hooks::use_record::{Loaded, use_record};
 use crate::hooks::use_viewport::{measure, use_reveal, use_viewport};
 use crate::ipc;
 use crate::viewport::{OVERSCAN, ROW_HEIGHT, visible_range};
@@ -171,8 +172,21 @@ pub fn HistoryView(props: &Props) -> Html {
                 }) }
                 <Results history={h.clone()} />
             </section>
-            <Detail loaded={loaded} response={h.response_to_selected()} on_jump={on_jump} wall_clock=true />
+            <Detail loaded={loaded.clone()} response={h.response_to_selected()} on_jump={on_jump} wall_clock=true>
+                { replay_panel(&loaded, h.selected.as_ref()) }
+            </Detail>
         </main>
+    }
+}
+
+/// The replay panel, for a stored JSON-RPC request; a fresh one (editor, result) per record.
+fn replay_panel(loaded: &Loaded, selected: Option<&HitKey>) -> Html {
+    match (loaded, selected) {
+        (Loaded::Record(r), Some(key)) if r.seq == key.seq && replayable(r) => html! {
+            <ReplayPanel key={format!("{}#{}", key.session_id, r.seq)}
+                session_id={AttrValue::from(key.session_id.to_string())} record={r.clone()} />
+        },
+        _ => Html::default(),
     }
 }
 
