@@ -165,11 +165,13 @@ pub fn HistoryView(props: &Props) -> Html {
                     <button id="history-refresh" class="btn" onclick={refresh}
                         title="Reload the sessions and run the query again">{"Refresh"}</button>
                 </div>
-                { for h.query_error().map(|e| html! {
+                // An `if`, not `{ for … }`: a child that comes and goes must not shift the
+                // results after it (Yew would rebuild them, losing their scroll position).
+                if let Some(e) = h.query_error() {
                     <div id="history-query-error" class="query-error" role="alert">
                         <span class="strong">{"Not a valid search: "}</span>{e.to_owned()}
                     </div>
-                }) }
+                }
                 <Results history={h.clone()} />
             </section>
             <Detail loaded={loaded.clone()} response={h.response_to_selected()} on_jump={on_jump} wall_clock=true>
