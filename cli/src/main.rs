@@ -34,6 +34,23 @@ enum Command {
         #[command(subcommand)]
         command: HistoryCommand,
     },
+    /// Run a collection of saved requests with their assertions; exit 1 if any fails.
+    Run {
+        /// The collection's folder (collection.json, environments/, one JSON file a request).
+        collection: std::path::PathBuf,
+        /// An environment from the collection's environments/ folder.
+        #[arg(long)]
+        env: Option<String>,
+        /// Set a variable, name=value (repeatable; wins over the environment).
+        #[arg(long = "var")]
+        vars: Vec<String>,
+        /// Write a JUnit XML report here.
+        #[arg(long)]
+        junit: Option<std::path::PathBuf>,
+        /// An extra header, 'Name: value' (repeatable).
+        #[arg(long = "header", short = 'H')]
+        headers: Vec<String>,
+    },
     /// Send a recorded request again and show how the answer differs from the recorded one.
     Replay {
         /// A session id (`ses_…`), or `last`.
@@ -188,6 +205,72 @@ async fn open_history() -> Option<mcpscope_store::Store> {
             None
         }
     }
+}
+
+async fn run_collection(
+    dir: std::path::PathBuf,
+    env: Option<String>,
+    vars: Vec<String>,
+    junit: Option<std::path::PathBuf>,
+    headers: Vec<String>,
+) -> anyhow::Result<std::process::ExitCode> {
+    use mcpscope_session::collection::{self, Collection};
+    let vars = vars
+        .iter()
+        .map(|v| match v.split_once('=') {
+            Some((k, val)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), val.to_owned())),
+            _ => Err(anyhow::anyhow!("--var {v:?} is not of the form name=value")),
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let col = Collection::load(&dir, env.as_deref(), &vars)?;
+    let url = col.url()?;
+    let mut opts = ConnectOptions::new(&url);
+    for h in &headers {
+        match Header::parse(h) {
+            Some(h) => opts.headers.push(h),
+            None => bail!("--header {h:?} is not of the form 'Name: value'"),
+        }
+    }
+    println!("{} — {url} ({} requests)", col.name, col.requests.len());
+    let store = open_history().await;
+    let recorder = match &store {
+        Some(store) => {
+            let new = mcpscope_store::NewSession {
+                url: url.clone(),
+                transport: None,
+                protocol_version: None,
+                source: "cli",
+            };
+            store.recorder(new).await.ok()
+        }
+        None => None,
+    };
+    let sink: Arc<dyn RecordSink> = Arc::new(CliSink { jsonl: false, history: recorder.clone() });
+    let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(explained)?;
+    let outcomes = collection::run(&col, |method, params| {
+        let conn = conn.clone();
+        async move { conn.request(&method, params).await }
+    })
+    .await;
+    conn.close().await;
+    if let (Some(store), Some(r)) = (&store, &recorder) {
+        r.flush().await;
+        let _ = store.end_session(r.session_id()).await;
+    }
+    let failed = outcomes.iter().filter(|o| !o.failures.is_empty()).count();
+    for o in &outcomes {
+        let mark = if o.failures.is_empty() { "✓" } else { "✗" };
+        println!("  {mark} {}  {} ({})  {:.1} ms", o.file, o.name, o.method, o.elapsed_ms);
+        for f in &o.failures {
+            println!("      {f}");
+        }
+    }
+    println!("{} requests: {} passed, {failed} failed", outcomes.len(), outcomes.len() - failed);
+    if let Some(path) = junit {
+        std::fs::write(&path, collection::junit(&col.name, &outcomes))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(if failed == 0 { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::from(1) })
 }
 
 async fn replay(
@@ -348,6 +431,9 @@ async fn main() -> std::process::ExitCode {
         Command::Conformance { url } => conformance::run(&url).await,
         Command::Demo { port, stateless, json } => demo(port, stateless, json).await,
         Command::History { command } => history(command).await,
+        Command::Run { collection, env, vars, junit, headers } => {
+            run_collection(collection, env, vars, junit, headers).await
+        }
         Command::Replay { session, seq, url, params, headers, json } => {
             replay(session, seq, url, params, headers, json).await
         }

@@ -9,6 +9,7 @@
 
 mod support;
 mod test_cli;
+mod test_collections;
 mod test_demo_server;
 mod test_everything;
 mod test_faults;

@@ -4,6 +4,7 @@
 //! [`RecordSummary`]s to an [`EventSink`] (at most every [`BATCH_INTERVAL`]), and starts the
 //! built-in demo server on demand.
 
+pub mod collection;
 pub mod export;
 pub mod replay;
 
