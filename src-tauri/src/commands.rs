@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::{
     ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
 };
@@ -97,4 +98,29 @@ pub async fn replay(
     params: Option<Value>,
 ) -> Result<Replay> {
     Ok(app.engine.replay(&session_id, seq, params).await?)
+}
+
+/// Saves stored request `seq` of `session_id` as request `name` of collection `collection`;
+/// returns the file written.
+#[tauri::command]
+pub async fn save_to_collection(
+    app: State<'_, AppState>,
+    collection: String,
+    name: String,
+    session_id: String,
+    seq: u64,
+) -> Result<String> {
+    Ok(app.engine.save_to_collection(&collection, &name, &session_id, seq).await?.display().to_string())
+}
+
+/// Runs a collection of the collections directory over the live session.
+#[tauri::command]
+pub async fn run_collection(app: State<'_, AppState>, collection: String) -> Result<Vec<Outcome>> {
+    Ok(app.engine.run_collection(&collection).await?)
+}
+
+/// The collections directory's collections: name → request names.
+#[tauri::command]
+pub fn collections() -> Result<Vec<(String, Vec<String>)>> {
+    Ok(Engine::collections()?)
 }

@@ -65,6 +65,9 @@ fn main() -> ExitCode {
             commands::history_record,
             commands::history_sessions,
             commands::replay,
+            commands::save_to_collection,
+            commands::run_collection,
+            commands::collections,
         ])
         .build(tauri::generate_context!());
 

@@ -501,3 +501,122 @@ async fn gui_replay_shows_the_diff() {
     screenshot(&c, "replay").await;
     c.close().await.expect("close the WebDriver session");
 }
+
+#[tokio::test]
+async fn gui_save_and_run_a_collection() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let data_dir = std::env::var_os("MCPSCOPE_DATA_DIR")
+        .map(PathBuf::from)
+        .expect("MCPSCOPE_DATA_DIR (the harness sets it)");
+    let saved_dir = data_dir.join("collections/smoke");
+    // A rerun with the same data directory starts from an empty collection.
+    let _ = std::fs::remove_dir_all(&saved_dir);
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    click(&c, "#demo").await;
+    eventually("connected to the demo server", Duration::from_secs(20), || async {
+        text_of(&c, ".statusline")
+            .await
+            .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
+    })
+    .await;
+    type_into(&c, "#tool-name", "echo").await;
+    type_into(&c, "#tool-args", r#"{"message": "to keep"}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("the echo reply", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("to keep"))
+    })
+    .await;
+
+    // History: the call, once the recorder has committed it.
+    c.find(Locator::Css("#timeline"))
+        .await
+        .expect("#timeline")
+        .send_keys(&format!("{CTRL}2{CTRL}"))
+        .await
+        .expect("Ctrl+2");
+    let tools_call = "#history-results .row[data-kind='http-request'][data-method='tools/call']";
+    let search = || async {
+        type_into(&c, "#history-query", "method:tools/call").await;
+        c.find(Locator::Css("#history-query"))
+            .await
+            .expect("#history-query")
+            .send_keys(ENTER)
+            .await
+            .expect("Enter");
+    };
+    search().await;
+    eventually("the call in the History view", Duration::from_secs(20), || async {
+        if let Ok(row) = c.find(Locator::Css(tools_call)).await {
+            return Some(row);
+        }
+        search().await;
+        None
+    })
+    .await;
+    let rows = c.find_all(Locator::Css(tools_call)).await.expect("tools/call rows");
+    rows.last().expect("a tools/call row").click().await.expect("click the request");
+    eventually("the stored request in the detail pane", Duration::from_secs(10), || async {
+        text_of(&c, "#detail-body").await.filter(|t| t.contains("to keep") && t.contains("tools/call"))
+    })
+    .await;
+
+    // Save: the defaults name the collection and the request.
+    let value = |css: &'static str| {
+        let c = c.clone();
+        async move {
+            let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+            el.prop("value").await.ok().flatten().unwrap_or_default()
+        }
+    };
+    assert_eq!(value("#collection-name").await, "default");
+    assert_eq!(value("#request-name").await, "tools/call echo");
+    type_into(&c, "#collection-name", "smoke").await;
+    click(&c, "#save-to-collection").await;
+    let saved = eventually("the save confirmation", Duration::from_secs(10), || async {
+        text_of(&c, "#save-result").await.filter(|t| !t.is_empty())
+    })
+    .await;
+    assert!(saved.contains("Saved to") && saved.contains("smoke"), "{saved}");
+    // Listed under Collections, and it runs over the live session.
+    let item = "#collections .collection-item[data-collection='smoke']";
+    // textContent: WebKitWebDriver leaves ellipsis-clipped text out of an element's text.
+    let content = |css: String| {
+        let c = c.clone();
+        async move { c.find(Locator::Css(&css)).await.ok()?.prop("textContent").await.ok().flatten() }
+    };
+    let listed = eventually("the collection in the list", Duration::from_secs(10), || async {
+        content(item.to_owned()).await.filter(|t| t.contains("tools/call echo"))
+    })
+    .await;
+    assert!(listed.contains("1 request"), "{listed}");
+    click(&c, &format!("{item} .run-collection")).await;
+    eventually("the run's outcome", Duration::from_secs(20), || async {
+        c.find(Locator::Css("#collection-result .outcome-row")).await.ok()
+    })
+    .await;
+    let passed =
+        c.find_all(Locator::Css("#collection-result .outcome-row[data-ok='true']")).await.expect("rows");
+    let all = c.find_all(Locator::Css("#collection-result .outcome-row")).await.expect("rows");
+    let text = content("#collection-result".to_owned()).await.unwrap_or_default();
+    assert_eq!((passed.len(), all.len()), (1, 1), "one passing request: {text}");
+    assert!(text.contains("tools/call echo") && text.contains("ms"), "{text}");
+
+    // The file on disk: valid JSON, the recorded method, no engine progress token.
+    let files: Vec<PathBuf> = std::fs::read_dir(&saved_dir)
+        .expect("the collection folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n != "collection.json"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[0]).expect("read the saved request"))
+            .expect("JSON");
+    assert_eq!(saved["method"], "tools/call", "{saved}");
+    assert_eq!(saved["params"]["arguments"]["message"], "to keep", "{saved}");
+    assert!(!saved.to_string().contains("progressToken"), "{saved}");
+    assert!(saved_dir.join("collection.json").exists());
+    screenshot(&c, "collections").await;
+    c.close().await.expect("close the WebDriver session");
+}

@@ -5,6 +5,7 @@
 //! `core.Channel` handed to the backend's `subscribe` command (ordered delivery, no global
 //! event bus). Names and argument keys match the `#[tauri::command]`s in `src-tauri`.
 
+use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::{
     ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
 };
@@ -119,6 +120,28 @@ pub async fn history_sessions(limit: u32) -> Result<Vec<SessionInfo>, IpcError> 
 /// Fails with kind `not_connected` when there is no live session.
 pub async fn replay(session_id: &str, seq: u64, params: Option<Value>) -> Result<Replay, IpcError> {
     call("replay", json!({ "sessionId": session_id, "seq": seq, "params": params })).await
+}
+
+/// Saves stored request `seq` of `session_id` as request `name` of collection `collection`
+/// (created when missing); returns the path of the file written.
+pub async fn save_to_collection(
+    collection: &str,
+    name: &str,
+    session_id: &str,
+    seq: u64,
+) -> Result<String, IpcError> {
+    let args = json!({ "collection": collection, "name": name, "sessionId": session_id, "seq": seq });
+    call("save_to_collection", args).await
+}
+
+/// Runs a collection over the live session; kind `not_connected` when there is none.
+pub async fn run_collection(collection: &str) -> Result<Vec<Outcome>, IpcError> {
+    call("run_collection", json!({ "collection": collection })).await
+}
+
+/// The collections (name → request names), sorted by name.
+pub async fn collections() -> Result<Vec<(String, Vec<String>)>, IpcError> {
+    call("collections", json!({})).await
 }
 
 /// Keeps the backend's event stream flowing into a handler; dropping it stops delivery.

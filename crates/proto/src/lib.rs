@@ -3,6 +3,7 @@
 //! Everything here is plain serde data so that it compiles for both native targets and
 //! `wasm32-unknown-unknown`; the two sides of the IPC boundary use these exact types.
 
+pub mod collection;
 pub mod diff;
 pub mod explain;
 pub mod time;

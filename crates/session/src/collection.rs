@@ -37,6 +37,10 @@ pub enum CollectionError {
         "the collection has no `url` variable: set it in collection.json, an environment, or --var url=…"
     )]
     NoUrl,
+    #[error("{0:?} is not a collection name: use a plain folder name (not empty, no `/`, `\\` or `..`)")]
+    BadName(String),
+    #[error("{path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, Default)]
@@ -142,6 +146,106 @@ fn collect(dir: &Path, prefix: &str, out: &mut Vec<(String, RequestFile)>) -> Re
         }
     }
     Ok(())
+}
+
+/// `name` as a collection folder name, or why it cannot be one.
+pub fn check_name(name: &str) -> Result<&str, CollectionError> {
+    let trimmed = name.trim();
+    if trimmed.is_empty()
+        || trimmed.contains('/')
+        || trimmed.contains('\\')
+        || trimmed.contains("..")
+        || trimmed.starts_with('.')
+    {
+        return Err(CollectionError::BadName(name.to_owned()));
+    }
+    Ok(trimmed)
+}
+
+/// A file-name slug: lowercase letters and digits, runs of anything else as one `-`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let out: String = out.chars().take(60).collect();
+    if out.is_empty() { "request".to_owned() } else { out }
+}
+
+/// Writes `request` as the next numbered file (`NN-<slug>.json`) of the collection `collection`
+/// under `root`, creating the folder and its `collection.json` (with `url`) when missing.
+pub fn save_request(
+    root: &Path,
+    collection: &str,
+    request: &RequestFile,
+    url: &str,
+) -> Result<PathBuf, CollectionError> {
+    let collection = check_name(collection)?;
+    let dir = root.join(collection);
+    let write_err = |path: &Path| {
+        let path = path.to_owned();
+        move |source| CollectionError::Write { path, source }
+    };
+    std::fs::create_dir_all(&dir).map_err(write_err(&dir))?;
+    let meta = dir.join("collection.json");
+    if !meta.exists() {
+        let file = CollectionFile {
+            name: Some(collection.to_owned()),
+            variables: [("url".to_owned(), url.to_owned())].into(),
+        };
+        let text = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
+        std::fs::write(&meta, text).map_err(write_err(&meta))?;
+    }
+    let entries =
+        std::fs::read_dir(&dir).map_err(|source| CollectionError::Read { path: dir.clone(), source })?;
+    let last = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        })
+        .max()
+        .unwrap_or(0);
+    let path = dir.join(format!("{:02}-{}.json", last + 1, slug(&request.name)));
+    let text = serde_json::to_string_pretty(request).unwrap_or_default() + "\n";
+    std::fs::write(&path, text).map_err(write_err(&path))?;
+    Ok(path)
+}
+
+/// The collections under `root` (name → request names in run order), sorted by name; a
+/// folder that does not load is listed with no requests (`mcpscope run` says what is wrong).
+pub fn list(root: &Path) -> Result<Vec<(String, Vec<String>)>, CollectionError> {
+    let entries = match std::fs::read_dir(root) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(CollectionError::Read { path: root.to_owned(), source }),
+    };
+    let mut out: Vec<(String, Vec<String>)> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .filter_map(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                return None;
+            }
+            let requests = match Collection::load(&p, None, &[]) {
+                Ok(c) => c.requests.into_iter().map(|(_, r)| r.name).collect(),
+                Err(e) => {
+                    tracing::warn!(collection = %name, error = %e, "collection does not load");
+                    Vec::new()
+                }
+            };
+            Some((name, requests))
+        })
+        .collect();
+    out.sort();
+    Ok(out)
 }
 
 /// `{{name}}` → its value, in every string of `value`.
@@ -255,17 +359,8 @@ fn with_variables(
     Ok(serde_json::from_value(filled).unwrap_or_else(|_| a.clone()))
 }
 
-/// What one request of a run came to.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    pub file: String,
-    pub name: String,
-    pub method: String,
-    pub elapsed_ms: f64,
-    /// Failed assertions (or the reason the request could not be made), in order.
-    pub failures: Vec<String>,
-    pub assertions: usize,
-}
+/// What one request of a run came to (shared with the UI, hence in `proto`).
+pub use mcpscope_proto::collection::Outcome;
 
 /// Runs every request of `collection` with `send` (method, params → response message).
 pub async fn run<F, Fut, E>(collection: &Collection, mut send: F) -> Vec<Outcome>
@@ -401,6 +496,40 @@ mod tests {
             .is_ok()
         );
         assert!(check(&Assertion::MaxMs { max_ms: 1 }, &r, ms).unwrap_err().contains("more than 1 ms"));
+    }
+
+    #[test]
+    fn saved_requests_are_numbered_and_load_back() {
+        let root = std::env::temp_dir().join(format!("mcpscope-save-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let req = |name: &str| RequestFile {
+            name: name.into(),
+            method: "tools/call".into(),
+            params: Some(json!({"name": "echo", "arguments": {"message": "hi"}})),
+            assertions: vec![Assertion::Result { result: true }],
+        };
+        let url = "http://127.0.0.1:1/mcp";
+        let first = save_request(&root, "smoke", &req("tools/call echo"), url).unwrap();
+        assert_eq!(first, root.join("smoke/01-tools-call-echo.json"));
+        let second = save_request(&root, "smoke", &req("Ünïcode & more!"), "http://other/").unwrap();
+        assert!(second.ends_with("02-n-code-more.json"), "{}", second.display());
+        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&first).unwrap()).unwrap();
+        assert_eq!(saved["method"], "tools/call");
+        assert_eq!(saved["assert"], json!([{"result": true}]));
+        let c = Collection::load(&root.join("smoke"), None, &[]).unwrap();
+        assert_eq!(c.name, "smoke");
+        assert_eq!(c.url().unwrap(), url, "collection.json is written once, with the first url");
+        assert_eq!(c.requests.len(), 2);
+        assert_eq!(
+            list(&root).unwrap(),
+            vec![("smoke".to_owned(), vec!["tools/call echo".to_owned(), "Ünïcode & more!".to_owned()])]
+        );
+        for bad in ["", " ", "a/b", "..", "x/../y", "a\\b", ".hidden"] {
+            let err = save_request(&root, bad, &req("x"), url).unwrap_err();
+            assert!(matches!(err, CollectionError::BadName(_)), "{bad:?}: {err}");
+        }
+        assert!(list(&root.join("missing")).unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub enum SessionError {
     History(#[from] mcpscope_store::StoreError),
     #[error("replay: {0}")]
     Replay(String),
+    #[error(transparent)]
+    Collection(#[from] collection::CollectionError),
 }
 
 impl SessionError {
@@ -57,6 +59,7 @@ impl SessionError {
             SessionError::History(mcpscope_store::StoreError::Query(_)) => "bad_query",
             SessionError::History(_) => "history",
             SessionError::Replay(_) => "replay",
+            SessionError::Collection(_) => "collection",
         }
     }
 }
@@ -364,6 +367,54 @@ impl Engine {
         let conn = self.conn()?;
         self.flush_history().await;
         replay::replay(self.history()?, &conn, session_id, seq, params).await
+    }
+
+    /// Where the window's collections live: `<data dir>/collections`.
+    pub fn collections_dir() -> std::path::PathBuf {
+        mcpscope_store::default_data_dir().join("collections")
+    }
+
+    /// Saves stored request `seq` of `session_id` (without the engine's progress token) as
+    /// request `name` of collection `collection`, asserting a result; creates the collection,
+    /// with the session's URL as its `url`, when it does not exist. Returns the file written.
+    pub async fn save_to_collection(
+        &self,
+        collection: &str,
+        name: &str,
+        session_id: &str,
+        seq: u64,
+    ) -> Result<std::path::PathBuf> {
+        collection::check_name(collection)?;
+        self.flush_history().await;
+        let store = self.history()?;
+        let (_, method, params) = replay::recorded_request(store, session_id, seq).await?;
+        let url = store.session(session_id).await?.map(|s| s.url).unwrap_or_default();
+        let name = if name.trim().is_empty() { method.clone() } else { name.trim().to_owned() };
+        let request = collection::RequestFile {
+            name,
+            method,
+            params,
+            assertions: vec![collection::Assertion::Result { result: true }],
+        };
+        Ok(collection::save_request(&Self::collections_dir(), collection, &request, &url)?)
+    }
+
+    /// Runs collection `collection` (from [`Engine::collections_dir`], its own variables only)
+    /// over the live session.
+    pub async fn run_collection(&self, collection: &str) -> Result<Vec<collection::Outcome>> {
+        let name = collection::check_name(collection)?;
+        let conn = self.conn()?;
+        let loaded = collection::Collection::load(&Self::collections_dir().join(name), None, &[])?;
+        Ok(collection::run(&loaded, |method, params| {
+            let conn = conn.clone();
+            async move { conn.request(&method, params).await }
+        })
+        .await)
+    }
+
+    /// The collections in [`Engine::collections_dir`]: name → request names, sorted by name.
+    pub fn collections() -> Result<Vec<(String, Vec<String>)>> {
+        Ok(collection::list(&Self::collections_dir())?)
     }
 
     /// A stored session as a HAR 1.2 document (JSON text).

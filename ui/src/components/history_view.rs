@@ -6,6 +6,7 @@ use web_sys::{Element, HtmlElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::components::collections::{CollectionsPane, SaveToCollection};
 use crate::components::detail::Detail;
 use crate::components::field_value;
 use crate::components::record_row::{Lead, RowState, row, thead};
@@ -65,6 +66,12 @@ pub fn HistoryView(props: &Props) -> Html {
     let h = &props.history;
     let dispatch = h.dispatcher();
     let help_open = use_state(|| false);
+    // Bumped by each save to a collection: the Collections list reloads.
+    let collections_rev = use_state(|| 0u32);
+    let on_saved = {
+        let collections_rev = collections_rev.clone();
+        Callback::from(move |()| collections_rev.set(collections_rev.wrapping_add(1)))
+    };
 
     // Entering the view: the sessions and the current query, fresh.
     {
@@ -146,6 +153,7 @@ pub fn HistoryView(props: &Props) -> Html {
                     { for h.sessions.iter().flat_map(|s| s.iter()).map(|s| session_item(s, shown_session == Some(s.id.as_str()))) }
                 </ul>
                 { sessions_note(h) }
+                <CollectionsPane revision={*collections_rev} />
             </nav>
             <section class="timeline-pane">
                 <div class="toolbar">
@@ -175,19 +183,27 @@ pub fn HistoryView(props: &Props) -> Html {
                 <Results history={h.clone()} />
             </section>
             <Detail loaded={loaded.clone()} response={h.response_to_selected()} on_jump={on_jump} wall_clock=true>
-                { replay_panel(&loaded, h.selected.as_ref()) }
+                { replay_panel(&loaded, h.selected.as_ref(), &on_saved) }
             </Detail>
         </main>
     }
 }
 
-/// The replay panel, for a stored JSON-RPC request; a fresh one (editor, result) per record.
-fn replay_panel(loaded: &Loaded, selected: Option<&HitKey>) -> Html {
+/// The replay and save-to-collection panels, for a stored JSON-RPC request; fresh ones
+/// (editor, result) per record.
+fn replay_panel(loaded: &Loaded, selected: Option<&HitKey>, on_saved: &Callback<()>) -> Html {
     match (loaded, selected) {
-        (Loaded::Record(r), Some(key)) if r.seq == key.seq && replayable(r) => html! {
-            <ReplayPanel key={format!("{}#{}", key.session_id, r.seq)}
-                session_id={AttrValue::from(key.session_id.to_string())} record={r.clone()} />
-        },
+        (Loaded::Record(r), Some(key)) if r.seq == key.seq && replayable(r) => {
+            let id = format!("{}#{}", key.session_id, r.seq);
+            let session_id = AttrValue::from(key.session_id.to_string());
+            html! {
+                <>
+                    <ReplayPanel key={id.clone()} session_id={session_id.clone()} record={r.clone()} />
+                    <SaveToCollection key={format!("save-{id}")} {session_id} record={r.clone()}
+                        on_saved={on_saved.clone()} />
+                </>
+            }
+        }
         _ => Html::default(),
     }
 }
