@@ -410,54 +410,7 @@ async fn gui_replay_shows_the_diff() {
     assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
     let driver = Driver::start();
     let c = open_app(&driver).await;
-    click(&c, "#demo").await;
-    eventually("connected to the demo server", Duration::from_secs(20), || async {
-        text_of(&c, ".statusline")
-            .await
-            .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
-    })
-    .await;
-    type_into(&c, "#tool-name", "echo").await;
-    type_into(&c, "#tool-args", r#"{"message": "before"}"#).await;
-    click(&c, "#call-tool").await;
-    eventually("the echo reply", Duration::from_secs(20), || async {
-        text_of(&c, "#last-response").await.filter(|t| t.contains("before"))
-    })
-    .await;
-
-    // History: the call, once the recorder has committed it (every 100 ms).
-    c.find(Locator::Css("#timeline"))
-        .await
-        .expect("#timeline")
-        .send_keys(&format!("{CTRL}2{CTRL}"))
-        .await
-        .expect("Ctrl+2");
-    let tools_call = "#history-results .row[data-kind='http-request'][data-method='tools/call']";
-    let search = || async {
-        type_into(&c, "#history-query", "method:tools/call").await;
-        c.find(Locator::Css("#history-query"))
-            .await
-            .expect("#history-query")
-            .send_keys(ENTER)
-            .await
-            .expect("Enter");
-    };
-    search().await;
-    eventually("the call in the History view", Duration::from_secs(20), || async {
-        if let Ok(row) = c.find(Locator::Css(tools_call)).await {
-            return Some(row);
-        }
-        search().await;
-        None
-    })
-    .await;
-    // The newest call is the last row.
-    let rows = c.find_all(Locator::Css(tools_call)).await.expect("tools/call rows");
-    rows.last().expect("a tools/call row").click().await.expect("click the request");
-    eventually("the stored request in the detail pane", Duration::from_secs(10), || async {
-        text_of(&c, "#detail-body").await.filter(|t| t.contains("before") && t.contains("tools/call"))
-    })
-    .await;
+    echo_on_the_demo_then_select_it_in_history(&c, "before").await;
 
     // As recorded: the same answer.
     click(&c, "#replay").await;
@@ -502,30 +455,22 @@ async fn gui_replay_shows_the_diff() {
     c.close().await.expect("close the WebDriver session");
 }
 
-#[tokio::test]
-async fn gui_save_and_run_a_collection() {
-    let _one_at_a_time = GUI_LOCK.lock().await;
-    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
-    let data_dir = std::env::var_os("MCPSCOPE_DATA_DIR")
-        .map(PathBuf::from)
-        .expect("MCPSCOPE_DATA_DIR (the harness sets it)");
-    let saved_dir = data_dir.join("collections/smoke");
-    // A rerun with the same data directory starts from an empty collection.
-    let _ = std::fs::remove_dir_all(&saved_dir);
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    click(&c, "#demo").await;
+/// Connects to the demo server, calls `echo` with `message`, switches to History (Ctrl+2),
+/// searches `method:tools/call` until the recorder has committed the call (every 100 ms), and
+/// selects the newest one (the last row).
+async fn echo_on_the_demo_then_select_it_in_history(c: &Client, message: &str) {
+    click(c, "#demo").await;
     eventually("connected to the demo server", Duration::from_secs(20), || async {
-        text_of(&c, ".statusline")
+        text_of(c, ".statusline")
             .await
             .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
     })
     .await;
-    type_into(&c, "#tool-name", "echo").await;
-    type_into(&c, "#tool-args", r#"{"message": "to keep"}"#).await;
-    click(&c, "#call-tool").await;
+    type_into(c, "#tool-name", "echo").await;
+    type_into(c, "#tool-args", &json!({ "message": message }).to_string()).await;
+    click(c, "#call-tool").await;
     eventually("the echo reply", Duration::from_secs(20), || async {
-        text_of(&c, "#last-response").await.filter(|t| t.contains("to keep"))
+        text_of(c, "#last-response").await.filter(|t| t.contains(message))
     })
     .await;
 
@@ -538,7 +483,7 @@ async fn gui_save_and_run_a_collection() {
         .expect("Ctrl+2");
     let tools_call = "#history-results .row[data-kind='http-request'][data-method='tools/call']";
     let search = || async {
-        type_into(&c, "#history-query", "method:tools/call").await;
+        type_into(c, "#history-query", "method:tools/call").await;
         c.find(Locator::Css("#history-query"))
             .await
             .expect("#history-query")
@@ -558,9 +503,24 @@ async fn gui_save_and_run_a_collection() {
     let rows = c.find_all(Locator::Css(tools_call)).await.expect("tools/call rows");
     rows.last().expect("a tools/call row").click().await.expect("click the request");
     eventually("the stored request in the detail pane", Duration::from_secs(10), || async {
-        text_of(&c, "#detail-body").await.filter(|t| t.contains("to keep") && t.contains("tools/call"))
+        text_of(c, "#detail-body").await.filter(|t| t.contains(message) && t.contains("tools/call"))
     })
     .await;
+}
+
+#[tokio::test]
+async fn gui_save_and_run_a_collection() {
+    let _one_at_a_time = GUI_LOCK.lock().await;
+    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let data_dir = std::env::var_os("MCPSCOPE_DATA_DIR")
+        .map(PathBuf::from)
+        .expect("MCPSCOPE_DATA_DIR (the harness sets it)");
+    let saved_dir = data_dir.join("collections/smoke");
+    // A rerun with the same data directory starts from an empty collection.
+    let _ = std::fs::remove_dir_all(&saved_dir);
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    echo_on_the_demo_then_select_it_in_history(&c, "to keep").await;
 
     // Save: the defaults name the collection and the request.
     let value = |css: &'static str| {
