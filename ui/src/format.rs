@@ -97,7 +97,7 @@ pub fn raw_text(r: &Record) -> String {
             }
         }
         RecordKind::HttpResponse { status, headers: hs, body, .. } => {
-            out.push_str(&format!("HTTP {status} {}\n", reason(*status)));
+            out.push_str(&format!("HTTP {status} {}\n", mcpscope_proto::explain::reason_phrase(*status)));
             headers(&mut out, hs);
             out.push('\n');
             match body {
@@ -177,34 +177,6 @@ pub fn short_session(id: &str) -> &str {
 }
 
 /// Reason phrases for the statuses an MCP server plausibly returns.
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        409 => "Conflict",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,6 +74,35 @@ pub fn rpc_error(code: i64) -> Explanation {
     }
 }
 
+/// The standard reason phrase of an HTTP status (`404` → `Not Found`); empty when unknown.
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        409 => "Conflict",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
 /// Explains an HTTP status in MCP terms (Streamable HTTP and the legacy transport).
 pub fn http_status(status: u16) -> Explanation {
     match status {
@@ -144,5 +173,7 @@ mod tests {
         assert!(http_status(406).meaning.contains("text/event-stream"));
         assert_eq!(http_status(418).name, "Client error");
         assert_eq!(http_status(503).name, "Gateway error");
+        assert_eq!(reason_phrase(502), "Bad Gateway");
+        assert_eq!(reason_phrase(299), "");
     }
 }

@@ -77,7 +77,7 @@ fn entry(ex: &Exchange<'_>) -> Option<Value> {
             let size = text.len() as i64;
             let resp = json!({
                 "status": status,
-                "statusText": mcpscope_proto::explain::http_status(*status).name,
+                "statusText": mcpscope_proto::explain::reason_phrase(*status),
                 "httpVersion": "HTTP/1.1",
                 "cookies": [],
                 "headers": har_headers(headers),

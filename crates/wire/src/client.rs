@@ -906,17 +906,8 @@ async fn open_legacy(inner: &Arc<Inner>) -> Result<()> {
         link.transport = Some(TransportKind::Sse);
         link.post_url = None;
     }
-    let mut req = inner
-        .http
-        .get(inner.url.clone())
-        .header(ACCEPT, "text/event-stream")
-        .build()
-        .map_err(|e| WireError::InvalidUrl { url: inner.url.to_string(), reason: e.to_string() })?;
-    for h in &inner.opts.headers {
-        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(h.name.as_bytes()), HeaderValue::from_str(&h.value)) {
-            req.headers_mut().insert(n, v);
-        }
-    }
+    // The transport is Sse now: `build` adds Accept and the user's headers, nothing else.
+    let req = build(inner, Method::GET, Some(&inner.url), None, None, None)?;
     let started = Instant::now();
     let rx = send(&inner.capture, &inner.http, req, None)
         .await
