@@ -67,6 +67,25 @@ impl Drop for Driver {
 
 static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Waits for this test's turn at the display (GUI tests share fixed WebDriver ports) and
+/// checks there is one.
+async fn gui_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    let turn = GUI_LOCK.lock().await;
+    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    turn
+}
+
+/// Clicks "Demo server" and waits until the window is connected to it.
+async fn connect_to_demo(c: &Client) {
+    click(c, "#demo").await;
+    eventually("connected to the demo server", Duration::from_secs(20), || async {
+        text_of(c, ".statusline")
+            .await
+            .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
+    })
+    .await;
+}
+
 async fn open_app(driver: &Driver) -> Client {
     let app = bin_dir().join("mcpscope-app");
     assert!(app.exists(), "{} not built (cargo xtask test builds it)", app.display());
@@ -122,8 +141,7 @@ async fn click(c: &Client, css: &str) {
 
 #[tokio::test]
 async fn gui_connect_call_tool_and_see_the_traffic() {
-    let _one_at_a_time = GUI_LOCK.lock().await;
-    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let _one_at_a_time = gui_turn().await;
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
     let driver = Driver::start();
     let c = open_app(&driver).await;
@@ -184,8 +202,7 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
 
 #[tokio::test]
 async fn gui_session_expiry_offers_one_click_reinitialize() {
-    let _one_at_a_time = GUI_LOCK.lock().await;
-    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let _one_at_a_time = gui_turn().await;
     let mut server = Everything::start(Mode::StreamableHttp).expect("server-everything");
     let driver = Driver::start();
     let c = open_app(&driver).await;
@@ -224,17 +241,10 @@ async fn gui_session_expiry_offers_one_click_reinitialize() {
 
 #[tokio::test]
 async fn gui_demo_server_is_one_click_away() {
-    let _one_at_a_time = GUI_LOCK.lock().await;
-    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let _one_at_a_time = gui_turn().await;
     let driver = Driver::start();
     let c = open_app(&driver).await;
-    click(&c, "#demo").await;
-    eventually("connected to the demo server", Duration::from_secs(20), || async {
-        text_of(&c, ".statusline")
-            .await
-            .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
-    })
-    .await;
+    connect_to_demo(&c).await;
     let url = c.find(Locator::Css("#url")).await.expect("#url").prop("value").await.expect("value");
     assert!(url.is_some_and(|u| u.starts_with("http://127.0.0.1:")), "the demo URL is filled in");
     click(&c, "#btn-tools-list").await;
@@ -277,8 +287,7 @@ const CTRL: &str = "\u{E009}";
 
 #[tokio::test]
 async fn gui_history_survives_a_restart() {
-    let _one_at_a_time = GUI_LOCK.lock().await;
-    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let _one_at_a_time = gui_turn().await;
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
     let driver = Driver::start();
     let stamp = std::time::SystemTime::now()
@@ -406,8 +415,7 @@ async fn gui_history_survives_a_restart() {
 /// recorded it gets the same answer; with edited params the diff shows what changed.
 #[tokio::test]
 async fn gui_replay_shows_the_diff() {
-    let _one_at_a_time = GUI_LOCK.lock().await;
-    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let _one_at_a_time = gui_turn().await;
     let driver = Driver::start();
     let c = open_app(&driver).await;
     echo_on_the_demo_then_select_it_in_history(&c, "before").await;
@@ -459,13 +467,7 @@ async fn gui_replay_shows_the_diff() {
 /// searches `method:tools/call` until the recorder has committed the call (every 100 ms), and
 /// selects the newest one (the last row).
 async fn echo_on_the_demo_then_select_it_in_history(c: &Client, message: &str) {
-    click(c, "#demo").await;
-    eventually("connected to the demo server", Duration::from_secs(20), || async {
-        text_of(c, ".statusline")
-            .await
-            .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
-    })
-    .await;
+    connect_to_demo(c).await;
     type_into(c, "#tool-name", "echo").await;
     type_into(c, "#tool-args", &json!({ "message": message }).to_string()).await;
     click(c, "#call-tool").await;
@@ -510,8 +512,7 @@ async fn echo_on_the_demo_then_select_it_in_history(c: &Client, message: &str) {
 
 #[tokio::test]
 async fn gui_save_and_run_a_collection() {
-    let _one_at_a_time = GUI_LOCK.lock().await;
-    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    let _one_at_a_time = gui_turn().await;
     let data_dir = std::env::var_os("MCPSCOPE_DATA_DIR")
         .map(PathBuf::from)
         .expect("MCPSCOPE_DATA_DIR (the harness sets it)");
