@@ -8,10 +8,7 @@ use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_proto::{Record, RecordKind};
 
 pub fn mcpscope() -> PathBuf {
-    let dir = std::env::var_os("MCPSCOPE_BIN_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("debug")))
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug"));
+    let dir = mcpscope_tests::bin_dir();
     let bin = dir.join("mcpscope");
     assert!(
         bin.exists(),

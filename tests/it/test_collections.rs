@@ -9,7 +9,7 @@ use mcpscope_tests::everything::{Everything, Mode};
 use crate::test_cli::mcpscope;
 
 fn example() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/collections/everything")
+    mcpscope_tests::package_dir().join("../assets/collections/everything")
 }
 
 async fn run(args: Vec<String>) -> std::process::Output {

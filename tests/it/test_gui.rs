@@ -11,12 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use mcpscope_tests::everything::{Everything, Mode};
 use serde_json::json;
 
-fn bin_dir() -> PathBuf {
-    std::env::var_os("MCPSCOPE_BIN_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("debug")))
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug"))
-}
+use mcpscope_tests::bin_dir;
 
 /// tauri-driver from PATH (`cargo xtask` puts cargo's bin directory first), else from
 /// `$CARGO_HOME/bin` or `~/.cargo/bin`.

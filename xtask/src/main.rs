@@ -79,8 +79,12 @@ fn main() -> ExitCode {
 }
 
 fn root() -> PathBuf {
-    // xtask/ sits directly under the workspace root.
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    // xtask/ sits directly under the workspace root. Read at run time (`cargo run` sets it):
+    // the shared target may hold an xtask compiled in another clone.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// One target dir for every build, outside the clone, so CI's fresh clones reuse it.
