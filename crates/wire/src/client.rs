@@ -10,13 +10,14 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use mcpscope_proto::{Flag, FlagCode, PROTOCOL_VERSIONS, RpcKind, TransportChoice, TransportKind};
 use reqwest::Method;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info_span, warn};
 use url::Url;
 
+use crate::authorize::{Challenge, Verdict};
 use crate::capture::{Capture, RecordSink, classify, lock};
 use crate::http::{Received, read_body, read_sse, record_stream_head, send};
 use crate::{ConnectOptions, PROTOCOL_HEADER_SINCE, Result, STATELESS_VERSION, WireError};
@@ -29,6 +30,9 @@ const DEFAULT_RETRY: Duration = Duration::from_millis(1000);
 const GET_OPEN_WAIT: Duration = Duration::from_secs(3);
 /// Resumption attempts for one broken POST stream.
 const MAX_RESUMES: u32 = 5;
+/// How many times one request is sent again after 401/403 challenges (authorize, then step
+/// up, then refresh …); the authorizer keeps its own, tighter limits per cause.
+const MAX_AUTH_ROUNDS: u32 = 4;
 
 /// Answers requests the server sends to the client (ping, sampling, elicitation, roots …).
 pub trait ServerRequestHandler: Send + Sync + 'static {
@@ -212,10 +216,9 @@ impl Connection {
         let session = lock(&inner.link).session_id.clone();
         if session.is_some()
             && *inner.status.borrow() == LinkStatus::Open
-            && let Ok(req) = build(inner, Method::DELETE, None, None, None, None)
-            && let Ok(rx) = send(&inner.capture, &inner.http, req, None).await
+            && let Ok((rx, started)) =
+                send_authorized(inner, Method::DELETE, None, None, (None, None), None).await
         {
-            let started = Instant::now();
             let status = rx.status;
             let flags = if status == 405 { Vec::new() } else { http_flags(status, &[200, 202, 204]) };
             read_body(&inner.capture, rx, started, false, |_| flags).await;
@@ -523,8 +526,8 @@ fn build(
     method: Method,
     url: Option<&Url>,
     body: Option<Bytes>,
-    mcp_method: Option<&str>,
-    mcp_name: Option<&str>,
+    (mcp_method, mcp_name): (Option<&str>, Option<&str>),
+    authorization: Option<&str>,
 ) -> Result<reqwest::Request> {
     let link = lock(&inner.link);
     let url = url.or(link.post_url.as_ref()).unwrap_or(&inner.url).clone();
@@ -556,6 +559,9 @@ fn build(
         }
     }
     drop(link);
+    if let Some(a) = authorization {
+        rb = rb.header(AUTHORIZATION, a);
+    }
     let mut req =
         rb.build().map_err(|e| WireError::InvalidUrl { url: url.to_string(), reason: e.to_string() })?;
     // The user's headers replace the engine's of the same name (to test a server's checks).
@@ -585,12 +591,8 @@ async fn post_bytes(
     if inner.closed.is_cancelled() {
         return Err(WireError::Closed);
     }
-    let req = build(inner, Method::POST, None, Some(body.clone()), mcp_method, mcp_name)?;
-    let url = req.url().to_string();
-    let started = Instant::now();
-    let rx = send(&inner.capture, &inner.http, req, Some(&body))
-        .await
-        .map_err(|reason| WireError::Connect { url, reason })?;
+    let (rx, started) =
+        send_authorized(inner, Method::POST, None, Some(body), (mcp_method, mcp_name), None).await?;
     let transport = lock(&inner.link).transport;
     if transport == Some(TransportKind::Sse) {
         // Legacy: the POST is only an acknowledgement; the answer comes on the GET stream.
@@ -603,6 +605,60 @@ async fn post_bytes(
         return Ok(());
     }
     handle_streamable_response(inner, rx, started, awaiting).await
+}
+
+/// Builds, sends and captures one request. On 401 or 403, when the connection has an
+/// authorizer, hands it the challenge and sends the request again while it says so.
+async fn send_authorized(
+    inner: &Arc<Inner>,
+    method: Method,
+    url: Option<&Url>,
+    body: Option<Bytes>,
+    mcp: (Option<&str>, Option<&str>),
+    last_event_id: Option<&str>,
+) -> Result<(Received, Instant)> {
+    let mut rounds = 0;
+    loop {
+        let authorization = match &inner.opts.authorizer {
+            Some(a) => a.header().await,
+            None => None,
+        };
+        let mut req = build(inner, method.clone(), url, body.clone(), mcp, authorization.as_deref())?;
+        if let Some(id) = last_event_id
+            && let Ok(v) = HeaderValue::from_str(id)
+        {
+            req.headers_mut().insert("last-event-id", v);
+        }
+        let target = req.url().to_string();
+        let started = Instant::now();
+        let rx = send(&inner.capture, &inner.http, req, body.as_ref())
+            .await
+            .map_err(|reason| WireError::Connect { url: target.clone(), reason })?;
+        let Some(authorizer) = &inner.opts.authorizer else { return Ok((rx, started)) };
+        if !matches!(rx.status, 401 | 403) || rounds >= MAX_AUTH_ROUNDS {
+            return Ok((rx, started));
+        }
+        rounds += 1;
+        let status = rx.status;
+        let exchange = rx.exchange;
+        let www_authenticate = rx
+            .headers
+            .get_all(WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect();
+        let protocol_version = lock(&inner.link)
+            .protocol_version
+            .clone()
+            .unwrap_or_else(|| inner.opts.offered_version().to_owned());
+        read_body(&inner.capture, rx, started, false, |_| http_flags(status, &[])).await;
+        let challenge = Challenge { exchange, status, www_authenticate, url: target, protocol_version };
+        match authorizer.challenged(challenge).await {
+            Verdict::Retry => continue,
+            Verdict::GiveUp(why) => return Err(WireError::Auth(why)),
+        }
+    }
 }
 
 fn http_flags(status: u16, ok: &[u16]) -> Vec<Flag> {
@@ -802,17 +858,8 @@ async fn post_stream(inner: Arc<Inner>, rx: Received, awaiting: Option<String>) 
 
 /// GET with `Accept: text/event-stream`. `Ok(None)`: the server offers no stream (405 etc.).
 async fn open_get(inner: &Arc<Inner>, last_event_id: Option<&str>) -> Result<Option<Received>> {
-    let mut req = build(inner, Method::GET, Some(&inner.url), None, None, None)?;
-    if let Some(id) = last_event_id
-        && let Ok(v) = HeaderValue::from_str(id)
-    {
-        req.headers_mut().insert("last-event-id", v);
-    }
-    let url = req.url().to_string();
-    let started = Instant::now();
-    let rx = send(&inner.capture, &inner.http, req, None)
-        .await
-        .map_err(|reason| WireError::Connect { url, reason })?;
+    let (rx, started) =
+        send_authorized(inner, Method::GET, Some(&inner.url), None, (None, None), last_event_id).await?;
     if rx.status == 200 && rx.media_type() == "text/event-stream" {
         record_stream_head(&inner.capture, &rx, started);
         return Ok(Some(rx));
@@ -907,11 +954,8 @@ async fn open_legacy(inner: &Arc<Inner>) -> Result<()> {
         link.post_url = None;
     }
     // The transport is Sse now: `build` adds Accept and the user's headers, nothing else.
-    let req = build(inner, Method::GET, Some(&inner.url), None, None, None)?;
-    let started = Instant::now();
-    let rx = send(&inner.capture, &inner.http, req, None)
-        .await
-        .map_err(|reason| WireError::Connect { url: inner.url.to_string(), reason })?;
+    let (rx, started) =
+        send_authorized(inner, Method::GET, Some(&inner.url), None, (None, None), None).await?;
     if rx.status != 200 || rx.media_type() != "text/event-stream" {
         let status = rx.status;
         let media = rx.media_type();

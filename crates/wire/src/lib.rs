@@ -8,6 +8,7 @@
 //!   [`mcpscope_proto::Record`] before anything is parsed, and hands it to a [`RecordSink`].
 //! - [`sse`] is the SSE parser that keeps comments, priming events and raw bytes.
 
+mod authorize;
 mod capture;
 mod client;
 mod http;
@@ -15,7 +16,10 @@ pub mod sse;
 
 use std::time::Duration;
 
-pub use capture::{Capture, NullSink, RecordSink, VecSink, classify, redact_header};
+pub use authorize::{Authorizer, Challenge, Verdict};
+pub use capture::{
+    Capture, NullSink, RecordSink, VecSink, body_of, classify, redact_header, redacted_headers,
+};
 pub use client::{Connection, ConnectionInfo, DefaultHandler, LinkStatus, ServerRequestHandler};
 use mcpscope_proto::{DEFAULT_PROTOCOL_VERSION, Header, TransportChoice};
 use serde_json::{Value, json};
@@ -25,7 +29,7 @@ const PROTOCOL_HEADER_SINCE: &str = "2025-06-18";
 /// The stateless revision: no initialize, no sessions, `_meta` on every request.
 pub const STATELESS_VERSION: &str = "2026-07-28";
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConnectOptions {
     pub url: String,
     pub transport: TransportChoice,
@@ -43,6 +47,21 @@ pub struct ConnectOptions {
     pub max_request_time: Duration,
     /// Open the standalone GET stream after initialization (Streamable HTTP).
     pub open_get_stream: bool,
+    /// Supplies `Authorization` and answers 401/403 challenges (OAuth); `None`: requests go
+    /// without credentials other than the custom headers.
+    pub authorizer: Option<std::sync::Arc<dyn Authorizer>>,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectOptions")
+            .field("url", &self.url)
+            .field("transport", &self.transport)
+            .field("protocol_version", &self.protocol_version)
+            .field("headers", &self.headers.iter().map(|h| &h.name).collect::<Vec<_>>())
+            .field("authorizer", &self.authorizer.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConnectOptions {
@@ -58,6 +77,7 @@ impl ConnectOptions {
             request_timeout: Duration::from_secs(60),
             max_request_time: Duration::from_secs(600),
             open_get_stream: true,
+            authorizer: None,
         }
     }
 
@@ -92,6 +112,8 @@ pub enum WireError {
     NotMcp(String),
     #[error("the server chose protocol version {0:?}, which mcpscope does not speak")]
     UnsupportedVersion(String),
+    #[error("authorization failed: {0}")]
+    Auth(String),
     #[error("the connection is closed")]
     Closed,
 }
@@ -120,6 +142,7 @@ impl WireError {
             WireError::Initialize(_) => "initialize",
             WireError::NotMcp(_) => "not_mcp",
             WireError::UnsupportedVersion(_) => "unsupported_version",
+            WireError::Auth(_) => "auth",
             WireError::Closed => "closed",
         }
     }
