@@ -70,6 +70,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Authorize with OAuth (or use the stored token) and print the access token decoded,
+    /// with every check's verdict: signature (JWKS), audience, issuer, expiry, scopes.
+    Token {
+        /// The MCP endpoint.
+        url: String,
+        #[command(flatten)]
+        oauth: OAuthArgs,
+        /// Print the reports as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also print the access token itself (it is a credential).
+        #[arg(long)]
+        reveal: bool,
+        /// Forget this server's stored tokens instead.
+        #[arg(long)]
+        logout: bool,
+    },
     /// Serve the built-in demo MCP server on a loopback port until interrupted.
     Demo {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -159,6 +176,84 @@ struct CallArgs {
     /// Seconds to wait for the response (progress notifications extend it).
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    #[command(flatten)]
+    oauth: OAuthArgs,
+}
+
+/// OAuth for servers that answer 401: discovery, registration, authorization and tokens,
+/// every step printed with its checks.
+#[derive(clap::Args, Clone)]
+struct OAuthArgs {
+    /// Authorize with OAuth when the server asks (401 or 403 insufficient_scope).
+    #[arg(long)]
+    oauth: bool,
+    /// Follow the authorization URL without a browser, until it redirects back (for servers
+    /// that approve without a login page, tests and CI).
+    #[arg(long = "headless-authorize")]
+    headless_authorize: bool,
+    /// Scopes to request instead of the spec's selection (challenge, then scopes_supported).
+    #[arg(long)]
+    scope: Option<String>,
+    /// A pre-registered client id (skips dynamic registration).
+    #[arg(long = "client-id")]
+    client_id: Option<String>,
+    /// The client's secret; prefer the MCPSCOPE_CLIENT_SECRET environment variable, which
+    /// stays out of the shell history.
+    #[arg(long = "client-secret", env = "MCPSCOPE_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+    /// Use the client credentials grant (machine to machine) instead of a user's
+    /// authorization.
+    #[arg(long = "client-credentials")]
+    client_credentials: bool,
+    /// Keep tokens in memory only, not in the OS keyring.
+    #[arg(long = "no-keyring")]
+    no_keyring: bool,
+}
+
+impl OAuthArgs {
+    /// The OAuth client for `url`, recording into `capture`; steps are printed to stderr as
+    /// they finish.
+    fn build(
+        &self,
+        url: &str,
+        capture: &Arc<mcpscope_wire::Capture>,
+    ) -> anyhow::Result<Arc<mcpscope_auth::OAuth>> {
+        let mut o = mcpscope_auth::OAuthOptions::new(url);
+        o.client_id = self.client_id.clone();
+        o.client_secret = self.client_secret.clone();
+        o.scope = self.scope.clone();
+        if self.headless_authorize {
+            o.redirect = mcpscope_auth::Redirect::Headless;
+        }
+        if self.client_credentials {
+            o.grant = mcpscope_auth::Grant::ClientCredentials;
+        }
+        let store: Arc<dyn mcpscope_auth::SecretStore> = if self.no_keyring {
+            Arc::new(mcpscope_auth::MemoryStore::new("--no-keyring"))
+        } else {
+            mcpscope_auth::default_store()
+        };
+        let observer: mcpscope_auth::StepObserver = Arc::new(print_step);
+        Ok(Arc::new(mcpscope_auth::OAuth::new(
+            o,
+            mcpscope_auth::Http::new(capture.clone())?,
+            store,
+            Some(observer),
+        )?))
+    }
+}
+
+/// One OAuth step on stderr: its title and verdict, then each check.
+fn print_step(step: &mcpscope_proto::auth::Step) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "oauth: {} [{}]", step.kind.title(), step.verdict().label());
+    for c in &step.checks {
+        let rule = if c.rule.is_empty() { String::new() } else { format!("  ({})", c.rule) };
+        let _ = writeln!(err, "  {:>4}  {}{rule}", c.verdict.label(), c.message);
+    }
+    if let Some(fix) = &step.fix {
+        let _ = writeln!(err, "  fix:  {fix}");
+    }
 }
 
 /// A wire error with what its HTTP status means in MCP terms, when it has one.
@@ -429,6 +524,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Call(args) => call(args).await,
         Command::Conformance { url } => conformance::run(&url).await,
+        Command::Token { url, oauth, json, reveal, logout } => token(url, oauth, json, reveal, logout).await,
         Command::Demo { port, stateless, json } => demo(port, stateless, json).await,
         Command::History { command } => history(command).await,
         Command::Run { collection, env, vars, junit, headers } => {
@@ -492,7 +588,11 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
         None => None,
     };
     let sink: Arc<dyn RecordSink> = Arc::new(CliSink { jsonl: args.jsonl, history: recorder.clone() });
-    let outcome = match Connection::connect(opts, sink, Arc::new(DefaultHandler)).await {
+    let capture = mcpscope_wire::Capture::new(sink);
+    if args.oauth.oauth {
+        opts.authorizer = Some(args.oauth.build(&args.url, &capture)?);
+    }
+    let outcome = match Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).await {
         Ok(conn) => {
             if let (Some(store), Some(r)) = (&store, &recorder) {
                 let transport = format!("{:?}", conn.info().transport).to_lowercase();
@@ -521,5 +621,74 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
         let shown = response.get("result").or_else(|| response.get("error")).unwrap_or(&response);
         println!("{}", serde_json::to_string_pretty(shown)?);
     }
+    Ok(if failed { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
+}
+
+async fn token(
+    url: String,
+    oauth: OAuthArgs,
+    json: bool,
+    reveal: bool,
+    logout: bool,
+) -> anyhow::Result<std::process::ExitCode> {
+    let capture = mcpscope_wire::Capture::new(Arc::new(mcpscope_wire::NullSink));
+    let client = oauth.build(&url, &capture)?;
+    if logout {
+        client.logout().await?;
+        eprintln!("mcpscope: forgot the tokens of {url} ({})", client.store_description());
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let mut opts = ConnectOptions::new(&url);
+    opts.open_get_stream = false;
+    opts.authorizer = Some(client.clone());
+    // Connecting runs the flow when the server asks (or uses the stored token).
+    let conn =
+        Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).await.map_err(explained)?;
+    conn.close().await;
+    let reports = client.inspect().await;
+    if reports.is_empty() {
+        bail!("the server asked for no token, so there is none to inspect");
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&reports)?)?;
+    } else {
+        for r in &reports {
+            writeln!(
+                out,
+                "{} ({})  [{}]",
+                r.role,
+                if r.jwt { "JWT" } else { "opaque" },
+                r.verdict().label()
+            )?;
+            if let Some(h) = &r.header {
+                writeln!(out, "  header  {h}")?;
+            }
+            if let Some(c) = &r.claims {
+                writeln!(
+                    out,
+                    "  claims  {}",
+                    serde_json::to_string_pretty(c)?.replace('\n', "\n          ")
+                )?;
+            }
+            if let Some(at) = r.expires_at {
+                let left = at - mcpscope_auth::jwt::now();
+                let when = if left >= 0 {
+                    format!("in {}", mcpscope_auth::jwt::human(left))
+                } else {
+                    format!("{} ago", mcpscope_auth::jwt::human(left))
+                };
+                writeln!(out, "  expires {} ({when})", mcpscope_proto::time::rfc3339(at * 1_000_000))?;
+            }
+            for c in &r.checks {
+                writeln!(out, "  {:>4}  {}  ({})", c.verdict.label(), c.message, c.rule)?;
+            }
+        }
+        writeln!(out, "tokens are kept in {}", client.store_description())?;
+    }
+    if reveal && let Some(t) = client.tokens().await {
+        writeln!(out, "{}", t.access_token)?;
+    }
+    let failed = reports.iter().any(|r| r.verdict() == mcpscope_proto::auth::Verdict::Fail);
     Ok(if failed { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
 }

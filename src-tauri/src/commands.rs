@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::{
-    ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
+    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
 };
 use mcpscope_session::Engine;
 use serde_json::Value;
@@ -123,4 +123,26 @@ pub async fn run_collection(app: State<'_, AppState>, collection: String) -> Res
 #[tauri::command]
 pub fn collections() -> Result<Vec<(String, Vec<String>)>> {
     Ok(Engine::collections()?)
+}
+
+/// The OAuth debugger's steps and the token inspector's verdicts (never the tokens).
+#[tauri::command]
+pub async fn auth_status(app: State<'_, AppState>) -> Result<AuthStatus> {
+    Ok(app.engine.auth_status().await)
+}
+
+/// The access token itself: only on the user's explicit "reveal".
+#[tauri::command]
+pub async fn auth_reveal(app: State<'_, AppState>) -> Result<String> {
+    app.engine.auth_reveal().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn auth_refresh(app: State<'_, AppState>) -> Result<()> {
+    app.engine.auth_refresh().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub async fn auth_logout(app: State<'_, AppState>) -> Result<()> {
+    app.engine.auth_logout().await.map_err(IpcError::from)
 }

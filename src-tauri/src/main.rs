@@ -68,6 +68,10 @@ fn main() -> ExitCode {
             commands::save_to_collection,
             commands::run_collection,
             commands::collections,
+            commands::auth_status,
+            commands::auth_reveal,
+            commands::auth_refresh,
+            commands::auth_logout,
         ])
         .build(tauri::generate_context!());
 

@@ -8,6 +8,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod support;
+mod test_auth_security;
 mod test_cli;
 mod test_collections;
 mod test_demo_server;
@@ -15,3 +16,4 @@ mod test_everything;
 mod test_faults;
 mod test_gui;
 mod test_history;
+mod test_oauth;

@@ -30,6 +30,8 @@ pub struct State {
     pub selected: Option<u64>,
     /// Keep the newest row in view.
     pub follow: bool,
+    /// The OAuth flow's steps of the current connection, as they finished.
+    pub auth_steps: Rc<Vec<mcpscope_proto::auth::Step>>,
 }
 
 impl Default for State {
@@ -41,6 +43,7 @@ impl Default for State {
             view: SharedVec::new(),
             selected: None,
             follow: true,
+            auth_steps: Rc::new(Vec::new()),
         }
     }
 }
@@ -81,7 +84,13 @@ impl Reducible for State {
                 s.view = extend_view(&s.records, &s.view, &s.filter, start);
             }
             Action::Event(UiEvent::State { state }) | Action::Conn(state) => s.conn = state,
+            Action::Event(UiEvent::AuthStep { step }) => {
+                let mut steps = (*s.auth_steps).clone();
+                steps.push(step);
+                s.auth_steps = Rc::new(steps);
+            }
             Action::Event(UiEvent::Reset) => {
+                s.auth_steps = Rc::new(Vec::new());
                 s.records = SharedVec::new();
                 s.view = SharedVec::new();
                 s.selected = None;

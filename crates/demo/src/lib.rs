@@ -11,6 +11,7 @@
 //! [`CancellationToken`].
 
 mod handler;
+mod protect;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -21,6 +22,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use handler::DemoHandler;
+pub use protect::{PRM_PATH, Protection};
 
 /// The `serverInfo.name` the demo server reports.
 pub const SERVER_NAME: &str = "mcpscope-demo";
@@ -92,6 +94,24 @@ impl DemoServer {
     /// Binds `addr` (use port 0 for any free port) and starts serving in a background
     /// task. Must be called inside a Tokio runtime.
     pub async fn start(addr: SocketAddr, opts: DemoOptions) -> Result<DemoServer> {
+        Self::start_with(addr, opts, None).await
+    }
+
+    /// Like [`DemoServer::start`], but every MCP request needs an access token that
+    /// `protection` accepts; the server publishes its resource metadata at [`PRM_PATH`].
+    pub async fn start_protected(
+        addr: SocketAddr,
+        opts: DemoOptions,
+        protection: Protection,
+    ) -> Result<DemoServer> {
+        Self::start_with(addr, opts, Some(protection)).await
+    }
+
+    async fn start_with(
+        addr: SocketAddr,
+        opts: DemoOptions,
+        protection: Option<Protection>,
+    ) -> Result<DemoServer> {
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|source| DemoError::Bind { addr, source })?;
         let local_addr = listener.local_addr().map_err(DemoError::LocalAddr)?;
@@ -125,7 +145,17 @@ impl DemoServer {
             config,
         );
 
-        let router = axum::Router::new().route_service(MCP_PATH, service);
+        let mut router = axum::Router::new().route_service(MCP_PATH, service);
+        if let Some(protection) = protection {
+            let guard = Arc::new(protect::Guard {
+                protection,
+                resource: format!("http://{local_addr}{MCP_PATH}"),
+                metadata_url: format!("http://{local_addr}{PRM_PATH}"),
+            });
+            router = router
+                .layer(axum::middleware::from_fn_with_state(guard.clone(), protect::guard))
+                .route(PRM_PATH, axum::routing::get(protect::metadata).with_state(guard));
+        }
         let shutdown = cancel.clone();
         let task = tokio::spawn(async move {
             let served =

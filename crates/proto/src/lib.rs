@@ -3,6 +3,7 @@
 //! Everything here is plain serde data so that it compiles for both native targets and
 //! `wasm32-unknown-unknown`; the two sides of the IPC boundary use these exact types.
 
+pub mod auth;
 pub mod collection;
 pub mod diff;
 pub mod explain;
@@ -52,6 +53,31 @@ pub struct ConnectRequest {
     /// Extra headers sent on every request (e.g. `Authorization: Bearer …`, cookies).
     #[serde(default)]
     pub headers: Vec<Header>,
+    /// OAuth, when the server asks for it.
+    #[serde(default)]
+    pub auth: AuthRequest,
+}
+
+/// How a connection authenticates beyond its custom headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthRequest {
+    /// Run the OAuth flow when the server answers 401 (or 403 insufficient_scope).
+    #[serde(default)]
+    pub oauth: bool,
+    /// A pre-registered client; empty: dynamic registration or a metadata document.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Goes from the UI to the engine once; the engine keeps it in memory only and never
+    /// sends it back, stores it in SQLite, or logs it (its copy of the request has it removed).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Scopes to ask for instead of the spec's selection.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Follow the authorization URL without a browser (servers that approve without a login
+    /// page; tests).
+    #[serde(default)]
+    pub headless: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -474,6 +500,22 @@ pub enum UiEvent {
     },
     /// The session was replaced (new connect): the UI drops its timeline.
     Reset,
+    /// A step of the OAuth flow finished (the debugger shows it as it happens).
+    AuthStep {
+        step: auth::Step,
+    },
+}
+
+/// What the OAuth debugger and the token inspector show.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuthStatus {
+    /// OAuth is on for the current connection.
+    pub enabled: bool,
+    pub steps: Vec<auth::Step>,
+    /// The access token (and ID token), decoded and checked; never the tokens themselves.
+    pub tokens: Vec<auth::TokenReport>,
+    /// Where tokens are kept, in words ("the OS keyring (Secret Service)", "memory only: …").
+    pub store: String,
 }
 
 #[cfg(test)]

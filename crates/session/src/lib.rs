@@ -11,10 +11,11 @@ pub mod replay;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use mcpscope_auth::{OAuth, OAuthOptions, Redirect, SecretStore};
 use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_proto::{
-    ConnectRequest, ConnectionState, ConnectionStatus, HistoryHit, IpcError, Record, RecordSummary,
-    SessionInfo, UiEvent,
+    AuthStatus, ConnectRequest, ConnectionState, ConnectionStatus, HistoryHit, IpcError, Record,
+    RecordSummary, SessionInfo, UiEvent,
 };
 use mcpscope_store::{NewSession, Recorder, Store};
 use mcpscope_wire::{Capture, ConnectOptions, Connection, DefaultHandler, LinkStatus, RecordSink, WireError};
@@ -47,6 +48,8 @@ pub enum SessionError {
     Replay(String),
     #[error(transparent)]
     Collection(#[from] collection::CollectionError),
+    #[error("OAuth: {0}")]
+    Auth(String),
 }
 
 impl SessionError {
@@ -60,6 +63,7 @@ impl SessionError {
             SessionError::History(_) => "history",
             SessionError::Replay(_) => "replay",
             SessionError::Collection(_) => "collection",
+            SessionError::Auth(_) => "auth",
         }
     }
 }
@@ -127,6 +131,10 @@ pub struct Engine {
     state: Arc<Mutex<ConnectionState>>,
     demo: tokio::sync::Mutex<Option<DemoServer>>,
     flusher: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The OAuth client of the current connection, when OAuth is on.
+    oauth: Mutex<Option<Arc<OAuth>>>,
+    /// Where tokens go; opened (and probed) at the first OAuth connection.
+    secrets: tokio::sync::OnceCell<Arc<dyn SecretStore>>,
 }
 
 impl Engine {
@@ -148,7 +156,87 @@ impl Engine {
             state: Arc::new(Mutex::new(ConnectionState::disconnected())),
             demo: tokio::sync::Mutex::new(None),
             flusher: Mutex::new(None),
+            oauth: Mutex::new(None),
+            secrets: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Keeps tokens in `store` instead of the OS keyring (tests; a keyring-less build).
+    pub fn set_secret_store(&self, store: Arc<dyn SecretStore>) {
+        let _ = self.secrets.set(store);
+    }
+
+    async fn secret_store(&self) -> Arc<dyn SecretStore> {
+        self.secrets
+            .get_or_init(|| async {
+                // The keyring probe talks D-Bus synchronously: keep it off the async workers.
+                match tokio::task::spawn_blocking(mcpscope_auth::default_store).await {
+                    Ok(s) => s,
+                    Err(e) => Arc::new(mcpscope_auth::MemoryStore::new(format!("keyring probe failed: {e}"))),
+                }
+            })
+            .await
+            .clone()
+    }
+
+    /// A new OAuth client for `req` (its steps stream to the UI as they finish).
+    async fn new_oauth(&self, req: &ConnectRequest, capture: &Arc<Capture>) -> Result<Arc<OAuth>> {
+        let mut o = OAuthOptions::new(&req.url);
+        o.client_id = req.auth.client_id.clone().filter(|s| !s.trim().is_empty());
+        o.client_secret = req.auth.client_secret.clone().filter(|s| !s.is_empty());
+        o.scope = req.auth.scope.clone().filter(|s| !s.trim().is_empty());
+        if req.auth.headless {
+            o.redirect = Redirect::Headless;
+        }
+        let http =
+            mcpscope_auth::Http::new(capture.clone()).map_err(|e| SessionError::Auth(e.to_string()))?;
+        let sink = self.sink.clone();
+        let observer: mcpscope_auth::StepObserver =
+            Arc::new(move |step| sink.emit(UiEvent::AuthStep { step: step.clone() }));
+        let oauth = OAuth::new(o, http, self.secret_store().await, Some(observer))
+            .map_err(|e| SessionError::Auth(e.to_string()))?;
+        Ok(Arc::new(oauth))
+    }
+
+    fn current_oauth(&self) -> Result<Arc<OAuth>> {
+        lock(&self.oauth)
+            .clone()
+            .ok_or_else(|| SessionError::Auth("OAuth is not on for this connection".to_owned()))
+    }
+
+    /// The OAuth flow's steps and the current tokens, decoded and checked (the JWKS is
+    /// fetched now).
+    pub async fn auth_status(&self) -> AuthStatus {
+        let oauth = lock(&self.oauth).clone();
+        match oauth {
+            Some(o) => AuthStatus {
+                enabled: true,
+                steps: o.steps(),
+                tokens: o.inspect().await,
+                store: o.store_description(),
+            },
+            None => AuthStatus::default(),
+        }
+    }
+
+    /// The access token itself, for a user who asked to see it.
+    pub async fn auth_reveal(&self) -> Result<String> {
+        let o = self.current_oauth()?;
+        o.tokens()
+            .await
+            .map(|t| t.access_token)
+            .ok_or_else(|| SessionError::Auth("no access token yet".to_owned()))
+    }
+
+    /// Refreshes the access token now.
+    pub async fn auth_refresh(&self) -> Result<()> {
+        self.current_oauth()?.refresh_now().await.map_err(SessionError::Auth)
+    }
+
+    /// Forgets this server's tokens, in memory and in the keyring.
+    pub async fn auth_logout(&self) -> Result<()> {
+        let o = self.current_oauth()?;
+        o.logout().await.map_err(|e| SessionError::Auth(e.to_string()))
     }
 
     /// Starts the task that batches summaries to the UI (needs a tokio runtime, so it starts
@@ -209,10 +297,14 @@ impl Engine {
         let capture = Capture::new(Arc::new(Tee { log, history }));
         *lock(&self.capture) = Some(capture.clone());
         self.ensure_flusher();
+        let oauth = if req.auth.oauth { Some(self.new_oauth(&req, &capture).await?) } else { None };
+        *lock(&self.oauth) = oauth;
         self.open(req, capture).await
     }
 
-    async fn open(&self, req: ConnectRequest, capture: Arc<Capture>) -> Result<ConnectionState> {
+    async fn open(&self, mut req: ConnectRequest, capture: Arc<Capture>) -> Result<ConnectionState> {
+        // The secret lives in the OAuth client now; no copy of the request keeps it.
+        req.auth.client_secret = None;
         *lock(&self.last_request) = Some(req.clone());
         let mut connecting = ConnectionState::disconnected();
         connecting.status = ConnectionStatus::Connecting;
@@ -222,6 +314,7 @@ impl Engine {
         opts.transport = req.transport;
         opts.protocol_version = req.protocol_version.clone().filter(|v| !v.is_empty());
         opts.headers = req.headers.clone();
+        opts.authorizer = lock(&self.oauth).clone().map(|o| o as Arc<dyn mcpscope_wire::Authorizer>);
         let span = info_span!("session", url = %req.url);
         let result =
             Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).instrument(span).await;

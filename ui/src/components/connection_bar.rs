@@ -64,6 +64,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
             transport,
             protocol_version: (version != NEGOTIATE).then(|| version.clone()),
             headers: headers.clone().unwrap_or_default(),
+            auth: Default::default(),
         }
     };
 

@@ -1,0 +1,219 @@
+//! Security properties of the OAuth client, against a hand-written authorization server that
+//! misbehaves on purpose (no real peer forges a state or serves `javascript:` endpoints):
+//! a state mismatch is refused before the code is redeemed, metadata pointing at a non-http(s)
+//! URL is refused before anything is fetched from it, and the redirect listener binds
+//! 127.0.0.1 only and serves exactly one response.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use mcpscope_auth::redirect::Loopback;
+use mcpscope_auth::{Http, MemoryStore, OAuth, OAuthOptions, Redirect};
+use mcpscope_proto::auth::{StepKind, Verdict};
+use mcpscope_wire::{Capture, ConnectOptions, Connection, DefaultHandler, VecSink, WireError};
+use serde_json::json;
+
+/// How the fake authorization server misbehaves.
+#[derive(Clone, Copy, PartialEq)]
+enum Fault {
+    /// The authorization response carries another state than the request's.
+    WrongState,
+    /// The metadata's authorization endpoint is a `javascript:` URL.
+    ScriptEndpoint,
+    /// The resource metadata lists a `file:` URL as authorization server.
+    FileIssuer,
+}
+
+struct Fake {
+    fault: Fault,
+    base: Mutex<String>,
+    token_requests: AtomicUsize,
+    paths: Mutex<Vec<String>>,
+}
+
+type S = State<Arc<Fake>>;
+
+fn seen(s: &Fake, path: &str) {
+    s.paths.lock().unwrap().push(path.to_owned());
+}
+
+async fn mcp(State(s): S) -> Response {
+    seen(&s, "/mcp");
+    let base = s.base.lock().unwrap().clone();
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::WWW_AUTHENTICATE, format!("Bearer resource_metadata=\"{base}/prm\""))],
+        "{}",
+    )
+        .into_response()
+}
+
+async fn prm(State(s): S) -> Response {
+    seen(&s, "/prm");
+    let base = s.base.lock().unwrap().clone();
+    let issuer = if s.fault == Fault::FileIssuer { "file:///etc/passwd".to_owned() } else { base.clone() };
+    axum::Json(json!({"resource": format!("{base}/mcp"), "authorization_servers": [issuer]})).into_response()
+}
+
+async fn metadata(State(s): S) -> Response {
+    seen(&s, "/.well-known/oauth-authorization-server");
+    let base = s.base.lock().unwrap().clone();
+    let authorize = if s.fault == Fault::ScriptEndpoint {
+        "javascript:alert(document.cookie)".to_owned()
+    } else {
+        format!("{base}/authorize")
+    };
+    axum::Json(json!({
+        "issuer": base,
+        "authorization_endpoint": authorize,
+        "token_endpoint": format!("{base}/token"),
+        "registration_endpoint": format!("{base}/register"),
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["none"],
+    }))
+    .into_response()
+}
+
+async fn register(State(s): S) -> Response {
+    seen(&s, "/register");
+    (StatusCode::CREATED, axum::Json(json!({"client_id": "fake-client"}))).into_response()
+}
+
+async fn authorize(State(s): S, Query(q): Query<Vec<(String, String)>>) -> Response {
+    seen(&s, "/authorize");
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut to = url::Url::parse(&get("redirect_uri")).unwrap();
+    to.query_pairs_mut().append_pair("code", "stolen-code").append_pair("state", "attacker-state");
+    let mut h = HeaderMap::new();
+    h.insert(header::LOCATION, to.as_str().parse().unwrap());
+    (StatusCode::FOUND, h).into_response()
+}
+
+async fn token(State(s): S) -> Response {
+    seen(&s, "/token");
+    s.token_requests.fetch_add(1, Ordering::SeqCst);
+    axum::Json(json!({"access_token": "should-never-be-issued", "token_type": "Bearer"})).into_response()
+}
+
+async fn start(fault: Fault) -> (Arc<Fake>, String) {
+    let fake = Arc::new(Fake {
+        fault,
+        base: Mutex::new(String::new()),
+        token_requests: AtomicUsize::new(0),
+        paths: Mutex::new(Vec::new()),
+    });
+    let app = Router::new()
+        .route("/mcp", post(mcp).get(mcp))
+        .route("/prm", get(prm))
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+        .route("/register", post(register))
+        .route("/authorize", get(authorize))
+        .route("/token", post(token))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    *fake.base.lock().unwrap() = base.clone();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (fake, format!("{base}/mcp"))
+}
+
+/// Connects with OAuth (headless) and returns the error and the flow's steps.
+async fn connect_expecting_failure(url: &str) -> (WireError, Vec<mcpscope_proto::auth::Step>) {
+    let capture = Capture::new(VecSink::new());
+    let mut o = OAuthOptions::new(url);
+    o.redirect = Redirect::Headless;
+    let oauth = Arc::new(
+        OAuth::new(o, Http::new(capture.clone()).unwrap(), Arc::new(MemoryStore::new("test")), None).unwrap(),
+    );
+    let mut opts = ConnectOptions::new(url);
+    opts.authorizer = Some(oauth.clone());
+    let err = match Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).await {
+        Ok(_) => panic!("the connection should have been refused"),
+        Err(e) => e,
+    };
+    (err, oauth.steps())
+}
+
+#[tokio::test]
+async fn a_state_mismatch_is_refused_and_the_code_never_redeemed() {
+    let (fake, url) = start(Fault::WrongState).await;
+    let (err, steps) = connect_expecting_failure(&url).await;
+    assert!(matches!(err, WireError::Auth(_)), "{err:?}");
+    assert!(err.to_string().contains("state mismatch"), "{err}");
+    assert_eq!(fake.token_requests.load(Ordering::SeqCst), 0, "the forged code must not be redeemed");
+    let callback = steps.iter().find(|s| s.kind == StepKind::Callback).expect("a callback step");
+    assert_eq!(callback.verdict(), Verdict::Fail);
+    assert!(callback.checks.iter().any(|c| c.rule.contains("RFC 6749 §10.12")), "{callback:?}");
+}
+
+#[tokio::test]
+async fn a_script_url_in_the_metadata_is_refused_before_anything_is_opened() {
+    let (fake, url) = start(Fault::ScriptEndpoint).await;
+    let (err, steps) = connect_expecting_failure(&url).await;
+    assert!(err.to_string().contains("javascript"), "{err}");
+    assert!(err.to_string().contains("not http or https"), "{err}");
+    let paths = fake.paths.lock().unwrap().clone();
+    assert!(!paths.iter().any(|p| p == "/register" || p == "/token"), "{paths:?}");
+    let md = steps.iter().find(|s| s.kind == StepKind::ServerMetadata).expect("metadata step");
+    assert_eq!(md.verdict(), Verdict::Fail);
+    assert!(md.fix.as_deref().unwrap_or("").contains("http(s)"), "{md:?}");
+    assert!(!steps.iter().any(|s| s.kind == StepKind::Authorization), "no authorization may start");
+}
+
+#[tokio::test]
+async fn a_file_url_as_authorization_server_is_refused() {
+    let (fake, url) = start(Fault::FileIssuer).await;
+    let (err, _) = connect_expecting_failure(&url).await;
+    assert!(err.to_string().contains("file"), "{err}");
+    let paths = fake.paths.lock().unwrap().clone();
+    assert_eq!(paths, ["/mcp", "/prm"], "nothing after the resource metadata");
+}
+
+#[tokio::test]
+async fn the_redirect_listener_binds_loopback_only_and_serves_once() {
+    let lb = Loopback::bind().await.unwrap();
+    let uri = lb.redirect_uri.clone();
+    assert_eq!(uri.host_str(), Some("127.0.0.1"));
+    let port = lb.port();
+    assert_ne!(port, 0);
+    // Not reachable on another local address of this machine (it is not bound to 0.0.0.0).
+    if let Some(other) = local_non_loopback_ip() {
+        let refused = tokio::net::TcpStream::connect(SocketAddr::new(other, port)).await;
+        assert!(refused.is_err(), "the listener must not accept on {other}");
+    }
+    let waiter = tokio::spawn(lb.wait(Duration::from_secs(10)));
+    // A stray request (favicon) is answered 404 and the wait goes on.
+    let http = reqwest::Client::new();
+    let stray = http.get(format!("http://127.0.0.1:{port}/favicon.ico")).send().await.unwrap();
+    assert_eq!(stray.status(), 404);
+    let ok = http.get(format!("{uri}?code=c1&state=s1")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let got = waiter.await.unwrap().unwrap();
+    assert_eq!(got.query(), Some("code=c1&state=s1"));
+    // One use: the listener is gone.
+    let again = tokio::net::TcpStream::connect(("127.0.0.1", port)).await;
+    assert!(again.is_err(), "the listener must close after one authorization response");
+}
+
+#[tokio::test]
+async fn the_redirect_listener_gives_up_after_its_timeout() {
+    let lb = Loopback::bind().await.unwrap();
+    let err = lb.wait(Duration::from_millis(200)).await.unwrap_err();
+    assert!(err.to_string().contains("no authorization response within"), "{err}");
+}
+
+/// An address of this machine other than loopback, if it has one.
+fn local_non_loopback_ip() -> Option<std::net::IpAddr> {
+    let sock = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // No packet is sent: connecting a UDP socket only picks a route and a source address.
+    sock.connect("10.255.255.255:9").ok()?;
+    let ip = sock.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
