@@ -334,3 +334,62 @@ async fn cli_token_and_call_keep_the_token_out_of_logs_and_history() {
     assert_eq!(KeyringStore::new(mcpscope_auth::secrets::SERVICE).get(&key).unwrap(), None);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The desktop flow: the engine waits on its loopback listener while "the browser" (this
+/// test) approves; and a waiting flow that is dropped (cancel) closes its listener.
+#[tokio::test]
+async fn the_desktop_flow_waits_for_the_browser_and_cancels_cleanly() {
+    use mcpscope_auth::{Http, OAuth, OAuthOptions, Redirect, StepObserver};
+    use mcpscope_wire::Capture;
+    let (_idp, server) = protected(None).await;
+    let start = |url: &str| {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let observer: StepObserver = Arc::new(move |s| {
+            if s.waiting {
+                let _ = tx.send(s.url.clone().unwrap_or_default());
+            }
+        });
+        let capture = Capture::new(Arc::new(NullSink));
+        let mut o = OAuthOptions::new(url);
+        o.redirect = Redirect::Browser { timeout: std::time::Duration::from_secs(60), open: false };
+        let oauth = Arc::new(
+            OAuth::new(
+                o,
+                Http::new(capture.clone()).unwrap(),
+                Arc::new(MemoryStore::new("t")),
+                Some(observer),
+            )
+            .unwrap(),
+        );
+        let mut opts = ConnectOptions::new(url);
+        opts.authorizer = Some(oauth);
+        let task = tokio::spawn(Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)));
+        (task, rx)
+    };
+
+    let (task, mut waiting) = start(server.url());
+    let authorization_url = waiting.recv().await.expect("the flow shows the authorization URL");
+    assert!(authorization_url.contains("code_challenge_method=S256"), "{authorization_url}");
+    mcpscope_tests::oidc::approve_in_browser(&authorization_url).await.expect("approve");
+    let conn = task.await.unwrap().expect("connected after the browser came back");
+    let tools = conn.request("tools/list", None).await.unwrap();
+    assert!(tools["result"]["tools"].is_array(), "{tools}");
+    conn.close().await;
+
+    let (task, mut waiting) = start(server.url());
+    let authorization_url = waiting.recv().await.unwrap();
+    let redirect = url::Url::parse(&authorization_url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let port = url::Url::parse(&redirect).unwrap().port().unwrap();
+    assert!(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok(), "listening while waiting");
+    task.abort();
+    let _ = task.await;
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err(),
+        "a cancelled flow must close its listener"
+    );
+}

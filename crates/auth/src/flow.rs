@@ -65,8 +65,9 @@ pub enum Redirect {
     /// Follow the authorization URL with an HTTP client until it redirects to the redirect
     /// URI (for tests, CI and servers that approve without a login page).
     Headless,
-    /// Open the system browser and wait on the loopback listener.
-    Browser { timeout: Duration },
+    /// Wait on the loopback listener for the browser's redirect; `open`: start the system
+    /// browser (else the user opens the URL the waiting step shows).
+    Browser { timeout: Duration, open: bool },
 }
 
 /// A private key for `private_key_jwt` client authentication (RFC 7523 §2.2).
@@ -115,7 +116,11 @@ impl OAuthOptions {
             client_metadata_url: None,
             scope: None,
             client_name: "mcpscope".to_owned(),
-            redirect: Redirect::Browser { timeout: Duration::from_secs(300) },
+            // MCPSCOPE_NO_BROWSER: show the authorization URL only (tests, remote sessions).
+            redirect: Redirect::Browser {
+                timeout: Duration::from_secs(300),
+                open: std::env::var_os("MCPSCOPE_NO_BROWSER").is_none(),
+            },
             max_step_ups: 2,
             offline_access: true,
         }
@@ -1031,20 +1036,36 @@ impl OAuth {
                 step.check(Verdict::Info, "", "headless: following the authorization URL without a browser");
                 redirect::headless(&self.http, &url, &redirect_uri).await
             }
-            Redirect::Browser { timeout } => {
+            Redirect::Browser { timeout, open } => {
                 step.check(
                     Verdict::Info,
                     "RFC 8252 §7.3",
                     format!(
-                        "system browser; waiting on {} (one use, up to {} s)",
+                        "waiting on {} for the browser (one use, up to {} s)",
                         loopback.redirect_uri,
                         timeout.as_secs()
                     ),
                 );
-                match redirect::open_in_browser(&url) {
-                    Ok(()) => loopback.wait(*timeout).await,
-                    Err(e) => Err(e),
+                let opened = if *open {
+                    redirect::open_in_browser(&url).map_err(|e| e.to_string())
+                } else {
+                    Err("not asked to".to_owned())
+                };
+                if let Err(why) = opened {
+                    // Not fatal: the user can open the URL by hand while the listener waits.
+                    step.check(
+                        Verdict::Info,
+                        "",
+                        format!("no browser opened ({why}): open the authorization URL by hand"),
+                    );
                 }
+                if let Some(obs) = &self.observer {
+                    let mut waiting = step.clone();
+                    waiting.waiting = true;
+                    waiting.url = Some(url.to_string());
+                    obs(&waiting);
+                }
+                loopback.wait(*timeout).await
             }
         };
         let callback = match callback {

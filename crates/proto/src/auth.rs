@@ -88,11 +88,18 @@ pub struct Step {
     pub checks: Vec<Check>,
     /// What to change on the server when the step failed.
     pub fix: Option<String>,
+    /// The step is under way and waits for the user (the authorization request waits for the
+    /// browser); the finished step replaces it.
+    #[serde(default)]
+    pub waiting: bool,
+    /// A link for the user: the authorization URL, to open by hand when no browser came up.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 impl Step {
     pub fn new(kind: StepKind) -> Step {
-        Step { kind, exchanges: Vec::new(), checks: Vec::new(), fix: None }
+        Step { kind, exchanges: Vec::new(), checks: Vec::new(), fix: None, waiting: false, url: None }
     }
 
     /// The worst verdict of its checks (`Info` when it has none).

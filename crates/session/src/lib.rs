@@ -50,6 +50,8 @@ pub enum SessionError {
     Collection(#[from] collection::CollectionError),
     #[error("OAuth: {0}")]
     Auth(String),
+    #[error("the connection attempt was cancelled")]
+    Cancelled,
 }
 
 impl SessionError {
@@ -64,6 +66,7 @@ impl SessionError {
             SessionError::Replay(_) => "replay",
             SessionError::Collection(_) => "collection",
             SessionError::Auth(_) => "auth",
+            SessionError::Cancelled => "cancelled",
         }
     }
 }
@@ -135,6 +138,8 @@ pub struct Engine {
     oauth: Mutex<Option<Arc<OAuth>>>,
     /// Where tokens go; opened (and probed) at the first OAuth connection.
     secrets: tokio::sync::OnceCell<Arc<dyn SecretStore>>,
+    /// Ends the connection attempt under way (a browser authorization may wait minutes).
+    cancel_connect: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl Engine {
@@ -158,6 +163,7 @@ impl Engine {
             flusher: Mutex::new(None),
             oauth: Mutex::new(None),
             secrets: tokio::sync::OnceCell::new(),
+            cancel_connect: Mutex::new(None),
         }
     }
 
@@ -316,8 +322,16 @@ impl Engine {
         opts.headers = req.headers.clone();
         opts.authorizer = lock(&self.oauth).clone().map(|o| o as Arc<dyn mcpscope_wire::Authorizer>);
         let span = info_span!("session", url = %req.url);
-        let result =
-            Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).instrument(span).await;
+        let (cancel, cancelled) = tokio::sync::oneshot::channel();
+        *lock(&self.cancel_connect) = Some(cancel);
+        let connecting =
+            Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).instrument(span);
+        // Dropping the attempt also closes a waiting loopback listener.
+        let result = tokio::select! {
+            r = connecting => r.map_err(SessionError::from),
+            _ = cancelled => Err(SessionError::Cancelled),
+        };
+        lock(&self.cancel_connect).take();
         match result {
             Ok(conn) => {
                 let info = conn.info().clone();
@@ -356,7 +370,7 @@ impl Engine {
                 failed.url = Some(req.url.clone());
                 failed.error = Some(e.to_string());
                 self.set_state(failed);
-                Err(e.into())
+                Err(e)
             }
         }
     }
@@ -393,6 +407,9 @@ impl Engine {
 
     /// Ends the session (DELETE where the server issued a session id).
     pub async fn disconnect(&self) -> Result<()> {
+        if let Some(cancel) = lock(&self.cancel_connect).take() {
+            let _ = cancel.send(());
+        }
         let live = lock(&self.live).take();
         if let Some(live) = live {
             live.conn.close().await;
