@@ -249,6 +249,9 @@ async fn tokens_live_in_the_keyring_and_nowhere_else() {
     let steps = engine.auth_status().await.steps;
     assert!(!steps.iter().any(|s| s.kind == StepKind::Authorization), "{steps:#?}");
     assert_eq!(engine.auth_reveal().await.unwrap(), token);
+    // The registration was kept too: the restarted engine can refresh.
+    engine.auth_refresh().await.expect("refresh after a restart");
+    assert_ne!(engine.auth_reveal().await.unwrap(), token);
 
     // Logout deletes it.
     engine.auth_logout().await.unwrap();

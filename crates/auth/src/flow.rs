@@ -211,6 +211,40 @@ struct Client {
     redirect_uri: Option<Url>,
 }
 
+/// A dynamic registration as kept in the secret store (it holds the client secret), so a
+/// restart can refresh tokens and authorize again without registering anew.
+#[derive(Serialize, Deserialize)]
+struct StoredClient {
+    client_id: String,
+    #[serde(default)]
+    client_secret: Option<String>,
+    method: String,
+    #[serde(default)]
+    redirect_uri: Option<String>,
+}
+
+impl From<&Client> for StoredClient {
+    fn from(c: &Client) -> StoredClient {
+        StoredClient {
+            client_id: c.id.clone(),
+            client_secret: c.secret.clone(),
+            method: c.method.name().to_owned(),
+            redirect_uri: c.redirect_uri.as_ref().map(Url::to_string),
+        }
+    }
+}
+
+impl StoredClient {
+    fn client(self) -> Option<Client> {
+        Some(Client {
+            id: self.client_id,
+            secret: self.client_secret,
+            method: AuthMethod::parse(&self.method)?,
+            redirect_uri: self.redirect_uri.and_then(|u| Url::parse(&u).ok()),
+        })
+    }
+}
+
 #[derive(Default)]
 struct State {
     loaded: bool,
@@ -278,6 +312,25 @@ impl OAuth {
 
     fn token_key(&self) -> String {
         format!("oauth-tokens|{}", urls::canonical_resource(&self.server))
+    }
+
+    /// Registrations are per authorization server (MCP 2026-07-28: never reuse a client id
+    /// with another issuer) and per MCP server.
+    fn client_key(&self, issuer: &str) -> String {
+        format!("oauth-client|{issuer}|{}", urls::canonical_resource(&self.server))
+    }
+
+    fn stored_client(&self, issuer: &str) -> Option<Client> {
+        let text = self.store.get(&self.client_key(issuer)).ok()??;
+        serde_json::from_str::<StoredClient>(&text).ok()?.client()
+    }
+
+    fn save_client(&self, issuer: &str, client: &Client) {
+        if let Ok(text) = serde_json::to_string(&StoredClient::from(client))
+            && let Err(e) = self.store.set(&self.client_key(issuer), &text)
+        {
+            tracing::warn!(error = %e, "could not store the client registration; it stays in memory");
+        }
     }
 
     /// Forgets the tokens of this server, here and in the secret store (logout).
@@ -895,6 +948,18 @@ impl OAuth {
                 format!("the authorization server supports client ID metadata documents: client id {url:?}"),
             );
             Client { id: url.clone(), secret: None, method: AuthMethod::None, redirect_uri: None }
+        } else if let Some(stored) = self.stored_client(&d.issuer) {
+            step.check(
+                Verdict::Pass,
+                R_REGISTRATION,
+                format!(
+                    "reusing this server's earlier registration at {}: client {:?} ({})",
+                    d.issuer,
+                    stored.id,
+                    stored.method.name()
+                ),
+            );
+            stored
         } else if let Some(reg) = &d.registration_endpoint {
             let loopback =
                 Loopback::bind().await.map_err(|e| self.fail(step.clone(), e.to_string(), None))?;
@@ -958,7 +1023,9 @@ impl OAuth {
                     if secret.is_some() { "with a secret" } else { "public" }
                 ),
             );
-            Client { id: id.to_owned(), secret, method, redirect_uri: Some(redirect_uri) }
+            let client = Client { id: id.to_owned(), secret, method, redirect_uri: Some(redirect_uri) };
+            self.save_client(&d.issuer, &client);
+            client
         } else {
             return Err(self.fail(
                 step,
@@ -1427,13 +1494,16 @@ impl OAuth {
                     ),
                     redirect_uri: None,
                 },
-                None => {
-                    return Err(self.fail(
-                        step,
-                        "no client id to refresh with (the registration was not kept)",
-                        None,
-                    ));
-                }
+                None => match self.stored_client(&d.issuer) {
+                    Some(c) => c,
+                    None => {
+                        return Err(self.fail(
+                            step,
+                            "no client id to refresh with (the registration was not kept)",
+                            None,
+                        ));
+                    }
+                },
             },
         };
         let mut form =
