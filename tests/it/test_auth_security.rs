@@ -1,4 +1,5 @@
-//! Security properties of the OAuth client, against a hand-written authorization server that
+//! Security properties of the OAuth client (and opaque-token introspection), against a
+//! hand-written authorization server that
 //! misbehaves on purpose (no real peer forges a state or serves `javascript:` endpoints):
 //! a state mismatch is refused before the code is redeemed, metadata pointing at a non-http(s)
 //! URL is refused before anything is fetched from it, and the redirect listener binds
@@ -29,7 +30,11 @@ enum Fault {
     ScriptEndpoint,
     /// The resource metadata lists a `file:` URL as authorization server.
     FileIssuer,
+    /// None: a well-behaved server issuing opaque tokens, with an introspection endpoint.
+    Opaque,
 }
+
+const OPAQUE: &str = "opaque-token-5f2c";
 
 struct Fake {
     fault: Fault,
@@ -44,8 +49,17 @@ fn seen(s: &Fake, path: &str) {
     s.paths.lock().unwrap().push(path.to_owned());
 }
 
-async fn mcp(State(s): S) -> Response {
+async fn mcp(State(s): S, headers: HeaderMap, body: String) -> Response {
     seen(&s, "/mcp");
+    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if bearer == format!("Bearer {OPAQUE}") {
+        let msg: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        if msg.get("id").is_none() {
+            return StatusCode::ACCEPTED.into_response();
+        }
+        let result = json!({"protocolVersion": "2025-11-25", "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}});
+        return axum::Json(json!({"jsonrpc": "2.0", "id": msg["id"], "result": result})).into_response();
+    }
     let base = s.base.lock().unwrap().clone();
     (
         StatusCode::UNAUTHORIZED,
@@ -77,6 +91,7 @@ async fn metadata(State(s): S) -> Response {
         "registration_endpoint": format!("{base}/register"),
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["none"],
+        "introspection_endpoint": format!("{base}/introspect"),
     }))
     .into_response()
 }
@@ -90,7 +105,8 @@ async fn authorize(State(s): S, Query(q): Query<Vec<(String, String)>>) -> Respo
     seen(&s, "/authorize");
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let mut to = url::Url::parse(&get("redirect_uri")).unwrap();
-    to.query_pairs_mut().append_pair("code", "stolen-code").append_pair("state", "attacker-state");
+    let state = if s.fault == Fault::Opaque { get("state") } else { "attacker-state".to_owned() };
+    to.query_pairs_mut().append_pair("code", "stolen-code").append_pair("state", &state);
     let mut h = HeaderMap::new();
     h.insert(header::LOCATION, to.as_str().parse().unwrap());
     (StatusCode::FOUND, h).into_response()
@@ -99,7 +115,14 @@ async fn authorize(State(s): S, Query(q): Query<Vec<(String, String)>>) -> Respo
 async fn token(State(s): S) -> Response {
     seen(&s, "/token");
     s.token_requests.fetch_add(1, Ordering::SeqCst);
-    axum::Json(json!({"access_token": "should-never-be-issued", "token_type": "Bearer"})).into_response()
+    let token = if s.fault == Fault::Opaque { OPAQUE } else { "should-never-be-issued" };
+    axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": 600})).into_response()
+}
+
+async fn introspect(State(s): S, body: String) -> Response {
+    seen(&s, "/introspect");
+    let active = body.contains(&format!("token={OPAQUE}"));
+    axum::Json(json!({"active": active, "scope": "files:read", "client_id": "fake-client"})).into_response()
 }
 
 async fn start(fault: Fault) -> (Arc<Fake>, String) {
@@ -116,6 +139,7 @@ async fn start(fault: Fault) -> (Arc<Fake>, String) {
         .route("/register", post(register))
         .route("/authorize", get(authorize))
         .route("/token", post(token))
+        .route("/introspect", post(introspect))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -216,4 +240,29 @@ fn local_non_loopback_ip() -> Option<std::net::IpAddr> {
     sock.connect("10.255.255.255:9").ok()?;
     let ip = sock.local_addr().ok()?.ip();
     (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[tokio::test]
+async fn an_opaque_token_is_said_to_be_opaque_and_introspected() {
+    let (fake, url) = start(Fault::Opaque).await;
+    let capture = Capture::new(VecSink::new());
+    let mut o = OAuthOptions::new(&url);
+    o.redirect = Redirect::Headless;
+    let oauth = Arc::new(
+        OAuth::new(o, Http::new(capture.clone()).unwrap(), Arc::new(MemoryStore::new("test")), None).unwrap(),
+    );
+    let mut opts = ConnectOptions::new(&url);
+    opts.open_get_stream = false;
+    opts.authorizer = Some(oauth.clone());
+    let conn =
+        Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).await.expect("connect");
+    let reports = oauth.inspect().await;
+    let access = &reports[0];
+    assert!(!access.jwt);
+    assert!(access.checks.iter().any(|c| c.message.contains("opaque token")), "{access:#?}");
+    let active = access.checks.iter().find(|c| c.rule.contains("RFC 7662")).expect("introspected");
+    assert_eq!(active.verdict, Verdict::Pass, "{active:?}");
+    assert_eq!(access.scopes, ["files:read"]);
+    assert!(fake.paths.lock().unwrap().iter().any(|p| p == "/introspect"));
+    drop(conn);
 }

@@ -352,10 +352,10 @@ impl OAuth {
     /// Decodes and checks the access token (and the ID token, if any): signature against the
     /// issuer's JWKS (fetched now, captured), audience against this server, issuer, times.
     pub async fn inspect(&self) -> Vec<TokenReport> {
-        let (tokens, discovery) = {
+        let (tokens, discovery, client) = {
             let mut st = self.state.lock().await;
             self.load(&mut st);
-            (st.tokens.clone(), st.discovery.clone())
+            (st.tokens.clone(), st.discovery.clone(), st.client.clone())
         };
         let Some(tokens) = tokens else { return Vec::new() };
         let mut exp = Expectations {
@@ -376,11 +376,65 @@ impl OAuth {
         {
             exp.jwks = serde_json::from_slice(&ex.body).ok();
         }
-        let mut out = vec![jwt::inspect("access_token", &tokens.access_token, &exp)];
+        let mut access = jwt::inspect("access_token", &tokens.access_token, &exp);
+        if !access.jwt
+            && let (Some(d), Some(c)) = (&discovery, &client)
+        {
+            self.introspect(&mut access, d, c, &tokens.access_token).await;
+        }
+        let mut out = vec![access];
         if let Some(id) = &tokens.id_token {
             out.push(jwt::inspect("id_token", id, &Expectations { resource: None, ..exp }));
         }
         out
+    }
+
+    /// RFC 7662: asks the authorization server about an opaque token, where it offers an
+    /// introspection endpoint, and adds what it says to the report.
+    async fn introspect(&self, report: &mut TokenReport, d: &Discovery, client: &Client, token: &str) {
+        const RULE: &str = "RFC 7662 §2";
+        let Some(endpoint) =
+            d.asm.introspection_endpoint.as_deref().and_then(|u| http_url("introspection_endpoint", u).ok())
+        else {
+            report.checks.push(mcpscope_proto::auth::Check::new(
+                Verdict::Info,
+                RULE,
+                "the authorization server offers no introspection endpoint",
+            ));
+            return;
+        };
+        let mut step = Step::new(StepKind::Token);
+        let form = vec![("token", token.to_owned()), ("token_type_hint", "access_token".to_owned())];
+        let Ok(ex) = self.client_post(&mut step, d, &endpoint, client, form).await else { return };
+        let doc: Value = match serde_json::from_slice(&ex.body) {
+            Ok(v) if ex.ok() => v,
+            _ => {
+                report.checks.push(mcpscope_proto::auth::Check::new(
+                    Verdict::Warn,
+                    RULE,
+                    format!("introspection failed: {}", oauth_error_text(&ex)),
+                ));
+                return;
+            }
+        };
+        let check = |v, m: String| mcpscope_proto::auth::Check::new(v, RULE, m);
+        if doc.get("active").and_then(Value::as_bool) == Some(true) {
+            report
+                .checks
+                .push(check(Verdict::Pass, "the authorization server says the token is active".to_owned()));
+        } else {
+            report.checks.push(check(
+                Verdict::Fail,
+                "the authorization server says the token is not active (expired or revoked)".to_owned(),
+            ));
+        }
+        if let Some(exp) = doc.get("exp").and_then(Value::as_i64) {
+            report.expires_at = Some(exp);
+        }
+        if let Some(s) = doc.get("scope").and_then(Value::as_str) {
+            report.scopes = split_scopes(Some(s));
+        }
+        report.claims = Some(doc);
     }
 
     fn load(&self, st: &mut State) {
@@ -1233,6 +1287,19 @@ impl OAuth {
         step: &mut Step,
         d: &Discovery,
         client: &Client,
+        form: Vec<(&'static str, String)>,
+    ) -> Flow<Exchange> {
+        let endpoint = d.token_endpoint.clone();
+        self.client_post(step, d, &endpoint, client, form).await
+    }
+
+    /// Adds client authentication to `form` and POSTs it to `endpoint` (token, introspection).
+    async fn client_post(
+        &self,
+        step: &mut Step,
+        d: &Discovery,
+        endpoint: &Url,
+        client: &Client,
         mut form: Vec<(&'static str, String)>,
     ) -> Flow<Exchange> {
         let mut basic = None;
@@ -1266,7 +1333,7 @@ impl OAuth {
             "RFC 6749 §2.3",
             format!("client authentication: {}", client.method.name()),
         );
-        self.post_form(step, &d.token_endpoint, &form, basic).await
+        self.post_form(step, endpoint, &form, basic).await
     }
 
     /// A private_key_jwt assertion (RFC 7523 §3): iss = sub = client id, aud = the issuer.
