@@ -1,7 +1,6 @@
 //! Security properties of the OAuth client (and opaque-token introspection), against a
-//! hand-written authorization server that
-//! misbehaves on purpose (no real peer forges a state or serves `javascript:` endpoints):
-//! a state mismatch is refused before the code is redeemed, metadata pointing at a non-http(s)
+//! hand-written authorization server that misbehaves on purpose (no real peer forges a state
+//! or serves `javascript:` endpoints): a state mismatch is refused before the code is redeemed, metadata pointing at a non-http(s)
 //! URL is refused before anything is fetched from it, and the redirect listener binds
 //! 127.0.0.1 only and serves exactly one response.
 
