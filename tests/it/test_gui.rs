@@ -37,8 +37,11 @@ impl Driver {
     fn start() -> Driver {
         // Fixed ports: only one GUI test runs at a time (they share this lock).
         let port = 4444;
+        // The app inherits the driver's environment: MCPSCOPE_NO_BROWSER keeps an OAuth flow
+        // from opening a browser; it shows the authorization URL instead.
         let child = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", "4445"])
+            .env("MCPSCOPE_NO_BROWSER", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -574,5 +577,78 @@ async fn gui_save_and_run_a_collection() {
     assert!(!saved.to_string().contains("progressToken"), "{saved}");
     assert!(saved_dir.join("collection.json").exists());
     screenshot(&c, "collections").await;
+    c.close().await.expect("close the WebDriver session");
+}
+
+#[tokio::test]
+async fn gui_oauth_login_shows_every_step_and_a_verified_jwt() {
+    let _one_at_a_time = gui_turn().await;
+    let (_idp, server) = crate::support::protected(None).await;
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+
+    // OAuth on, headless off: the app shows the authorization URL and waits for the redirect.
+    type_into(&c, "#url", server.url()).await;
+    click(&c, "#oauth-toggle").await;
+    c.wait().for_element(Locator::Css("#oauth-client-id")).await.expect("the OAuth fields");
+    click(&c, "#connect").await;
+    click(&c, "#view-auth").await;
+    let authorization_url = eventually("the authorization URL", Duration::from_secs(30), || async {
+        text_of(&c, "#auth-url").await.filter(|t| t.starts_with("http"))
+    })
+    .await;
+    let waiting = c.find(Locator::Css(".auth-step[data-kind='authorization']")).await.expect("waiting step");
+    assert_eq!(waiting.attr("data-waiting").await.unwrap().as_deref(), Some("true"));
+    screenshot(&c, "auth-waiting").await;
+
+    mcpscope_tests::oidc::approve_in_browser(authorization_url.trim())
+        .await
+        .expect("authorize like a browser");
+
+    eventually("status 'connected'", Duration::from_secs(30), || async {
+        text_of(&c, "#status").await.filter(|t| t.trim().eq_ignore_ascii_case("connected"))
+    })
+    .await;
+
+    // Every step of the flow, each one passed.
+    let want = [
+        "challenge",
+        "resource_metadata",
+        "server_metadata",
+        "registration",
+        "authorization",
+        "callback",
+        "token",
+    ];
+    let steps = eventually("every step of the flow", Duration::from_secs(10), || async {
+        let mut steps = Vec::new();
+        for el in c.find_all(Locator::Css(".auth-step")).await.ok()? {
+            let kind = el.attr("data-kind").await.ok()??;
+            let verdict = el.attr("data-verdict").await.ok()??;
+            steps.push((kind, verdict));
+        }
+        want.iter().all(|k| steps.iter().any(|(kind, _)| kind == k)).then_some(steps)
+    })
+    .await;
+    for (kind, verdict) in &steps {
+        assert_eq!(verdict, "pass", "step {kind}: {steps:?}");
+    }
+    assert!(c.find(Locator::Css("#auth-url")).await.is_err(), "the waiting step was replaced");
+
+    // The token inspector: a JWT for this server, its signature verified.
+    click(&c, "#token-check").await;
+    let aud = format!(r#""aud": "{}""#, server.url());
+    eventually("the access token's claims", Duration::from_secs(10), || async {
+        text_of(&c, "#token-claims").await.filter(|t| t.contains(&aud))
+    })
+    .await;
+    let mut verified = false;
+    for el in c.find_all(Locator::Css(".token-check[data-verdict='pass']")).await.expect("token checks") {
+        verified |= el.text().await.unwrap_or_default().contains("signature verified");
+    }
+    assert!(verified, "a passed check says the signature was verified");
+    assert!(c.find(Locator::Css("#token-raw")).await.is_err(), "the token stays hidden until revealed");
+
+    screenshot(&c, "auth").await;
     c.close().await.expect("close the WebDriver session");
 }

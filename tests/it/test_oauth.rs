@@ -5,55 +5,20 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use jsonwebtoken::jwk::JwkSet;
 use mcpscope_auth::jwt::{self, Expectations};
 use mcpscope_auth::{KeyringStore, MemoryStore, SecretStore};
 use mcpscope_demo::{DemoOptions, DemoServer, Protection};
 use mcpscope_proto::auth::{StepKind, Verdict};
 use mcpscope_proto::{AuthRequest, ConnectRequest, Header, TransportChoice, UiEvent};
 use mcpscope_session::{Engine, EventSink};
-use mcpscope_tests::oidc::Oidc;
 use mcpscope_wire::{ConnectOptions, Connection, DefaultHandler, NullSink, WireError};
 use serde_json::Value;
+
+use crate::support::{jwks_of, protected};
 
 struct Quiet;
 impl EventSink for Quiet {
     fn emit(&self, _: UiEvent) {}
-}
-
-async fn jwks_of(issuer: &str) -> JwkSet {
-    let http = reqwest::Client::new();
-    let get = |url: String| {
-        let http = http.clone();
-        async move { http.get(url).send().await.unwrap().bytes().await.unwrap() }
-    };
-    let conf: Value =
-        serde_json::from_slice(&get(format!("{issuer}/.well-known/openid-configuration")).await).unwrap();
-    let uri = conf["jwks_uri"].as_str().expect("jwks_uri").to_owned();
-    serde_json::from_slice(&get(uri).await).unwrap()
-}
-
-/// The authorization server and a demo server protected by it.
-async fn protected(ttl: Option<u64>) -> (Oidc, DemoServer) {
-    let idp = match ttl {
-        Some(s) => Oidc::start_with_access_ttl(s),
-        None => Oidc::start(),
-    }
-    .expect("oidc-provider");
-    let protection = Protection {
-        issuer: idp.issuer.clone(),
-        jwks: jwks_of(&idp.issuer).await,
-        scopes_supported: vec!["mcp:read".into(), "mcp:write".into()],
-        required_scope: None,
-    };
-    let server = DemoServer::start_protected(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        DemoOptions::default(),
-        protection,
-    )
-    .await
-    .expect("protected demo");
-    (idp, server)
 }
 
 fn oauth_request(url: &str) -> ConnectRequest {

@@ -1,6 +1,7 @@
 //! The UI's components, one per file.
 
 pub mod app;
+pub mod auth_view;
 pub mod collections;
 pub mod connection_bar;
 pub mod detail;

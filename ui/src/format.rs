@@ -164,6 +164,22 @@ pub fn local_date_time(at_us: i64) -> String {
     date_time(at_us, local_offset_min(at_us))
 }
 
+/// Time left until an expiry `secs` away: `in 59 min 12 s`, `in 2 h 5 min`, `in 8 s`;
+/// `expired 3 min 4 s ago` once it is past.
+pub fn countdown(secs: i64) -> String {
+    let span = |s: i64| {
+        let (h, m, s) = (s / 3600, s % 3600 / 60, s % 60);
+        if h > 0 {
+            format!("{h} h {m} min")
+        } else if m > 0 {
+            format!("{m} min {s} s")
+        } else {
+            format!("{s} s")
+        }
+    };
+    if secs > 0 { format!("expires in {}", span(secs)) } else { format!("expired {} ago", span(-secs)) }
+}
+
 /// A URL without its scheme: `127.0.0.1:3001/mcp`.
 pub fn without_scheme(url: &str) -> &str {
     url.split_once("://").map_or(url, |(_, rest)| rest)
@@ -181,6 +197,15 @@ pub fn short_session(id: &str) -> &str {
 mod tests {
     use super::*;
     use mcpscope_proto::Body;
+
+    #[test]
+    fn countdowns_say_how_long_is_left() {
+        assert_eq!(countdown(59 * 60 + 12), "expires in 59 min 12 s");
+        assert_eq!(countdown(2 * 3600 + 5 * 60 + 7), "expires in 2 h 5 min");
+        assert_eq!(countdown(8), "expires in 8 s");
+        assert_eq!(countdown(0), "expired 0 s ago");
+        assert_eq!(countdown(-184), "expired 3 min 4 s ago");
+    }
 
     #[test]
     fn numbers_read_naturally() {

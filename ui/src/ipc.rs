@@ -7,7 +7,7 @@
 
 use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::{
-    ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
+    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -142,6 +142,26 @@ pub async fn run_collection(collection: &str) -> Result<Vec<Outcome>, IpcError> 
 /// The collections (name → request names), sorted by name.
 pub async fn collections() -> Result<Vec<(String, Vec<String>)>, IpcError> {
     call("collections", json!({})).await
+}
+
+/// The OAuth debugger's steps and the token inspector's reports (never the tokens).
+pub async fn auth_status() -> Result<AuthStatus, IpcError> {
+    call("auth_status", json!({})).await
+}
+
+/// The raw access token: call only when the user asked to see it.
+pub async fn auth_reveal() -> Result<String, IpcError> {
+    call("auth_reveal", json!({})).await
+}
+
+/// Refreshes the access token with the refresh token.
+pub async fn auth_refresh() -> Result<(), IpcError> {
+    call_unit("auth_refresh", json!({})).await
+}
+
+/// Forgets the tokens (memory and secret store).
+pub async fn auth_logout() -> Result<(), IpcError> {
+    call_unit("auth_logout", json!({})).await
 }
 
 /// Keeps the backend's event stream flowing into a handler; dropping it stops delivery.

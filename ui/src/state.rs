@@ -16,6 +16,8 @@ pub enum View {
     Live,
     /// Every stored session, searchable.
     History,
+    /// The OAuth debugger and the token inspector.
+    Auth,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +34,8 @@ pub struct State {
     pub follow: bool,
     /// The OAuth flow's steps of the current connection, as they finished.
     pub auth_steps: Rc<Vec<mcpscope_proto::auth::Step>>,
+    /// The step the Auth view details; `None`: the newest.
+    pub auth_selected: Option<usize>,
 }
 
 impl Default for State {
@@ -44,6 +48,7 @@ impl Default for State {
             selected: None,
             follow: true,
             auth_steps: Rc::new(Vec::new()),
+            auth_selected: None,
         }
     }
 }
@@ -70,6 +75,10 @@ pub enum Action {
     JumpTo(u64),
     SetFollow(bool),
     ToggleFollow,
+    /// Detail this step of the OAuth flow in the Auth view.
+    SelectAuthStep(usize),
+    /// Move the Auth view's selection by this many steps (clamped to the ends).
+    MoveAuthStep(i64),
 }
 
 impl Reducible for State {
@@ -86,11 +95,16 @@ impl Reducible for State {
             Action::Event(UiEvent::State { state }) | Action::Conn(state) => s.conn = state,
             Action::Event(UiEvent::AuthStep { step }) => {
                 let mut steps = (*s.auth_steps).clone();
-                steps.push(step);
+                // A step that waited for the user is replaced by its finished self.
+                match steps.last_mut() {
+                    Some(last) if last.waiting && last.kind == step.kind => *last = step,
+                    _ => steps.push(step),
+                }
                 s.auth_steps = Rc::new(steps);
             }
             Action::Event(UiEvent::Reset) => {
                 s.auth_steps = Rc::new(Vec::new());
+                s.auth_selected = None;
                 s.records = SharedVec::new();
                 s.view = SharedVec::new();
                 s.selected = None;
@@ -152,12 +166,28 @@ impl Reducible for State {
             }
             Action::SetFollow(on) => s.follow = on,
             Action::ToggleFollow => s.follow = !s.follow,
+            Action::SelectAuthStep(i) => {
+                if i < s.auth_steps.len() {
+                    s.auth_selected = Some(i);
+                }
+            }
+            Action::MoveAuthStep(delta) => {
+                let Some(last) = s.auth_steps.len().checked_sub(1) else { return self };
+                let from = s.auth_shown().unwrap_or(last) as i64;
+                s.auth_selected = Some(from.saturating_add(delta).clamp(0, last as i64) as usize);
+            }
         }
         if s == *self { self } else { Rc::new(s) }
     }
 }
 
 impl State {
+    /// Index of the step the Auth view details: the selected one, else the newest.
+    pub fn auth_shown(&self) -> Option<usize> {
+        let last = self.auth_steps.len().checked_sub(1)?;
+        Some(self.auth_selected.map_or(last, |i| i.min(last)))
+    }
+
     fn set_filter(&mut self, filter: Filter) {
         if filter != self.filter {
             self.filter = filter;
@@ -266,6 +296,37 @@ mod tests {
         assert_eq!(s.selected, Some(3));
         s = reduce(s, Action::SelectFirst);
         assert_eq!(s.selected, Some(1));
+    }
+
+    #[test]
+    fn a_finished_step_replaces_the_one_that_waited() {
+        use mcpscope_proto::auth::{Step, StepKind};
+        let step =
+            |kind, waiting| Action::Event(UiEvent::AuthStep { step: Step { waiting, ..Step::new(kind) } });
+        let mut s = Rc::new(State::default());
+        s = reduce(s, step(StepKind::Registration, false));
+        s = reduce(s, step(StepKind::Authorization, true));
+        s = reduce(s, step(StepKind::Authorization, false));
+        s = reduce(s, step(StepKind::Callback, false));
+        let kinds: Vec<_> = s.auth_steps.iter().map(|st| (st.kind, st.waiting)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (StepKind::Registration, false),
+                (StepKind::Authorization, false),
+                (StepKind::Callback, false)
+            ]
+        );
+        assert_eq!(s.auth_shown(), Some(2), "the newest step is shown until one is picked");
+        s = reduce(s, Action::MoveAuthStep(-1));
+        assert_eq!(s.auth_shown(), Some(1));
+        s = reduce(s, Action::MoveAuthStep(i64::MIN));
+        assert_eq!(s.auth_shown(), Some(0));
+        s = reduce(s, Action::MoveAuthStep(i64::MAX));
+        assert_eq!(s.auth_shown(), Some(2));
+        s = reduce(s, Action::Event(UiEvent::Reset));
+        assert!(s.auth_steps.is_empty());
+        assert_eq!(s.auth_shown(), None);
     }
 
     #[test]

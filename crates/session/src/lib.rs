@@ -26,6 +26,9 @@ use tracing::{Instrument, info, info_span};
 /// flood of notifications becomes a few hundred events a second, not tens of thousands.
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(50);
 
+/// How long the first OAuth connection waits for the OS keyring to answer.
+const KEYRING_PROBE_LIMIT: Duration = Duration::from_secs(8);
+
 /// Where the engine pushes events (the Tauri shell forwards them to the webview).
 pub trait EventSink: Send + Sync + 'static {
     fn emit(&self, event: UiEvent);
@@ -175,10 +178,18 @@ impl Engine {
     async fn secret_store(&self) -> Arc<dyn SecretStore> {
         self.secrets
             .get_or_init(|| async {
-                // The keyring probe talks D-Bus synchronously: keep it off the async workers.
-                match tokio::task::spawn_blocking(mcpscope_auth::default_store).await {
-                    Ok(s) => s,
-                    Err(e) => Arc::new(mcpscope_auth::MemoryStore::new(format!("keyring probe failed: {e}"))),
+                // The keyring probe talks D-Bus synchronously: keep it off the async workers. A
+                // locked keyring may wait for an unlock prompt nobody answers: do not wait long.
+                let probe = tokio::task::spawn_blocking(mcpscope_auth::default_store);
+                match tokio::time::timeout(KEYRING_PROBE_LIMIT, probe).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        Arc::new(mcpscope_auth::MemoryStore::new(format!("keyring probe failed: {e}")))
+                    }
+                    Err(_) => Arc::new(mcpscope_auth::MemoryStore::new(format!(
+                        "the keyring did not answer within {} s (locked? unlock it and restart mcpscope)",
+                        KEYRING_PROBE_LIMIT.as_secs()
+                    ))),
                 }
             })
             .await

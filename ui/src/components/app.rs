@@ -1,5 +1,6 @@
 use yew::prelude::*;
 
+use crate::components::auth_view::AuthView;
 use crate::components::connection_bar::ConnectionBar;
 use crate::components::detail::Detail;
 use crate::components::history_view::HistoryView;
@@ -58,6 +59,10 @@ pub fn App() -> Html {
             </main>
         },
         View::History => html! { <HistoryView history={history.clone()} /> },
+        View::Auth => html! {
+            <AuthView steps={state.auth_steps.clone()} shown={state.auth_shown()}
+                dispatch={state.dispatcher()} on_view={set_view.clone()} />
+        },
     };
 
     html! {

@@ -1,7 +1,9 @@
 //! Top bar: where to connect and how, the connect/demo buttons, and the connection status.
 
-use mcpscope_proto::{ConnectRequest, ConnectionState, ConnectionStatus, PROTOCOL_VERSIONS, TransportChoice};
-use web_sys::HtmlSelectElement;
+use mcpscope_proto::{
+    AuthRequest, ConnectRequest, ConnectionState, ConnectionStatus, PROTOCOL_VERSIONS, TransportChoice,
+};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -48,6 +50,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let version = use_state(|| NEGOTIATE.to_owned());
     let headers_text = use_state(String::new);
     let headers_open = use_state(|| false);
+    let oauth = use_state(OAuthFields::default);
     let (dark, toggle_theme) = use_theme();
 
     let headers = parse::headers(&headers_text);
@@ -59,12 +62,13 @@ pub fn ConnectionBar(props: &Props) -> Html {
 
     let request_for = {
         let (transport, version, headers) = (*transport, (*version).clone(), headers.clone());
+        let auth = oauth.request();
         move |url: String| ConnectRequest {
             url: url.trim().to_owned(),
             transport,
             protocol_version: (version != NEGOTIATE).then(|| version.clone()),
             headers: headers.clone().unwrap_or_default(),
-            auth: Default::default(),
+            auth: auth.clone(),
         }
     };
 
@@ -153,6 +157,28 @@ pub fn ConnectionBar(props: &Props) -> Html {
     };
 
     let header_count = headers.as_ref().map_or(0, Vec::len);
+    // One handler per OAuth field: `set` writes the field's new value into a copy.
+    let oauth_text = |set: fn(&mut OAuthFields, String)| {
+        let oauth = oauth.clone();
+        Callback::from(move |e: Event| {
+            let mut f = (*oauth).clone();
+            set(&mut f, field_value(&e));
+            oauth.set(f);
+        })
+    };
+    let oauth_check = |set: fn(&mut OAuthFields, bool)| {
+        let oauth = oauth.clone();
+        Callback::from(move |e: Event| {
+            let mut f = (*oauth).clone();
+            set(&mut f, e.target_unchecked_into::<HtmlInputElement>().checked());
+            oauth.set(f);
+        })
+    };
+    let on_oauth = oauth_check(|f, on| f.on = on);
+    let on_headless = oauth_check(|f, on| f.headless = on);
+    let on_client_id = oauth_text(|f, v| f.client_id = v);
+    let on_client_secret = oauth_text(|f, v| f.client_secret = v);
+    let on_scope = oauth_text(|f, v| f.scope = v);
 
     html! {
         <header class="topbar">
@@ -184,6 +210,11 @@ pub fn ConnectionBar(props: &Props) -> Html {
                     { if header_count > 0 { format!("Headers ({header_count})") } else { "Headers".to_owned() } }
                     <span class="chev">{ if *headers_open { " ▴" } else { " ▾" } }</span>
                 </button>
+                <label class={classes!("check-field", oauth.on.then_some("on"))}
+                    title="Run the OAuth flow when the server answers 401">
+                    <input id="oauth-toggle" type="checkbox" checked={oauth.on} onchange={on_oauth} />
+                    {"OAuth"}
+                </label>
                 <button id="connect" class={classes!("btn", if live { "danger" } else { "primary" })}
                     onclick={toggle_connection.reform(|_: MouseEvent| ())} disabled={connect_blocked}>
                     { if live { "Disconnect" } else { "Connect" } }
@@ -209,8 +240,51 @@ pub fn ConnectionBar(props: &Props) -> Html {
                     } }
                 </div>
             </div>
+            if oauth.on {
+                <div class="oauth-panel">
+                    <input id="oauth-client-id" class="mono" type="text" spellcheck="false" autocomplete="off"
+                        placeholder="client id (optional: dynamic registration)" aria-label="OAuth client id"
+                        value={oauth.client_id.clone()} oninput={on_client_id.reform(Event::from)} onchange={on_client_id} />
+                    <input id="oauth-client-secret" class="mono" type="password" autocomplete="off"
+                        placeholder="client secret (optional)" aria-label="OAuth client secret"
+                        value={oauth.client_secret.clone()} oninput={on_client_secret.reform(Event::from)} onchange={on_client_secret} />
+                    <input id="oauth-scope" class="mono" type="text" spellcheck="false" autocomplete="off"
+                        placeholder="scopes (default: as the server asks)" aria-label="OAuth scopes"
+                        value={oauth.scope.clone()} oninput={on_scope.reform(Event::from)} onchange={on_scope} />
+                    <label class="check-field" title="Follow the authorization URL without a browser (servers that approve without a login page)">
+                        <input id="oauth-headless" type="checkbox" checked={oauth.headless} onchange={on_headless} />
+                        {"Approve without a browser (headless)"}
+                    </label>
+                </div>
+            }
             <StatusLine conn={props.conn.clone()} on_reinit={on_reinit} />
         </header>
+    }
+}
+
+/// The OAuth fields as typed; empty text means "not given".
+#[derive(Debug, Clone, Default, PartialEq)]
+struct OAuthFields {
+    on: bool,
+    client_id: String,
+    client_secret: String,
+    scope: String,
+    headless: bool,
+}
+
+impl OAuthFields {
+    fn request(&self) -> AuthRequest {
+        let given = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        if !self.on {
+            return AuthRequest::default();
+        }
+        AuthRequest {
+            oauth: true,
+            client_id: given(&self.client_id),
+            client_secret: given(&self.client_secret),
+            scope: given(&self.scope),
+            headless: self.headless,
+        }
     }
 }
 

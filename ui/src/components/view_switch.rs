@@ -1,4 +1,4 @@
-//! The Live | History segmented control in the top bar.
+//! The Live | History | Auth segmented control in the top bar.
 
 use yew::prelude::*;
 
@@ -10,9 +10,10 @@ pub struct Props {
     pub on_view: Callback<View>,
 }
 
-const VIEWS: [(View, &str, &str, &str); 2] = [
+const VIEWS: [(View, &str, &str, &str); 3] = [
     (View::Live, "view-live", "Live", "The current session (Ctrl+1)"),
     (View::History, "view-history", "History", "Every stored session, searchable (Ctrl+2)"),
+    (View::Auth, "view-auth", "Auth", "The OAuth flow step by step, and the token (Ctrl+3)"),
 ];
 
 #[component]

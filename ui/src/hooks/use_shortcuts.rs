@@ -22,7 +22,7 @@ pub enum Shortcut {
     ClearFilter,
     /// Escape: back to the timeline.
     FocusTimeline,
-    /// Ctrl+1, Ctrl+2: show that view.
+    /// Ctrl+1, Ctrl+2, Ctrl+3: show that view.
     Show(View),
 }
 
@@ -40,6 +40,7 @@ pub fn shortcut(key: &str, ctrl: bool, alt_or_meta: bool, typing: bool, in_detai
             "l" | "L" => Some(Shortcut::ClearFilter),
             "1" => Some(Shortcut::Show(View::Live)),
             "2" => Some(Shortcut::Show(View::History)),
+            "3" => Some(Shortcut::Show(View::Auth)),
             _ => None,
         };
     }
@@ -90,7 +91,8 @@ fn on_key(t: &Targets, e: &KeyboardEvent) {
     if e.key() == "Enter" && target.as_ref().is_some_and(|t| t.tag_name() == "BUTTON") {
         return; // Enter on a focused button presses it.
     }
-    let in_detail = target.as_ref().is_some_and(|t| t.closest("#detail").ok().flatten().is_some());
+    let in_detail =
+        target.as_ref().is_some_and(|t| t.closest("#detail, #auth-detail").ok().flatten().is_some());
     let Some(action) = shortcut(&e.key(), e.ctrl_key(), e.alt_key() || e.meta_key(), typing, in_detail)
     else {
         return;
@@ -99,6 +101,7 @@ fn on_key(t: &Targets, e: &KeyboardEvent) {
     let (live, history) = (&t.live, &t.history);
     match (t.view, action) {
         (_, Shortcut::Show(view)) => t.set_view.emit(view),
+        (View::Auth, Shortcut::OpenDetail) => focus("auth-detail"),
         (_, Shortcut::OpenDetail) => focus("detail-body"),
         (View::Live, Shortcut::Move(n)) => live.dispatch(Action::MoveSelection(n)),
         (View::Live, Shortcut::First) => live.dispatch(Action::SelectFirst),
@@ -118,6 +121,12 @@ fn on_key(t: &Targets, e: &KeyboardEvent) {
             focus("history-query");
         }
         (View::History, Shortcut::FocusTimeline) => focus("history-results"),
+        (View::Auth, Shortcut::Move(n)) => live.dispatch(Action::MoveAuthStep(n)),
+        (View::Auth, Shortcut::First) => live.dispatch(Action::MoveAuthStep(i64::MIN)),
+        (View::Auth, Shortcut::Last) => live.dispatch(Action::MoveAuthStep(i64::MAX)),
+        (View::Auth, Shortcut::FocusTimeline) => focus("auth-steps"),
+        // No filter and nothing to follow in the OAuth debugger.
+        (View::Auth, Shortcut::ToggleFollow | Shortcut::FocusFilter | Shortcut::ClearFilter) => {}
     }
 }
 
@@ -162,7 +171,8 @@ mod tests {
         assert_eq!(shortcut("1", true, false, true, false), Some(Shortcut::Show(View::Live)));
         assert_eq!(shortcut("2", true, false, false, true), Some(Shortcut::Show(View::History)));
         assert_eq!(shortcut("2", false, false, false, false), None, "a plain 2 is just a key");
-        assert_eq!(shortcut("3", true, false, false, false), None);
+        assert_eq!(shortcut("3", true, false, false, false), Some(Shortcut::Show(View::Auth)));
+        assert_eq!(shortcut("4", true, false, false, false), None);
     }
 
     #[test]
