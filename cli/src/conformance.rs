@@ -133,12 +133,7 @@ pub async fn run(url: &str) -> anyhow::Result<ExitCode> {
         oauth_options(url, &scenario, &context)?,
         Http::new(capture.clone())?,
         Arc::new(MemoryStore::new("conformance runs keep nothing")),
-        Some(Arc::new(|step: &mcpscope_proto::auth::Step| {
-            eprintln!("auth: {} [{}]", step.kind.title(), step.verdict().label());
-            for c in &step.checks {
-                eprintln!("  {:>4}  {}", c.verdict.label(), c.message);
-            }
-        })),
+        Some(Arc::new(crate::print_step)),
     )?);
     let mut opts = ConnectOptions::new(url);
     opts.capabilities = json!({"elicitation": {}, "sampling": {}, "roots": {"listChanged": false}});

@@ -99,47 +99,27 @@ impl Drop for Oidc {
     }
 }
 
-/// Plays the person at the browser: follows `authorization_url` with GETs (redirects by
-/// hand, cookies kept per host) until a `Location` points at the loopback redirect URI, then
+/// Plays the person at the browser: follows `authorization_url` to the loopback redirect URI
+/// (with the engine's own headless walker: GETs, redirects by hand, cookies per host), then
 /// requests that URL so the waiting listener receives the authorization response. Returns
 /// the callback URL.
 pub async fn approve_in_browser(authorization_url: &str) -> std::io::Result<String> {
-    use std::collections::BTreeMap;
     let err = |e: String| std::io::Error::other(e);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .build()
+    let url = url::Url::parse(authorization_url).map_err(|e| err(e.to_string()))?;
+    let redirect_uri = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .and_then(|(_, v)| url::Url::parse(&v).ok())
+        .ok_or_else(|| err(format!("no redirect_uri in {url}")))?;
+    let capture = mcpscope_wire::Capture::new(std::sync::Arc::new(mcpscope_wire::NullSink));
+    let http = mcpscope_auth::Http::new(capture).map_err(|e| err(e.to_string()))?;
+    let callback = mcpscope_auth::redirect::headless(&http, &url, &redirect_uri)
+        .await
         .map_err(|e| err(e.to_string()))?;
-    let mut jar: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let mut url = url::Url::parse(authorization_url).map_err(|e| err(e.to_string()))?;
-    for _ in 0..20 {
-        let host = url.host_str().unwrap_or("").to_owned();
-        let mut rb = http.get(url.clone());
-        if let Some(c) = jar.get(&host).filter(|c| !c.is_empty()) {
-            rb =
-                rb.header("cookie", c.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "));
-        }
-        let resp = rb.send().await.map_err(|e| err(format!("GET {url}: {e}")))?;
-        for set in resp.headers().get_all("set-cookie") {
-            if let Some((k, v)) =
-                set.to_str().ok().and_then(|s| s.split(';').next()).and_then(|kv| kv.split_once('='))
-            {
-                jar.entry(host.clone()).or_default().insert(k.trim().to_owned(), v.trim().to_owned());
-            }
-        }
-        let Some(location) = resp.headers().get("location").and_then(|v| v.to_str().ok()) else {
-            return Err(err(format!("HTTP {} at {url} without a redirect", resp.status())));
-        };
-        let next = url.join(location).map_err(|e| err(e.to_string()))?;
-        if next.host_str() == Some("127.0.0.1") && next.path() == "/callback" {
-            let done = http.get(next.clone()).send().await.map_err(|e| err(format!("GET {next}: {e}")))?;
-            if !done.status().is_success() {
-                return Err(err(format!("the redirect listener answered {}", done.status())));
-            }
-            return Ok(next.to_string());
-        }
-        url = next;
+    let done =
+        http.client.get(callback.clone()).send().await.map_err(|e| err(format!("GET {callback}: {e}")))?;
+    if !done.status().is_success() {
+        return Err(err(format!("the redirect listener answered {}", done.status())));
     }
-    Err(err("more than 20 redirects".to_owned()))
+    Ok(callback.to_string())
 }

@@ -254,7 +254,6 @@ struct State {
     /// Scopes asked for in the last authorization.
     requested: Vec<String>,
     step_ups: u32,
-    authorizations: u32,
 }
 
 /// A failed step: the reason for the user (the step itself carries the details).
@@ -318,6 +317,13 @@ impl OAuth {
     /// with another issuer) and per MCP server.
     fn client_key(&self, issuer: &str) -> String {
         format!("oauth-client|{issuer}|{}", urls::canonical_resource(&self.server))
+    }
+
+    /// The client the user configured (id, and a secret or key), if any.
+    fn preregistered(&self, asm: &ServerMetadata) -> Option<Client> {
+        let id = self.opts.client_id.clone()?;
+        let method = choose_method(asm, self.opts.client_secret.is_some(), self.opts.client_key.is_some());
+        Some(Client { id, secret: self.opts.client_secret.clone(), method, redirect_uri: None })
     }
 
     fn stored_client(&self, issuer: &str) -> Option<Client> {
@@ -499,6 +505,7 @@ impl OAuth {
         let bearer = BearerChallenge::find(&ch.www_authenticate);
         let mut step = Step::new(StepKind::Challenge);
         step.exchanges.push(ch.exchange);
+        describe_challenge(&mut step, bearer.as_ref(), &ch);
         let result = match ch.status {
             401 => self.after_401(&mut st, step, bearer, &ch).await,
             _ => self.after_403(&mut st, step, bearer, &ch).await,
@@ -516,7 +523,6 @@ impl OAuth {
         bearer: Option<BearerChallenge>,
         ch: &Challenge,
     ) -> Flow<()> {
-        describe_challenge(&mut step, bearer.as_ref(), ch);
         if let Some(t) = st.tokens.clone() {
             let error = bearer.as_ref().and_then(|b| b.error.clone()).unwrap_or_default();
             step.check(
@@ -556,7 +562,6 @@ impl OAuth {
         bearer: Option<BearerChallenge>,
         ch: &Challenge,
     ) -> Flow<()> {
-        describe_challenge(&mut step, bearer.as_ref(), ch);
         let Some(b) = bearer.filter(|b| b.error.as_deref() == Some("insufficient_scope")) else {
             step.check(
                 Verdict::Info,
@@ -661,7 +666,6 @@ impl OAuth {
             "no scope in the challenge or the resource metadata: the scope parameter is omitted".to_owned()
         };
         st.requested = scopes.clone();
-        st.authorizations += 1;
         let tokens = match self.opts.grant.clone() {
             Grant::AuthorizationCode => {
                 let client = self.client(st, &discovery).await?;
@@ -984,15 +988,13 @@ impl OAuth {
             return Ok(c.clone());
         }
         let mut step = Step::new(StepKind::Registration);
-        let client = if let Some(id) = &self.opts.client_id {
-            let method =
-                choose_method(&d.asm, self.opts.client_secret.is_some(), self.opts.client_key.is_some());
+        let client = if let Some(c) = self.preregistered(&d.asm) {
             step.check(
                 Verdict::Pass,
                 R_REGISTRATION,
-                format!("pre-registered client {id:?}, authenticating with {}", method.name()),
+                format!("pre-registered client {:?}, authenticating with {}", c.id, c.method.name()),
             );
-            Client { id: id.clone(), secret: self.opts.client_secret.clone(), method, redirect_uri: None }
+            c
         } else if let (Some(true), Some(url)) =
             (d.asm.client_id_metadata_document_supported, &self.opts.client_metadata_url)
         {
@@ -1548,30 +1550,20 @@ impl OAuth {
                 d
             }
         };
-        let client = match &st.client {
-            Some(c) => c.clone(),
-            None => match &self.opts.client_id {
-                Some(id) => Client {
-                    id: id.clone(),
-                    secret: self.opts.client_secret.clone(),
-                    method: choose_method(
-                        &d.asm,
-                        self.opts.client_secret.is_some(),
-                        self.opts.client_key.is_some(),
-                    ),
-                    redirect_uri: None,
-                },
-                None => match self.stored_client(&d.issuer) {
-                    Some(c) => c,
-                    None => {
-                        return Err(self.fail(
-                            step,
-                            "no client id to refresh with (the registration was not kept)",
-                            None,
-                        ));
-                    }
-                },
-            },
+        let client = match st
+            .client
+            .clone()
+            .or_else(|| self.preregistered(&d.asm))
+            .or_else(|| self.stored_client(&d.issuer))
+        {
+            Some(c) => c,
+            None => {
+                return Err(self.fail(
+                    step,
+                    "no client id to refresh with (the registration was not kept)",
+                    None,
+                ));
+            }
         };
         let mut form =
             vec![("grant_type", "refresh_token".to_owned()), ("refresh_token", refresh_token.clone())];
@@ -1594,11 +1586,6 @@ impl OAuth {
         let mut st = self.state.lock().await;
         self.load(&mut st);
         self.refresh(&mut st, "refresh requested").await.map_err(|Stop(why)| why)
-    }
-
-    /// How many authorization requests this client made (tests; step-up limits).
-    pub async fn authorizations(&self) -> u32 {
-        self.state.lock().await.authorizations
     }
 }
 

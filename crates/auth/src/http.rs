@@ -48,10 +48,6 @@ impl Exchange {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    pub fn is_json(&self) -> bool {
-        self.header("content-type").is_some_and(|c| c.to_ascii_lowercase().contains("json"))
-    }
-
     pub fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }
