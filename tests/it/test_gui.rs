@@ -482,8 +482,11 @@ async fn echo_on_the_demo_then_select_it_in_history(c: &Client, message: &str) {
         .await
         .expect("Ctrl+2");
     let tools_call = "#history-results .row[data-kind='http-request'][data-method='tools/call']";
+    // The message in the query: the shared history holds other tests' calls, and one of
+    // those must not be taken for ours while ours is still in the recorder's batch.
+    let query = format!(r#"method:tools/call "{message}""#);
     let search = || async {
-        type_into(c, "#history-query", "method:tools/call").await;
+        type_into(c, "#history-query", &query).await;
         c.find(Locator::Css("#history-query"))
             .await
             .expect("#history-query")
