@@ -274,6 +274,11 @@ struct CliSink {
     history: Option<mcpscope_store::Recorder>,
 }
 
+/// Every record linted, then stored and printed.
+fn cli_sink(jsonl: bool, history: Option<mcpscope_store::Recorder>) -> Arc<dyn RecordSink> {
+    Arc::new(mcpscope_lint::Linted::new(CliSink { jsonl, history }))
+}
+
 impl RecordSink for CliSink {
     fn record(&self, record: Record) {
         if let Some(h) = &self.history {
@@ -340,7 +345,7 @@ async fn run_collection(
         }
         None => None,
     };
-    let sink: Arc<dyn RecordSink> = Arc::new(CliSink { jsonl: false, history: recorder.clone() });
+    let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone());
     let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(explained)?;
     let outcomes = collection::run(&col, |method, params| {
         let conn = conn.clone();
@@ -402,7 +407,7 @@ async fn replay(
         source: "cli",
     };
     let recorder = store.recorder(new).await.ok();
-    let sink: Arc<dyn RecordSink> = Arc::new(CliSink { jsonl: false, history: recorder.clone() });
+    let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone());
     let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(explained)?;
     let outcome = mcpscope_session::replay::replay(&store, &conn, &id, seq, params).await;
     conn.close().await;
@@ -587,7 +592,7 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
         }
         None => None,
     };
-    let sink: Arc<dyn RecordSink> = Arc::new(CliSink { jsonl: args.jsonl, history: recorder.clone() });
+    let sink: Arc<dyn RecordSink> = cli_sink(args.jsonl, recorder.clone());
     let capture = mcpscope_wire::Capture::new(sink);
     if args.oauth.oauth {
         opts.authorizer = Some(args.oauth.build(&args.url, &capture)?);

@@ -16,4 +16,5 @@ mod test_everything;
 mod test_faults;
 mod test_gui;
 mod test_history;
+mod test_lint;
 mod test_oauth;

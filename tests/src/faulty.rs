@@ -40,7 +40,7 @@ pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-03-26", "2025-06-18", "2025-11-
 const NEWEST_VERSION: &str = "2025-11-25";
 
 /// Tool names that pick a fault, as listed by `tools/list`.
-pub const FAULT_TOOLS: [&str; 7] = [
+pub const FAULT_TOOLS: [&str; 11] = [
     "malformed_json",
     "truncated_sse",
     "wrong_content_type",
@@ -48,6 +48,11 @@ pub const FAULT_TOOLS: [&str; 7] = [
     "drop_mid_response",
     "not_jsonrpc",
     "flood",
+    // Well-formed JSON-RPC that breaks the MCP schema or its rules (for the protocol lint).
+    "lint_unknown_content_type",
+    "lint_result_without_content",
+    "lint_bad_log_level",
+    "lint_server_calls_a_tool",
 ];
 
 const MCP_PATH: &str = "/mcp";
@@ -282,6 +287,20 @@ fn call_tool(id: &Value, params: &Value) -> Response {
         "http_500" => respond(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "internal failure"),
         "drop_mid_response" => drop_mid_response(),
         "not_jsonrpc" => respond(StatusCode::OK, JSON, r#"{"hello":"world"}"#),
+        // A content block of a type no version defines.
+        "lint_unknown_content_type" => json_result(id, json!({"content": [{"type": "txt", "text": "x"}]})),
+        // `content` is required in every version.
+        "lint_result_without_content" => json_result(id, json!({"structuredContent": {"ok": true}})),
+        // A log level outside the syslog set, then a good result, on an SSE stream.
+        "lint_bad_log_level" => sse_events(&[
+            json!({"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "loud", "data": "!"}}),
+            json!({"jsonrpc": "2.0", "id": id, "result": {"content": [{"type": "text", "text": "logged"}]}}),
+        ]),
+        // `tools/call` is the client's to send, not the server's.
+        "lint_server_calls_a_tool" => sse_events(&[
+            json!({"jsonrpc": "2.0", "id": "srv-1", "method": "tools/call", "params": {"name": "x"}}),
+            json!({"jsonrpc": "2.0", "id": id, "result": {"content": []}}),
+        ]),
         "flood" => {
             let count = arguments.get("count").and_then(Value::as_u64).unwrap_or(FLOOD_DEFAULT_COUNT);
             let size = arguments
@@ -394,6 +413,12 @@ fn flood_chunk(mut seq: u64, count: u64, size: usize, pad: &str) -> Option<(Byte
 fn json_result(id: &Value, result: Value) -> Response {
     let body = json!({ "jsonrpc": "2.0", "id": id, "result": result });
     respond(StatusCode::OK, JSON, body.to_string())
+}
+
+/// A finished SSE stream of `events`, one `data:` line each.
+fn sse_events(events: &[Value]) -> Response {
+    let text: String = events.iter().map(|e| format!("data: {e}\n\n")).collect();
+    sse_response(Body::from(text))
 }
 
 fn sse_response(body: Body) -> Response {

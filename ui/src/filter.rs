@@ -11,11 +11,19 @@ pub enum KindFilter {
     JsonRpc,
     /// Flagged records and JSON-RPC errors.
     Errors,
+    /// Records that break a protocol rule (the lint).
+    Lint,
 }
 
 impl KindFilter {
-    pub const ALL: [KindFilter; 5] =
-        [KindFilter::All, KindFilter::Http, KindFilter::Sse, KindFilter::JsonRpc, KindFilter::Errors];
+    pub const ALL: [KindFilter; 6] = [
+        KindFilter::All,
+        KindFilter::Http,
+        KindFilter::Sse,
+        KindFilter::JsonRpc,
+        KindFilter::Errors,
+        KindFilter::Lint,
+    ];
 
     /// The `<option value>`.
     pub fn value(self) -> &'static str {
@@ -25,6 +33,7 @@ impl KindFilter {
             KindFilter::Sse => "sse",
             KindFilter::JsonRpc => "json-rpc",
             KindFilter::Errors => "errors",
+            KindFilter::Lint => "lint",
         }
     }
 
@@ -35,6 +44,7 @@ impl KindFilter {
             KindFilter::Sse => "SSE",
             KindFilter::JsonRpc => "JSON-RPC",
             KindFilter::Errors => "Errors only",
+            KindFilter::Lint => "Protocol lint",
         }
     }
 
@@ -51,6 +61,7 @@ impl KindFilter {
             KindFilter::Errors => {
                 s.flagged || s.rpc_kind == Some(RpcKind::Error) || s.kind == "transport-error"
             }
+            KindFilter::Lint => s.lint > 0,
         }
     }
 }
@@ -122,6 +133,7 @@ mod tests {
             status: None,
             size: 0,
             flagged: false,
+            lint: 0,
         }
     }
 

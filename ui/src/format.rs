@@ -258,6 +258,7 @@ mod tests {
             },
             rpc: None,
             flags: vec![],
+            lint: vec![],
         };
         assert_eq!(raw_text(&r), "HTTP 404 Not Found\ncontent-type: text/plain\n\ngone");
     }

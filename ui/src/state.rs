@@ -254,6 +254,7 @@ mod tests {
             status: None,
             size: 0,
             flagged: false,
+            lint: 0,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod collection;
 pub mod diff;
 pub mod explain;
+pub mod lint;
 pub mod time;
 
 use serde::{Deserialize, Serialize};
@@ -172,6 +173,10 @@ pub struct Record {
     pub rpc: Option<RpcInfo>,
     /// Problems found in this record. Never a reason to drop it.
     pub flags: Vec<Flag>,
+    /// Protocol rules this record breaks (schema of the version in force, HTTP headers);
+    /// filled by `mcpscope-lint` on its way to the UI, the history and `--jsonl`.
+    #[serde(default)]
+    pub lint: Vec<lint::Violation>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,6 +328,9 @@ pub struct RecordSummary {
     pub status: Option<u16>,
     pub size: u64,
     pub flagged: bool,
+    /// How many protocol rules the record breaks ([`Record::lint`]).
+    #[serde(default)]
+    pub lint: u32,
 }
 
 impl Record {
@@ -417,6 +425,7 @@ impl Record {
             status,
             size,
             flagged: !self.flags.is_empty(),
+            lint: self.lint.len() as u32,
         }
     }
 }
@@ -558,6 +567,7 @@ mod tests {
                 message: Value::Null,
             }),
             flags: vec![],
+            lint: vec![],
         };
         let s = rec.summary();
         assert_eq!(s.title, "tools/list #1 · POST /mcp?x=1");

@@ -311,7 +311,7 @@ impl Engine {
             None => None,
         };
         *lock(&self.recorder) = history.clone();
-        let capture = Capture::new(Arc::new(Tee { log, history }));
+        let capture = Capture::new(Arc::new(mcpscope_lint::Linted::new(Tee { log, history })));
         *lock(&self.capture) = Some(capture.clone());
         self.ensure_flusher();
         let oauth = if req.auth.oauth { Some(self.new_oauth(&req, &capture).await?) } else { None };

@@ -38,6 +38,7 @@ fn request(seq: u64, method: &str, body: &str) -> Record {
             message: Value::Null,
         }),
         flags: vec![],
+        lint: vec![],
     }
 }
 

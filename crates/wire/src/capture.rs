@@ -198,6 +198,7 @@ impl Capture {
             kind,
             rpc,
             flags,
+            lint: Vec::new(),
         };
         self.sink.record(record);
         drop(st);

@@ -71,6 +71,7 @@ fn record(seq: u64) -> Record {
             message: Value::Null,
         }),
         flags: vec![],
+        lint: vec![],
     }
 }
 

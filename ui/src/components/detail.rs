@@ -83,6 +83,17 @@ pub fn Detail(props: &Props) -> Html {
                         }) }
                     </ul>
                 }
+                if !r.lint.is_empty() {
+                    <ul id="detail-lint" class="lint" aria-label="Protocol rules this record breaks">
+                        { for r.lint.iter().map(|v| html! {
+                            <li class="lint-item" data-rule={v.rule.clone()}>
+                                <code class="lint-rule">{v.rule.clone()}</code>
+                                if !v.path.is_empty() { <code class="lint-path">{v.path.clone()}</code> }
+                                <span class="lint-message">{v.message.clone()}</span>
+                            </li>
+                        }) }
+                    </ul>
+                }
                 { for explanation(r) }
             }
             <div id="detail-body" class="detail-body" tabindex="0">{body}</div>

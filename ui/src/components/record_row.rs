@@ -101,7 +101,8 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
     html! {
         <div key={key}
             class={classes!("row", "row-grid", history.then_some("hist"), format!("d-{dir}"),
-                st.selected.then_some("selected"), st.paired.then_some("paired"), r.flagged.then_some("flagged"))}
+                st.selected.then_some("selected"), st.paired.then_some("paired"), r.flagged.then_some("flagged"),
+                (r.lint > 0).then_some("linted"))}
             style={format!("top:{}px", st.pos as f64 * ROW_HEIGHT)}
             data-session={session}
             data-seq={r.seq.to_string()}
@@ -110,6 +111,10 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
             data-pair={r.pair_seq.map(|s| s.to_string())}>
             <span class="c-flag">
                 if r.flagged { <span class="flag-dot" title="This record has problems (see details)" /> }
+                else if r.lint > 0 {
+                    <span class="lint-dot" title={format!("Breaks {} protocol rule{} (see details)", r.lint,
+                        if r.lint == 1 { "" } else { "s" })} />
+                }
             </span>
             {lead_cells}
             <span class="c-dir" title={format::direction_words(r.direction)}>{format::arrow(r.direction)}</span>
