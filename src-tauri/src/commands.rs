@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use mcpscope_proto::collection::Outcome;
+use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::{
     AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
 };
@@ -42,9 +43,11 @@ pub async fn reinitialize(app: State<'_, AppState>) -> Result<ConnectionState> {
     app.engine.reinitialize().await.map_err(IpcError::from)
 }
 
+/// The reply to a request; a big one abridged (the timeline's record keeps it whole).
 #[tauri::command]
 pub async fn request(app: State<'_, AppState>, method: String, params: Option<Value>) -> Result<Value> {
-    app.engine.request(method, params).await.map_err(IpcError::from)
+    let reply = app.engine.request(method, params).await.map_err(IpcError::from)?;
+    Ok(if mcpscope_proto::outline::is_big(&reply) { mcpscope_proto::outline::abridge(&reply) } else { reply })
 }
 
 #[tauri::command]
@@ -52,9 +55,34 @@ pub async fn send_raw(app: State<'_, AppState>, text: String) -> Result<()> {
     app.engine.send_raw(text).await.map_err(IpcError::from)
 }
 
+/// A record of the live session: whole, or a preview when its payload is big.
 #[tauri::command]
 pub fn get_record(app: State<'_, AppState>, seq: u64) -> Option<Record> {
-    app.engine.record(seq)
+    app.engine.record_view(seq)
+}
+
+/// A page of the children of one JSON node of a big record's payload.
+#[tauri::command]
+pub async fn record_children(
+    app: State<'_, AppState>,
+    record: RecordRef,
+    pointer: String,
+    offset: u64,
+    limit: u64,
+) -> Result<Children> {
+    Ok(app.engine.record_children(record, &pointer, offset, limit).await?)
+}
+
+/// A page of a big record's raw payload (`pointer` absent) or of one long string in it.
+#[tauri::command]
+pub async fn record_slice(
+    app: State<'_, AppState>,
+    record: RecordRef,
+    pointer: Option<String>,
+    offset: u64,
+    len: u64,
+) -> Result<Slice> {
+    Ok(app.engine.record_slice(record, pointer.as_deref(), offset, len).await?)
 }
 
 #[tauri::command]
@@ -80,7 +108,7 @@ pub async fn history_record(
     session_id: String,
     seq: u64,
 ) -> Result<Option<Record>> {
-    Ok(app.engine.history_record(&session_id, seq).await?)
+    Ok(app.engine.history_record_view(&session_id, seq).await?)
 }
 
 #[tauri::command]

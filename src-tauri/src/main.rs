@@ -59,6 +59,8 @@ fn main() -> ExitCode {
             commands::request,
             commands::send_raw,
             commands::get_record,
+            commands::record_children,
+            commands::record_slice,
             commands::state,
             commands::start_demo,
             commands::history_search,

@@ -275,6 +275,115 @@ async fn gui_demo_server_is_one_click_away() {
     })
     .await;
     screenshot(&c, "explained").await;
+
+    // The request itself breaks a protocol rule: the lint names it in the detail pane.
+    let request_row = format!(".row[data-seq='{request_seq}']");
+    assert!(
+        c.find(Locator::Css(&format!("{request_row}.linted"))).await.is_ok(),
+        "the request row carries the lint marker"
+    );
+    click(&c, &request_row).await;
+    eventually("the lint in the detail pane", Duration::from_secs(10), || async {
+        text_of(&c, "#detail-lint")
+            .await
+            .filter(|t| t.contains("method/unknown") && t.contains("no/such/method"))
+    })
+    .await;
+    screenshot(&c, "lint").await;
+    c.close().await.expect("close the WebDriver session");
+}
+
+/// A 10 MB tool result: abridged in the send panel, and a collapsed tree in the detail pane
+/// that opens a node at a time, long arrays a page at a time; the Raw tab pages the text.
+#[tokio::test]
+async fn gui_a_10mb_result_opens_as_a_tree() {
+    let _one_at_a_time = gui_turn().await;
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    connect_to_demo(&c).await;
+    type_into(&c, "#tool-name", "big").await;
+    type_into(&c, "#tool-args", r#"{"megabytes": 10}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("the abridged reply", Duration::from_secs(60), || async {
+        text_of(&c, "#last-abridged").await
+    })
+    .await;
+    let request_seq: String = eventually("the tools/call request row", Duration::from_secs(10), || async {
+        let row =
+            c.find(Locator::Css(".row[data-kind='http-request'][data-method='tools/call']")).await.ok()?;
+        row.attr("data-seq").await.ok()?
+    })
+    .await;
+    let response = format!(".row[data-pair='{request_seq}']");
+    eventually("the result row", Duration::from_secs(10), || async {
+        c.find(Locator::Css(&response)).await.ok()
+    })
+    .await;
+    let started = Instant::now();
+    click(&c, &response).await;
+    let result_row = "#big-json .bj-row[data-pointer='/result']";
+    eventually("the collapsed tree", Duration::from_secs(10), || async {
+        c.find(Locator::Css(result_row)).await.ok()
+    })
+    .await;
+    eprintln!(
+        "10 MB result: click to collapsed tree in {:?} (WebDriver round trips included)",
+        started.elapsed()
+    );
+    let shown = c.find_all(Locator::Css("#big-json .bj-row")).await.expect("rows").len();
+    assert!(shown <= 5, "collapsed: only the top level is drawn ({shown} rows)");
+
+    for pointer in ["/result", "/result/structuredContent", "/result/structuredContent/rows"] {
+        click(&c, &format!("#big-json .bj-row[data-pointer='{pointer}'] .bj-toggle")).await;
+    }
+    let page_end = "#big-json .bj-row[data-pointer='/result/structuredContent/rows/199']";
+    eventually("the first page of rows", Duration::from_secs(10), || async {
+        c.find(Locator::Css(page_end)).await.ok()
+    })
+    .await;
+    assert!(
+        c.find(Locator::Css("#big-json .bj-row[data-pointer='/result/structuredContent/rows/200']"))
+            .await
+            .is_err(),
+        "one page at a time"
+    );
+    let more = text_of(&c, "#big-json .bj-more").await.unwrap_or_default();
+    assert!(more.contains("Show 200 more") && more.contains("200 of "), "{more}");
+    click(&c, "#big-json .bj-more").await;
+    eventually("the second page of rows", Duration::from_secs(10), || async {
+        c.find(Locator::Css("#big-json .bj-row[data-pointer='/result/structuredContent/rows/399']"))
+            .await
+            .ok()
+    })
+    .await;
+    click(&c, "#big-json .bj-row[data-pointer='/result/structuredContent/rows/3'] .bj-toggle").await;
+    eventually("a row opened", Duration::from_secs(10), || async {
+        // textContent: WebKit's WebDriver leaves the ellipsised value out of the element text.
+        let row = c
+            .find(Locator::Css("#big-json .bj-row[data-pointer='/result/structuredContent/rows/3/name']"))
+            .await
+            .ok()?;
+        row.prop("textContent").await.ok()?.filter(|t| t.contains("row-0000003"))
+    })
+    .await;
+    screenshot(&c, "big").await;
+
+    c.find(Locator::Css("#detail .tab:nth-child(2)"))
+        .await
+        .expect("Raw tab")
+        .click()
+        .await
+        .expect("click Raw");
+    let where_ = eventually("the raw pages", Duration::from_secs(10), || async {
+        text_of(&c, "#detail-raw .paged-where").await.filter(|t| t.contains("Page 1 of"))
+    })
+    .await;
+    assert!(where_.contains("MB"), "{where_}");
+    click(&c, "#detail-raw .paged-next").await;
+    eventually("page 2", Duration::from_secs(10), || async {
+        text_of(&c, "#detail-raw .paged-where").await.filter(|t| t.contains("Page 2 of"))
+    })
+    .await;
     c.close().await.expect("close the WebDriver session");
 }
 

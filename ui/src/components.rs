@@ -2,11 +2,13 @@
 
 pub mod app;
 pub mod auth_view;
+pub mod big_json;
 pub mod collections;
 pub mod connection_bar;
 pub mod detail;
 pub mod history_view;
 pub mod json_view;
+pub mod paged_text;
 pub mod record_row;
 pub mod replay;
 pub mod send_panel;

@@ -259,6 +259,7 @@ mod tests {
             rpc: None,
             flags: vec![],
             lint: vec![],
+            preview_of: None,
         };
         assert_eq!(raw_text(&r), "HTTP 404 Not Found\ncontent-type: text/plain\n\ngone");
     }

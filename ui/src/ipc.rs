@@ -6,6 +6,7 @@
 //! event bus). Names and argument keys match the `#[tauri::command]`s in `src-tauri`.
 
 use mcpscope_proto::collection::Outcome;
+use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::{
     AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
 };
@@ -88,6 +89,27 @@ pub async fn send_raw(text: &str) -> Result<(), IpcError> {
 
 pub async fn get_record(seq: u64) -> Result<Option<Record>, IpcError> {
     call("get_record", json!({ "seq": seq })).await
+}
+
+/// A page of the children of one JSON node of a big record (see `mcpscope_proto::outline`).
+pub async fn record_children(
+    record: &RecordRef,
+    pointer: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Children, IpcError> {
+    call("record_children", json!({ "record": record, "pointer": pointer, "offset": offset, "limit": limit }))
+        .await
+}
+
+/// A page of a big record's raw payload (`pointer: None`) or of one long string in it.
+pub async fn record_slice(
+    record: &RecordRef,
+    pointer: Option<&str>,
+    offset: u64,
+    len: u64,
+) -> Result<Slice, IpcError> {
+    call("record_slice", json!({ "record": record, "pointer": pointer, "offset": offset, "len": len })).await
 }
 
 pub async fn state() -> Result<ConnectionState, IpcError> {

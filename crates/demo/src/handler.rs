@@ -36,7 +36,7 @@ use crate::SERVER_NAME;
 const INSTRUCTIONS: &str = "\
 mcpscope's built-in demo server. Tools: echo (returns its message), add (sums two numbers, \
 with structured output), long_running (sends progress notifications when the request has a \
-progressToken), flood (sends many logging notifications), fail (always returns a tool error), \
+progressToken), flood (sends many logging notifications), big (a result of about 10 MB), fail (always returns a tool error), \
 ask_user (asks the client for input via elicitation/create) and sample (asks the client's LLM \
 via sampling/createMessage). Resources: demo://readme, demo://config.json and the template \
 demo://items/{id}. Prompts: greeting and code_review. Logging honours logging/setLevel.";

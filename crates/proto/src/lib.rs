@@ -8,6 +8,7 @@ pub mod collection;
 pub mod diff;
 pub mod explain;
 pub mod lint;
+pub mod outline;
 pub mod time;
 
 use serde::{Deserialize, Serialize};
@@ -177,6 +178,10 @@ pub struct Record {
     /// filled by `mcpscope-lint` on its way to the UI, the history and `--jsonl`.
     #[serde(default)]
     pub lint: Vec<lint::Violation>,
+    /// Set on a preview ([`Record::preview`]): the payload's full size in bytes. The texts
+    /// then hold only its beginning and `rpc.message` is not decoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview_of: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -344,6 +349,45 @@ impl Record {
             RecordKind::SseFrame { data, .. } => Some(data.as_str()),
             _ => None,
         }
+    }
+
+    /// The size of the payload in bytes (0 without one).
+    pub fn payload_len(&self) -> usize {
+        self.payload().map_or(0, str::len)
+    }
+
+    /// The record as the UI gets it: whole when its payload is at most
+    /// [`outline::PREVIEW_BYTES`], else a preview of its first bytes that the UI completes a
+    /// piece at a time (see [`outline`]).
+    pub fn for_view(self) -> Record {
+        if self.payload_len() <= outline::PREVIEW_BYTES {
+            self.with_message()
+        } else {
+            self.preview(outline::PREVIEW_HEAD)
+        }
+    }
+
+    /// The record with its texts cut to `max` bytes and the message left undecoded.
+    pub fn preview(mut self, max: usize) -> Record {
+        let full = self.payload_len() as u64;
+        let cut = |s: &mut String| {
+            let keep = outline::prefix(s, max).len();
+            s.truncate(keep);
+        };
+        match &mut self.kind {
+            RecordKind::HttpRequest { body: Some(b), .. }
+            | RecordKind::HttpResponse { body: Some(b), .. } => cut(&mut b.text),
+            RecordKind::SseFrame { data, raw, .. } => {
+                cut(data);
+                cut(raw);
+            }
+            _ => {}
+        }
+        if let Some(rpc) = self.rpc.as_mut() {
+            rpc.message = Value::Null;
+        }
+        self.preview_of = Some(full);
+        self
     }
 
     /// The record with `rpc.message` decoded from its payload.
@@ -568,6 +612,7 @@ mod tests {
             }),
             flags: vec![],
             lint: vec![],
+            preview_of: None,
         };
         let s = rec.summary();
         assert_eq!(s.title, "tools/list #1 · POST /mcp?x=1");
@@ -582,6 +627,45 @@ mod tests {
         let msg = serde_json::json!({"params": {"_meta": {"progressToken": 1, "k": 2}}});
         assert_eq!(Replay::default_params(&msg), Some(serde_json::json!({"_meta": {"k": 2}})));
         assert_eq!(Replay::default_params(&serde_json::json!({"method": "ping"})), None);
+    }
+
+    #[test]
+    fn big_records_cross_as_previews() {
+        let text = format!(r#"{{"jsonrpc":"2.0","id":1,"result":{{"t":"{}"}}}}"#, "x".repeat(300_000));
+        let rec = Record {
+            seq: 1,
+            at_us: 0,
+            elapsed_us: 0,
+            direction: Direction::In,
+            exchange: 1,
+            kind: RecordKind::SseFrame {
+                id: None,
+                event: None,
+                data: text.clone(),
+                retry_ms: None,
+                comments: vec![],
+                raw: format!("data: {text}\n\n"),
+            },
+            rpc: Some(RpcInfo {
+                kind: RpcKind::Result,
+                id: Some("1".into()),
+                method: None,
+                error_code: None,
+                pair_seq: None,
+                latency_us: None,
+                message: Value::Null,
+            }),
+            flags: vec![],
+            lint: vec![],
+            preview_of: None,
+        };
+        let view = rec.clone().for_view();
+        assert_eq!(view.preview_of, Some(text.len() as u64));
+        assert_eq!(view.payload_len(), outline::PREVIEW_HEAD);
+        assert!(view.rpc.as_ref().is_some_and(|r| r.message.is_null()));
+        // A small one crosses whole, decoded.
+        let small = rec.preview(10).preview_of;
+        assert_eq!(small, Some(text.len() as u64));
     }
 
     #[test]

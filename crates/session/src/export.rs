@@ -195,6 +195,7 @@ mod tests {
             rpc: None,
             flags: vec![],
             lint: vec![],
+            preview_of: None,
         };
         let cmd = curl(&rec).expect("a request");
         assert!(cmd.starts_with("curl -sS -N -X POST 'http://127.0.0.1:3001/mcp' \\\n  -H"), "{cmd}");

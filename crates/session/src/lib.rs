@@ -7,6 +7,7 @@
 pub mod collection;
 pub mod export;
 pub mod replay;
+mod view;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -55,6 +56,8 @@ pub enum SessionError {
     Auth(String),
     #[error("the connection attempt was cancelled")]
     Cancelled,
+    #[error("{0}")]
+    View(String),
 }
 
 impl SessionError {
@@ -70,6 +73,7 @@ impl SessionError {
             SessionError::Collection(_) => "collection",
             SessionError::Auth(_) => "auth",
             SessionError::Cancelled => "cancelled",
+            SessionError::View(_) => "view",
         }
     }
 }
@@ -143,6 +147,8 @@ pub struct Engine {
     secrets: tokio::sync::OnceCell<Arc<dyn SecretStore>>,
     /// Ends the connection attempt under way (a browser authorization may wait minutes).
     cancel_connect: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// The big record being paged through.
+    view: view::ViewCache,
 }
 
 impl Engine {
@@ -167,6 +173,7 @@ impl Engine {
             oauth: Mutex::new(None),
             secrets: tokio::sync::OnceCell::new(),
             cancel_connect: Mutex::new(None),
+            view: view::ViewCache::default(),
         }
     }
 
@@ -593,12 +600,18 @@ impl Engine {
         Ok(())
     }
 
+    /// A record of the live session, its message decoded.
     pub fn record(&self, seq: u64) -> Option<Record> {
+        self.raw_record(seq).map(Record::with_message)
+    }
+
+    /// A record of the live session as captured (its message not decoded).
+    fn raw_record(&self, seq: u64) -> Option<Record> {
         let log = lock(&self.log).clone();
         let records = lock(&log.records);
         // Records are stored in seq order starting at 1.
         let idx = usize::try_from(seq).ok()?.checked_sub(1)?;
-        records.get(idx).filter(|r| r.seq == seq).cloned().map(Record::with_message)
+        records.get(idx).filter(|r| r.seq == seq).cloned()
     }
 
     /// A copy of every record of the current timeline.

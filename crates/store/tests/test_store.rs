@@ -39,6 +39,7 @@ fn request(seq: u64, method: &str, body: &str) -> Record {
         }),
         flags: vec![],
         lint: vec![],
+        preview_of: None,
     }
 }
 
@@ -65,6 +66,8 @@ fn error_response(seq: u64, pair: u64, latency_us: u64) -> Record {
             message: Value::Null,
         }),
         flags: vec![Flag::new(FlagCode::HttpError, "HTTP 500")],
+        lint: vec![],
+        preview_of: None,
     }
 }
 

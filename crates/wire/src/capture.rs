@@ -199,6 +199,7 @@ impl Capture {
             rpc,
             flags,
             lint: Vec::new(),
+            preview_of: None,
         };
         self.sink.record(record);
         drop(st);

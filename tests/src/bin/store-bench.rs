@@ -72,6 +72,7 @@ fn record(seq: u64) -> Record {
         }),
         flags: vec![],
         lint: vec![],
+        preview_of: None,
     }
 }
 

@@ -13,6 +13,7 @@ use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::hooks::use_viewport::ScrollMemory;
 use crate::ipc;
 use crate::state::{Action, State, View};
+use mcpscope_proto::outline::RecordRef;
 
 /// The whole window: the top bar, then either the live view (timeline and detail side by
 /// side, send panel below) or the History view.
@@ -55,6 +56,7 @@ pub fn App() -> Html {
                     dispatch={state.dispatcher()}
                 />
                 <Detail loaded={loaded} response={response}
+                    source={state.selected.map(|seq| RecordRef { session_id: None, seq })}
                     on_jump={state.dispatcher().to_callback().reform(Action::JumpTo)} />
             </main>
         },

@@ -2,10 +2,13 @@
 //! live timeline and the history share this pane with their own loaders
 //! (`hooks::use_record`).
 
+use mcpscope_proto::outline::RecordRef;
 use mcpscope_proto::{Record, RecordKind};
 use yew::prelude::*;
 
+use crate::components::big_json::BigJson;
 use crate::components::json_view::JsonView;
+use crate::components::paged_text::PagedText;
 use crate::format;
 use crate::hooks::use_record::Loaded;
 use crate::json_tokens::reindent;
@@ -22,6 +25,9 @@ pub struct Props {
     /// its session started: for records of past sessions.
     #[prop_or_default]
     pub wall_clock: bool,
+    /// Where the record lives, for loading the parts of a big one.
+    #[prop_or_default]
+    pub source: Option<RecordRef>,
     /// Docked under the record (the History view's replay panel).
     #[prop_or_default]
     pub children: Html,
@@ -50,9 +56,18 @@ pub fn Detail(props: &Props) -> Html {
         Loaded::Failed { label, message } => {
             html! { <div class="empty error">{format!("Could not load record {label}: {message}")}</div> }
         }
-        Loaded::Record(r) => match *tab {
-            Tab::Raw => html! { <pre id="detail-raw" class="code">{format::raw_text(r)}</pre> },
-            Tab::Decoded => decoded(r, props.response, &props.on_jump),
+        Loaded::Record(r) => match (*tab, r.preview_of, &props.source) {
+            (Tab::Raw, Some(total), Some(source)) => html! {
+                <div id="detail-raw" class="paged-raw">
+                    <div class="note-line">{format!("The payload, {} a page at a time.", format::size(total))}</div>
+                    <PagedText source={source.clone()} total={total} />
+                </div>
+            },
+            (Tab::Raw, ..) => html! { <pre id="detail-raw" class="code">{format::raw_text(r)}</pre> },
+            (Tab::Decoded, Some(total), Some(source)) => {
+                big(r, total, source, props.response, &props.on_jump)
+            }
+            (Tab::Decoded, ..) => decoded(r, props.response, &props.on_jump),
         },
     };
     let record = match &props.loaded {
@@ -157,8 +172,23 @@ fn header(r: &Record, wall_clock: bool) -> Html {
     }
 }
 
-/// The JSON-RPC view, or the payload as JSON when it is JSON but not JSON-RPC.
-fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
+/// A big payload: its JSON-RPC fields, then a collapsed tree that loads what is opened.
+fn big(r: &Record, total: u64, source: &RecordRef, response: Option<u64>, jump: &Callback<u64>) -> Html {
+    html! {
+        <>
+            { rpc_meta(r, response, jump) }
+            <div class="note-line">
+                {format!("{} payload: shown as a tree that loads each part when you open it. \
+                    The Raw tab pages through the text.", format::size(total))}
+            </div>
+            <BigJson source={source.clone()} total={total} />
+        </>
+    }
+}
+
+/// The JSON-RPC fields (kind, method, id …) and the links to the paired record.
+fn rpc_meta(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
+    let Some(rpc) = &r.rpc else { return html! {} };
     let link = |label: &str, seq: u64| {
         let jump = jump.clone();
         html! {
@@ -167,6 +197,28 @@ fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
             </button>
         }
     };
+    let field = |label: &'static str, value: Option<String>| {
+        value.map(|v| html! { <><dt>{label}</dt><dd class="mono">{v}</dd></> })
+    };
+    html! {
+        <>
+            <dl class="meta">
+                { field("kind", Some(format::rpc_kind_word(rpc.kind).to_owned())) }
+                { field("method", rpc.method.clone()) }
+                { field("id", rpc.id.clone()) }
+                { field("error code", rpc.error_code.map(|c| c.to_string())) }
+                { field("latency", rpc.latency_us.map(format::latency)) }
+            </dl>
+            <div class="links">
+                { for rpc.pair_seq.map(|s| link("request", s)) }
+                { for response.filter(|s| *s != r.seq).map(|s| link("response", s)) }
+            </div>
+        </>
+    }
+}
+
+/// The JSON-RPC view, or the payload as JSON when it is JSON but not JSON-RPC.
+fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
     // Shown as it arrived (key order, number spelling), re-indented.
     let payload = match &r.kind {
         RecordKind::HttpRequest { body: Some(b), .. } | RecordKind::HttpResponse { body: Some(b), .. } => {
@@ -194,22 +246,9 @@ fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
     };
     let pretty = pretty_payload
         .unwrap_or_else(|| serde_json::to_string_pretty(&rpc.message).unwrap_or_else(|e| e.to_string()));
-    let field = |label: &'static str, value: Option<String>| {
-        value.map(|v| html! { <><dt>{label}</dt><dd class="mono">{v}</dd></> })
-    };
     html! {
         <>
-            <dl class="meta">
-                { field("kind", Some(format::rpc_kind_word(rpc.kind).to_owned())) }
-                { field("method", rpc.method.clone()) }
-                { field("id", rpc.id.clone()) }
-                { field("error code", rpc.error_code.map(|c| c.to_string())) }
-                { field("latency", rpc.latency_us.map(format::latency)) }
-            </dl>
-            <div class="links">
-                { for rpc.pair_seq.map(|s| link("request", s)) }
-                { for response.filter(|s| *s != r.seq).map(|s| link("response", s)) }
-            </div>
+            { rpc_meta(r, response, jump) }
             <JsonView id={AttrValue::from("detail-decoded")} text={pretty} />
         </>
     }

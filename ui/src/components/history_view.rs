@@ -21,6 +21,7 @@ use crate::hooks::use_record::{Loaded, use_record};
 use crate::hooks::use_viewport::{measure, use_reveal, use_viewport};
 use crate::ipc;
 use crate::viewport::{OVERSCAN, ROW_HEIGHT, visible_range};
+use mcpscope_proto::outline::RecordRef;
 
 type Dispatch = UseReducerDispatcher<HistoryState>;
 
@@ -182,7 +183,8 @@ pub fn HistoryView(props: &Props) -> Html {
                 }
                 <Results history={h.clone()} />
             </section>
-            <Detail loaded={loaded.clone()} response={h.response_to_selected()} on_jump={on_jump} wall_clock=true>
+            <Detail loaded={loaded.clone()} response={h.response_to_selected()} on_jump={on_jump} wall_clock=true
+                source={h.selected.as_ref().map(|k| RecordRef { session_id: Some(k.session_id.to_string()), seq: k.seq })}>
                 { replay_panel(&loaded, h.selected.as_ref(), &on_saved) }
             </Detail>
         </main>

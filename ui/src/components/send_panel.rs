@@ -201,9 +201,15 @@ pub fn SendPanel(props: &Props) -> Html {
                     </div>
                 }
             });
+            let abridged = text.contains(mcpscope_proto::outline::ABRIDGED);
             html! {
                 <>
                     { for explained }
+                    if abridged {
+                        <div id="last-abridged" class="note-line">
+                            {"A big reply, abridged here. Select its row in the timeline to open it whole, as a tree."}
+                        </div>
+                    }
                     <JsonView id={AttrValue::from("last-response")} text={text.clone()} />
                 </>
             }

@@ -16,7 +16,7 @@ const README: &str = "\
 
 This server runs inside mcpscope so there is always something to inspect.
 
-- Tools: echo, add, long_running, flood, fail, ask_user, sample.
+- Tools: echo, add, long_running, flood, big, fail, ask_user, sample.
 - Resources: demo://readme (this file), demo://config.json, demo://items/{id}.
 - Prompts: greeting, code_review.
 ";

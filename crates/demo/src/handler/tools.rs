@@ -31,6 +31,7 @@ const MAX_DURATION_MS: u64 = 10 * 60 * 1000;
 const MAX_STEPS: u32 = 10_000;
 const MAX_FLOOD_COUNT: u32 = 1_000_000;
 const MAX_FLOOD_SIZE: usize = 1024 * 1024;
+const MAX_BIG_MEGABYTES: f64 = 64.0;
 /// `maxTokens` asked of the client's LLM by `sample`.
 const SAMPLE_MAX_TOKENS: u32 = 256;
 
@@ -89,6 +90,30 @@ fn default_flood_count() -> u32 {
 
 fn default_flood_size() -> usize {
     200
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum BigShape {
+    /// `structuredContent.rows`: many small objects (and a one-line text summary).
+    #[default]
+    Rows,
+    /// One text block of that size.
+    Text,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub(crate) struct BigArgs {
+    /// Size of the result in megabytes (default 10, at most 64).
+    #[serde(default = "default_megabytes")]
+    megabytes: f64,
+    /// What the bytes are: `rows` (default) or `text`.
+    #[serde(default)]
+    shape: BigShape,
+}
+
+fn default_megabytes() -> f64 {
+    10.0
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -164,6 +189,13 @@ impl DemoHandler {
             context.peer.notify_logging_message(message).await.map_err(transport_error)?;
         }
         Ok(CallToolResult::success(vec![ContentBlock::text(format!("sent {count}"))]))
+    }
+
+    #[tool(description = "Returns a result of about `megabytes` MB (default 10): many rows of \
+                       structured content, or one long text. For trying big payloads.")]
+    async fn big(&self, Parameters(args): Parameters<BigArgs>) -> CallToolResult {
+        let bytes = (args.megabytes.clamp(0.0, MAX_BIG_MEGABYTES) * 1e6) as usize;
+        big_result(bytes, &args.shape)
     }
 
     #[tool(description = "Always fails with a tool error (isError: true).")]
@@ -277,6 +309,30 @@ fn flood_data(seq: u32, size: usize) -> serde_json::Value {
     json!({ "seq": seq, "pad": "x".repeat(pad) })
 }
 
+/// About `bytes` bytes of result: rows of ~80 bytes of JSON each, or one text block.
+pub(crate) fn big_result(bytes: usize, shape: &BigShape) -> CallToolResult {
+    match shape {
+        BigShape::Text => {
+            let line =
+                "The quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs.\n";
+            let text: String = line.chars().cycle().take(bytes).collect();
+            CallToolResult::success(vec![ContentBlock::text(text)])
+        }
+        BigShape::Rows => {
+            let rows: Vec<serde_json::Value> = (0..bytes / 80)
+                .map(|i| {
+                    json!({"id": i, "name": format!("row-{i:07}"), "active": i % 3 == 0,
+                    "score": (i % 1000) as f64 / 10.0, "tags": ["demo", "big"]})
+                })
+                .collect();
+            let mut result =
+                CallToolResult::success(vec![ContentBlock::text(format!("{} rows", rows.len()))]);
+            result.structured_content = Some(json!({ "rows": rows }));
+            result
+        }
+    }
+}
+
 fn tool_error(message: impl Into<String>) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message.into())])
 }
@@ -322,11 +378,19 @@ mod tests {
     }
 
     #[test]
+    fn big_results_have_about_the_asked_size() {
+        for shape in [BigShape::Rows, BigShape::Text] {
+            let len = serde_json::to_string(&big_result(1_000_000, &shape)).map(|s| s.len()).unwrap_or(0);
+            assert!((900_000..1_200_000).contains(&len), "{shape:?}: {len}");
+        }
+    }
+
+    #[test]
     fn tool_router_lists_every_demo_tool() {
         let router = DemoHandler::tool_router();
         let mut names: Vec<String> = router.list_all().into_iter().map(|t| t.name.into()).collect();
         names.sort();
-        assert_eq!(names, ["add", "ask_user", "echo", "fail", "flood", "long_running", "sample"]);
+        assert_eq!(names, ["add", "ask_user", "big", "echo", "fail", "flood", "long_running", "sample"]);
         let add = router.get("add").map(|t| t.output_schema.is_some());
         assert_eq!(add, Some(true));
     }
