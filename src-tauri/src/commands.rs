@@ -6,7 +6,8 @@ use std::sync::Arc;
 use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
+    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, Root, ServerAnswer,
+    SessionInfo, UiEvent,
 };
 use mcpscope_session::Engine;
 use serde_json::Value;
@@ -53,6 +54,30 @@ pub async fn request(app: State<'_, AppState>, method: String, params: Option<Va
 #[tauri::command]
 pub async fn send_raw(app: State<'_, AppState>, text: String) -> Result<()> {
     app.engine.send_raw(text).await.map_err(IpcError::from)
+}
+
+/// Cancels request `id` of ours (JSON text of its id); `false` when it already finished.
+#[tauri::command]
+pub async fn cancel_request(app: State<'_, AppState>, id: String) -> Result<bool> {
+    Ok(app.engine.cancel_request(&id).await?)
+}
+
+/// The user's answer to a server request (sampling, elicitation).
+#[tauri::command]
+pub fn answer_server_request(app: State<'_, AppState>, handle: u64, answer: ServerAnswer) -> Result<()> {
+    Ok(app.engine.answer_server_request(handle, answer)?)
+}
+
+/// The roots offered to the server (`roots/list`); a connected server is told they changed.
+#[tauri::command]
+pub async fn set_roots(app: State<'_, AppState>, roots: Vec<Root>) -> Result<()> {
+    Ok(app.engine.set_roots(roots).await?)
+}
+
+/// Opens a server-supplied URL in the browser, after the user consented (http/https only).
+#[tauri::command]
+pub fn open_external(app: State<'_, AppState>, url: String) -> Result<()> {
+    Ok(app.engine.open_external(&url)?)
 }
 
 /// A record of the live session: whole, or a preview when its payload is big.

@@ -16,5 +16,6 @@ mod test_everything;
 mod test_faults;
 mod test_gui;
 mod test_history;
+mod test_interact;
 mod test_lint;
 mod test_oauth;

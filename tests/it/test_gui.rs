@@ -128,7 +128,10 @@ async fn text_of(c: &Client, css: &str) -> Option<String> {
 
 async fn type_into(c: &Client, css: &str, text: &str) {
     let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-    el.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    if let Err(e) = el.clear().await {
+        screenshot(c, "clear-failed").await;
+        panic!("clear {css}: {e:?}");
+    }
     el.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
 }
 
@@ -762,5 +765,110 @@ async fn gui_oauth_login_shows_every_step_and_a_verified_jwt() {
     assert!(c.find(Locator::Css("#token-raw")).await.is_err(), "the token stays hidden until revealed");
 
     screenshot(&c, "auth").await;
+    c.close().await.expect("close the WebDriver session");
+}
+
+/// The everyday work against npm server-everything: a tool called through the form built from
+/// its schema; the server's sampling and elicitation requests answered in the window; a
+/// progress bar that reaches 100%; a long operation cancelled.
+#[tokio::test]
+async fn gui_forms_server_requests_progress_and_cancel() {
+    let _one_at_a_time = gui_turn().await;
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    type_into(&c, "#url", &server.url).await;
+    click(&c, "#connect").await;
+    eventually("connected", Duration::from_secs(20), || async {
+        text_of(&c, "#status").await.filter(|t| t.to_lowercase().contains("connected") && !t.contains("dis"))
+    })
+    .await;
+
+    // A tool through its generated form: the fields come from get-sum's inputSchema.
+    click(&c, "#tool-name").await;
+    eventually("the server's tools", Duration::from_secs(20), || async {
+        text_of(&c, "#tools-refresh").await.filter(|t| t.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+    type_into(&c, "#tool-name", "get-sum").await;
+    type_into(&c, "#tool-form [data-field='a']", "2").await;
+    type_into(&c, "#tool-form [data-field='b']", "3").await;
+    let args =
+        c.find(Locator::Css("#tool-args")).await.expect("#tool-args").prop("value").await.expect("value");
+    let args: serde_json::Value =
+        serde_json::from_str(&args.unwrap_or_default()).expect("the form wrote JSON");
+    assert_eq!(args, json!({"a": 2, "b": 3}), "numbers, not strings");
+    click(&c, "#call-tool").await;
+    eventually("the sum", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("The sum of 2 and 3 is 5"))
+    })
+    .await;
+
+    // Sampling: the server asks the client's model; the user writes the reply.
+    type_into(&c, "#tool-name", "trigger-sampling-request").await;
+    type_into(&c, "#tool-form [data-field='prompt']", "What colour is the sky?").await;
+    click(&c, "#call-tool").await;
+    let card = ".server-request[data-method='sampling/createMessage']";
+    let asked =
+        eventually("the sampling request", Duration::from_secs(20), || async { text_of(&c, card).await })
+            .await;
+    assert!(asked.contains("What colour is the sky?"), "{asked}");
+    type_into(&c, &format!("{card} .sampling-reply"), "Blue, by hand.").await;
+    click(&c, &format!("{card} .answer-accept")).await;
+    eventually("the sampling result", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("Blue, by hand."))
+    })
+    .await;
+    assert!(c.find(Locator::Css(card)).await.is_err(), "an answered request leaves the dock");
+
+    // Elicitation: a form from the requested schema.
+    type_into(&c, "#tool-name", "trigger-elicitation-request").await;
+    click(&c, "#call-tool").await;
+    let card = ".server-request[data-method='elicitation/create']";
+    eventually("the elicitation form", Duration::from_secs(20), || async {
+        c.find(Locator::Css(&format!("{card} [data-field='name']"))).await.ok()
+    })
+    .await;
+    type_into(&c, &format!("{card} [data-field='name']"), "Ada Lovelace").await;
+    screenshot(&c, "elicitation").await;
+    click(&c, &format!("{card} .answer-accept")).await;
+    eventually("the elicitation result", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("Name: Ada Lovelace"))
+    })
+    .await;
+
+    // Progress to 100%.
+    type_into(&c, "#tool-name", "trigger-long-running-operation").await;
+    type_into(&c, "#tool-args", r#"{"duration": 2, "steps": 4}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("a progress bar under way", Duration::from_secs(20), || async {
+        let bar = c.find(Locator::Css("#progress[data-percent]")).await.ok()?;
+        bar.attr("data-percent").await.ok()?.filter(|p| p != "100")
+    })
+    .await;
+    eventually("the bar at 100% with the result", Duration::from_secs(20), || async {
+        let done = text_of(&c, "#last-response").await.filter(|t| t.contains("completed"))?;
+        let bar = c.find(Locator::Css("#progress[data-percent='100']")).await.ok()?;
+        Some((done, bar))
+    })
+    .await;
+    screenshot(&c, "progress").await;
+
+    // Cancel a long one.
+    type_into(&c, "#tool-args", r#"{"duration": 60, "steps": 60}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("the first progress", Duration::from_secs(20), || async {
+        c.find(Locator::Css("#progress[data-percent] #cancel-request")).await.ok()
+    })
+    .await;
+    click(&c, "#cancel-request").await;
+    eventually("the cancellation", Duration::from_secs(10), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("cancelled"))
+    })
+    .await;
+    eventually("notifications/cancelled in the timeline", Duration::from_secs(10), || async {
+        c.find(Locator::Css(".row[data-method='notifications/cancelled']")).await.ok()
+    })
+    .await;
     c.close().await.expect("close the WebDriver session");
 }

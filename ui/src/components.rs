@@ -7,11 +7,13 @@ pub mod collections;
 pub mod connection_bar;
 pub mod detail;
 pub mod history_view;
+pub mod json_form;
 pub mod json_view;
 pub mod paged_text;
 pub mod record_row;
 pub mod replay;
 pub mod send_panel;
+pub mod server_requests;
 pub mod timeline;
 pub mod view_switch;
 

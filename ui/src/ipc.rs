@@ -8,7 +8,8 @@
 use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, SessionInfo, UiEvent,
+    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, Root, ServerAnswer,
+    SessionInfo, UiEvent,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -110,6 +111,26 @@ pub async fn record_slice(
     len: u64,
 ) -> Result<Slice, IpcError> {
     call("record_slice", json!({ "record": record, "pointer": pointer, "offset": offset, "len": len })).await
+}
+
+/// Cancels request `id` of ours (JSON text of its id).
+pub async fn cancel_request(id: &str) -> Result<bool, IpcError> {
+    call("cancel_request", json!({ "id": id })).await
+}
+
+/// Answers a server request (sampling, elicitation).
+pub async fn answer_server_request(handle: u64, answer: &ServerAnswer) -> Result<(), IpcError> {
+    call("answer_server_request", json!({ "handle": handle, "answer": answer })).await
+}
+
+/// The roots offered to the server.
+pub async fn set_roots(roots: &[Root]) -> Result<(), IpcError> {
+    call("set_roots", json!({ "roots": roots })).await
+}
+
+/// Opens a server-supplied URL in the system browser (http/https only), after consent.
+pub async fn open_external(url: &str) -> Result<(), IpcError> {
+    call("open_external", json!({ "url": url })).await
 }
 
 pub async fn state() -> Result<ConnectionState, IpcError> {

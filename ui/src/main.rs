@@ -6,6 +6,7 @@ mod format;
 mod history;
 mod hooks;
 mod ipc;
+mod json_form;
 mod json_tokens;
 mod parse;
 mod shared_vec;

@@ -36,6 +36,10 @@ pub struct State {
     pub auth_steps: Rc<Vec<mcpscope_proto::auth::Step>>,
     /// The step the Auth view details; `None`: the newest.
     pub auth_selected: Option<usize>,
+    /// Our requests waiting for their response, with their progress.
+    pub inflight: Rc<Vec<mcpscope_proto::Inflight>>,
+    /// The server's requests waiting for the user.
+    pub server_requests: Rc<Vec<mcpscope_proto::ServerRequest>>,
 }
 
 impl Default for State {
@@ -49,6 +53,8 @@ impl Default for State {
             follow: true,
             auth_steps: Rc::new(Vec::new()),
             auth_selected: None,
+            inflight: Rc::new(Vec::new()),
+            server_requests: Rc::new(Vec::new()),
         }
     }
 }
@@ -102,6 +108,8 @@ impl Reducible for State {
                 }
                 s.auth_steps = Rc::new(steps);
             }
+            Action::Event(UiEvent::Inflight { items }) => s.inflight = Rc::new(items),
+            Action::Event(UiEvent::ServerRequests { pending }) => s.server_requests = Rc::new(pending),
             Action::Event(UiEvent::Reset) => {
                 s.auth_steps = Rc::new(Vec::new());
                 s.auth_selected = None;

@@ -571,6 +571,10 @@ fn bench() -> Result {
     step("bench: history store");
     let mut c = cmd("cargo");
     c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "store-bench"]);
+    status(c)?;
+    step("bench: a 10 MB tool result to an interactive view");
+    let mut c = cmd("cargo");
+    c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "payload-bench"]);
     status(c)
 }
 

@@ -533,6 +533,57 @@ impl Replay {
     }
 }
 
+/// A request of ours still waiting for its response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inflight {
+    /// The JSON-RPC id as JSON text (`3`, `"a"`): what `cancel_request` takes.
+    pub id: String,
+    pub method: String,
+    /// The last `notifications/progress` for it, if any.
+    pub progress: Option<Progress>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub progress: f64,
+    pub total: Option<f64>,
+    pub message: Option<String>,
+}
+
+impl Progress {
+    /// 0–100 when the total is known.
+    pub fn percent(&self) -> Option<f64> {
+        self.total.filter(|t| *t > 0.0).map(|t| (self.progress / t * 100.0).clamp(0.0, 100.0))
+    }
+}
+
+/// A request from the server that waits for the user: sampling or elicitation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerRequest {
+    /// mcpscope's handle for the answer (`answer_server_request`).
+    pub handle: u64,
+    /// The server's JSON-RPC id, as JSON text.
+    pub id: String,
+    pub method: String,
+    pub params: Value,
+}
+
+/// The user's answer to a [`ServerRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerAnswer {
+    Result { result: Value },
+    Error { code: i64, message: String },
+}
+
+/// A root the client offers the server (`roots/list`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Root {
+    pub uri: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
 /// Errors crossing the IPC boundary: `{kind, message}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IpcError {
@@ -556,6 +607,14 @@ pub enum UiEvent {
     /// A step of the OAuth flow finished (the debugger shows it as it happens).
     AuthStep {
         step: auth::Step,
+    },
+    /// Our requests still waiting, with their progress: the whole list, on every change.
+    Inflight {
+        items: Vec<Inflight>,
+    },
+    /// The server's requests waiting for the user: the whole list, on every change.
+    ServerRequests {
+        pending: Vec<ServerRequest>,
     },
 }
 

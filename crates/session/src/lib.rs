@@ -6,6 +6,7 @@
 
 pub mod collection;
 pub mod export;
+mod interact;
 pub mod replay;
 mod view;
 
@@ -19,7 +20,7 @@ use mcpscope_proto::{
     RecordSummary, SessionInfo, UiEvent,
 };
 use mcpscope_store::{NewSession, Recorder, Store};
-use mcpscope_wire::{Capture, ConnectOptions, Connection, DefaultHandler, LinkStatus, RecordSink, WireError};
+use mcpscope_wire::{Capture, ConnectOptions, Connection, LinkStatus, RecordSink, WireError};
 use serde_json::Value;
 use tracing::{Instrument, info, info_span};
 
@@ -105,14 +106,17 @@ impl RecordSink for RecordLog {
     }
 }
 
-/// Every record to the timeline and, when there is a history, to the store.
+/// Every record to the timeline and, when there is a history, to the store; requests in
+/// flight are followed on the way.
 struct Tee {
     log: Arc<RecordLog>,
     history: Option<Recorder>,
+    tracker: Arc<interact::Tracker>,
 }
 
 impl RecordSink for Tee {
     fn record(&self, record: Record) {
+        self.tracker.observe(&record);
         if let Some(h) = &self.history {
             h.record(record.clone());
         }
@@ -149,6 +153,10 @@ pub struct Engine {
     cancel_connect: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     /// The big record being paged through.
     view: view::ViewCache,
+    /// The server's requests waiting for the user, and the roots offered.
+    interactive: Arc<interact::Interactive>,
+    /// Our requests in flight (replaced on every connect).
+    tracker: Mutex<Arc<interact::Tracker>>,
 }
 
 impl Engine {
@@ -159,7 +167,7 @@ impl Engine {
     /// An engine that keeps every session's records in `store` as well.
     pub fn with_store(sink: Arc<dyn EventSink>, store: Option<Store>, source: &'static str) -> Engine {
         Engine {
-            sink,
+            sink: sink.clone(),
             store,
             source,
             recorder: Mutex::new(None),
@@ -174,6 +182,8 @@ impl Engine {
             secrets: tokio::sync::OnceCell::new(),
             cancel_connect: Mutex::new(None),
             view: view::ViewCache::default(),
+            interactive: Arc::new(interact::Interactive::new(sink.clone())),
+            tracker: Mutex::new(Arc::new(interact::Tracker::new(sink.clone()))),
         }
     }
 
@@ -318,7 +328,9 @@ impl Engine {
             None => None,
         };
         *lock(&self.recorder) = history.clone();
-        let capture = Capture::new(Arc::new(mcpscope_lint::Linted::new(Tee { log, history })));
+        let tracker = Arc::new(interact::Tracker::new(self.sink.clone()));
+        *lock(&self.tracker) = tracker.clone();
+        let capture = Capture::new(Arc::new(mcpscope_lint::Linted::new(Tee { log, history, tracker })));
         *lock(&self.capture) = Some(capture.clone());
         self.ensure_flusher();
         let oauth = if req.auth.oauth { Some(self.new_oauth(&req, &capture).await?) } else { None };
@@ -338,12 +350,18 @@ impl Engine {
         opts.transport = req.transport;
         opts.protocol_version = req.protocol_version.clone().filter(|v| !v.is_empty());
         opts.headers = req.headers.clone();
+        // A person answers the server's questions in the window.
+        opts.capabilities = interact::interactive_capabilities();
         opts.authorizer = lock(&self.oauth).clone().map(|o| o as Arc<dyn mcpscope_wire::Authorizer>);
         let span = info_span!("session", url = %req.url);
         let (cancel, cancelled) = tokio::sync::oneshot::channel();
         *lock(&self.cancel_connect) = Some(cancel);
-        let connecting =
-            Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).instrument(span);
+        let connecting = Connection::connect_with_capture(
+            opts,
+            capture,
+            Arc::new(interact::Handler(self.interactive.clone())),
+        )
+        .instrument(span);
         // Dropping the attempt also closes a waiting loopback listener.
         let result = tokio::select! {
             r = connecting => r.map_err(SessionError::from),
@@ -429,8 +447,11 @@ impl Engine {
             let _ = cancel.send(());
         }
         let live = lock(&self.live).take();
+        self.interactive.clear();
         if let Some(live) = live {
             live.conn.close().await;
+            let tracker = lock(&self.tracker).clone();
+            tracker.clear();
             let mut s = lock(&self.state).clone();
             s.status = ConnectionStatus::Disconnected;
             s.error = None;
@@ -592,6 +613,69 @@ impl Engine {
     pub async fn send_raw(&self, text: String) -> Result<()> {
         let conn = self.conn()?;
         Ok(conn.send_raw(text).await?)
+    }
+
+    /// Cancels request `id` of ours (its id as JSON text): the server gets
+    /// `notifications/cancelled`. `false` when it had already finished.
+    pub async fn cancel_request(&self, id: &str) -> Result<bool> {
+        let conn = self.conn()?;
+        let cancelled = conn.cancel(id, "cancelled by the user in mcpscope").await?;
+        let tracker = lock(&self.tracker).clone();
+        tracker.finish(id);
+        Ok(cancelled)
+    }
+
+    /// Our requests waiting for their response, with their progress.
+    pub fn inflight(&self) -> Vec<mcpscope_proto::Inflight> {
+        lock(&self.tracker).items()
+    }
+
+    /// The server's requests waiting for the user.
+    pub fn server_requests(&self) -> Vec<mcpscope_proto::ServerRequest> {
+        self.interactive.pending()
+    }
+
+    /// Answers server request `handle` (from [`UiEvent::ServerRequests`]).
+    pub fn answer_server_request(&self, handle: u64, answer: mcpscope_proto::ServerAnswer) -> Result<()> {
+        if self.interactive.answer(handle, answer) {
+            Ok(())
+        } else {
+            Err(SessionError::View(format!(
+                "the server's request {handle} is no longer waiting (answered, or its session ended)"
+            )))
+        }
+    }
+
+    /// The roots offered to the server; tells a connected server they changed.
+    pub async fn set_roots(&self, roots: Vec<mcpscope_proto::Root>) -> Result<()> {
+        self.interactive.set_roots(roots);
+        let conn = lock(&self.live).as_ref().map(|l| l.conn.clone());
+        if let Some(conn) = conn {
+            conn.notify("notifications/roots/list_changed", None).await?;
+        }
+        Ok(())
+    }
+
+    /// Opens a URL a server sent (URL-mode elicitation) in the system browser, once the user
+    /// has said so: http and https only, never through a shell. `MCPSCOPE_NO_BROWSER` turns it
+    /// into a no-op (tests, remote sessions).
+    pub fn open_external(&self, url: &str) -> Result<()> {
+        let parsed =
+            url::Url::parse(url).map_err(|e| SessionError::View(format!("not a URL: {url:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(SessionError::View(format!(
+                "mcpscope opens only http and https URLs, not {:?}",
+                parsed.scheme()
+            )));
+        }
+        if std::env::var_os("MCPSCOPE_NO_BROWSER").is_some() {
+            return Ok(());
+        }
+        mcpscope_auth::redirect::open_in_browser(&parsed).map_err(|e| SessionError::View(e.to_string()))
+    }
+
+    pub fn roots(&self) -> Vec<mcpscope_proto::Root> {
+        self.interactive.roots()
     }
 
     /// Drops the standalone GET stream and resumes it with Last-Event-ID.

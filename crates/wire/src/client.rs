@@ -202,6 +202,20 @@ impl Connection {
         post_bytes(&inner, body, method.as_deref(), name.as_deref(), None).await
     }
 
+    /// Cancels request `id` (its id as JSON text: `3`, `"a"`): the waiting caller gets
+    /// [`WireError::Cancelled`] and the server gets `notifications/cancelled`. Returns `false`
+    /// when no such request is in flight (it already finished).
+    pub async fn cancel(&self, id: &str, reason: &str) -> Result<bool> {
+        if !resolve(&self.inner, id, Err(WireError::Cancelled(reason.to_owned()))) {
+            return Ok(false);
+        }
+        let request_id = serde_json::from_str::<Value>(id).unwrap_or(Value::Null);
+        let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+            "params": {"requestId": request_id, "reason": reason}});
+        post_message(&self.inner, &cancel, None).await?;
+        Ok(true)
+    }
+
     /// Drops the standalone GET stream and reconnects it with `Last-Event-ID`.
     pub fn resume_get_stream(&self) {
         lock(&self.inner.get_restart).cancel();

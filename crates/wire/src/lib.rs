@@ -114,6 +114,8 @@ pub enum WireError {
     UnsupportedVersion(String),
     #[error("authorization failed: {0}")]
     Auth(String),
+    #[error("cancelled ({0}): mcpscope sent notifications/cancelled")]
+    Cancelled(String),
     #[error("the connection is closed")]
     Closed,
 }
@@ -143,6 +145,7 @@ impl WireError {
             WireError::NotMcp(_) => "not_mcp",
             WireError::UnsupportedVersion(_) => "unsupported_version",
             WireError::Auth(_) => "auth",
+            WireError::Cancelled(_) => "cancelled",
             WireError::Closed => "closed",
         }
     }

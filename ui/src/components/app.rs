@@ -5,6 +5,7 @@ use crate::components::connection_bar::ConnectionBar;
 use crate::components::detail::Detail;
 use crate::components::history_view::HistoryView;
 use crate::components::send_panel::SendPanel;
+use crate::components::server_requests::ServerRequests;
 use crate::components::timeline::Timeline;
 use crate::history::HistoryState;
 use crate::hooks::use_backend_events::use_backend_events;
@@ -71,7 +72,8 @@ pub fn App() -> Html {
         <div class="app">
             <ConnectionBar conn={state.conn.clone()} dispatch={state.dispatcher()} view={*view} on_view={set_view} />
             {body}
-            <SendPanel hidden={*view != View::Live} />
+            <SendPanel hidden={*view != View::Live} inflight={state.inflight.clone()} />
+            <ServerRequests pending={state.server_requests.clone()} />
         </div>
     }
 }

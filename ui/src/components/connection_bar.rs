@@ -50,6 +50,8 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let version = use_state(|| NEGOTIATE.to_owned());
     let headers_text = use_state(String::new);
     let headers_open = use_state(|| false);
+    let roots_text = use_state(String::new);
+    let roots_note = use_state(|| None::<Result<String, String>>);
     let oauth = use_state(OAuthFields::default);
     let (dark, toggle_theme) = use_theme();
 
@@ -151,6 +153,27 @@ pub fn ConnectionBar(props: &Props) -> Html {
         let headers_text = headers_text.clone();
         Callback::from(move |e: Event| headers_text.set(field_value(&e)))
     };
+    let on_roots = {
+        let roots_text = roots_text.clone();
+        Callback::from(move |e: Event| roots_text.set(field_value(&e)))
+    };
+    let apply_roots = {
+        let (roots_text, roots_note) = (roots_text.clone(), roots_note.clone());
+        Callback::from(move |_: MouseEvent| {
+            let roots = match parse_roots(&roots_text) {
+                Ok(r) => r,
+                Err(e) => return roots_note.set(Some(Err(e))),
+            };
+            let note = roots_note.clone();
+            spawn_local(async move {
+                let n = roots.len();
+                note.set(Some(match ipc::set_roots(&roots).await {
+                    Ok(()) => Ok(format!("{n} root{} offered to the server.", if n == 1 { "" } else { "s" })),
+                    Err(e) => Err(e.message),
+                }));
+            });
+        })
+    };
     let toggle_headers = {
         let headers_open = headers_open.clone();
         Callback::from(move |_: MouseEvent| headers_open.set(!*headers_open))
@@ -207,7 +230,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 </label>
                 <button class={classes!("btn", "ghost", headers_open.then_some("open"), headers.is_err().then_some("invalid"))}
                     onclick={toggle_headers} aria-expanded={headers_open.to_string()}>
-                    { if header_count > 0 { format!("Headers ({header_count})") } else { "Headers".to_owned() } }
+                    { if header_count > 0 { format!("Headers ({header_count}) · Roots") } else { "Headers · Roots".to_owned() } }
                     <span class="chev">{ if *headers_open { " ▴" } else { " ▾" } }</span>
                 </button>
                 <label class={classes!("check-field", oauth.on.then_some("on"))}
@@ -230,6 +253,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 </button>
             </div>
             <div class={classes!("headers-panel", (!*headers_open).then_some("hidden"))}>
+                <span class="panel-label">{"Headers"}</span>
                 <textarea id="headers" class="mono" rows="3" spellcheck="false"
                     placeholder={"Authorization: Bearer …\nX-Custom: value"}
                     value={(*headers_text).clone()} oninput={on_headers.reform(Event::from)} onchange={on_headers} />
@@ -237,6 +261,21 @@ pub fn ConnectionBar(props: &Props) -> Html {
                     { match &headers {
                         Err(e) => html! { <span class="error">{e.clone()}</span> },
                         Ok(_) => html! { <span>{"One header per line, as "}<code>{"Name: value"}</code>{". Sent with every request."}</span> },
+                    } }
+                </div>
+                <span class="panel-label">{"Roots"}</span>
+                <div class="roots-row">
+                    <textarea id="roots" class="mono" rows="2" spellcheck="false"
+                        placeholder={"file:///home/me/project  project"}
+                        value={(*roots_text).clone()} oninput={on_roots.reform(Event::from)} onchange={on_roots} />
+                    <button id="roots-apply" class="btn small" onclick={apply_roots}
+                        title="Offer these roots to the server (roots/list); a connected server is told they changed">{"Apply"}</button>
+                </div>
+                <div class="hint">
+                    { match &*roots_note {
+                        Some(Err(e)) => html! { <span class="error">{e.clone()}</span> },
+                        Some(Ok(n)) => html! { <span>{n.clone()}</span> },
+                        None => html! { <span>{"One root per line: a URI, then an optional name. Answered to "}<code>{"roots/list"}</code>{"."}</span> },
                     } }
                 </div>
             </div>
@@ -260,6 +299,30 @@ pub fn ConnectionBar(props: &Props) -> Html {
             <StatusLine conn={props.conn.clone()} on_reinit={on_reinit} />
         </header>
     }
+}
+
+/// `uri [name]` lines; blank lines skipped. A root is a URI: it needs a scheme.
+fn parse_roots(text: &str) -> Result<Vec<mcpscope_proto::Root>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, line)| {
+            let (uri, name) = match line.split_once(char::is_whitespace) {
+                Some((u, n)) => (u, Some(n.trim().to_owned()).filter(|n| !n.is_empty())),
+                None => (line, None),
+            };
+            match uri.split_once("://") {
+                Some((scheme, _))
+                    if !scheme.is_empty()
+                        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+                {
+                    Ok(mcpscope_proto::Root { uri: uri.to_owned(), name })
+                }
+                _ => Err(format!("root {}: {uri:?} is not a URI (for a folder, write file:///path)", i + 1)),
+            }
+        })
+        .collect()
 }
 
 /// The OAuth fields as typed; empty text means "not given".

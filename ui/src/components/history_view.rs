@@ -279,12 +279,13 @@ fn Results(props: &ResultsProps) -> Html {
     let selected_pos = h.selected.as_ref().and_then(|k| h.position_of(k));
     use_reveal(scroller.clone(), h.selected.clone(), selected_pos);
 
-    // New results: back to the top (their first row is the oldest of the newest matches).
+    // New results: to the newest, at the bottom, as a log reads (the scroll event that
+    // follows moves the virtualised rows there).
     {
         let scroller = scroller.clone();
         use_effect_with(h.hits.clone(), move |_| {
             if let Some(el) = scroller.cast::<Element>() {
-                el.set_scroll_top(0);
+                el.set_scroll_top(el.scroll_height());
             }
         });
     }

@@ -1,13 +1,15 @@
 //! Sending: a raw JSON-RPC editor, quick requests, a "call tool" form, and the last reply.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use mcpscope_proto::{Inflight, Progress};
 use serde_json::{Value, json};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::field_value;
+use crate::components::json_form::JsonForm;
 use crate::components::json_view::JsonView;
 use crate::format;
 use crate::ipc;
@@ -65,10 +67,12 @@ fn next(generation: &Generation) -> u64 {
 fn run_request(
     outcome: UseStateHandle<Outcome>,
     generation: Generation,
+    followed: Rc<RefCell<Followed>>,
     method: String,
     params: Option<Value>,
 ) {
     let mine = next(&generation);
+    *followed.borrow_mut() = Followed::default();
     outcome.set(Outcome::Pending(method.clone()));
     spawn_local(async move {
         let started = now_ms();
@@ -95,6 +99,84 @@ pub struct Props {
     /// survive a trip there.
     #[prop_or_default]
     pub hidden: bool,
+    /// Our requests in flight, with their progress.
+    #[prop_or_default]
+    pub inflight: Rc<Vec<Inflight>>,
+}
+
+/// The in-flight request the panel waits for: the newest of that method. Its last progress is
+/// kept so the bar still shows where it ended once the reply is in.
+#[derive(Clone, PartialEq, Default)]
+struct Followed {
+    id: Option<String>,
+    progress: Option<Progress>,
+}
+
+/// A progress bar with its numbers and message; `cancel` adds a Cancel button.
+fn progress_bar(p: &Progress, cancel: Option<Callback<MouseEvent>>) -> Html {
+    let pct = p.percent();
+    let numbers = match p.total {
+        Some(t) => format!("{} / {}", trim_number(p.progress), trim_number(t)),
+        None => trim_number(p.progress),
+    };
+    html! {
+        <div id="progress" class="progress-line" data-percent={pct.map(|v| format!("{v:.0}"))}>
+            if let Some(v) = pct {
+                <progress max="100" value={format!("{v:.1}")} />
+                <span class="progress-pct">{format!("{v:.0}%")}</span>
+            } else {
+                <progress />
+            }
+            <span class="progress-numbers">{numbers}</span>
+            { for p.message.as_ref().map(|m| html! { <span class="progress-message" title={m.clone()}>{m.clone()}</span> }) }
+            { for cancel.map(|c| html! {
+                <button id="cancel-request" class="btn small danger" onclick={c}
+                    title="Send notifications/cancelled for this request">{"Cancel"}</button>
+            }) }
+        </div>
+    }
+}
+
+const TOOL_INPUTS_KEY: &str = "mcpscope.tool-inputs";
+
+/// The last arguments typed for each tool, kept across restarts in `localStorage`.
+fn load_tool_inputs() -> std::collections::HashMap<String, String> {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(TOOL_INPUTS_KEY).ok().flatten())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+fn save_tool_inputs(inputs: &std::collections::HashMap<String, String>) {
+    if let (Some(storage), Ok(text)) =
+        (web_sys::window().and_then(|w| w.local_storage().ok().flatten()), serde_json::to_string(inputs))
+    {
+        // Storage can be full or disabled; the inputs then last for this run only.
+        let _ = storage.set_item(TOOL_INPUTS_KEY, &text);
+    }
+}
+
+/// Asks the server for its tools (a `tools/list` that shows in the timeline like any other).
+fn fetch_tools(tools: UseStateHandle<Option<Rc<Vec<Value>>>>) {
+    spawn_local(async move {
+        if let Ok(reply) = ipc::request("tools/list", None).await {
+            let list = reply.pointer("/result/tools").and_then(Value::as_array).cloned().unwrap_or_default();
+            tools.set(Some(Rc::new(list)));
+        }
+    });
+}
+
+fn find_tool(tools: &Option<Rc<Vec<Value>>>, name: &str) -> Option<Value> {
+    tools.as_ref()?.iter().find(|t| t.get("name").and_then(Value::as_str) == Some(name)).cloned()
+}
+
+fn tools_has(tools: &Option<Rc<Vec<Value>>>, name: &str) -> bool {
+    find_tool(tools, name).is_some()
+}
+
+fn trim_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
 }
 
 #[component]
@@ -105,6 +187,23 @@ pub fn SendPanel(props: &Props) -> Html {
     let tool_error = use_state(|| None::<String>);
     let outcome = use_state(|| Outcome::Idle);
     let generation: Generation = use_memo((), |_| Cell::new(0));
+    let followed = use_mut_ref(Followed::default);
+    // The server's tools (from tools/list, fetched when the tool field is first used).
+    let tools = use_state(|| None::<Rc<Vec<Value>>>);
+    let remembered = use_mut_ref(load_tool_inputs);
+    // While a request of ours is pending, follow its newest in-flight namesake.
+    if let Outcome::Pending(method) = &*outcome {
+        let mut f = followed.borrow_mut();
+        match props.inflight.iter().rev().find(|i| &i.method == method) {
+            Some(item) if f.id.as_ref() != Some(&item.id) => {
+                *f = Followed { id: Some(item.id.clone()), progress: item.progress.clone() };
+            }
+            Some(item) if item.progress.is_some() => f.progress = item.progress.clone(),
+            _ => {}
+        }
+    } else if matches!(&*outcome, Outcome::Idle) {
+        *followed.borrow_mut() = Followed::default();
+    }
 
     let send_raw = {
         let (editor, outcome, generation) = (editor.clone(), outcome.clone(), generation.clone());
@@ -150,8 +249,14 @@ pub fn SendPanel(props: &Props) -> Html {
         })
     };
     let on_call_tool = {
-        let (tool_name, tool_args, tool_error, outcome, generation) =
-            (tool_name.clone(), tool_args.clone(), tool_error.clone(), outcome.clone(), generation.clone());
+        let (tool_name, tool_args, tool_error, outcome, generation, followed) = (
+            tool_name.clone(),
+            tool_args.clone(),
+            tool_error.clone(),
+            outcome.clone(),
+            generation.clone(),
+            followed.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let name = tool_name.trim().to_owned();
@@ -163,16 +268,84 @@ pub fn SendPanel(props: &Props) -> Html {
                 Ok(arguments) => {
                     tool_error.set(None);
                     let params = json!({ "name": name, "arguments": arguments });
-                    run_request(outcome.clone(), generation.clone(), "tools/call".into(), Some(params));
+                    run_request(
+                        outcome.clone(),
+                        generation.clone(),
+                        followed.clone(),
+                        "tools/call".into(),
+                        Some(params),
+                    );
                 }
                 Err(msg) => tool_error.set(Some(msg)),
             }
         })
     };
     let on_tool_name = {
-        let tool_name = tool_name.clone();
-        Callback::from(move |e: Event| tool_name.set(field_value(&e)))
+        let (tool_name, tool_args, tools, remembered) =
+            (tool_name.clone(), tool_args.clone(), tools.clone(), remembered.clone());
+        Callback::from(move |e: Event| {
+            let name = field_value(&e);
+            if name == *tool_name {
+                return;
+            }
+            // Keep the arguments of the tool we leave; bring back (or start) the next one's.
+            if tools_has(&tools, &tool_name) {
+                remembered.borrow_mut().insert((*tool_name).clone(), (*tool_args).clone());
+                save_tool_inputs(&remembered.borrow());
+            }
+            if let Some(tool) = find_tool(&tools, &name) {
+                let args = remembered.borrow().get(&name).cloned().unwrap_or_else(|| {
+                    let initial = crate::json_form::initial(tool.get("inputSchema").unwrap_or(&Value::Null));
+                    serde_json::to_string_pretty(&initial).unwrap_or_else(|_| "{}".into())
+                });
+                tool_args.set(args);
+            }
+            tool_name.set(name);
+        })
     };
+    let on_tool_focus = {
+        let tools = tools.clone();
+        Callback::from(move |_: FocusEvent| {
+            if tools.is_none() {
+                fetch_tools(tools.clone());
+            }
+        })
+    };
+    let on_tools_refresh = {
+        let tools = tools.clone();
+        Callback::from(move |_: MouseEvent| fetch_tools(tools.clone()))
+    };
+    let tool = find_tool(&tools, &tool_name);
+    let form = tool.as_ref().map(|tool| {
+        let schema = tool.get("inputSchema").cloned().unwrap_or_else(|| json!({"type": "object"}));
+        let value = serde_json::from_str::<Value>(&tool_args).ok().filter(Value::is_object);
+        let on_change = {
+            let (tool_args, tool_name, remembered) = (tool_args.clone(), tool_name.clone(), remembered.clone());
+            Callback::from(move |v: Value| {
+                let text = serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".into());
+                remembered.borrow_mut().insert((*tool_name).clone(), text.clone());
+                save_tool_inputs(&remembered.borrow());
+                tool_args.set(text);
+            })
+        };
+        let description = tool.get("description").and_then(Value::as_str).map(str::to_owned);
+        let problems = value.as_ref().map(|v| crate::json_form::validate(&schema, v)).unwrap_or_default();
+        html! {
+            <>
+                { for description.map(|d| html! { <div class="tool-description muted" title={d.clone()}>{d}</div> }) }
+                if let Some(value) = value {
+                    <JsonForm schema={schema} value={value} on_change={on_change}
+                        id={AttrValue::from("tool-form")} problems={problems} />
+                } else {
+                    <div class="muted small-text">{"The arguments below are not a JSON object: edit them as text."}</div>
+                }
+            </>
+        }
+    });
+    let tool_names: Vec<String> = tools
+        .as_ref()
+        .map(|t| t.iter().filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned)).collect())
+        .unwrap_or_default();
     let on_tool_args = {
         let tool_args = tool_args.clone();
         Callback::from(move |e: Event| tool_args.set(field_value(&e)))
@@ -190,7 +363,35 @@ pub fn SendPanel(props: &Props) -> Html {
             <pre id="last-response" class="code muted">{"Replies to requests sent from here appear here."}</pre>
         },
         Outcome::Pending(what) => {
-            html! { <pre id="last-response" class="code muted">{format!("Waiting for {what}…")}</pre> }
+            let f = followed.borrow().clone();
+            let cancel = f.id.clone().map(|id| {
+                Callback::from(move |_: MouseEvent| {
+                    let id = id.clone();
+                    spawn_local(async move {
+                        // The pending call itself reports the outcome (cancelled, or its answer
+                        // when it won the race).
+                        let _ = ipc::cancel_request(&id).await;
+                    });
+                })
+            });
+            let bar = match (&f.progress, cancel) {
+                (Some(p), cancel) => progress_bar(p, cancel),
+                (None, Some(cancel)) => html! {
+                    <div id="progress" class="progress-line">
+                        <progress />
+                        <span class="progress-numbers">{"no progress reported yet"}</span>
+                        <button id="cancel-request" class="btn small danger" onclick={cancel}
+                            title="Send notifications/cancelled for this request">{"Cancel"}</button>
+                    </div>
+                },
+                (None, None) => html! {},
+            };
+            html! {
+                <>
+                    {bar}
+                    <pre id="last-response" class="code muted">{format!("Waiting for {what}…")}</pre>
+                </>
+            }
         }
         Outcome::Reply { text, code, .. } => {
             let explained = code.map(|c| {
@@ -202,8 +403,10 @@ pub fn SendPanel(props: &Props) -> Html {
                 }
             });
             let abridged = text.contains(mcpscope_proto::outline::ABRIDGED);
+            let ended = followed.borrow().progress.clone().map(|p| progress_bar(&p, None));
             html! {
                 <>
+                    { for ended }
                     { for explained }
                     if abridged {
                         <div id="last-abridged" class="note-line">
@@ -218,7 +421,13 @@ pub fn SendPanel(props: &Props) -> Html {
             <pre id="last-response" class="code muted">{"Sent. The server's answer, if any, shows up in the timeline."}</pre>
         },
         Outcome::Failed { message, .. } => {
-            html! { <pre id="last-response" class="code error">{message.clone()}</pre> }
+            let ended = followed.borrow().progress.clone().map(|p| progress_bar(&p, None));
+            html! {
+                <>
+                    { for ended }
+                    <pre id="last-response" class="code error">{message.clone()}</pre>
+                </>
+            }
         }
     };
     let last_label = match &*outcome {
@@ -250,22 +459,42 @@ pub fn SendPanel(props: &Props) -> Html {
                 <div class="col-head"><span class="col-title">{"Requests"}</span></div>
                 <div class="quick">
                     { for QUICK.iter().map(|(id, method)| {
-                        let (outcome, generation, method) = (outcome.clone(), generation.clone(), *method);
+                        let (outcome, generation, followed, method) =
+                            (outcome.clone(), generation.clone(), followed.clone(), *method);
                         html! {
                             <button id={*id} class="btn small mono"
-                                onclick={Callback::from(move |_: MouseEvent| run_request(outcome.clone(), generation.clone(), method.into(), None))}>
+                                onclick={Callback::from(move |_: MouseEvent| {
+                                    run_request(outcome.clone(), generation.clone(), followed.clone(), method.into(), None)
+                                })}>
                                 {method}
                             </button>
                         }
                     }) }
                 </div>
                 <form class="call-tool" onsubmit={on_call_tool}>
-                    <div class="col-title">{"Call tool"}</div>
+                    <div class="col-head">
+                        <span class="col-title">{"Call tool"}</span>
+                        <span class="spacer" />
+                        <button id="tools-refresh" class="btn ghost small" type="button" onclick={on_tools_refresh}
+                            title="Fetch the server's tools again (tools/list)">
+                            {match tools.as_ref() { Some(t) => format!("{} tools ⟳", t.len()), None => "tools ⟳".to_owned() }}
+                        </button>
+                    </div>
                     <input id="tool-name" class="mono" type="text" placeholder="tool name" spellcheck="false"
+                        list="tool-names" autocomplete="off" onfocus={on_tool_focus}
                         value={(*tool_name).clone()} oninput={on_tool_name.reform(Event::from)} onchange={on_tool_name} />
-                    <textarea id="tool-args" class="mono" rows="3" spellcheck="false" placeholder="{}"
+                    <datalist id="tool-names">
+                        { for tool_names.iter().map(|n| html! { <option value={n.clone()} /> }) }
+                    </datalist>
+                    // The arguments as JSON stay in view above the form that edits them.
+                    <textarea id="tool-args" class="mono" rows="2" spellcheck="false" placeholder="{}"
                         value={(*tool_args).clone()} oninput={on_tool_args.reform(Event::from)} onchange={on_tool_args} aria-label="Tool arguments (JSON)" />
-                    { for tool_error.as_ref().map(|e| html! { <div class="error small-text">{e.clone()}</div> }) }
+                    <div class="tool-form-area">
+                        { for form }
+                    </div>
+                    <div class="tool-error">
+                        { for tool_error.as_ref().map(|e| html! { <div class="error small-text">{e.clone()}</div> }) }
+                    </div>
                     <button id="call-tool" class="btn primary small" type="submit">{"Call tool"}</button>
                 </form>
             </div>

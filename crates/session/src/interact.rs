@@ -1,0 +1,229 @@
+//! The window's side of a conversation: requests of ours in flight (with their progress), and
+//! the server's requests (sampling, elicitation) that wait for the user's answer.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+use mcpscope_proto::{
+    Direction, Inflight, Progress, Record, Root, RpcKind, ServerAnswer, ServerRequest, UiEvent,
+};
+use mcpscope_wire::ServerRequestHandler;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::{EventSink, lock};
+
+/// What mcpscope offers servers in `initialize` when a person is there to answer.
+pub fn interactive_capabilities() -> Value {
+    json!({
+        "sampling": {},
+        "elicitation": {"form": {}, "url": {}},
+        "roots": {"listChanged": true},
+    })
+}
+
+/// Requests of ours waiting for their response, followed through the captured records (so
+/// requests sent raw are followed too).
+pub(crate) struct Tracker {
+    sink: Arc<dyn EventSink>,
+    state: Mutex<TrackerState>,
+}
+
+#[derive(Default)]
+struct TrackerState {
+    items: Vec<Inflight>,
+    /// Progress token (as text) → request id.
+    tokens: HashMap<String, String>,
+}
+
+impl Tracker {
+    pub fn new(sink: Arc<dyn EventSink>) -> Tracker {
+        Tracker { sink, state: Mutex::new(TrackerState::default()) }
+    }
+
+    /// Follows one record; tells the window when the list changed.
+    pub fn observe(&self, record: &Record) {
+        let Some(rpc) = &record.rpc else { return };
+        let changed = match (record.direction, rpc.kind) {
+            (Direction::Out, RpcKind::Request) => {
+                let (Some(id), Some(method)) = (&rpc.id, &rpc.method) else { return };
+                let token = record
+                    .payload()
+                    .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                    .and_then(|m| m.pointer("/params/_meta/progressToken").map(token_text));
+                let mut st = lock(&self.state);
+                if let Some(t) = token {
+                    st.tokens.insert(t, id.clone());
+                }
+                st.items.push(Inflight { id: id.clone(), method: method.clone(), progress: None });
+                true
+            }
+            (Direction::In, RpcKind::Result | RpcKind::Error) => {
+                let Some(id) = &rpc.id else { return };
+                self.finish(id)
+            }
+            (Direction::In, RpcKind::Notification)
+                if rpc.method.as_deref() == Some("notifications/progress") =>
+            {
+                let Some(params) = record
+                    .payload()
+                    .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                    .and_then(|m| m.get("params").cloned())
+                else {
+                    return;
+                };
+                let Some(token) = params.get("progressToken").map(token_text) else { return };
+                let mut st = lock(&self.state);
+                let Some(id) = st.tokens.get(&token).cloned() else { return };
+                let Some(item) = st.items.iter_mut().find(|i| i.id == id) else { return };
+                item.progress = Some(Progress {
+                    progress: params.get("progress").and_then(Value::as_f64).unwrap_or(0.0),
+                    total: params.get("total").and_then(Value::as_f64),
+                    message: params.get("message").and_then(Value::as_str).map(str::to_owned),
+                });
+                true
+            }
+            _ => false,
+        };
+        if changed {
+            self.emit();
+        }
+    }
+
+    /// Drops request `id` from the list (answered or cancelled); `true` when it was there.
+    pub fn finish(&self, id: &str) -> bool {
+        let mut st = lock(&self.state);
+        let before = st.items.len();
+        st.items.retain(|i| i.id != id);
+        st.tokens.retain(|_, v| v != id);
+        let changed = st.items.len() != before;
+        drop(st);
+        if changed {
+            self.emit();
+        }
+        changed
+    }
+
+    /// Forgets every request (the session ended: no answer will come).
+    pub fn clear(&self) {
+        let had = !lock(&self.state).items.is_empty();
+        *lock(&self.state) = TrackerState::default();
+        if had {
+            self.emit();
+        }
+    }
+
+    pub fn items(&self) -> Vec<Inflight> {
+        lock(&self.state).items.clone()
+    }
+
+    fn emit(&self) {
+        let items = self.items();
+        self.sink.emit(UiEvent::Inflight { items });
+    }
+}
+
+fn token_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A server request waiting for the user, and where the answer goes.
+type Waiting = (ServerRequest, oneshot::Sender<Result<Value, Value>>);
+
+/// Answers the server's requests: `ping` and `roots/list` at once, sampling and elicitation
+/// when the user has answered in the window.
+pub(crate) struct Interactive {
+    sink: Arc<dyn EventSink>,
+    next: AtomicU64,
+    pending: Mutex<Vec<Waiting>>,
+    roots: Mutex<Vec<Root>>,
+}
+
+impl Interactive {
+    pub fn new(sink: Arc<dyn EventSink>) -> Interactive {
+        Interactive {
+            sink,
+            next: AtomicU64::new(1),
+            pending: Mutex::new(Vec::new()),
+            roots: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn pending(&self) -> Vec<ServerRequest> {
+        lock(&self.pending).iter().map(|(r, _)| r.clone()).collect()
+    }
+
+    fn emit(&self) {
+        let pending = self.pending();
+        self.sink.emit(UiEvent::ServerRequests { pending });
+    }
+
+    /// Sends the user's answer to request `handle`; `false` when it is no longer waiting.
+    pub fn answer(&self, handle: u64, answer: ServerAnswer) -> bool {
+        let mut pending = lock(&self.pending);
+        let Some(pos) = pending.iter().position(|(r, _)| r.handle == handle) else { return false };
+        let (_, tx) = pending.remove(pos);
+        drop(pending);
+        let reply = match answer {
+            ServerAnswer::Result { result } => Ok(result),
+            ServerAnswer::Error { code, message } => Err(json!({"code": code, "message": message})),
+        };
+        let delivered = tx.send(reply).is_ok();
+        self.emit();
+        delivered
+    }
+
+    /// Forgets every waiting request (the session ended): their answers can no longer go
+    /// anywhere.
+    pub fn clear(&self) {
+        let had = !lock(&self.pending).is_empty();
+        lock(&self.pending).clear();
+        if had {
+            self.emit();
+        }
+    }
+
+    pub fn set_roots(&self, roots: Vec<Root>) {
+        *lock(&self.roots) = roots;
+    }
+
+    pub fn roots(&self) -> Vec<Root> {
+        lock(&self.roots).clone()
+    }
+}
+
+/// The handler the connection calls; shares the [`Interactive`] state with the engine.
+pub(crate) struct Handler(pub Arc<Interactive>);
+
+impl ServerRequestHandler for Handler {
+    fn handle(&self, request: Value) -> BoxFuture<'static, Result<Value, Value>> {
+        let method = request.get("method").and_then(Value::as_str).unwrap_or("").to_owned();
+        let me = self.0.clone();
+        Box::pin(async move {
+            match method.as_str() {
+                "ping" => Ok(json!({})),
+                "roots/list" => Ok(json!({"roots": me.roots()})),
+                "sampling/createMessage" | "elicitation/create" => {
+                    let (tx, rx) = oneshot::channel();
+                    let req = ServerRequest {
+                        handle: me.next.fetch_add(1, Ordering::Relaxed),
+                        id: request.get("id").map(Value::to_string).unwrap_or_default(),
+                        method: method.clone(),
+                        params: request.get("params").cloned().unwrap_or(Value::Null),
+                    };
+                    lock(&me.pending).push((req, tx));
+                    me.emit();
+                    rx.await.unwrap_or_else(|_| {
+                        Err(json!({"code": -32603, "message": "the mcpscope session ended before the user answered"}))
+                    })
+                }
+                _ => Err(json!({"code": -32601, "message": format!("mcpscope does not handle {method}")})),
+            }
+        })
+    }
+}
