@@ -267,6 +267,18 @@ fn explained(e: mcpscope_wire::WireError) -> anyhow::Error {
     }
 }
 
+/// A failed connect to `url`: the error explained, and the connection doctor's next step.
+fn connect_error(url: &str) -> impl FnOnce(mcpscope_wire::WireError) -> anyhow::Error + '_ {
+    move |e| {
+        let advice = e.advice(url);
+        let base = explained(e);
+        match advice {
+            Some(a) => anyhow::anyhow!("{base}\n  try:  {a}"),
+            None => base,
+        }
+    }
+}
+
 /// Stores each record in the history and, with `--jsonl`, prints it as a JSON line the
 /// moment it is captured.
 struct CliSink {
@@ -346,7 +358,8 @@ async fn run_collection(
         None => None,
     };
     let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone());
-    let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(explained)?;
+    let conn =
+        Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(connect_error(&url))?;
     let outcomes = collection::run(&col, |method, params| {
         let conn = conn.clone();
         async move { conn.request(&method, params).await }
@@ -408,7 +421,8 @@ async fn replay(
     };
     let recorder = store.recorder(new).await.ok();
     let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone());
-    let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(explained)?;
+    let conn =
+        Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(connect_error(&target))?;
     let outcome = mcpscope_session::replay::replay(&store, &conn, &id, seq, params).await;
     conn.close().await;
     if let Some(r) = &recorder {
@@ -607,16 +621,16 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
             }
             let outcome = conn.request(&args.method, params).await;
             conn.close().await;
-            outcome
+            outcome.map_err(explained)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(connect_error(&args.url)(e)),
     };
     // Whatever happened is in the history before we exit.
     if let (Some(store), Some(r)) = (&store, &recorder) {
         r.flush().await;
         let _ = store.end_session(r.session_id()).await;
     }
-    let response = outcome.map_err(explained)?;
+    let response = outcome?;
     let failed = response.get("error").is_some();
     if let Some(code) = response.pointer("/error/code").and_then(Value::as_i64) {
         let ex = mcpscope_proto::explain::rpc_error(code);
@@ -647,8 +661,9 @@ async fn token(
     opts.open_get_stream = false;
     opts.authorizer = Some(client.clone());
     // Connecting runs the flow when the server asks (or uses the stored token).
-    let conn =
-        Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).await.map_err(explained)?;
+    let conn = Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler))
+        .await
+        .map_err(connect_error(&url))?;
     conn.close().await;
     let reports = client.inspect().await;
     if reports.is_empty() {

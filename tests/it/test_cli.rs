@@ -157,3 +157,41 @@ async fn errors_are_explained() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("HTTP 404 Not Found") && stderr.contains("Wrong path"), "{stderr}");
 }
+
+/// The connection doctor: a failed connect says what went wrong and the next thing to try,
+/// in the CLI and in the engine's state for the window.
+#[tokio::test]
+async fn failed_connects_get_the_doctors_next_step() {
+    let server = demo().await;
+    let wrong_path = format!("{}/api", server.url().trim_end_matches("/mcp"));
+    let cases = [
+        ("http://127.0.0.1:9/mcp".to_owned(), "Nothing listens at that host and port"),
+        (wrong_path.clone(), "try http://127.0.0.1:"),
+    ];
+    for (url, want) in cases {
+        let u = url.clone();
+        let out =
+            tokio::task::spawn_blocking(move || Command::new(mcpscope()).args(["call", &u, "ping"]).output())
+                .await
+                .expect("join")
+                .expect("run mcpscope");
+        assert!(!out.status.success(), "{url}: a failed connect fails");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let advice = stderr.lines().find(|l| l.trim_start().starts_with("try:")).unwrap_or_default();
+        assert!(advice.contains(want), "{url}: {stderr}");
+    }
+
+    let engine = mcpscope_session::Engine::new(std::sync::Arc::new(NoEvents));
+    let req = mcpscope_proto::ConnectRequest { url: wrong_path.clone(), ..Default::default() };
+    assert!(engine.connect(req).await.is_err());
+    let state = engine.state();
+    assert_eq!(state.status, mcpscope_proto::ConnectionStatus::Failed);
+    let advice = state.advice.unwrap_or_default();
+    assert!(advice.contains("/mcp"), "{advice}");
+}
+
+struct NoEvents;
+
+impl mcpscope_session::EventSink for NoEvents {
+    fn emit(&self, _event: mcpscope_proto::UiEvent) {}
+}

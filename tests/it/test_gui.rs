@@ -803,6 +803,29 @@ async fn gui_forms_server_requests_progress_and_cancel() {
         text_of(&c, "#last-response").await.filter(|t| t.contains("The sum of 2 and 3 is 5"))
     })
     .await;
+    // The result drawn by content type, and structured content checked against the schema.
+    let drawn = text_of(&c, "#tool-result .tr-block[data-type='text']").await.unwrap_or_default();
+    assert!(drawn.contains("The sum of 2 and 3 is 5"), "{drawn}");
+    type_into(&c, "#tool-name", "get-tiny-image").await;
+    click(&c, "#call-tool").await;
+    eventually("the image drawn", Duration::from_secs(20), || async {
+        c.find(Locator::Css("#tool-result .tr-block[data-type='image'] img")).await.ok()
+    })
+    .await;
+    type_into(&c, "#tool-name", "get-structured-content").await;
+    eventually("its form", Duration::from_secs(10), || async {
+        c.find(Locator::Css("#tool-form [data-field='location']")).await.ok()
+    })
+    .await;
+    let select =
+        c.find(Locator::Css("#tool-form select[data-field='location']")).await.expect("location select");
+    select.select_by_index(1).await.expect("pick a location");
+    click(&c, "#call-tool").await;
+    eventually("the structured content checked", Duration::from_secs(20), || async {
+        text_of(&c, "#structured-check").await.filter(|t| t.contains("matches the tool's outputSchema"))
+    })
+    .await;
+    screenshot(&c, "tool-result").await;
 
     // Sampling: the server asks the client's model; the user writes the reply.
     type_into(&c, "#tool-name", "trigger-sampling-request").await;

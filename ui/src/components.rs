@@ -15,6 +15,7 @@ pub mod replay;
 pub mod send_panel;
 pub mod server_requests;
 pub mod timeline;
+pub mod tool_result;
 pub mod view_switch;
 
 use wasm_bindgen::JsCast;

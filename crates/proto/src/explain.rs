@@ -151,6 +151,82 @@ pub fn http_status(status: u16) -> Explanation {
     }
 }
 
+/// Why a connect failed, as the connection doctor sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectFailure<'a> {
+    /// The request never got an answer; `reason` is the transport's own words.
+    Unreachable { reason: &'a str },
+    /// The server answered this HTTP status.
+    Status(u16),
+    /// The server answered 2xx with something that is not MCP (HTML, plain text …).
+    NotMcp,
+    /// The handshake failed (an error answer to `initialize`, an unknown version …).
+    Handshake,
+}
+
+/// The connection doctor: for a failed connect to `url`, what most likely went wrong and the
+/// next thing to try, in one or two sentences.
+pub fn doctor(failure: ConnectFailure<'_>, url: &str) -> String {
+    let path = url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])).unwrap_or("/");
+    let base = url.trim_end_matches('/');
+    match failure {
+        ConnectFailure::Unreachable { reason } => {
+            let r = reason.to_ascii_lowercase();
+            if r.contains("connection refused") {
+                "Nothing listens at that host and port. Start the server, or check the port in the URL.".into()
+            } else if r.contains("dns") || r.contains("failed to lookup") || r.contains("name or service not known") {
+                "The host name does not resolve. Check its spelling, or use an IP address such as 127.0.0.1.".into()
+            } else if r.contains("certificate") {
+                "The server's TLS certificate is not trusted. Use a certificate your system trusts, or test over http:// on loopback.".into()
+            } else if r.contains("tls") || r.contains("ssl") || r.contains("wrong version number") {
+                if url.starts_with("https://") {
+                    "TLS failed. The server may speak plain HTTP: try the same URL with http://.".into()
+                } else {
+                    "TLS failed. Check the scheme (http or https) and the port.".into()
+                }
+            } else if r.contains("timed out") || r.contains("timeout") {
+                "The server did not answer in time. Check that it is up and that no firewall or proxy holds the request.".into()
+            } else {
+                "The server could not be reached. Check the URL, and that the server is up.".into()
+            }
+        }
+        ConnectFailure::Status(401) => {
+            "The server wants authorization. Turn on OAuth in the connection bar, or add an Authorization: Bearer … header.".into()
+        }
+        ConnectFailure::Status(403) => {
+            "The server refuses this client or token. Check the token's scopes (the Auth view shows them) and the server's access rules.".into()
+        }
+        ConnectFailure::Status(404) if !path.ends_with("/mcp") && !path.ends_with("/sse") => format!(
+            "Nothing MCP at {path}. Servers usually listen at /mcp (Streamable HTTP) or /sse (legacy HTTP+SSE): try {base}/mcp."
+        ),
+        ConnectFailure::Status(404) => {
+            "The server has nothing at this path. Check the URL against the server's documentation.".into()
+        }
+        ConnectFailure::Status(405) => {
+            "The endpoint does not accept this method. It may be a legacy HTTP+SSE endpoint (pick the legacy SSE transport) or a Streamable HTTP one (pick Streamable HTTP); Auto tries both.".into()
+        }
+        ConnectFailure::Status(406) => {
+            "The server rejects the Accept header. MCP clients send application/json and text/event-stream; a proxy in between may have changed it.".into()
+        }
+        ConnectFailure::Status(415) => {
+            "The server rejects the Content-Type. MCP requests are application/json; a proxy in between may have changed it.".into()
+        }
+        ConnectFailure::Status(400) => {
+            "The server refused the initialize request. Pin an older protocol version, or read its answer in the timeline (it often says which field it disliked).".into()
+        }
+        ConnectFailure::Status(s) if (500..600).contains(&s) => {
+            "The server failed while answering. Its own logs say why; the timeline has the response body.".into()
+        }
+        ConnectFailure::Status(s) => format!("The server answered HTTP {s}. The timeline has the full exchange."),
+        ConnectFailure::NotMcp => {
+            "The URL answers, but not with MCP: probably a web page or another API. Check the path (often /mcp or /sse).".into()
+        }
+        ConnectFailure::Handshake => {
+            "The server answered but the handshake failed. Pin another protocol version, or read the initialize exchange in the timeline.".into()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +251,41 @@ mod tests {
         assert_eq!(http_status(503).name, "Gateway error");
         assert_eq!(reason_phrase(502), "Bad Gateway");
         assert_eq!(reason_phrase(299), "");
+    }
+
+    #[test]
+    fn the_doctor_says_what_to_try_next() {
+        let d = |f, url| doctor(f, url);
+        assert!(
+            d(
+                ConnectFailure::Unreachable {
+                    reason: "tcp connect error: Connection refused (os error 111)"
+                },
+                "http://127.0.0.1:9/mcp"
+            )
+            .starts_with("Nothing listens")
+        );
+        assert!(
+            d(
+                ConnectFailure::Unreachable { reason: "dns error: failed to lookup address" },
+                "http://nope.invalid/mcp"
+            )
+            .contains("does not resolve")
+        );
+        assert!(
+            d(
+                ConnectFailure::Unreachable { reason: "tls handshake eof: wrong version number" },
+                "https://127.0.0.1:3000/mcp"
+            )
+            .contains("http://")
+        );
+        assert_eq!(
+            d(ConnectFailure::Status(404), "http://127.0.0.1:3000/api/"),
+            "Nothing MCP at /api/. Servers usually listen at /mcp (Streamable HTTP) or /sse (legacy HTTP+SSE): try http://127.0.0.1:3000/api/mcp."
+        );
+        assert!(d(ConnectFailure::Status(401), "http://h/mcp").contains("OAuth"));
+        assert!(d(ConnectFailure::Status(406), "http://h/mcp").contains("Accept"));
+        assert!(d(ConnectFailure::Status(405), "http://h/mcp").contains("legacy"));
+        assert!(d(ConnectFailure::NotMcp, "http://h/").contains("web page"));
     }
 }

@@ -129,6 +129,9 @@ pub struct ConnectionState {
     pub server_version: Option<String>,
     /// Plain-words explanation of the last failure.
     pub error: Option<String>,
+    /// The connection doctor's next thing to try, after a failed connect.
+    #[serde(default)]
+    pub advice: Option<String>,
 }
 
 impl ConnectionState {
@@ -142,6 +145,7 @@ impl ConnectionState {
             server_name: None,
             server_version: None,
             error: None,
+            advice: None,
         }
     }
 }

@@ -385,6 +385,7 @@ impl Engine {
                         .and_then(Value::as_str)
                         .map(str::to_owned),
                     error: None,
+                    advice: None,
                 };
                 self.watch_status(&conn);
                 let history = lock(&self.recorder).as_ref().map(|r| r.session_id().to_owned());
@@ -405,6 +406,9 @@ impl Engine {
                 failed.status = ConnectionStatus::Failed;
                 failed.url = Some(req.url.clone());
                 failed.error = Some(e.to_string());
+                if let SessionError::Wire(w) = &e {
+                    failed.advice = w.advice(&req.url);
+                }
                 self.set_state(failed);
                 Err(e)
             }

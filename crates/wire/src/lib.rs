@@ -131,6 +131,32 @@ fn body_hint(body: &str) -> String {
 }
 
 impl WireError {
+    /// How the connection doctor sees this error, when it ended a connect
+    /// ([`mcpscope_proto::explain::doctor`]).
+    pub fn connect_failure(&self) -> Option<mcpscope_proto::explain::ConnectFailure<'_>> {
+        use mcpscope_proto::explain::ConnectFailure;
+        Some(match self {
+            WireError::Connect { reason, .. } => ConnectFailure::Unreachable { reason },
+            WireError::Timeout(_) => ConnectFailure::Unreachable { reason: "timed out" },
+            WireError::Http { status, .. } | WireError::SessionExpired { status } => {
+                ConnectFailure::Status(*status)
+            }
+            // Auto detection tried both transports; a 404 or 405 there is still a path problem.
+            WireError::NotMcp(m) if m.contains("HTTP 404") => ConnectFailure::Status(404),
+            WireError::NotMcp(m) if m.contains("HTTP 405") => ConnectFailure::Status(405),
+            WireError::ContentType { .. } | WireError::NotMcp(_) => ConnectFailure::NotMcp,
+            WireError::Initialize(_) | WireError::UnsupportedVersion(_) | WireError::Malformed(_) => {
+                ConnectFailure::Handshake
+            }
+            _ => return None,
+        })
+    }
+
+    /// The doctor's advice for a connect to `url` that failed with this error.
+    pub fn advice(&self, url: &str) -> Option<String> {
+        self.connect_failure().map(|f| mcpscope_proto::explain::doctor(f, url))
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             WireError::InvalidUrl { .. } => "invalid_url",

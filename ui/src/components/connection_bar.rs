@@ -370,6 +370,7 @@ fn StatusLine(props: &StatusProps) -> Html {
         None => n.clone(),
     });
     html! {
+        <>
         <div class="statusline">
             <span id="status" class={classes!("status", format!("s-{class}"))}>
                 <span class="dot" />{word}
@@ -386,5 +387,13 @@ fn StatusLine(props: &StatusProps) -> Html {
                 </button>
             }
         </div>
+        <div class="doctor-slot">
+            if let Some(a) = c.advice.as_ref().filter(|_| c.status == ConnectionStatus::Failed) {
+                <div id="doctor" class="doctor" role="status">
+                    <span class="strong">{"Next step: "}</span>{a.clone()}
+                </div>
+            }
+        </div>
+        </>
     }
 }

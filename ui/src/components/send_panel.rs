@@ -40,6 +40,8 @@ enum Outcome {
         error: bool,
         /// The JSON-RPC error code, when the reply is an error that has one.
         code: Option<i64>,
+        /// The reply, when it is a tool's result (drawn by content type).
+        tool_reply: Option<Rc<(Value, String)>>,
     },
     Sent {
         label: String,
@@ -73,6 +75,9 @@ fn run_request(
 ) {
     let mine = next(&generation);
     *followed.borrow_mut() = Followed::default();
+    let tool = (method == "tools/call")
+        .then(|| params.as_ref().and_then(|p| p.get("name")).and_then(Value::as_str).map(str::to_owned))
+        .flatten();
     outcome.set(Outcome::Pending(method.clone()));
     spawn_local(async move {
         let started = now_ms();
@@ -87,6 +92,7 @@ fn run_request(
                 error: reply.get("error").is_some(),
                 code: reply.pointer("/error/code").and_then(serde_json::Value::as_i64),
                 text: serde_json::to_string_pretty(&reply).unwrap_or_else(|e| e.to_string()),
+                tool_reply: tool.map(|t| Rc::new((reply, t))),
             },
             Err(e) => Outcome::Failed { label: method, message: e.message },
         });
@@ -393,7 +399,11 @@ pub fn SendPanel(props: &Props) -> Html {
                 </>
             }
         }
-        Outcome::Reply { text, code, .. } => {
+        Outcome::Reply { text, code, tool_reply, .. } => {
+            let drawn = tool_reply.as_ref().and_then(|r| {
+                let tool = find_tool(&tools, &r.1);
+                crate::components::tool_result::view(&r.0, tool.as_ref())
+            });
             let explained = code.map(|c| {
                 let ex = mcpscope_proto::explain::rpc_error(c);
                 html! {
@@ -408,6 +418,7 @@ pub fn SendPanel(props: &Props) -> Html {
                 <>
                     { for ended }
                     { for explained }
+                    <div class="tool-result-slot">{ for drawn }</div>
                     if abridged {
                         <div id="last-abridged" class="note-line">
                             {"A big reply, abridged here. Select its row in the timeline to open it whole, as a tree."}
