@@ -87,6 +87,14 @@ enum Command {
         #[arg(long)]
         logout: bool,
     },
+    /// List the servers of an MCP client's configuration file (Claude Desktop or Cursor
+    /// `mcpServers`, VS Code `servers`, the MCP Inspector's config, a registry server.json).
+    Servers {
+        file: std::path::PathBuf,
+        /// One JSON object per server instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the built-in demo MCP server on a loopback port until interrupted.
     Demo {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -545,6 +553,7 @@ async fn main() -> std::process::ExitCode {
         Command::Conformance { url } => conformance::run(&url).await,
         Command::Token { url, oauth, json, reveal, logout } => token(url, oauth, json, reveal, logout).await,
         Command::Demo { port, stateless, json } => demo(port, stateless, json).await,
+        Command::Servers { file, json } => servers(&file, json),
         Command::History { command } => history(command).await,
         Command::Run { collection, env, vars, junit, headers } => {
             run_collection(collection, env, vars, junit, headers).await
@@ -560,6 +569,35 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(2)
         }
     }
+}
+
+/// `mcpscope servers FILE`: what an MCP client's configuration file holds, and how to reach it.
+fn servers(file: &std::path::Path, json: bool) -> anyhow::Result<std::process::ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let entries =
+        mcpscope_proto::servers::import(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let mut out = std::io::stdout().lock();
+    for e in &entries {
+        if json {
+            writeln!(out, "{}", serde_json::to_string(e)?)?;
+            continue;
+        }
+        let transport = match e.transport {
+            mcpscope_proto::TransportChoice::Auto => "auto",
+            mcpscope_proto::TransportChoice::Streamable => "streamable",
+            mcpscope_proto::TransportChoice::Sse => "sse",
+        };
+        let headers =
+            if e.headers.is_empty() { String::new() } else { format!("  ({} headers)", e.headers.len()) };
+        match (&e.url, &e.note) {
+            (Some(url), None) => writeln!(out, "{:<24} {transport:<10} {url}{headers}", e.name)?,
+            (Some(url), Some(note)) => {
+                writeln!(out, "{:<24} {transport:<10} {url}{headers}  — {note}", e.name)?
+            }
+            (None, note) => writeln!(out, "{:<24} {:<10} — {}", e.name, "-", note.as_deref().unwrap_or(""))?,
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 async fn demo(port: u16, stateless: bool, json: bool) -> anyhow::Result<std::process::ExitCode> {

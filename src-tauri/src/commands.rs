@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
+use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
     AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, Root, ServerAnswer,
     SessionInfo, UiEvent,
@@ -72,6 +73,12 @@ pub fn answer_server_request(app: State<'_, AppState>, handle: u64, answer: Serv
 #[tauri::command]
 pub async fn set_roots(app: State<'_, AppState>, roots: Vec<Root>) -> Result<()> {
     Ok(app.engine.set_roots(roots).await?)
+}
+
+/// The servers of an MCP client's configuration file (read from `path`, or pasted `text`).
+#[tauri::command]
+pub fn import_servers(text: Option<String>, path: Option<String>) -> Result<Vec<ServerEntry>> {
+    Ok(Engine::import_servers(text.as_deref(), path.as_deref())?)
 }
 
 /// Opens a server-supplied URL in the browser, after the user consented (http/https only).

@@ -63,6 +63,7 @@ fn main() -> ExitCode {
             commands::answer_server_request,
             commands::set_roots,
             commands::open_external,
+            commands::import_servers,
             commands::record_children,
             commands::record_slice,
             commands::state,

@@ -195,3 +195,33 @@ struct NoEvents;
 impl mcpscope_session::EventSink for NoEvents {
     fn emit(&self, _event: mcpscope_proto::UiEvent) {}
 }
+
+#[test]
+fn servers_lists_a_client_config() {
+    let dir = std::env::temp_dir().join(format!("mcpscope-servers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("claude_desktop_config.json");
+    std::fs::write(
+        &file,
+        r#"{"mcpServers": {"remote": {"url": "https://example.com/sse"}, "local": {"command": "uvx", "args": ["mcp-server-git"]}}}"#,
+    )
+    .expect("write");
+    let out =
+        Command::new(mcpscope()).args(["servers", &file.to_string_lossy(), "--json"]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let entries: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        (entries[0]["name"].as_str(), entries[0]["transport"].as_str()),
+        (Some("remote"), Some("sse"))
+    );
+    assert!(entries[1]["note"].as_str().unwrap_or("").contains("uvx mcp-server-git"));
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"tools": []}"#).expect("write");
+    let out = Command::new(mcpscope()).args(["servers", &bad.to_string_lossy()]).output().expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mcpServers"), "the error says what was expected");
+}

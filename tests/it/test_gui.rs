@@ -895,3 +895,47 @@ async fn gui_forms_server_requests_progress_and_cancel() {
     .await;
     c.close().await.expect("close the WebDriver session");
 }
+
+/// Servers imported from another client's configuration: pasted, listed (stdio ones with a
+/// note), and one picked fills the connection bar.
+#[tokio::test]
+async fn gui_import_servers_from_a_client_config() {
+    let _one_at_a_time = gui_turn().await;
+    let demo = mcpscope_demo::DemoServer::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        mcpscope_demo::DemoOptions::default(),
+    )
+    .await
+    .expect("demo server");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    click(&c, "#import-toggle").await;
+    let config = json!({"mcpServers": {
+        "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem"]},
+        "demo": {"type": "streamable-http", "url": demo.url(), "headers": {"X-Team": "qa"}}
+    }});
+    type_into(&c, "#import-text", &config.to_string()).await;
+    click(&c, "#import-paste").await;
+    let stdio = eventually("the imported list", Duration::from_secs(10), || async {
+        text_of(&c, ".server-entry[data-name='files']").await
+    })
+    .await;
+    assert!(stdio.contains("stdio server"), "{stdio}");
+    let disabled = c
+        .find(Locator::Css(".server-entry[data-name='files'] button"))
+        .await
+        .expect("button")
+        .attr("disabled")
+        .await
+        .expect("attr");
+    assert!(disabled.is_some(), "a stdio server cannot be picked");
+    click(&c, ".server-entry[data-name='demo'] button").await;
+    let url = c.find(Locator::Css("#url")).await.expect("#url").prop("value").await.expect("value");
+    assert_eq!(url.as_deref(), Some(demo.url()));
+    click(&c, "#connect").await;
+    eventually("connected to the imported server", Duration::from_secs(20), || async {
+        text_of(&c, ".statusline").await.filter(|t| t.contains("mcpscope-demo"))
+    })
+    .await;
+    c.close().await.expect("close the WebDriver session");
+}

@@ -7,6 +7,7 @@ pub mod collections;
 pub mod connection_bar;
 pub mod detail;
 pub mod history_view;
+pub mod import_servers;
 pub mod json_form;
 pub mod json_view;
 pub mod paged_text;

@@ -7,6 +7,7 @@
 
 use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
+use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
     AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, Root, ServerAnswer,
     SessionInfo, UiEvent,
@@ -126,6 +127,11 @@ pub async fn answer_server_request(handle: u64, answer: &ServerAnswer) -> Result
 /// The roots offered to the server.
 pub async fn set_roots(roots: &[Root]) -> Result<(), IpcError> {
     call("set_roots", json!({ "roots": roots })).await
+}
+
+/// The servers of an MCP client's configuration file, read from `path` or given as `text`.
+pub async fn import_servers(text: Option<&str>, path: Option<&str>) -> Result<Vec<ServerEntry>, IpcError> {
+    call("import_servers", json!({ "text": text, "path": path })).await
 }
 
 /// Opens a server-supplied URL in the system browser (http/https only), after consent.

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod explain;
 pub mod lint;
 pub mod outline;
+pub mod servers;
 pub mod time;
 
 use serde::{Deserialize, Serialize};

@@ -59,6 +59,8 @@ pub enum SessionError {
     Cancelled,
     #[error("{0}")]
     View(String),
+    #[error("import: {0}")]
+    Import(String),
 }
 
 impl SessionError {
@@ -75,6 +77,7 @@ impl SessionError {
             SessionError::Auth(_) => "auth",
             SessionError::Cancelled => "cancelled",
             SessionError::View(_) => "view",
+            SessionError::Import(_) => "import",
         }
     }
 }
@@ -676,6 +679,29 @@ impl Engine {
             return Ok(());
         }
         mcpscope_auth::redirect::open_in_browser(&parsed).map_err(|e| SessionError::View(e.to_string()))
+    }
+
+    /// The servers of an MCP client's configuration file: read from `path` (`~` is the home
+    /// directory), or given as `text`.
+    pub fn import_servers(
+        text: Option<&str>,
+        path: Option<&str>,
+    ) -> Result<Vec<mcpscope_proto::servers::ServerEntry>> {
+        let read;
+        let text = match (text, path.map(str::trim).filter(|p| !p.is_empty())) {
+            (_, Some(p)) => {
+                let expanded = match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+                    (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+                    _ => std::path::PathBuf::from(p),
+                };
+                read = std::fs::read_to_string(&expanded)
+                    .map_err(|e| SessionError::Import(format!("cannot read {}: {e}", expanded.display())))?;
+                read.as_str()
+            }
+            (Some(t), None) if !t.trim().is_empty() => t,
+            _ => return Err(SessionError::Import("give a file path or paste the file's text".into())),
+        };
+        mcpscope_proto::servers::import(text).map_err(SessionError::Import)
     }
 
     pub fn roots(&self) -> Vec<mcpscope_proto::Root> {

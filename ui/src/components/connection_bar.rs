@@ -8,6 +8,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::field_value;
+use crate::components::import_servers::ImportServers;
 use crate::components::view_switch::ViewSwitch;
 use crate::format;
 use crate::hooks::use_theme::use_theme;
@@ -50,6 +51,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let version = use_state(|| NEGOTIATE.to_owned());
     let headers_text = use_state(String::new);
     let headers_open = use_state(|| false);
+    let import_open = use_state(|| false);
     let roots_text = use_state(String::new);
     let roots_note = use_state(|| None::<Result<String, String>>);
     let oauth = use_state(OAuthFields::default);
@@ -174,6 +176,24 @@ pub fn ConnectionBar(props: &Props) -> Html {
             });
         })
     };
+    let toggle_import = {
+        let import_open = import_open.clone();
+        Callback::from(move |_: MouseEvent| import_open.set(!*import_open))
+    };
+    let on_pick = {
+        let (url, transport, headers_text, import_open) =
+            (url.clone(), transport.clone(), headers_text.clone(), import_open.clone());
+        Callback::from(move |e: mcpscope_proto::servers::ServerEntry| {
+            if let Some(u) = e.url {
+                url.set(u);
+            }
+            transport.set(e.transport);
+            headers_text.set(
+                e.headers.iter().map(|h| format!("{}: {}", h.name, h.value)).collect::<Vec<_>>().join("\n"),
+            );
+            import_open.set(false);
+        })
+    };
     let toggle_headers = {
         let headers_open = headers_open.clone();
         Callback::from(move |_: MouseEvent| headers_open.set(!*headers_open))
@@ -246,6 +266,11 @@ pub fn ConnectionBar(props: &Props) -> Html {
                     title="Start the built-in demo MCP server and connect to it">
                     {"Demo server"}
                 </button>
+                <button id="import-toggle" class={classes!("btn", "ghost", import_open.then_some("open"))}
+                    onclick={toggle_import} aria-expanded={import_open.to_string()}
+                    title="Import servers from Claude Desktop, Cursor, VS Code, the MCP Inspector or a server.json">
+                    {"Import…"}
+                </button>
                 <span class="spacer" />
                 <button id="theme-toggle" class="btn ghost icon" onclick={toggle_theme.reform(|_: MouseEvent| ())}
                     title={ if dark { "Switch to the light theme" } else { "Switch to the dark theme" } }>
@@ -279,6 +304,9 @@ pub fn ConnectionBar(props: &Props) -> Html {
                     } }
                 </div>
             </div>
+            if *import_open {
+                <ImportServers on_pick={on_pick} />
+            }
             if oauth.on {
                 <div class="oauth-panel">
                     <input id="oauth-client-id" class="mono" type="text" spellcheck="false" autocomplete="off"
