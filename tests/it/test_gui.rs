@@ -939,3 +939,62 @@ async fn gui_import_servers_from_a_client_config() {
     .await;
     c.close().await.expect("close the WebDriver session");
 }
+
+/// Resources and prompts from the send panel's tabs: a resource read, a template filled in,
+/// a subscription sent, a prompt got with its argument form.
+#[tokio::test]
+async fn gui_resources_and_prompts() {
+    let _one_at_a_time = gui_turn().await;
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    connect_to_demo(&c).await;
+    click(&c, "#tab-resources").await;
+    eventually("the resources listed", Duration::from_secs(20), || async {
+        text_of(&c, "#resources-refresh").await.filter(|t| t.starts_with('2') && t.contains("1 templates"))
+    })
+    .await;
+    type_into(&c, "#resource-uri", "demo://readme").await;
+    click(&c, "#resource-read").await;
+    eventually("the readme", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("demo://readme") && t.contains("contents"))
+    })
+    .await;
+    c.find(Locator::Css("#resource-template"))
+        .await
+        .expect("template select")
+        .select_by_value("demo://items/{id}")
+        .await
+        .expect("pick the template");
+    type_into(&c, "input[data-var='id']", "42").await;
+    let uri = c.find(Locator::Css("#resource-uri")).await.expect("uri").prop("value").await.expect("value");
+    assert_eq!(uri.as_deref(), Some("demo://items/42"));
+    click(&c, "#resource-read").await;
+    eventually("the templated item", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("demo://items/42"))
+    })
+    .await;
+    click(&c, "#resource-subscribe").await;
+    eventually("the subscribe request in the timeline", Duration::from_secs(10), || async {
+        c.find(Locator::Css(".row[data-method='resources/subscribe']")).await.ok()
+    })
+    .await;
+
+    click(&c, "#tab-prompts").await;
+    eventually("the prompts listed", Duration::from_secs(20), || async {
+        text_of(&c, "#prompts-refresh").await.filter(|t| t.starts_with('2'))
+    })
+    .await;
+    type_into(&c, "#prompt-name", "greeting").await;
+    type_into(&c, "input[data-arg='name']", "Ada").await;
+    click(&c, "#prompt-get").await;
+    eventually("the prompt", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("greeting for Ada"))
+    })
+    .await;
+    screenshot(&c, "prompts").await;
+    assert!(
+        c.find(Locator::Css(".row[data-method='completion/complete']")).await.is_err(),
+        "no completion requests to a server that does not offer completions"
+    );
+    c.close().await.expect("close the WebDriver session");
+}

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod auth_view;
 pub mod big_json;
+pub mod catalog;
 pub mod collections;
 pub mod connection_bar;
 pub mod detail;

@@ -133,6 +133,9 @@ pub struct ConnectionState {
     /// The connection doctor's next thing to try, after a failed connect.
     #[serde(default)]
     pub advice: Option<String>,
+    /// The capabilities the server announced (`null` when unknown).
+    #[serde(default)]
+    pub capabilities: Value,
 }
 
 impl ConnectionState {
@@ -147,6 +150,7 @@ impl ConnectionState {
             server_version: None,
             error: None,
             advice: None,
+            capabilities: Value::Null,
         }
     }
 }

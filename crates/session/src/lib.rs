@@ -389,6 +389,7 @@ impl Engine {
                         .map(str::to_owned),
                     error: None,
                     advice: None,
+                    capabilities: info.capabilities.clone(),
                 };
                 self.watch_status(&conn);
                 let history = lock(&self.recorder).as_ref().map(|r| r.session_id().to_owned());

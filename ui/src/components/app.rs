@@ -72,7 +72,8 @@ pub fn App() -> Html {
         <div class="app">
             <ConnectionBar conn={state.conn.clone()} dispatch={state.dispatcher()} view={*view} on_view={set_view} />
             {body}
-            <SendPanel hidden={*view != View::Live} inflight={state.inflight.clone()} />
+            <SendPanel hidden={*view != View::Live} inflight={state.inflight.clone()}
+                completions={state.conn.capabilities.get("completions").is_some()} />
             <ServerRequests pending={state.server_requests.clone()} />
         </div>
     }

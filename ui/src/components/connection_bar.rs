@@ -233,7 +233,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                     value={(*url).clone()} oninput={on_url.reform(Event::from)} onchange={on_url} onkeydown={on_url_key} />
                 <label class="field">
                     <span>{"Transport"}</span>
-                    <select id="transport" onchange={on_transport}>
+                    <select id="transport" onchange={on_transport} title="Transport">
                         { for TRANSPORTS.iter().map(|(t, value, label)| html! {
                             <option value={*value} selected={*t == *transport}>{*label}</option>
                         }) }
@@ -241,7 +241,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 </label>
                 <label class="field">
                     <span>{"Protocol"}</span>
-                    <select id="protocol-version" onchange={on_version}>
+                    <select id="protocol-version" onchange={on_version} title="Protocol version">
                         <option value={NEGOTIATE} selected={*version == NEGOTIATE}>{"negotiate"}</option>
                         { for PROTOCOL_VERSIONS.iter().rev().map(|v| html! {
                             <option value={*v} selected={*version == *v}>{*v}</option>
@@ -269,7 +269,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 <button id="import-toggle" class={classes!("btn", "ghost", import_open.then_some("open"))}
                     onclick={toggle_import} aria-expanded={import_open.to_string()}
                     title="Import servers from Claude Desktop, Cursor, VS Code, the MCP Inspector or a server.json">
-                    {"Import…"}
+                    {"Import"}
                 </button>
                 <span class="spacer" />
                 <button id="theme-toggle" class="btn ghost icon" onclick={toggle_theme.reform(|_: MouseEvent| ())}

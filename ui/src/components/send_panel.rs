@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::components::catalog::{Prompts, Resources};
 use crate::components::field_value;
 use crate::components::json_form::JsonForm;
 use crate::components::json_view::JsonView;
@@ -108,6 +109,17 @@ pub struct Props {
     /// Our requests in flight, with their progress.
     #[prop_or_default]
     pub inflight: Rc<Vec<Inflight>>,
+    /// The server offers completions (`completion/complete`).
+    #[prop_or_default]
+    pub completions: bool,
+}
+
+/// What the middle column acts on.
+#[derive(Clone, Copy, PartialEq)]
+enum ActTab {
+    Tools,
+    Resources,
+    Prompts,
 }
 
 /// The in-flight request the panel waits for: the newest of that method. Its last progress is
@@ -194,6 +206,7 @@ pub fn SendPanel(props: &Props) -> Html {
     let outcome = use_state(|| Outcome::Idle);
     let generation: Generation = use_memo((), |_| Cell::new(0));
     let followed = use_mut_ref(Followed::default);
+    let act_tab = use_state(|| ActTab::Tools);
     // The server's tools (from tools/list, fetched when the tool field is first used).
     let tools = use_state(|| None::<Rc<Vec<Value>>>);
     let remembered = use_mut_ref(load_tool_inputs);
@@ -348,6 +361,12 @@ pub fn SendPanel(props: &Props) -> Html {
             </>
         }
     });
+    let catalog_run = {
+        let (outcome, generation, followed) = (outcome.clone(), generation.clone(), followed.clone());
+        Callback::from(move |(method, params): (String, Option<Value>)| {
+            run_request(outcome.clone(), generation.clone(), followed.clone(), method, params)
+        })
+    };
     let tool_names: Vec<String> = tools
         .as_ref()
         .map(|t| t.iter().filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned)).collect())
@@ -482,6 +501,22 @@ pub fn SendPanel(props: &Props) -> Html {
                         }
                     }) }
                 </div>
+                <div class="tabs act-tabs" role="tablist">
+                    { for [(ActTab::Tools, "Tools", "tab-tools"), (ActTab::Resources, "Resources", "tab-resources"), (ActTab::Prompts, "Prompts", "tab-prompts")]
+                        .into_iter()
+                        .map(|(t, label, id)| {
+                            let act_tab = act_tab.clone();
+                            html! {
+                                <button id={id} role="tab" type="button" class={classes!("tab", (*act_tab == t).then_some("active"))}
+                                    onclick={Callback::from(move |_: MouseEvent| act_tab.set(t))}>{label}</button>
+                            }
+                        }) }
+                </div>
+                if *act_tab == ActTab::Resources {
+                    <Resources run={catalog_run.clone()} completions={props.completions} />
+                } else if *act_tab == ActTab::Prompts {
+                    <Prompts run={catalog_run.clone()} completions={props.completions} />
+                } else {
                 <form class="call-tool" onsubmit={on_call_tool}>
                     <div class="col-head">
                         <span class="col-title">{"Call tool"}</span>
@@ -508,6 +543,7 @@ pub fn SendPanel(props: &Props) -> Html {
                     </div>
                     <button id="call-tool" class="btn primary small" type="submit">{"Call tool"}</button>
                 </form>
+                }
             </div>
             <div class="send-col response-col">
                 <div class="col-head">

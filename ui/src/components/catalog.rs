@@ -1,0 +1,371 @@
+//! The send panel's Resources and Prompts tabs: what the server offers, listed on demand,
+//! with forms for template variables and prompt arguments, completions from the server
+//! (`completion/complete`), and the requests themselves run by the panel (so their replies
+//! land in "Last response" like every other).
+
+use std::rc::Rc;
+
+use serde_json::{Value, json};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::components::field_value;
+use crate::ipc;
+
+/// Runs `method` with `params` through the send panel.
+pub type Run = Callback<(String, Option<Value>)>;
+
+/// A list fetched from the server: not yet, the items, or the server's error.
+type Listed = Option<Result<Rc<Vec<Value>>, String>>;
+
+/// `{name}` variables of an RFC 6570 URI template (operators like `{+path}` or `{?q}` kept out
+/// of the name).
+pub fn template_vars(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else { break };
+        let inner = rest[start + 1..start + end].trim_start_matches(['+', '#', '.', '/', ';', '?', '&']);
+        for name in inner.split(',') {
+            let name = name.trim_end_matches('*');
+            if !name.is_empty() && !out.iter().any(|n| n == name) {
+                out.push(name.to_owned());
+            }
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out
+}
+
+/// The template with each `{var}` replaced by its value, percent-encoded (reserved
+/// characters too, as RFC 6570 simple expansion does); `{+var}` keeps reserved characters.
+pub fn expand(template: &str, value: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else { break };
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + 1..start + end];
+        let reserved = inner.starts_with('+');
+        let name = inner.trim_start_matches(['+', '#', '.', '/', ';', '?', '&']).trim_end_matches('*');
+        out.push_str(&encode(&value(name), reserved));
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn encode(s: &str, keep_reserved: bool) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        let unreserved = b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+        let reserved = b":/?#[]@!$&'()*+,;=".contains(&b);
+        if unreserved || (keep_reserved && reserved) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Lists `method`'s `key` array from the server.
+fn fetch(method: &'static str, key: &'static str, into: UseStateHandle<Listed>) {
+    spawn_local(async move {
+        let got = match ipc::request(method, None).await {
+            Ok(reply) => match reply.get("error") {
+                Some(e) => Err(e.get("message").and_then(Value::as_str).unwrap_or("error").to_owned()),
+                None => Ok(Rc::new(
+                    reply
+                        .pointer(&format!("/result/{key}"))
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default(),
+                )),
+            },
+            Err(e) => Err(e.message),
+        };
+        into.set(Some(got));
+    });
+}
+
+/// Asks the server to complete `argument`'s `value` for `reference`; sets the suggestions.
+fn complete(reference: Value, argument: &str, value: &str, into: UseStateHandle<Vec<String>>) {
+    let params = json!({"ref": reference, "argument": {"name": argument, "value": value}});
+    spawn_local(async move {
+        if let Ok(reply) = ipc::request("completion/complete", Some(params)).await {
+            let values = reply
+                .pointer("/result/completion/values")
+                .and_then(Value::as_array)
+                .map(|v| v.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default();
+            into.set(values);
+        }
+    });
+}
+
+fn name_of(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or("").to_owned()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub run: Run,
+    /// The server offers `completion/complete` (its `completions` capability).
+    #[prop_or_default]
+    pub completions: bool,
+}
+
+#[component]
+pub fn Resources(props: &Props) -> Html {
+    let resources = use_state(|| Listed::None);
+    let templates = use_state(|| Listed::None);
+    let uri = use_state(String::new);
+    let template = use_state(|| None::<String>);
+    let vars = use_state(std::collections::BTreeMap::<String, String>::new);
+    let suggestions = use_state(Vec::<String>::new);
+    let refresh = {
+        let (resources, templates) = (resources.clone(), templates.clone());
+        Callback::from(move |_: MouseEvent| {
+            fetch("resources/list", "resources", resources.clone());
+            fetch("resources/templates/list", "resourceTemplates", templates.clone());
+        })
+    };
+    {
+        let (resources, templates) = (resources.clone(), templates.clone());
+        use_effect_with((), move |_| {
+            fetch("resources/list", "resources", resources);
+            fetch("resources/templates/list", "resourceTemplates", templates);
+        });
+    }
+    let on_uri = {
+        let (uri, template) = (uri.clone(), template.clone());
+        Callback::from(move |e: Event| {
+            uri.set(field_value(&e));
+            template.set(None);
+        })
+    };
+    let pick_template = {
+        let (template, vars, uri) = (template.clone(), vars.clone(), uri.clone());
+        Callback::from(move |e: Event| {
+            let t = field_value_select(&e);
+            vars.set(Default::default());
+            if t.is_empty() {
+                template.set(None);
+            } else {
+                uri.set(expand(&t, |_| String::new()));
+                template.set(Some(t));
+            }
+        })
+    };
+    let request = |method: &'static str| {
+        let (run, uri) = (props.run.clone(), uri.clone());
+        Callback::from(move |_: MouseEvent| run.emit((method.to_owned(), Some(json!({"uri": *uri})))))
+    };
+    let list = match &*resources {
+        Some(Ok(r)) => r.clone(),
+        _ => Rc::new(Vec::new()),
+    };
+    let tpl_list = match &*templates {
+        Some(Ok(t)) => t.clone(),
+        _ => Rc::new(Vec::new()),
+    };
+    let count = format!("{} + {} templates ⟳", list.len(), tpl_list.len());
+    let completions = props.completions;
+    let var_rows = template.as_ref().map(|t| {
+        let names = template_vars(t);
+        html! {
+            <div class="schema-form">
+                { for names.into_iter().map(|name| {
+                    let on = {
+                        let (vars, uri, t, name, suggestions) = (vars.clone(), uri.clone(), t.clone(), name.clone(), suggestions.clone());
+                        Callback::from(move |e: Event| {
+                            let value = field_value(&e);
+                            let mut next = (*vars).clone();
+                            next.insert(name.clone(), value.clone());
+                            uri.set(expand(&t, |n| next.get(n).cloned().unwrap_or_default()));
+                            vars.set(next);
+                            if completions {
+                                complete(json!({"type": "ref/resource", "uri": t}), &name, &value, suggestions.clone());
+                            }
+                        })
+                    };
+                    html! {
+                        <div class="sf-row">
+                            <label class="sf-label"><span class="sf-title">{name.clone()}</span></label>
+                            <div class="sf-input">
+                                <input type="text" data-var={name.clone()} list="resource-completions" autocomplete="off"
+                                    value={vars.get(&name).cloned().unwrap_or_default()} oninput={on.reform(Event::from)} onchange={on} />
+                            </div>
+                        </div>
+                    }
+                }) }
+                <datalist id="resource-completions">
+                    { for suggestions.iter().map(|s| html! { <option value={s.clone()} /> }) }
+                </datalist>
+            </div>
+        }
+    });
+    html! {
+        <div class="catalog">
+            <div class="col-head">
+                <span class="col-title">{"Resources"}</span>
+                <span class="spacer" />
+                <button id="resources-refresh" class="btn ghost small" type="button" onclick={refresh}
+                    title="resources/list and resources/templates/list again">{count}</button>
+            </div>
+            <input id="resource-uri" class="mono" type="text" list="resource-uris" spellcheck="false" autocomplete="off"
+                placeholder="resource URI" value={(*uri).clone()} oninput={on_uri.reform(Event::from)} onchange={on_uri} />
+            <datalist id="resource-uris">
+                { for list.iter().map(|r| html! { <option value={name_of(r, "uri")}>{name_of(r, "name")}</option> }) }
+            </datalist>
+            <select id="resource-template" onchange={pick_template} aria-label="Resource template">
+                <option value="" selected={template.is_none()}>{"— or fill in a template —"}</option>
+                { for tpl_list.iter().map(|t| {
+                    let ut = name_of(t, "uriTemplate");
+                    html! { <option value={ut.clone()} selected={template.as_deref() == Some(ut.as_str())}>{format!("{} · {ut}", name_of(t, "name"))}</option> }
+                }) }
+            </select>
+            <div class="catalog-form">{ for var_rows }</div>
+            <div class="sr-actions">
+                <button id="resource-subscribe" class="btn small" type="button" onclick={request("resources/subscribe")}
+                    title="Updates arrive as notifications/resources/updated in the timeline">{"Subscribe"}</button>
+                <button id="resource-unsubscribe" class="btn small ghost" type="button" onclick={request("resources/unsubscribe")}>{"Unsubscribe"}</button>
+                <span class="spacer" />
+                <button id="resource-read" class="btn primary small" type="button" onclick={request("resources/read")}>{"Read"}</button>
+            </div>
+            { for errors(&[&*resources, &*templates]) }
+        </div>
+    }
+}
+
+#[component]
+pub fn Prompts(props: &Props) -> Html {
+    let prompts = use_state(|| Listed::None);
+    let name = use_state(String::new);
+    let args = use_state(std::collections::BTreeMap::<String, String>::new);
+    let suggestions = use_state(Vec::<String>::new);
+    {
+        let prompts = prompts.clone();
+        use_effect_with((), move |_| fetch("prompts/list", "prompts", prompts));
+    }
+    let refresh = {
+        let prompts = prompts.clone();
+        Callback::from(move |_: MouseEvent| fetch("prompts/list", "prompts", prompts.clone()))
+    };
+    let list = match &*prompts {
+        Some(Ok(p)) => p.clone(),
+        _ => Rc::new(Vec::new()),
+    };
+    let prompt = list.iter().find(|p| name_of(p, "name") == *name).cloned();
+    let on_name = {
+        let (name, args) = (name.clone(), args.clone());
+        Callback::from(move |e: Event| {
+            name.set(field_value(&e));
+            args.set(Default::default());
+        })
+    };
+    let get = {
+        let (run, name, args) = (props.run.clone(), name.clone(), args.clone());
+        Callback::from(move |_: MouseEvent| {
+            let arguments: serde_json::Map<String, Value> = args
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            run.emit(("prompts/get".to_owned(), Some(json!({"name": *name, "arguments": arguments}))));
+        })
+    };
+    let completions = props.completions;
+    let form = prompt.map(|p| {
+        let arguments = p.get("arguments").and_then(Value::as_array).cloned().unwrap_or_default();
+        if arguments.is_empty() {
+            return html! { <div class="muted small-text">{"No arguments."}</div> };
+        }
+        html! {
+            <div class="schema-form">
+                { for arguments.iter().map(|a| {
+                    let arg = name_of(a, "name");
+                    let required = a.get("required").and_then(Value::as_bool).unwrap_or(false);
+                    let on = {
+                        let (args, arg, suggestions, prompt_name) = (args.clone(), arg.clone(), suggestions.clone(), (*name).clone());
+                        Callback::from(move |e: Event| {
+                            let value = field_value(&e);
+                            let mut next = (*args).clone();
+                            next.insert(arg.clone(), value.clone());
+                            args.set(next);
+                            if completions {
+                                complete(json!({"type": "ref/prompt", "name": prompt_name}), &arg, &value, suggestions.clone());
+                            }
+                        })
+                    };
+                    html! {
+                        <div class="sf-row">
+                            <label class="sf-label" title={a.get("description").and_then(Value::as_str).map(str::to_owned)}>
+                                <span class="sf-title">{arg.clone()}</span>
+                                if required { <span class="sf-required">{"*"}</span> }
+                            </label>
+                            <div class="sf-input">
+                                <input type="text" data-arg={arg.clone()} list="prompt-completions" autocomplete="off"
+                                    value={args.get(&arg).cloned().unwrap_or_default()} oninput={on.reform(Event::from)} onchange={on} />
+                            </div>
+                        </div>
+                    }
+                }) }
+                <datalist id="prompt-completions">
+                    { for suggestions.iter().map(|s| html! { <option value={s.clone()} /> }) }
+                </datalist>
+            </div>
+        }
+    });
+    html! {
+        <div class="catalog">
+            <div class="col-head">
+                <span class="col-title">{"Prompts"}</span>
+                <span class="spacer" />
+                <button id="prompts-refresh" class="btn ghost small" type="button" onclick={refresh}
+                    title="prompts/list again">{format!("{} prompts ⟳", list.len())}</button>
+            </div>
+            <input id="prompt-name" class="mono" type="text" list="prompt-names" spellcheck="false" autocomplete="off"
+                placeholder="prompt name" value={(*name).clone()} oninput={on_name.reform(Event::from)} onchange={on_name} />
+            <datalist id="prompt-names">
+                { for list.iter().map(|p| html! { <option value={name_of(p, "name")} /> }) }
+            </datalist>
+            <div class="catalog-form">{ for form }</div>
+            <div class="sr-actions">
+                <span class="spacer" />
+                <button id="prompt-get" class="btn primary small" type="button" onclick={get}>{"Get prompt"}</button>
+            </div>
+            { for errors(&[&*prompts]) }
+        </div>
+    }
+}
+
+fn errors(lists: &[&Listed]) -> Option<Html> {
+    let msgs: Vec<String> =
+        lists.iter().filter_map(|l| l.as_ref().and_then(|r| r.as_ref().err().cloned())).collect();
+    (!msgs.is_empty()).then(
+        || html! { <div class="muted small-text">{format!("The server said: {}", msgs.join("; "))}</div> },
+    )
+}
+
+fn field_value_select(e: &Event) -> String {
+    use wasm_bindgen::JsCast;
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        .map(|s| s.value())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_templates_name_and_fill_their_variables() {
+        assert_eq!(template_vars("demo://items/{id}"), vec!["id"]);
+        assert_eq!(template_vars("file:///{+path}{?q,page}"), vec!["path", "q", "page"]);
+        assert_eq!(expand("demo://items/{id}", |_| "a b/c".into()), "demo://items/a%20b%2Fc");
+        assert_eq!(expand("file:///{+path}", |_| "etc/hosts".into()), "file:///etc/hosts");
+    }
+}
