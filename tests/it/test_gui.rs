@@ -791,6 +791,11 @@ async fn gui_forms_server_requests_progress_and_cancel() {
     })
     .await;
     type_into(&c, "#tool-name", "get-sum").await;
+    // Its annotations as badges (server-everything marks get-sum read-only).
+    eventually("the tool's annotations", Duration::from_secs(10), || async {
+        c.find(Locator::Css("#tool-annotations [data-hint='readOnlyHint']")).await.ok()
+    })
+    .await;
     type_into(&c, "#tool-form [data-field='a']", "2").await;
     type_into(&c, "#tool-form [data-field='b']", "3").await;
     let args =

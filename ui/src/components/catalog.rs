@@ -208,8 +208,7 @@ pub fn Resources(props: &Props) -> Html {
     });
     html! {
         <div class="catalog">
-            <div class="col-head">
-                <span class="col-title">{"Resources"}</span>
+            <div class="name-row">
                 <span class="spacer" />
                 <button id="resources-refresh" class="btn ghost small" type="button" onclick={refresh}
                     title="resources/list and resources/templates/list again">{count}</button>
@@ -320,8 +319,7 @@ pub fn Prompts(props: &Props) -> Html {
     });
     html! {
         <div class="catalog">
-            <div class="col-head">
-                <span class="col-title">{"Prompts"}</span>
+            <div class="name-row">
                 <span class="spacer" />
                 <button id="prompts-refresh" class="btn ghost small" type="button" onclick={refresh}
                     title="prompts/list again">{format!("{} prompts ⟳", list.len())}</button>

@@ -348,9 +348,27 @@ pub fn SendPanel(props: &Props) -> Html {
             })
         };
         let description = tool.get("description").and_then(Value::as_str).map(str::to_owned);
+        // The tool's annotations (hints, not guarantees), as badges.
+        let hints: Vec<(&str, &str)> = [
+            ("readOnlyHint", "read-only"),
+            ("destructiveHint", "destructive"),
+            ("idempotentHint", "idempotent"),
+            ("openWorldHint", "open world"),
+        ]
+        .into_iter()
+        .filter(|(k, _)| tool.pointer(&format!("/annotations/{k}")).and_then(Value::as_bool) == Some(true))
+        .collect();
+        let title = tool.get("title").or_else(|| tool.pointer("/annotations/title")).and_then(Value::as_str).map(str::to_owned);
         let problems = value.as_ref().map(|v| crate::json_form::validate(&schema, v)).unwrap_or_default();
         html! {
             <>
+                <div id="tool-annotations" class="tool-annotations">
+                    { for title.map(|t| html! { <span class="strong">{t}</span> }) }
+                    { for hints.iter().map(|(k, label)| html! {
+                        <span class={classes!("hint-badge", (*k == "destructiveHint").then_some("danger"))}
+                            data-hint={*k} title={format!("annotations.{k}: true (a hint from the server)")}>{*label}</span>
+                    }) }
+                </div>
                 { for description.map(|d| html! { <div class="tool-description muted" title={d.clone()}>{d}</div> }) }
                 if let Some(value) = value {
                     <JsonForm schema={schema} value={value} on_change={on_change}
@@ -486,8 +504,7 @@ pub fn SendPanel(props: &Props) -> Html {
                 </div>
             </div>
             <div class="send-col quick-col">
-                <div class="col-head"><span class="col-title">{"Requests"}</span></div>
-                <div class="quick">
+                <div class="quick" role="group" aria-label="Quick requests">
                     { for QUICK.iter().map(|(id, method)| {
                         let (outcome, generation, followed, method) =
                             (outcome.clone(), generation.clone(), followed.clone(), *method);
@@ -518,17 +535,15 @@ pub fn SendPanel(props: &Props) -> Html {
                     <Prompts run={catalog_run.clone()} completions={props.completions} />
                 } else {
                 <form class="call-tool" onsubmit={on_call_tool}>
-                    <div class="col-head">
-                        <span class="col-title">{"Call tool"}</span>
-                        <span class="spacer" />
+                    <div class="name-row">
+                        <input id="tool-name" class="mono" type="text" placeholder="tool name" spellcheck="false"
+                            list="tool-names" autocomplete="off" onfocus={on_tool_focus} aria-label="Tool to call"
+                            value={(*tool_name).clone()} oninput={on_tool_name.reform(Event::from)} onchange={on_tool_name} />
                         <button id="tools-refresh" class="btn ghost small" type="button" onclick={on_tools_refresh}
                             title="Fetch the server's tools again (tools/list)">
                             {match tools.as_ref() { Some(t) => format!("{} tools ⟳", t.len()), None => "tools ⟳".to_owned() }}
                         </button>
                     </div>
-                    <input id="tool-name" class="mono" type="text" placeholder="tool name" spellcheck="false"
-                        list="tool-names" autocomplete="off" onfocus={on_tool_focus}
-                        value={(*tool_name).clone()} oninput={on_tool_name.reform(Event::from)} onchange={on_tool_name} />
                     <datalist id="tool-names">
                         { for tool_names.iter().map(|n| html! { <option value={n.clone()} /> }) }
                     </datalist>
