@@ -84,6 +84,16 @@ async fn connect_to_demo(c: &Client) {
     .await;
 }
 
+/// Types `url` into the connection bar, connects, and waits until the window says connected.
+async fn connect_to(c: &Client, url: &str) {
+    type_into(c, "#url", url).await;
+    click(c, "#connect").await;
+    eventually("status 'connected'", Duration::from_secs(20), || async {
+        text_of(c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
+    })
+    .await;
+}
+
 async fn open_app(driver: &Driver) -> Client {
     let app = bin_dir().join("mcpscope-app");
     assert!(app.exists(), "{} not built (cargo xtask test builds it)", app.display());
@@ -147,13 +157,7 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
     let driver = Driver::start();
     let c = open_app(&driver).await;
 
-    type_into(&c, "#url", &server.url).await;
-    click(&c, "#connect").await;
-    let status = eventually("status 'connected'", Duration::from_secs(20), || async {
-        text_of(&c, "#status").await.filter(|t| t.to_lowercase().contains("connected"))
-    })
-    .await;
-    assert!(!status.to_lowercase().contains("disconnected"), "{status}");
+    connect_to(&c, &server.url).await;
 
     type_into(&c, "#tool-name", "echo").await;
     type_into(&c, "#tool-args", r#"{"message": "from the gui"}"#).await;
@@ -207,12 +211,7 @@ async fn gui_session_expiry_offers_one_click_reinitialize() {
     let mut server = Everything::start(Mode::StreamableHttp).expect("server-everything");
     let driver = Driver::start();
     let c = open_app(&driver).await;
-    type_into(&c, "#url", &server.url).await;
-    click(&c, "#connect").await;
-    eventually("status 'connected'", Duration::from_secs(20), || async {
-        text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
-    })
-    .await;
+    connect_to(&c, &server.url).await;
     let first_hint = text_of(&c, ".statusline").await.unwrap_or_default();
 
     // The server restarts and forgets every session; the next request finds out.
@@ -408,12 +407,7 @@ async fn gui_history_survives_a_restart() {
 
     // First run: one session with one echo call, then the app goes away.
     let c = open_app(&driver).await;
-    type_into(&c, "#url", &server.url).await;
-    click(&c, "#connect").await;
-    eventually("status 'connected'", Duration::from_secs(20), || async {
-        text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
-    })
-    .await;
+    connect_to(&c, &server.url).await;
     type_into(&c, "#tool-name", "echo").await;
     type_into(&c, "#tool-args", &json!({ "message": message }).to_string()).await;
     click(&c, "#call-tool").await;
@@ -777,12 +771,7 @@ async fn gui_forms_server_requests_progress_and_cancel() {
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
     let driver = Driver::start();
     let c = open_app(&driver).await;
-    type_into(&c, "#url", &server.url).await;
-    click(&c, "#connect").await;
-    eventually("connected", Duration::from_secs(20), || async {
-        text_of(&c, "#status").await.filter(|t| t.to_lowercase().contains("connected") && !t.contains("dis"))
-    })
-    .await;
+    connect_to(&c, &server.url).await;
 
     // A tool through its generated form: the fields come from get-sum's inputSchema.
     click(&c, "#tool-name").await;

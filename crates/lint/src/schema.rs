@@ -128,124 +128,83 @@ macro_rules! version {
     };
 }
 
-version!(
+/// The versions with the `initialize` handshake (2024-11-05 to 2025-11-25) share most of their
+/// methods: written once here, each version adds its own.
+macro_rules! handshake_era {
+    (
+        $module:ident, $version:literal, $schema:path, $error:ident,
+        requests { $($req:tt)* }
+        notifications { $($note:tt)* }
+        alternates { $($alt:tt)* }
+    ) => {
+        version!(
+            $module, $version, $schema, $error,
+            requests {
+                "initialize": Client => InitializeRequest -> InitializeResult,
+                "ping": Both => PingRequest -> EmptyResult,
+                "resources/list": Client => ListResourcesRequest -> ListResourcesResult,
+                "resources/templates/list": Client => ListResourceTemplatesRequest -> ListResourceTemplatesResult,
+                "resources/read": Client => ReadResourceRequest -> ReadResourceResult,
+                "resources/subscribe": Client => SubscribeRequest -> EmptyResult,
+                "resources/unsubscribe": Client => UnsubscribeRequest -> EmptyResult,
+                "prompts/list": Client => ListPromptsRequest -> ListPromptsResult,
+                "prompts/get": Client => GetPromptRequest -> GetPromptResult,
+                "tools/list": Client => ListToolsRequest -> ListToolsResult,
+                "tools/call": Client => CallToolRequest -> CallToolResult,
+                "logging/setLevel": Client => SetLevelRequest -> EmptyResult,
+                "completion/complete": Client => CompleteRequest -> CompleteResult,
+                "sampling/createMessage": Server => CreateMessageRequest -> CreateMessageResult,
+                "roots/list": Server => ListRootsRequest -> ListRootsResult,
+                $($req)*
+            }
+            notifications {
+                "notifications/initialized": Client => InitializedNotification,
+                "notifications/cancelled": Both => CancelledNotification,
+                "notifications/progress": Both => ProgressNotification,
+                "notifications/roots/list_changed": Client => RootsListChangedNotification,
+                "notifications/message": Server => LoggingMessageNotification,
+                "notifications/resources/list_changed": Server => ResourceListChangedNotification,
+                "notifications/resources/updated": Server => ResourceUpdatedNotification,
+                "notifications/prompts/list_changed": Server => PromptListChangedNotification,
+                "notifications/tools/list_changed": Server => ToolListChangedNotification,
+                $($note)*
+            }
+            alternates { $($alt)* }
+        );
+    };
+}
+
+handshake_era!(
     v2024_11_05, "2024-11-05", schema_06::mcp_2024_11_05, JsonrpcError,
     requests {
-        "initialize": Client => InitializeRequest -> InitializeResult,
-        "ping": Both => PingRequest -> EmptyResult,
-        "resources/list": Client => ListResourcesRequest -> ListResourcesResult,
-        "resources/templates/list": Client => ListResourceTemplatesRequest -> ListResourceTemplatesResult,
-        "resources/read": Client => ReadResourceRequest -> ReadResourceResult,
-        "resources/subscribe": Client => SubscribeRequest -> EmptyResult,
-        "resources/unsubscribe": Client => UnsubscribeRequest -> EmptyResult,
-        "prompts/list": Client => ListPromptsRequest -> ListPromptsResult,
-        "prompts/get": Client => GetPromptRequest -> GetPromptResult,
-        "tools/list": Client => ListToolsRequest -> ListToolsResult,
-        "tools/call": Client => CallToolRequest -> CallToolResult,
-        "logging/setLevel": Client => SetLevelRequest -> EmptyResult,
-        "completion/complete": Client => CompleteRequest -> CompleteResult,
-        "sampling/createMessage": Server => CreateMessageRequest -> CreateMessageResult,
-        "roots/list": Server => ListRootsRequest -> ListRootsResult,
     }
     notifications {
-        "notifications/initialized": Client => InitializedNotification,
-        "notifications/cancelled": Both => CancelledNotification,
-        "notifications/progress": Both => ProgressNotification,
-        "notifications/roots/list_changed": Client => RootsListChangedNotification,
-        "notifications/message": Server => LoggingMessageNotification,
-        "notifications/resources/list_changed": Server => ResourceListChangedNotification,
-        "notifications/resources/updated": Server => ResourceUpdatedNotification,
-        "notifications/prompts/list_changed": Server => PromptListChangedNotification,
-        "notifications/tools/list_changed": Server => ToolListChangedNotification,
     }
     alternates {}
 );
 
-version!(
+handshake_era!(
     v2025_03_26, "2025-03-26", schema_06::mcp_2025_03_26, JsonrpcError,
     requests {
-        "initialize": Client => InitializeRequest -> InitializeResult,
-        "ping": Both => PingRequest -> EmptyResult,
-        "resources/list": Client => ListResourcesRequest -> ListResourcesResult,
-        "resources/templates/list": Client => ListResourceTemplatesRequest -> ListResourceTemplatesResult,
-        "resources/read": Client => ReadResourceRequest -> ReadResourceResult,
-        "resources/subscribe": Client => SubscribeRequest -> EmptyResult,
-        "resources/unsubscribe": Client => UnsubscribeRequest -> EmptyResult,
-        "prompts/list": Client => ListPromptsRequest -> ListPromptsResult,
-        "prompts/get": Client => GetPromptRequest -> GetPromptResult,
-        "tools/list": Client => ListToolsRequest -> ListToolsResult,
-        "tools/call": Client => CallToolRequest -> CallToolResult,
-        "logging/setLevel": Client => SetLevelRequest -> EmptyResult,
-        "completion/complete": Client => CompleteRequest -> CompleteResult,
-        "sampling/createMessage": Server => CreateMessageRequest -> CreateMessageResult,
-        "roots/list": Server => ListRootsRequest -> ListRootsResult,
     }
     notifications {
-        "notifications/initialized": Client => InitializedNotification,
-        "notifications/cancelled": Both => CancelledNotification,
-        "notifications/progress": Both => ProgressNotification,
-        "notifications/roots/list_changed": Client => RootsListChangedNotification,
-        "notifications/message": Server => LoggingMessageNotification,
-        "notifications/resources/list_changed": Server => ResourceListChangedNotification,
-        "notifications/resources/updated": Server => ResourceUpdatedNotification,
-        "notifications/prompts/list_changed": Server => PromptListChangedNotification,
-        "notifications/tools/list_changed": Server => ToolListChangedNotification,
     }
     alternates {}
 );
 
-version!(
+handshake_era!(
     v2025_06_18, "2025-06-18", schema_09::mcp_2025_06_18, JsonrpcError,
     requests {
-        "initialize": Client => InitializeRequest -> InitializeResult,
-        "ping": Both => PingRequest -> EmptyResult,
-        "resources/list": Client => ListResourcesRequest -> ListResourcesResult,
-        "resources/templates/list": Client => ListResourceTemplatesRequest -> ListResourceTemplatesResult,
-        "resources/read": Client => ReadResourceRequest -> ReadResourceResult,
-        "resources/subscribe": Client => SubscribeRequest -> EmptyResult,
-        "resources/unsubscribe": Client => UnsubscribeRequest -> EmptyResult,
-        "prompts/list": Client => ListPromptsRequest -> ListPromptsResult,
-        "prompts/get": Client => GetPromptRequest -> GetPromptResult,
-        "tools/list": Client => ListToolsRequest -> ListToolsResult,
-        "tools/call": Client => CallToolRequest -> CallToolResult,
-        "logging/setLevel": Client => SetLevelRequest -> EmptyResult,
-        "completion/complete": Client => CompleteRequest -> CompleteResult,
-        "sampling/createMessage": Server => CreateMessageRequest -> CreateMessageResult,
-        "roots/list": Server => ListRootsRequest -> ListRootsResult,
         "elicitation/create": Server => ElicitRequest -> ElicitResult,
     }
     notifications {
-        "notifications/initialized": Client => InitializedNotification,
-        "notifications/cancelled": Both => CancelledNotification,
-        "notifications/progress": Both => ProgressNotification,
-        "notifications/roots/list_changed": Client => RootsListChangedNotification,
-        "notifications/message": Server => LoggingMessageNotification,
-        "notifications/resources/list_changed": Server => ResourceListChangedNotification,
-        "notifications/resources/updated": Server => ResourceUpdatedNotification,
-        "notifications/prompts/list_changed": Server => PromptListChangedNotification,
-        "notifications/tools/list_changed": Server => ToolListChangedNotification,
     }
     alternates {}
 );
 
-version!(
+handshake_era!(
     v2025_11_25, "2025-11-25", schema_10::mcp_2025_11_25, JsonrpcErrorResponse,
     requests {
-        "initialize": Client => InitializeRequest -> InitializeResult,
-        "ping": Both => PingRequest -> EmptyResult,
-        "resources/list": Client => ListResourcesRequest -> ListResourcesResult,
-        "resources/templates/list": Client => ListResourceTemplatesRequest -> ListResourceTemplatesResult,
-        "resources/read": Client => ReadResourceRequest -> ReadResourceResult,
-        "resources/subscribe": Client => SubscribeRequest -> EmptyResult,
-        "resources/unsubscribe": Client => UnsubscribeRequest -> EmptyResult,
-        "prompts/list": Client => ListPromptsRequest -> ListPromptsResult,
-        "prompts/get": Client => GetPromptRequest -> GetPromptResult,
-        "tools/list": Client => ListToolsRequest -> ListToolsResult,
-        "tools/call": Client => CallToolRequest -> CallToolResult,
-        "logging/setLevel": Client => SetLevelRequest -> EmptyResult,
-        "completion/complete": Client => CompleteRequest -> CompleteResult,
-        "sampling/createMessage": Server => CreateMessageRequest -> CreateMessageResult,
-        "roots/list": Server => ListRootsRequest -> ListRootsResult,
         "elicitation/create": Server => ElicitRequest -> ElicitResult,
         "tasks/get": Both => GetTaskRequest -> GetTaskResult,
         "tasks/result": Both => GetTaskPayloadRequest -> GetTaskPayloadResult,
@@ -253,16 +212,7 @@ version!(
         "tasks/cancel": Both => CancelTaskRequest -> CancelTaskResult,
     }
     notifications {
-        "notifications/initialized": Client => InitializedNotification,
-        "notifications/cancelled": Both => CancelledNotification,
-        "notifications/progress": Both => ProgressNotification,
-        "notifications/roots/list_changed": Client => RootsListChangedNotification,
         "notifications/tasks/status": Both => TaskStatusNotification,
-        "notifications/message": Server => LoggingMessageNotification,
-        "notifications/resources/list_changed": Server => ResourceListChangedNotification,
-        "notifications/resources/updated": Server => ResourceUpdatedNotification,
-        "notifications/prompts/list_changed": Server => PromptListChangedNotification,
-        "notifications/tools/list_changed": Server => ToolListChangedNotification,
         "notifications/elicitation/complete": Server => ElicitationCompleteNotification,
     }
     alternates {

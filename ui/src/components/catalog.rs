@@ -190,19 +190,10 @@ pub fn Resources(props: &Props) -> Html {
                             }
                         })
                     };
-                    html! {
-                        <div class="sf-row">
-                            <label class="sf-label"><span class="sf-title">{name.clone()}</span></label>
-                            <div class="sf-input">
-                                <input type="text" data-var={name.clone()} list="resource-completions" autocomplete="off"
-                                    value={vars.get(&name).cloned().unwrap_or_default()} oninput={on.reform(Event::from)} onchange={on} />
-                            </div>
-                        </div>
-                    }
+                    let value = vars.get(&name).cloned().unwrap_or_default();
+                    field_row(Field { label: &name, required: false, help: None, var: true, list: "resource-completions", value, on })
                 }) }
-                <datalist id="resource-completions">
-                    { for suggestions.iter().map(|s| html! { <option value={s.clone()} /> }) }
-                </datalist>
+                { suggestions_list("resource-completions", &suggestions) }
             </div>
         }
     });
@@ -298,22 +289,11 @@ pub fn Prompts(props: &Props) -> Html {
                             }
                         })
                     };
-                    html! {
-                        <div class="sf-row">
-                            <label class="sf-label" title={a.get("description").and_then(Value::as_str).map(str::to_owned)}>
-                                <span class="sf-title">{arg.clone()}</span>
-                                if required { <span class="sf-required">{"*"}</span> }
-                            </label>
-                            <div class="sf-input">
-                                <input type="text" data-arg={arg.clone()} list="prompt-completions" autocomplete="off"
-                                    value={args.get(&arg).cloned().unwrap_or_default()} oninput={on.reform(Event::from)} onchange={on} />
-                            </div>
-                        </div>
-                    }
+                    let help = a.get("description").and_then(Value::as_str).map(str::to_owned);
+                    let value = args.get(&arg).cloned().unwrap_or_default();
+                    field_row(Field { label: &arg, required, help, var: false, list: "prompt-completions", value, on })
                 }) }
-                <datalist id="prompt-completions">
-                    { for suggestions.iter().map(|s| html! { <option value={s.clone()} /> }) }
-                </datalist>
+                { suggestions_list("prompt-completions", &suggestions) }
             </div>
         }
     });
@@ -336,6 +316,43 @@ pub fn Prompts(props: &Props) -> Html {
             </div>
             { for errors(&[&*prompts]) }
         </div>
+    }
+}
+
+/// One text field of a template variable (`data-var`) or a prompt argument (`data-arg`),
+/// offering the completions of datalist `list`.
+struct Field<'a> {
+    label: &'a str,
+    required: bool,
+    help: Option<String>,
+    var: bool,
+    list: &'static str,
+    value: String,
+    on: Callback<Event>,
+}
+
+fn field_row(f: Field<'_>) -> Html {
+    let name = f.label.to_owned();
+    let (var, arg) = if f.var { (Some(name.clone()), None) } else { (None, Some(name.clone())) };
+    html! {
+        <div class="sf-row">
+            <label class="sf-label" title={f.help}>
+                <span class="sf-title">{name}</span>
+                if f.required { <span class="sf-required">{"*"}</span> }
+            </label>
+            <div class="sf-input">
+                <input type="text" data-var={var} data-arg={arg} list={f.list} autocomplete="off"
+                    value={f.value} oninput={f.on.reform(Event::from)} onchange={f.on} />
+            </div>
+        </div>
+    }
+}
+
+fn suggestions_list(id: &'static str, suggestions: &[String]) -> Html {
+    html! {
+        <datalist id={id}>
+            { for suggestions.iter().map(|s| html! { <option value={s.clone()} /> }) }
+        </datalist>
     }
 }
 
