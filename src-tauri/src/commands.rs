@@ -1,7 +1,9 @@
 //! The commands the UI invokes, one line each over [`Engine`]. Argument names are the keys
 //! the UI sends (`ui/src/ipc.rs`); errors cross as [`IpcError`] `{kind, message}`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
@@ -17,62 +19,131 @@ use tauri::ipc::Channel;
 
 use crate::events::ChannelSink;
 
-pub struct AppState {
+/// Every window is a session of its own: its engine, and the channel its events go to.
+pub struct WindowSession {
     pub engine: Engine,
     pub sink: Arc<ChannelSink>,
 }
 
+/// The app's windows and what they share (the history database).
+pub struct AppState {
+    store: Option<mcpscope_store::Store>,
+    sessions: Mutex<HashMap<String, Arc<WindowSession>>>,
+    next_window: AtomicU32,
+}
+
+impl AppState {
+    pub fn new(store: Option<mcpscope_store::Store>) -> AppState {
+        AppState { store, sessions: Mutex::new(HashMap::new()), next_window: AtomicU32::new(2) }
+    }
+
+    /// The session of `window`, made on its first command.
+    pub fn of(&self, window: &tauri::Window) -> Arc<WindowSession> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        sessions
+            .entry(window.label().to_owned())
+            .or_insert_with(|| {
+                // The engine may spawn tasks when built: on Tauri's Tokio runtime.
+                let runtime = tauri::async_runtime::handle();
+                let _entered = runtime.inner().enter();
+                let sink = Arc::new(ChannelSink::default());
+                Arc::new(WindowSession {
+                    engine: Engine::with_store(sink.clone(), self.store.clone(), "app"),
+                    sink,
+                })
+            })
+            .clone()
+    }
+
+    /// Forgets the session of a closed window.
+    pub fn remove(&self, label: &str) -> Option<Arc<WindowSession>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner).remove(label)
+    }
+
+    pub fn all(&self) -> Vec<Arc<WindowSession>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
+    }
+}
+
 type Result<T> = std::result::Result<T, IpcError>;
+
+/// Opens another window: a session of its own, side by side with this one.
+#[tauri::command]
+pub async fn new_window(handle: tauri::AppHandle, app: State<'_, AppState>) -> Result<String> {
+    let n = app.next_window.fetch_add(1, Ordering::Relaxed);
+    let label = format!("session-{n}");
+    tauri::WebviewWindowBuilder::new(&handle, &label, tauri::WebviewUrl::App("index.html".into()))
+        .title(format!("mcpscope — session {n}"))
+        .inner_size(1280.0, 800.0)
+        .min_inner_size(900.0, 560.0)
+        .build()
+        .map_err(|e| IpcError { kind: "window".into(), message: format!("could not open a window: {e}") })?;
+    Ok(label)
+}
 
 /// Live events for the calling window: see [`crate::events`].
 #[tauri::command]
-pub fn subscribe(app: State<'_, AppState>, on_event: Channel<UiEvent>) {
-    app.sink.subscribe(on_event);
+pub fn subscribe(app: State<'_, AppState>, window: tauri::Window, on_event: Channel<UiEvent>) {
+    app.of(&window).sink.subscribe(on_event);
 }
 
 #[tauri::command]
-pub async fn connect(app: State<'_, AppState>, req: ConnectRequest) -> Result<ConnectionState> {
-    app.engine.connect(req).await.map_err(IpcError::from)
+pub async fn connect(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    req: ConnectRequest,
+) -> Result<ConnectionState> {
+    app.of(&window).engine.connect(req).await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn disconnect(app: State<'_, AppState>) -> Result<()> {
-    app.engine.disconnect().await.map_err(IpcError::from)
+pub async fn disconnect(app: State<'_, AppState>, window: tauri::Window) -> Result<()> {
+    app.of(&window).engine.disconnect().await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn reinitialize(app: State<'_, AppState>) -> Result<ConnectionState> {
-    app.engine.reinitialize().await.map_err(IpcError::from)
+pub async fn reinitialize(app: State<'_, AppState>, window: tauri::Window) -> Result<ConnectionState> {
+    app.of(&window).engine.reinitialize().await.map_err(IpcError::from)
 }
 
 /// The reply to a request; a big one abridged (the timeline's record keeps it whole).
 #[tauri::command]
-pub async fn request(app: State<'_, AppState>, method: String, params: Option<Value>) -> Result<Value> {
-    let reply = app.engine.request(method, params).await.map_err(IpcError::from)?;
+pub async fn request(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    method: String,
+    params: Option<Value>,
+) -> Result<Value> {
+    let reply = app.of(&window).engine.request(method, params).await.map_err(IpcError::from)?;
     Ok(if mcpscope_proto::outline::is_big(&reply) { mcpscope_proto::outline::abridge(&reply) } else { reply })
 }
 
 #[tauri::command]
-pub async fn send_raw(app: State<'_, AppState>, text: String) -> Result<()> {
-    app.engine.send_raw(text).await.map_err(IpcError::from)
+pub async fn send_raw(app: State<'_, AppState>, window: tauri::Window, text: String) -> Result<()> {
+    app.of(&window).engine.send_raw(text).await.map_err(IpcError::from)
 }
 
 /// Cancels request `id` of ours (JSON text of its id); `false` when it already finished.
 #[tauri::command]
-pub async fn cancel_request(app: State<'_, AppState>, id: String) -> Result<bool> {
-    Ok(app.engine.cancel_request(&id).await?)
+pub async fn cancel_request(app: State<'_, AppState>, window: tauri::Window, id: String) -> Result<bool> {
+    Ok(app.of(&window).engine.cancel_request(&id).await?)
 }
 
 /// The user's answer to a server request (sampling, elicitation).
 #[tauri::command]
-pub fn answer_server_request(app: State<'_, AppState>, handle: u64, answer: ServerAnswer) -> Result<()> {
-    Ok(app.engine.answer_server_request(handle, answer)?)
+pub fn answer_server_request(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    handle: u64,
+    answer: ServerAnswer,
+) -> Result<()> {
+    Ok(app.of(&window).engine.answer_server_request(handle, answer)?)
 }
 
 /// The roots offered to the server (`roots/list`); a connected server is told they changed.
 #[tauri::command]
-pub async fn set_roots(app: State<'_, AppState>, roots: Vec<Root>) -> Result<()> {
-    Ok(app.engine.set_roots(roots).await?)
+pub async fn set_roots(app: State<'_, AppState>, window: tauri::Window, roots: Vec<Root>) -> Result<()> {
+    Ok(app.of(&window).engine.set_roots(roots).await?)
 }
 
 /// The servers of an MCP client's configuration file (read from `path`, or pasted `text`).
@@ -83,69 +154,81 @@ pub fn import_servers(text: Option<String>, path: Option<String>) -> Result<Vec<
 
 /// Opens a server-supplied URL in the browser, after the user consented (http/https only).
 #[tauri::command]
-pub fn open_external(app: State<'_, AppState>, url: String) -> Result<()> {
-    Ok(app.engine.open_external(&url)?)
+pub fn open_external(app: State<'_, AppState>, window: tauri::Window, url: String) -> Result<()> {
+    Ok(app.of(&window).engine.open_external(&url)?)
 }
 
 /// A record of the live session: whole, or a preview when its payload is big.
 #[tauri::command]
-pub fn get_record(app: State<'_, AppState>, seq: u64) -> Option<Record> {
-    app.engine.record_view(seq)
+pub fn get_record(app: State<'_, AppState>, window: tauri::Window, seq: u64) -> Option<Record> {
+    app.of(&window).engine.record_view(seq)
 }
 
 /// A page of the children of one JSON node of a big record's payload.
 #[tauri::command]
 pub async fn record_children(
     app: State<'_, AppState>,
+    window: tauri::Window,
     record: RecordRef,
     pointer: String,
     offset: u64,
     limit: u64,
 ) -> Result<Children> {
-    Ok(app.engine.record_children(record, &pointer, offset, limit).await?)
+    Ok(app.of(&window).engine.record_children(record, &pointer, offset, limit).await?)
 }
 
 /// A page of a big record's raw payload (`pointer` absent) or of one long string in it.
 #[tauri::command]
 pub async fn record_slice(
     app: State<'_, AppState>,
+    window: tauri::Window,
     record: RecordRef,
     pointer: Option<String>,
     offset: u64,
     len: u64,
 ) -> Result<Slice> {
-    Ok(app.engine.record_slice(record, pointer.as_deref(), offset, len).await?)
+    Ok(app.of(&window).engine.record_slice(record, pointer.as_deref(), offset, len).await?)
 }
 
 #[tauri::command]
-pub fn state(app: State<'_, AppState>) -> ConnectionState {
-    app.engine.state()
+pub fn state(app: State<'_, AppState>, window: tauri::Window) -> ConnectionState {
+    app.of(&window).engine.state()
 }
 
 /// Starts the built-in demo server (once) and returns its MCP URL.
 #[tauri::command]
-pub async fn start_demo(app: State<'_, AppState>) -> Result<String> {
-    app.engine.start_demo().await.map_err(IpcError::from)
+pub async fn start_demo(app: State<'_, AppState>, window: tauri::Window) -> Result<String> {
+    app.of(&window).engine.start_demo().await.map_err(IpcError::from)
 }
 
 /// History search (`method:` `status:` `dur:` `server:` `session:` `kind:` and free text).
 #[tauri::command]
-pub async fn history_search(app: State<'_, AppState>, query: String, limit: u32) -> Result<Vec<HistoryHit>> {
-    Ok(app.engine.history_search(&query, limit).await?)
+pub async fn history_search(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    query: String,
+    limit: u32,
+) -> Result<Vec<HistoryHit>> {
+    Ok(app.of(&window).engine.history_search(&query, limit).await?)
 }
 
 #[tauri::command]
 pub async fn history_record(
     app: State<'_, AppState>,
+    window: tauri::Window,
     session_id: String,
     seq: u64,
 ) -> Result<Option<Record>> {
-    Ok(app.engine.history_record_view(&session_id, seq).await?)
+    Ok(app.of(&window).engine.history_record_view(&session_id, seq).await?)
 }
 
 #[tauri::command]
-pub async fn history_sessions(app: State<'_, AppState>, limit: u32) -> Result<Vec<SessionInfo>> {
-    Ok(app.engine.history_sessions(limit).await?)
+pub async fn history_sessions(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    limit: u32,
+) -> Result<Vec<SessionInfo>> {
+    Ok(app.of(&window).engine.history_sessions(limit).await?)
 }
 
 /// Sends recorded request `seq` of `session_id` again on the live session (with `params`
@@ -153,11 +236,12 @@ pub async fn history_sessions(app: State<'_, AppState>, limit: u32) -> Result<Ve
 #[tauri::command]
 pub async fn replay(
     app: State<'_, AppState>,
+    window: tauri::Window,
     session_id: String,
     seq: u64,
     params: Option<Value>,
 ) -> Result<Replay> {
-    Ok(app.engine.replay(&session_id, seq, params).await?)
+    Ok(app.of(&window).engine.replay(&session_id, seq, params).await?)
 }
 
 /// Saves stored request `seq` of `session_id` as request `name` of collection `collection`;
@@ -165,18 +249,29 @@ pub async fn replay(
 #[tauri::command]
 pub async fn save_to_collection(
     app: State<'_, AppState>,
+    window: tauri::Window,
     collection: String,
     name: String,
     session_id: String,
     seq: u64,
 ) -> Result<String> {
-    Ok(app.engine.save_to_collection(&collection, &name, &session_id, seq).await?.display().to_string())
+    Ok(app
+        .of(&window)
+        .engine
+        .save_to_collection(&collection, &name, &session_id, seq)
+        .await?
+        .display()
+        .to_string())
 }
 
 /// Runs a collection of the collections directory over the live session.
 #[tauri::command]
-pub async fn run_collection(app: State<'_, AppState>, collection: String) -> Result<Vec<Outcome>> {
-    Ok(app.engine.run_collection(&collection).await?)
+pub async fn run_collection(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    collection: String,
+) -> Result<Vec<Outcome>> {
+    Ok(app.of(&window).engine.run_collection(&collection).await?)
 }
 
 /// The collections directory's collections: name → request names.
@@ -187,22 +282,22 @@ pub fn collections() -> Result<Vec<(String, Vec<String>)>> {
 
 /// The OAuth debugger's steps and the token inspector's verdicts (never the tokens).
 #[tauri::command]
-pub async fn auth_status(app: State<'_, AppState>) -> Result<AuthStatus> {
-    Ok(app.engine.auth_status().await)
+pub async fn auth_status(app: State<'_, AppState>, window: tauri::Window) -> Result<AuthStatus> {
+    Ok(app.of(&window).engine.auth_status().await)
 }
 
 /// The access token itself: only on the user's explicit "reveal".
 #[tauri::command]
-pub async fn auth_reveal(app: State<'_, AppState>) -> Result<String> {
-    app.engine.auth_reveal().await.map_err(IpcError::from)
+pub async fn auth_reveal(app: State<'_, AppState>, window: tauri::Window) -> Result<String> {
+    app.of(&window).engine.auth_reveal().await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn auth_refresh(app: State<'_, AppState>) -> Result<()> {
-    app.engine.auth_refresh().await.map_err(IpcError::from)
+pub async fn auth_refresh(app: State<'_, AppState>, window: tauri::Window) -> Result<()> {
+    app.of(&window).engine.auth_refresh().await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn auth_logout(app: State<'_, AppState>) -> Result<()> {
-    app.engine.auth_logout().await.map_err(IpcError::from)
+pub async fn auth_logout(app: State<'_, AppState>, window: tauri::Window) -> Result<()> {
+    app.of(&window).engine.auth_logout().await.map_err(IpcError::from)
 }

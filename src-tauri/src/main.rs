@@ -1,4 +1,5 @@
-//! The mcpscope desktop shell: a Tauri 2 window around one [`mcpscope_session::Engine`].
+//! The mcpscope desktop shell: Tauri 2 windows, each around its own
+//! [`mcpscope_session::Engine`] (a session per window, side by side).
 //!
 //! **Architecture Invariant:** this is the only crate that depends on `tauri`. It holds no
 //! logic of its own: commands are one-line adapters ([`commands`]), events are forwarded as
@@ -12,13 +13,10 @@ mod events;
 mod logging;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use mcpscope_session::Engine;
 use tauri::Manager;
 
 use crate::commands::AppState;
-use crate::events::ChannelSink;
 
 /// mimalloc: the engine allocates a few small strings per captured record; a flood of
 /// notifications spends a quarter of its time in the system allocator otherwise.
@@ -26,26 +24,22 @@ use crate::events::ChannelSink;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let sink = Arc::new(ChannelSink::default());
-    // The engine may spawn tasks when built; give it Tauri's Tokio runtime to spawn them on.
-    let engine = {
+    // The history database (MCPSCOPE_DATA_DIR, else the app data directory), shared by every
+    // window. Without it the app still works; it just forgets on restart.
+    let store = {
         let runtime = tauri::async_runtime::handle();
-        let _entered = runtime.inner().enter();
-        // The history database (MCPSCOPE_DATA_DIR, else the app data directory). Without it
-        // the app still works; it just forgets on restart.
         let dir = mcpscope_store::default_data_dir();
-        let store = match runtime.block_on(mcpscope_store::Store::open_dir(&dir)) {
+        match runtime.block_on(mcpscope_store::Store::open_dir(&dir)) {
             Ok(store) => Some(store),
             Err(e) => {
                 eprintln!("mcpscope: history disabled: {e}");
                 None
             }
-        };
-        Engine::with_store(sink.clone(), store, "app")
+        }
     };
 
     let result = tauri::Builder::default()
-        .manage(AppState { engine, sink })
+        .manage(AppState::new(store))
         .setup(|app| {
             logging::init(app.handle());
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "mcpscope started");
@@ -53,6 +47,7 @@ fn main() -> ExitCode {
         })
         .invoke_handler(tauri::generate_handler![
             commands::subscribe,
+            commands::new_window,
             commands::connect,
             commands::disconnect,
             commands::reinitialize,
@@ -84,15 +79,26 @@ fn main() -> ExitCode {
 
     match result {
         Ok(app) => {
-            app.run(|handle, event| {
-                if let tauri::RunEvent::Exit = event {
-                    tracing::info!("mcpscope exiting");
-                    // End the session politely (DELETE) and commit the history's last batch.
-                    let state = handle.state::<AppState>();
-                    if let Err(e) = tauri::async_runtime::block_on(state.engine.disconnect()) {
-                        tracing::warn!(error = %e, "could not end the session on exit");
+            app.run(|handle, event| match event {
+                // A closed window ends its session (DELETE, the history's last batch).
+                tauri::RunEvent::WindowEvent { label, event: tauri::WindowEvent::Destroyed, .. } => {
+                    // Waited for, as on exit: the last window's close may end the process next.
+                    if let Some(session) = handle.state::<AppState>().remove(&label)
+                        && let Err(e) = tauri::async_runtime::block_on(session.engine.disconnect())
+                    {
+                        tracing::warn!(error = %e, "could not end a window's session");
                     }
                 }
+                tauri::RunEvent::Exit => {
+                    tracing::info!("mcpscope exiting");
+                    // End every session politely (DELETE) and commit the history's last batch.
+                    for session in handle.state::<AppState>().all() {
+                        if let Err(e) = tauri::async_runtime::block_on(session.engine.disconnect()) {
+                            tracing::warn!(error = %e, "could not end a session on exit");
+                        }
+                    }
+                }
+                _ => {}
             });
             ExitCode::SUCCESS
         }

@@ -992,3 +992,49 @@ async fn gui_resources_and_prompts() {
     );
     c.close().await.expect("close the WebDriver session");
 }
+
+/// Several sessions at once: a second window is a session of its own, connected to another
+/// server while the first keeps its own; closing it leaves the first as it was.
+#[tokio::test]
+async fn gui_a_second_window_is_a_second_session() {
+    let _one_at_a_time = gui_turn().await;
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    connect_to(&c, &server.url).await;
+    let first = c.window().await.expect("the first window");
+    click(&c, "#new-window").await;
+    let second = eventually("a second window", Duration::from_secs(20), || async {
+        let all = c.windows().await.ok()?;
+        all.into_iter().find(|w| *w != first)
+    })
+    .await;
+    c.switch_to_window(second.clone()).await.expect("switch to the second window");
+    connect_to_demo(&c).await;
+    click(&c, "#btn-tools-list").await;
+    eventually("the demo's tools in the second window", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("long_running"))
+    })
+    .await;
+
+    c.switch_to_window(first.clone()).await.expect("back to the first window");
+    let status = text_of(&c, ".statusline").await.unwrap_or_default();
+    assert!(status.contains("mcp-servers/everything"), "the first window kept its server: {status}");
+    click(&c, "#btn-tools-list").await;
+    eventually("server-everything's tools in the first window", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("trigger-long-running-operation"))
+    })
+    .await;
+    assert!(
+        c.find(Locator::Css(".row[data-method='notifications/message']")).await.is_ok()
+            || c.find(Locator::Css(".row[data-kind='http-request']")).await.is_ok(),
+        "the first window's timeline has its own records"
+    );
+
+    c.switch_to_window(second).await.expect("the second window");
+    c.close_window().await.expect("close the second window");
+    c.switch_to_window(first).await.expect("the first window");
+    let status = text_of(&c, ".statusline").await.unwrap_or_default();
+    assert!(status.to_lowercase().starts_with("connected"), "{status}");
+    c.close().await.expect("close the WebDriver session");
+}

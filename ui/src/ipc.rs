@@ -134,6 +134,15 @@ pub async fn import_servers(text: Option<&str>, path: Option<&str>) -> Result<Ve
     call("import_servers", json!({ "text": text, "path": path })).await
 }
 
+/// Opens another window: a session of its own (fire and forget; a failure is logged).
+pub fn open_new_window() {
+    wasm_bindgen_futures::spawn_local(async {
+        if let Err(e) = call::<String>("new_window", json!({})).await {
+            web_sys::console::error_1(&format!("could not open a window: {}", e.message).into());
+        }
+    });
+}
+
 /// Opens a server-supplied URL in the system browser (http/https only), after consent.
 pub async fn open_external(url: &str) -> Result<(), IpcError> {
     call("open_external", json!({ "url": url })).await

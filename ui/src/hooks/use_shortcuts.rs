@@ -24,6 +24,8 @@ pub enum Shortcut {
     FocusTimeline,
     /// Ctrl+1, Ctrl+2, Ctrl+3: show that view.
     Show(View),
+    /// Ctrl+N: another session in a new window.
+    NewWindow,
 }
 
 /// Rows moved by PageUp/PageDown.
@@ -41,6 +43,7 @@ pub fn shortcut(key: &str, ctrl: bool, alt_or_meta: bool, typing: bool, in_detai
             "1" => Some(Shortcut::Show(View::Live)),
             "2" => Some(Shortcut::Show(View::History)),
             "3" => Some(Shortcut::Show(View::Auth)),
+            "n" | "N" => Some(Shortcut::NewWindow),
             _ => None,
         };
     }
@@ -101,6 +104,7 @@ fn on_key(t: &Targets, e: &KeyboardEvent) {
     let (live, history) = (&t.live, &t.history);
     match (t.view, action) {
         (_, Shortcut::Show(view)) => t.set_view.emit(view),
+        (_, Shortcut::NewWindow) => crate::ipc::open_new_window(),
         (View::Auth, Shortcut::OpenDetail) => focus("auth-detail"),
         (_, Shortcut::OpenDetail) => focus("detail-body"),
         (View::Live, Shortcut::Move(n)) => live.dispatch(Action::MoveSelection(n)),
@@ -173,6 +177,8 @@ mod tests {
         assert_eq!(shortcut("2", false, false, false, false), None, "a plain 2 is just a key");
         assert_eq!(shortcut("3", true, false, false, false), Some(Shortcut::Show(View::Auth)));
         assert_eq!(shortcut("4", true, false, false, false), None);
+        assert_eq!(shortcut("n", true, false, true, false), Some(Shortcut::NewWindow), "even while typing");
+        assert_eq!(shortcut("n", false, false, false, false), None);
     }
 
     #[test]
