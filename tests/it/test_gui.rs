@@ -1038,3 +1038,45 @@ async fn gui_a_second_window_is_a_second_session() {
     assert!(status.to_lowercase().starts_with("connected"), "{status}");
     c.close().await.expect("close the WebDriver session");
 }
+
+/// A tool that runs as a task (2025-11-25): the call returns a task, the window polls it with
+/// tasks/get until it completes, then shows what tasks/result returns.
+#[tokio::test]
+async fn gui_a_tool_runs_as_a_task() {
+    let _one_at_a_time = gui_turn().await;
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    connect_to(&c, &server.url).await;
+    click(&c, "#tool-name").await;
+    eventually("the server's tools", Duration::from_secs(20), || async {
+        text_of(&c, "#tools-refresh").await.filter(|t| t.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+    type_into(&c, "#tool-name", "simulate-research-query").await;
+    let toggle = eventually("the task toggle", Duration::from_secs(10), || async {
+        c.find(Locator::Css("#tool-as-task")).await.ok()
+    })
+    .await;
+    assert!(toggle.attr("disabled").await.expect("attr").is_some(), "the tool requires a task");
+    type_into(&c, "#tool-form [data-field='topic']", "tide pools").await;
+    click(&c, "#call-tool").await;
+    eventually("the task under way", Duration::from_secs(20), || async {
+        c.find(Locator::Css("#task")).await.ok()
+    })
+    .await;
+    eventually("the task's report", Duration::from_secs(30), || async {
+        let done = c.find(Locator::Css("#task[data-status='completed']")).await.ok()?;
+        let text = done.text().await.ok()?;
+        text.contains("Research Report: tide pools").then_some(())
+    })
+    .await;
+    for method in ["tasks/get", "tasks/result"] {
+        assert!(
+            c.find(Locator::Css(&format!(".row[data-method='{method}']"))).await.is_ok(),
+            "{method} is in the timeline"
+        );
+    }
+    screenshot(&c, "task").await;
+    c.close().await.expect("close the WebDriver session");
+}

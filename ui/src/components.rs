@@ -16,6 +16,7 @@ pub mod record_row;
 pub mod replay;
 pub mod send_panel;
 pub mod server_requests;
+pub mod task;
 pub mod timeline;
 pub mod tool_result;
 pub mod view_switch;

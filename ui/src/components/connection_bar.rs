@@ -273,7 +273,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 </button>
                 <span class="spacer" />
                 <button id="new-window" class="btn ghost icon" onclick={Callback::from(|_: MouseEvent| ipc::open_new_window())}
-                    title="Another session in a new window, side by side (Ctrl+N)">{"⧉"}</button>
+                    title="Another session in a new window, side by side (Ctrl+N)">{"⊞"}</button>
                 <button id="theme-toggle" class="btn ghost icon" onclick={toggle_theme.reform(|_: MouseEvent| ())}
                     title={ if dark { "Switch to the light theme" } else { "Switch to the dark theme" } }>
                     { if dark { "☀" } else { "☾" } }

@@ -12,6 +12,7 @@ use crate::components::catalog::{Prompts, Resources};
 use crate::components::field_value;
 use crate::components::json_form::JsonForm;
 use crate::components::json_view::JsonView;
+use crate::components::task::TaskCard;
 use crate::format;
 use crate::ipc;
 use crate::parse;
@@ -189,6 +190,11 @@ fn find_tool(tools: &Option<Rc<Vec<Value>>>, name: &str) -> Option<Value> {
     tools.as_ref()?.iter().find(|t| t.get("name").and_then(Value::as_str) == Some(name)).cloned()
 }
 
+/// A tool's `execution.taskSupport` (2025-11-25): `required`, `optional` or `forbidden`.
+fn task_support(tool: &Option<Value>) -> Option<&str> {
+    tool.as_ref()?.pointer("/execution/taskSupport")?.as_str()
+}
+
 fn tools_has(tools: &Option<Rc<Vec<Value>>>, name: &str) -> bool {
     find_tool(tools, name).is_some()
 }
@@ -207,6 +213,7 @@ pub fn SendPanel(props: &Props) -> Html {
     let generation: Generation = use_memo((), |_| Cell::new(0));
     let followed = use_mut_ref(Followed::default);
     let act_tab = use_state(|| ActTab::Tools);
+    let as_task = use_state(|| false);
     // The server's tools (from tools/list, fetched when the tool field is first used).
     let tools = use_state(|| None::<Rc<Vec<Value>>>);
     let remembered = use_mut_ref(load_tool_inputs);
@@ -276,6 +283,7 @@ pub fn SendPanel(props: &Props) -> Html {
             generation.clone(),
             followed.clone(),
         );
+        let (tools, as_task) = (tools.clone(), as_task.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let name = tool_name.trim().to_owned();
@@ -286,7 +294,12 @@ pub fn SendPanel(props: &Props) -> Html {
             match parse::tool_arguments(&tool_args) {
                 Ok(arguments) => {
                     tool_error.set(None);
-                    let params = json!({ "name": name, "arguments": arguments });
+                    let mut params = json!({ "name": name, "arguments": arguments });
+                    // Run as a task (2025-11-25) when asked, or when the tool requires it.
+                    let required = task_support(&find_tool(&tools, &name)) == Some("required");
+                    if *as_task || required {
+                        params["task"] = json!({"ttl": 300_000});
+                    }
                     run_request(
                         outcome.clone(),
                         generation.clone(),
@@ -362,6 +375,13 @@ pub fn SendPanel(props: &Props) -> Html {
         let problems = value.as_ref().map(|v| crate::json_form::validate(&schema, v)).unwrap_or_default();
         html! {
             <>
+                if let Some(support) = task_support(&Some(tool.clone())).filter(|s| *s != "forbidden") {
+                    <label class="task-toggle" title="Run the call as a task: tasks/get polls it, tasks/result fetches the result (MCP 2025-11-25)">
+                        <input id="tool-as-task" type="checkbox" checked={*as_task || support == "required"} disabled={support == "required"}
+                            onchange={{ let as_task = as_task.clone(); Callback::from(move |_: Event| as_task.set(!*as_task)) }} />
+                        <span>{ if support == "required" { "Runs as a task (required by the tool)" } else { "Run as a task" } }</span>
+                    </label>
+                }
                 <div id="tool-annotations" class="tool-annotations">
                     { for title.map(|t| html! { <span class="strong">{t}</span> }) }
                     { for hints.iter().map(|(k, label)| html! {
@@ -439,7 +459,14 @@ pub fn SendPanel(props: &Props) -> Html {
         Outcome::Reply { text, code, tool_reply, .. } => {
             let drawn = tool_reply.as_ref().and_then(|r| {
                 let tool = find_tool(&tools, &r.1);
-                crate::components::tool_result::view(&r.0, tool.as_ref())
+                match r.0.pointer("/result/task") {
+                    // A task: its card follows it to the end and shows its result.
+                    Some(task) => Some(html! {
+                        <TaskCard key={task.get("taskId").map(Value::to_string).unwrap_or_default()}
+                            task={task.clone()} tool={tool.map(Rc::new)} />
+                    }),
+                    None => crate::components::tool_result::view(&r.0, tool.as_ref()),
+                }
             });
             let explained = code.map(|c| {
                 let ex = mcpscope_proto::explain::rpc_error(c);
