@@ -94,6 +94,15 @@ async fn connect_to(c: &Client, url: &str) {
     .await;
 }
 
+/// Focuses the tool name field (which fetches tools/list) and waits for the tools.
+async fn wait_for_tools(c: &Client) {
+    click(c, "#tool-name").await;
+    eventually("the server's tools", Duration::from_secs(20), || async {
+        text_of(c, "#tools-refresh").await.filter(|t| t.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+}
+
 async fn open_app(driver: &Driver) -> Client {
     let app = bin_dir().join("mcpscope-app");
     assert!(app.exists(), "{} not built (cargo xtask test builds it)", app.display());
@@ -774,11 +783,7 @@ async fn gui_forms_server_requests_progress_and_cancel() {
     connect_to(&c, &server.url).await;
 
     // A tool through its generated form: the fields come from get-sum's inputSchema.
-    click(&c, "#tool-name").await;
-    eventually("the server's tools", Duration::from_secs(20), || async {
-        text_of(&c, "#tools-refresh").await.filter(|t| t.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
-    })
-    .await;
+    wait_for_tools(&c).await;
     type_into(&c, "#tool-name", "get-sum").await;
     // Its annotations as badges (server-everything marks get-sum read-only).
     eventually("the tool's annotations", Duration::from_secs(10), || async {
@@ -1048,11 +1053,7 @@ async fn gui_a_tool_runs_as_a_task() {
     let driver = Driver::start();
     let c = open_app(&driver).await;
     connect_to(&c, &server.url).await;
-    click(&c, "#tool-name").await;
-    eventually("the server's tools", Duration::from_secs(20), || async {
-        text_of(&c, "#tools-refresh").await.filter(|t| t.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
-    })
-    .await;
+    wait_for_tools(&c).await;
     type_into(&c, "#tool-name", "simulate-research-query").await;
     let toggle = eventually("the task toggle", Duration::from_secs(10), || async {
         c.find(Locator::Css("#tool-as-task")).await.ok()
