@@ -1081,3 +1081,44 @@ async fn gui_a_tool_runs_as_a_task() {
     screenshot(&c, "task").await;
     c.close().await.expect("close the WebDriver session");
 }
+
+/// Completions: a prompt argument offers what the server suggests, and the first argument
+/// narrows the second (the values so far go along as context).
+#[tokio::test]
+async fn gui_prompt_arguments_complete_from_the_server() {
+    let _one_at_a_time = gui_turn().await;
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    connect_to(&c, &server.url).await;
+    click(&c, "#tab-prompts").await;
+    eventually("the prompts listed", Duration::from_secs(20), || async {
+        text_of(&c, "#prompts-refresh")
+            .await
+            .filter(|t| t.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+    type_into(&c, "#prompt-name", "completable-prompt").await;
+    let options = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let mut values = Vec::new();
+            for o in c.find_all(Locator::Css("#prompt-completions option")).await.ok()? {
+                values.push(o.attr("value").await.ok()??);
+            }
+            Some(values)
+        }
+    };
+    type_into(&c, "input[data-arg='department']", "Eng").await;
+    eventually("department suggestions", Duration::from_secs(10), || async {
+        options(&c).await.filter(|v| v == &["Engineering"])
+    })
+    .await;
+    type_into(&c, "input[data-arg='department']", "Engineering").await;
+    type_into(&c, "input[data-arg='name']", "A").await;
+    eventually("names of that department", Duration::from_secs(10), || async {
+        options(&c).await.filter(|v| v == &["Alice"])
+    })
+    .await;
+    c.close().await.expect("close the WebDriver session");
+}

@@ -89,9 +89,24 @@ fn fetch(method: &'static str, key: &'static str, into: UseStateHandle<Listed>) 
     });
 }
 
-/// Asks the server to complete `argument`'s `value` for `reference`; sets the suggestions.
-fn complete(reference: Value, argument: &str, value: &str, into: UseStateHandle<Vec<String>>) {
-    let params = json!({"ref": reference, "argument": {"name": argument, "value": value}});
+/// Asks the server to complete `argument`'s `value` for `reference`, with the other values
+/// given so far as context (so one argument can narrow the next); sets the suggestions.
+fn complete(
+    reference: Value,
+    argument: &str,
+    value: &str,
+    others: &std::collections::BTreeMap<String, String>,
+    into: UseStateHandle<Vec<String>>,
+) {
+    let mut params = json!({"ref": reference, "argument": {"name": argument, "value": value}});
+    let context: serde_json::Map<String, Value> = others
+        .iter()
+        .filter(|(k, v)| k.as_str() != argument && !v.is_empty())
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    if !context.is_empty() {
+        params["context"] = json!({"arguments": context});
+    }
     spawn_local(async move {
         if let Ok(reply) = ipc::request("completion/complete", Some(params)).await {
             let values = reply
@@ -184,10 +199,10 @@ pub fn Resources(props: &Props) -> Html {
                             let mut next = (*vars).clone();
                             next.insert(name.clone(), value.clone());
                             uri.set(expand(&t, |n| next.get(n).cloned().unwrap_or_default()));
-                            vars.set(next);
                             if completions {
-                                complete(json!({"type": "ref/resource", "uri": t}), &name, &value, suggestions.clone());
+                                complete(json!({"type": "ref/resource", "uri": t}), &name, &value, &next, suggestions.clone());
                             }
+                            vars.set(next);
                         })
                     };
                     let value = vars.get(&name).cloned().unwrap_or_default();
@@ -283,10 +298,10 @@ pub fn Prompts(props: &Props) -> Html {
                             let value = field_value(&e);
                             let mut next = (*args).clone();
                             next.insert(arg.clone(), value.clone());
-                            args.set(next);
                             if completions {
-                                complete(json!({"type": "ref/prompt", "name": prompt_name}), &arg, &value, suggestions.clone());
+                                complete(json!({"type": "ref/prompt", "name": prompt_name}), &arg, &value, &next, suggestions.clone());
                             }
+                            args.set(next);
                         })
                     };
                     let help = a.get("description").and_then(Value::as_str).map(str::to_owned);
