@@ -859,6 +859,22 @@ async fn gui_forms_server_requests_progress_and_cancel() {
     })
     .await;
 
+    // URL mode: the URL shown as text, opened only on a click (MCPSCOPE_NO_BROWSER here).
+    type_into(&c, "#tool-name", "trigger-url-elicitation").await;
+    type_into(&c, "#tool-form [data-field='url']", "https://example.com/consent").await;
+    click(&c, "#call-tool").await;
+    let shown = eventually("the URL elicitation", Duration::from_secs(20), || async {
+        text_of(&c, &format!("{card} .sr-url")).await
+    })
+    .await;
+    assert_eq!(shown, "https://example.com/consent");
+    click(&c, &format!("{card} .answer-open")).await;
+    click(&c, &format!("{card} .answer-accept")).await;
+    eventually("the URL elicitation's result", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("User completed the URL elicitation flow"))
+    })
+    .await;
+
     // Progress to 100%.
     type_into(&c, "#tool-name", "trigger-long-running-operation").await;
     type_into(&c, "#tool-args", r#"{"duration": 2, "steps": 4}"#).await;
