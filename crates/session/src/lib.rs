@@ -705,9 +705,6 @@ impl Engine {
         mcpscope_proto::servers::import(text).map_err(SessionError::Import)
     }
 
-    pub fn roots(&self) -> Vec<mcpscope_proto::Root> {
-        self.interactive.roots()
-    }
 
     /// Drops the standalone GET stream and resumes it with Last-Event-ID.
     pub fn resume_get_stream(&self) -> Result<()> {
