@@ -705,7 +705,6 @@ impl Engine {
         mcpscope_proto::servers::import(text).map_err(SessionError::Import)
     }
 
-
     /// Drops the standalone GET stream and resumes it with Last-Event-ID.
     pub fn resume_get_stream(&self) -> Result<()> {
         self.conn()?.resume_get_stream();
