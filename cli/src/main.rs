@@ -56,7 +56,12 @@ enum Command {
         /// A session id (`ses_…`), or `last`.
         session: String,
         /// The request's sequence number in that session (see `history search`).
-        seq: u64,
+        #[arg(required_unless_present = "all")]
+        seq: Option<u64>,
+        /// Replay every client request of the session, in order (exit code 1 when any answer
+        /// differs from the recorded one).
+        #[arg(long, conflicts_with = "params")]
+        all: bool,
         /// Send to this server instead of the session's (e.g. a new version of it).
         #[arg(long)]
         url: Option<String>,
@@ -396,7 +401,7 @@ async fn run_collection(
 
 async fn replay(
     session: String,
-    seq: u64,
+    seq: Option<u64>,
     url: Option<String>,
     params: Option<String>,
     headers: Vec<String>,
@@ -411,8 +416,15 @@ async fn replay(
     let Some(recorded) = store.session(&id).await? else {
         bail!("no session {id:?} in the history (see `mcpscope history sessions`)");
     };
-    // Check the record before connecting: a wrong seq is the user's mistake, not the server's.
-    mcpscope_session::replay::recorded_request(&store, &id, seq).await?;
+    // Check the record(s) before connecting: a wrong seq is the user's mistake, not the server's.
+    match seq {
+        Some(seq) => drop(mcpscope_session::replay::recorded_request(&store, &id, seq).await?),
+        None => {
+            if mcpscope_session::replay::session_requests(&store, &id).await?.is_empty() {
+                bail!("session {id} has no client requests to replay");
+            }
+        }
+    }
     let target = url.unwrap_or(recorded.url);
     let mut opts = ConnectOptions::new(&target);
     for h in &headers {
@@ -431,6 +443,15 @@ async fn replay(
     let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone());
     let conn =
         Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(connect_error(&target))?;
+    let Some(seq) = seq else {
+        let steps = mcpscope_session::replay::replay_session(&store, &conn, &id).await;
+        conn.close().await;
+        if let Some(r) = &recorder {
+            r.flush().await;
+            let _ = store.end_session(r.session_id()).await;
+        }
+        return print_replay_steps(&steps?, json);
+    };
     let outcome = mcpscope_session::replay::replay(&store, &conn, &id, seq, params).await;
     conn.close().await;
     if let Some(r) = &recorder {
@@ -457,6 +478,41 @@ async fn replay(
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// A whole session replayed: one line per request (`=` same answer, `~` changed, `!` failed),
+/// the changes under it; exit code 1 when any answer differs or failed.
+fn print_replay_steps(
+    steps: &[mcpscope_proto::ReplayStep],
+    json: bool,
+) -> anyhow::Result<std::process::ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(steps)?);
+    }
+    let mut differ = 0;
+    for s in steps {
+        let (mark, what) = match (&s.replay, &s.error) {
+            (_, Some(e)) => ("!", format!("failed: {e}")),
+            (Some(r), None) if r.original.is_none() => ("?", "no recorded answer to compare".to_owned()),
+            (Some(r), None) if r.changes.is_empty() => ("=", "same answer".to_owned()),
+            (Some(r), None) => ("~", format!("{} changes", r.changes.len())),
+            (None, None) => ("?", String::new()),
+        };
+        if matches!(mark, "!" | "~") {
+            differ += 1;
+        }
+        if !json {
+            println!("{mark} #{:<5} {:<28} {what}", s.seq, s.method);
+            for c in s.replay.iter().flat_map(|r| &r.changes) {
+                let show = |v: &Option<Value>| v.as_ref().map(Value::to_string).unwrap_or_default();
+                println!("      {}: {} → {}", c.path, show(&c.old), show(&c.new));
+            }
+        }
+    }
+    if !json {
+        println!("{} requests replayed, {differ} differ from the recording", steps.len());
+    }
+    Ok(if differ > 0 { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
 }
 
 /// `last` → the newest session's id; anything else as given.
@@ -558,8 +614,8 @@ async fn main() -> std::process::ExitCode {
         Command::Run { collection, env, vars, junit, headers } => {
             run_collection(collection, env, vars, junit, headers).await
         }
-        Command::Replay { session, seq, url, params, headers, json } => {
-            replay(session, seq, url, params, headers, json).await
+        Command::Replay { session, seq, all, url, params, headers, json } => {
+            replay(session, if all { None } else { seq }, url, params, headers, json).await
         }
     };
     match result {

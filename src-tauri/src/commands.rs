@@ -9,8 +9,8 @@ use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, Root, ServerAnswer,
-    SessionInfo, UiEvent,
+    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, ReplayStep, Root,
+    ServerAnswer, SessionInfo, UiEvent,
 };
 use mcpscope_session::Engine;
 use serde_json::Value;
@@ -242,6 +242,16 @@ pub async fn replay(
     params: Option<Value>,
 ) -> Result<Replay> {
     Ok(app.of(&window).engine.replay(&session_id, seq, params).await?)
+}
+
+/// Replays every client request of stored session `session_id` on the live session.
+#[tauri::command]
+pub async fn replay_session(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    session_id: String,
+) -> Result<Vec<ReplayStep>> {
+    Ok(app.of(&window).engine.replay_session(&session_id).await?)
 }
 
 /// Saves stored request `seq` of `session_id` as request `name` of collection `collection`;

@@ -67,6 +67,7 @@ fn main() -> ExitCode {
             commands::history_record,
             commands::history_sessions,
             commands::replay,
+            commands::replay_session,
             commands::save_to_collection,
             commands::run_collection,
             commands::collections,

@@ -573,6 +573,16 @@ async fn gui_replay_shows_the_diff() {
     let verdict = text_of(&c, "#replay-result .verdict").await.unwrap_or_default();
     assert!(verdict.contains("change"), "the verdict counts the changes: {verdict} ({row})");
     screenshot(&c, "replay").await;
+
+    // The whole session again, in order: its one echo answers as recorded.
+    click(&c, "#replay-session").await;
+    let summary = eventually("the session replayed", Duration::from_secs(20), || async {
+        text_of(&c, "#session-replay-summary").await
+    })
+    .await;
+    assert!(summary.contains("requests replayed, 0 differ"), "{summary}");
+    let steps = c.find_all(Locator::Css(".replay-step[data-verdict='same']")).await.expect("steps");
+    assert!(!steps.is_empty(), "each request's row says it answered the same");
     c.close().await.expect("close the WebDriver session");
 }
 

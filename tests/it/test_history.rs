@@ -289,3 +289,51 @@ async fn clearing_the_history_asks_first() {
     assert!(lines(&run(&data, args(&["history", "sessions"])).await).is_empty());
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A whole session's client requests, replayed in order: against the same server every answer
+/// is the same; against another server the differences are listed and the exit code says so.
+#[tokio::test]
+async fn a_whole_session_replays_in_order() {
+    let data = data_dir("replay-all");
+    let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // One session with two requests: a collection run of echo then tools/list.
+    let col = data.join("col");
+    std::fs::create_dir_all(&col).expect("collection dir");
+    std::fs::write(col.join("collection.json"), r#"{"name": "two", "variables": {"url": "unset"}}"#)
+        .expect("write");
+    std::fs::write(
+        col.join("01-echo.json"),
+        r#"{"name": "echo", "method": "tools/call", "params": {"name": "echo", "arguments": {"message": "again"}}}"#,
+    )
+    .expect("write");
+    std::fs::write(col.join("02-list.json"), r#"{"name": "list", "method": "tools/list"}"#).expect("write");
+    let ran =
+        run(&data, args(&["run", &col.to_string_lossy(), "--var", &format!("url={}", server.url())])).await;
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+
+    let same = run(&data, args(&["replay", "last", "--all"])).await;
+    let out = String::from_utf8_lossy(&same.stdout);
+    assert!(same.status.success(), "{out}\n{}", String::from_utf8_lossy(&same.stderr));
+    let steps: Vec<&str> = out.lines().filter(|l| l.starts_with(['=', '~', '!', '?'])).collect();
+    assert_eq!(steps.len(), 2, "{out}");
+    assert!(steps[0].starts_with('=') && steps[0].contains("tools/call"), "{out}");
+    assert!(steps[1].starts_with('=') && steps[1].contains("tools/list"), "{out}");
+
+    // The same requests against another server (its own echo, its own tools).
+    let other =
+        mcpscope_tests::everything::Everything::start(mcpscope_tests::everything::Mode::StreamableHttp)
+            .expect("server-everything");
+    let sessions = lines(&run(&data, args(&["history", "sessions"])).await);
+    let recorded = sessions
+        .iter()
+        .find(|s| s["records"].as_i64().unwrap_or(0) > 0 && s["url"].as_str() == Some(server.url()))
+        .and_then(|s| s["id"].as_str())
+        .expect("the collection's session")
+        .to_owned();
+    let differ = run(&data, args(&["replay", &recorded, "--all", "--url", &other.url])).await;
+    let out = String::from_utf8_lossy(&differ.stdout);
+    assert_eq!(differ.status.code(), Some(1), "{out}\n{}", String::from_utf8_lossy(&differ.stderr));
+    assert!(out.lines().any(|l| l.starts_with('~') && l.contains("tools/call")), "{out}");
+    assert!(out.contains("2 requests replayed, 2 differ"), "{out}");
+}

@@ -9,8 +9,8 @@ use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, Root, ServerAnswer,
-    SessionInfo, UiEvent,
+    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, ReplayStep, Root,
+    ServerAnswer, SessionInfo, UiEvent,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -178,6 +178,11 @@ pub async fn history_sessions(limit: u32) -> Result<Vec<SessionInfo>, IpcError> 
 /// Fails with kind `not_connected` when there is no live session.
 pub async fn replay(session_id: &str, seq: u64, params: Option<Value>) -> Result<Replay, IpcError> {
     call("replay", json!({ "sessionId": session_id, "seq": seq, "params": params })).await
+}
+
+/// Replays every client request of stored session `session_id` on the live session.
+pub async fn replay_session(session_id: &str) -> Result<Vec<ReplayStep>, IpcError> {
+    call("replay_session", json!({ "sessionId": session_id })).await
 }
 
 /// Saves stored request `seq` of `session_id` as request `name` of collection `collection`

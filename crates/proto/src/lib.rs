@@ -593,6 +593,16 @@ pub struct Root {
     pub name: Option<String>,
 }
 
+/// One request of a whole session replayed: its recorded seq and method, and what the replay
+/// found (or why it could not be sent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayStep {
+    pub seq: u64,
+    pub method: String,
+    pub replay: Option<Replay>,
+    pub error: Option<String>,
+}
+
 /// Errors crossing the IPC boundary: `{kind, message}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IpcError {

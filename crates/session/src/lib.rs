@@ -526,6 +526,14 @@ impl Engine {
         replay::replay(self.history()?, &conn, session_id, seq, params).await
     }
 
+    /// Replays every client request of stored session `session_id` on the live session, in
+    /// order, each diffed against its recorded answer.
+    pub async fn replay_session(&self, session_id: &str) -> Result<Vec<mcpscope_proto::ReplayStep>> {
+        let conn = self.conn()?;
+        self.flush_history().await;
+        replay::replay_session(self.history()?, &conn, session_id).await
+    }
+
     /// Where the window's collections live: `<data dir>/collections`.
     pub fn collections_dir() -> std::path::PathBuf {
         mcpscope_store::default_data_dir().join("collections")

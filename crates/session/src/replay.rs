@@ -2,7 +2,7 @@
 //! response with the one recorded.
 
 use mcpscope_proto::diff::diff;
-use mcpscope_proto::{Record, RecordKind, RpcKind};
+use mcpscope_proto::{Record, RecordKind, ReplayStep, RpcKind};
 use mcpscope_store::Store;
 use mcpscope_wire::Connection;
 use serde_json::Value;
@@ -61,6 +61,39 @@ pub async fn replay(
         None => Vec::new(),
     };
     Ok(Replay { method, params, response, original, changes })
+}
+
+/// The client requests of a recorded session, in the order they were sent: every JSON-RPC
+/// request but `initialize` (the connection they are replayed on has its own handshake).
+pub async fn session_requests(store: &Store, session_id: &str) -> Result<Vec<(u64, String)>> {
+    let hits = store.search(&format!("session:{session_id} kind:http-request"), 100_000).await?;
+    Ok(hits
+        .into_iter()
+        .filter_map(|h| {
+            let rpc = h.record.rpc.as_ref().filter(|r| r.kind == RpcKind::Request)?;
+            let method = rpc.method.clone()?;
+            (method != "initialize").then_some((h.record.seq, method))
+        })
+        .collect())
+}
+
+/// Replays every client request of `session_id` on `conn`, in order, each diffed against its
+/// recorded answer. A request that fails is reported in its step; the next ones still go.
+pub async fn replay_session(store: &Store, conn: &Connection, session_id: &str) -> Result<Vec<ReplayStep>> {
+    let requests = session_requests(store, session_id).await?;
+    if requests.is_empty() {
+        return Err(SessionError::Replay(format!("session {session_id} has no client requests to replay")));
+    }
+    let mut steps = Vec::with_capacity(requests.len());
+    for (seq, method) in requests {
+        let outcome = replay(store, conn, session_id, seq, None).await;
+        let (replay, error) = match outcome {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        steps.push(ReplayStep { seq, method, replay, error });
+    }
+    Ok(steps)
 }
 
 /// The parts of a response that say what the server answered: not the id, not `_meta`.

@@ -10,7 +10,7 @@ use crate::components::collections::{CollectionsPane, SaveToCollection};
 use crate::components::detail::Detail;
 use crate::components::field_value;
 use crate::components::record_row::{Lead, RowState, row, thead};
-use crate::components::replay::{ReplayPanel, replayable};
+use crate::components::replay::{ReplayPanel, SessionReplay, replayable};
 use crate::components::timeline::data_attr;
 use crate::format;
 use crate::history::{
@@ -201,6 +201,7 @@ fn replay_panel(loaded: &Loaded, selected: Option<&HitKey>, on_saved: &Callback<
             html! {
                 <>
                     <ReplayPanel key={id.clone()} session_id={session_id.clone()} record={r.clone()} />
+                    <SessionReplay key={format!("all-{}", key.session_id)} session_id={session_id.clone()} />
                     <SaveToCollection key={format!("save-{id}")} {session_id} record={r.clone()}
                         on_saved={on_saved.clone()} />
                 </>

@@ -233,3 +233,72 @@ mod tests {
         assert_eq!(verdict(&r).0, "2 changes");
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct SessionProps {
+    pub session_id: AttrValue,
+}
+
+/// Replays every client request of the stored session, in order, over the live session: one
+/// row per request saying whether its answer is the same as recorded.
+#[component]
+pub fn SessionReplay(props: &SessionProps) -> Html {
+    let steps = use_state(|| None::<Result<Rc<Vec<mcpscope_proto::ReplayStep>>, IpcError>>);
+    let running = use_state(|| false);
+    let run = {
+        let (steps, running, id) = (steps.clone(), running.clone(), props.session_id.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (steps, running, id) = (steps.clone(), running.clone(), id.clone());
+            running.set(true);
+            spawn_local(async move {
+                steps.set(Some(ipc::replay_session(&id).await.map(Rc::new)));
+                running.set(false);
+            });
+        })
+    };
+    let body = match &*steps {
+        None => html! {},
+        Some(Err(e)) if e.kind == "not_connected" => html! { <div class="muted">{NOT_CONNECTED}</div> },
+        Some(Err(e)) => html! { <div class="error">{e.message.clone()}</div> },
+        Some(Ok(list)) => {
+            let differ = list
+                .iter()
+                .filter(|s| s.error.is_some() || s.replay.as_ref().is_some_and(|r| !r.changes.is_empty()))
+                .count();
+            html! {
+                <>
+                    <div id="session-replay-summary" class="strong">
+                        {format!("{} requests replayed, {differ} differ from the recording", list.len())}
+                    </div>
+                    <ul class="replay-steps">
+                        { for list.iter().map(|s| {
+                            let (what, v) = match (&s.replay, &s.error) {
+                                (_, Some(e)) => (format!("failed: {e}"), "failed"),
+                                (Some(r), None) => verdict(r),
+                                (None, None) => (String::new(), "none"),
+                            };
+                            html! {
+                                <li class={classes!("replay-step", format!("v-{v}"))} data-verdict={v}>
+                                    <span class="mono">{format!("#{}", s.seq)}</span>
+                                    <span class="mono">{s.method.clone()}</span>
+                                    <span>{what}</span>
+                                </li>
+                            }
+                        }) }
+                    </ul>
+                </>
+            }
+        }
+    };
+    html! {
+        <section class="session-replay">
+            <div class="actions">
+                <button id="replay-session" class="btn small" onclick={run} disabled={*running}
+                    title="Send every client request of this session again, in order, and compare each answer">
+                    { if *running { "Replaying the session…" } else { "Replay the whole session" } }
+                </button>
+            </div>
+            {body}
+        </section>
+    }
+}
