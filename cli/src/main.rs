@@ -123,6 +123,17 @@ enum HistoryCommand {
         #[arg(long, default_value_t = 1000)]
         limit: u32,
     },
+    /// Compare the tools, resources and prompts two sessions' servers listed (two versions
+    /// of a server): each change by path; exit code 1 when they differ.
+    Diff {
+        /// The older session (an id, or `last`).
+        old: String,
+        /// The newer session (an id, or `last`).
+        new: String,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// List recorded sessions, newest first, as JSON lines.
     Sessions {
         #[arg(long, default_value_t = 50)]
@@ -535,6 +546,42 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
             for hit in store.search(&query, limit).await? {
                 let hit = mcpscope_store::Hit { record: hit.record.with_message(), ..hit };
                 writeln!(out, "{}", serde_json::to_string(&hit)?)?;
+            }
+        }
+        HistoryCommand::Diff { old, new, json } => {
+            let (old, new) = (session_id(&store, old).await?, session_id(&store, new).await?);
+            let lists = mcpscope_session::replay::diff_sessions(&store, &old, &new).await?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&lists)?)?;
+            }
+            let mut differ = false;
+            for l in &lists {
+                differ |= !l.changes.is_empty() || l.missing.is_some();
+                if json {
+                    continue;
+                }
+                match (&l.missing, l.changes.len()) {
+                    (Some(m), _) => writeln!(out, "? {}: {m}", l.method)?,
+                    (None, 0) => writeln!(out, "= {}: the same", l.method)?,
+                    (None, n) => writeln!(out, "~ {}: {n} changes", l.method)?,
+                }
+                for c in &l.changes {
+                    let show = |v: &Option<Value>| v.as_ref().map(Value::to_string).unwrap_or_default();
+                    match c.kind {
+                        mcpscope_proto::diff::ChangeKind::Added => {
+                            writeln!(out, "    + {}: {}", c.path, show(&c.new))?
+                        }
+                        mcpscope_proto::diff::ChangeKind::Removed => {
+                            writeln!(out, "    - {}: {}", c.path, show(&c.old))?
+                        }
+                        mcpscope_proto::diff::ChangeKind::Changed => {
+                            writeln!(out, "    ~ {}: {} → {}", c.path, show(&c.old), show(&c.new))?
+                        }
+                    }
+                }
+            }
+            if differ {
+                return Ok(std::process::ExitCode::from(1));
             }
         }
         HistoryCommand::Sessions { limit } => {

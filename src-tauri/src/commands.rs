@@ -9,8 +9,8 @@ use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, ReplayStep, Root,
-    ServerAnswer, SessionInfo, UiEvent,
+    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, ListDiff, Record, Replay, ReplayStep,
+    Root, ServerAnswer, SessionInfo, UiEvent,
 };
 use mcpscope_session::Engine;
 use serde_json::Value;
@@ -252,6 +252,17 @@ pub async fn replay_session(
     session_id: String,
 ) -> Result<Vec<ReplayStep>> {
     Ok(app.of(&window).engine.replay_session(&session_id).await?)
+}
+
+/// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
+#[tauri::command]
+pub async fn diff_sessions(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    old: String,
+    new: String,
+) -> Result<Vec<ListDiff>> {
+    Ok(app.of(&window).engine.diff_sessions(&old, &new).await?)
 }
 
 /// Saves stored request `seq` of `session_id` as request `name` of collection `collection`;

@@ -68,6 +68,7 @@ fn main() -> ExitCode {
             commands::history_sessions,
             commands::replay,
             commands::replay_session,
+            commands::diff_sessions,
             commands::save_to_collection,
             commands::run_collection,
             commands::collections,

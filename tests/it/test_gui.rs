@@ -1148,3 +1148,73 @@ async fn gui_prompt_arguments_complete_from_the_server() {
     .await;
     c.close().await.expect("close the WebDriver session");
 }
+
+/// Two versions of a server: the History view compares the tools two sessions' servers
+/// listed, by name.
+#[tokio::test]
+async fn gui_two_sessions_lists_compared() {
+    let _one_at_a_time = gui_turn().await;
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    connect_to_demo(&c).await;
+    let demo_url = c
+        .find(Locator::Css("#url"))
+        .await
+        .expect("#url")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    click(&c, "#btn-tools-list").await;
+    eventually("the demo's tools", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("long_running"))
+    })
+    .await;
+    click(&c, "#connect").await; // Disconnect
+    eventually("disconnected", Duration::from_secs(20), || async {
+        text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("disconnected"))
+    })
+    .await;
+    connect_to(&c, &server.url).await;
+    click(&c, "#btn-tools-list").await;
+    eventually("server-everything's tools", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("get-sum"))
+    })
+    .await;
+    click(&c, "#view-history").await;
+    // The two sessions, found by their URLs in the list.
+    let session_of = |url: String| {
+        let c = c.clone();
+        async move {
+            for item in c.find_all(Locator::Css(".session-item")).await.ok()? {
+                if item.attr("title").await.ok()??.contains(&url) {
+                    return item.attr("data-session").await.ok()?;
+                }
+            }
+            None
+        }
+    };
+    let demo_session =
+        eventually("the demo's session", Duration::from_secs(20), || session_of(demo_url.clone())).await;
+    let newer =
+        eventually("server-everything's session", Duration::from_secs(20), || session_of(server.url.clone()))
+            .await;
+    click(&c, &format!(".session-item[data-session='{newer}']")).await;
+    let select = eventually("the compare box", Duration::from_secs(10), || async {
+        c.find(Locator::Css("#compare-with")).await.ok()
+    })
+    .await;
+    select.select_by_value(&demo_session).await.expect("pick the demo's session");
+    click(&c, "#compare-sessions").await;
+    let tools = eventually("the tools compared", Duration::from_secs(20), || async {
+        // textContent: WebKit's WebDriver leaves ellipsised text out of the element text.
+        let el = c.find(Locator::Css("#compare-result .list-diff[data-method='tools/list']")).await.ok()?;
+        el.prop("textContent").await.ok()?
+    })
+    .await;
+    assert!(tools.contains("changes"), "{tools}");
+    assert!(tools.contains("+ /tools/get-sum") && tools.contains("/tools/flood"), "{tools}");
+    screenshot(&c, "compare").await;
+    c.close().await.expect("close the WebDriver session");
+}

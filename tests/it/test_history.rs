@@ -337,3 +337,31 @@ async fn a_whole_session_replays_in_order() {
     assert!(out.lines().any(|l| l.starts_with('~') && l.contains("tools/call")), "{out}");
     assert!(out.contains("2 requests replayed, 2 differ"), "{out}");
 }
+
+/// Two versions of a server: the tools lists of two sessions compared by name.
+#[tokio::test]
+async fn two_sessions_lists_are_compared() {
+    let data = data_dir("diff");
+    let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let other =
+        mcpscope_tests::everything::Everything::start(mcpscope_tests::everything::Mode::StreamableHttp)
+            .expect("server-everything");
+    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    for url in [demo.url(), other.url.as_str()] {
+        let out = run(&data, args(&["call", url, "tools/list"])).await;
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let sessions = lines(&run(&data, args(&["history", "sessions"])).await);
+    let (new, old) = (sessions[0]["id"].as_str().expect("id"), sessions[1]["id"].as_str().expect("id"));
+
+    let same = run(&data, args(&["history", "diff", old, old])).await;
+    assert!(same.status.success(), "{}", String::from_utf8_lossy(&same.stderr));
+    assert!(String::from_utf8_lossy(&same.stdout).contains("= tools/list: the same"));
+
+    let differ = run(&data, args(&["history", "diff", old, new])).await;
+    let out = String::from_utf8_lossy(&differ.stdout);
+    assert_eq!(differ.status.code(), Some(1), "{out}\n{}", String::from_utf8_lossy(&differ.stderr));
+    assert!(out.contains("~ tools/list:"), "{out}");
+    assert!(out.contains("+ /tools/get-sum"), "a tool only the newer server has: {out}");
+    assert!(out.contains("- /tools/flood"), "a tool only the older server had: {out}");
+}

@@ -5,6 +5,7 @@ pub mod auth_view;
 pub mod big_json;
 pub mod catalog;
 pub mod collections;
+pub mod compare_sessions;
 pub mod connection_bar;
 pub mod detail;
 pub mod history_view;

@@ -9,8 +9,8 @@ use mcpscope_proto::collection::Outcome;
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Record, Replay, ReplayStep, Root,
-    ServerAnswer, SessionInfo, UiEvent,
+    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, ListDiff, Record, Replay, ReplayStep,
+    Root, ServerAnswer, SessionInfo, UiEvent,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -183,6 +183,11 @@ pub async fn replay(session_id: &str, seq: u64, params: Option<Value>) -> Result
 /// Replays every client request of stored session `session_id` on the live session.
 pub async fn replay_session(session_id: &str) -> Result<Vec<ReplayStep>, IpcError> {
     call("replay_session", json!({ "sessionId": session_id })).await
+}
+
+/// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
+pub async fn diff_sessions(old: &str, new: &str) -> Result<Vec<ListDiff>, IpcError> {
+    call("diff_sessions", json!({ "old": old, "new": new })).await
 }
 
 /// Saves stored request `seq` of `session_id` as request `name` of collection `collection`

@@ -603,6 +603,16 @@ pub struct ReplayStep {
     pub error: Option<String>,
 }
 
+/// One list (`tools/list`, `resources/list`, `prompts/list` …) of two stored sessions
+/// compared: the changes from the first to the second, or why there is nothing to compare.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListDiff {
+    pub method: String,
+    pub changes: Vec<diff::Change>,
+    /// Set when a session has no answer to compare (`None` when both have one).
+    pub missing: Option<String>,
+}
+
 /// Errors crossing the IPC boundary: `{kind, message}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IpcError {

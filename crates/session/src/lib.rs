@@ -534,6 +534,12 @@ impl Engine {
         replay::replay_session(self.history()?, &conn, session_id).await
     }
 
+    /// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
+    pub async fn diff_sessions(&self, old: &str, new: &str) -> Result<Vec<mcpscope_proto::ListDiff>> {
+        self.flush_history().await;
+        replay::diff_sessions(self.history()?, old, new).await
+    }
+
     /// Where the window's collections live: `<data dir>/collections`.
     pub fn collections_dir() -> std::path::PathBuf {
         mcpscope_store::default_data_dir().join("collections")

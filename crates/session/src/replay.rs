@@ -2,7 +2,7 @@
 //! response with the one recorded.
 
 use mcpscope_proto::diff::diff;
-use mcpscope_proto::{Record, RecordKind, ReplayStep, RpcKind};
+use mcpscope_proto::{ListDiff, Record, RecordKind, ReplayStep, RpcKind};
 use mcpscope_store::Store;
 use mcpscope_wire::Connection;
 use serde_json::Value;
@@ -94,6 +94,59 @@ pub async fn replay_session(store: &Store, conn: &Connection, session_id: &str) 
         steps.push(ReplayStep { seq, method, replay, error });
     }
     Ok(steps)
+}
+
+/// The lists two sessions' servers answered, compared (two versions of a server): for each of
+/// tools, resources, resource templates and prompts, the last answer of each session.
+pub async fn diff_sessions(store: &Store, old: &str, new: &str) -> Result<Vec<ListDiff>> {
+    const LISTS: [(&str, &str); 4] = [
+        ("tools/list", "tools"),
+        ("resources/list", "resources"),
+        ("resources/templates/list", "resourceTemplates"),
+        ("prompts/list", "prompts"),
+    ];
+    let mut out = Vec::new();
+    for (method, key) in LISTS {
+        let a = last_list(store, old, method, key).await?;
+        let b = last_list(store, new, method, key).await?;
+        let entry = match (a, b) {
+            (Some(a), Some(b)) => {
+                ListDiff { method: method.to_owned(), changes: diff(&a, &b), missing: None }
+            }
+            (None, None) => continue,
+            (None, Some(_)) => ListDiff {
+                method: method.to_owned(),
+                changes: Vec::new(),
+                missing: Some(format!("session {old} never asked {method}")),
+            },
+            (Some(_), None) => ListDiff {
+                method: method.to_owned(),
+                changes: Vec::new(),
+                missing: Some(format!("session {new} never asked {method}")),
+            },
+        };
+        out.push(entry);
+    }
+    if out.is_empty() {
+        return Err(SessionError::Replay(format!(
+            "neither session asked for tools, resources or prompts: nothing to compare ({old}, {new})"
+        )));
+    }
+    Ok(out)
+}
+
+/// `{key: [...]}` of the last answered `method` request of a session.
+async fn last_list(store: &Store, session_id: &str, method: &str, key: &str) -> Result<Option<Value>> {
+    let hits = store.search(&format!("session:{session_id} method:{method} kind:http-request"), 1000).await?;
+    for h in hits.iter().rev() {
+        if let Some(resp) = store.response_to(session_id, h.record.seq).await? {
+            let msg = resp.with_message().rpc.map(|r| r.message).unwrap_or(Value::Null);
+            if let Some(list) = msg.pointer(&format!("/result/{key}")) {
+                return Ok(Some(serde_json::json!({ key: list })));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The parts of a response that say what the server answered: not the id, not `_meta`.

@@ -7,6 +7,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::collections::{CollectionsPane, SaveToCollection};
+use crate::components::compare_sessions::CompareSessions;
 use crate::components::detail::Detail;
 use crate::components::field_value;
 use crate::components::record_row::{Lead, RowState, row, thead};
@@ -154,6 +155,9 @@ pub fn HistoryView(props: &Props) -> Html {
                     { for h.sessions.iter().flat_map(|s| s.iter()).map(|s| session_item(s, shown_session == Some(s.id.as_str()))) }
                 </ul>
                 { sessions_note(h) }
+                { for h.sessions.clone().map(|all| html! {
+                    <CompareSessions sessions={all} shown={shown_session.map(|s| AttrValue::from(s.to_owned()))} />
+                }) }
                 <CollectionsPane revision={*collections_rev} />
             </nav>
             <section class="timeline-pane">
