@@ -160,6 +160,18 @@ enum HistoryCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// A one-file bug report of a session (records, server, versions; credentials redacted,
+    /// session ids masked). `--preview` lists what is redacted and writes nothing.
+    Report {
+        /// A session id (`ses_…`), or `last` for the newest.
+        session: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, short = 'o')]
+        output: Option<std::path::PathBuf>,
+        /// Only list what the report redacts or masks.
+        #[arg(long)]
+        preview: bool,
+    },
     /// Export a session as HAR 1.2 (credentials stay redacted).
     Export {
         /// A session id (`ses_…`, see `history sessions`), or `last` for the newest.
@@ -616,6 +628,42 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
                 Some(cmd) => writeln!(out, "{cmd}")?,
                 None => bail!("record {seq} is a {}, not an HTTP request", record.kind.label()),
             }
+        }
+        HistoryCommand::Report { session, output, preview } => {
+            let id = session_id(&store, session).await?;
+            let Some(info) = store.sessions(u32::MAX).await?.into_iter().find(|s| s.id == id) else {
+                bail!("no session {id:?} in the history (see `mcpscope history sessions`)");
+            };
+            let records: Vec<Record> = store
+                .search(&format!("session:{id}"), u32::MAX)
+                .await?
+                .into_iter()
+                .map(|h| h.record)
+                .collect();
+            let (report, redactions) = mcpscope_session::export::bug_report(&info, &records);
+            if preview {
+                for r in &redactions {
+                    writeln!(out, "#{:<5} {:<28} → {}", r.seq, r.place, r.shown_as)?;
+                }
+                writeln!(
+                    out,
+                    "{} places redacted or masked; nothing written (drop --preview to write the report)",
+                    redactions.len()
+                )?;
+                return Ok(std::process::ExitCode::SUCCESS);
+            }
+            let text = serde_json::to_string_pretty(&report)?;
+            match &output {
+                Some(path) => {
+                    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
+                }
+                None => writeln!(out, "{text}")?,
+            }
+            eprintln!(
+                "mcpscope: {} records, {} places redacted or masked (see \"redactions\" in the report)",
+                records.len(),
+                redactions.len()
+            );
         }
         HistoryCommand::Export { session, output } => {
             let id = session_id(&store, session).await?;

@@ -254,6 +254,18 @@ pub async fn replay_session(
     Ok(app.of(&window).engine.replay_session(&session_id).await?)
 }
 
+/// A bug report of a stored session: what it redacts (a preview), or, with `write`, saved
+/// in the data directory.
+#[tauri::command]
+pub async fn bug_report(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    session_id: String,
+    write: bool,
+) -> Result<mcpscope_proto::BugReport> {
+    Ok(app.of(&window).engine.bug_report(&session_id, write).await?)
+}
+
 /// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
 #[tauri::command]
 pub async fn diff_sessions(

@@ -69,6 +69,7 @@ fn main() -> ExitCode {
             commands::replay,
             commands::replay_session,
             commands::diff_sessions,
+            commands::bug_report,
             commands::save_to_collection,
             commands::run_collection,
             commands::collections,

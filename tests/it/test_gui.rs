@@ -1216,5 +1216,24 @@ async fn gui_two_sessions_lists_compared() {
     assert!(tools.contains("changes"), "{tools}");
     assert!(tools.contains("+ /tools/get-sum") && tools.contains("/tools/flood"), "{tools}");
     screenshot(&c, "compare").await;
+
+    // A bug report of the shown session: what it masks first, then the file.
+    click(&c, "#report-preview").await;
+    let listed = eventually("the redaction preview", Duration::from_secs(10), || async {
+        let el = c.find(Locator::Css("#report-redactions")).await.ok()?;
+        el.prop("textContent").await.ok()?
+    })
+    .await;
+    assert!(listed.contains("mcp-session-id"), "{listed}");
+    click(&c, "#report-save").await;
+    let saved = eventually("the report saved", Duration::from_secs(10), || async {
+        text_of(&c, "#report-path").await
+    })
+    .await;
+    let path = saved.trim_start_matches("Saved: ").trim().to_owned();
+    assert!(path.ends_with(&format!("{newer}.json")), "{saved}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("the report file")).expect("JSON");
+    assert_eq!(report["server"]["name"], "mcp-servers/everything");
     c.close().await.expect("close the WebDriver session");
 }

@@ -365,3 +365,50 @@ async fn two_sessions_lists_are_compared() {
     assert!(out.contains("+ /tools/get-sum"), "a tool only the newer server has: {out}");
     assert!(out.contains("- /tools/flood"), "a tool only the older server had: {out}");
 }
+
+/// A one-file bug report: the preview lists what is redacted or masked, and the file holds
+/// the records, the server and the versions, without the credential or the session id.
+#[tokio::test]
+async fn a_bug_report_shows_what_it_redacts() {
+    let data = data_dir("report");
+    let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let secret = "s3cr3t-token-for-the-report";
+    let call = run(
+        &data,
+        args(&["call", demo.url(), "tools/list", "--header", &format!("Authorization: Bearer {secret}")]),
+    )
+    .await;
+    assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
+    let stored = lines(&run(&data, args(&["history", "search", "kind:http-response"])).await);
+    let session_id_value = stored
+        .iter()
+        .find_map(|r| {
+            r["kind"]["headers"]
+                .as_array()?
+                .iter()
+                .find(|h| h["name"] == "mcp-session-id")
+                .and_then(|h| h["value"].as_str())
+        })
+        .expect("the server issued a session id")
+        .to_owned();
+
+    let preview = run(&data, args(&["history", "report", "last", "--preview"])).await;
+    let text = String::from_utf8_lossy(&preview.stdout);
+    assert!(preview.status.success(), "{}", String::from_utf8_lossy(&preview.stderr));
+    assert!(text.contains("header authorization") && text.contains("Bearer ‹redacted"), "{text}");
+    assert!(text.contains("header mcp-session-id") && text.contains("‹masked"), "{text}");
+
+    let file = data.join("report.json");
+    let written = run(&data, args(&["history", "report", "last", "-o", &file.to_string_lossy()])).await;
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    let raw = std::fs::read_to_string(&file).expect("the report");
+    assert!(!raw.contains(secret), "no credential in the report");
+    assert!(!raw.contains(&session_id_value), "no session id in the report");
+    let report: Value = serde_json::from_str(&raw).expect("JSON");
+    assert_eq!(report["server"]["name"], "mcpscope-demo");
+    assert!(report["mcpscope"]["version"].is_string());
+    let records = report["records"].as_array().expect("records");
+    assert!(records.iter().any(|r| r["rpc"]["message"]["result"]["tools"].is_array()), "messages decoded");
+    assert!(!report["redactions"].as_array().expect("redactions").is_empty());
+}

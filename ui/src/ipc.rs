@@ -185,6 +185,11 @@ pub async fn replay_session(session_id: &str) -> Result<Vec<ReplayStep>, IpcErro
     call("replay_session", json!({ "sessionId": session_id })).await
 }
 
+/// A bug report of a stored session: a preview of what it redacts, or (`write`) saved.
+pub async fn bug_report(session_id: &str, write: bool) -> Result<mcpscope_proto::BugReport, IpcError> {
+    call("bug_report", json!({ "sessionId": session_id, "write": write })).await
+}
+
 /// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
 pub async fn diff_sessions(old: &str, new: &str) -> Result<Vec<ListDiff>, IpcError> {
     call("diff_sessions", json!({ "old": old, "new": new })).await

@@ -613,6 +613,26 @@ pub struct ListDiff {
     pub missing: Option<String>,
 }
 
+/// What a bug report leaves out or masks, one line per place: shown to the user before the
+/// file is written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Redaction {
+    /// The record it is in.
+    pub seq: u64,
+    /// Where: `header authorization`, `header mcp-session-id` …
+    pub place: String,
+    /// What the report holds instead.
+    pub shown_as: String,
+}
+
+/// A bug report as the window sees it: what it redacts, and where it was written (`None` for
+/// a preview).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BugReport {
+    pub redactions: Vec<Redaction>,
+    pub path: Option<String>,
+}
+
 /// Errors crossing the IPC boundary: `{kind, message}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IpcError {

@@ -1,4 +1,5 @@
-//! Exports of captured traffic: a session as HAR 1.2 (what browsers' and proxies' tools read).
+//! Exports of captured traffic: a session as HAR 1.2 (what browsers' and proxies' tools read),
+//! a request as a curl command, and a one-file bug report.
 //!
 //! One HAR entry per HTTP exchange: the request as sent (headers already redacted), the
 //! response head, and its body — a JSON body as received, or an SSE stream as the raw text of
@@ -169,6 +170,64 @@ pub fn curl(record: &Record) -> Option<String> {
 /// Single-quotes `s` for a POSIX shell.
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+pub use mcpscope_proto::Redaction;
+
+/// Headers whose values the report masks even though the engine keeps them (a session id is
+/// a bearer-like handle).
+const MASKED_IN_REPORTS: &[&str] = &["mcp-session-id", "last-event-id"];
+
+/// A one-file bug report of a session: the session, mcpscope's version and platform, the
+/// server's identity, and every record with its decoded message; credentials were redacted at
+/// capture and session ids are masked here. Returns the report and the list of what is
+/// redacted or masked in it.
+pub fn bug_report(session: &mcpscope_proto::SessionInfo, records: &[Record]) -> (Value, Vec<Redaction>) {
+    let mut redactions = Vec::new();
+    let mut out = Vec::with_capacity(records.len());
+    let mut server = Value::Null;
+    for r in records {
+        let mut r = r.clone().with_message();
+        let headers = match &mut r.kind {
+            RecordKind::HttpRequest { headers, .. } | RecordKind::HttpResponse { headers, .. } => {
+                Some(headers)
+            }
+            _ => None,
+        };
+        for h in headers.into_iter().flatten() {
+            let lower = h.name.to_ascii_lowercase();
+            if h.value.contains("‹redacted") {
+                redactions.push(Redaction {
+                    seq: r.seq,
+                    place: format!("header {lower}"),
+                    shown_as: h.value.clone(),
+                });
+            } else if MASKED_IN_REPORTS.contains(&lower.as_str()) {
+                h.value = format!("‹masked {} chars›", h.value.len());
+                redactions.push(Redaction {
+                    seq: r.seq,
+                    place: format!("header {lower}"),
+                    shown_as: h.value.clone(),
+                });
+            }
+        }
+        if let Some(info) = r.rpc.as_ref().and_then(|x| x.message.pointer("/result/serverInfo")) {
+            server = info.clone();
+        }
+        out.push(r);
+    }
+    let report = json!({
+        "mcpscope": {
+            "version": env!("CARGO_PKG_VERSION"),
+            "os": std::env::consts::OS,
+            "arch": std::env::consts::ARCH,
+        },
+        "session": session,
+        "server": server,
+        "redactions": redactions,
+        "records": out,
+    });
+    (report, redactions)
 }
 
 #[cfg(test)]

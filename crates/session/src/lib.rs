@@ -534,6 +534,37 @@ impl Engine {
         replay::replay_session(self.history()?, &conn, session_id).await
     }
 
+    /// A one-file bug report of stored session `session_id` and what is redacted in it
+    /// ([`export::bug_report`]); with `write`, also saved as
+    /// `<data dir>/reports/<session>.json`, whose path is returned.
+    pub async fn bug_report(&self, session_id: &str, write: bool) -> Result<mcpscope_proto::BugReport> {
+        self.flush_history().await;
+        let store = self.history()?;
+        let info = store
+            .sessions(u32::MAX)
+            .await?
+            .into_iter()
+            .find(|s| s.id == session_id)
+            .ok_or_else(|| SessionError::Replay(format!("no session {session_id} in the history")))?;
+        let records: Vec<Record> = store
+            .search(&format!("session:{session_id}"), u32::MAX)
+            .await?
+            .into_iter()
+            .map(|h| h.record)
+            .collect();
+        let (report, redactions) = export::bug_report(&info, &records);
+        if !write {
+            return Ok(mcpscope_proto::BugReport { redactions, path: None });
+        }
+        let dir = mcpscope_store::default_data_dir().join("reports");
+        let path = dir.join(format!("{session_id}.json"));
+        let text = serde_json::to_string_pretty(&report).map_err(|e| SessionError::Replay(e.to_string()))?;
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&path, text))
+            .map_err(|e| SessionError::Replay(format!("could not write {}: {e}", path.display())))?;
+        Ok(mcpscope_proto::BugReport { redactions, path: Some(path.display().to_string()) })
+    }
+
     /// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
     pub async fn diff_sessions(&self, old: &str, new: &str) -> Result<Vec<mcpscope_proto::ListDiff>> {
         self.flush_history().await;

@@ -104,3 +104,50 @@ pub fn CompareSessions(props: &Props) -> Html {
         </section>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct ReportProps {
+    pub session: AttrValue,
+}
+
+/// A one-file bug report of the shown session: first what it redacts, then saved on request.
+#[component]
+pub fn BugReport(props: &ReportProps) -> Html {
+    let state = use_state(|| None::<Result<mcpscope_proto::BugReport, IpcError>>);
+    let ask = |write: bool| {
+        let (state, id) = (state.clone(), props.session.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (state, id) = (state.clone(), id.clone());
+            spawn_local(async move { state.set(Some(ipc::bug_report(&id, write).await)) });
+        })
+    };
+    let body = match &*state {
+        None => html! {},
+        Some(Err(e)) => html! { <div class="error small-text">{e.message.clone()}</div> },
+        Some(Ok(r)) => html! {
+            <>
+                { for r.path.as_ref().map(|p| html! { <div id="report-path" class="ok small-text">{format!("Saved: {p}")}</div> }) }
+                <div class="small-text">{format!("{} places redacted or masked:", r.redactions.len())}</div>
+                <ul id="report-redactions" class="compare-result">
+                    { for r.redactions.iter().map(|x| html! {
+                        <li class="ld-change"><span class="mono">{format!("#{} {}", x.seq, x.place)}</span>
+                            <span class="muted">{x.shown_as.clone()}</span></li>
+                    }) }
+                </ul>
+            </>
+        },
+    };
+    let previewed = matches!(&*state, Some(Ok(_)));
+    html! {
+        <section class="compare-sessions">
+            <span class="panel-label">{"Bug report"}</span>
+            <div class="roots-row">
+                <button id="report-preview" class="btn small" onclick={ask(false)}
+                    title="List what the report redacts or masks, without writing it">{"Preview"}</button>
+                <button id="report-save" class="btn small" onclick={ask(true)} disabled={!previewed}
+                    title="Write the report (records, server, versions) to the data directory">{"Save report"}</button>
+            </div>
+            {body}
+        </section>
+    }
+}

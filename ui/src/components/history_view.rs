@@ -7,7 +7,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::collections::{CollectionsPane, SaveToCollection};
-use crate::components::compare_sessions::CompareSessions;
+use crate::components::compare_sessions::{BugReport, CompareSessions};
 use crate::components::detail::Detail;
 use crate::components::field_value;
 use crate::components::record_row::{Lead, RowState, row, thead};
@@ -157,6 +157,9 @@ pub fn HistoryView(props: &Props) -> Html {
                 { sessions_note(h) }
                 { for h.sessions.clone().map(|all| html! {
                     <CompareSessions sessions={all} shown={shown_session.map(|s| AttrValue::from(s.to_owned()))} />
+                }) }
+                { for shown_session.map(|s| html! {
+                    <BugReport key={s.to_owned()} session={AttrValue::from(s.to_owned())} />
                 }) }
                 <CollectionsPane revision={*collections_rev} />
             </nav>
