@@ -11,6 +11,7 @@
 //!
 //! Nothing MCP-specific lives here beyond the record type.
 
+mod compress;
 pub mod search;
 mod writer;
 
@@ -29,6 +30,10 @@ pub use writer::Recorder;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("20261126000000_initial", include_str!("../migrations/20261126000000_initial.sql")),
     ("20261126100000_search-indexes", include_str!("../migrations/20261126100000_search-indexes.sql")),
+    (
+        "20261126200000_compressed-records",
+        include_str!("../migrations/20261126200000_compressed-records.sql"),
+    ),
 ];
 
 /// The first migration's SQL, for tests that build a database as an older mcpscope left it.
@@ -53,6 +58,8 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("a stored record is not valid: {0}")]
     Corrupt(#[from] serde_json::Error),
+    #[error("a stored record is damaged: {0}")]
+    Damaged(String),
     #[error("search: {0}")]
     Query(String),
 }
@@ -247,33 +254,34 @@ impl Store {
             .map(|r| {
                 let session_id: String = r.try_get("session_id")?;
                 let json: String = r.try_get("record")?;
-                Ok(Hit { session_id, record: serde_json::from_str(&json)? })
+                let z: Option<Vec<u8>> = r.try_get("record_z")?;
+                Ok(Hit { session_id, record: compress::decode(&json, z.as_deref())? })
             })
             .collect()
     }
 
     /// One stored record.
     pub async fn record(&self, session_id: &str, seq: u64) -> Result<Option<Record>> {
-        let json: Option<String> =
-            sqlx::query_scalar("SELECT record FROM records WHERE session_id = ? AND seq = ?")
+        let row: Option<(String, Option<Vec<u8>>)> =
+            sqlx::query_as("SELECT record, record_z FROM records WHERE session_id = ? AND seq = ?")
                 .bind(session_id)
                 .bind(seq as i64)
                 .fetch_optional(&self.pool)
                 .await?;
-        decode(json)
+        decode(row)
     }
 
     /// The response stored for request `seq` of a session (the record paired with it).
     pub async fn response_to(&self, session_id: &str, seq: u64) -> Result<Option<Record>> {
-        let json: Option<String> = sqlx::query_scalar(
-            "SELECT record FROM records WHERE session_id = ? AND json_extract(record, '$.rpc.pair_seq') = ?
+        let row: Option<(String, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT record, record_z FROM records WHERE session_id = ? AND json_extract(record, '$.rpc.pair_seq') = ?
              ORDER BY id LIMIT 1",
         )
         .bind(session_id)
         .bind(seq as i64)
         .fetch_optional(&self.pool)
         .await?;
-        decode(json)
+        decode(row)
     }
 
     /// Deletes whole sessions (records and their search index) that started before
@@ -300,7 +308,7 @@ impl Store {
         }
         if let Some(max) = max_bytes {
             let sizes: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT s.id, coalesce((SELECT sum(length(r.record)) FROM records r WHERE r.session_id = s.id), 0)
+                "SELECT s.id, coalesce((SELECT sum(length(r.record) + coalesce(length(r.record_z), 0)) FROM records r WHERE r.session_id = s.id), 0)
                  FROM sessions s ORDER BY s.started_at_us DESC",
             )
             .fetch_all(&self.pool)
@@ -358,11 +366,8 @@ pub struct NewSession {
 }
 
 /// A stored record's JSON, decoded.
-fn decode(json: Option<String>) -> Result<Option<Record>> {
-    Ok(match json {
-        Some(j) => Some(serde_json::from_str(&j)?),
-        None => None,
-    })
+fn decode(row: Option<(String, Option<Vec<u8>>)>) -> Result<Option<Record>> {
+    row.map(|(json, z)| compress::decode(&json, z.as_deref())).transpose()
 }
 
 fn now_us() -> i64 {

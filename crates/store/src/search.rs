@@ -126,7 +126,7 @@ impl Query {
         let (mut sql, order) = if self.text.is_empty() {
             (
                 String::from(
-                    "SELECT r.id AS rowid_, r.session_id, r.record FROM records r JOIN sessions s ON s.id = r.session_id",
+                    "SELECT r.id AS rowid_, r.session_id, r.record, r.record_z FROM records r JOIN sessions s ON s.id = r.session_id",
                 ),
                 " ORDER BY r.id DESC",
             )
@@ -135,7 +135,7 @@ impl Query {
             binds.push(Bind::Text(self.text.join(" AND ")));
             (
                 String::from(
-                    "SELECT r.id AS rowid_, r.session_id, r.record FROM records_fts f \
+                    "SELECT r.id AS rowid_, r.session_id, r.record, r.record_z FROM records_fts f \
                      JOIN records r ON r.id = f.rowid \
                      JOIN sessions s ON s.id = r.session_id",
                 ),
@@ -154,7 +154,7 @@ impl Query {
         sql.push_str(" LIMIT ?");
         binds.push(Bind::Int(i64::from(limit)));
         // The newest `limit` matches (walking the indexes backwards), shown oldest first.
-        let sql = format!("SELECT session_id, record FROM ({sql}) ORDER BY rowid_ ASC");
+        let sql = format!("SELECT session_id, record, record_z FROM ({sql}) ORDER BY rowid_ ASC");
         (sql, binds)
     }
 }

@@ -101,17 +101,17 @@ const ROWS_PER_STATEMENT: usize = 200;
 async fn write_batch(pool: &SqlitePool, session_id: &str, batch: &[Record]) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let sql = format!(
             "INSERT INTO records
-               (session_id, seq, at_us, direction, kind, method, status, error_code, latency_us, flagged, size, record)
+               (session_id, seq, at_us, direction, kind, method, status, error_code, latency_us, flagged, size, record, record_z)
              VALUES {rows} RETURNING id, seq"
         );
         let mut insert = sqlx::query(&sql);
         let mut texts = std::collections::HashMap::with_capacity(chunk.len());
         for r in chunk {
             let summary = r.summary();
-            let json = serde_json::to_string(r).unwrap_or_default();
+            let (json, compressed) = crate::compress::encode(r);
             texts.insert(r.seq as i64, search_text(r, &summary.title));
             insert = insert
                 .bind(session_id)
@@ -125,7 +125,8 @@ async fn write_batch(pool: &SqlitePool, session_id: &str, batch: &[Record]) -> R
                 .bind(summary.latency_us.map(|l| l as i64))
                 .bind(i64::from(summary.flagged))
                 .bind(summary.size as i64)
-                .bind(json);
+                .bind(json)
+                .bind(compressed);
         }
         // RETURNING rows come in no promised order: pair them by seq.
         let ids = insert.fetch_all(&mut *tx).await?;

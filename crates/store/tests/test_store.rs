@@ -75,7 +75,7 @@ fn error_response(seq: u64, pair: u64, latency_us: u64) -> Record {
 async fn migrates_an_empty_database_and_searches_what_it_stored() {
     let dir = temp_dir("search");
     let store = Store::open_dir(&dir).await.expect("open");
-    assert_eq!(store.schema_version().await.expect("version"), 2);
+    assert_eq!(store.schema_version().await.expect("version"), 3);
     let rec = store
         .recorder(NewSession {
             url: "http://127.0.0.1:3001/mcp".into(),
@@ -116,7 +116,7 @@ async fn migrates_an_empty_database_and_searches_what_it_stored() {
 
     // Reopening finds the history and does not migrate again.
     let again = Store::open_dir(&dir).await.expect("reopen");
-    assert_eq!(again.schema_version().await.unwrap(), 2);
+    assert_eq!(again.schema_version().await.unwrap(), 3);
     assert_eq!(again.search("", 100).await.unwrap().len(), 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -195,7 +195,7 @@ async fn migrates_a_database_left_by_the_previous_schema() {
         conn.close().await.unwrap();
     }
     let store = Store::open(&path).await.expect("migrate from schema 1");
-    assert_eq!(store.schema_version().await.unwrap(), 2);
+    assert_eq!(store.schema_version().await.unwrap(), 3);
     let hits = store.search("method:tools/list server:old.example", 10).await.unwrap();
     assert_eq!(hits.len(), 1, "the old record is still there and found through the new index");
     assert_eq!(hits[0].session_id, "ses_old");
@@ -254,4 +254,45 @@ async fn retention_prunes_old_or_large_history_and_clear_empties_it() {
     assert!(store.search("tools", 10).await.unwrap().is_empty());
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A large record is stored compressed and comes back whole from every way in: search, by
+/// seq, and as the response paired with its request; free-text search still finds it.
+#[tokio::test]
+async fn large_records_are_stored_compressed_and_read_back_whole() {
+    let dir = temp_dir("compressed");
+    let store = Store::open_dir(&dir).await.expect("open");
+    let rec = store
+        .recorder(NewSession {
+            url: "http://127.0.0.1:3001/mcp".into(),
+            transport: None,
+            protocol_version: None,
+            source: "cli",
+        })
+        .await
+        .expect("session");
+    let text = format!("unicorn-marker {}", "lorem ipsum ".repeat(40_000));
+    let body =
+        format!(r#"{{"jsonrpc":"2.0","id":1,"result":{{"content":[{{"type":"text","text":"{text}"}}]}}}}"#);
+    let mut big = error_response(2, 1, 1_000);
+    big.kind = RecordKind::HttpResponse {
+        status: 200,
+        headers: vec![],
+        body: Some(Body::from_bytes(body.as_bytes())),
+        latency_us: 1_000,
+    };
+    big.flags.clear();
+    rec.record(request(1, "tools/call", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call"}"#));
+    rec.record(big.clone());
+    rec.flush().await;
+    let id = rec.session_id().to_owned();
+
+    assert_eq!(store.record(&id, 2).await.unwrap(), Some(big.clone()), "by seq");
+    assert_eq!(store.response_to(&id, 1).await.unwrap(), Some(big.clone()), "paired with its request");
+    let found = store.search("unicorn-marker", 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].record, big, "found by its text and read back whole");
+    let size = std::fs::metadata(dir.join("mcpscope.db")).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(dir.join("mcpscope.db-wal")).map(|m| m.len()).unwrap_or(0);
+    assert!(size < body.len() as u64, "the database holds less than the body's {} bytes: {size}", body.len());
 }
