@@ -631,16 +631,7 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
         }
         HistoryCommand::Report { session, output, preview } => {
             let id = session_id(&store, session).await?;
-            let Some(info) = store.sessions(u32::MAX).await?.into_iter().find(|s| s.id == id) else {
-                bail!("no session {id:?} in the history (see `mcpscope history sessions`)");
-            };
-            let records: Vec<Record> = store
-                .search(&format!("session:{id}"), u32::MAX)
-                .await?
-                .into_iter()
-                .map(|h| h.record)
-                .collect();
-            let (report, redactions) = mcpscope_session::export::bug_report(&info, &records);
+            let (report, redactions, count) = mcpscope_session::export::session_report(&store, &id).await?;
             if preview {
                 for r in &redactions {
                     writeln!(out, "#{:<5} {:<28} → {}", r.seq, r.place, r.shown_as)?;
@@ -661,7 +652,7 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
             }
             eprintln!(
                 "mcpscope: {} records, {} places redacted or masked (see \"redactions\" in the report)",
-                records.len(),
+                count,
                 redactions.len()
             );
         }

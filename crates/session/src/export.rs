@@ -230,6 +230,28 @@ pub fn bug_report(session: &mcpscope_proto::SessionInfo, records: &[Record]) -> 
     (report, redactions)
 }
 
+/// The bug report of stored session `session_id` ([`bug_report`]), read from `store`; the
+/// record count comes along for the caller's summary.
+pub async fn session_report(
+    store: &mcpscope_store::Store,
+    session_id: &str,
+) -> crate::Result<(Value, Vec<Redaction>, usize)> {
+    let info = store
+        .sessions(u32::MAX)
+        .await?
+        .into_iter()
+        .find(|s| s.id == session_id)
+        .ok_or_else(|| crate::SessionError::Replay(format!("no session {session_id} in the history")))?;
+    let records: Vec<Record> = store
+        .search(&format!("session:{session_id}"), u32::MAX)
+        .await?
+        .into_iter()
+        .map(|h| h.record)
+        .collect();
+    let (report, redactions) = bug_report(&info, &records);
+    Ok((report, redactions, records.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

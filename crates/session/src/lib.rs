@@ -539,20 +539,7 @@ impl Engine {
     /// `<data dir>/reports/<session>.json`, whose path is returned.
     pub async fn bug_report(&self, session_id: &str, write: bool) -> Result<mcpscope_proto::BugReport> {
         self.flush_history().await;
-        let store = self.history()?;
-        let info = store
-            .sessions(u32::MAX)
-            .await?
-            .into_iter()
-            .find(|s| s.id == session_id)
-            .ok_or_else(|| SessionError::Replay(format!("no session {session_id} in the history")))?;
-        let records: Vec<Record> = store
-            .search(&format!("session:{session_id}"), u32::MAX)
-            .await?
-            .into_iter()
-            .map(|h| h.record)
-            .collect();
-        let (report, redactions) = export::bug_report(&info, &records);
+        let (report, redactions, _) = export::session_report(self.history()?, session_id).await?;
         if !write {
             return Ok(mcpscope_proto::BugReport { redactions, path: None });
         }
