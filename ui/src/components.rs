@@ -24,15 +24,17 @@ pub mod view_switch;
 
 use wasm_bindgen::JsCast;
 
-/// The value of the text field an input or change event came from. Text fields listen to
-/// both: typing fires `input`, while programmatic edits (WebDriver's clear, some IMEs) may
-/// fire only `change`.
+/// The value of the field (input, textarea or select) an input or change event came from.
+/// Text fields listen to both: typing fires `input`, while programmatic edits (WebDriver's
+/// clear, some IMEs) may fire only `change`.
 pub fn field_value(e: &web_sys::Event) -> String {
     let Some(target) = e.target() else { return String::new() };
     if let Some(input) = target.dyn_ref::<web_sys::HtmlInputElement>() {
         input.value()
     } else if let Some(area) = target.dyn_ref::<web_sys::HtmlTextAreaElement>() {
         area.value()
+    } else if let Some(select) = target.dyn_ref::<web_sys::HtmlSelectElement>() {
+        select.value()
     } else {
         String::new()
     }

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use mcpscope_proto::{
     Direction, Inflight, Progress, Record, Root, RpcKind, ServerAnswer, ServerRequest, UiEvent,
 };
-use mcpscope_wire::ServerRequestHandler;
+use mcpscope_wire::{ServerRequestHandler, token_text};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -122,13 +122,6 @@ impl Tracker {
     fn emit(&self) {
         let items = self.items();
         self.sink.emit(UiEvent::Inflight { items });
-    }
-}
-
-fn token_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 

@@ -162,11 +162,7 @@ fn search_text(r: &Record, title: &str) -> String {
     };
     if let Some(p) = extra {
         text.push('\n');
-        let mut end = p.len().min(FTS_TEXT_LIMIT);
-        while !p.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.push_str(&p[..end]);
+        text.push_str(mcpscope_proto::outline::prefix(p, FTS_TEXT_LIMIT));
     }
     for f in &r.flags {
         text.push('\n');

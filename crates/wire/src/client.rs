@@ -514,7 +514,10 @@ fn fail_all_pending(inner: &Inner, err: WireError) {
     }
 }
 
-fn token_text(v: &Value) -> String {
+/// A progress token as text (a string as itself, anything else as its JSON): the key requests
+/// in flight are matched on by their `notifications/progress`, here and in the session's
+/// progress tracker.
+pub fn token_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),

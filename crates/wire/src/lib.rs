@@ -20,7 +20,7 @@ pub use authorize::{Authorizer, Challenge, Verdict};
 pub use capture::{
     Capture, NullSink, RecordSink, VecSink, body_of, classify, redact_header, redacted_headers,
 };
-pub use client::{Connection, ConnectionInfo, DefaultHandler, LinkStatus, ServerRequestHandler};
+pub use client::{Connection, ConnectionInfo, DefaultHandler, LinkStatus, ServerRequestHandler, token_text};
 use mcpscope_proto::{DEFAULT_PROTOCOL_VERSION, Header, TransportChoice};
 use serde_json::{Value, json};
 

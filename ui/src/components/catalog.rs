@@ -163,7 +163,7 @@ pub fn Resources(props: &Props) -> Html {
     let pick_template = {
         let (template, vars, uri) = (template.clone(), vars.clone(), uri.clone());
         Callback::from(move |e: Event| {
-            let t = field_value_select(&e);
+            let t = field_value(&e);
             vars.set(Default::default());
             if t.is_empty() {
                 template.set(None);
@@ -377,14 +377,6 @@ fn errors(lists: &[&Listed]) -> Option<Html> {
     (!msgs.is_empty()).then(
         || html! { <div class="muted small-text">{format!("The server said: {}", msgs.join("; "))}</div> },
     )
-}
-
-fn field_value_select(e: &Event) -> String {
-    use wasm_bindgen::JsCast;
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        .map(|s| s.value())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde_json::Value;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::components::field_value;
 use crate::format;
 use crate::ipc;
 
@@ -30,12 +31,7 @@ pub fn CompareSessions(props: &Props) -> Html {
     }
     let on_other = {
         let other = other.clone();
-        Callback::from(move |e: Event| {
-            use wasm_bindgen::JsCast;
-            let v =
-                e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value());
-            other.set(v.filter(|v| !v.is_empty()));
-        })
+        Callback::from(move |e: Event| other.set(Some(field_value(&e)).filter(|v| !v.is_empty())))
     };
     let compare = {
         let (other, result, shown, sessions) =

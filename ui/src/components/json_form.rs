@@ -127,7 +127,7 @@ fn input(ctx: &Ctx<'_>, f: &Field, path: &str, value: Option<&Value>) -> Html {
         Kind::Choice(options) => {
             let opts = options.clone();
             let on = set.reform(move |e: Event| {
-                let i: Option<usize> = select_value(&e).parse().ok();
+                let i: Option<usize> = field_value(&e).parse().ok();
                 i.and_then(|i| opts.get(i)).map(|(v, _)| v.clone())
             });
             html! {
@@ -236,12 +236,4 @@ fn bounds(schema: &Value) -> String {
         (None, Some(b)) => format!("≤ {b}"),
         (None, None) => String::new(),
     }
-}
-
-fn select_value(e: &Event) -> String {
-    use wasm_bindgen::JsCast;
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        .map(|s| s.value())
-        .unwrap_or_default()
 }
