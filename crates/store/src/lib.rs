@@ -34,6 +34,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261126200000_compressed-records",
         include_str!("../migrations/20261126200000_compressed-records.sql"),
     ),
+    ("20261127000000_settings", include_str!("../migrations/20261127000000_settings.sql")),
 ];
 
 /// The first migration's SQL, for tests that build a database as an older mcpscope left it.
@@ -343,6 +344,31 @@ impl Store {
         tx.commit().await?;
         sqlx::query("VACUUM").execute(&self.pool).await?;
         Ok(n)
+    }
+
+    /// The setting `key`, if it was ever set.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Sets `key` to `value`; `None` removes it (back to the default).
+    pub async fn set_setting(&self, key: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(v)
+                .execute(&self.pool)
+                .await?
+            }
+            None => sqlx::query("DELETE FROM settings WHERE key = ?").bind(key).execute(&self.pool).await?,
+        };
+        Ok(())
     }
 
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.

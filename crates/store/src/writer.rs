@@ -2,11 +2,15 @@
 //! task writes them in transactions of up to [`MAX_BATCH`] records (or whatever arrived within
 //! [`MAX_DELAY`]). A transaction is all or nothing, so after a crash the database holds every
 //! record up to the last committed batch and no half-written one.
+//!
+//! Two stages, so a flood keeps both cores busy: one task gathers records and encodes them
+//! into rows (JSON, summary columns, search text) while the other has SQLite write the batch
+//! before. At most [`BATCHES_IN_FLIGHT`] encoded batches wait between them.
 
 use std::time::Duration;
 
 use mcpscope_proto::{Record, RecordKind};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row as _, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 /// Records per transaction at most.
@@ -15,6 +19,8 @@ pub const MAX_BATCH: usize = 2000;
 pub const MAX_DELAY: Duration = Duration::from_millis(100);
 /// Payload text kept for free-text search, per record.
 const FTS_TEXT_LIMIT: usize = 4096;
+/// Encoded batches queued for SQLite at most (memory stays bounded when the disk is slow).
+const BATCHES_IN_FLIGHT: usize = 2;
 
 enum Msg {
     Record(Box<Record>),
@@ -31,7 +37,9 @@ pub struct Recorder {
 impl Recorder {
     pub(crate) fn start(pool: SqlitePool, session_id: String) -> Recorder {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(write_loop(pool, session_id.clone(), rx));
+        let (batches, encoded) = mpsc::channel(BATCHES_IN_FLIGHT);
+        tokio::spawn(encode_loop(rx, batches));
+        tokio::spawn(write_loop(pool, session_id.clone(), encoded));
         Recorder { session_id, tx }
     }
 
@@ -54,23 +62,68 @@ impl Recorder {
     }
 }
 
-async fn write_loop(pool: SqlitePool, session_id: String, mut rx: mpsc::UnboundedReceiver<Msg>) {
-    let mut batch: Vec<Record> = Vec::new();
-    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+/// Records encoded for SQLite, and the flushes waiting for them to be committed.
+struct Batch {
+    rows: Vec<Row>,
+    waiting: Vec<oneshot::Sender<()>>,
+}
+
+/// One record as its row: every column, and its text for the full-text index.
+struct Row {
+    seq: i64,
+    at_us: i64,
+    direction: &'static str,
+    kind: &'static str,
+    method: Option<String>,
+    status: Option<i64>,
+    error_code: Option<i64>,
+    latency_us: Option<i64>,
+    flagged: i64,
+    size: i64,
+    json: String,
+    compressed: Option<Vec<u8>>,
+    text: String,
+}
+
+impl Row {
+    fn of(r: &Record) -> Row {
+        let summary = r.summary();
+        let (json, compressed) = crate::compress::encode(r);
+        Row {
+            seq: r.seq as i64,
+            at_us: r.at_us,
+            direction: direction_word(r),
+            kind: r.kind.label(),
+            text: search_text(r, &summary.title),
+            method: summary.method,
+            status: summary.status.map(i64::from),
+            error_code: r.rpc.as_ref().and_then(|x| x.error_code),
+            latency_us: summary.latency_us.map(|l| l as i64),
+            flagged: i64::from(summary.flagged),
+            size: summary.size as i64,
+            json,
+            compressed,
+        }
+    }
+}
+
+/// Stage one: gathers records into batches (up to the limits) and encodes them.
+async fn encode_loop(mut rx: mpsc::UnboundedReceiver<Msg>, out: mpsc::Sender<Batch>) {
     loop {
         // Block for the first message, then gather what else is there (up to the limits).
         let Some(first) = rx.recv().await else { break };
         let deadline = tokio::time::Instant::now() + MAX_DELAY;
+        let mut batch = Batch { rows: Vec::new(), waiting: Vec::new() };
         let mut next = Some(first);
         while let Some(msg) = next.take() {
             match msg {
-                Msg::Record(r) => batch.push(*r),
+                Msg::Record(r) => batch.rows.push(Row::of(&r)),
                 Msg::Flush(done) => {
-                    waiting.push(done);
+                    batch.waiting.push(done);
                     break;
                 }
             }
-            if batch.len() >= MAX_BATCH {
+            if batch.rows.len() >= MAX_BATCH {
                 break;
             }
             next = match rx.try_recv() {
@@ -81,24 +134,32 @@ async fn write_loop(pool: SqlitePool, session_id: String, mut rx: mpsc::Unbounde
                 Err(mpsc::error::TryRecvError::Disconnected) => None,
             };
         }
-        if !batch.is_empty() {
-            if let Err(e) = write_batch(&pool, &session_id, &batch).await {
-                tracing::error!(error = %e, records = batch.len(), "could not store a batch of records");
-            }
-            batch.clear();
+        if out.send(batch).await.is_err() {
+            break;
         }
-        for done in waiting.drain(..) {
+    }
+}
+
+/// Stage two: writes each encoded batch in one transaction, then answers its flushes.
+async fn write_loop(pool: SqlitePool, session_id: String, mut batches: mpsc::Receiver<Batch>) {
+    while let Some(batch) = batches.recv().await {
+        if !batch.rows.is_empty()
+            && let Err(e) = write_batch(&pool, &session_id, &batch.rows).await
+        {
+            tracing::error!(error = %e, records = batch.rows.len(), "could not store a batch of records");
+        }
+        for done in batch.waiting {
             let _ = done.send(());
         }
     }
 }
 
 /// Rows per INSERT statement: each statement is one round trip to SQLite's worker thread, so
-/// many rows per statement is what makes batches fast (12 columns × 200 rows stays far below
+/// many rows per statement is what makes batches fast (13 columns × 200 rows stays far below
 /// SQLite's limit of 32766 parameters).
 const ROWS_PER_STATEMENT: usize = 200;
 
-async fn write_batch(pool: &SqlitePool, session_id: &str, batch: &[Record]) -> Result<(), sqlx::Error> {
+async fn write_batch(pool: &SqlitePool, session_id: &str, batch: &[Row]) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     for chunk in batch.chunks(ROWS_PER_STATEMENT) {
         let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
@@ -108,35 +169,33 @@ async fn write_batch(pool: &SqlitePool, session_id: &str, batch: &[Record]) -> R
              VALUES {rows} RETURNING id, seq"
         );
         let mut insert = sqlx::query(&sql);
-        let mut texts = std::collections::HashMap::with_capacity(chunk.len());
         for r in chunk {
-            let summary = r.summary();
-            let (json, compressed) = crate::compress::encode(r);
-            texts.insert(r.seq as i64, search_text(r, &summary.title));
             insert = insert
                 .bind(session_id)
-                .bind(r.seq as i64)
+                .bind(r.seq)
                 .bind(r.at_us)
-                .bind(direction_word(r))
-                .bind(r.kind.label())
-                .bind(summary.method)
-                .bind(summary.status.map(i64::from))
-                .bind(r.rpc.as_ref().and_then(|x| x.error_code))
-                .bind(summary.latency_us.map(|l| l as i64))
-                .bind(i64::from(summary.flagged))
-                .bind(summary.size as i64)
-                .bind(json)
-                .bind(compressed);
+                .bind(r.direction)
+                .bind(r.kind)
+                .bind(r.method.as_deref())
+                .bind(r.status)
+                .bind(r.error_code)
+                .bind(r.latency_us)
+                .bind(r.flagged)
+                .bind(r.size)
+                .bind(r.json.as_str())
+                .bind(r.compressed.as_deref());
         }
         // RETURNING rows come in no promised order: pair them by seq.
         let ids = insert.fetch_all(&mut *tx).await?;
+        let texts: std::collections::HashMap<i64, &str> =
+            chunk.iter().map(|r| (r.seq, r.text.as_str())).collect();
         let fts_rows = vec!["(?, ?)"; ids.len()].join(", ");
         let fts_sql = format!("INSERT INTO records_fts (rowid, text) VALUES {fts_rows}");
         let mut fts = sqlx::query(&fts_sql);
         for row in &ids {
             let id: i64 = row.try_get("id")?;
             let seq: i64 = row.try_get("seq")?;
-            fts = fts.bind(id).bind(texts.remove(&seq).unwrap_or_default());
+            fts = fts.bind(id).bind(texts.get(&seq).copied().unwrap_or_default());
         }
         if !ids.is_empty() {
             fts.execute(&mut *tx).await?;

@@ -75,7 +75,7 @@ fn error_response(seq: u64, pair: u64, latency_us: u64) -> Record {
 async fn migrates_an_empty_database_and_searches_what_it_stored() {
     let dir = temp_dir("search");
     let store = Store::open_dir(&dir).await.expect("open");
-    assert_eq!(store.schema_version().await.expect("version"), 3);
+    assert_eq!(store.schema_version().await.expect("version"), 4);
     let rec = store
         .recorder(NewSession {
             url: "http://127.0.0.1:3001/mcp".into(),
@@ -112,12 +112,18 @@ async fn migrates_an_empty_database_and_searches_what_it_stored() {
     store.end_session(rec.session_id()).await.unwrap();
     assert!(store.sessions(10).await.unwrap()[0].ended_at_us.is_some());
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
+    assert_eq!(store.setting("collections_dir").await.unwrap(), None);
+    store.set_setting("collections_dir", Some("/tmp/a")).await.unwrap();
+    store.set_setting("collections_dir", Some("/tmp/b")).await.unwrap();
     store.close().await;
 
-    // Reopening finds the history and does not migrate again.
+    // Reopening finds the history and the settings, and does not migrate again.
     let again = Store::open_dir(&dir).await.expect("reopen");
-    assert_eq!(again.schema_version().await.unwrap(), 3);
+    assert_eq!(again.schema_version().await.unwrap(), 4);
     assert_eq!(again.search("", 100).await.unwrap().len(), 3);
+    assert_eq!(again.setting("collections_dir").await.unwrap().as_deref(), Some("/tmp/b"));
+    again.set_setting("collections_dir", None).await.unwrap();
+    assert_eq!(again.setting("collections_dir").await.unwrap(), None);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -195,7 +201,7 @@ async fn migrates_a_database_left_by_the_previous_schema() {
         conn.close().await.unwrap();
     }
     let store = Store::open(&path).await.expect("migrate from schema 1");
-    assert_eq!(store.schema_version().await.unwrap(), 3);
+    assert_eq!(store.schema_version().await.unwrap(), 4);
     let hits = store.search("method:tools/list server:old.example", 10).await.unwrap();
     assert_eq!(hits.len(), 1, "the old record is still there and found through the new index");
     assert_eq!(hits[0].session_id, "ses_old");
