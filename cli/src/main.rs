@@ -1,5 +1,6 @@
 //! `mcpscope`: the command line over the same engine as the desktop app.
 
+mod collections;
 mod conformance;
 
 use std::io::Write;
@@ -35,21 +36,11 @@ enum Command {
         command: HistoryCommand,
     },
     /// Run a collection of saved requests with their assertions; exit 1 if any fails.
-    Run {
-        /// The collection's folder (collection.json, environments/, one JSON file a request).
-        collection: std::path::PathBuf,
-        /// An environment from the collection's environments/ folder.
-        #[arg(long)]
-        env: Option<String>,
-        /// Set a variable, name=value (repeatable; wins over the environment).
-        #[arg(long = "var")]
-        vars: Vec<String>,
-        /// Write a JUnit XML report here.
-        #[arg(long)]
-        junit: Option<std::path::PathBuf>,
-        /// An extra header, 'Name: value' (repeatable).
-        #[arg(long = "header", short = 'H')]
-        headers: Vec<String>,
+    Run(collections::RunArgs),
+    /// Manage collections: the folder they live in, their secrets, import and export.
+    Collection {
+        #[command(subcommand)]
+        command: collections::CollectionCommand,
     },
     /// Send a recorded request again and show how the answer differs from the recorded one.
     Replay {
@@ -304,7 +295,7 @@ fn explained(e: mcpscope_wire::WireError) -> anyhow::Error {
 }
 
 /// A failed connect to `url`: the error explained, and the connection doctor's next step.
-fn connect_error(url: &str) -> impl FnOnce(mcpscope_wire::WireError) -> anyhow::Error + '_ {
+pub(crate) fn connect_error(url: &str) -> impl FnOnce(mcpscope_wire::WireError) -> anyhow::Error + '_ {
     move |e| {
         let advice = e.advice(url);
         let base = explained(e);
@@ -323,8 +314,18 @@ struct CliSink {
 }
 
 /// Every record linted, then stored and printed.
-fn cli_sink(jsonl: bool, history: Option<mcpscope_store::Recorder>) -> Arc<dyn RecordSink> {
-    Arc::new(mcpscope_lint::Linted::new(CliSink { jsonl, history }))
+pub(crate) fn cli_sink(jsonl: bool, history: Option<mcpscope_store::Recorder>) -> Arc<dyn RecordSink> {
+    masked_cli_sink(jsonl, history, Arc::default())
+}
+
+/// [`cli_sink`], with `mask`'s secrets masked before anything else sees a record.
+pub(crate) fn masked_cli_sink(
+    jsonl: bool,
+    history: Option<mcpscope_store::Recorder>,
+    mask: Arc<mcpscope_session::mask::Mask>,
+) -> Arc<dyn RecordSink> {
+    let inner = mcpscope_lint::Linted::new(CliSink { jsonl, history });
+    Arc::new(mcpscope_session::mask::Masked::new(mask, inner))
 }
 
 impl RecordSink for CliSink {
@@ -344,7 +345,7 @@ impl RecordSink for CliSink {
 }
 
 /// The history database, or `None` with a warning: a call is worth making without it.
-async fn open_history() -> Option<mcpscope_store::Store> {
+pub(crate) async fn open_history() -> Option<mcpscope_store::Store> {
     let dir = mcpscope_store::default_data_dir();
     match mcpscope_store::Store::open_dir(&dir).await {
         Ok(s) => Some(s),
@@ -353,73 +354,6 @@ async fn open_history() -> Option<mcpscope_store::Store> {
             None
         }
     }
-}
-
-async fn run_collection(
-    dir: std::path::PathBuf,
-    env: Option<String>,
-    vars: Vec<String>,
-    junit: Option<std::path::PathBuf>,
-    headers: Vec<String>,
-) -> anyhow::Result<std::process::ExitCode> {
-    use mcpscope_session::collection::{self, Collection};
-    let vars = vars
-        .iter()
-        .map(|v| match v.split_once('=') {
-            Some((k, val)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), val.to_owned())),
-            _ => Err(anyhow::anyhow!("--var {v:?} is not of the form name=value")),
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let col = Collection::load(&dir, env.as_deref(), &vars)?;
-    let url = col.url()?;
-    let mut opts = ConnectOptions::new(&url);
-    for h in &headers {
-        match Header::parse(h) {
-            Some(h) => opts.headers.push(h),
-            None => bail!("--header {h:?} is not of the form 'Name: value'"),
-        }
-    }
-    println!("{} — {url} ({} requests)", col.name, col.requests.len());
-    let store = open_history().await;
-    let recorder = match &store {
-        Some(store) => {
-            let new = mcpscope_store::NewSession {
-                url: url.clone(),
-                transport: None,
-                protocol_version: None,
-                source: "cli",
-            };
-            store.recorder(new).await.ok()
-        }
-        None => None,
-    };
-    let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone());
-    let conn =
-        Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(connect_error(&url))?;
-    let outcomes = collection::run(&col, |method, params| {
-        let conn = conn.clone();
-        async move { conn.request(&method, params).await }
-    })
-    .await;
-    conn.close().await;
-    if let (Some(store), Some(r)) = (&store, &recorder) {
-        r.flush().await;
-        let _ = store.end_session(r.session_id()).await;
-    }
-    let failed = outcomes.iter().filter(|o| !o.failures.is_empty()).count();
-    for o in &outcomes {
-        let mark = if o.failures.is_empty() { "✓" } else { "✗" };
-        println!("  {mark} {}  {} ({})  {:.1} ms", o.file, o.name, o.method, o.elapsed_ms);
-        for f in &o.failures {
-            println!("      {f}");
-        }
-    }
-    println!("{} requests: {} passed, {failed} failed", outcomes.len(), outcomes.len() - failed);
-    if let Some(path) = junit {
-        std::fs::write(&path, collection::junit(&col.name, &outcomes))
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    Ok(if failed == 0 { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::from(1) })
 }
 
 async fn replay(
@@ -697,9 +631,8 @@ async fn main() -> std::process::ExitCode {
         Command::Demo { port, stateless, json } => demo(port, stateless, json).await,
         Command::Servers { file, json } => servers(&file, json),
         Command::History { command } => history(command).await,
-        Command::Run { collection, env, vars, junit, headers } => {
-            run_collection(collection, env, vars, junit, headers).await
-        }
+        Command::Run(args) => collections::run(args).await,
+        Command::Collection { command } => collections::manage(command).await,
         Command::Replay { session, seq, all, url, params, headers, json } => {
             replay(session, if all { None } else { seq }, url, params, headers, json).await
         }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use mcpscope_proto::collection::Outcome;
+use mcpscope_proto::collection::{Collections, Outcome};
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
@@ -297,20 +297,67 @@ pub async fn save_to_collection(
         .to_string())
 }
 
-/// Runs a collection of the collections directory over the live session.
+/// Runs a collection of the collections folder, with an environment, over the live session.
 #[tauri::command]
 pub async fn run_collection(
     app: State<'_, AppState>,
     window: tauri::Window,
     collection: String,
+    env: Option<String>,
 ) -> Result<Vec<Outcome>> {
-    Ok(app.of(&window).engine.run_collection(&collection).await?)
+    Ok(app.of(&window).engine.run_collection(&collection, env.as_deref()).await?)
 }
 
-/// The collections directory's collections: name → request names.
+/// The collections folder, its collections, their environments and which secrets are set.
 #[tauri::command]
-pub fn collections() -> Result<Vec<(String, Vec<String>)>> {
-    Ok(Engine::collections()?)
+pub async fn collections(app: State<'_, AppState>, window: tauri::Window) -> Result<Collections> {
+    Ok(app.of(&window).engine.collections().await?)
+}
+
+/// Chooses the collections folder (`None`: back to the default); returns the folder in use.
+#[tauri::command]
+pub async fn set_collections_dir(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    dir: Option<String>,
+) -> Result<String> {
+    Ok(app.of(&window).engine.set_collections_dir(dir.as_deref()).await?.display().to_string())
+}
+
+/// Stores a collection secret's value in the keyring (`None` forgets it); returns where it is
+/// kept. The value comes from the window and never goes back to it.
+#[tauri::command]
+pub async fn set_collection_secret(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    collection: String,
+    env: Option<String>,
+    name: String,
+    value: Option<String>,
+) -> Result<String> {
+    Ok(app.of(&window).engine.set_collection_secret(&collection, env.as_deref(), &name, value).await?)
+}
+
+/// Writes a collection as one bundle file; returns its path.
+#[tauri::command]
+pub async fn export_collection(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    collection: String,
+    dest: Option<String>,
+) -> Result<String> {
+    Ok(app.of(&window).engine.export_collection(&collection, dest.as_deref()).await?.display().to_string())
+}
+
+/// Imports a bundle file or a collection folder; returns the new collection's name.
+#[tauri::command]
+pub async fn import_collection(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    source: String,
+    name: Option<String>,
+) -> Result<String> {
+    Ok(app.of(&window).engine.import_collection(&source, name.as_deref()).await?)
 }
 
 /// The OAuth debugger's steps and the token inspector's verdicts (never the tokens).

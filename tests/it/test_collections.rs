@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use mcpscope_auth::SecretStore;
 use mcpscope_tests::everything::{Everything, Mode};
 
 use crate::test_cli::mcpscope;
@@ -84,4 +85,126 @@ async fn an_environment_supplies_variables() {
     assert!(ok.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&ok.stderr));
     assert!(stdout.contains("1 requests: 1 passed, 0 failed"), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `mcpscope` with `data` as its data directory, `stdin` fed in.
+async fn mcpscope_in(data: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let (data, args, stdin) =
+        (data.to_owned(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), stdin.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(mcpscope())
+            .args(&args)
+            .env("MCPSCOPE_DATA_DIR", &data)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start mcpscope");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        child.wait_with_output().expect("mcpscope output")
+    })
+    .await
+    .expect("join")
+}
+
+fn texts(out: &std::process::Output) -> String {
+    format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// A collection whose environment keeps its token in the real OS keyring (gnome-keyring in
+/// the D-Bus session `cargo xtask test` starts): set from standard input, read by a run of the
+/// collection imported into a chosen folder, sent in a header and in params, and found
+/// nowhere in the history database, its WAL or an export.
+#[tokio::test]
+async fn a_secret_lives_in_the_keyring_and_nowhere_else() {
+    let keyring = mcpscope_auth::KeyringStore::new(mcpscope_auth::secrets::SERVICE);
+    if let Err(e) = keyring.probe() {
+        panic!("no Secret Service to test against ({e}); run this under `cargo xtask test`");
+    }
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let pid = std::process::id();
+    let base = std::env::temp_dir().join(format!("mcpscope-secret-{pid}"));
+    let _ = std::fs::remove_dir_all(&base);
+    let (data, source, folder) = (base.join("data"), base.join("source"), base.join("team-collections"));
+    let name = format!("secretive-{pid}");
+    let secret = format!("s3cret-{pid}-do-not-store");
+    std::fs::create_dir_all(source.join("environments")).expect("dirs");
+    let meta = serde_json::json!({"name": name, "variables": {"url": server.url}});
+    std::fs::write(source.join("collection.json"), meta.to_string()).expect("collection.json");
+    let env = serde_json::json!({"secrets": ["token"], "headers": {"X-Api-Key": "{{token}}", "X-Trace": "run-{{token}}"}});
+    std::fs::write(source.join("environments/ci.json"), env.to_string()).expect("environment");
+    let request = serde_json::json!({"name": "echo the token", "method": "tools/call",
+        "params": {"name": "echo", "arguments": {"message": "token={{token}}"}},
+        "assert": [{"path": "$.result.content[0].text", "contains": "token={{token}}"}]});
+    std::fs::write(source.join("01-echo.json"), request.to_string()).expect("request");
+    let source_arg = source.display().to_string();
+
+    // No value yet: the run stops before connecting and says how to set it.
+    let missing = mcpscope_in(&data, &["run", &source_arg, "--env", "ci"], "").await;
+    assert_eq!(missing.status.code(), Some(2), "{}", texts(&missing));
+    let said = texts(&missing);
+    assert!(said.contains("secret {{token}} of environment \"ci\" has no value"), "{said}");
+    assert!(said.contains("mcpscope collection secret") && said.contains("--env ci"), "{said}");
+    // Only declared secrets are accepted.
+    let wrong = mcpscope_in(&data, &["collection", "secret", &source_arg, "url", "--env", "ci"], "x\n").await;
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(texts(&wrong).contains("not a secret of environments/ci.json"), "{}", texts(&wrong));
+
+    // Set from standard input, into the keyring.
+    let set = mcpscope_in(
+        &data,
+        &["collection", "secret", &source_arg, "token", "--env", "ci"],
+        &format!("{secret}\n"),
+    )
+    .await;
+    assert!(set.status.success(), "{}", texts(&set));
+    let key = mcpscope_session::collection::secret_key(&name, Some("ci"), "token");
+    assert_eq!(keyring.get(&key).expect("keyring").as_deref(), Some(secret.as_str()));
+
+    // A folder of the user's choosing; the collection imported into it and run by name.
+    let chosen = mcpscope_in(&data, &["collection", "folder", &folder.display().to_string()], "").await;
+    assert!(chosen.status.success(), "{}", texts(&chosen));
+    let shown = mcpscope_in(&data, &["collection", "folder"], "").await;
+    assert_eq!(String::from_utf8_lossy(&shown.stdout).trim(), folder.display().to_string());
+    let imported = mcpscope_in(&data, &["collection", "import", &source_arg], "").await;
+    assert!(imported.status.success(), "{}", texts(&imported));
+    assert!(folder.join(&name).join("environments/ci.json").exists());
+    let listed = mcpscope_in(&data, &["collection", "list", "--json"], "").await;
+    let listed: serde_json::Value =
+        serde_json::from_slice(&listed.stdout).unwrap_or_else(|e| panic!("{e}: {}", texts(&listed)));
+    assert_eq!(listed["name"], name.as_str());
+    assert_eq!(listed["environments"][0]["secrets"], serde_json::json!([{"name": "token", "set": true}]));
+
+    let junit = base.join("junit.xml");
+    let ok =
+        mcpscope_in(&data, &["run", &name, "--env", "ci", "--junit", &junit.display().to_string()], "").await;
+    assert!(ok.status.success(), "{}", texts(&ok));
+    assert!(texts(&ok).contains("1 requests: 1 passed, 0 failed"), "{}", texts(&ok));
+
+    // The secret reached the server (the assertion above saw it echoed) but not the disk.
+    let history = mcpscope_in(&data, &["history", "search", "kind:http-request"], "").await;
+    let history = String::from_utf8_lossy(&history.stdout).into_owned();
+    // A credential header is redacted by name; any other place the secret went is masked.
+    assert!(history.contains("\"x-trace\",\"value\":\"run-‹secret›\""), "{history}");
+    assert!(history.contains("token=‹secret›"), "{history}");
+    for file in std::fs::read_dir(&data).expect("data dir").filter_map(|e| e.ok().map(|e| e.path())) {
+        if file.is_file() {
+            let bytes = std::fs::read(&file).expect("read");
+            let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+            assert!(!found, "the secret is in {}", file.display());
+        }
+    }
+    let bundle = base.join("bundle.json");
+    let exported =
+        mcpscope_in(&data, &["collection", "export", &name, "-o", &bundle.display().to_string()], "").await;
+    assert!(exported.status.success(), "{}", texts(&exported));
+    let bundle = std::fs::read_to_string(&bundle).expect("bundle");
+    assert!(bundle.contains("\"token\"") && !bundle.contains(&secret), "{bundle}");
+
+    let forget =
+        mcpscope_in(&data, &["collection", "secret", &name, "token", "--env", "ci", "--delete"], "").await;
+    assert!(forget.status.success(), "{}", texts(&forget));
+    assert_eq!(keyring.get(&key).expect("keyring"), None);
+    let _ = std::fs::remove_dir_all(&base);
 }

@@ -156,7 +156,10 @@ async fn type_into(c: &Client, css: &str, text: &str) {
 
 async fn click(c: &Client, css: &str) {
     let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-    el.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    if let Err(e) = el.click().await {
+        screenshot(c, "click-failed").await;
+        panic!("click {css}: {e:?}");
+    }
 }
 
 #[tokio::test]
@@ -643,8 +646,14 @@ async fn gui_save_and_run_a_collection() {
         .map(PathBuf::from)
         .expect("MCPSCOPE_DATA_DIR (the harness sets it)");
     let saved_dir = data_dir.join("collections/smoke");
-    // A rerun with the same data directory starts from an empty collection.
+    // A rerun with the same data directory starts from an empty collection, in the default
+    // folder (whatever a failed test may have left chosen).
     let _ = std::fs::remove_dir_all(&saved_dir);
+    let reset = std::process::Command::new(crate::test_cli::mcpscope())
+        .args(["collection", "folder", "--default"])
+        .output()
+        .expect("mcpscope collection folder --default");
+    assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
     let driver = Driver::start();
     let c = open_app(&driver).await;
     echo_on_the_demo_then_select_it_in_history(&c, "to keep").await;
@@ -706,6 +715,141 @@ async fn gui_save_and_run_a_collection() {
     assert!(saved_dir.join("collection.json").exists());
     screenshot(&c, "collections").await;
     c.close().await.expect("close the WebDriver session");
+}
+
+/// The collections folder chosen in the window, a collection imported into it, its
+/// environment picked and its secret typed (hidden) into the keyring, a run over the live
+/// session that sends the secret, the history without it, and an export.
+#[tokio::test]
+async fn gui_collections_folder_import_environment_and_secret() {
+    let _one_at_a_time = gui_turn().await;
+    let pid = std::process::id();
+    let base = std::env::temp_dir().join(format!("mcpscope-gui-collections-{pid}"));
+    let _ = std::fs::remove_dir_all(&base);
+    let (source, folder) = (base.join("source"), base.join("chosen folder"));
+    let secret = format!("gui-s3cret-{pid}");
+    std::fs::create_dir_all(source.join("environments")).expect("dirs");
+    let meta = json!({"name": "gui-secretive", "variables": {"url": "http://127.0.0.1:1/unused"}});
+    std::fs::write(source.join("collection.json"), meta.to_string()).expect("collection.json");
+    std::fs::write(source.join("environments/ci.json"), json!({"secrets": ["token"]}).to_string())
+        .expect("environment");
+    std::fs::write(
+        source.join("environments/dev.json"),
+        json!({"variables": {"token": "plain"}}).to_string(),
+    )
+    .expect("environment");
+    let request = json!({"name": "echo the token", "method": "tools/call",
+        "params": {"name": "echo", "arguments": {"message": "token={{token}}"}},
+        "assert": [{"path": "$.result.content[0].text", "contains": "token={{token}}"}]});
+    std::fs::write(source.join("01-echo.json"), request.to_string()).expect("request");
+
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    connect_to_demo(&c).await;
+    c.find(Locator::Css("#timeline"))
+        .await
+        .expect("#timeline")
+        .send_keys(&format!("{CTRL}2{CTRL}"))
+        .await
+        .expect("Ctrl+2");
+    let content = |css: String| {
+        let c = c.clone();
+        async move { c.find(Locator::Css(&css)).await.ok()?.prop("textContent").await.ok().flatten() }
+    };
+
+    // A folder of the user's choosing (with a space in its name), created on the spot.
+    click(&c, "#collections-folder-change").await;
+    type_into(&c, "#folder-input", "relative/path").await;
+    click(&c, "#use-folder").await;
+    let refused = eventually("the refusal", Duration::from_secs(10), || async {
+        content("#collections-note[data-ok='false']".into()).await
+    })
+    .await;
+    assert!(refused.contains("not an absolute path"), "{refused}");
+    type_into(&c, "#folder-input", &folder.display().to_string()).await;
+    click(&c, "#use-folder").await;
+    eventually("the chosen folder", Duration::from_secs(10), || async {
+        content("#collections-folder".into()).await.filter(|t| t.contains("chosen folder"))
+    })
+    .await;
+    assert!(folder.is_dir(), "the folder is created");
+
+    // Import the collection folder.
+    click(&c, "#collections-import").await;
+    type_into(&c, "#import-source", &source.display().to_string()).await;
+    click(&c, "#do-import").await;
+    let item = "#collections .collection-item[data-collection='gui-secretive']";
+    eventually("the imported collection", Duration::from_secs(10), || async {
+        content(item.to_owned()).await.filter(|t| t.contains("echo the token"))
+    })
+    .await;
+    assert!(folder.join("gui-secretive/environments/ci.json").exists());
+
+    // Environment ci: its secret is not set; type it (a password field) and set it.
+    let select = c.find(Locator::Css(&format!("{item} .env-select"))).await.expect("environment select");
+    select.select_by_value("ci").await.expect("pick ci");
+    let row = format!("{item} .secret-row[data-secret='token']");
+    eventually("the secret's row", Duration::from_secs(10), || async {
+        c.find(Locator::Css(&format!("{row}[data-set='false']"))).await.ok()
+    })
+    .await;
+    let input = c.find(Locator::Css(&format!("{row} .secret-input"))).await.expect("secret input");
+    assert_eq!(input.attr("type").await.expect("type").as_deref(), Some("password"));
+    type_into(&c, &format!("{row} .secret-input"), &secret).await;
+    click(&c, &format!("{row} .set-secret")).await;
+    eventually("the secret set", Duration::from_secs(10), || async {
+        c.find(Locator::Css(&format!("{row}[data-set='true']"))).await.ok()
+    })
+    .await;
+    let page = c.source().await.expect("page source");
+    assert!(!page.contains(&secret), "the secret's value does not come back to the window");
+
+    // Run with ci: the demo echoes the secret (the assertion sees it), the timeline does not.
+    click(&c, &format!("{item} .run-collection")).await;
+    eventually("the run's outcome", Duration::from_secs(20), || async {
+        c.find(Locator::Css("#collection-result .outcome-row")).await.ok()
+    })
+    .await;
+    let result = content("#collection-result".to_owned()).await.unwrap_or_default();
+    assert!(
+        c.find(Locator::Css("#collection-result .outcome-row[data-ok='true']")).await.is_ok(),
+        "the secret reached the server and came back: {result}"
+    );
+    screenshot(&c, "collections-secrets").await;
+    type_into(&c, "#history-query", "method:tools/call token").await;
+    c.find(Locator::Css("#history-query")).await.expect("query").send_keys(ENTER).await.expect("Enter");
+    let hit = "#history-results .row[data-kind='http-request'][data-method='tools/call']";
+    eventually("the run's request in the history", Duration::from_secs(20), || async {
+        c.find(Locator::Css(hit)).await.ok()
+    })
+    .await;
+    c.find_all(Locator::Css(hit)).await.expect("rows").last().expect("a row").click().await.expect("select");
+    let detail = eventually("the stored request", Duration::from_secs(10), || async {
+        text_of(&c, "#detail-body").await.filter(|t| t.contains("token="))
+    })
+    .await;
+    assert!(detail.contains("token=‹secret›") && !detail.contains(&secret), "{detail}");
+
+    // Export: a bundle file with the secret's name and not its value.
+    click(&c, &format!("{item} .export-collection")).await;
+    let note = eventually("the export", Duration::from_secs(10), || async {
+        content("#collections-note[data-ok='true']".into()).await.filter(|t| t.contains("Exported"))
+    })
+    .await;
+    let path = note.split(" to ").last().expect("the path").trim().to_owned();
+    let bundle = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(bundle.contains("mcpscope-collection/1") && bundle.contains("\"token\""), "{bundle}");
+    assert!(!bundle.contains(&secret));
+
+    // Back to the default folder, as the other tests expect it.
+    click(&c, "#collections-folder-change").await;
+    click(&c, "#default-folder").await;
+    eventually("the default folder", Duration::from_secs(10), || async {
+        content("#collections-folder".into()).await.filter(|t| t.contains("(default)"))
+    })
+    .await;
+    c.close().await.expect("close the WebDriver session");
+    let _ = std::fs::remove_dir_all(&base);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 //! `core.Channel` handed to the backend's `subscribe` command (ordered delivery, no global
 //! event bus). Names and argument keys match the `#[tauri::command]`s in `src-tauri`.
 
-use mcpscope_proto::collection::Outcome;
+use mcpscope_proto::collection::{Collections, Outcome};
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
@@ -207,14 +207,42 @@ pub async fn save_to_collection(
     call("save_to_collection", args).await
 }
 
-/// Runs a collection over the live session; kind `not_connected` when there is none.
-pub async fn run_collection(collection: &str) -> Result<Vec<Outcome>, IpcError> {
-    call("run_collection", json!({ "collection": collection })).await
+/// Runs a collection with an environment over the live session; kind `not_connected` when
+/// there is none.
+pub async fn run_collection(collection: &str, env: Option<&str>) -> Result<Vec<Outcome>, IpcError> {
+    call("run_collection", json!({ "collection": collection, "env": env })).await
 }
 
-/// The collections (name → request names), sorted by name.
-pub async fn collections() -> Result<Vec<(String, Vec<String>)>, IpcError> {
+/// The collections folder and its collections (environments, which secrets are set).
+pub async fn collections() -> Result<Collections, IpcError> {
     call("collections", json!({})).await
+}
+
+/// Chooses the collections folder (`None`: the default); returns the folder now in use.
+pub async fn set_collections_dir(dir: Option<&str>) -> Result<String, IpcError> {
+    call("set_collections_dir", json!({ "dir": dir })).await
+}
+
+/// Stores a collection secret in the keyring (`None` forgets it); returns where secrets are
+/// kept, in words.
+pub async fn set_collection_secret(
+    collection: &str,
+    env: Option<&str>,
+    name: &str,
+    value: Option<&str>,
+) -> Result<String, IpcError> {
+    let args = json!({ "collection": collection, "env": env, "name": name, "value": value });
+    call("set_collection_secret", args).await
+}
+
+/// Writes a collection as one bundle file (`dest` empty: the default place); returns its path.
+pub async fn export_collection(collection: &str, dest: Option<&str>) -> Result<String, IpcError> {
+    call("export_collection", json!({ "collection": collection, "dest": dest })).await
+}
+
+/// Imports a bundle file or a collection folder; returns the new collection's name.
+pub async fn import_collection(source: &str, name: Option<&str>) -> Result<String, IpcError> {
+    call("import_collection", json!({ "source": source, "name": name })).await
 }
 
 /// The OAuth debugger's steps and the token inspector's reports (never the tokens).

@@ -21,3 +21,44 @@ impl Outcome {
         self.failures.is_empty()
     }
 }
+
+/// The collections folder and what is in it, as the window lists it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Collections {
+    /// The folder the collections are read from and saved to.
+    pub dir: String,
+    /// Whether `dir` is the default (`<data dir>/collections`) rather than one the user chose.
+    pub default_dir: bool,
+    pub items: Vec<CollectionInfo>,
+}
+
+/// One collection of the folder.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CollectionInfo {
+    /// The folder's name (what `mcpscope run` and the window call it by).
+    pub name: String,
+    /// Request names in run order.
+    pub requests: Vec<String>,
+    /// Secrets of the collection itself (used whatever the environment).
+    pub secrets: Vec<SecretInfo>,
+    pub environments: Vec<EnvironmentInfo>,
+    /// Why the collection does not load, when it does not.
+    pub error: Option<String>,
+}
+
+/// An environment (`environments/<name>.json`): its plain variables and its secrets.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EnvironmentInfo {
+    pub name: String,
+    /// Plain variables (name → value), as the file has them.
+    pub variables: Vec<(String, String)>,
+    pub secrets: Vec<SecretInfo>,
+}
+
+/// A secret variable: its value lives in the OS keyring, never in a file; only whether it is
+/// set crosses to the window.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SecretInfo {
+    pub name: String,
+    pub set: bool,
+}

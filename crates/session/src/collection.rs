@@ -4,7 +4,7 @@
 //! ```text
 //! my-collection/
 //!   collection.json        {"name": "…", "variables": {"url": "http://127.0.0.1:3001/mcp"}}
-//!   environments/dev.json  {"variables": {"url": "…"}}          (optional, chosen with --env)
+//!   environments/dev.json  {"variables": {"url": "…"}, "secrets": ["token"]}   (chosen with --env)
 //!   01-list-tools.json     a request (files run in name order; subfolders are folders)
 //! ```
 //!
@@ -12,11 +12,18 @@
 //! `{"result": true}` (no JSON-RPC error), `{"error": true}`, `{"path": "/result/…", "equals": v}`,
 //! `{"path": "$.result.content[0].text", "contains": "text"}`, `{"max_ms": 500}`. Strings may
 //! use `{{name}}` variables: collection defaults < environment < `--var name=value`.
+//!
+//! `collection.json` and environments may also name `headers` (sent on every request of a
+//! headless run, variables allowed) and `secrets`: variables whose values live in the OS
+//! keyring under [`secret_key`], set by each user for themselves and never written to a file,
+//! an export or the history (see [`crate::mask`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use mcpscope_auth::SecretStore;
+use mcpscope_proto::collection::{CollectionInfo, EnvironmentInfo, SecretInfo};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -41,17 +48,40 @@ pub enum CollectionError {
     BadName(String),
     #[error("{path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error(
+        "secret {{{{{name}}}}}{scope} has no value in {store}: set it with `mcpscope collection secret {collection} {name}{env_flag}` (it reads the value from standard input), or pass --var {name}=…",
+        scope = env.as_ref().map(|e| format!(" of environment {e:?}")).unwrap_or_default(),
+        env_flag = env.as_ref().map(|e| format!(" --env {e}")).unwrap_or_default(),
+    )]
+    MissingSecret { name: String, collection: String, env: Option<String>, store: String },
+    #[error("{path}: not a collection bundle ({why})")]
+    BadBundle { path: PathBuf, why: String },
+    #[error("a collection named {name:?} already exists in {}: import it under another name", root.display())]
+    Exists { name: String, root: PathBuf },
+    #[error("{0}")]
+    Keyring(String),
+    #[error("collections folder: {0}")]
+    BadFolder(String),
+    #[error("{name:?} is not a secret of {file}: list it under \"secrets\" there first")]
+    NotASecret { name: String, file: String },
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+/// `collection.json`, and an environment file (whose `name` is its file name).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
 pub struct CollectionFile {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    /// HTTP headers for a headless run's connection; values may use variables.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Variables whose values live in the OS keyring (names only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct RequestFile {
     pub name: String,
     pub method: String,
@@ -76,8 +106,15 @@ pub enum Assertion {
 pub struct Collection {
     pub name: String,
     pub dir: PathBuf,
+    /// The environment loaded, if any.
+    pub environment: Option<String>,
     pub variables: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, String>,
     pub requests: Vec<(String, RequestFile)>,
+    /// Declared secrets still to be read from the keyring: (environment or `None`, name).
+    secrets: Vec<(Option<String>, String)>,
+    /// Secrets the keyring had no value for: name → (environment, where it looked).
+    missing: BTreeMap<String, (Option<String>, String)>,
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, CollectionError> {
@@ -105,27 +142,123 @@ impl Collection {
             CollectionFile::default()
         };
         let mut variables = meta.variables;
+        let mut headers = meta.headers;
+        let mut secrets: Vec<(Option<String>, String)> =
+            meta.secrets.into_iter().map(|s| (None, s)).collect();
         if let Some(env) = env {
-            let path = dir.join("environments").join(format!("{env}.json"));
-            if !path.exists() {
-                return Err(CollectionError::NoEnvironment { name: env.to_owned(), path });
-            }
-            let file: CollectionFile = read_json(&path, "environment")?;
+            let file = read_environment(dir, env)?;
             variables.extend(file.variables);
+            headers.extend(file.headers);
+            secrets.extend(file.secrets.into_iter().map(|s| (Some(env.to_owned()), s)));
+        }
+        // A declared secret never takes a value from a file; --var still overrides it.
+        for (_, name) in &secrets {
+            variables.remove(name);
         }
         variables.extend(vars.iter().cloned());
+        secrets.retain(|(_, name)| !vars.iter().any(|(v, _)| v == name));
         let mut requests = Vec::new();
         collect(dir, "", &mut requests)?;
-        let name = meta.name.unwrap_or_else(|| {
-            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "collection".into())
-        });
-        Ok(Collection { name, dir: dir.to_owned(), variables, requests })
+        Ok(Collection {
+            name: meta.name.unwrap_or_else(|| folder_name(dir)),
+            dir: dir.to_owned(),
+            environment: env.map(str::to_owned),
+            variables,
+            headers,
+            requests,
+            secrets,
+            missing: BTreeMap::new(),
+        })
+    }
+
+    /// Reads the declared secrets from `store` into the variables. Returns the values read (to
+    /// be masked in every record); a secret with no value is an error only where it is used.
+    pub fn fill_secrets(&mut self, store: &dyn SecretStore) -> Result<Vec<String>, CollectionError> {
+        let mut values = Vec::new();
+        for (env, name) in std::mem::take(&mut self.secrets) {
+            let key = secret_key(&self.name, env.as_deref(), &name);
+            match store.get(&key).map_err(|e| CollectionError::Keyring(e.to_string()))? {
+                Some(v) => {
+                    values.push(v.clone());
+                    self.variables.insert(name, v);
+                }
+                None => {
+                    self.missing.insert(name, (env, store.describe()));
+                }
+            }
+        }
+        Ok(values)
+    }
+
+    /// The headers for a headless run, variables filled in.
+    pub fn headers(&self) -> Result<Vec<(String, String)>, CollectionError> {
+        self.headers.iter().map(|(n, v)| Ok((n.clone(), self.fill(v, &format!("header {n}"))?))).collect()
+    }
+
+    /// `s` with its variables filled in; a missing secret says how to set it.
+    fn fill(&self, s: &str, request: &str) -> Result<String, CollectionError> {
+        substitute_str(s, &self.variables, request).map_err(|e| self.explain(e))
+    }
+
+    fn explain(&self, e: CollectionError) -> CollectionError {
+        match e {
+            CollectionError::MissingVariable { ref name, .. } => match self.missing.get(name) {
+                Some((env, store)) => CollectionError::MissingSecret {
+                    name: name.clone(),
+                    collection: self.dir.display().to_string(),
+                    env: env.clone(),
+                    store: store.clone(),
+                },
+                None => e,
+            },
+            e => e,
+        }
     }
 
     pub fn url(&self) -> Result<String, CollectionError> {
         let url = self.variables.get("url").ok_or(CollectionError::NoUrl)?;
-        substitute_str(url, &self.variables, "url")
+        self.fill(url, "url")
     }
+}
+
+/// Where a collection's secret lives in the keyring: one entry per collection (by the name in
+/// its `collection.json`, which travels with it through git), environment (`*` for the
+/// collection's own) and variable.
+pub fn secret_key(collection: &str, env: Option<&str>, name: &str) -> String {
+    format!("collection:{collection}/{}/{name}", env.unwrap_or("*"))
+}
+
+/// The collection's name: its folder's.
+fn folder_name(dir: &Path) -> String {
+    dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "collection".into())
+}
+
+fn read_environment(dir: &Path, env: &str) -> Result<CollectionFile, CollectionError> {
+    let env = check_name(env)?;
+    let path = dir.join("environments").join(format!("{env}.json"));
+    if !path.exists() {
+        return Err(CollectionError::NoEnvironment { name: env.to_owned(), path });
+    }
+    read_json(&path, "environment")
+}
+
+/// The environments of the collection in `dir`, by name.
+pub fn environments(dir: &Path) -> Result<BTreeMap<String, CollectionFile>, CollectionError> {
+    let envs = dir.join("environments");
+    let entries = match std::fs::read_dir(&envs) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(source) => return Err(CollectionError::Read { path: envs, source }),
+    };
+    let mut out = BTreeMap::new();
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".json"))
+        else {
+            continue;
+        };
+        out.insert(name.to_owned(), read_json(&path, "environment")?);
+    }
+    Ok(out)
 }
 
 /// Request files under `dir` (not `collection.json`, not `environments/`), sorted by path.
@@ -197,9 +330,9 @@ pub fn save_request(
         let file = CollectionFile {
             name: Some(collection.to_owned()),
             variables: [("url".to_owned(), url.to_owned())].into(),
+            ..CollectionFile::default()
         };
-        let text = serde_json::to_string_pretty(&file).unwrap_or_default() + "\n";
-        std::fs::write(&meta, text).map_err(write_err(&meta))?;
+        std::fs::write(&meta, pretty(&file)).map_err(write_err(&meta))?;
     }
     let entries =
         std::fs::read_dir(&dir).map_err(|source| CollectionError::Read { path: dir.clone(), source })?;
@@ -213,39 +346,198 @@ pub fn save_request(
         .max()
         .unwrap_or(0);
     let path = dir.join(format!("{:02}-{}.json", last + 1, slug(&request.name)));
-    let text = serde_json::to_string_pretty(request).unwrap_or_default() + "\n";
-    std::fs::write(&path, text).map_err(write_err(&path))?;
+    std::fs::write(&path, pretty(request)).map_err(write_err(&path))?;
     Ok(path)
 }
 
-/// The collections under `root` (name → request names in run order), sorted by name; a
-/// folder that does not load is listed with no requests (`mcpscope run` says what is wrong).
-pub fn list(root: &Path) -> Result<Vec<(String, Vec<String>)>, CollectionError> {
+/// The collections under `root`, sorted by folder name, with their environments and whether
+/// each secret is set in `store`; a folder that does not load is listed with its error.
+pub fn list(root: &Path, store: &dyn SecretStore) -> Result<Vec<CollectionInfo>, CollectionError> {
     let entries = match std::fs::read_dir(root) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => return Err(CollectionError::Read { path: root.to_owned(), source }),
     };
-    let mut out: Vec<(String, Vec<String>)> = entries
+    let mut out: Vec<CollectionInfo> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .filter_map(|p| {
-            let name = p.file_name()?.to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                return None;
-            }
-            let requests = match Collection::load(&p, None, &[]) {
-                Ok(c) => c.requests.into_iter().map(|(_, r)| r.name).collect(),
-                Err(e) => {
-                    tracing::warn!(collection = %name, error = %e, "collection does not load");
-                    Vec::new()
-                }
-            };
-            Some((name, requests))
-        })
+        .filter(|p| p.is_dir() && !folder_name(p).starts_with('.'))
+        .map(|p| describe(&p, store))
         .collect();
-    out.sort();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// One collection folder as the window lists it.
+fn describe(dir: &Path, store: &dyn SecretStore) -> CollectionInfo {
+    let name = folder_name(dir);
+    let loaded = Collection::load(dir, None, &[]).and_then(|c| Ok((c, environments(dir)?)));
+    let (c, envs) = match loaded {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::warn!(collection = %name, error = %e, "collection does not load");
+            return CollectionInfo { name, error: Some(e.to_string()), ..CollectionInfo::default() };
+        }
+    };
+    let is_set =
+        |env: Option<&str>, secret: &str| matches!(store.get(&secret_key(&c.name, env, secret)), Ok(Some(_)));
+    let secrets = |env: Option<&str>, names: &[String]| {
+        names.iter().map(|n| SecretInfo { name: n.clone(), set: is_set(env, n) }).collect()
+    };
+    let own: Vec<String> = c.secrets.iter().map(|(_, n)| n.clone()).collect();
+    CollectionInfo {
+        name,
+        requests: c.requests.iter().map(|(_, r)| r.name.clone()).collect(),
+        secrets: secrets(None, &own),
+        environments: envs
+            .iter()
+            .map(|(env, file)| EnvironmentInfo {
+                name: env.clone(),
+                variables: file.variables.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                secrets: secrets(Some(env), &file.secrets),
+            })
+            .collect(),
+        error: None,
+    }
+}
+
+/// Stores (or, with `None`, deletes) the value of secret `name` of the collection in `dir`
+/// (of its environment `env`, or its own) in `store`. The secret must be declared.
+pub fn set_secret(
+    store: &dyn SecretStore,
+    dir: &Path,
+    env: Option<&str>,
+    name: &str,
+    value: Option<&str>,
+) -> Result<(), CollectionError> {
+    let c = Collection::load(dir, env, &[])?;
+    let declared = c.secrets.iter().any(|(e, n)| n == name && e.as_deref() == env);
+    if !declared {
+        let file = match env {
+            Some(e) => format!("environments/{e}.json"),
+            None => "collection.json".to_owned(),
+        };
+        return Err(CollectionError::NotASecret { name: name.to_owned(), file });
+    }
+    let key = secret_key(&c.name, env, name);
+    let done = match value {
+        Some(v) => store.set(&key, v),
+        None => store.delete(&key),
+    };
+    done.map_err(|e| CollectionError::Keyring(e.to_string()))
+}
+
+/// The format tag of a collection bundle: one JSON file holding a whole collection.
+pub const BUNDLE_FORMAT: &str = "mcpscope-collection/1";
+
+/// A whole collection in one file, for sharing outside git. Secrets travel by name only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    pub format: String,
+    pub collection: CollectionFile,
+    #[serde(default)]
+    pub environments: BTreeMap<String, CollectionFile>,
+    pub requests: Vec<BundledRequest>,
+}
+
+/// A request of a bundle with its path in the collection (`prompts/05-list-prompts.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundledRequest {
+    pub file: String,
+    #[serde(flatten)]
+    pub request: RequestFile,
+}
+
+/// The collection in `dir` as a bundle.
+pub fn export(dir: &Path) -> Result<Bundle, CollectionError> {
+    let meta_path = dir.join("collection.json");
+    let mut collection: CollectionFile = if meta_path.exists() {
+        read_json(&meta_path, "collection.json")?
+    } else {
+        CollectionFile::default()
+    };
+    collection.name.get_or_insert_with(|| folder_name(dir));
+    let mut requests = Vec::new();
+    collect(dir, "", &mut requests)?;
+    Ok(Bundle {
+        format: BUNDLE_FORMAT.to_owned(),
+        collection,
+        environments: environments(dir)?,
+        requests: requests.into_iter().map(|(file, request)| BundledRequest { file, request }).collect(),
+    })
+}
+
+/// Imports `source` (a bundle file, or a collection folder) into `root` as the folder `name`
+/// (default: the collection's name). Refuses to overwrite; returns the new folder.
+pub fn import(source: &Path, root: &Path, name: Option<&str>) -> Result<PathBuf, CollectionError> {
+    let bundle = if source.is_dir() {
+        export(source)?
+    } else {
+        let b: Bundle = read_json(source, "collection bundle")?;
+        if b.format != BUNDLE_FORMAT {
+            return Err(CollectionError::BadBundle {
+                path: source.to_owned(),
+                why: format!("format {:?}, expected {BUNDLE_FORMAT:?}", b.format),
+            });
+        }
+        b
+    };
+    let bad = |why: String| CollectionError::BadBundle { path: source.to_owned(), why };
+    let fallback = bundle.collection.name.clone().unwrap_or_else(|| folder_name(source));
+    let folder = match name {
+        Some(n) => check_name(n)?.to_owned(),
+        None => check_name(&fallback).map(str::to_owned).unwrap_or_else(|_| slug(&fallback)),
+    };
+    for env in bundle.environments.keys() {
+        check_name(env).map_err(|_| bad(format!("{env:?} is not an environment name")))?;
+    }
+    for r in &bundle.requests {
+        if !is_request_path(&r.file) {
+            return Err(bad(format!("{:?} is not a request file path inside a collection", r.file)));
+        }
+    }
+    let dir = root.join(&folder);
+    if dir.exists() {
+        return Err(CollectionError::Exists { name: folder, root: root.to_owned() });
+    }
+    let written = write_bundle(&dir, &bundle);
+    if written.is_err() {
+        // Half a collection would run half its requests: leave nothing behind.
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    written.map(|()| dir)
+}
+
+/// `a/b/01-x.json`: relative, plain names, a JSON file, not `collection.json` or an environment.
+fn is_request_path(file: &str) -> bool {
+    let parts: Vec<&str> = file.split('/').collect();
+    file.ends_with(".json")
+        && file != "collection.json"
+        && parts[0] != "environments"
+        && parts.iter().all(|p| check_name(p).is_ok_and(|n| n == *p))
+}
+
+fn write_bundle(dir: &Path, bundle: &Bundle) -> Result<(), CollectionError> {
+    let write = |path: &Path, text: String| -> Result<(), CollectionError> {
+        let err = |source| CollectionError::Write { path: path.to_owned(), source };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(err)?;
+        }
+        std::fs::write(path, text).map_err(err)
+    };
+    write(&dir.join("collection.json"), pretty(&bundle.collection))?;
+    for (env, file) in &bundle.environments {
+        write(&dir.join("environments").join(format!("{env}.json")), pretty(file))?;
+    }
+    for r in &bundle.requests {
+        write(&dir.join(&r.file), pretty(&r.request))?;
+    }
+    Ok(())
+}
+
+/// A file's text: pretty JSON and a final newline, as people write it in git.
+pub fn pretty<T: Serialize>(value: &T) -> String {
+    // Plain maps, strings and JSON values: serializing them cannot fail.
+    serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
 /// `{{name}}` → its value, in every string of `value`.
@@ -371,21 +663,25 @@ where
 {
     let mut out = Vec::new();
     for (file, req) in &collection.requests {
-        let params =
-            match req.params.as_ref().map(|p| substitute(p, &collection.variables, &req.name)).transpose() {
-                Ok(p) => p,
-                Err(e) => {
-                    out.push(Outcome {
-                        file: file.clone(),
-                        name: req.name.clone(),
-                        method: req.method.clone(),
-                        elapsed_ms: 0.0,
-                        failures: vec![e.to_string()],
-                        assertions: req.assertions.len(),
-                    });
-                    continue;
-                }
-            };
+        let params = match req
+            .params
+            .as_ref()
+            .map(|p| substitute(p, &collection.variables, &req.name).map_err(|e| collection.explain(e)))
+            .transpose()
+        {
+            Ok(p) => p,
+            Err(e) => {
+                out.push(Outcome {
+                    file: file.clone(),
+                    name: req.name.clone(),
+                    method: req.method.clone(),
+                    elapsed_ms: 0.0,
+                    failures: vec![e.to_string()],
+                    assertions: req.assertions.len(),
+                });
+                continue;
+            }
+        };
         let start = Instant::now();
         let response = send(req.method.clone(), params).await;
         let elapsed = start.elapsed();
@@ -393,9 +689,13 @@ where
             Ok(r) => req
                 .assertions
                 .iter()
-                .filter_map(|a| match with_variables(a, &collection.variables, &req.name) {
-                    Ok(a) => check(&a, r, elapsed).err(),
-                    Err(e) => Some(e.to_string()),
+                .filter_map(|a| {
+                    match with_variables(a, &collection.variables, &req.name)
+                        .map_err(|e| collection.explain(e))
+                    {
+                        Ok(a) => check(&a, r, elapsed).err(),
+                        Err(e) => Some(e.to_string()),
+                    }
                 })
                 .collect(),
             Err(e) => vec![format!("request failed: {e}")],
@@ -520,15 +820,119 @@ mod tests {
         assert_eq!(c.name, "smoke");
         assert_eq!(c.url().unwrap(), url, "collection.json is written once, with the first url");
         assert_eq!(c.requests.len(), 2);
-        assert_eq!(
-            list(&root).unwrap(),
-            vec![("smoke".to_owned(), vec!["tools/call echo".to_owned(), "Ünïcode & more!".to_owned()])]
-        );
+        let none = mcpscope_auth::MemoryStore::new("test");
+        let listed = list(&root, &none).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].name, "smoke");
+        assert_eq!(listed[0].requests, vec!["tools/call echo".to_owned(), "Ünïcode & more!".to_owned()]);
         for bad in ["", " ", "a/b", "..", "x/../y", "a\\b", ".hidden"] {
             let err = save_request(&root, bad, &req("x"), url).unwrap_err();
             assert!(matches!(err, CollectionError::BadName(_)), "{bad:?}: {err}");
         }
-        assert!(list(&root.join("missing")).unwrap().is_empty());
+        assert!(list(&root.join("missing"), &none).unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A collection with a secret of its own, an environment with one more, and a request
+    /// that uses both.
+    fn secret_collection(root: &Path) -> PathBuf {
+        let dir = root.join("secretive");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("environments")).unwrap();
+        let meta = json!({"name": "secretive", "variables": {"url": "http://127.0.0.1:1/mcp", "api": "in-file"},
+            "headers": {"X-Api-Key": "{{api}}"}, "secrets": ["api"]});
+        std::fs::write(dir.join("collection.json"), meta.to_string()).unwrap();
+        let env = json!({"variables": {"who": "dev"}, "secrets": ["token"]});
+        std::fs::write(dir.join("environments/dev.json"), env.to_string()).unwrap();
+        let req = json!({"name": "echo", "method": "tools/call",
+            "params": {"name": "echo", "arguments": {"message": "{{token}} for {{who}}"}}});
+        std::fs::write(dir.join("01-echo.json"), req.to_string()).unwrap();
+        dir
+    }
+
+    #[test]
+    fn secrets_come_from_the_store_and_a_missing_one_says_how_to_set_it() {
+        let root = std::env::temp_dir().join(format!("mcpscope-secrets-{}", std::process::id()));
+        let dir = secret_collection(&root);
+        let store = mcpscope_auth::MemoryStore::new("test");
+
+        // Nothing set: the file's value of a declared secret is not used, and the error names
+        // the secret, its environment and the command that sets it.
+        let mut c = Collection::load(&dir, Some("dev"), &[]).unwrap();
+        assert!(c.fill_secrets(&store).unwrap().is_empty());
+        let err = c.headers().unwrap_err().to_string();
+        assert!(err.contains("secret {{api}} has no value") && err.contains("collection secret"), "{err}");
+        let err = substitute(&json!("{{token}}"), &c.variables, "echo").map_err(|e| c.explain(e));
+        let err = err.unwrap_err().to_string();
+        assert!(err.contains("{{token}} of environment \"dev\"") && err.contains("--env dev"), "{err}");
+
+        // Only declared secrets can be set; set ones fill the variables.
+        let not = set_secret(&store, &dir, Some("dev"), "who", Some("x")).unwrap_err();
+        assert!(matches!(not, CollectionError::NotASecret { .. }), "{not}");
+        set_secret(&store, &dir, None, "api", Some("k-123")).unwrap();
+        set_secret(&store, &dir, Some("dev"), "token", Some("t-456")).unwrap();
+        assert_eq!(
+            store.get(&secret_key("secretive", Some("dev"), "token")).unwrap().as_deref(),
+            Some("t-456")
+        );
+        let mut c = Collection::load(&dir, Some("dev"), &[]).unwrap();
+        let mut values = c.fill_secrets(&store).unwrap();
+        values.sort();
+        assert_eq!(values, vec!["k-123".to_owned(), "t-456".to_owned()]);
+        assert_eq!(c.headers().unwrap(), vec![("X-Api-Key".to_owned(), "k-123".to_owned())]);
+        // --var wins over the keyring (and the keyring is then not read for it).
+        let mut c = Collection::load(&dir, Some("dev"), &[("token".into(), "cli".into())]).unwrap();
+        assert_eq!(c.fill_secrets(&store).unwrap(), vec!["k-123".to_owned()]);
+        assert_eq!(c.variables["token"], "cli");
+
+        // The listing says which secrets are set, never their values.
+        set_secret(&store, &dir, Some("dev"), "token", None).unwrap();
+        let info = list(&root, &store).unwrap().remove(0);
+        assert_eq!(info.secrets, vec![SecretInfo { name: "api".into(), set: true }]);
+        assert_eq!(info.environments[0].name, "dev");
+        assert_eq!(info.environments[0].secrets, vec![SecretInfo { name: "token".into(), set: false }]);
+        assert!(!serde_json::to_string(&info).unwrap().contains("k-123"));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_bundle_exports_and_imports_whole_and_refuses_unsafe_paths() {
+        let root = std::env::temp_dir().join(format!("mcpscope-bundle-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dir = secret_collection(&root);
+        std::fs::create_dir_all(dir.join("more")).unwrap();
+        std::fs::write(dir.join("more/02-ping.json"), r#"{"name": "ping", "method": "ping"}"#).unwrap();
+        let bundle = export(&dir).unwrap();
+        assert_eq!(bundle.format, BUNDLE_FORMAT);
+        let files: Vec<&str> = bundle.requests.iter().map(|r| r.file.as_str()).collect();
+        assert_eq!(files, vec!["01-echo.json", "more/02-ping.json"]);
+        assert_eq!(bundle.environments["dev"].secrets, vec!["token".to_owned()]);
+
+        let file = root.join("secretive.collection.json");
+        std::fs::write(&file, pretty(&bundle)).unwrap();
+        let into = root.join("team");
+        let imported = import(&file, &into, None).unwrap();
+        assert_eq!(imported, into.join("secretive"));
+        assert_eq!(export(&imported).unwrap(), bundle, "what comes back is what went out");
+        let again = import(&file, &into, None).unwrap_err();
+        assert!(matches!(again, CollectionError::Exists { .. }), "{again}");
+        // A folder imports too, under another name.
+        let copy = import(&dir, &into, Some("copy")).unwrap();
+        assert_eq!(Collection::load(&copy, Some("dev"), &[]).unwrap().requests.len(), 2);
+
+        for evil in
+            ["../escape.json", "/etc/x.json", "environments/dev.json", "collection.json", "a/../../b.json"]
+        {
+            let mut b = bundle.clone();
+            b.requests[0].file = evil.to_owned();
+            std::fs::write(&file, pretty(&b)).unwrap();
+            let err = import(&file, &into, Some("evil")).unwrap_err();
+            assert!(matches!(err, CollectionError::BadBundle { .. }), "{evil}: {err}");
+            assert!(!into.join("evil").exists());
+        }
+        std::fs::write(&file, r#"{"format": "postman/2", "collection": {}, "requests": []}"#).unwrap();
+        let err = import(&file, &into, Some("other")).unwrap_err().to_string();
+        assert!(err.contains("not a collection bundle") && err.contains("postman/2"), "{err}");
         let _ = std::fs::remove_dir_all(&root);
     }
 

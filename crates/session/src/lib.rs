@@ -7,6 +7,7 @@
 pub mod collection;
 pub mod export;
 mod interact;
+pub mod mask;
 pub mod replay;
 mod view;
 
@@ -95,6 +96,69 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The setting that holds the collections folder the user chose.
+const COLLECTIONS_DIR: &str = "collections_dir";
+
+/// The collections folder: the setting in `store`, else `<data dir>/collections` (`true`).
+pub async fn collections_dir(store: Option<&Store>) -> (std::path::PathBuf, bool) {
+    let chosen = match store {
+        Some(s) => s.setting(COLLECTIONS_DIR).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read the collections folder setting");
+            None
+        }),
+        None => None,
+    };
+    match chosen {
+        Some(dir) => (std::path::PathBuf::from(dir), false),
+        None => (mcpscope_store::default_data_dir().join("collections"), true),
+    }
+}
+
+/// Chooses the collections folder (an absolute path, created when missing); `None` goes back
+/// to the default. Returns the folder now in use.
+pub async fn set_collections_dir(store: &Store, dir: Option<&str>) -> Result<std::path::PathBuf> {
+    let bad = |why: String| SessionError::Collection(collection::CollectionError::BadFolder(why));
+    match dir.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => {
+            let path = std::path::PathBuf::from(d);
+            if !path.is_absolute() {
+                return Err(bad(format!("{d:?} is not an absolute path (start it with /)")));
+            }
+            if path.exists() && !path.is_dir() {
+                return Err(bad(format!("{d} is a file, not a folder")));
+            }
+            std::fs::create_dir_all(&path).map_err(|e| bad(format!("could not create {d}: {e}")))?;
+            store.set_setting(COLLECTIONS_DIR, Some(d)).await?;
+            Ok(path)
+        }
+        None => {
+            store.set_setting(COLLECTIONS_DIR, None).await?;
+            Ok(collections_dir(Some(store)).await.0)
+        }
+    }
+}
+
+/// Runs keyring work (D-Bus, synchronous) off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, collection::CollectionError> + Send + 'static,
+) -> Result<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => Ok(r?),
+        Err(e) => Err(SessionError::Collection(collection::CollectionError::Keyring(format!(
+            "the keyring call did not finish: {e}"
+        )))),
+    }
+}
+
+/// Writes `text` to `path`, creating its folder.
+fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
+    let done =
+        path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(path, text));
+    done.map_err(|source| {
+        SessionError::Collection(collection::CollectionError::Write { path: path.to_owned(), source })
+    })
+}
+
 /// Every record of the current timeline, plus the summaries not yet sent to the UI.
 #[derive(Default)]
 struct RecordLog {
@@ -160,6 +224,8 @@ pub struct Engine {
     interactive: Arc<interact::Interactive>,
     /// Our requests in flight (replaced on every connect).
     tracker: Mutex<Arc<interact::Tracker>>,
+    /// Secret values a collection run has sent: masked in every record from then on.
+    mask: Arc<mask::Mask>,
 }
 
 impl Engine {
@@ -187,6 +253,7 @@ impl Engine {
             view: view::ViewCache::default(),
             interactive: Arc::new(interact::Interactive::new(sink.clone())),
             tracker: Mutex::new(Arc::new(interact::Tracker::new(sink.clone()))),
+            mask: Arc::new(mask::Mask::default()),
         }
     }
 
@@ -333,7 +400,9 @@ impl Engine {
         *lock(&self.recorder) = history.clone();
         let tracker = Arc::new(interact::Tracker::new(self.sink.clone()));
         *lock(&self.tracker) = tracker.clone();
-        let capture = Capture::new(Arc::new(mcpscope_lint::Linted::new(Tee { log, history, tracker })));
+        let tee = Tee { log, history, tracker };
+        let capture =
+            Capture::new(Arc::new(mask::Masked::new(self.mask.clone(), mcpscope_lint::Linted::new(tee))));
         *lock(&self.capture) = Some(capture.clone());
         self.ensure_flusher();
         let oauth = if req.auth.oauth { Some(self.new_oauth(&req, &capture).await?) } else { None };
@@ -558,9 +627,16 @@ impl Engine {
         replay::diff_sessions(self.history()?, old, new).await
     }
 
-    /// Where the window's collections live: `<data dir>/collections`.
-    pub fn collections_dir() -> std::path::PathBuf {
-        mcpscope_store::default_data_dir().join("collections")
+    /// Where collections live: the folder the user chose (a setting shared with the CLI), else
+    /// `<data dir>/collections`. The flag says whether it is the default.
+    pub async fn collections_dir(&self) -> (std::path::PathBuf, bool) {
+        collections_dir(self.store.as_ref()).await
+    }
+
+    /// Chooses the collections folder (created when missing); `None` goes back to the default.
+    pub async fn set_collections_dir(&self, dir: Option<&str>) -> Result<std::path::PathBuf> {
+        let store = self.history()?;
+        set_collections_dir(store, dir).await
     }
 
     /// Saves stored request `seq` of `session_id` (without the engine's progress token) as
@@ -585,15 +661,34 @@ impl Engine {
             params,
             assertions: vec![collection::Assertion::Result { result: true }],
         };
-        Ok(collection::save_request(&Self::collections_dir(), collection, &request, &url)?)
+        let (root, _) = self.collections_dir().await;
+        Ok(collection::save_request(&root, collection, &request, &url)?)
     }
 
-    /// Runs collection `collection` (from [`Engine::collections_dir`], its own variables only)
-    /// over the live session.
-    pub async fn run_collection(&self, collection: &str) -> Result<Vec<collection::Outcome>> {
-        let name = collection::check_name(collection)?;
+    /// The folder of collection `name` in the collections folder.
+    async fn collection_dir(&self, name: &str) -> Result<std::path::PathBuf> {
+        let name = collection::check_name(name)?;
+        Ok(self.collections_dir().await.0.join(name))
+    }
+
+    /// Runs collection `collection` (from the collections folder) with environment `env` over
+    /// the live session. Its secrets come from the keyring and are masked in every record;
+    /// its `headers` are not sent (the live connection has its own).
+    pub async fn run_collection(
+        &self,
+        collection: &str,
+        env: Option<&str>,
+    ) -> Result<Vec<collection::Outcome>> {
+        let dir = self.collection_dir(collection).await?;
         let conn = self.conn()?;
-        let loaded = collection::Collection::load(&Self::collections_dir().join(name), None, &[])?;
+        let mut loaded = collection::Collection::load(&dir, env, &[])?;
+        let secrets = self.secret_store().await;
+        let (loaded, values) = blocking(move || {
+            let values = loaded.fill_secrets(secrets.as_ref())?;
+            Ok((loaded, values))
+        })
+        .await?;
+        self.mask.add(values);
         Ok(collection::run(&loaded, |method, params| {
             let conn = conn.clone();
             async move { conn.request(&method, params).await }
@@ -601,9 +696,62 @@ impl Engine {
         .await)
     }
 
-    /// The collections in [`Engine::collections_dir`]: name → request names, sorted by name.
-    pub fn collections() -> Result<Vec<(String, Vec<String>)>> {
-        Ok(collection::list(&Self::collections_dir())?)
+    /// The collections folder and its collections, with their environments and which
+    /// secrets are set.
+    pub async fn collections(&self) -> Result<mcpscope_proto::collection::Collections> {
+        let (dir, default_dir) = self.collections_dir().await;
+        let secrets = self.secret_store().await;
+        let root = dir.clone();
+        let items = blocking(move || collection::list(&root, secrets.as_ref())).await?;
+        Ok(mcpscope_proto::collection::Collections { dir: dir.display().to_string(), default_dir, items })
+    }
+
+    /// Stores (or with `None` forgets) a secret of collection `collection` in the keyring;
+    /// returns where secrets are kept, in words ("the OS keyring …", "memory only …").
+    pub async fn set_collection_secret(
+        &self,
+        collection: &str,
+        env: Option<&str>,
+        name: &str,
+        value: Option<String>,
+    ) -> Result<String> {
+        let dir = self.collection_dir(collection).await?;
+        let secrets = self.secret_store().await;
+        let (env, name) = (env.map(str::to_owned), name.to_owned());
+        blocking(move || {
+            collection::set_secret(secrets.as_ref(), &dir, env.as_deref(), &name, value.as_deref())?;
+            Ok(secrets.describe())
+        })
+        .await
+    }
+
+    /// Writes collection `collection` as one bundle file to `dest` (default:
+    /// `<data dir>/exports/<name>.collection.json`); returns the path written.
+    pub async fn export_collection(
+        &self,
+        collection: &str,
+        dest: Option<&str>,
+    ) -> Result<std::path::PathBuf> {
+        let dir = self.collection_dir(collection).await?;
+        let bundle = collection::export(&dir)?;
+        let path = match dest.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) => std::path::PathBuf::from(d),
+            None => mcpscope_store::default_data_dir()
+                .join("exports")
+                .join(format!("{}.collection.json", collection.trim())),
+        };
+        write_file(&path, &collection::pretty(&bundle))?;
+        Ok(path)
+    }
+
+    /// Imports a bundle file or a collection folder into the collections folder; returns the
+    /// new collection's name.
+    pub async fn import_collection(&self, source: &str, name: Option<&str>) -> Result<String> {
+        let (root, _) = self.collections_dir().await;
+        let source = std::path::PathBuf::from(source.trim());
+        let name = name.map(str::trim).filter(|n| !n.is_empty());
+        let dir = collection::import(&source, &root, name)?;
+        Ok(dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
     }
 
     /// A stored session as a HAR 1.2 document (JSON text).

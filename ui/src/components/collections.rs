@@ -1,18 +1,17 @@
 //! Collections in the History view: "Save to collection" under a stored request (next to
-//! Replay), and the Collections list in the left column, each collection runnable over the
-//! live session with a row per request (✓/✗, name, method, time, what failed).
+//! Replay), and the Collections list in the left column: the folder they live in, import and
+//! export, each collection's environment and secrets, and a run over the live session with a
+//! row per request (✓/✗, name, method, time, what failed).
 
 use std::rc::Rc;
 
-use mcpscope_proto::collection::Outcome;
+use mcpscope_proto::collection::{CollectionInfo, Collections, Outcome, SecretInfo};
 use mcpscope_proto::{IpcError, Record};
 use serde_json::Value;
-use web_sys::Element;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::field_value;
-use crate::components::timeline::data_attr;
 use crate::ipc;
 
 /// What the Run result says when the backend has no live session.
@@ -146,100 +145,433 @@ enum Run {
     Failed(String, IpcError),
 }
 
+/// A one-line answer to the last folder, import, export or secret action.
+#[derive(Clone, PartialEq)]
+enum Note {
+    None,
+    Ok(String),
+    Failed(String),
+}
+
+/// Which editor is open under the pane's head.
+#[derive(Clone, Copy, PartialEq)]
+enum Editor {
+    None,
+    Folder,
+    Import,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct PaneProps {
     /// Bumped after each save: the list reloads.
     pub revision: u32,
 }
 
-/// The Collections section of the History view's left column.
+/// The Collections section of the History view's left column: the folder they live in (the
+/// user's choice), import and export, each collection with its environments and secrets,
+/// runnable over the live session.
 #[component]
 pub fn CollectionsPane(props: &PaneProps) -> Html {
-    let list = use_state(|| None::<Result<Vec<(String, Vec<String>)>, IpcError>>);
+    let list = use_state(|| None::<Result<Collections, IpcError>>);
     let run = use_state(|| Run::Idle);
+    let note = use_state(|| Note::None);
+    let editor = use_state(|| Editor::None);
+    let reloads = use_state(|| 0u32);
     {
         let list = list.clone();
-        use_effect_with(props.revision, move |_| {
+        use_effect_with((props.revision, *reloads), move |_| {
             spawn_local(async move { list.set(Some(ipc::collections().await)) });
         });
     }
-
-    let on_click = {
+    let reload = {
+        let reloads = reloads.clone();
+        Callback::from(move |()| reloads.set(*reloads + 1))
+    };
+    let on_note = {
+        let note = note.clone();
+        Callback::from(move |n: Note| note.set(n))
+    };
+    let on_run = {
         let run = run.clone();
-        Callback::from(move |e: MouseEvent| {
-            let Some(target) = e.target_dyn_into::<Element>() else { return };
-            if target.closest(".run-collection").ok().flatten().is_none() {
-                return;
-            }
-            let Some(name) = data_attr::<String>(&target, "data-collection") else { return };
+        Callback::from(move |(name, env): (String, Option<String>)| {
             if matches!(*run, Run::Running(_)) {
                 return;
             }
             run.set(Run::Running(name.clone()));
             let run = run.clone();
             spawn_local(async move {
-                run.set(match ipc::run_collection(&name).await {
+                run.set(match ipc::run_collection(&name, env.as_deref()).await {
                     Ok(o) => Run::Done(name, Rc::new(o)),
                     Err(e) => Run::Failed(name, e),
                 });
             });
         })
     };
+    let toggle = |which: Editor| {
+        let editor = editor.clone();
+        Callback::from(move |_: MouseEvent| {
+            editor.set(if *editor == which { Editor::None } else { which });
+        })
+    };
+    let on_done = {
+        let (editor, reload) = (editor.clone(), reload.clone());
+        Callback::from(move |()| {
+            editor.set(Editor::None);
+            reload.emit(());
+        })
+    };
 
     let running = match &*run {
-        Run::Running(n) => Some(n.as_str()),
+        Run::Running(n) => Some(AttrValue::from(n.clone())),
         _ => None,
     };
-    let items = match &*list {
-        Some(Ok(l)) => l.clone(),
-        _ => Vec::new(),
+    let (dir, default_dir, items) = match &*list {
+        Some(Ok(c)) => (c.dir.clone(), c.default_dir, c.items.clone()),
+        _ => (String::new(), true, Vec::new()),
     };
-    let note = match &*list {
+    let empty = match &*list {
         None => Some("Loading…".to_owned()),
         Some(Err(e)) => Some(format!("Could not list the collections: {}", e.message)),
-        Some(Ok(l)) if l.is_empty() => {
-            Some("No collections yet: save a request with “Save to collection”.".to_owned())
-        }
+        Some(Ok(c)) if c.items.is_empty() => Some(
+            "No collections here yet: save a request with “Save to collection”, or import one.".to_owned(),
+        ),
         _ => None,
     };
+    let open = |which: Editor| (*editor == which).then_some("open");
 
     html! {
         <section class="collections-pane" aria-label="Collections">
             <div class="pane-head">
                 <span class="col-title">{"Collections"}</span>
-                <span class="spacer" />
                 if !items.is_empty() {
                     <span class="count">{items.len()}</span>
                 }
+                <span class="spacer" />
+                <button id="collections-import" class={classes!("btn", "small", "ghost", open(Editor::Import))}
+                    onclick={toggle(Editor::Import)} title="Import a bundle file or a collection folder">{"Import…"}</button>
             </div>
-            <ul id="collections" class="collection-list" onclick={on_click}>
-                { for items.iter().map(|(name, requests)| collection_item(name, requests, running)) }
+            <div class="folder-line">
+                <span id="collections-folder" class="folder-path mono" title={dir.clone()}>
+                    // LRM marks keep the path's slashes in place inside the right-to-left clip.
+                    {format!("\u{200E}{dir}\u{200E}")}{ if default_dir && !dir.is_empty() { " (default)" } else { "" } }
+                </span>
+                <button id="collections-folder-change" class={classes!("btn", "small", "ghost", open(Editor::Folder))}
+                    onclick={toggle(Editor::Folder)} title="Choose the folder collections are kept in (shared with the CLI)">{"Change"}</button>
+            </div>
+            { match *editor {
+                Editor::Folder => html! {
+                    <FolderEditor dir={AttrValue::from(dir.clone())} default_dir={default_dir}
+                        on_note={on_note.clone()} on_done={on_done.clone()} />
+                },
+                Editor::Import => html! { <ImportEditor on_note={on_note.clone()} on_done={on_done.clone()} /> },
+                Editor::None => Html::default(),
+            } }
+            <div class="note-slot">{ note_line(&note) }</div>
+            <ul id="collections" class="collection-list">
+                { for items.into_iter().map(|info| html! {
+                    <CollectionItem key={info.name.clone()} info={Rc::new(info.clone())} running={running.clone()}
+                        on_run={on_run.clone()} on_reload={reload.clone()} on_note={on_note.clone()} />
+                }) }
             </ul>
-            { for note.map(|n| html! { <div class="empty small-text">{n}</div> }) }
+            { for empty.map(|n| html! { <div class="empty small-text">{n}</div> }) }
             { run_result(&run) }
         </section>
     }
 }
 
-fn collection_item(name: &str, requests: &[String], running: Option<&str>) -> Html {
-    let busy = running == Some(name);
-    let count =
-        if requests.len() == 1 { "1 request".to_owned() } else { format!("{} requests", requests.len()) };
+fn note_line(note: &Note) -> Html {
+    match note {
+        Note::None => Html::default(),
+        Note::Ok(text) => html! {
+            <div id="collections-note" class="save-result" data-ok="true" aria-live="polite">
+                <span class="verdict-mark">{"✓"}</span><span class="mono">{text.clone()}</span>
+            </div>
+        },
+        Note::Failed(text) => html! {
+            <div id="collections-note" class="save-result" data-ok="false" role="alert">{text.clone()}</div>
+        },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FolderProps {
+    dir: AttrValue,
+    default_dir: bool,
+    on_note: Callback<Note>,
+    on_done: Callback<()>,
+}
+
+/// Chooses the collections folder: a path typed in (created when missing), or the default.
+#[component]
+fn FolderEditor(props: &FolderProps) -> Html {
+    let value = {
+        let dir = props.dir.to_string();
+        use_state(move || dir)
+    };
+    let on_input = {
+        let value = value.clone();
+        Callback::from(move |e: InputEvent| value.set(field_value(&e)))
+    };
+    let apply = {
+        let (on_note, on_done) = (props.on_note.clone(), props.on_done.clone());
+        move |dir: Option<String>| {
+            let (on_note, on_done) = (on_note.clone(), on_done.clone());
+            spawn_local(async move {
+                match ipc::set_collections_dir(dir.as_deref()).await {
+                    Ok(path) => {
+                        on_note.emit(Note::Ok(format!("Collections folder: {path}")));
+                        on_done.emit(());
+                    }
+                    Err(e) => on_note.emit(Note::Failed(e.message)),
+                }
+            });
+        }
+    };
+    let use_it = {
+        let (value, apply) = (value.clone(), apply.clone());
+        Callback::from(move |_: MouseEvent| apply(Some((*value).clone())))
+    };
+    let on_key = {
+        let (value, apply) = (value.clone(), apply.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                apply(Some((*value).clone()));
+            }
+        })
+    };
+    let reset = Callback::from(move |_: MouseEvent| apply(None));
     html! {
-        <li class="collection-item" data-collection={name.to_owned()}>
+        <div class="pane-editor" aria-label="Collections folder">
+            <input id="folder-input" class="mono" type="text" spellcheck="false" autocomplete="off"
+                aria-label="Collections folder" placeholder="/absolute/path/to/collections"
+                value={(*value).clone()} oninput={on_input} onkeydown={on_key} />
+            <div class="editor-actions">
+                <span class="hint">{"created when missing; the CLI uses it too"}</span>
+                <span class="spacer" />
+                if !props.default_dir {
+                    <button id="default-folder" class="btn small ghost" onclick={reset}
+                        title="Back to <data dir>/collections">{"Default"}</button>
+                }
+                <button id="use-folder" class="btn small" onclick={use_it} disabled={value.trim().is_empty()}
+                    title="Keep collections in this folder">{"Use folder"}</button>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ImportProps {
+    on_note: Callback<Note>,
+    on_done: Callback<()>,
+}
+
+/// Imports a bundle file (from Export or `mcpscope collection export`) or a collection folder.
+#[component]
+fn ImportEditor(props: &ImportProps) -> Html {
+    let source = use_state(String::new);
+    let name = use_state(String::new);
+    let on_source = {
+        let source = source.clone();
+        Callback::from(move |e: InputEvent| source.set(field_value(&e)))
+    };
+    let on_name = {
+        let name = name.clone();
+        Callback::from(move |e: InputEvent| name.set(field_value(&e)))
+    };
+    let import = {
+        let (source, name) = (source.clone(), name.clone());
+        let (on_note, on_done) = (props.on_note.clone(), props.on_done.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (src, n) = ((*source).clone(), (*name).clone());
+            let (on_note, on_done) = (on_note.clone(), on_done.clone());
+            spawn_local(async move {
+                let n = Some(n.trim()).filter(|n| !n.is_empty());
+                match ipc::import_collection(&src, n).await {
+                    Ok(name) => {
+                        on_note.emit(Note::Ok(format!("Imported {name}")));
+                        on_done.emit(());
+                    }
+                    Err(e) => on_note.emit(Note::Failed(e.message)),
+                }
+            });
+        })
+    };
+    html! {
+        <div class="pane-editor" aria-label="Import a collection">
+            <input id="import-source" class="mono" type="text" spellcheck="false" autocomplete="off"
+                aria-label="Bundle file or collection folder" placeholder="/path/to/x.collection.json or a folder"
+                value={(*source).clone()} oninput={on_source} />
+            <div class="editor-actions">
+                <input id="import-name" type="text" spellcheck="false" autocomplete="off"
+                    aria-label="Name for the imported collection" placeholder="name (optional)"
+                    value={(*name).clone()} oninput={on_name} />
+                <button id="do-import" class="btn small" onclick={import} disabled={source.trim().is_empty()}>
+                    {"Import"}
+                </button>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ItemProps {
+    info: Rc<CollectionInfo>,
+    /// The collection being run, if any (one run at a time).
+    running: Option<AttrValue>,
+    on_run: Callback<(String, Option<String>)>,
+    on_reload: Callback<()>,
+    on_note: Callback<Note>,
+}
+
+/// One collection: its environment (chosen here), Export and Run, its requests, and the
+/// secrets that environment needs, each settable in place.
+#[component]
+fn CollectionItem(props: &ItemProps) -> Html {
+    let env = use_state(String::new);
+    let info = &props.info;
+    let name = info.name.clone();
+    let chosen = info.environments.iter().find(|e| e.name == *env);
+
+    let on_env = {
+        let env = env.clone();
+        Callback::from(move |e: Event| env.set(field_value(&e)))
+    };
+    let run = {
+        let (on_run, name) = (props.on_run.clone(), name.clone());
+        let env_arg = chosen.map(|e| e.name.clone());
+        Callback::from(move |_: MouseEvent| on_run.emit((name.clone(), env_arg.clone())))
+    };
+    let export = {
+        let (on_note, name) = (props.on_note.clone(), name.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (on_note, name) = (on_note.clone(), name.clone());
+            spawn_local(async move {
+                on_note.emit(match ipc::export_collection(&name, None).await {
+                    Ok(path) => Note::Ok(format!("Exported {name} to {path}")),
+                    Err(e) => Note::Failed(e.message),
+                });
+            });
+        })
+    };
+    let busy = props.running.as_deref() == Some(name.as_str());
+    let count = if info.requests.len() == 1 {
+        "1 request".to_owned()
+    } else {
+        format!("{} requests", info.requests.len())
+    };
+    let secrets: Vec<(Option<String>, SecretInfo)> = info
+        .secrets
+        .iter()
+        .map(|s| (None, s.clone()))
+        .chain(chosen.into_iter().flat_map(|e| e.secrets.iter().map(|s| (Some(e.name.clone()), s.clone()))))
+        .collect();
+
+    html! {
+        <li class="collection-item" data-collection={name.clone()}>
             <div class="ci-head">
-                <span class="ci-name strong" title={name.to_owned()}>{name.to_owned()}</span>
+                <span class="ci-name strong" title={name.clone()}>{name.clone()}</span>
                 <span class="ci-count">{count}</span>
                 <span class="spacer" />
-                <button class="btn small run-collection" data-collection={name.to_owned()}
-                    disabled={running.is_some()} title="Run every request over the live session">
+                <button class="btn small run-collection" onclick={run}
+                    disabled={props.running.is_some() || info.error.is_some()}
+                    title="Run every request over the live session">
                     { if busy { "Running…" } else { "Run" } }
                 </button>
             </div>
+            <div class="ci-env">
+                if !info.environments.is_empty() {
+                    <select class="env-select" onchange={on_env} aria-label="Environment"
+                        title="The environment whose variables and secrets the run uses">
+                        <option value="" selected={chosen.is_none()}>{"no environment"}</option>
+                        { for info.environments.iter().map(|e| html! {
+                            <option value={e.name.clone()} selected={*env == e.name}>{format!("env: {}", e.name)}</option>
+                        }) }
+                    </select>
+                } else {
+                    <span class="spacer" />
+                }
+                <button class="btn small ghost export-collection" onclick={export}
+                    title="Write this collection as one bundle file (secrets by name only)">{"Export"}</button>
+            </div>
+            { for info.error.iter().map(|e| html! { <div class="ci-error">{e.clone()}</div> }) }
             <ul class="ci-requests">
-                { for requests.iter().map(|r| html! { <li class="mono" title={r.clone()}>{r.clone()}</li> }) }
+                { for info.requests.iter().map(|r| html! { <li class="mono" title={r.clone()}>{r.clone()}</li> }) }
             </ul>
+            <div class="ci-secrets">
+                { for secrets.into_iter().map(|(env, s)| html! {
+                    <SecretRow key={format!("{}/{}", env.clone().unwrap_or_default(), s.name)}
+                        collection={AttrValue::from(name.clone())} env={env.clone()} info={s.clone()}
+                        on_reload={props.on_reload.clone()} on_note={props.on_note.clone()} />
+                }) }
+            </div>
         </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SecretProps {
+    collection: AttrValue,
+    /// The environment declaring it; `None` for the collection's own.
+    env: Option<String>,
+    info: SecretInfo,
+    on_reload: Callback<()>,
+    on_note: Callback<Note>,
+}
+
+/// A secret variable: whether the keyring has it, a hidden field to set it, Forget. Its value
+/// goes to the keyring and never comes back to the window.
+#[component]
+fn SecretRow(props: &SecretProps) -> Html {
+    let value = use_state(String::new);
+    let on_input = {
+        let value = value.clone();
+        Callback::from(move |e: InputEvent| value.set(field_value(&e)))
+    };
+    // `forget`: remove the value; otherwise store what is typed.
+    let save = |forget: bool| {
+        let (collection, env, name) = (props.collection.clone(), props.env.clone(), props.info.name.clone());
+        let (on_reload, on_note, value) = (props.on_reload.clone(), props.on_note.clone(), value.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (collection, env, name) = (collection.clone(), env.clone(), name.clone());
+            let (on_reload, on_note, value) = (on_reload.clone(), on_note.clone(), value.clone());
+            let new = if forget { None } else { Some((*value).clone()) };
+            spawn_local(async move {
+                match ipc::set_collection_secret(&collection, env.as_deref(), &name, new.as_deref()).await {
+                    Ok(store) => {
+                        value.set(String::new());
+                        let what = if forget { "forgotten".to_owned() } else { format!("kept in {store}") };
+                        on_note.emit(Note::Ok(format!("Secret {name}: {what}")));
+                        on_reload.emit(());
+                    }
+                    Err(e) => on_note.emit(Note::Failed(e.message)),
+                }
+            });
+        })
+    };
+    let scope = props.env.clone().map_or_else(|| "the collection".to_owned(), |e| format!("environment {e}"));
+    let set = props.info.set;
+    html! {
+        <div class="secret-row" data-secret={props.info.name.clone()} data-set={set.to_string()}>
+            <div class="secret-head">
+                <span class="secret-name mono" title={format!("A secret of {scope}, kept in the OS keyring")}>
+                    {props.info.name.clone()}
+                </span>
+                <span class="secret-state">{ if set { "set" } else { "not set" } }</span>
+                <span class="spacer" />
+                if set {
+                    <button class="btn small ghost forget-secret" onclick={save(true)}
+                        title="Remove the value from the keyring">{"Forget"}</button>
+                }
+            </div>
+            <div class="secret-edit">
+                <input class="secret-input mono" type="password" autocomplete="off" spellcheck="false"
+                    aria-label={format!("Value of secret {}", props.info.name)}
+                    placeholder={ if set { "replace the value" } else { "value (hidden)" } }
+                    value={(*value).clone()} oninput={on_input} />
+                <button class="btn small set-secret" onclick={save(false)} disabled={value.is_empty()}
+                    title="Store this value in the OS keyring">{"Set"}</button>
+            </div>
+        </div>
     }
 }
 

@@ -1,0 +1,169 @@
+//! Secret values kept out of records. A collection's secrets (read from the OS keyring) are
+//! sent wherever its requests put them: in a header, in params, in a URL. Credential headers
+//! are redacted by the capture already; everything else is caught here. Once a secret has
+//! been handed to a [`Mask`], every later record has each occurrence of it replaced by
+//! [`MASKED`] before the timeline, the history or `--jsonl` sees the record.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+use mcpscope_proto::{Record, RecordKind};
+use mcpscope_wire::RecordSink;
+use serde_json::Value;
+
+/// What a secret value becomes in a record.
+pub const MASKED: &str = "‹secret›";
+
+/// The secret values to mask, shared by every sink of a window or a CLI run.
+#[derive(Default)]
+pub struct Mask {
+    /// Each secret as it appears in text, and as it appears inside a JSON string.
+    values: RwLock<Vec<(String, String)>>,
+    /// Whether there is anything to mask: a record costs one atomic load until then.
+    active: AtomicBool,
+}
+
+impl Mask {
+    /// Masks `values` from now on (empty ones are ignored: they would match everywhere).
+    pub fn add(&self, values: impl IntoIterator<Item = String>) {
+        let mut all = self.values.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for v in values.into_iter().filter(|v| !v.is_empty()) {
+            let quoted = serde_json::to_string(&v).unwrap_or_default();
+            let escaped = quoted.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(&v).to_owned();
+            if !all.iter().any(|(known, _)| *known == v) {
+                all.push((v, escaped));
+            }
+        }
+        // Longest first, so a secret that contains another is masked whole.
+        all.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
+        self.active.store(!all.is_empty(), Ordering::Release);
+    }
+
+    /// `record` with every known secret replaced.
+    pub fn apply(&self, record: &mut Record) {
+        if !self.active.load(Ordering::Acquire) {
+            return;
+        }
+        let values = self.values.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let text = |s: &mut String| mask_text(s, &values);
+        match &mut record.kind {
+            RecordKind::HttpRequest { url, headers, body, .. } => {
+                text(url);
+                headers.iter_mut().for_each(|h| text(&mut h.value));
+                if let Some(b) = body {
+                    text(&mut b.text);
+                }
+            }
+            RecordKind::HttpResponse { headers, body, .. } => {
+                headers.iter_mut().for_each(|h| text(&mut h.value));
+                if let Some(b) = body {
+                    text(&mut b.text);
+                }
+            }
+            RecordKind::SseFrame { id, data, comments, raw, .. } => {
+                id.iter_mut().chain(comments.iter_mut()).for_each(text);
+                text(data);
+                text(raw);
+            }
+            RecordKind::StreamEnd { error, .. } => error.iter_mut().for_each(text),
+            RecordKind::TransportError { message } => text(message),
+            RecordKind::Note { text: t } => text(t),
+        }
+        if let Some(rpc) = &mut record.rpc {
+            mask_value(&mut rpc.message, &values);
+        }
+        record.flags.iter_mut().for_each(|f| text(&mut f.message));
+    }
+}
+
+fn mask_text(s: &mut String, values: &[(String, String)]) {
+    for (plain, escaped) in values {
+        if s.contains(plain.as_str()) {
+            *s = s.replace(plain.as_str(), MASKED);
+        }
+        if escaped != plain && s.contains(escaped.as_str()) {
+            *s = s.replace(escaped.as_str(), MASKED);
+        }
+    }
+}
+
+fn mask_value(v: &mut Value, values: &[(String, String)]) {
+    match v {
+        Value::String(s) => mask_text(s, values),
+        Value::Array(items) => items.iter_mut().for_each(|i| mask_value(i, values)),
+        Value::Object(map) => map.values_mut().for_each(|i| mask_value(i, values)),
+        _ => {}
+    }
+}
+
+/// A sink that masks secrets, then hands the record on.
+pub struct Masked<S> {
+    mask: Arc<Mask>,
+    inner: S,
+}
+
+impl<S> Masked<S> {
+    pub fn new(mask: Arc<Mask>, inner: S) -> Masked<S> {
+        Masked { mask, inner }
+    }
+}
+
+impl<S: RecordSink> RecordSink for Masked<S> {
+    fn record(&self, mut record: Record) {
+        self.mask.apply(&mut record);
+        self.inner.record(record);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcpscope_proto::{Body, Direction, Header, RpcInfo, RpcKind};
+    use serde_json::json;
+
+    fn request(body: &str) -> Record {
+        Record {
+            seq: 1,
+            at_us: 0,
+            elapsed_us: 0,
+            direction: Direction::Out,
+            exchange: 1,
+            kind: RecordKind::HttpRequest {
+                method: "POST".into(),
+                url: "http://127.0.0.1/mcp?key=s3cr\"et".into(),
+                headers: vec![Header::new("X-Api-Key", "s3cr\"et")],
+                body: Some(Body::from_bytes(body.as_bytes())),
+            },
+            rpc: Some(RpcInfo {
+                kind: RpcKind::Request,
+                id: Some("1".into()),
+                method: Some("tools/call".into()),
+                error_code: None,
+                pair_seq: None,
+                latency_us: None,
+                message: serde_json::from_str(body).unwrap(),
+            }),
+            flags: vec![],
+            lint: vec![],
+            preview_of: None,
+        }
+    }
+
+    #[test]
+    fn secrets_are_masked_everywhere_plain_and_json_escaped() {
+        let body = json!({"params": {"arguments": {"message": "token s3cr\"et here"}}}).to_string();
+        assert!(body.contains(r#"s3cr\"et"#), "the body holds the escaped form: {body}");
+        let mask = Mask::default();
+        let mut untouched = request(&body);
+        mask.apply(&mut untouched);
+        assert_eq!(untouched, request(&body), "nothing to mask: the record is left alone");
+        mask.add(["s3cr\"et".to_owned(), String::new()]);
+        let mut r = request(&body);
+        mask.apply(&mut r);
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("s3cr"), "{text}");
+        assert_eq!(text.matches(MASKED).count(), 4, "url, header, body and message: {text}");
+        let RecordKind::HttpRequest { body: Some(b), .. } = &r.kind else { panic!() };
+        assert!(b.text.contains(&format!("token {MASKED} here")), "{}", b.text);
+    }
+}
