@@ -122,6 +122,8 @@ impl Store {
             // 64 MiB of page cache per connection: a flood's inserts stay in memory until commit.
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory")
+            // Reads of a big history (index pages, search) through the page cache, not pread.
+            .pragma("mmap_size", "268435456")
             // Rows are ~1 KB of JSON: bigger pages mean fewer overflow pages and B-tree splits.
             .page_size(16384)
             // Checkpoint every ~64 MB of WAL instead of every 4 MB during a flood.

@@ -7,10 +7,11 @@
 //! into rows (JSON, summary columns, search text) while the other has SQLite write the batch
 //! before. At most [`BATCHES_IN_FLIGHT`] encoded batches wait between them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use mcpscope_proto::{Record, RecordKind};
-use sqlx::{Row as _, SqlitePool};
+use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
 /// Records per transaction at most.
@@ -22,25 +23,57 @@ const FTS_TEXT_LIMIT: usize = 4096;
 /// Encoded batches queued for SQLite at most (memory stays bounded when the disk is slow).
 const BATCHES_IN_FLIGHT: usize = 2;
 
-enum Msg {
-    Record(Box<Record>),
-    Flush(oneshot::Sender<()>),
+/// What the recorders have queued and the encoder has not taken yet.
+#[derive(Default)]
+struct Queue {
+    records: Vec<Record>,
+    /// Flushes waiting for every record queued before them.
+    flushes: Vec<oneshot::Sender<()>>,
+    /// Every recorder is gone: write what is left and stop.
+    closed: bool,
+}
+
+/// The queue and the bell the encoder waits on. A flood rings it once per batch, not once
+/// per record: the encoder is woken when the queue stops being empty, fills a batch, holds a
+/// flush, or closes.
+#[derive(Default)]
+struct Shared {
+    queue: std::sync::Mutex<Queue>,
+    bell: tokio::sync::Notify,
+}
+
+impl Shared {
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        // Each critical section leaves the queue whole: a poisoned lock is still usable.
+        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Closes the queue when the last [`Recorder`] clone goes.
+struct Closer(Arc<Shared>);
+
+impl Drop for Closer {
+    fn drop(&mut self) {
+        self.0.queue().closed = true;
+        self.0.bell.notify_one();
+    }
 }
 
 /// Stores one session's records. Cheap to clone; `record` never blocks.
 #[derive(Clone)]
 pub struct Recorder {
     session_id: String,
-    tx: mpsc::UnboundedSender<Msg>,
+    shared: Arc<Shared>,
+    _closer: Arc<Closer>,
 }
 
 impl Recorder {
     pub(crate) fn start(pool: SqlitePool, session_id: String) -> Recorder {
-        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared::default());
         let (batches, encoded) = mpsc::channel(BATCHES_IN_FLIGHT);
-        tokio::spawn(encode_loop(rx, batches));
+        tokio::spawn(encode_loop(shared.clone(), batches));
         tokio::spawn(write_loop(pool, session_id.clone(), encoded));
-        Recorder { session_id, tx }
+        Recorder { session_id, _closer: Arc::new(Closer(shared.clone())), shared }
     }
 
     pub fn session_id(&self) -> &str {
@@ -49,16 +82,22 @@ impl Recorder {
 
     /// Queues `record` for writing.
     pub fn record(&self, record: Record) {
-        // The writer only stops when every sender is gone; a send cannot fail before that.
-        let _ = self.tx.send(Msg::Record(Box::new(record)));
+        let ring = {
+            let mut q = self.shared.queue();
+            q.records.push(record);
+            q.records.len() == 1 || q.records.len() == MAX_BATCH
+        };
+        if ring {
+            self.shared.bell.notify_one();
+        }
     }
 
     /// Waits until everything queued so far is committed.
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
-        if self.tx.send(Msg::Flush(tx)).is_ok() {
-            let _ = rx.await;
-        }
+        self.shared.queue().flushes.push(tx);
+        self.shared.bell.notify_one();
+        let _ = rx.await;
     }
 }
 
@@ -107,34 +146,43 @@ impl Row {
     }
 }
 
-/// Stage one: gathers records into batches (up to the limits) and encodes them.
-async fn encode_loop(mut rx: mpsc::UnboundedReceiver<Msg>, out: mpsc::Sender<Batch>) {
+/// Stage one: takes batches off the queue (up to [`MAX_BATCH`] records, or what arrived
+/// within [`MAX_DELAY`] of the first) and encodes them.
+async fn encode_loop(shared: Arc<Shared>, out: mpsc::Sender<Batch>) {
     loop {
-        // Block for the first message, then gather what else is there (up to the limits).
-        let Some(first) = rx.recv().await else { break };
-        let deadline = tokio::time::Instant::now() + MAX_DELAY;
-        let mut batch = Batch { rows: Vec::new(), waiting: Vec::new() };
-        let mut next = Some(first);
-        while let Some(msg) = next.take() {
-            match msg {
-                Msg::Record(r) => batch.rows.push(Row::of(&r)),
-                Msg::Flush(done) => {
-                    batch.waiting.push(done);
+        // Wait for something to do.
+        loop {
+            {
+                let q = shared.queue();
+                if !q.records.is_empty() || !q.flushes.is_empty() || q.closed {
                     break;
                 }
             }
-            if batch.rows.len() >= MAX_BATCH {
+            shared.bell.notified().await;
+        }
+        // Let a batch fill, unless it is full already or someone waits for it.
+        let deadline = tokio::time::Instant::now() + MAX_DELAY;
+        loop {
+            {
+                let q = shared.queue();
+                if q.records.len() >= MAX_BATCH || !q.flushes.is_empty() || q.closed {
+                    break;
+                }
+            }
+            if tokio::time::timeout_at(deadline, shared.bell.notified()).await.is_err() {
                 break;
             }
-            next = match rx.try_recv() {
-                Ok(m) => Some(m),
-                Err(mpsc::error::TryRecvError::Empty) => {
-                    tokio::time::timeout_at(deadline, rx.recv()).await.ok().flatten()
-                }
-                Err(mpsc::error::TryRecvError::Disconnected) => None,
-            };
         }
-        if out.send(batch).await.is_err() {
+        let (records, waiting, closed) = {
+            let mut q = shared.queue();
+            let n = q.records.len().min(MAX_BATCH);
+            let records: Vec<Record> = q.records.drain(..n).collect();
+            // Flushes go with the batch that holds the last record queued before them.
+            let waiting = if q.records.is_empty() { std::mem::take(&mut q.flushes) } else { Vec::new() };
+            (records, waiting, q.closed && q.records.is_empty())
+        };
+        let batch = Batch { rows: records.iter().map(Row::of).collect(), waiting };
+        if out.send(batch).await.is_err() || closed {
             break;
         }
     }
@@ -155,22 +203,30 @@ async fn write_loop(pool: SqlitePool, session_id: String, mut batches: mpsc::Rec
 }
 
 /// Rows per INSERT statement: each statement is one round trip to SQLite's worker thread, so
-/// many rows per statement is what makes batches fast (13 columns × 200 rows stays far below
+/// many rows per statement is what makes batches fast (14 columns × 200 rows stays far below
 /// SQLite's limit of 32766 parameters).
 const ROWS_PER_STATEMENT: usize = 200;
 
 async fn write_batch(pool: &SqlitePool, session_id: &str, batch: &[Row]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    // IMMEDIATE: the write lock is taken now, so no other writer (another session, the CLI)
+    // can take the ids between reading the largest and inserting the next ones.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut next_id: i64 =
+        sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM records").fetch_one(&mut *tx).await?;
     for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let sql = format!(
             "INSERT INTO records
-               (session_id, seq, at_us, direction, kind, method, status, error_code, latency_us, flagged, size, record, record_z)
-             VALUES {rows} RETURNING id, seq"
+               (id, session_id, seq, at_us, direction, kind, method, status, error_code, latency_us, flagged, size, record, record_z)
+             VALUES {rows}"
         );
+        let fts_rows = vec!["(?, ?)"; chunk.len()].join(", ");
+        let fts_sql = format!("INSERT INTO records_fts (rowid, text) VALUES {fts_rows}");
         let mut insert = sqlx::query(&sql);
-        for r in chunk {
+        let mut fts = sqlx::query(&fts_sql);
+        for (id, r) in (next_id..).zip(chunk) {
             insert = insert
+                .bind(id)
                 .bind(session_id)
                 .bind(r.seq)
                 .bind(r.at_us)
@@ -184,22 +240,11 @@ async fn write_batch(pool: &SqlitePool, session_id: &str, batch: &[Row]) -> Resu
                 .bind(r.size)
                 .bind(r.json.as_str())
                 .bind(r.compressed.as_deref());
+            fts = fts.bind(id).bind(r.text.as_str());
         }
-        // RETURNING rows come in no promised order: pair them by seq.
-        let ids = insert.fetch_all(&mut *tx).await?;
-        let texts: std::collections::HashMap<i64, &str> =
-            chunk.iter().map(|r| (r.seq, r.text.as_str())).collect();
-        let fts_rows = vec!["(?, ?)"; ids.len()].join(", ");
-        let fts_sql = format!("INSERT INTO records_fts (rowid, text) VALUES {fts_rows}");
-        let mut fts = sqlx::query(&fts_sql);
-        for row in &ids {
-            let id: i64 = row.try_get("id")?;
-            let seq: i64 = row.try_get("seq")?;
-            fts = fts.bind(id).bind(texts.get(&seq).copied().unwrap_or_default());
-        }
-        if !ids.is_empty() {
-            fts.execute(&mut *tx).await?;
-        }
+        next_id += chunk.len() as i64;
+        insert.execute(&mut *tx).await?;
+        fts.execute(&mut *tx).await?;
     }
     tx.commit().await
 }
