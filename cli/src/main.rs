@@ -539,10 +539,7 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
             if older_than_days.is_none() && max_mb.is_none() {
                 bail!("say what to prune: --older-than-days N and/or --max-mb N");
             }
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_micros() as i64;
-            let before = older_than_days.map(|d| now - i64::from(d) * 86_400_000_000);
-            let max = max_mb.map(|m| i64::from(m) * 1_000_000);
-            let n = store.prune(before, max, None).await?;
+            let n = store.retain(older_than_days, max_mb, None).await?;
             writeln!(out, "pruned {n} sessions")?;
         }
         HistoryCommand::Clear { yes } => {

@@ -360,6 +360,45 @@ pub async fn import_collection(
     Ok(app.of(&window).engine.import_collection(&source, name.as_deref()).await?)
 }
 
+/// Deletes stored sessions older than `days` and the oldest beyond `max_mb` (never the one
+/// being recorded); returns how many went.
+#[tauri::command]
+pub async fn history_prune(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    days: Option<u32>,
+    max_mb: Option<u32>,
+) -> Result<u64> {
+    Ok(app.of(&window).engine.history_prune(days, max_mb).await?)
+}
+
+/// Deletes every stored session but the one being recorded; returns how many went.
+#[tauri::command]
+pub async fn history_clear(app: State<'_, AppState>, window: tauri::Window) -> Result<u64> {
+    Ok(app.of(&window).engine.history_clear().await?)
+}
+
+/// Writes a stored session as HAR 1.2 in the data directory's exports; returns the path.
+#[tauri::command]
+pub async fn export_har(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    session_id: String,
+) -> Result<String> {
+    Ok(app.of(&window).engine.export_har_file(&session_id).await?.display().to_string())
+}
+
+/// A stored HTTP request as a curl command line.
+#[tauri::command]
+pub async fn record_curl(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    session_id: String,
+    seq: u64,
+) -> Result<String> {
+    Ok(app.of(&window).engine.record_curl(&session_id, seq).await?)
+}
+
 /// The OAuth debugger's steps and the token inspector's verdicts (never the tokens).
 #[tauri::command]
 pub async fn auth_status(app: State<'_, AppState>, window: tauri::Window) -> Result<AuthStatus> {

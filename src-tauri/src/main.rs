@@ -43,6 +43,12 @@ fn main() -> ExitCode {
         .setup(|app| {
             logging::init(app.handle());
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "mcpscope started");
+            // Probe the keyring now, off the window's path: the first OAuth connection or
+            // collections listing finds the answer ready instead of waiting for D-Bus.
+            tauri::async_runtime::spawn(async {
+                let store = mcpscope_session::default_secrets().await;
+                tracing::info!(secrets = %store.describe(), "secrets store ready");
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -77,6 +83,10 @@ fn main() -> ExitCode {
             commands::set_collection_secret,
             commands::export_collection,
             commands::import_collection,
+            commands::export_har,
+            commands::history_prune,
+            commands::history_clear,
+            commands::record_curl,
             commands::auth_status,
             commands::auth_reveal,
             commands::auth_refresh,

@@ -536,6 +536,14 @@ async fn gui_replay_shows_the_diff() {
     let c = open_app(&driver).await;
     echo_on_the_demo_then_select_it_in_history(&c, "before").await;
 
+    // The stored request as a curl command: the method, the URL, the body; no session secret.
+    click(&c, "#show-curl").await;
+    let curl = eventually("the curl command", Duration::from_secs(10), || async {
+        text_of(&c, "#curl-command").await.filter(|t| t.starts_with("curl"))
+    })
+    .await;
+    assert!(curl.contains("-X POST") && curl.contains("/mcp") && curl.contains("\"before\""), "{curl}");
+
     // As recorded: the same answer.
     click(&c, "#replay").await;
     let verdict = eventually("the replay verdict", Duration::from_secs(20), || async {
@@ -757,18 +765,19 @@ async fn gui_collections_folder_import_environment_and_secret() {
         async move { c.find(Locator::Css(&css)).await.ok()?.prop("textContent").await.ok().flatten() }
     };
 
-    // A folder of the user's choosing (with a space in its name), created on the spot.
+    // A folder of the user's choosing (with a space in its name), created on the spot. (The
+    // first listing may wait for the keyring probe the app starts at launch: up to 8 s.)
     click(&c, "#collections-folder-change").await;
     type_into(&c, "#folder-input", "relative/path").await;
     click(&c, "#use-folder").await;
-    let refused = eventually("the refusal", Duration::from_secs(10), || async {
+    let refused = eventually("the refusal", Duration::from_secs(20), || async {
         content("#collections-note[data-ok='false']".into()).await
     })
     .await;
     assert!(refused.contains("not an absolute path"), "{refused}");
     type_into(&c, "#folder-input", &folder.display().to_string()).await;
     click(&c, "#use-folder").await;
-    eventually("the chosen folder", Duration::from_secs(10), || async {
+    eventually("the chosen folder", Duration::from_secs(20), || async {
         content("#collections-folder".into()).await.filter(|t| t.contains("chosen folder"))
     })
     .await;
@@ -1379,5 +1388,33 @@ async fn gui_two_sessions_lists_compared() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("the report file")).expect("JSON");
     assert_eq!(report["server"]["name"], "mcp-servers/everything");
+
+    // The same session as HAR 1.2, read back by a HAR library.
+    click(&c, "#export-har").await;
+    let saved = eventually("the HAR file", Duration::from_secs(10), || async {
+        c.find(Locator::Css("#export-har-path")).await.ok()?.prop("textContent").await.ok()?
+    })
+    .await;
+    let path = saved.trim_start_matches("Saved: ").trim().to_owned();
+    assert!(path.ends_with(&format!("{newer}.har")), "{saved}");
+    let har::Spec::V1_2(log) = har::from_path(&path).expect("a valid HAR document").log else {
+        panic!("HAR 1.2 expected")
+    };
+    assert!(log.entries.iter().any(|e| e.request.method == "POST"), "{path}");
+
+    // Retention: old sessions deleted on request (none are 30 days old here); clearing asks
+    // first, and Cancel leaves everything as it was.
+    click(&c, ".retention > summary").await;
+    click(&c, "#prune-history").await;
+    let pruned = eventually("the retention result", Duration::from_secs(10), || async {
+        text_of(&c, "#retention-result").await.filter(|t| !t.is_empty())
+    })
+    .await;
+    assert_eq!(pruned, "Deleted 0 sessions");
+    click(&c, "#clear-history").await;
+    click(&c, "#cancel-clear").await;
+    let button = text_of(&c, "#clear-history").await.unwrap_or_default();
+    assert!(button.contains("Clear history"), "back to the first step: {button}");
+    screenshot(&c, "history-exports").await;
     c.close().await.expect("close the WebDriver session");
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mcpscope_demo::{DemoOptions, DemoServer};
@@ -411,4 +412,63 @@ async fn a_bug_report_shows_what_it_redacts() {
     let records = report["records"].as_array().expect("records");
     assert!(records.iter().any(|r| r["rpc"]["message"]["result"]["tools"].is_array()), "messages decoded");
     assert!(!report["redactions"].as_array().expect("redactions").is_empty());
+}
+
+/// Retention from the window's engine: old sessions go, the one being recorded stays, and
+/// clearing the history keeps it too.
+#[tokio::test]
+async fn retention_keeps_the_session_being_recorded() {
+    struct Quiet;
+    impl mcpscope_session::EventSink for Quiet {
+        fn emit(&self, _: mcpscope_proto::UiEvent) {}
+    }
+    let data = data_dir("retention");
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("store");
+    // An old session (started 40 days ago, as an older mcpscope left it) and a recent one.
+    let old = store.recorder(new_session("http://127.0.0.1:1/old")).await.expect("old");
+    let recent = store.recorder(new_session("http://127.0.0.1:1/recent")).await.expect("recent");
+    old.flush().await;
+    recent.flush().await;
+    let forty_days_us: i64 = 40 * 86_400_000_000;
+    let pool_path = store.path().to_owned();
+    sqlx_set_started(&pool_path, old.session_id(), forty_days_us).await;
+
+    let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let engine = mcpscope_session::Engine::with_store(Arc::new(Quiet), Some(store.clone()), "app");
+    let req = mcpscope_proto::ConnectRequest { url: demo.url().to_owned(), ..Default::default() };
+    engine.connect(req).await.expect("connect");
+    let ids = |s: Vec<mcpscope_proto::SessionInfo>| s.into_iter().map(|s| s.id).collect::<Vec<_>>();
+
+    assert_eq!(engine.history_prune(Some(30), None).await.expect("prune"), 1);
+    let left = ids(store.sessions(100).await.expect("sessions"));
+    assert!(!left.contains(&old.session_id().to_owned()), "{left:?}");
+    assert!(left.contains(&recent.session_id().to_owned()), "{left:?}");
+    assert_eq!(left.len(), 2, "the recent session and the live one: {left:?}");
+
+    assert_eq!(engine.history_clear().await.expect("clear"), 1);
+    let left = store.sessions(100).await.expect("sessions");
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].url, demo.url(), "the live session stays");
+    // It is still being recorded into.
+    engine.request("tools/list".into(), None).await.expect("tools/list");
+    engine.disconnect().await.expect("disconnect");
+    assert!(store.sessions(1).await.expect("sessions")[0].records > 0);
+    assert_eq!(store.integrity_check().await.expect("check"), "ok");
+}
+
+fn new_session(url: &str) -> mcpscope_store::NewSession {
+    mcpscope_store::NewSession { url: url.into(), transport: None, protocol_version: None, source: "cli" }
+}
+
+/// Moves a session's start `ago_us` into the past, through SQLite directly (the store has no
+/// reason to offer that).
+async fn sqlx_set_started(db: &Path, session: &str, ago_us: i64) {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display())).await.expect("open");
+    sqlx::query("UPDATE sessions SET started_at_us = started_at_us - ? WHERE id = ?")
+        .bind(ago_us)
+        .bind(session)
+        .execute(&pool)
+        .await
+        .expect("update");
+    pool.close().await;
 }

@@ -8,6 +8,7 @@ pub mod collections;
 pub mod compare_sessions;
 pub mod connection_bar;
 pub mod detail;
+pub mod export_actions;
 pub mod history_view;
 pub mod import_servers;
 pub mod json_form;

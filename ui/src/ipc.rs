@@ -245,6 +245,27 @@ pub async fn import_collection(source: &str, name: Option<&str>) -> Result<Strin
     call("import_collection", json!({ "source": source, "name": name })).await
 }
 
+/// Deletes stored sessions older than `days` and the oldest beyond `max_mb` (never the live
+/// one); returns how many went.
+pub async fn history_prune(days: Option<u32>, max_mb: Option<u32>) -> Result<u64, IpcError> {
+    call("history_prune", json!({ "days": days, "maxMb": max_mb })).await
+}
+
+/// Deletes every stored session but the live one; returns how many went.
+pub async fn history_clear() -> Result<u64, IpcError> {
+    call("history_clear", json!({})).await
+}
+
+/// Writes a stored session as HAR 1.2 in the data directory's exports; returns the path.
+pub async fn export_har(session_id: &str) -> Result<String, IpcError> {
+    call("export_har", json!({ "sessionId": session_id })).await
+}
+
+/// A stored HTTP request as a curl command line (credentials as environment variables).
+pub async fn record_curl(session_id: &str, seq: u64) -> Result<String, IpcError> {
+    call("record_curl", json!({ "sessionId": session_id, "seq": seq })).await
+}
+
 /// The OAuth debugger's steps and the token inspector's reports (never the tokens).
 pub async fn auth_status() -> Result<AuthStatus, IpcError> {
     call("auth_status", json!({})).await

@@ -62,6 +62,8 @@ pub enum SessionError {
     View(String),
     #[error("import: {0}")]
     Import(String),
+    #[error("export: {0}")]
+    Export(String),
 }
 
 impl SessionError {
@@ -79,6 +81,7 @@ impl SessionError {
             SessionError::Cancelled => "cancelled",
             SessionError::View(_) => "view",
             SessionError::Import(_) => "import",
+            SessionError::Export(_) => "export",
         }
     }
 }
@@ -94,6 +97,31 @@ pub type Result<T, E = SessionError> = std::result::Result<T, E>;
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section here leaves the data consistent: a poisoned lock is still usable.
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The OS keyring (or memory, with the reason), probed once per process: every window's
+/// engine shares it.
+static SECRETS: tokio::sync::OnceCell<Arc<dyn SecretStore>> = tokio::sync::OnceCell::const_new();
+
+/// Where secrets go: the OS keyring when it answers, else memory. The first call probes the
+/// keyring (the app starts it early, in the background, so no window waits on it).
+pub async fn default_secrets() -> Arc<dyn SecretStore> {
+    SECRETS
+        .get_or_init(|| async {
+            // The keyring probe talks D-Bus synchronously: keep it off the async workers. A
+            // locked keyring may wait for an unlock prompt nobody answers: do not wait long.
+            let probe = tokio::task::spawn_blocking(mcpscope_auth::default_store);
+            match tokio::time::timeout(KEYRING_PROBE_LIMIT, probe).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => Arc::new(mcpscope_auth::MemoryStore::new(format!("keyring probe failed: {e}"))),
+                Err(_) => Arc::new(mcpscope_auth::MemoryStore::new(format!(
+                    "the keyring did not answer within {} s (locked? unlock it and restart mcpscope)",
+                    KEYRING_PROBE_LIMIT.as_secs()
+                ))),
+            }
+        })
+        .await
+        .clone()
 }
 
 /// The setting that holds the collections folder the user chose.
@@ -154,9 +182,12 @@ async fn blocking<T: Send + 'static>(
 fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
     let done =
         path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(path, text));
-    done.map_err(|source| {
-        SessionError::Collection(collection::CollectionError::Write { path: path.to_owned(), source })
-    })
+    done.map_err(|e| SessionError::Export(format!("could not write {}: {e}", path.display())))
+}
+
+/// Where the window's exports go: `<data dir>/exports/<file>`.
+fn export_path(file: &str) -> std::path::PathBuf {
+    mcpscope_store::default_data_dir().join("exports").join(file)
 }
 
 /// Every record of the current timeline, plus the summaries not yet sent to the UI.
@@ -257,30 +288,17 @@ impl Engine {
         }
     }
 
-    /// Keeps tokens in `store` instead of the OS keyring (tests; a keyring-less build).
+    /// Keeps tokens in `store` instead of the process's [`default_secrets`] (tests; a
+    /// keyring-less build).
     pub fn set_secret_store(&self, store: Arc<dyn SecretStore>) {
         let _ = self.secrets.set(store);
     }
 
     async fn secret_store(&self) -> Arc<dyn SecretStore> {
-        self.secrets
-            .get_or_init(|| async {
-                // The keyring probe talks D-Bus synchronously: keep it off the async workers. A
-                // locked keyring may wait for an unlock prompt nobody answers: do not wait long.
-                let probe = tokio::task::spawn_blocking(mcpscope_auth::default_store);
-                match tokio::time::timeout(KEYRING_PROBE_LIMIT, probe).await {
-                    Ok(Ok(s)) => s,
-                    Ok(Err(e)) => {
-                        Arc::new(mcpscope_auth::MemoryStore::new(format!("keyring probe failed: {e}")))
-                    }
-                    Err(_) => Arc::new(mcpscope_auth::MemoryStore::new(format!(
-                        "the keyring did not answer within {} s (locked? unlock it and restart mcpscope)",
-                        KEYRING_PROBE_LIMIT.as_secs()
-                    ))),
-                }
-            })
-            .await
-            .clone()
+        match self.secrets.get() {
+            Some(s) => s.clone(),
+            None => default_secrets().await,
+        }
     }
 
     /// A new OAuth client for `req` (its steps stream to the UI as they finish).
@@ -612,12 +630,9 @@ impl Engine {
         if !write {
             return Ok(mcpscope_proto::BugReport { redactions, path: None });
         }
-        let dir = mcpscope_store::default_data_dir().join("reports");
-        let path = dir.join(format!("{session_id}.json"));
-        let text = serde_json::to_string_pretty(&report).map_err(|e| SessionError::Replay(e.to_string()))?;
-        std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&path, text))
-            .map_err(|e| SessionError::Replay(format!("could not write {}: {e}", path.display())))?;
+        let path = mcpscope_store::default_data_dir().join("reports").join(format!("{session_id}.json"));
+        let text = serde_json::to_string_pretty(&report).map_err(|e| SessionError::Export(e.to_string()))?;
+        write_file(&path, &text)?;
         Ok(mcpscope_proto::BugReport { redactions, path: Some(path.display().to_string()) })
     }
 
@@ -700,7 +715,12 @@ impl Engine {
     /// secrets are set.
     pub async fn collections(&self) -> Result<mcpscope_proto::collection::Collections> {
         let (dir, default_dir) = self.collections_dir().await;
-        let secrets = self.secret_store().await;
+        // Listing does not wait for a keyring still being probed: its secrets show as not set
+        // until it answers (setting one waits for it).
+        let secrets = match self.secrets.get().or_else(|| SECRETS.get()) {
+            Some(s) => s.clone(),
+            None => Arc::new(mcpscope_auth::MemoryStore::new("the keyring is still being checked")),
+        };
         let root = dir.clone();
         let items = blocking(move || collection::list(&root, secrets.as_ref())).await?;
         Ok(mcpscope_proto::collection::Collections { dir: dir.display().to_string(), default_dir, items })
@@ -736,9 +756,7 @@ impl Engine {
         let bundle = collection::export(&dir)?;
         let path = match dest.map(str::trim).filter(|d| !d.is_empty()) {
             Some(d) => std::path::PathBuf::from(d),
-            None => mcpscope_store::default_data_dir()
-                .join("exports")
-                .join(format!("{}.collection.json", collection.trim())),
+            None => export_path(&format!("{}.collection.json", collection.trim())),
         };
         write_file(&path, &collection::pretty(&bundle))?;
         Ok(path)
@@ -752,6 +770,48 @@ impl Engine {
         let name = name.map(str::trim).filter(|n| !n.is_empty());
         let dir = collection::import(&source, &root, name)?;
         Ok(dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+    }
+
+    /// The session being recorded now, which retention never deletes.
+    fn recording(&self) -> Option<String> {
+        lock(&self.recorder).as_ref().map(|r| r.session_id().to_owned())
+    }
+
+    /// Deletes stored sessions that started more than `days` ago and then, while the records
+    /// take more than `max_mb`, the oldest; never the session being recorded. Returns how many
+    /// sessions went.
+    pub async fn history_prune(&self, days: Option<u32>, max_mb: Option<u32>) -> Result<u64> {
+        self.flush_history().await;
+        Ok(self.history()?.retain(days, max_mb, self.recording().as_deref()).await?)
+    }
+
+    /// Deletes every stored session but the one being recorded.
+    pub async fn history_clear(&self) -> Result<u64> {
+        self.flush_history().await;
+        let store = self.history()?;
+        Ok(match self.recording() {
+            Some(live) => store.prune(Some(i64::MAX), None, Some(&live)).await?,
+            None => store.clear().await?,
+        })
+    }
+
+    /// A stored session written as HAR 1.2 to `<data dir>/exports/<session>.har`; returns the
+    /// path.
+    pub async fn export_har_file(&self, session_id: &str) -> Result<std::path::PathBuf> {
+        let text = self.history_export_har(session_id).await?;
+        let path = export_path(&format!("{session_id}.har"));
+        write_file(&path, &text)?;
+        Ok(path)
+    }
+
+    /// A stored HTTP request as a curl command line (redacted credentials become environment
+    /// variables to set).
+    pub async fn record_curl(&self, session_id: &str, seq: u64) -> Result<String> {
+        self.flush_history().await;
+        let record = self.history()?.record(session_id, seq).await?;
+        record.as_ref().and_then(export::curl).ok_or_else(|| {
+            SessionError::Export(format!("record #{seq} of {session_id} is not a stored HTTP request"))
+        })
     }
 
     /// A stored session as a HAR 1.2 document (JSON text).

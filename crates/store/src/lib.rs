@@ -338,6 +338,14 @@ impl Store {
         Ok(doomed.len() as u64)
     }
 
+    /// [`Store::prune`] in the units people think in: sessions older than `days`, and the
+    /// oldest beyond `max_mb` megabytes of records.
+    pub async fn retain(&self, days: Option<u32>, max_mb: Option<u32>, keep: Option<&str>) -> Result<u64> {
+        let before = days.map(|d| now_us() - i64::from(d) * 86_400_000_000);
+        let max = max_mb.map(|m| i64::from(m) * 1_000_000);
+        self.prune(before, max, keep).await
+    }
+
     /// Deletes the whole history and gives the space back to the file system.
     pub async fn clear(&self) -> Result<u64> {
         let mut tx = self.pool.begin().await?;

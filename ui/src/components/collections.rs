@@ -177,10 +177,20 @@ pub fn CollectionsPane(props: &PaneProps) -> Html {
     let note = use_state(|| Note::None);
     let editor = use_state(|| Editor::None);
     let reloads = use_state(|| 0u32);
+    // Answers can cross (a reload while the first listing is still out): only the newest
+    // request's answer is shown.
+    let asked = use_mut_ref(|| 0u32);
     {
-        let list = list.clone();
+        let (list, asked) = (list.clone(), asked.clone());
         use_effect_with((props.revision, *reloads), move |_| {
-            spawn_local(async move { list.set(Some(ipc::collections().await)) });
+            *asked.borrow_mut() += 1;
+            let mine = *asked.borrow();
+            spawn_local(async move {
+                let answer = ipc::collections().await;
+                if *asked.borrow() == mine {
+                    list.set(Some(answer));
+                }
+            });
         });
     }
     let reload = {
@@ -279,6 +289,12 @@ pub fn CollectionsPane(props: &PaneProps) -> Html {
     }
 }
 
+/// What an input holds right now. A click can come before the re-render of the last
+/// keystroke; the state handle a callback captured may then be one character behind.
+fn current(input: &NodeRef) -> String {
+    input.cast::<web_sys::HtmlInputElement>().map(|i| i.value()).unwrap_or_default()
+}
+
 fn note_line(note: &Note) -> Html {
     match note {
         Note::None => Html::default(),
@@ -327,22 +343,23 @@ fn FolderEditor(props: &FolderProps) -> Html {
             });
         }
     };
+    let input = use_node_ref();
     let use_it = {
-        let (value, apply) = (value.clone(), apply.clone());
-        Callback::from(move |_: MouseEvent| apply(Some((*value).clone())))
+        let (input, apply) = (input.clone(), apply.clone());
+        Callback::from(move |_: MouseEvent| apply(Some(current(&input))))
     };
     let on_key = {
-        let (value, apply) = (value.clone(), apply.clone());
+        let (input, apply) = (input.clone(), apply.clone());
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Enter" {
-                apply(Some((*value).clone()));
+                apply(Some(current(&input)));
             }
         })
     };
     let reset = Callback::from(move |_: MouseEvent| apply(None));
     html! {
         <div class="pane-editor" aria-label="Collections folder">
-            <input id="folder-input" class="mono" type="text" spellcheck="false" autocomplete="off"
+            <input id="folder-input" ref={input} class="mono" type="text" spellcheck="false" autocomplete="off"
                 aria-label="Collections folder" placeholder="/absolute/path/to/collections"
                 value={(*value).clone()} oninput={on_input} onkeydown={on_key} />
             <div class="editor-actions">
@@ -378,11 +395,12 @@ fn ImportEditor(props: &ImportProps) -> Html {
         let name = name.clone();
         Callback::from(move |e: InputEvent| name.set(field_value(&e)))
     };
+    let (source_ref, name_ref) = (use_node_ref(), use_node_ref());
     let import = {
-        let (source, name) = (source.clone(), name.clone());
+        let (source_ref, name_ref) = (source_ref.clone(), name_ref.clone());
         let (on_note, on_done) = (props.on_note.clone(), props.on_done.clone());
         Callback::from(move |_: MouseEvent| {
-            let (src, n) = ((*source).clone(), (*name).clone());
+            let (src, n) = (current(&source_ref), current(&name_ref));
             let (on_note, on_done) = (on_note.clone(), on_done.clone());
             spawn_local(async move {
                 let n = Some(n.trim()).filter(|n| !n.is_empty());
@@ -398,11 +416,11 @@ fn ImportEditor(props: &ImportProps) -> Html {
     };
     html! {
         <div class="pane-editor" aria-label="Import a collection">
-            <input id="import-source" class="mono" type="text" spellcheck="false" autocomplete="off"
+            <input id="import-source" ref={source_ref} class="mono" type="text" spellcheck="false" autocomplete="off"
                 aria-label="Bundle file or collection folder" placeholder="/path/to/x.collection.json or a folder"
                 value={(*source).clone()} oninput={on_source} />
             <div class="editor-actions">
-                <input id="import-name" type="text" spellcheck="false" autocomplete="off"
+                <input id="import-name" ref={name_ref} type="text" spellcheck="false" autocomplete="off"
                     aria-label="Name for the imported collection" placeholder="name (optional)"
                     value={(*name).clone()} oninput={on_name} />
                 <button id="do-import" class="btn small" onclick={import} disabled={source.trim().is_empty()}>
@@ -527,14 +545,16 @@ fn SecretRow(props: &SecretProps) -> Html {
         let value = value.clone();
         Callback::from(move |e: InputEvent| value.set(field_value(&e)))
     };
+    let input = use_node_ref();
     // `forget`: remove the value; otherwise store what is typed.
     let save = |forget: bool| {
         let (collection, env, name) = (props.collection.clone(), props.env.clone(), props.info.name.clone());
         let (on_reload, on_note, value) = (props.on_reload.clone(), props.on_note.clone(), value.clone());
+        let input = input.clone();
         Callback::from(move |_: MouseEvent| {
             let (collection, env, name) = (collection.clone(), env.clone(), name.clone());
             let (on_reload, on_note, value) = (on_reload.clone(), on_note.clone(), value.clone());
-            let new = if forget { None } else { Some((*value).clone()) };
+            let new = if forget { None } else { Some(current(&input)).filter(|v| !v.is_empty()) };
             spawn_local(async move {
                 match ipc::set_collection_secret(&collection, env.as_deref(), &name, new.as_deref()).await {
                     Ok(store) => {
@@ -564,7 +584,7 @@ fn SecretRow(props: &SecretProps) -> Html {
                 }
             </div>
             <div class="secret-edit">
-                <input class="secret-input mono" type="password" autocomplete="off" spellcheck="false"
+                <input ref={input.clone()} class="secret-input mono" type="password" autocomplete="off" spellcheck="false"
                     aria-label={format!("Value of secret {}", props.info.name)}
                     placeholder={ if set { "replace the value" } else { "value (hidden)" } }
                     value={(*value).clone()} oninput={on_input} />

@@ -9,6 +9,7 @@ use yew::prelude::*;
 use crate::components::collections::{CollectionsPane, SaveToCollection};
 use crate::components::compare_sessions::{BugReport, CompareSessions};
 use crate::components::detail::Detail;
+use crate::components::export_actions::{CurlCommand, Retention, SessionExport};
 use crate::components::field_value;
 use crate::components::record_row::{Lead, RowState, row, thead};
 use crate::components::replay::{ReplayPanel, SessionReplay, replayable};
@@ -88,13 +89,14 @@ pub fn HistoryView(props: &Props) -> Html {
         ipc::history_record(&key.session_id, key.seq).await
     });
 
-    let refresh = {
+    let reload = {
         let (dispatch, query) = (dispatch.clone(), h.query.clone());
-        Callback::from(move |_: MouseEvent| {
+        Callback::from(move |()| {
             load_sessions(&dispatch);
             search(&dispatch, query.clone());
         })
     };
+    let refresh = reload.reform(|_: MouseEvent| ());
     let run = {
         let (dispatch, query) = (dispatch.clone(), h.query.clone());
         Callback::from(move |_: MouseEvent| search(&dispatch, query.clone()))
@@ -159,8 +161,12 @@ pub fn HistoryView(props: &Props) -> Html {
                     <CompareSessions sessions={all} shown={shown_session.map(|s| AttrValue::from(s.to_owned()))} />
                 }) }
                 { for shown_session.map(|s| html! {
-                    <BugReport key={s.to_owned()} session={AttrValue::from(s.to_owned())} />
+                    <>
+                        <SessionExport key={format!("har-{s}")} session={AttrValue::from(s.to_owned())} />
+                        <BugReport key={s.to_owned()} session={AttrValue::from(s.to_owned())} />
+                    </>
                 }) }
+                <Retention on_changed={reload.clone()} />
                 <CollectionsPane revision={*collections_rev} />
             </nav>
             <section class="timeline-pane">
@@ -198,8 +204,8 @@ pub fn HistoryView(props: &Props) -> Html {
     }
 }
 
-/// The replay and save-to-collection panels, for a stored JSON-RPC request; fresh ones
-/// (editor, result) per record.
+/// The replay, save-to-collection and curl panels, for a stored JSON-RPC request (curl alone
+/// for any other HTTP request); fresh ones (editor, result) per record.
 fn replay_panel(loaded: &Loaded, selected: Option<&HitKey>, on_saved: &Callback<()>) -> Html {
     match (loaded, selected) {
         (Loaded::Record(r), Some(key)) if r.seq == key.seq && replayable(r) => {
@@ -209,13 +215,22 @@ fn replay_panel(loaded: &Loaded, selected: Option<&HitKey>, on_saved: &Callback<
                 <>
                     <ReplayPanel key={id.clone()} session_id={session_id.clone()} record={r.clone()} />
                     <SessionReplay key={format!("all-{}", key.session_id)} session_id={session_id.clone()} />
-                    <SaveToCollection key={format!("save-{id}")} {session_id} record={r.clone()}
+                    <SaveToCollection key={format!("save-{id}")} session_id={session_id.clone()} record={r.clone()}
                         on_saved={on_saved.clone()} />
+                    <CurlCommand key={format!("curl-{id}")} {session_id} seq={r.seq} />
                 </>
             }
         }
+        (Loaded::Record(r), Some(key)) if r.seq == key.seq && is_http_request(r) => {
+            let session_id = AttrValue::from(key.session_id.to_string());
+            html! { <CurlCommand key={format!("curl-{}#{}", key.session_id, r.seq)} {session_id} seq={r.seq} /> }
+        }
         _ => Html::default(),
     }
+}
+
+fn is_http_request(r: &mcpscope_proto::Record) -> bool {
+    matches!(r.kind, mcpscope_proto::RecordKind::HttpRequest { .. })
 }
 
 fn session_item(s: &SessionInfo, active: bool) -> Html {
