@@ -1,6 +1,6 @@
-//! Logs go to `mcpscope.log` in the app's data directory (e.g.
-//! `~/.local/share/dev.mcpscope.app/` on Linux). `MCPSCOPE_LOG` (as the CLI) or `RUST_LOG`
-//! overrides the default filter.
+//! Logs go to `mcpscope.log` in the data directory the history uses (`MCPSCOPE_DATA_DIR`, else
+//! the app's data directory, e.g. `~/.local/share/dev.mcpscope.app/` on Linux).
+//! `MCPSCOPE_LOG` (as the CLI) or `RUST_LOG` overrides the default filter.
 
 use std::fs::OpenOptions;
 use std::sync::Mutex;
@@ -12,12 +12,17 @@ const DEFAULT_FILTER: &str = "info,mcpscope_app=debug,mcpscope_session=debug";
 
 /// Best effort: without a writable data directory the app runs without a log file.
 pub fn init(app: &AppHandle) {
-    let dir = match app.path().app_data_dir() {
-        Ok(dir) => dir,
-        Err(e) => {
-            eprintln!("mcpscope: no app data directory, logging disabled: {e}");
-            return;
-        }
+    // The history's directory, so a test's (or a user's) MCPSCOPE_DATA_DIR keeps the log
+    // beside its database; Tauri's directory otherwise (the same one, by default).
+    let dir = match std::env::var_os("MCPSCOPE_DATA_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => match app.path().app_data_dir() {
+            Ok(dir) => dir,
+            Err(e) => {
+                eprintln!("mcpscope: no app data directory, logging disabled: {e}");
+                return;
+            }
+        },
     };
     let path = dir.join("mcpscope.log");
     let file =
