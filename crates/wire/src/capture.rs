@@ -4,11 +4,10 @@
 //! **Invariant:** every byte the transports send or receive passes through here *before* it is
 //! interpreted; a record is handed to the sink even when its payload is malformed.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
-use std::borrow::Cow;
 
 use mcpscope_proto::{Body, Direction, Flag, FlagCode, Header, Record, RecordKind, RpcInfo, RpcKind};
 use serde::Deserialize;
@@ -18,6 +17,14 @@ use serde_json::value::RawValue;
 /// Receives every record, in sequence order.
 pub trait RecordSink: Send + Sync + 'static {
     fn record(&self, record: Record);
+
+    /// Receives consecutive records at once (the frames one read of an SSE stream
+    /// completed), so a sink can take them under one lock. By default, one by one.
+    fn record_batch(&self, batch: Vec<Record>) {
+        for record in batch {
+            self.record(record);
+        }
+    }
 }
 
 /// A sink that drops everything (for callers that only want results).
@@ -27,9 +34,13 @@ impl RecordSink for NullSink {
     fn record(&self, _record: Record) {}
 }
 
-/// Collects records in memory; handy for tests and the CLI.
+/// Collects records in memory; handy for tests and the CLI. Batches are kept as they come
+/// (a flood's records are moved once, never again to grow one long vector).
 #[derive(Default)]
-pub struct VecSink(Mutex<Vec<Record>>);
+pub struct VecSink(Mutex<Vec<Vec<Record>>>);
+
+/// Room for the records that come one by one between batches.
+const SINGLES: usize = 16;
 
 impl VecSink {
     pub fn new() -> Arc<VecSink> {
@@ -37,13 +48,28 @@ impl VecSink {
     }
 
     pub fn records(&self) -> Vec<Record> {
-        lock(&self.0).clone()
+        lock(&self.0).iter().flatten().cloned().collect()
     }
 }
 
 impl RecordSink for VecSink {
     fn record(&self, record: Record) {
-        lock(&self.0).push(record);
+        let mut batches = lock(&self.0);
+        match batches.last_mut() {
+            // Never grow a batch: that would copy it.
+            Some(last) if last.len() < last.capacity() => last.push(record),
+            _ => {
+                let mut singles = Vec::with_capacity(SINGLES);
+                singles.push(record);
+                batches.push(singles);
+            }
+        }
+    }
+
+    fn record_batch(&self, batch: Vec<Record>) {
+        if !batch.is_empty() {
+            lock(&self.0).push(batch);
+        }
     }
 }
 
@@ -77,7 +103,8 @@ pub fn redacted_headers<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -
 
 struct Pending {
     seq: u64,
-    sent: Instant,
+    /// The request record's `elapsed_us`.
+    sent_us: u64,
 }
 
 struct State {
@@ -97,6 +124,38 @@ pub struct Capture {
     started_wall_us: i64,
     sink: Arc<dyn RecordSink>,
     state: Mutex<State>,
+}
+
+/// When a record's bytes were sent or received, on both clocks a record carries.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stamp {
+    at_us: i64,
+    elapsed_us: u64,
+}
+
+impl Stamp {
+    /// A record with this stamp, numbered later (see [`Capture::commit_batch`]).
+    pub(crate) fn record(
+        self,
+        direction: Direction,
+        exchange: u64,
+        kind: RecordKind,
+        rpc: Option<RpcInfo>,
+        flags: Vec<Flag>,
+    ) -> Record {
+        Record {
+            seq: 0,
+            at_us: self.at_us,
+            elapsed_us: self.elapsed_us,
+            direction,
+            exchange,
+            kind,
+            rpc,
+            flags,
+            lint: Vec::new(),
+            preview_of: None,
+        }
+    }
 }
 
 /// The decoded payload handed back to the caller alongside the record's seq.
@@ -148,7 +207,8 @@ impl Capture {
             Some(text) => decode(text, &mut flags),
             None => (None, Vec::new()),
         };
-        self.commit(now, direction, exchange, kind, rpc, messages, flags)
+        let seq = self.commit(self.stamp(now).record(direction, exchange, kind, rpc, flags));
+        Decoded { seq, messages }
     }
 
     /// Records an inbound SSE frame, decoding its own `data` as JSON-RPC when `decode`
@@ -165,45 +225,37 @@ impl Capture {
             RecordKind::SseFrame { data, .. } if decode_data && !data.is_empty() => decode(data, &mut flags),
             _ => (None, Vec::new()),
         };
-        self.commit(now, Direction::In, exchange, kind, rpc, messages, flags)
+        let seq = self.commit(self.stamp(now).record(Direction::In, exchange, kind, rpc, flags));
+        Decoded { seq, messages }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn commit(
-        &self,
-        now: Instant,
-        direction: Direction,
-        exchange: u64,
-        kind: RecordKind,
-        rpc: Option<RpcInfo>,
-        messages: Vec<Value>,
-        mut flags: Vec<Flag>,
-    ) -> Decoded {
+    /// The timestamps of records whose bytes were sent or received at `at`.
+    pub(crate) fn stamp(&self, at: Instant) -> Stamp {
+        let elapsed_us = at.saturating_duration_since(self.started).as_micros() as u64;
+        Stamp { at_us: self.started_wall_us + elapsed_us as i64, elapsed_us }
+    }
+
+    /// Numbers and pairs one record and hands it to the sink; returns its seq.
+    fn commit(&self, mut record: Record) -> u64 {
         // Sequence numbers, pairing and the hand-off to the sink happen under one lock so the
         // sink sees records in seq order.
         let mut st = lock(&self.state);
-        let seq = st.next_seq;
-        st.next_seq += 1;
-        let rpc = rpc.map(|mut rpc| {
-            pair(&mut st, direction, seq, now, &mut rpc, &mut flags);
-            rpc
-        });
-        let elapsed_us = now.duration_since(self.started).as_micros() as u64;
-        let record = Record {
-            seq,
-            at_us: self.started_wall_us + elapsed_us as i64,
-            elapsed_us,
-            direction,
-            exchange,
-            kind,
-            rpc,
-            flags,
-            lint: Vec::new(),
-            preview_of: None,
-        };
+        let seq = number(&mut st, &mut record);
         self.sink.record(record);
-        drop(st);
-        Decoded { seq, messages }
+        seq
+    }
+
+    /// Numbers and pairs consecutive records (one read's SSE frames), and hands them to the
+    /// sink in one batch.
+    pub(crate) fn commit_batch(&self, mut batch: Vec<Record>) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut st = lock(&self.state);
+        for record in &mut batch {
+            number(&mut st, record);
+        }
+        self.sink.record_batch(batch);
     }
 
     pub fn note(&self, text: impl Into<String>) {
@@ -244,7 +296,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 
 /// Parses a payload as JSON-RPC, flagging what is wrong with it. Returns the record's RPC
 /// view and the messages the connection must act on, fully decoded.
-fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Value>) {
+pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Value>) {
     if text.trim_start().starts_with('[') {
         return decode_batch(text, flags);
     }
@@ -280,8 +332,19 @@ fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Value>) {
         RpcKind::Notification => method.as_deref() == Some("notifications/progress"),
         _ => true,
     };
-    // The text already parsed once: it is valid JSON, so this cannot fail.
-    let msgs = if must_act { serde_json::from_str(text).ok().into_iter().collect() } else { Vec::new() };
+    // Valid JSON can still fail a full decode the peek skipped over (a number out of range):
+    // say so on the record, which is all the connection will get of it.
+    let msgs = if must_act {
+        match serde_json::from_str(text) {
+            Ok(v) => vec![v],
+            Err(e) => {
+                flags.push(Flag::new(FlagCode::MalformedJson, format!("cannot decode the message: {e}")));
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
     let info = RpcInfo {
         kind,
         id: peek.id.map(|id| id.get().to_owned()),
@@ -350,11 +413,24 @@ pub fn classify(v: &Value) -> Option<RpcKind> {
     None
 }
 
+/// Gives `record` the next seq and pairs it with its request or response.
+fn number(st: &mut State, record: &mut Record) -> u64 {
+    let seq = st.next_seq;
+    st.next_seq += 1;
+    record.seq = seq;
+    if let Some(rpc) = record.rpc.as_mut() {
+        pair(st, record.direction, seq, record.elapsed_us, rpc, &mut record.flags);
+    }
+    seq
+}
+
+/// Pairs a response with its request (`pair_seq`, and the latency between the two records'
+/// timestamps), or remembers a request for its response.
 fn pair(
     st: &mut State,
     direction: Direction,
     seq: u64,
-    now: Instant,
+    at_us: u64,
     rpc: &mut RpcInfo,
     flags: &mut Vec<Flag>,
 ) {
@@ -366,12 +442,12 @@ fn pair(
     };
     match rpc.kind {
         RpcKind::Request => {
-            requests.insert(id, Pending { seq, sent: now });
+            requests.insert(id, Pending { seq, sent_us: at_us });
         }
         RpcKind::Result | RpcKind::Error => match responses.remove(&id) {
             Some(p) => {
                 rpc.pair_seq = Some(p.seq);
-                rpc.latency_us = Some(now.duration_since(p.sent).as_micros() as u64);
+                rpc.latency_us = Some(at_us.saturating_sub(p.sent_us));
             }
             None if id != "null" => flags.push(Flag::new(
                 FlagCode::UnknownResponseId,
@@ -463,6 +539,13 @@ mod tests {
         let (rpc, _) = decode(r#"{"jsonrpc":"2.0","id":1,"res"#, &mut flags);
         assert!(rpc.is_none());
         assert_eq!(flags.pop().map(|f| f.code), Some(FlagCode::MalformedJson));
+        // Well-formed, a result, but not decodable in full: the record says why.
+        let (rpc, msgs) = decode(r#"{"jsonrpc":"2.0","id":1,"result":{"x":1e400}}"#, &mut flags);
+        assert_eq!(rpc.map(|r| r.kind), Some(RpcKind::Result));
+        assert!(msgs.is_empty());
+        let flag = flags.pop().expect("a flag");
+        assert_eq!(flag.code, FlagCode::MalformedJson);
+        assert!(flag.message.contains("out of range"), "{}", flag.message);
     }
 
     #[test]

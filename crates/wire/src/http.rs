@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::capture::{Capture, body_of, redacted_headers};
-use crate::sse::SseParser;
+use crate::stream::{FrameMeta, Pipeline, Seen};
 
 /// A response whose head has been captured.
 pub(crate) struct Received {
@@ -139,14 +139,6 @@ pub(crate) fn record_stream_head(capture: &Capture, rx: &Received, started: Inst
     );
 }
 
-/// What the connection needs of a frame once it is recorded.
-pub(crate) struct FrameMeta {
-    pub id: Option<String>,
-    pub event: Option<String>,
-    /// The data of non-`message` events (e.g. the legacy `endpoint`); empty otherwise.
-    pub data: String,
-}
-
 /// What a finished SSE stream leaves behind.
 #[derive(Debug, Default)]
 pub(crate) struct StreamEnd {
@@ -159,8 +151,9 @@ pub(crate) struct StreamEnd {
     pub stopped: bool,
 }
 
-/// Reads an SSE body to its end, recording each frame and handing each decoded JSON-RPC
-/// message (and each frame) to `on_frame`.
+/// Reads an SSE body to its end, recording each frame, then handing `on_frame` each frame
+/// that carries something for the connection (an id, an event name, a retry, JSON-RPC
+/// messages to act on) with those messages decoded.
 pub(crate) async fn read_sse(
     capture: &Capture,
     rx: Received,
@@ -169,14 +162,25 @@ pub(crate) async fn read_sse(
 ) -> StreamEnd {
     let exchange = rx.exchange;
     let mut stream = rx.response.bytes_stream();
-    let mut parser = SseParser::new();
-    let mut frames = Vec::new();
+    let mut pipeline = Pipeline::new(exchange);
     let mut end = StreamEnd::default();
     let mut bytes_total = 0u64;
+    let mut last_event_id = None;
+    let mut retry_ms = None;
+    let mut on_seen = |(meta, messages): Seen| {
+        if meta.id.is_some() {
+            last_event_id.clone_from(&meta.id);
+        }
+        if meta.retry_ms.is_some() {
+            retry_ms = meta.retry_ms;
+        }
+        on_frame(&meta, messages);
+    };
     loop {
         let chunk = tokio::select! {
             biased;
             _ = stop.cancelled() => { end.stopped = true; break; }
+            _ = pipeline.ready(capture, &mut on_seen), if pipeline.busy() => continue,
             c = stream.next() => c,
         };
         match chunk {
@@ -187,45 +191,15 @@ pub(crate) async fn read_sse(
             }
             Some(Ok(bytes)) => {
                 bytes_total += bytes.len() as u64;
-                parser.feed(&bytes, &mut frames);
-                for frame in frames.drain(..) {
-                    end.frames += 1;
-                    if frame.id.is_some() {
-                        end.last_event_id.clone_from(&frame.id);
-                    }
-                    if frame.retry_ms.is_some() {
-                        end.retry_ms = frame.retry_ms;
-                    }
-                    let is_message = matches!(frame.event.as_deref(), None | Some("message"));
-                    let mut flags = Vec::new();
-                    if !frame.ignored.is_empty() {
-                        flags.push(Flag::new(
-                            FlagCode::NotJsonRpc,
-                            format!("ignored SSE lines: {}", frame.ignored.join(" | ")),
-                        ));
-                    }
-                    let meta = FrameMeta {
-                        id: frame.id.clone(),
-                        event: frame.event.clone(),
-                        // Only the legacy `endpoint` event's data is needed after recording.
-                        data: if is_message { String::new() } else { frame.data.clone() },
-                    };
-                    // The frame moves into its record: no copy of its data or raw bytes.
-                    let kind = RecordKind::SseFrame {
-                        id: frame.id,
-                        event: frame.event,
-                        data: frame.data,
-                        retry_ms: frame.retry_ms,
-                        comments: frame.comments,
-                        raw: frame.raw,
-                    };
-                    let decoded = capture.record_frame(exchange, kind, is_message, flags);
-                    on_frame(&meta, decoded.messages);
-                }
+                // One clock read per chunk: its frames arrived together.
+                pipeline.push(capture, bytes, Instant::now(), &mut on_seen).await;
             }
         }
     }
-    if let Some(rest) = parser.finish() {
+    // Chunks already received are recorded even when the stream was stopped.
+    let unfinished = pipeline.finish(capture, &mut on_seen).await;
+    (end.frames, end.last_event_id, end.retry_ms) = (pipeline.frames(), last_event_id, retry_ms);
+    if let Some(rest) = unfinished {
         let why = format!("stream ended inside a frame: {:?}", truncate(&rest, 120));
         end.broken = Some(match end.broken.take() {
             Some(b) => format!("{b}; {why}"),

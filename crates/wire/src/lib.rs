@@ -6,13 +6,15 @@
 //!   server-initiated requests through a [`ServerRequestHandler`].
 //! - [`Capture`] turns every HTTP request, response and SSE frame into a
 //!   [`mcpscope_proto::Record`] before anything is parsed, and hands it to a [`RecordSink`].
-//! - [`sse`] is the SSE parser that keeps comments, priming events and raw bytes.
+//! - [`sse`] is the SSE parser that keeps comments, priming events and raw bytes;
+//!   [`SseRecorder`] records a stream's frames one chunk (one batch of records) at a time.
 
 mod authorize;
 mod capture;
 mod client;
 mod http;
 pub mod sse;
+mod stream;
 
 use std::time::Duration;
 
@@ -23,6 +25,7 @@ pub use capture::{
 pub use client::{Connection, ConnectionInfo, DefaultHandler, LinkStatus, ServerRequestHandler, token_text};
 use mcpscope_proto::{DEFAULT_PROTOCOL_VERSION, Header, TransportChoice};
 use serde_json::{Value, json};
+pub use stream::{Built, FrameMeta, Frames, Seen, SseRecorder};
 
 /// The first version that requires the `MCP-Protocol-Version` header on every request.
 const PROTOCOL_HEADER_SINCE: &str = "2025-06-18";

@@ -9,31 +9,63 @@
 //! skipped; `field: value` strips one space after the colon; `data` lines join with `\n`;
 //! a blank line ends the frame.
 
-/// One frame: everything between two blank lines.
+use std::borrow::Cow;
+use std::ops::Range;
+
+use bytes::Bytes;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One frame: everything between two blank lines, borrowed from the bytes it was read from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SseFrame {
-    pub id: Option<String>,
-    pub event: Option<String>,
-    /// `data` lines joined by `\n`; empty when the frame had no data line.
-    pub data: String,
+pub struct Frame<'a> {
+    pub id: Option<&'a str>,
+    pub event: Option<&'a str>,
+    /// `data` lines joined by `\n`; empty when the frame had no data line. Borrowed unless
+    /// the frame had several data lines.
+    pub data: Cow<'a, str>,
     pub has_data: bool,
     pub retry_ms: Option<u64>,
-    pub comments: Vec<String>,
+    pub comments: Vec<&'a str>,
     /// Lines with an unknown field name or an invalid `retry` value.
-    pub ignored: Vec<String>,
+    pub ignored: Vec<&'a str>,
     /// The frame's bytes as received (lossy UTF-8), terminating blank line included.
-    pub raw: String,
+    pub raw: &'a str,
 }
 
+/// Where a complete frame's bytes are.
+#[derive(Debug, Clone)]
+pub enum FrameBytes {
+    /// Within the chunk just fed.
+    Chunk(Range<usize>),
+    /// Gathered from several chunks: the frame was cut by a chunk boundary.
+    Gathered(Bytes),
+}
+
+impl FrameBytes {
+    /// The frame's bytes, given the chunk they were found in.
+    pub fn of<'a>(&'a self, chunk: &'a [u8]) -> &'a [u8] {
+        match self {
+            FrameBytes::Chunk(range) => &chunk[range.clone()],
+            FrameBytes::Gathered(bytes) => bytes,
+        }
+    }
+
+    /// The frame's fields (the bytes as lossy UTF-8 are handed to `parse`).
+    pub fn parse<R>(&self, chunk: &[u8], parse: impl FnOnce(Frame<'_>) -> R) -> R {
+        parse(frame_of(&lossy(self.of(chunk))))
+    }
+}
+
+/// Splits a byte stream into frames without copying it: a frame that lies within one chunk
+/// is found where it lies; only a frame cut by a chunk boundary is gathered in `carry`.
 #[derive(Debug, Default)]
 pub struct SseParser {
-    buf: Vec<u8>,
-    /// Bytes of `buf` already scanned for line ends.
-    scanned: usize,
-    /// Start of the current (unfinished) frame within `buf`.
-    frame_start: usize,
-    frame: SseFrame,
-    frame_has_lines: bool,
+    /// The beginning of an unfinished frame, from earlier chunks (or, before the stream's
+    /// first three bytes are in, those bytes: they may be a BOM).
+    carry: Vec<u8>,
+    /// `carry` ends inside a line.
+    in_line: bool,
     bom_checked: bool,
     /// The previous chunk ended with CR: an LF at the start of the next one belongs to it.
     pending_cr: bool,
@@ -44,75 +76,99 @@ impl SseParser {
         SseParser::default()
     }
 
-    /// Feeds bytes, appending every completed frame to `out`.
-    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<SseFrame>) {
-        let mut chunk = chunk;
-        if self.pending_cr {
+    /// Feeds bytes, handing every frame they complete to `on_frame`, in order.
+    pub fn feed(&mut self, chunk: &[u8], mut on_frame: impl FnMut(Frame<'_>)) {
+        self.split(chunk, |bytes| bytes.parse(chunk, &mut on_frame));
+    }
+
+    /// Feeds bytes, handing where each frame they complete lies to `on_frame`, in order: the
+    /// fields can be read later, elsewhere ([`FrameBytes::parse`]).
+    pub fn split(&mut self, chunk: &[u8], mut on_frame: impl FnMut(FrameBytes)) {
+        let mut start = 0;
+        if self.pending_cr && !chunk.is_empty() {
             self.pending_cr = false;
-            if let Some(b'\n') = chunk.first() {
+            if chunk[0] == b'\n' {
                 // Belongs to the CR that ended the previous line: keep it with that line's
-                // frame, not at the start of the next one.
-                let at_frame_start = self.frame_start == self.buf.len();
-                self.buf.push(b'\n');
-                self.scanned += 1;
-                if at_frame_start {
-                    self.frame_start += 1;
+                // frame, or drop it when that CR ended the frame (already handed out).
+                if !self.carry.is_empty() {
+                    self.carry.push(b'\n');
                 }
-                chunk = &chunk[1..];
+                start = 1;
             }
         }
-        self.buf.extend_from_slice(chunk);
         if !self.bom_checked {
-            if self.buf.len() < 3 && b"\xEF\xBB\xBF".starts_with(&self.buf) {
-                return;
-            }
-            self.bom_checked = true;
-            if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                self.frame_start = 3;
-                self.scanned = 3;
+            match self.skip_bom(&chunk[start..]) {
+                Some(skip) => start += skip,
+                None => return,
             }
         }
-        let mut line_start = self.scanned;
-        let mut i = self.scanned;
-        while i < self.buf.len() {
-            let Some(found) = memchr::memchr2(b'\n', b'\r', &self.buf[i..]) else { break };
-            i += found;
-            let b = self.buf[i];
-            let line_end = i;
-            let mut next = i + 1;
-            if b == b'\r' {
-                if next < self.buf.len() {
-                    if self.buf[next] == b'\n' {
-                        next += 1;
-                    }
-                } else {
-                    self.pending_cr = true;
+        self.scan(chunk, start, &mut on_frame);
+    }
+
+    /// Settles whether the stream starts with a BOM, from its first bytes (gathered in
+    /// `carry` while fewer than three). `None`: not known yet; else how many bytes of `chunk`
+    /// belong to the BOM.
+    fn skip_bom(&mut self, chunk: &[u8]) -> Option<usize> {
+        let gathered = self.carry.len();
+        let take = chunk.len().min(BOM.len() - gathered);
+        self.carry.extend_from_slice(&chunk[..take]);
+        if self.carry.len() < BOM.len() && BOM.starts_with(&self.carry) {
+            return None;
+        }
+        self.bom_checked = true;
+        if self.carry == BOM {
+            self.carry.clear();
+            return Some(take);
+        }
+        // No BOM. The bytes gathered before this chunk (a BOM's first ones, no line end among
+        // them) begin the first line.
+        self.carry.truncate(gathered);
+        self.in_line = gathered > 0;
+        Some(0)
+    }
+
+    /// Finds the frames in `chunk[start..]`, which continues whatever `carry` holds.
+    fn scan(&mut self, chunk: &[u8], start: usize, on_frame: &mut impl FnMut(FrameBytes)) {
+        // Where the frame being read starts in `chunk` (`start` while `carry` holds its
+        // beginning), and whether it has a line yet.
+        let mut frame_start = start;
+        let mut has_lines = !self.carry.is_empty();
+        let mut line_start = start;
+        let mut in_line = self.in_line;
+        while let Some(found) = memchr::memchr2(b'\n', b'\r', &chunk[line_start..]) {
+            let end = line_start + found;
+            let mut next = end + 1;
+            if chunk[end] == b'\r' {
+                match chunk.get(next) {
+                    Some(b'\n') => next += 1,
+                    Some(_) => {}
+                    None => self.pending_cr = true,
                 }
             }
-            // Borrowed unless the line is not UTF-8: no allocation per line.
-            let line = lossy(&self.buf[line_start..line_end]);
-            if line.is_empty() {
-                if self.frame_has_lines {
-                    let mut frame = std::mem::take(&mut self.frame);
-                    frame.raw = lossy(&self.buf[self.frame_start..next]).into_owned();
-                    out.push(frame);
-                    self.frame_has_lines = false;
-                }
-                self.frame_start = next;
+            if end > line_start || in_line {
+                has_lines = true;
             } else {
-                self.frame_has_lines = true;
-                field(&mut self.frame, &line);
+                // A blank line ends the frame; blank lines before any line end nothing.
+                if has_lines {
+                    on_frame(self.complete(chunk, frame_start..next));
+                    has_lines = false;
+                }
+                frame_start = next;
             }
-            i = next;
+            in_line = false;
             line_start = next;
         }
-        self.scanned = line_start;
-        // Drop what is behind the current frame so the buffer does not grow without bound.
-        if self.frame_start > 0 {
-            self.buf.drain(..self.frame_start);
-            self.scanned -= self.frame_start;
-            self.frame_start = 0;
+        self.carry.extend_from_slice(&chunk[frame_start..]);
+        self.in_line = in_line || line_start < chunk.len();
+    }
+
+    /// The frame that `chunk[part]` completes.
+    fn complete(&mut self, chunk: &[u8], part: Range<usize>) -> FrameBytes {
+        if self.carry.is_empty() {
+            return FrameBytes::Chunk(part);
         }
+        self.carry.extend_from_slice(&chunk[part]);
+        FrameBytes::Gathered(Bytes::from(std::mem::take(&mut self.carry)))
     }
 
     /// What is left at the end of the stream: the raw text of an unfinished frame, if any.
@@ -120,29 +176,40 @@ impl SseParser {
     /// A frame that is complete except for its final blank line is still unfinished: per the
     /// spec it is not dispatched, and mcpscope reports it as truncated.
     pub fn finish(&mut self) -> Option<String> {
-        let rest = &self.buf[self.frame_start..];
-        let leftover = if rest.is_empty() { None } else { Some(String::from_utf8_lossy(rest).into_owned()) };
-        self.buf.clear();
-        self.scanned = 0;
-        self.frame_start = 0;
-        self.frame = SseFrame::default();
-        self.frame_has_lines = false;
-        leftover
+        let rest = std::mem::take(&mut self.carry);
+        *self = SseParser::default();
+        (!rest.is_empty()).then(|| lossy(&rest).into_owned())
     }
 }
 
 /// UTF-8 text of `b`, borrowed when valid (the common case, checked by the fast validator),
-/// with U+FFFD for invalid sequences otherwise.
-fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+/// with U+FFFD for invalid sequences otherwise. Line ends are ASCII and never part of an
+/// invalid sequence, so a frame's lines are the same before and after.
+fn lossy(b: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(b) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Ok(s) => Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(b),
     }
 }
 
-fn field(frame: &mut SseFrame, line: &str) {
+/// The fields of one complete frame (`raw` ends with its blank line).
+fn frame_of(raw: &str) -> Frame<'_> {
+    let mut frame = Frame { raw, ..Frame::default() };
+    let mut rest = raw;
+    while let Some(end) = memchr::memchr2(b'\n', b'\r', rest.as_bytes()) {
+        if end == 0 {
+            break;
+        }
+        field(&mut frame, &rest[..end]);
+        let crlf = rest.as_bytes()[end] == b'\r' && rest.as_bytes().get(end + 1) == Some(&b'\n');
+        rest = &rest[end + 1 + usize::from(crlf)..];
+    }
+    frame
+}
+
+fn field<'a>(frame: &mut Frame<'a>, line: &'a str) {
     if let Some(comment) = line.strip_prefix(':') {
-        frame.comments.push(comment.strip_prefix(' ').unwrap_or(comment).to_owned());
+        frame.comments.push(comment.strip_prefix(' ').unwrap_or(comment));
         return;
     }
     let (name, value) = match line.split_once(':') {
@@ -152,19 +219,22 @@ fn field(frame: &mut SseFrame, line: &str) {
     match name {
         "data" => {
             if frame.has_data {
-                frame.data.push('\n');
+                let data = frame.data.to_mut();
+                data.push('\n');
+                data.push_str(value);
+            } else {
+                frame.data = Cow::Borrowed(value);
             }
-            frame.data.push_str(value);
             frame.has_data = true;
         }
-        "event" => frame.event = Some(value.to_owned()),
+        "event" => frame.event = Some(value),
         // An id containing NUL is ignored by the spec.
-        "id" if !value.contains('\0') => frame.id = Some(value.to_owned()),
+        "id" if !value.contains('\0') => frame.id = Some(value),
         "retry" => match value.parse::<u64>() {
             Ok(ms) if value.bytes().all(|b| b.is_ascii_digit()) => frame.retry_ms = Some(ms),
-            _ => frame.ignored.push(line.to_owned()),
+            _ => frame.ignored.push(line),
         },
-        _ => frame.ignored.push(line.to_owned()),
+        _ => frame.ignored.push(line),
     }
 }
 
@@ -172,11 +242,40 @@ fn field(frame: &mut SseFrame, line: &str) {
 mod tests {
     use super::*;
 
+    /// A frame with its own copies of the texts, to compare after the parser moved on.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct SseFrame {
+        id: Option<String>,
+        event: Option<String>,
+        data: String,
+        has_data: bool,
+        retry_ms: Option<u64>,
+        comments: Vec<String>,
+        ignored: Vec<String>,
+        raw: String,
+    }
+
+    impl From<Frame<'_>> for SseFrame {
+        fn from(f: Frame<'_>) -> SseFrame {
+            let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
+            SseFrame {
+                id: f.id.map(str::to_owned),
+                event: f.event.map(str::to_owned),
+                data: f.data.into_owned(),
+                has_data: f.has_data,
+                retry_ms: f.retry_ms,
+                comments: owned(f.comments),
+                ignored: owned(f.ignored),
+                raw: f.raw.to_owned(),
+            }
+        }
+    }
+
     fn parse_chunks(chunks: &[&[u8]]) -> (Vec<SseFrame>, Option<String>) {
         let mut p = SseParser::new();
         let mut out = Vec::new();
         for c in chunks {
-            p.feed(c, &mut out);
+            p.feed(c, |f| out.push(SseFrame::from(f)));
         }
         let rest = p.finish();
         (out, rest)
@@ -246,5 +345,35 @@ mod tests {
         let (frames, _) = parse_chunks(&[b"foo: bar\nretry: 12x\ndata: d\n\n"]);
         assert_eq!(frames[0].ignored, vec!["foo: bar".to_owned(), "retry: 12x".to_owned()]);
         assert_eq!(frames[0].retry_ms, None);
+    }
+
+    /// Frames cut anywhere (in two, in three, byte by byte) come out as from one chunk; only
+    /// a frame whose final CRLF is cut after the CR lacks the LF in its raw text.
+    #[test]
+    fn any_cut_gives_the_same_frames() {
+        let input: &[u8] = b": hi\r\rid: 1\ndata: a\r\ndata: \xC3\xA9\xFF\revent: e\nretry: 5\n\n\n\
+            data:{\"jsonrpc\":\"2.0\"}\r\n\r\nfoo\n\ndata: tail";
+        let (whole, rest) = parse_chunks(&[input]);
+        assert_eq!(whole.len(), 4);
+        assert_eq!(whole[1].data, "a\n\u{e9}\u{FFFD}");
+        assert_eq!(rest.as_deref(), Some("data: tail"));
+        let same = |frames: &[SseFrame], rest: Option<String>, cut: &str| {
+            assert_eq!(rest.as_deref(), Some("data: tail"), "{cut}");
+            assert_eq!(frames.len(), whole.len(), "{cut}");
+            for (f, w) in frames.iter().zip(&whole) {
+                let raw_ok = f.raw == w.raw || format!("{}\n", f.raw) == w.raw;
+                assert!(raw_ok, "{cut}: {:?} vs {:?}", f.raw, w.raw);
+                assert_eq!(SseFrame { raw: w.raw.clone(), ..f.clone() }, *w, "{cut}");
+            }
+        };
+        for i in 0..input.len() {
+            for j in i..input.len() {
+                let (frames, rest) = parse_chunks(&[&input[..i], &input[i..j], &input[j..]]);
+                same(&frames, rest, &format!("cut at {i} and {j}"));
+            }
+        }
+        let bytes: Vec<&[u8]> = input.chunks(1).collect();
+        let (frames, rest) = parse_chunks(&bytes);
+        same(&frames, rest, "byte by byte");
     }
 }

@@ -101,23 +101,21 @@ async fn session(server: &FaultyServer, n: u64) -> (Duration, usize) {
 }
 
 /// Where the engine's time goes, without a socket: the same flood bytes in memory, fed to the
-/// SSE parser alone; the frames' JSON validated alone (the floor for checking every message);
-/// then the parser and the capture together (decode, pairing, records).
+/// SSE parser alone; the frames' JSON validated alone by serde_json (what checking every
+/// message costs done the ordinary way); then the engine's own path for a stream's chunks, on
+/// one thread (the engine shares it with a helper thread): parse, check and peek at each
+/// message, build and number the records, pair, hand each chunk's batch to a `VecSink`.
 async fn breakdown(n: u64) {
     use futures::TryStreamExt;
-    use mcpscope_proto::RecordKind;
-    use mcpscope_wire::{Capture, sse::SseParser};
+    use mcpscope_wire::{Capture, SseRecorder, sse::SseParser};
     let chunks: Vec<bytes::Bytes> =
         mcpscope_tests::flood_sse(n, SIZE, &json!(1)).try_collect().await.expect("in-memory flood");
     let parse = || {
         let start = Instant::now();
         let mut parser = SseParser::new();
-        let mut frames = Vec::new();
         let mut count = 0;
         for c in &chunks {
-            parser.feed(c, &mut frames);
-            count += frames.len();
-            frames.clear();
+            parser.feed(c, |_| count += 1);
         }
         assert_eq!(count as u64, n + 1);
         start.elapsed()
@@ -126,35 +124,23 @@ async fn breakdown(n: u64) {
         let start = Instant::now();
         let sink = VecSink::new();
         let cap = Capture::new(sink.clone());
-        let mut parser = SseParser::new();
-        let mut frames = Vec::new();
+        let mut recorder = SseRecorder::new(1);
         for c in &chunks {
-            parser.feed(c, &mut frames);
-            for f in frames.drain(..) {
-                let kind = RecordKind::SseFrame {
-                    id: f.id,
-                    event: f.event,
-                    data: f.data,
-                    retry_ms: f.retry_ms,
-                    comments: f.comments,
-                    raw: f.raw,
-                };
-                cap.record_frame(1, kind, true, Vec::new());
-            }
+            recorder.split(&cap, c.clone(), Instant::now()).build().commit(&cap);
         }
         let elapsed = start.elapsed();
         assert_eq!(sink.records().len() as u64, n + 1);
         elapsed
     };
+    let mut data = Vec::new();
+    let mut parser = SseParser::new();
+    for c in &chunks {
+        parser.feed(c, |f| data.push(f.data.into_owned()));
+    }
     let json_only = || {
-        let mut parser = SseParser::new();
-        let mut frames = Vec::new();
-        for c in &chunks {
-            parser.feed(c, &mut frames);
-        }
         let start = Instant::now();
-        for f in &frames {
-            let _: serde::de::IgnoredAny = serde_json::from_str(&f.data).expect("json");
+        for d in &data {
+            let _: serde::de::IgnoredAny = serde_json::from_str(d).expect("json");
         }
         start.elapsed()
     };
@@ -164,7 +150,7 @@ async fn breakdown(n: u64) {
     let per = |d: Duration| d.as_nanos() as f64 / n as f64;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "{n:>8} in memory: SSE parse {:.1} ms ({:.0} ns/frame); JSON validation alone {:.1} ms ({:.0} ns/frame); parse + capture {:.1} ms ({:.0} ns/frame)",
+        "{n:>8} in memory: SSE parse {:.1} ms ({:.0} ns/frame); serde_json validation alone {:.1} ms ({:.0} ns/frame); parse + capture {:.1} ms ({:.0} ns/frame)",
         ms(p),
         per(p),
         ms(j),
@@ -174,11 +160,15 @@ async fn breakdown(n: u64) {
     );
 }
 
-/// `WIRE_BENCH_PROFILE=engine` (or `breakdown`) runs only that part, many times, for a
-/// profiler.
-async fn profile(server: &FaultyServer) {
+/// `WIRE_BENCH_PROFILE=engine` (or `raw`, or `breakdown`) runs only that part, many times,
+/// for a profiler.
+async fn profile(server: &FaultyServer, raw_only: bool) {
     for _ in 0..40 {
-        engine(server, 50_000).await;
+        if raw_only {
+            raw(server, 50_000).await;
+        } else {
+            engine(server, 50_000).await;
+        }
     }
 }
 
@@ -186,7 +176,8 @@ async fn profile(server: &FaultyServer) {
 async fn main() {
     let server = FaultyServer::start().await.expect("loopback server");
     match std::env::var("WIRE_BENCH_PROFILE").as_deref() {
-        Ok("engine") => return profile(&server).await,
+        Ok("engine") => return profile(&server, false).await,
+        Ok("raw") => return profile(&server, true).await,
         Ok("breakdown") => {
             for _ in 0..10 {
                 breakdown(50_000).await;
