@@ -26,7 +26,8 @@ const BATCHES_IN_FLIGHT: usize = 2;
 /// What the recorders have queued and the encoder has not taken yet.
 #[derive(Default)]
 struct Queue {
-    records: Vec<Record>,
+    /// Oldest first; taken from the front a batch at a time.
+    records: std::collections::VecDeque<Record>,
     /// Flushes waiting for every record queued before them.
     flushes: Vec<oneshot::Sender<()>>,
     /// Every recorder is gone: write what is left and stop.
@@ -84,7 +85,7 @@ impl Recorder {
     pub fn record(&self, record: Record) {
         let ring = {
             let mut q = self.shared.queue();
-            q.records.push(record);
+            q.records.push_back(record);
             q.records.len() == 1 || q.records.len() == MAX_BATCH
         };
         if ring {
