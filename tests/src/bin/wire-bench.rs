@@ -160,7 +160,7 @@ async fn breakdown(n: u64) {
     );
 }
 
-/// `WIRE_BENCH_PROFILE=engine` (or `raw`, or `breakdown`) runs only that part, many times,
+/// `WIRE_BENCH_PROFILE=engine` (or `raw`, `session`, `breakdown`) runs only that part, many times,
 /// for a profiler.
 async fn profile(server: &FaultyServer, raw_only: bool) {
     for _ in 0..40 {
@@ -178,6 +178,12 @@ async fn main() {
     match std::env::var("WIRE_BENCH_PROFILE").as_deref() {
         Ok("engine") => return profile(&server, false).await,
         Ok("raw") => return profile(&server, true).await,
+        Ok("session") => {
+            for _ in 0..20 {
+                session(&server, 50_000).await;
+            }
+            return;
+        }
         Ok("breakdown") => {
             for _ in 0..10 {
                 breakdown(50_000).await;
