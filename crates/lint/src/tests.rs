@@ -90,7 +90,7 @@ impl Session {
             comments: vec![],
             raw: format!("data: {data}\n\n"),
         };
-        self.cap.record_frame(self.exchange, kind, true, vec![]);
+        self.cap.record(Direction::In, self.exchange, kind, Some(&data), vec![]);
     }
 
     /// A clean 2025-06-18-or-later handshake with a session id.

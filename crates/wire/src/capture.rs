@@ -211,24 +211,6 @@ impl Capture {
         Decoded { seq, messages }
     }
 
-    /// Records an inbound SSE frame, decoding its own `data` as JSON-RPC when `decode`
-    /// (the frame moves into the record without a copy).
-    pub fn record_frame(
-        &self,
-        exchange: u64,
-        kind: RecordKind,
-        decode_data: bool,
-        mut flags: Vec<Flag>,
-    ) -> Decoded {
-        let now = Instant::now();
-        let (rpc, messages) = match &kind {
-            RecordKind::SseFrame { data, .. } if decode_data && !data.is_empty() => decode(data, &mut flags),
-            _ => (None, Vec::new()),
-        };
-        let seq = self.commit(self.stamp(now).record(Direction::In, exchange, kind, rpc, flags));
-        Decoded { seq, messages }
-    }
-
     /// The timestamps of records whose bytes were sent or received at `at`.
     pub(crate) fn stamp(&self, at: Instant) -> Stamp {
         let elapsed_us = at.saturating_duration_since(self.started).as_micros() as u64;
