@@ -132,26 +132,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     for (name, value) in col.headers()? {
         opts.headers.push(Header::new(name, value));
     }
-    for h in &args.headers {
-        match Header::parse(h) {
-            Some(h) => opts.headers.push(h),
-            None => bail!("--header {h:?} is not of the form 'Name: value'"),
-        }
-    }
+    opts.headers.extend(crate::parse_headers(&args.headers)?);
     let env = col.environment.as_deref().map(|e| format!(", environment {e}")).unwrap_or_default();
     println!("{} — {url}{env} ({} requests)", col.name, col.requests.len());
-    let recorder = match &store {
-        Some(store) => {
-            let new = mcpscope_store::NewSession {
-                url: url.clone(),
-                transport: None,
-                protocol_version: None,
-                source: "cli",
-            };
-            store.recorder(new).await.ok()
-        }
-        None => None,
-    };
+    let recorder = crate::cli_recorder(store.as_ref(), &url, None).await;
     let sink = crate::masked_cli_sink(false, recorder.clone(), mask);
     let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler))
         .await
@@ -162,10 +146,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
     .await;
     conn.close().await;
-    if let (Some(store), Some(r)) = (&store, &recorder) {
-        r.flush().await;
-        let _ = store.end_session(r.session_id()).await;
-    }
+    crate::finish_recording(store.as_ref(), recorder.as_ref()).await;
     let failed = outcomes.iter().filter(|o| !o.failures.is_empty()).count();
     for o in &outcomes {
         let mark = if o.failures.is_empty() { "✓" } else { "✗" };

@@ -344,6 +344,37 @@ impl RecordSink for CliSink {
     }
 }
 
+/// `--header 'Name: value'` arguments, or which one is not of that form.
+pub(crate) fn parse_headers(args: &[String]) -> anyhow::Result<Vec<Header>> {
+    args.iter()
+        .map(|h| {
+            Header::parse(h).ok_or_else(|| anyhow::anyhow!("--header {h:?} is not of the form 'Name: value'"))
+        })
+        .collect()
+}
+
+/// A history session for a command against `url`, or `None` with a warning: the command is
+/// worth running without one.
+pub(crate) async fn cli_recorder(
+    store: Option<&mcpscope_store::Store>,
+    url: &str,
+    protocol_version: Option<String>,
+) -> Option<mcpscope_store::Recorder> {
+    let new = mcpscope_store::NewSession { protocol_version, ..mcpscope_store::NewSession::new(url, "cli") };
+    store?.recorder(new).await.map_err(|e| eprintln!("mcpscope: warning: no history: {e}")).ok()
+}
+
+/// Commits a command's last records and ends its history session (best effort: the command's
+/// own outcome is what it reports).
+pub(crate) async fn finish_recording(
+    store: Option<&mcpscope_store::Store>,
+    recorder: Option<&mcpscope_store::Recorder>,
+) {
+    if let (Some(store), Some(r)) = (store, recorder) {
+        let _ = store.finish(r).await;
+    }
+}
+
 /// The history database, or `None` with a warning: a call is worth making without it.
 pub(crate) async fn open_history() -> Option<mcpscope_store::Store> {
     let dir = mcpscope_store::default_data_dir();
@@ -384,37 +415,20 @@ async fn replay(
     }
     let target = url.unwrap_or(recorded.url);
     let mut opts = ConnectOptions::new(&target);
-    for h in &headers {
-        match Header::parse(h) {
-            Some(h) => opts.headers.push(h),
-            None => bail!("--header {h:?} is not of the form 'Name: value'"),
-        }
-    }
-    let new = mcpscope_store::NewSession {
-        url: target.clone(),
-        transport: None,
-        protocol_version: None,
-        source: "cli",
-    };
-    let recorder = store.recorder(new).await.ok();
+    opts.headers.extend(parse_headers(&headers)?);
+    let recorder = cli_recorder(Some(&store), &target, None).await;
     let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone());
     let conn =
         Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(connect_error(&target))?;
     let Some(seq) = seq else {
         let steps = mcpscope_session::replay::replay_session(&store, &conn, &id).await;
         conn.close().await;
-        if let Some(r) = &recorder {
-            r.flush().await;
-            let _ = store.end_session(r.session_id()).await;
-        }
+        finish_recording(Some(&store), recorder.as_ref()).await;
         return print_replay_steps(&steps?, json);
     };
     let outcome = mcpscope_session::replay::replay(&store, &conn, &id, seq, params).await;
     conn.close().await;
-    if let Some(r) = &recorder {
-        r.flush().await;
-        let _ = store.end_session(r.session_id()).await;
-    }
+    finish_recording(Some(&store), recorder.as_ref()).await;
     let outcome = outcome?;
     if json {
         println!("{}", serde_json::to_string_pretty(&outcome)?);
@@ -697,25 +711,9 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     opts.protocol_version = args.protocol_version.clone();
     opts.request_timeout = Duration::from_secs(args.timeout);
     opts.open_get_stream = false;
-    for h in &args.headers {
-        match Header::parse(h) {
-            Some(h) => opts.headers.push(h),
-            None => bail!("--header {h:?} is not of the form 'Name: value'"),
-        }
-    }
+    opts.headers.extend(parse_headers(&args.headers)?);
     let store = open_history().await;
-    let recorder = match &store {
-        Some(store) => {
-            let new = mcpscope_store::NewSession {
-                url: args.url.clone(),
-                transport: None,
-                protocol_version: args.protocol_version.clone(),
-                source: "cli",
-            };
-            store.recorder(new).await.map_err(|e| eprintln!("mcpscope: warning: no history: {e}")).ok()
-        }
-        None => None,
-    };
+    let recorder = cli_recorder(store.as_ref(), &args.url, args.protocol_version.clone()).await;
     let sink: Arc<dyn RecordSink> = cli_sink(args.jsonl, recorder.clone());
     let capture = mcpscope_wire::Capture::new(sink);
     if args.oauth.oauth {
@@ -736,10 +734,7 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
         Err(e) => Err(connect_error(&args.url)(e)),
     };
     // Whatever happened is in the history before we exit.
-    if let (Some(store), Some(r)) = (&store, &recorder) {
-        r.flush().await;
-        let _ = store.end_session(r.session_id()).await;
-    }
+    finish_recording(store.as_ref(), recorder.as_ref()).await;
     let response = outcome?;
     let failed = response.get("error").is_some();
     if let Some(code) = response.pointer("/error/code").and_then(Value::as_i64) {

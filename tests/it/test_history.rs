@@ -425,8 +425,12 @@ async fn retention_keeps_the_session_being_recorded() {
     let data = data_dir("retention");
     let store = mcpscope_store::Store::open_dir(&data).await.expect("store");
     // An old session (started 40 days ago, as an older mcpscope left it) and a recent one.
-    let old = store.recorder(new_session("http://127.0.0.1:1/old")).await.expect("old");
-    let recent = store.recorder(new_session("http://127.0.0.1:1/recent")).await.expect("recent");
+    let old =
+        store.recorder(mcpscope_store::NewSession::new("http://127.0.0.1:1/old", "cli")).await.expect("old");
+    let recent = store
+        .recorder(mcpscope_store::NewSession::new("http://127.0.0.1:1/recent", "cli"))
+        .await
+        .expect("recent");
     old.flush().await;
     recent.flush().await;
     let forty_days_us: i64 = 40 * 86_400_000_000;
@@ -454,10 +458,6 @@ async fn retention_keeps_the_session_being_recorded() {
     engine.disconnect().await.expect("disconnect");
     assert!(store.sessions(1).await.expect("sessions")[0].records > 0);
     assert_eq!(store.integrity_check().await.expect("check"), "ok");
-}
-
-fn new_session(url: &str) -> mcpscope_store::NewSession {
-    mcpscope_store::NewSession { url: url.into(), transport: None, protocol_version: None, source: "cli" }
 }
 
 /// Moves a session's start `ago_us` into the past, through SQLite directly (the store has no

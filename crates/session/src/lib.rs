@@ -398,13 +398,7 @@ impl Engine {
         self.sink.emit(UiEvent::Reset);
         let history = match &self.store {
             Some(store) => {
-                let new = NewSession {
-                    url: req.url.clone(),
-                    transport: None,
-                    protocol_version: None,
-                    source: self.source,
-                };
-                match store.recorder(new).await {
+                match store.recorder(NewSession::new(&req.url, self.source)).await {
                     Ok(r) => Some(r),
                     Err(e) => {
                         // The session goes on without history; the log says why.
@@ -559,11 +553,10 @@ impl Engine {
     /// Commits the session's last records and marks it ended.
     async fn end_history(&self) {
         let recorder = lock(&self.recorder).take();
-        if let (Some(store), Some(r)) = (&self.store, recorder) {
-            r.flush().await;
-            if let Err(e) = store.end_session(r.session_id()).await {
-                tracing::warn!(error = %e, "could not end the history session");
-            }
+        if let (Some(store), Some(r)) = (&self.store, recorder)
+            && let Err(e) = store.finish(&r).await
+        {
+            tracing::warn!(error = %e, "could not end the history session");
         }
     }
 

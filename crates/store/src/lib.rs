@@ -209,6 +209,12 @@ impl Store {
         Ok(())
     }
 
+    /// Commits everything `recorder` has queued, then marks its session ended.
+    pub async fn finish(&self, recorder: &Recorder) -> Result<()> {
+        recorder.flush().await;
+        self.end_session(recorder.session_id()).await
+    }
+
     /// One stored session.
     pub async fn session(&self, id: &str) -> Result<Option<SessionRow>> {
         Ok(self.sessions(u32::MAX).await?.into_iter().find(|s| s.id == id))
@@ -399,6 +405,14 @@ pub struct NewSession {
     pub protocol_version: Option<String>,
     /// `app` or `cli`: every write records where it came from.
     pub source: &'static str,
+}
+
+impl NewSession {
+    /// A session to `url` whose transport and version are not known yet (the handshake
+    /// tells; see [`Store::update_session`]).
+    pub fn new(url: impl Into<String>, source: &'static str) -> NewSession {
+        NewSession { url: url.into(), transport: None, protocol_version: None, source }
+    }
 }
 
 /// A stored record's JSON, decoded.

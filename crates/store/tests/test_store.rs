@@ -76,15 +76,7 @@ async fn migrates_an_empty_database_and_searches_what_it_stored() {
     let dir = temp_dir("search");
     let store = Store::open_dir(&dir).await.expect("open");
     assert_eq!(store.schema_version().await.expect("version"), 4);
-    let rec = store
-        .recorder(NewSession {
-            url: "http://127.0.0.1:3001/mcp".into(),
-            transport: None,
-            protocol_version: None,
-            source: "cli",
-        })
-        .await
-        .expect("session");
+    let rec = store.recorder(NewSession::new("http://127.0.0.1:3001/mcp", "cli")).await.expect("session");
     rec.record(request(1, "tools/call", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"needle in a haystack"}}}"#));
     rec.record(error_response(2, 1, 750_000));
     rec.record(request(3, "tools/list", r#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#));
@@ -150,15 +142,7 @@ async fn sqlx_user_version(store: &Store, v: i64) {
 async fn a_flood_is_stored_in_batches() {
     let dir = temp_dir("flood");
     let store = Store::open_dir(&dir).await.expect("open");
-    let rec = store
-        .recorder(NewSession {
-            url: "http://h/mcp".into(),
-            transport: None,
-            protocol_version: None,
-            source: "cli",
-        })
-        .await
-        .unwrap();
+    let rec = store.recorder(NewSession::new("http://h/mcp", "cli")).await.unwrap();
     for seq in 1..=20_000 {
         rec.record(request(
             seq,
@@ -215,15 +199,7 @@ async fn retention_prunes_old_or_large_history_and_clear_empties_it() {
     let store = Store::open_dir(&dir).await.expect("open");
     let mut ids = Vec::new();
     for i in 0..3u64 {
-        let rec = store
-            .recorder(NewSession {
-                url: format!("http://h{i}/mcp"),
-                transport: None,
-                protocol_version: None,
-                source: "cli",
-            })
-            .await
-            .unwrap();
+        let rec = store.recorder(NewSession::new(format!("http://h{i}/mcp"), "cli")).await.unwrap();
         for seq in 1..=10 {
             rec.record(request(
                 seq,
@@ -268,15 +244,7 @@ async fn retention_prunes_old_or_large_history_and_clear_empties_it() {
 async fn large_records_are_stored_compressed_and_read_back_whole() {
     let dir = temp_dir("compressed");
     let store = Store::open_dir(&dir).await.expect("open");
-    let rec = store
-        .recorder(NewSession {
-            url: "http://127.0.0.1:3001/mcp".into(),
-            transport: None,
-            protocol_version: None,
-            source: "cli",
-        })
-        .await
-        .expect("session");
+    let rec = store.recorder(NewSession::new("http://127.0.0.1:3001/mcp", "cli")).await.expect("session");
     let text = format!("unicorn-marker {}", "lorem ipsum ".repeat(40_000));
     let body =
         format!(r#"{{"jsonrpc":"2.0","id":1,"result":{{"content":[{{"type":"text","text":"{text}"}}]}}}}"#);

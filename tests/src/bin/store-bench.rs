@@ -86,15 +86,7 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("mcpscope-store-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = Store::open_dir(&dir).await.expect("open the store");
-    let rec = store
-        .recorder(NewSession {
-            url: "http://127.0.0.1:3001/mcp".into(),
-            transport: None,
-            protocol_version: None,
-            source: "cli",
-        })
-        .await
-        .expect("session");
+    let rec = store.recorder(NewSession::new("http://127.0.0.1:3001/mcp", "cli")).await.expect("session");
     println!("store-bench: {n} records into {}", store.path().display());
     let start = Instant::now();
     for seq in 1..=n {
