@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use mcpscope_auth::{ClientKey, CrossApp, Grant, Http, MemoryStore, OAuth, OAuthOptions, Redirect};
+use mcpscope_auth::{
+    ClientKey, CrossApp, Grant, Http, MemoryStore, OAuth, OAuthOptions, Redirect, WorkloadToken,
+};
 use mcpscope_wire::{Capture, ConnectOptions, Connection, NullSink, ServerRequestHandler};
 use serde_json::{Map, Value, json};
 
@@ -114,6 +116,9 @@ fn oauth_options(url: &str, scenario: &str, context: &Value) -> anyhow::Result<O
             .ok_or_else(|| anyhow::anyhow!("context has idp_id_token but no idp_token_endpoint"))?;
         o.grant =
             Grant::CrossApp(CrossApp { idp_token_endpoint, id_token, idp_client_id: text("idp_client_id") });
+    } else if let Some(jwt) = text("valid_jwt") {
+        // Workload identity: the suite plays the platform that issued the workload its JWT.
+        o.grant = Grant::JwtBearer(WorkloadToken::Value(jwt));
     } else if scenario.starts_with("auth/client-credentials") {
         o.grant = Grant::ClientCredentials;
     }
@@ -136,15 +141,46 @@ pub async fn run(url: &str) -> anyhow::Result<ExitCode> {
         Some(Arc::new(crate::print_step)),
     )?);
     let mut opts = ConnectOptions::new(url);
+    // The suite names the wire version each scenario runs at: dated versions up to 2025-11-25
+    // use the initialize handshake, 2026-07-28 is stateless.
+    opts.protocol_version = std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION").ok().filter(|v| !v.is_empty());
     opts.capabilities = json!({"elicitation": {}, "sampling": {}, "roots": {"listChanged": false}});
     opts.authorizer = Some(oauth);
     let conn = Connection::connect_with_capture(opts, capture, Arc::new(CooperativeHandler)).await?;
+    if let Some(how) = &conn.info().negotiation {
+        eprintln!("negotiation: {how}");
+    }
     let listed = conn.request("tools/list", None).await?;
     let tools = listed.pointer("/result/tools").and_then(Value::as_array).cloned().unwrap_or_default();
+    // The calls a user would make: the ones the scenario names, else every tool once.
+    let calls: Vec<(String, Value)> = match context.get("toolCalls").and_then(Value::as_array) {
+        Some(named) => named
+            .iter()
+            .filter_map(|c| {
+                let name = c.get("name")?.as_str()?.to_owned();
+                Some((name, c.get("arguments").cloned().unwrap_or_else(|| json!({}))))
+            })
+            .collect(),
+        None => tools
+            .iter()
+            .filter_map(|tool| {
+                let name = tool.get("name")?.as_str()?;
+                let args = scenario_arguments(&scenario, name, &tools)
+                    .unwrap_or_else(|| arguments_for(tool.get("inputSchema").unwrap_or(&Value::Null)));
+                Some((name.to_owned(), args))
+            })
+            .collect(),
+    };
     let mut failures = 0;
-    for tool in &tools {
-        let Some(name) = tool.get("name").and_then(Value::as_str) else { continue };
-        let args = arguments_for(tool.get("inputSchema").unwrap_or(&Value::Null));
+    for (name, args) in calls {
+        if let Some(problems) = conn.tool_header_problems(&name) {
+            let why: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+            eprintln!(
+                "tools/call {name}: not called, its x-mcp-header annotations are invalid: {}",
+                why.join("; ")
+            );
+            continue;
+        }
         let response = conn.request("tools/call", Some(json!({"name": name, "arguments": args}))).await;
         match response {
             Ok(r) if r.get("error").is_none() => eprintln!("tools/call {name}: ok"),
@@ -158,8 +194,67 @@ pub async fn run(url: &str) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    browse(&conn).await;
     conn.close().await;
     Ok(if failures == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Lists resources and prompts when the server announces them, and reads or gets the first
+/// of each, as a user looking around would. Their answers are printed, not judged.
+async fn browse(conn: &Connection) {
+    let caps = conn.info().capabilities.clone();
+    if caps.get("resources").is_some() {
+        list_then_open(conn, ("resources/list", "/result/resources"), "resources/read", |r| {
+            Some(json!({"uri": r.get("uri")?.as_str()?}))
+        })
+        .await;
+    }
+    if caps.get("prompts").is_some() {
+        list_then_open(conn, ("prompts/list", "/result/prompts"), "prompts/get", |p| {
+            let mut args = Map::new();
+            for a in p.get("arguments").and_then(Value::as_array).into_iter().flatten() {
+                if a.get("required").and_then(Value::as_bool) == Some(true)
+                    && let Some(n) = a.get("name").and_then(Value::as_str)
+                {
+                    args.insert(n.to_owned(), json!("test"));
+                }
+            }
+            Some(json!({"name": p.get("name")?.as_str()?, "arguments": args}))
+        })
+        .await;
+    }
+}
+
+/// Sends `list`, then `open` with the params `params_of` builds for the first listed item.
+async fn list_then_open(
+    conn: &Connection,
+    (list, items): (&str, &str),
+    open: &str,
+    params_of: impl Fn(&Value) -> Option<Value>,
+) {
+    let first = match conn.request(list, None).await {
+        Ok(r) => r.pointer(items).and_then(Value::as_array).and_then(|a| a.first()).cloned(),
+        Err(e) => {
+            eprintln!("{list}: {e}");
+            return;
+        }
+    };
+    if let Some(p) = first.as_ref().and_then(params_of) {
+        match conn.request(open, Some(p)).await {
+            Ok(r) => eprintln!("{open}: {}", if r.get("error").is_some() { "error" } else { "ok" }),
+            Err(e) => eprintln!("{open}: {e}"),
+        }
+    }
+}
+
+/// Arguments only the scenario's story supplies: json-schema-2020-12-preservation asks the
+/// client to send another tool's `inputSchema` back to `json_schema_echo`, exactly as listed.
+fn scenario_arguments(scenario: &str, tool: &str, tools: &[Value]) -> Option<Value> {
+    if scenario != "json-schema-2020-12-preservation" || tool != "json_schema_echo" {
+        return None;
+    }
+    let focal = tools.iter().find(|t| t.get("name").and_then(Value::as_str) != Some(tool))?;
+    Some(json!({"schema": focal.get("inputSchema")?}))
 }
 
 #[cfg(test)]

@@ -232,6 +232,20 @@ struct OAuthArgs {
     /// authorization.
     #[arg(long = "client-credentials")]
     client_credentials: bool,
+    /// Workload identity: a file holding a JWT the platform issued to this workload (a
+    /// Kubernetes service account token …), sent as a JWT bearer grant (RFC 7523); read
+    /// again at each authorization.
+    #[arg(long = "workload-token-file", value_name = "FILE", conflicts_with = "client_credentials")]
+    workload_token_file: Option<std::path::PathBuf>,
+    /// Workload identity with the JWT itself; prefer --workload-token-file or the
+    /// environment variable, which stay out of the shell history.
+    #[arg(
+        long = "workload-token",
+        env = "MCPSCOPE_WORKLOAD_TOKEN",
+        hide_env_values = true,
+        conflicts_with_all = ["client_credentials", "workload_token_file"]
+    )]
+    workload_token: Option<String>,
     /// Keep tokens in memory only, not in the OS keyring.
     #[arg(long = "no-keyring")]
     no_keyring: bool,
@@ -254,6 +268,11 @@ impl OAuthArgs {
         }
         if self.client_credentials {
             o.grant = mcpscope_auth::Grant::ClientCredentials;
+        }
+        if let Some(file) = &self.workload_token_file {
+            o.grant = mcpscope_auth::Grant::JwtBearer(mcpscope_auth::WorkloadToken::File(file.clone()));
+        } else if let Some(token) = &self.workload_token {
+            o.grant = mcpscope_auth::Grant::JwtBearer(mcpscope_auth::WorkloadToken::Value(token.clone()));
         }
         let store: Arc<dyn mcpscope_auth::SecretStore> = if self.no_keyring {
             Arc::new(mcpscope_auth::MemoryStore::new("--no-keyring"))

@@ -34,6 +34,7 @@ const R_RESOURCE: &str = "RFC 8707 §2";
 const R_SCOPE: &str = "MCP 2025-11-25 authorization (scope selection)";
 const R_STEP_UP: &str = "MCP 2025-11-25 authorization (step-up authorization)";
 const R_TOKEN: &str = "OAuth 2.1 §4.1.3, RFC 6749 §5";
+const R_MIGRATION: &str = "MCP 2026-07-28 authorization (credentials per authorization server, SEP-2352)";
 const R_HTTPS: &str = "OAuth 2.1 §1.5 (TLS for every authorization server endpoint)";
 
 /// Refresh a token this close to its expiry before using it.
@@ -50,6 +51,26 @@ pub enum Grant {
     /// Cross-app access (SEP-990): an enterprise IdP's ID token is exchanged for an ID-JAG
     /// (RFC 8693), which the authorization server takes as a JWT bearer grant (RFC 7523).
     CrossApp(CrossApp),
+    /// Workload identity: a JWT the platform issued to this workload (a Kubernetes service
+    /// account token, a cloud identity token) is itself the grant (RFC 7523 §2.1).
+    JwtBearer(WorkloadToken),
+}
+
+/// Where the workload's JWT comes from. A file is read at each authorization, since platforms
+/// rotate these tokens.
+#[derive(Clone)]
+pub enum WorkloadToken {
+    Value(String),
+    File(std::path::PathBuf),
+}
+
+impl std::fmt::Debug for WorkloadToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WorkloadToken::Value(_) => f.write_str("WorkloadToken::Value(…)"),
+            WorkloadToken::File(p) => write!(f, "WorkloadToken::File({})", p.display()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -534,18 +555,47 @@ impl OAuth {
                 ),
             );
             self.finish(step);
-            if t.refresh_token.is_some() && !t.refreshed_after_refusal {
-                if self.refresh(st, "the server answered 401 to the current token").await.is_ok() {
-                    if let Some(t) = st.tokens.as_mut() {
-                        t.refreshed_after_refusal = true;
-                    }
-                    return Ok(());
+            if t.refresh_token.is_some()
+                && !t.refreshed_after_refusal
+                && self.refresh(st, "the server answered 401 to the current token").await.is_ok()
+            {
+                if let Some(t) = st.tokens.as_mut() {
+                    t.refreshed_after_refusal = true;
                 }
+                return Ok(());
+            }
+            // The token is refused and cannot be refreshed: look again where the resource sends
+            // its clients, since it may have moved to another authorization server.
+            let fresh = self.discover(bearer.as_ref(), &ch.protocol_version).await?;
+            let before = st.discovery.as_ref().map(|d| d.issuer.clone());
+            if let Some(old) = before.filter(|old| *old != fresh.issuer) {
+                let mut step = Step::new(StepKind::Registration);
+                if self.opts.client_id.is_some() {
+                    return Err(self.fail(
+                        step,
+                        format!(
+                            "the resource now names authorization server {:?} instead of {old:?}; the pre-registered client belongs to the old one",
+                            fresh.issuer
+                        ),
+                        Some("register mcpscope at the new authorization server and give its client id"),
+                    ));
+                }
+                step.check(
+                    Verdict::Info,
+                    R_MIGRATION,
+                    format!(
+                        "the resource now names authorization server {:?} instead of {old:?}: registering anew there; nothing {old:?} issued is sent to it",
+                        fresh.issuer
+                    ),
+                );
+                self.finish(step);
+                st.client = None;
             } else if t.obtained_at > 0 && jwt::now() - t.obtained_at < 10 {
                 return Err(Stop(
                     "the server refused the token it was just issued (401): check that it accepts tokens from this authorization server and for this audience".to_owned(),
                 ));
             }
+            st.discovery = Some(fresh);
             st.tokens = None;
             let _ = self.store.delete(&self.token_key());
         } else {
@@ -673,6 +723,7 @@ impl OAuth {
             }
             Grant::ClientCredentials => self.client_credentials(&discovery, &scopes).await?,
             Grant::CrossApp(x) => self.cross_app(&discovery, &x, &scopes).await?,
+            Grant::JwtBearer(w) => self.jwt_bearer(&discovery, &w, &scopes).await?,
         };
         self.save(&tokens);
         st.tokens = Some(tokens);
@@ -1531,6 +1582,99 @@ impl OAuth {
             form.push(("scope", scopes.join(" ")));
         }
         let ex = self.token_request(&mut step, d, &client, form).await?;
+        self.tokens_from(step, d, &ex, scopes)
+    }
+
+    /// The JWT bearer grant with the workload's own token as the assertion. A refused
+    /// assertion is final: sending it again, or falling back to another grant, would not help
+    /// and could look like an attack to the authorization server.
+    async fn jwt_bearer(&self, d: &Discovery, w: &WorkloadToken, scopes: &[String]) -> Flow<Tokens> {
+        let mut step = Step::new(StepKind::JwtBearer);
+        let assertion = match w {
+            WorkloadToken::Value(v) => v.trim().to_owned(),
+            WorkloadToken::File(path) => {
+                match std::fs::read_to_string(path) {
+                    Ok(text) => text.trim().to_owned(),
+                    Err(e) => {
+                        return Err(self.fail(
+                        step,
+                        format!("could not read the workload token file {}: {e}", path.display()),
+                        Some("point --workload-token-file at the token the platform mounts for this workload"),
+                    ));
+                    }
+                }
+            }
+        };
+        if !jwt::is_jwt(&assertion) {
+            return Err(self.fail(
+                step,
+                "the workload token is not a JWT",
+                Some("the jwt-bearer grant takes a signed JWT issued to this workload"),
+            ));
+        }
+        let grant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+        if !d.asm.grant_types_supported.as_ref().is_none_or(|g| g.iter().any(|x| x == grant)) {
+            step.check(Verdict::Warn, "RFC 8414 §2", format!("grant_types_supported does not list {grant}"));
+        }
+        let claims =
+            jsonwebtoken::dangerous::insecure_decode_claims::<Value>(&assertion).unwrap_or(Value::Null);
+        let text = |k: &str| claims.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+        step.check(
+            Verdict::Info,
+            "RFC 7523 §3",
+            format!(
+                "workload assertion: iss {:?}, sub {:?}, aud {:?}",
+                text("iss").unwrap_or_default(),
+                text("sub").unwrap_or_default(),
+                text("aud").unwrap_or_default()
+            ),
+        );
+        let issuer = d.asm.issuer.clone().unwrap_or_else(|| d.issuer.clone());
+        let audiences: Vec<String> = match claims.get("aud") {
+            Some(Value::String(a)) => vec![a.clone()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            _ => Vec::new(),
+        };
+        if !audiences.iter().any(|a| a.trim_end_matches('/') == issuer.trim_end_matches('/')) {
+            step.check(
+                Verdict::Warn,
+                "RFC 7523 §3",
+                format!("the assertion's aud {audiences:?} does not name the authorization server {issuer:?}: it will likely be refused"),
+            );
+        }
+        if let Some(exp) = claims.get("exp").and_then(Value::as_i64)
+            && exp < jwt::now()
+        {
+            step.check(
+                Verdict::Warn,
+                "RFC 7523 §3",
+                "the assertion has expired: the platform should have rotated it",
+            );
+        }
+        let client = Client {
+            id: self.opts.client_id.clone().unwrap_or_default(),
+            secret: self.opts.client_secret.clone(),
+            method: if self.opts.client_secret.is_some() { AuthMethod::Basic } else { AuthMethod::None },
+            redirect_uri: None,
+        };
+        let mut form = vec![("grant_type", grant.to_owned()), ("assertion", assertion)];
+        if !scopes.is_empty() {
+            form.push(("scope", scopes.join(" ")));
+        }
+        if let Some(r) = &d.resource {
+            form.push(("resource", r.clone()));
+        }
+        let ex = if client.id.is_empty() {
+            step.check(
+                Verdict::Info,
+                "RFC 7523 §2.1",
+                "no client authentication: the assertion identifies the workload",
+            );
+            let endpoint = d.token_endpoint.clone();
+            self.post_form(&mut step, &endpoint, &form, None).await?
+        } else {
+            self.token_request(&mut step, d, &client, form).await?
+        };
         self.tokens_from(step, d, &ex, scopes)
     }
 

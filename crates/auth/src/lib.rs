@@ -31,6 +31,8 @@ pub enum AuthError {
 
 pub type Result<T, E = AuthError> = std::result::Result<T, E>;
 
-pub use flow::{ClientKey, CrossApp, Grant, OAuth, OAuthOptions, Redirect, StepObserver, Tokens};
+pub use flow::{
+    ClientKey, CrossApp, Grant, OAuth, OAuthOptions, Redirect, StepObserver, Tokens, WorkloadToken,
+};
 pub use http::Http;
 pub use secrets::{KeyringStore, MemoryStore, SecretStore, default_store};

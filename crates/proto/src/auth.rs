@@ -57,6 +57,8 @@ pub enum StepKind {
     /// A token exchange at an identity provider (cross-app access).
     TokenExchange,
     ClientCredentials,
+    /// Workload identity: the platform's JWT exchanged for an access token (RFC 7523).
+    JwtBearer,
     /// The MCP request retried with the token.
     AuthenticatedRequest,
 }
@@ -74,6 +76,7 @@ impl StepKind {
             StepKind::Refresh => "Token refresh",
             StepKind::TokenExchange => "Token exchange",
             StepKind::ClientCredentials => "Client credentials grant",
+            StepKind::JwtBearer => "Workload identity (JWT bearer grant)",
             StepKind::AuthenticatedRequest => "Authenticated request",
         }
     }

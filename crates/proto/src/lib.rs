@@ -7,6 +7,7 @@ pub mod auth;
 pub mod collection;
 pub mod diff;
 pub mod explain;
+pub mod headers;
 pub mod lint;
 pub mod outline;
 pub mod servers;

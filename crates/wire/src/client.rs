@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
+use mcpscope_proto::headers::{self, HeaderProblem, ParamHeader};
 use mcpscope_proto::{Flag, FlagCode, PROTOCOL_VERSIONS, RpcKind, TransportChoice, TransportKind};
 use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, WWW_AUTHENTICATE};
@@ -33,6 +34,12 @@ const MAX_RESUMES: u32 = 5;
 /// How many times one request is sent again after 401/403 challenges (authorize, then step
 /// up, then refresh …); the authorizer keeps its own, tighter limits per cause.
 const MAX_AUTH_ROUNDS: u32 = 4;
+/// Rounds of one multi-round-trip request (`input_required` answered, sent again) before
+/// mcpscope hands the last `input_required` result to the caller; the TypeScript and Rust
+/// SDKs stop at the same number.
+const MAX_INPUT_ROUNDS: usize = 10;
+/// JSON-RPC error: the server does not speak the requested version (2026-07-28).
+const UNSUPPORTED_VERSION: i64 = -32022;
 
 /// Answers requests the server sends to the client (ping, sampling, elicitation, roots …).
 pub trait ServerRequestHandler: Send + Sync + 'static {
@@ -72,6 +79,9 @@ pub struct ConnectionInfo {
     pub server_info: Value,
     pub capabilities: Value,
     pub instructions: Option<String>,
+    /// How the version was settled, in words, when it took more than one offer (a fallback,
+    /// a switch to the stateless protocol); `None` when the first offer was taken.
+    pub negotiation: Option<String>,
 }
 
 struct PendingRequest {
@@ -89,6 +99,18 @@ struct LinkState {
     protocol_version: Option<String>,
     /// Last SSE id seen on the standalone GET stream.
     get_last_event_id: Option<String>,
+    /// The `x-mcp-header` designations of each tool from the last `tools/list`, or why the
+    /// tool must not be called.
+    tools: HashMap<String, Result<Vec<ParamHeader>, Vec<HeaderProblem>>>,
+}
+
+/// The routing headers of one POST under 2026-07-28: `Mcp-Method`, `Mcp-Name` and the
+/// `Mcp-Param-*` mirrored from a tool's designated arguments.
+#[derive(Default)]
+struct Routing {
+    method: Option<String>,
+    name: Option<String>,
+    params: Vec<(String, String)>,
 }
 
 struct Inner {
@@ -195,11 +217,8 @@ impl Connection {
     /// back is captured; nothing waits for a response.
     pub async fn send_raw(&self, text: String) -> Result<()> {
         let inner = self.inner.clone();
-        let parsed: Option<Value> = serde_json::from_str(&text).ok();
-        let method = parsed.as_ref().and_then(|v| v.get("method")).and_then(Value::as_str).map(str::to_owned);
-        let name = parsed.as_ref().and_then(name_param);
-        let body = Bytes::from(text);
-        post_bytes(&inner, body, method.as_deref(), name.as_deref(), None).await
+        let routing = serde_json::from_str::<Value>(&text).map(|m| routing(&inner, &m)).unwrap_or_default();
+        post_bytes(&inner, Bytes::from(text), &routing, None).await
     }
 
     /// Cancels request `id` (its id as JSON text: `3`, `"a"`): the waiting caller gets
@@ -214,6 +233,12 @@ impl Connection {
             "params": {"requestId": request_id, "reason": reason}});
         post_message(&self.inner, &cancel, None).await?;
         Ok(true)
+    }
+
+    /// Why tool `name` must not be called, when its `x-mcp-header` annotations (in the last
+    /// `tools/list`) break the 2026-07-28 rules; `None` for a valid or unknown tool.
+    pub fn tool_header_problems(&self, name: &str) -> Option<Vec<HeaderProblem>> {
+        lock(&self.inner.link).tools.get(name).and_then(|t| t.clone().err())
     }
 
     /// Drops the standalone GET stream and reconnects it with `Last-Event-ID`.
@@ -231,7 +256,7 @@ impl Connection {
         if session.is_some()
             && *inner.status.borrow() == LinkStatus::Open
             && let Ok((rx, started)) =
-                send_authorized(inner, Method::DELETE, None, None, (None, None), None).await
+                send_authorized(inner, Method::DELETE, None, None, &Routing::default(), None).await
         {
             let status = rx.status;
             let flags = if status == 405 { Vec::new() } else { http_flags(status, &[200, 202, 204]) };
@@ -271,7 +296,7 @@ fn is_stateless(version: &str) -> bool {
 async fn handshake(inner: &Arc<Inner>) -> Result<ConnectionInfo> {
     let offered = inner.opts.offered_version().to_owned();
     if is_stateless(&offered) {
-        return stateless_handshake(inner, offered).await;
+        return stateless_handshake(inner, offered, None).await;
     }
     match inner.opts.transport {
         TransportChoice::Sse => {
@@ -313,6 +338,23 @@ fn reset_link(inner: &Inner) {
     *lock(&inner.link) = LinkState::default();
 }
 
+/// The JSON-RPC error codes only a server of the stateless era sends in answer to
+/// `initialize` (method not found, header mismatch, missing capability, unsupported version).
+fn refuses_initialize_as_stateless(code: i64) -> bool {
+    matches!(code, -32601 | -32020 | -32021 | UNSUPPORTED_VERSION)
+}
+
+/// The newest version in `supported` that mcpscope speaks and `accept` allows.
+fn best_supported(supported: Option<&Value>, accept: impl Fn(&str) -> bool) -> Option<String> {
+    supported?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|v| PROTOCOL_VERSIONS.contains(v) && accept(v))
+        .max()
+        .map(str::to_owned)
+}
+
 async fn initialize(inner: &Arc<Inner>, offered: &str) -> Result<ConnectionInfo> {
     let params = json!({
         "protocolVersion": offered,
@@ -321,13 +363,36 @@ async fn initialize(inner: &Arc<Inner>, offered: &str) -> Result<ConnectionInfo>
     });
     let response = request(inner, "initialize", Some(params)).await?;
     if let Some(err) = response.get("error") {
-        let supported =
-            err.pointer("/data/supported").map(|s| format!(" (server supports {s})")).unwrap_or_default();
-        return Err(WireError::Initialize(format!(
-            "{} {}{supported}",
-            err.get("code").map(Value::to_string).unwrap_or_default(),
-            err.get("message").and_then(Value::as_str).unwrap_or("")
-        )));
+        let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+        let supported = err.pointer("/data/supported");
+        let described = format!(
+            "{code} {}{}",
+            err.get("message").and_then(Value::as_str).unwrap_or(""),
+            supported.map(|s| format!(" (server supports {s})")).unwrap_or_default()
+        );
+        // A stateful server that does not speak `offered` names the versions it does.
+        if let Some(v) = best_supported(supported, |v| !is_stateless(v) && v < offered)
+            && !is_pinned(inner)
+        {
+            let why = format!("initialize offering {offered} was refused ({described}); offering {v}");
+            inner.capture.note(why.clone());
+            return Box::pin(initialize(inner, &v)).await.map(|info| with_negotiation(info, why));
+        }
+        if refuses_initialize_as_stateless(code) && !is_pinned(inner) {
+            let why = format!(
+                "initialize was refused with {described}: the server speaks the stateless protocol, so mcpscope switched to {STATELESS_VERSION} (server/discover, _meta on every request)"
+            );
+            inner.capture.note(why.clone());
+            let version =
+                best_supported(supported, is_stateless).unwrap_or_else(|| STATELESS_VERSION.to_owned());
+            return stateless_handshake(inner, version, Some(why)).await;
+        }
+        let hint = if refuses_initialize_as_stateless(code) {
+            format!("; the server may speak only {STATELESS_VERSION}: pin it, or let mcpscope negotiate")
+        } else {
+            String::new()
+        };
+        return Err(WireError::Initialize(format!("{described}{hint}")));
     }
     let result = response.get("result").cloned().unwrap_or(Value::Null);
     let negotiated = result
@@ -335,7 +400,22 @@ async fn initialize(inner: &Arc<Inner>, offered: &str) -> Result<ConnectionInfo>
         .and_then(Value::as_str)
         .ok_or_else(|| WireError::Initialize("the result has no protocolVersion".to_owned()))?
         .to_owned();
-    if !PROTOCOL_VERSIONS.contains(&negotiated.as_str()) || is_stateless(&negotiated) {
+    if is_stateless(&negotiated) {
+        // The server answered initialize with the stateless revision (or a newer one): there is
+        // no session to initialize; carry on as its clients do.
+        let why = format!(
+            "offered {offered} in initialize; the server answered {negotiated}, the stateless protocol: no notifications/initialized, server/discover and _meta on every request from now on"
+        );
+        inner.capture.note(why.clone());
+        lock(&inner.link).session_id = None;
+        let version = if PROTOCOL_VERSIONS.contains(&negotiated.as_str()) {
+            negotiated
+        } else {
+            STATELESS_VERSION.to_owned()
+        };
+        return stateless_handshake(inner, version, Some(why)).await;
+    }
+    if !PROTOCOL_VERSIONS.contains(&negotiated.as_str()) {
         inner.capture.note(format!(
             "server chose protocol version {negotiated}, which mcpscope does not speak: disconnecting"
         ));
@@ -362,6 +442,8 @@ async fn initialize(inner: &Arc<Inner>, offered: &str) -> Result<ConnectionInfo>
         tokio::spawn(get_stream_loop(inner.clone(), Some(ready_tx)));
         let _ = tokio::time::timeout(GET_OPEN_WAIT, ready_rx).await;
     }
+    let negotiation = (negotiated != offered)
+        .then(|| format!("offered {offered}; the server chose {negotiated}, which mcpscope speaks"));
     Ok(ConnectionInfo {
         url: inner.url.to_string(),
         transport,
@@ -370,20 +452,73 @@ async fn initialize(inner: &Arc<Inner>, offered: &str) -> Result<ConnectionInfo>
         server_info: result.get("serverInfo").cloned().unwrap_or(Value::Null),
         capabilities: result.get("capabilities").cloned().unwrap_or(Value::Null),
         instructions: result.get("instructions").and_then(Value::as_str).map(str::to_owned),
+        negotiation,
     })
 }
 
-async fn stateless_handshake(inner: &Arc<Inner>, version: String) -> Result<ConnectionInfo> {
+fn is_pinned(inner: &Inner) -> bool {
+    inner.opts.protocol_version.is_some()
+}
+
+fn with_negotiation(mut info: ConnectionInfo, why: String) -> ConnectionInfo {
+    info.negotiation = Some(match info.negotiation.take() {
+        Some(more) => format!("{why}; {more}"),
+        None => why,
+    });
+    info
+}
+
+/// The stateless lifecycle: no initialize, `server/discover` for the server's identity and
+/// capabilities. A `-32022` naming versions is followed once: the same request again at a
+/// stateless version the server lists (under a new id), or, when it lists only
+/// handshake-era versions and the user pinned none, `initialize` at the newest of those.
+async fn stateless_handshake(
+    inner: &Arc<Inner>,
+    version: String,
+    negotiation: Option<String>,
+) -> Result<ConnectionInfo> {
     set_streamable(inner);
     lock(&inner.link).protocol_version = Some(version.clone());
-    let response = request(inner, "server/discover", None).await?;
-    if let Some(err) = response.get("error") {
+    let mut version = version;
+    let mut negotiation = negotiation;
+    let mut retried = false;
+    let result = loop {
+        let response = request(inner, "server/discover", None).await?;
+        let Some(err) = response.get("error") else {
+            break response.get("result").cloned().unwrap_or(Value::Null);
+        };
+        let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
+        let message = err.get("message").and_then(Value::as_str).unwrap_or("error");
+        let supported = err.pointer("/data/supported");
+        if code == UNSUPPORTED_VERSION && !retried {
+            retried = true;
+            if let Some(v) = best_supported(supported, is_stateless) {
+                let why = format!(
+                    "server/discover at {version} was refused ({code} {message}); the server lists {v}: sending it again under a new id"
+                );
+                inner.capture.note(why.clone());
+                negotiation = Some(negotiation.map_or(why.clone(), |n| format!("{n}; {why}")));
+                lock(&inner.link).protocol_version = Some(v.clone());
+                version = v;
+                continue;
+            }
+            if let Some(v) = best_supported(supported, |v| !is_stateless(v))
+                && !is_pinned(inner)
+            {
+                let why = format!(
+                    "the server does not speak {version} ({code} {message}); it lists {}: initializing with {v}",
+                    supported.map(Value::to_string).unwrap_or_default()
+                );
+                inner.capture.note(why.clone());
+                lock(&inner.link).protocol_version = None;
+                return Box::pin(initialize(inner, &v)).await.map(|info| with_negotiation(info, why));
+            }
+        }
+        let listed = supported.map(|s| format!("; it supports {s}")).unwrap_or_default();
         return Err(WireError::Initialize(format!(
-            "server/discover failed ({}): the server may not speak {version}; try negotiating an older version",
-            err.get("message").and_then(Value::as_str).unwrap_or("error")
+            "server/discover failed ({code} {message}){listed}: the server may not speak {version}; try negotiating instead of pinning it"
         )));
-    }
-    let result = response.get("result").cloned().unwrap_or(Value::Null);
+    };
     inner.capture.note(format!("stateless protocol {version}: no initialize, no session"));
     Ok(ConnectionInfo {
         url: inner.url.to_string(),
@@ -397,6 +532,7 @@ async fn stateless_handshake(inner: &Arc<Inner>, version: String) -> Result<Conn
             .unwrap_or(Value::Null),
         capabilities: result.get("capabilities").cloned().unwrap_or(Value::Null),
         instructions: result.get("instructions").and_then(Value::as_str).map(str::to_owned),
+        negotiation,
     })
 }
 
@@ -405,7 +541,87 @@ async fn close_quietly(inner: &Arc<Inner>) {
     let _ = inner.status.send(LinkStatus::Closed);
 }
 
+/// One logical request: sent, and while the server answers `input_required` (2026-07-28
+/// multi-round-trip requests), its input requests answered through the handler and the
+/// request sent again, with `inputResponses` and the server's `requestState`, under a new id.
 async fn request(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Result<Value> {
+    let mut params = params;
+    let mut first_id = None;
+    for round in 1..=MAX_INPUT_ROUNDS {
+        let response = request_once(inner, method, params.clone()).await?;
+        let id = response.get("id").map(Value::to_string).unwrap_or_default();
+        let first = first_id.get_or_insert_with(|| id.clone()).clone();
+        if method == "tools/list" {
+            learn_tools(inner, &response);
+        }
+        let Some(result) = response.get("result").filter(|r| is_input_required(r)) else {
+            return Ok(response);
+        };
+        if round == MAX_INPUT_ROUNDS {
+            inner.capture.note(format!(
+                "{method} (id {first}): still input_required after {MAX_INPUT_ROUNDS} rounds; mcpscope stops here"
+            ));
+            return Ok(response);
+        }
+        let requests = result.get("inputRequests").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut answers = serde_json::Map::new();
+        for (key, req) in &requests {
+            let asked = req.get("method").and_then(Value::as_str).unwrap_or("?").to_owned();
+            match inner.handler.handle(req.clone()).await {
+                Ok(answer) => {
+                    answers.insert(key.clone(), answer);
+                }
+                Err(error) => {
+                    inner.capture.note(format!(
+                        "{method} (id {first}): input request {key:?} ({asked}) was not answered ({error}); the input_required result is the answer"
+                    ));
+                    return Ok(response);
+                }
+            }
+        }
+        let mut next = params.take().unwrap_or_else(|| json!({}));
+        if let Some(p) = next.as_object_mut() {
+            p.insert("inputResponses".into(), Value::Object(answers));
+            match result.get("requestState") {
+                Some(state) => p.insert("requestState".into(), state.clone()),
+                None => p.remove("requestState"),
+            };
+        }
+        inner.capture.note(format!(
+            "{method} (id {first}) round {}: answered {} input request(s) of id {id}; sending it again under a new id",
+            round + 1,
+            requests.len()
+        ));
+        params = Some(next);
+    }
+    Err(WireError::Closed)
+}
+
+/// A 2026-07-28 `InputRequiredResult`; a result without `resultType` is complete.
+fn is_input_required(result: &Value) -> bool {
+    result.get("resultType").and_then(Value::as_str) == Some("input_required")
+}
+
+/// Keeps each listed tool's header designations (or why it must not be called).
+fn learn_tools(inner: &Inner, response: &Value) {
+    let Some(tools) = response.pointer("/result/tools").and_then(Value::as_array) else { return };
+    let mut learnt = HashMap::new();
+    for tool in tools {
+        let Some(name) = tool.get("name").and_then(Value::as_str) else { continue };
+        let designated = headers::param_headers(tool.get("inputSchema").unwrap_or(&Value::Null));
+        if let Err(problems) = &designated {
+            let why: Vec<String> = problems.iter().map(|p| format!("{} at {}", p.message, p.at)).collect();
+            inner.capture.note(format!(
+                "tool {name:?} must not be called: its x-mcp-header annotations are invalid ({})",
+                why.join("; ")
+            ));
+        }
+        learnt.insert(name.to_owned(), designated);
+    }
+    lock(&inner.link).tools = learnt;
+}
+
+async fn request_once(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Result<Value> {
     if inner.closed.is_cancelled() {
         return Err(WireError::Closed);
     }
@@ -532,10 +748,24 @@ fn name_param(v: &Value) -> Option<String> {
 /// Serializes and POSTs one message; `awaiting` is the id of our request whose response
 /// may come back in this POST's body.
 async fn post_message(inner: &Arc<Inner>, msg: &Value, awaiting: Option<&str>) -> Result<()> {
-    let body = Bytes::from(msg.to_string());
-    let method = msg.get("method").and_then(Value::as_str);
+    post_bytes(inner, Bytes::from(msg.to_string()), &routing(inner, msg), awaiting).await
+}
+
+/// The routing headers for `msg`: its method, its name or URI, and for a `tools/call` the
+/// designated arguments of the tool as the last `tools/list` described it.
+fn routing(inner: &Inner, msg: &Value) -> Routing {
+    let method = msg.get("method").and_then(Value::as_str).map(str::to_owned);
     let name = name_param(msg);
-    post_bytes(inner, body, method, name.as_deref(), awaiting).await
+    let params = match (method.as_deref(), name.as_deref()) {
+        (Some("tools/call"), Some(tool)) => match lock(&inner.link).tools.get(tool) {
+            Some(Ok(designated)) => {
+                headers::headers_for(designated, msg.pointer("/params/arguments").unwrap_or(&Value::Null))
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    Routing { method, name, params }
 }
 
 fn build(
@@ -543,7 +773,7 @@ fn build(
     method: Method,
     url: Option<&Url>,
     body: Option<Bytes>,
-    (mcp_method, mcp_name): (Option<&str>, Option<&str>),
+    routing: &Routing,
     authorization: Option<&str>,
 ) -> Result<reqwest::Request> {
     let link = lock(&inner.link);
@@ -564,13 +794,17 @@ fn build(
                 rb = rb.header("mcp-protocol-version", v);
             }
             if is_stateless(v) && is_post {
-                if let Some(m) = mcp_method {
+                let method = routing.method.as_deref();
+                if let Some(m) = method {
                     rb = rb.header("mcp-method", m);
                 }
-                if let Some(n) = mcp_name
-                    && matches!(mcp_method, Some("tools/call" | "resources/read" | "prompts/get"))
+                if let Some(n) = &routing.name
+                    && matches!(method, Some("tools/call" | "resources/read" | "prompts/get"))
                 {
                     rb = rb.header("mcp-name", n);
+                }
+                for (name, value) in &routing.params {
+                    rb = rb.header(name, value);
                 }
             }
         }
@@ -601,15 +835,13 @@ fn build(
 async fn post_bytes(
     inner: &Arc<Inner>,
     body: Bytes,
-    mcp_method: Option<&str>,
-    mcp_name: Option<&str>,
+    routing: &Routing,
     awaiting: Option<&str>,
 ) -> Result<()> {
     if inner.closed.is_cancelled() {
         return Err(WireError::Closed);
     }
-    let (rx, started) =
-        send_authorized(inner, Method::POST, None, Some(body), (mcp_method, mcp_name), None).await?;
+    let (rx, started) = send_authorized(inner, Method::POST, None, Some(body), routing, None).await?;
     let transport = lock(&inner.link).transport;
     if transport == Some(TransportKind::Sse) {
         // Legacy: the POST is only an acknowledgement; the answer comes on the GET stream.
@@ -631,7 +863,7 @@ async fn send_authorized(
     method: Method,
     url: Option<&Url>,
     body: Option<Bytes>,
-    mcp: (Option<&str>, Option<&str>),
+    routing: &Routing,
     last_event_id: Option<&str>,
 ) -> Result<(Received, Instant)> {
     let mut rounds = 0;
@@ -640,7 +872,7 @@ async fn send_authorized(
             Some(a) => a.header().await,
             None => None,
         };
-        let mut req = build(inner, method.clone(), url, body.clone(), mcp, authorization.as_deref())?;
+        let mut req = build(inner, method.clone(), url, body.clone(), routing, authorization.as_deref())?;
         if let Some(id) = last_event_id
             && let Ok(v) = HeaderValue::from_str(id)
         {
@@ -876,7 +1108,8 @@ async fn post_stream(inner: Arc<Inner>, rx: Received, awaiting: Option<String>) 
 /// GET with `Accept: text/event-stream`. `Ok(None)`: the server offers no stream (405 etc.).
 async fn open_get(inner: &Arc<Inner>, last_event_id: Option<&str>) -> Result<Option<Received>> {
     let (rx, started) =
-        send_authorized(inner, Method::GET, Some(&inner.url), None, (None, None), last_event_id).await?;
+        send_authorized(inner, Method::GET, Some(&inner.url), None, &Routing::default(), last_event_id)
+            .await?;
     if rx.status == 200 && rx.media_type() == "text/event-stream" {
         record_stream_head(&inner.capture, &rx, started);
         return Ok(Some(rx));
@@ -972,7 +1205,7 @@ async fn open_legacy(inner: &Arc<Inner>) -> Result<()> {
     }
     // The transport is Sse now: `build` adds Accept and the user's headers, nothing else.
     let (rx, started) =
-        send_authorized(inner, Method::GET, Some(&inner.url), None, (None, None), None).await?;
+        send_authorized(inner, Method::GET, Some(&inner.url), None, &Routing::default(), None).await?;
     if rx.status != 200 || rx.media_type() != "text/event-stream" {
         let status = rx.status;
         let media = rx.media_type();
