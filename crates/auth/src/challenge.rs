@@ -13,9 +13,12 @@ impl Challenge {
     }
 }
 
-/// The parameters of the `Bearer` challenge that MCP clients act on.
+/// The parameters of the `Bearer` (or `DPoP`, RFC 9449 §7.1) challenge that MCP clients act
+/// on.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BearerChallenge {
+    /// `Bearer` or `DPoP`, as the server spelled it.
+    pub scheme: String,
     pub resource_metadata: Option<String>,
     /// Space-separated scopes, as sent.
     pub scope: Option<String>,
@@ -25,11 +28,15 @@ pub struct BearerChallenge {
 }
 
 impl BearerChallenge {
-    /// The `Bearer` challenge among `headers` (every `WWW-Authenticate` line), if any.
+    /// The first `Bearer` or `DPoP` challenge among `headers` (every `WWW-Authenticate`
+    /// line), if any.
     pub fn find(headers: &[String]) -> Option<BearerChallenge> {
-        headers.iter().flat_map(|h| parse(h)).find(|c| c.scheme.eq_ignore_ascii_case("bearer")).map(|c| {
+        let token_scheme =
+            |c: &Challenge| c.scheme.eq_ignore_ascii_case("bearer") || c.scheme.eq_ignore_ascii_case("dpop");
+        headers.iter().flat_map(|h| parse(h)).find(token_scheme).map(|c| {
             let get = |n: &str| c.param(n).map(str::to_owned);
             BearerChallenge {
+                scheme: c.scheme.clone(),
                 resource_metadata: get("resource_metadata"),
                 scope: get("scope").filter(|s| !s.trim().is_empty()),
                 error: get("error"),
@@ -37,6 +44,10 @@ impl BearerChallenge {
                 realm: get("realm"),
             }
         })
+    }
+
+    pub fn is_dpop(&self) -> bool {
+        self.scheme.eq_ignore_ascii_case("dpop")
     }
 
     pub fn scopes(&self) -> Vec<String> {
@@ -172,9 +183,19 @@ mod tests {
     }
 
     #[test]
+    fn a_dpop_challenge_counts_with_its_scheme() {
+        let headers =
+            ["Basic realm=x, DPoP error=\"use_dpop_nonce\", resource_metadata=\"https://m/prm\"".to_owned()];
+        let c = BearerChallenge::find(&headers).unwrap();
+        assert!(c.is_dpop());
+        assert_eq!(c.error.as_deref(), Some("use_dpop_nonce"));
+        assert_eq!(c.resource_metadata.as_deref(), Some("https://m/prm"));
+    }
+
+    #[test]
     fn a_bare_bearer_has_no_parameters_and_garbage_does_not_panic() {
         let c = BearerChallenge::find(&["Bearer".to_owned()]).unwrap();
-        assert_eq!(c, BearerChallenge::default());
+        assert_eq!(c, BearerChallenge { scheme: "Bearer".to_owned(), ..BearerChallenge::default() });
         for junk in ["=", "\"", "Bearer =,=\"", ",,,", "Bearer scope=\"unterminated"] {
             let _ = parse(junk);
         }

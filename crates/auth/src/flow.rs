@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::challenge::{BearerChallenge, split_scopes};
+use crate::dpop::DpopKey;
 use crate::http::{Exchange, Http};
 use crate::jwt::{self, Expectations};
 use crate::metadata::{ErrorResponse, ResourceMetadata, ServerMetadata, TokenResponse, explain_error};
@@ -124,6 +125,9 @@ pub struct OAuthOptions {
     pub max_step_ups: u32,
     /// Add `offline_access` when the authorization server lists it (refresh tokens).
     pub offline_access: bool,
+    /// Bind tokens to this session's key with DPoP (RFC 9449) where the authorization server
+    /// supports ES256 proofs or the server challenges with the DPoP scheme.
+    pub dpop: bool,
 }
 
 impl OAuthOptions {
@@ -144,6 +148,7 @@ impl OAuthOptions {
             },
             max_step_ups: 2,
             offline_access: true,
+            dpop: true,
         }
     }
 }
@@ -163,11 +168,22 @@ pub struct Tokens {
     pub scope: Option<String>,
     #[serde(default)]
     pub issuer: Option<String>,
+    /// `Bearer`, or `DPoP` for a token bound to this session's key (never stored: the key
+    /// lives only as long as the session).
+    #[serde(default)]
+    pub token_type: Option<String>,
     /// When this process obtained them; 0 when loaded from the store.
     #[serde(skip)]
     obtained_at: i64,
     #[serde(skip)]
     refreshed_after_refusal: bool,
+}
+
+impl Tokens {
+    /// Whether the token is bound to a DPoP key (`token_type` DPoP).
+    pub fn is_dpop(&self) -> bool {
+        self.token_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("dpop"))
+    }
 }
 
 impl std::fmt::Debug for Tokens {
@@ -193,6 +209,8 @@ struct Discovery {
     authorization_endpoint: Option<Url>,
     token_endpoint: Url,
     registration_endpoint: Option<Url>,
+    /// Tokens are bound to the session's DPoP key.
+    dpop: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,6 +312,8 @@ pub struct OAuth {
     state: tokio::sync::Mutex<State>,
     steps: Mutex<Vec<Step>>,
     observer: Option<StepObserver>,
+    /// The session's DPoP key, made when first needed.
+    dpop: std::sync::OnceLock<Arc<DpopKey>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -317,7 +337,17 @@ impl OAuth {
             state: tokio::sync::Mutex::new(State::default()),
             steps: Mutex::new(Vec::new()),
             observer,
+            dpop: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The session's DPoP key, once DPoP is in use.
+    pub fn dpop_key(&self) -> Option<Arc<DpopKey>> {
+        self.dpop.get().cloned()
+    }
+
+    fn dpop_key_or_new(&self) -> Arc<DpopKey> {
+        self.dpop.get_or_init(|| Arc::new(DpopKey::generate())).clone()
     }
 
     /// Every step so far, in order.
@@ -404,6 +434,12 @@ impl OAuth {
             exp.jwks = serde_json::from_slice(&ex.body).ok();
         }
         let mut access = jwt::inspect("access_token", &tokens.access_token, &exp);
+        if tokens.is_dpop()
+            && let Some(key) = self.dpop_key()
+        {
+            let claims = access.claims.clone().unwrap_or(Value::Null);
+            access.checks.push(crate::dpop::check_binding(&claims, &key));
+        }
         if !access.jwt
             && let (Some(d), Some(c)) = (&discovery, &client)
         {
@@ -432,7 +468,7 @@ impl OAuth {
         };
         let mut step = Step::new(StepKind::Token);
         let form = vec![("token", token.to_owned()), ("token_type_hint", "access_token".to_owned())];
-        let Ok(ex) = self.client_post(&mut step, d, &endpoint, client, form).await else { return };
+        let Ok(ex) = self.client_post(&mut step, d, &endpoint, client, form, None).await else { return };
         let doc: Value = match serde_json::from_slice(&ex.body) {
             Ok(v) if ex.ok() => v,
             _ => {
@@ -480,6 +516,10 @@ impl OAuth {
     }
 
     fn save(&self, tokens: &Tokens) {
+        if tokens.is_dpop() {
+            // Bound to this session's key, which is never stored: useless after it.
+            return;
+        }
         match serde_json::to_string(tokens) {
             Ok(text) => {
                 if let Err(e) = self.store.set(&self.token_key(), &text) {
@@ -508,7 +548,7 @@ impl OAuth {
         Stop(reason)
     }
 
-    async fn header_value(&self) -> Option<String> {
+    async fn credentials_for(&self, method: &str, url: &str) -> Vec<(String, String)> {
         let mut st = self.state.lock().await;
         self.load(&mut st);
         let expiring = st.tokens.as_ref().is_some_and(|t| {
@@ -517,7 +557,14 @@ impl OAuth {
         if expiring && self.refresh(&mut st, "the access token expires within 30 s").await.is_err() {
             st.tokens = None;
         }
-        st.tokens.as_ref().map(|t| format!("Bearer {}", t.access_token))
+        let Some(t) = st.tokens.as_ref() else { return Vec::new() };
+        match (t.is_dpop(), self.dpop_key()) {
+            (true, Some(key)) => vec![
+                ("authorization".to_owned(), format!("DPoP {}", t.access_token)),
+                ("dpop".to_owned(), key.proof(method, url, Some(&t.access_token))),
+            ],
+            _ => vec![("authorization".to_owned(), format!("Bearer {}", t.access_token))],
+        }
     }
 
     async fn on_challenge(&self, ch: Challenge) -> WireVerdict {
@@ -527,6 +574,21 @@ impl OAuth {
         let mut step = Step::new(StepKind::Challenge);
         step.exchanges.push(ch.exchange);
         describe_challenge(&mut step, bearer.as_ref(), &ch);
+        // RFC 9449 §9: a resource server's nonce is not a refusal of the token; send the
+        // request again with a proof that carries it (once per new nonce).
+        if let (Some(nonce), Some(key)) = (&ch.dpop_nonce, self.dpop_key())
+            && bearer.as_ref().and_then(|b| b.error.as_deref()) == Some("use_dpop_nonce")
+            && key.nonce(&ch.url).as_deref() != Some(nonce.as_str())
+        {
+            key.set_nonce(&ch.url, nonce);
+            step.check(
+                Verdict::Info,
+                "RFC 9449 §9",
+                format!("the server asks for DPoP nonce {nonce:?}: sending the request again with it in a fresh proof"),
+            );
+            self.finish(step);
+            return WireVerdict::Retry;
+        }
         let result = match ch.status {
             401 => self.after_401(&mut st, step, bearer, &ch).await,
             _ => self.after_403(&mut st, step, bearer, &ch).await,
@@ -894,6 +956,7 @@ impl OAuth {
                 None => step.check(Verdict::Warn, R_ISSUER, "the metadata has no issuer member"),
             }
         }
+        let dpop = self.opts.dpop && self.decide_dpop(&mut step, &asm, bearer);
         let needs_pkce = matches!(self.opts.grant, Grant::AuthorizationCode);
         if needs_pkce && !legacy_defaults {
             match &asm.code_challenge_methods_supported {
@@ -977,7 +1040,44 @@ impl OAuth {
             authorization_endpoint,
             token_endpoint,
             registration_endpoint,
+            dpop,
         })
+    }
+
+    /// Whether tokens will be bound to the session's DPoP key: the authorization server signs
+    /// up for ES256 proofs, or the resource challenged with the DPoP scheme.
+    fn decide_dpop(&self, step: &mut Step, asm: &ServerMetadata, bearer: Option<&BearerChallenge>) -> bool {
+        const RULE: &str = "RFC 9449 §5.1";
+        let algs: Vec<&str> = asm
+            .extra
+            .get("dpop_signing_alg_values_supported")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let challenged = bearer.is_some_and(BearerChallenge::is_dpop);
+        if algs.contains(&crate::dpop::ALG) || (algs.is_empty() && challenged) {
+            let why = if algs.is_empty() {
+                "the server challenged with the DPoP scheme".to_owned()
+            } else {
+                format!("the authorization server accepts DPoP proofs signed with {algs:?}")
+            };
+            step.check(
+                Verdict::Info,
+                RULE,
+                format!("{why}: tokens will be bound to this session's key (a P-256 key pair, ES256 proofs)"),
+            );
+            return true;
+        }
+        if !algs.is_empty() {
+            step.check(
+                Verdict::Warn,
+                RULE,
+                format!(
+                    "DPoP offered with {algs:?} only; mcpscope signs proofs with ES256, so tokens stay Bearer"
+                ),
+            );
+        }
+        false
     }
 
     /// The first of `candidates` that answers with a JSON document of type `T`; each miss is
@@ -1023,7 +1123,7 @@ impl OAuth {
         form: &[(&str, String)],
         basic: Option<(&str, &str)>,
     ) -> Flow<Exchange> {
-        match self.http.post_form(url, form, basic).await {
+        match self.http.post_form(url, form, basic, &[]).await {
             Ok(ex) => {
                 step.exchanges.push(ex.id);
                 Ok(ex)
@@ -1343,7 +1443,36 @@ impl OAuth {
         form: Vec<(&'static str, String)>,
     ) -> Flow<Exchange> {
         let endpoint = d.token_endpoint.clone();
-        self.client_post(step, d, &endpoint, client, form).await
+        if !d.dpop {
+            return self.client_post(step, d, &endpoint, client, form, None).await;
+        }
+        let key = self.dpop_key_or_new();
+        let proof = key.proof("POST", endpoint.as_str(), None);
+        step.check(
+            Verdict::Info,
+            "RFC 9449 §5",
+            format!("DPoP proof for POST {endpoint}, key {}", key.thumbprint()),
+        );
+        let ex = self.client_post(step, d, &endpoint, client, form.clone(), Some(proof)).await?;
+        // RFC 9449 §8: the authorization server may ask for a nonce first.
+        let nonce = ex.header("dpop-nonce").map(str::to_owned);
+        let asks_nonce = ex.status == 400
+            && serde_json::from_slice::<Value>(&ex.body)
+                .ok()
+                .is_some_and(|v| v.get("error").and_then(Value::as_str) == Some("use_dpop_nonce"));
+        match nonce {
+            Some(n) if asks_nonce && key.nonce(endpoint.as_str()).as_deref() != Some(n.as_str()) => {
+                key.set_nonce(endpoint.as_str(), &n);
+                step.check(
+                    Verdict::Info,
+                    "RFC 9449 §8",
+                    format!("the authorization server asks for DPoP nonce {n:?}: sending the request again with it"),
+                );
+                let proof = key.proof("POST", endpoint.as_str(), None);
+                self.client_post(step, d, &endpoint, client, form, Some(proof)).await
+            }
+            _ => Ok(ex),
+        }
     }
 
     /// Adds client authentication to `form` and POSTs it to `endpoint` (token, introspection).
@@ -1354,6 +1483,7 @@ impl OAuth {
         endpoint: &Url,
         client: &Client,
         mut form: Vec<(&'static str, String)>,
+        dpop_proof: Option<String>,
     ) -> Flow<Exchange> {
         let mut basic = None;
         match client.method {
@@ -1367,6 +1497,8 @@ impl OAuth {
                     form.push(("client_secret", s.clone()));
                 }
             }
+            // A grant that needs no client (workload identity) names none.
+            AuthMethod::None if client.id.is_empty() => {}
             AuthMethod::None => form.push(("client_id", client.id.clone())),
             AuthMethod::PrivateKeyJwt => {
                 let assertion = match self.client_assertion(d, &client.id) {
@@ -1386,7 +1518,14 @@ impl OAuth {
             "RFC 6749 §2.3",
             format!("client authentication: {}", client.method.name()),
         );
-        self.post_form(step, endpoint, &form, basic).await
+        let extra: Vec<(&str, String)> = dpop_proof.into_iter().map(|p| ("dpop", p)).collect();
+        match self.http.post_form(endpoint, &form, basic, &extra).await {
+            Ok(ex) => {
+                step.exchanges.push(ex.id);
+                Ok(ex)
+            }
+            Err(e) => Err(self.fail(step.clone(), e.to_string(), None)),
+        }
     }
 
     /// A private_key_jwt assertion (RFC 7523 §3): iss = sub = client id, aud = the issuer.
@@ -1437,6 +1576,14 @@ impl OAuth {
             }
         };
         match t.token_type.as_deref() {
+            Some(tt) if tt.eq_ignore_ascii_case("dpop") && d.dpop => {
+                step.check(Verdict::Pass, "RFC 9449 §5", "token_type DPoP: bound to this session's key")
+            }
+            Some(tt) if tt.eq_ignore_ascii_case("bearer") && d.dpop => step.check(
+                Verdict::Warn,
+                "RFC 9449 §5",
+                "asked for a DPoP-bound token with a proof, got a Bearer token: the server ignored the proof",
+            ),
             Some(tt) if tt.eq_ignore_ascii_case("bearer") => {
                 step.check(Verdict::Pass, R_TOKEN, "token_type Bearer")
             }
@@ -1480,6 +1627,7 @@ impl OAuth {
             expires_at: t.expires_in.map(|s| now + s),
             scope: t.scope.or_else(|| (!requested.is_empty()).then(|| requested.join(" "))),
             issuer: d.asm.issuer.clone().or_else(|| Some(d.issuer.clone())),
+            token_type: t.token_type,
             obtained_at: now,
             refreshed_after_refusal: false,
         })
@@ -1664,17 +1812,14 @@ impl OAuth {
         if let Some(r) = &d.resource {
             form.push(("resource", r.clone()));
         }
-        let ex = if client.id.is_empty() {
+        if client.id.is_empty() {
             step.check(
                 Verdict::Info,
                 "RFC 7523 §2.1",
                 "no client authentication: the assertion identifies the workload",
             );
-            let endpoint = d.token_endpoint.clone();
-            self.post_form(&mut step, &endpoint, &form, None).await?
-        } else {
-            self.token_request(&mut step, d, &client, form).await?
-        };
+        }
+        let ex = self.token_request(&mut step, d, &client, form).await?;
         self.tokens_from(step, d, &ex, scopes)
     }
 
@@ -1805,8 +1950,8 @@ fn oauth_error_text(ex: &Exchange) -> String {
 }
 
 impl Authorizer for OAuth {
-    fn header(&self) -> BoxFuture<'_, Option<String>> {
-        Box::pin(self.header_value())
+    fn credentials<'a>(&'a self, method: &'a str, url: &'a str) -> BoxFuture<'a, Vec<(String, String)>> {
+        Box::pin(self.credentials_for(method, url))
     }
 
     fn challenged(&self, challenge: Challenge) -> BoxFuture<'_, WireVerdict> {

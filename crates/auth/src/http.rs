@@ -139,12 +139,14 @@ impl Http {
         self.send(req).await
     }
 
-    /// POSTs a form (`application/x-www-form-urlencoded`), with optional Basic credentials.
+    /// POSTs a form (`application/x-www-form-urlencoded`), with optional Basic credentials and
+    /// `extra` headers (a DPoP proof).
     pub async fn post_form(
         &self,
         url: &Url,
         form: &[(&str, String)],
         basic: Option<(&str, &str)>,
+        extra: &[(&str, String)],
     ) -> Result<Exchange> {
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form.iter()).finish();
         let mut rb = self
@@ -157,6 +159,9 @@ impl Http {
             // RFC 6749 §2.3.1: both parts form-urlencoded before Base64.
             let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
             rb = rb.basic_auth(enc(id), Some(enc(secret)));
+        }
+        for (name, value) in extra {
+            rb = rb.header(*name, value);
         }
         let req = rb.build().map_err(|e| AuthError::Http { url: url.to_string(), reason: e.to_string() })?;
         self.send(req).await

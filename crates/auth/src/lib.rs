@@ -4,9 +4,11 @@
 //!   spec's order; [`metadata`] holds the documents.
 //! - [`http`] captures every exchange the engine makes into the session's timeline, with
 //!   secrets masked.
+//! - [`dpop`] makes the session's DPoP key and its proofs, and checks them (RFC 9449).
 //! - [`secrets`] keeps tokens and client secrets in the OS keyring (or memory).
 
 pub mod challenge;
+pub mod dpop;
 pub mod flow;
 pub mod http;
 pub mod jwt;

@@ -1,6 +1,7 @@
 //! The hook through which an authorization engine (crate `mcpscope-auth`) gives the wire its
-//! credentials. The wire knows nothing of OAuth: it asks for the `Authorization` header before
-//! each request and hands over every 401 or 403 it receives.
+//! credentials. The wire knows nothing of OAuth: it asks for the credential headers of each
+//! request (`Authorization`, and a `DPoP` proof for sender-constrained tokens) and hands over
+//! every 401 or 403 it receives.
 
 use futures::future::BoxFuture;
 
@@ -16,6 +17,8 @@ pub struct Challenge {
     pub url: String,
     /// The protocol version the request was made under (offered or negotiated).
     pub protocol_version: String,
+    /// The `DPoP-Nonce` header of the refusal, when the server sent one (RFC 9449 §9).
+    pub dpop_nonce: Option<String>,
 }
 
 /// What to do after a challenge.
@@ -29,9 +32,10 @@ pub enum Verdict {
 
 /// Supplies credentials to a [`crate::Connection`].
 pub trait Authorizer: Send + Sync + 'static {
-    /// The `Authorization` header value for the next request, if there is one. May refresh a
-    /// token that is about to expire first.
-    fn header(&self) -> BoxFuture<'_, Option<String>>;
+    /// The credential headers (name, value) of the next request, `method` to `url`: none,
+    /// `Authorization`, and `DPoP` with a proof for exactly this request when the token is
+    /// bound to a key. May refresh a token that is about to expire first.
+    fn credentials<'a>(&'a self, method: &'a str, url: &'a str) -> BoxFuture<'a, Vec<(String, String)>>;
 
     /// The server refused a request with `challenge`; obtain credentials (authorize, refresh,
     /// step up) and say whether to retry.

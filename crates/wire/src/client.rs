@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use mcpscope_proto::headers::{self, HeaderProblem, ParamHeader};
 use mcpscope_proto::{Flag, FlagCode, PROTOCOL_VERSIONS, RpcKind, TransportChoice, TransportKind};
 use reqwest::Method;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, WWW_AUTHENTICATE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -774,7 +774,7 @@ fn build(
     url: Option<&Url>,
     body: Option<Bytes>,
     routing: &Routing,
-    authorization: Option<&str>,
+    credentials: &[(String, String)],
 ) -> Result<reqwest::Request> {
     let link = lock(&inner.link);
     let url = url.or(link.post_url.as_ref()).unwrap_or(&inner.url).clone();
@@ -810,8 +810,8 @@ fn build(
         }
     }
     drop(link);
-    if let Some(a) = authorization {
-        rb = rb.header(AUTHORIZATION, a);
+    for (name, value) in credentials {
+        rb = rb.header(name, value);
     }
     let mut req =
         rb.build().map_err(|e| WireError::InvalidUrl { url: url.to_string(), reason: e.to_string() })?;
@@ -867,12 +867,14 @@ async fn send_authorized(
     last_event_id: Option<&str>,
 ) -> Result<(Received, Instant)> {
     let mut rounds = 0;
+    let destination =
+        url.cloned().or_else(|| lock(&inner.link).post_url.clone()).unwrap_or_else(|| inner.url.clone());
     loop {
-        let authorization = match &inner.opts.authorizer {
-            Some(a) => a.header().await,
-            None => None,
+        let credentials = match &inner.opts.authorizer {
+            Some(a) => a.credentials(method.as_str(), destination.as_str()).await,
+            None => Vec::new(),
         };
-        let mut req = build(inner, method.clone(), url, body.clone(), routing, authorization.as_deref())?;
+        let mut req = build(inner, method.clone(), Some(&destination), body.clone(), routing, &credentials)?;
         if let Some(id) = last_event_id
             && let Ok(v) = HeaderValue::from_str(id)
         {
@@ -890,6 +892,7 @@ async fn send_authorized(
         rounds += 1;
         let status = rx.status;
         let exchange = rx.exchange;
+        let dpop_nonce = rx.headers.get("dpop-nonce").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let www_authenticate = rx
             .headers
             .get_all(WWW_AUTHENTICATE)
@@ -902,7 +905,8 @@ async fn send_authorized(
             .clone()
             .unwrap_or_else(|| inner.opts.offered_version().to_owned());
         read_body(&inner.capture, rx, started, false, |_| http_flags(status, &[])).await;
-        let challenge = Challenge { exchange, status, www_authenticate, url: target, protocol_version };
+        let challenge =
+            Challenge { exchange, status, www_authenticate, url: target, protocol_version, dpop_nonce };
         match authorizer.challenged(challenge).await {
             Verdict::Retry => continue,
             Verdict::GiveUp(why) => return Err(WireError::Auth(why)),
