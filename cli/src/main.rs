@@ -200,6 +200,12 @@ struct CallArgs {
     /// Print every captured record as one JSON object per line instead of the result.
     #[arg(long)]
     jsonl: bool,
+    /// The answer to a request the server makes of the client, as KEY=JSON (repeatable): KEY
+    /// is an input request's key in an input_required result (2026-07-28), or a method
+    /// (elicitation/create, sampling/createMessage, roots/list) for any request of it.
+    /// Without one, such a request is refused and the input_required result is printed.
+    #[arg(long = "answer", value_name = "KEY=JSON")]
+    answers: Vec<String>,
     /// Seconds to wait for the response (progress notifications extend it).
     #[arg(long, default_value_t = 60)]
     timeout: u64,
@@ -738,7 +744,8 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     if args.oauth.oauth {
         opts.authorizer = Some(args.oauth.build(&args.url, &capture)?);
     }
-    let outcome = match Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).await {
+    let handler = Arc::new(AnswerHandler::parse(&args.answers)?);
+    let outcome = match Connection::connect_with_capture(opts, capture, handler).await {
         Ok(conn) => {
             if let (Some(store), Some(r)) = (&store, &recorder) {
                 let transport = format!("{:?}", conn.info().transport).to_lowercase();
@@ -764,7 +771,80 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
         let shown = response.get("result").or_else(|| response.get("error")).unwrap_or(&response);
         println!("{}", serde_json::to_string_pretty(shown)?);
     }
-    Ok(if failed { std::process::ExitCode::from(1) } else { std::process::ExitCode::SUCCESS })
+    let unanswered = unanswered_input(&response);
+    if !unanswered.is_empty() {
+        eprintln!("mcpscope: the server needs input that was not given:");
+        for line in &unanswered {
+            eprintln!("  {line}");
+        }
+        eprintln!(
+            "  answer with --answer KEY=JSON, e.g. --answer 'KEY={{\"action\":\"accept\",\"content\":{{}}}}'"
+        );
+    }
+    Ok(if failed || !unanswered.is_empty() {
+        std::process::ExitCode::from(1)
+    } else {
+        std::process::ExitCode::SUCCESS
+    })
+}
+
+/// The input requests of an `input_required` result (2026-07-28), one line each.
+fn unanswered_input(response: &Value) -> Vec<String> {
+    let Some(result) = response.get("result") else { return Vec::new() };
+    if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
+        return Vec::new();
+    }
+    let requests = result.get("inputRequests").and_then(Value::as_object);
+    requests
+        .into_iter()
+        .flatten()
+        .map(|(key, req)| {
+            let method = req.get("method").and_then(Value::as_str).unwrap_or("?");
+            let message = req.pointer("/params/message").and_then(Value::as_str).unwrap_or("");
+            format!("{key:?}: {method} {message:?}")
+        })
+        .collect()
+}
+
+/// Answers the server's requests from `--answer KEY=JSON`, matched by input key (or JSON-RPC
+/// id), then by method; `ping` always; anything else is refused with -32601.
+struct AnswerHandler {
+    answers: Vec<(String, Value)>,
+}
+
+impl AnswerHandler {
+    fn parse(given: &[String]) -> anyhow::Result<AnswerHandler> {
+        let answers = given
+            .iter()
+            .map(|a| {
+                let (key, json) =
+                    a.split_once('=').with_context(|| format!("--answer {a:?} is not KEY=JSON"))?;
+                let value = serde_json::from_str(json)
+                    .with_context(|| format!("--answer {key}: the answer is not valid JSON: {json}"))?;
+                Ok((key.trim().to_owned(), value))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(AnswerHandler { answers })
+    }
+}
+
+impl mcpscope_wire::ServerRequestHandler for AnswerHandler {
+    fn handle(&self, request: Value) -> futures::future::BoxFuture<'static, Result<Value, Value>> {
+        let method = request.get("method").and_then(Value::as_str).unwrap_or("").to_owned();
+        let id = request.get("id").map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+        let by_key = self.answers.iter().find(|(k, _)| Some(k) == id.as_ref());
+        let found =
+            by_key.or_else(|| self.answers.iter().find(|(k, _)| *k == method)).map(|(_, v)| v.clone());
+        Box::pin(async move {
+            match (found, method.as_str()) {
+                (Some(answer), _) => Ok(answer),
+                (None, "ping") => Ok(serde_json::json!({})),
+                (None, _) => {
+                    Err(serde_json::json!({"code": -32601, "message": format!("no --answer for {method}")}))
+                }
+            }
+        })
+    }
 }
 
 async fn token(

@@ -19,3 +19,4 @@ mod test_history;
 mod test_interact;
 mod test_lint;
 mod test_oauth;
+mod test_stateless;

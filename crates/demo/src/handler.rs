@@ -14,7 +14,7 @@ mod resources;
 mod tools;
 
 use std::sync::{
-    Arc,
+    Arc, Mutex,
     atomic::{AtomicU8, Ordering},
 };
 
@@ -24,10 +24,10 @@ use rmcp::{
     model::{
         Implementation, ListResourceTemplatesResult, ListResourcesResult, LoggingLevel,
         PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
-        ServerConfig, SetLevelRequestParams,
+        ServerConfig, ServerNotification, SetLevelRequestParams, SubscriptionFilter,
     },
     prompt_handler,
-    service::RequestContext,
+    service::{RequestContext, SubscriptionContext, SubscriptionSink},
     tool_handler,
 };
 
@@ -37,8 +37,9 @@ const INSTRUCTIONS: &str = "\
 mcpscope's built-in demo server. Tools: echo (returns its message), add (sums two numbers, \
 with structured output), long_running (sends progress notifications when the request has a \
 progressToken), flood (sends many logging notifications), big (a result of about 10 MB), fail (always returns a tool error), \
-ask_user (asks the client for input via elicitation/create) and sample (asks the client's LLM \
-via sampling/createMessage). Resources: demo://readme, demo://config.json and the template \
+ask_user (asks the client for input via elicitation/create), sample (asks the client's LLM \
+via sampling/createMessage), confirm_order (asks for input with a multi-round-trip request, \
+2026-07-28) and touch (tells subscribers the tool list changed). Resources: demo://readme, demo://config.json and the template \
 demo://items/{id}. Prompts: greeting and code_review. Logging honours logging/setLevel.";
 
 /// The minimum level of `notifications/message` a client wants, shared by the clones of a
@@ -90,10 +91,40 @@ fn severity(level: LoggingLevel) -> u8 {
     }
 }
 
+/// The open `subscriptions/listen` streams (2026-07-28), shared by every handler of one
+/// server (stateless mode makes a handler per request).
+#[derive(Clone, Default)]
+pub(crate) struct Listeners(Arc<Mutex<Vec<SubscriptionSink>>>);
+
+impl std::fmt::Debug for Listeners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Listeners({})", self.sinks().len())
+    }
+}
+
+impl Listeners {
+    fn sinks(&self) -> std::sync::MutexGuard<'_, Vec<SubscriptionSink>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sends `notification` to every listener that asked for its kind; returns how many got it.
+    pub(crate) async fn send(&self, notification: ServerNotification) -> usize {
+        let sinks: Vec<SubscriptionSink> = self.sinks().clone();
+        let mut sent = 0;
+        for sink in sinks {
+            if sink.send(notification.clone()).await.is_ok() {
+                sent += 1;
+            }
+        }
+        sent
+    }
+}
+
 /// The demo server's `ServerHandler`.
 #[derive(Debug, Clone)]
 pub struct DemoHandler {
     log_level: LogLevel,
+    listeners: Listeners,
     tool_router: ToolRouter<DemoHandler>,
     prompt_router: PromptRouter<DemoHandler>,
 }
@@ -102,13 +133,13 @@ impl Default for DemoHandler {
     /// A handler with its own log level (`info`), e.g. to serve the demo over another
     /// rmcp transport.
     fn default() -> Self {
-        Self::new(LogLevel::default())
+        Self::new(LogLevel::default(), Listeners::default())
     }
 }
 
 impl DemoHandler {
-    pub(crate) fn new(log_level: LogLevel) -> Self {
-        Self { log_level, tool_router: Self::tool_router(), prompt_router: Self::prompt_router() }
+    pub(crate) fn new(log_level: LogLevel, listeners: Listeners) -> Self {
+        Self { log_level, listeners, tool_router: Self::tool_router(), prompt_router: Self::prompt_router() }
     }
 }
 
@@ -121,6 +152,7 @@ impl ServerHandler for DemoHandler {
             .enable_prompts()
             .enable_resources()
             .enable_tools()
+            .enable_tool_list_changed()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(
@@ -128,6 +160,18 @@ impl ServerHandler for DemoHandler {
                     .with_title("mcpscope demo server"),
             )
             .with_instructions(INSTRUCTIONS)
+    }
+
+    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(requested.clone())
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        self.listeners.sinks().push(context.sink().clone());
+        context.cancelled().await;
+        let id = context.sink().id().clone();
+        self.listeners.sinks().retain(|s| *s.id() != id);
+        Ok(())
     }
 
     async fn set_level(

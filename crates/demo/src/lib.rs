@@ -135,11 +135,12 @@ impl DemoServer {
         // Stateful: one handler (and so one log level) per session. Stateless: rmcp calls
         // the factory for every request, so the log level is shared server-wide.
         let shared_level = handler::LogLevel::default();
+        let listeners = handler::Listeners::default();
         let stateful = opts.stateful;
         let service = StreamableHttpService::new(
             move || {
                 let level = if stateful { handler::LogLevel::default() } else { shared_level.clone() };
-                Ok(DemoHandler::new(level))
+                Ok(DemoHandler::new(level, listeners.clone()))
             },
             Arc::new(sessions),
             config,

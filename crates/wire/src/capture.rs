@@ -311,7 +311,7 @@ pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec
     };
     let method = peek.method.map(Cow::into_owned);
     let must_act = match kind {
-        RpcKind::Notification => method.as_deref() == Some("notifications/progress"),
+        RpcKind::Notification => method.as_deref().is_some_and(acted_on),
         _ => true,
     };
     // Valid JSON can still fail a full decode the peek skipped over (a number out of range):
@@ -369,12 +369,16 @@ fn decode_batch(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Valu
 /// Whether the connection has to act on a message (everything but plain notifications).
 fn actionable(v: &Value) -> bool {
     match classify(v) {
-        Some(RpcKind::Notification) => {
-            v.get("method").and_then(Value::as_str) == Some("notifications/progress")
-        }
+        Some(RpcKind::Notification) => v.get("method").and_then(Value::as_str).is_some_and(acted_on),
         Some(_) => true,
         None => false,
     }
+}
+
+/// The notifications the connection acts on (a flood of any other kind is only recorded):
+/// progress keeps a request alive, an acknowledgement opens a `subscriptions/listen`.
+fn acted_on(method: &str) -> bool {
+    matches!(method, "notifications/progress" | "notifications/subscriptions/acknowledged")
 }
 
 /// The JSON-RPC role of a message, or `None` when it is not one.

@@ -38,6 +38,8 @@ const MAX_AUTH_ROUNDS: u32 = 4;
 /// mcpscope hands the last `input_required` result to the caller; the TypeScript and Rust
 /// SDKs stop at the same number.
 const MAX_INPUT_ROUNDS: usize = 10;
+/// JSON-RPC error: the HTTP headers disagree with the body (2026-07-28).
+const HEADER_MISMATCH: i64 = -32020;
 /// JSON-RPC error: the server does not speak the requested version (2026-07-28).
 const UNSUPPORTED_VERSION: i64 = -32022;
 
@@ -241,6 +243,15 @@ impl Connection {
         lock(&self.inner.link).tools.get(name).and_then(|t| t.clone().err())
     }
 
+    /// Opens a `subscriptions/listen` stream (2026-07-28), which replaces the GET stream and
+    /// `resources/subscribe`: the server acknowledges the `filter` it accepts
+    /// (`toolsListChanged`, `promptsListChanged`, `resourcesListChanged`,
+    /// `resourceSubscriptions`), then sends matching notifications on it, each recorded and
+    /// routed like any other. Returns once the server acknowledged.
+    pub async fn listen(&self, filter: Value) -> Result<Listening> {
+        listen(&self.inner, filter).await
+    }
+
     /// Drops the standalone GET stream and reconnects it with `Last-Event-ID`.
     pub fn resume_get_stream(&self) {
         lock(&self.inner.get_restart).cancel();
@@ -268,6 +279,94 @@ impl Connection {
         inner.closed.cancel();
         let _ = inner.status.send(LinkStatus::Closed);
         fail_all_pending(inner, WireError::Closed);
+    }
+}
+
+/// An open `subscriptions/listen` stream.
+#[derive(Debug)]
+pub struct Listening {
+    /// The listen request's id (JSON text); notifications on the stream carry it as
+    /// `io.modelcontextprotocol/subscriptionId`.
+    pub id: String,
+    /// What the server accepted (`notifications/subscriptions/acknowledged` params).
+    pub accepted: Value,
+    stop: CancellationToken,
+}
+
+impl Listening {
+    /// Closes the stream, which ends the subscription (2026-07-28 has no unsubscribe).
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+}
+
+/// How long `listen` waits for the server's acknowledgement.
+const LISTEN_ACK_WAIT: Duration = Duration::from_secs(10);
+
+async fn listen(inner: &Arc<Inner>, filter: Value) -> Result<Listening> {
+    let version = lock(&inner.link).protocol_version.clone().unwrap_or_default();
+    if !is_stateless(&version) {
+        return Err(WireError::Unsupported(format!(
+            "subscriptions/listen is a {STATELESS_VERSION} method; under {version} notifications come on the GET stream and resources/subscribe"
+        )));
+    }
+    let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+    let mut msg = json!({"jsonrpc": "2.0", "id": id, "method": "subscriptions/listen",
+        "params": {"notifications": filter}});
+    add_stateless_meta(inner, &mut msg);
+    let routing = routing(inner, &msg);
+    let (rx, started) =
+        send_authorized(inner, Method::POST, None, Some(Bytes::from(msg.to_string())), &routing, None)
+            .await?;
+    let status = rx.status;
+    if !(status == 200 && rx.media_type() == "text/event-stream") {
+        let json = rx.media_type() == "application/json";
+        let (bytes, messages) =
+            read_body(&inner.capture, rx, started, json, |_| http_flags(status, &[200])).await;
+        let why = messages
+            .iter()
+            .find_map(|m| m.get("error"))
+            .map(|e| format!("JSON-RPC error {e}"))
+            .unwrap_or_else(|| format!("HTTP {status}: {}", short(&bytes)));
+        return Err(WireError::Unsupported(format!("the server refused subscriptions/listen ({why})")));
+    }
+    record_stream_head(&inner.capture, &rx, started);
+    let stop = inner.closed.child_token();
+    let (ack_tx, ack_rx) = oneshot::channel::<Value>();
+    let task_inner = inner.clone();
+    let task_stop = stop.clone();
+    tokio::spawn(async move {
+        let mut ack = Some(ack_tx);
+        let end = read_sse(&task_inner.capture, rx, &task_stop, |_, msgs| {
+            for m in msgs {
+                if m.get("method").and_then(Value::as_str) == Some("notifications/subscriptions/acknowledged")
+                    && let Some(tx) = ack.take()
+                {
+                    let _ = tx.send(m.get("params").cloned().unwrap_or(Value::Null));
+                }
+                dispatch(&task_inner, m);
+            }
+        })
+        .await;
+        if !end.stopped {
+            task_inner.capture.note(format!(
+                "the subscriptions/listen stream (id {id}) ended{}: no more change notifications until it is opened again",
+                end.broken.map(|b| format!(" ({b})")).unwrap_or_default()
+            ));
+        }
+    });
+    match tokio::time::timeout(LISTEN_ACK_WAIT, ack_rx).await {
+        Ok(Ok(accepted)) => {
+            inner.capture.note(format!("subscriptions/listen (id {id}): the server accepts {accepted}"));
+            Ok(Listening { id: id.to_string(), accepted, stop })
+        }
+        _ => {
+            stop.cancel();
+            Err(WireError::Unsupported(format!(
+                "no notifications/subscriptions/acknowledged within {} s of subscriptions/listen",
+                LISTEN_ACK_WAIT.as_secs()
+            )))
+        }
     }
 }
 
@@ -547,12 +646,28 @@ async fn close_quietly(inner: &Arc<Inner>) {
 async fn request(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Result<Value> {
     let mut params = params;
     let mut first_id = None;
+    let mut headers_refreshed = false;
     for round in 1..=MAX_INPUT_ROUNDS {
-        let response = request_once(inner, method, params.clone()).await?;
-        let id = response.get("id").map(Value::to_string).unwrap_or_default();
+        let mut response = request_once(inner, method, params.clone()).await?;
+        let mut id = response.get("id").map(Value::to_string).unwrap_or_default();
         let first = first_id.get_or_insert_with(|| id.clone()).clone();
         if method == "tools/list" {
             learn_tools(inner, &response);
+        }
+        // -32020: the headers disagree with the body, most likely Mcp-Param-* from a tool list
+        // mcpscope has not seen (or an old one). Fetch it and send the call again, once.
+        if method == "tools/call"
+            && !headers_refreshed
+            && response.pointer("/error/code").and_then(Value::as_i64) == Some(HEADER_MISMATCH)
+        {
+            headers_refreshed = true;
+            inner.capture.note(format!(
+                "tools/call (id {id}) refused for its headers (-32020): fetching tools/list for the x-mcp-header designations, then sending it again under a new id"
+            ));
+            let listed = request_once(inner, "tools/list", None).await?;
+            learn_tools(inner, &listed);
+            response = request_once(inner, method, params.clone()).await?;
+            id = response.get("id").map(Value::to_string).unwrap_or_default();
         }
         let Some(result) = response.get("result").filter(|r| is_input_required(r)) else {
             return Ok(response);
@@ -567,7 +682,16 @@ async fn request(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Res
         let mut answers = serde_json::Map::new();
         for (key, req) in &requests {
             let asked = req.get("method").and_then(Value::as_str).unwrap_or("?").to_owned();
-            match inner.handler.handle(req.clone()).await {
+            // The handler sees an input request as it sees a server request: its key stands
+            // where the id would, and `inputRequired` names the request that asked for it.
+            let as_request = json!({
+                "jsonrpc": "2.0",
+                "id": key,
+                "method": asked,
+                "params": req.get("params").cloned().unwrap_or(Value::Null),
+                "inputRequired": {"request": first, "method": method, "round": round},
+            });
+            match inner.handler.handle(as_request).await {
                 Ok(answer) => {
                     answers.insert(key.clone(), answer);
                 }

@@ -22,7 +22,9 @@ pub use authorize::{Authorizer, Challenge, Verdict};
 pub use capture::{
     Capture, NullSink, RecordSink, VecSink, body_of, classify, redact_header, redacted_headers,
 };
-pub use client::{Connection, ConnectionInfo, DefaultHandler, LinkStatus, ServerRequestHandler, token_text};
+pub use client::{
+    Connection, ConnectionInfo, DefaultHandler, LinkStatus, Listening, ServerRequestHandler, token_text,
+};
 use mcpscope_proto::{DEFAULT_PROTOCOL_VERSION, Header, TransportChoice};
 use serde_json::{Value, json};
 pub use stream::{Built, FrameMeta, Frames, Seen, SseRecorder};
@@ -119,6 +121,8 @@ pub enum WireError {
     Auth(String),
     #[error("cancelled ({0}): mcpscope sent notifications/cancelled")]
     Cancelled(String),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("the connection is closed")]
     Closed,
 }
@@ -175,6 +179,7 @@ impl WireError {
             WireError::UnsupportedVersion(_) => "unsupported_version",
             WireError::Auth(_) => "auth",
             WireError::Cancelled(_) => "cancelled",
+            WireError::Unsupported(_) => "unsupported",
             WireError::Closed => "closed",
         }
     }

@@ -10,11 +10,13 @@ use std::{future::Future, time::Duration};
 
 use rmcp::{
     ErrorData as McpError, Json, RoleServer,
+    handler::server::tool::{InputResponses, RequestState},
     handler::server::wrapper::Parameters,
     model::{
-        CallToolResult, ContentBlock, CreateMessageRequestParams, ElicitRequestParams, ElicitationAction,
-        ElicitationSchema, LoggingLevel, LoggingMessageNotificationParam, ProgressNotificationParam, Role,
-        SamplingMessage, SamplingMessageContentBlock,
+        CallToolResponse, CallToolResult, ContentBlock, CreateMessageRequestParams, ElicitRequest,
+        ElicitRequestParams, ElicitationAction, ElicitationSchema, InputRequest, InputRequiredResult,
+        LoggingLevel, LoggingMessageNotificationParam, ProgressNotificationParam, Role, SamplingMessage,
+        SamplingMessageContentBlock, ServerNotification,
     },
     schemars::{self, JsonSchema},
     service::{RequestContext, ServiceError},
@@ -117,6 +119,30 @@ fn default_megabytes() -> f64 {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+pub(crate) struct ConfirmArgs {
+    /// What to order.
+    #[serde(default = "default_item")]
+    item: String,
+}
+
+fn default_item() -> String {
+    "a coffee".to_owned()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub(crate) struct ForecastArgs {
+    /// The region; mirrored into the `Mcp-Param-Region` header (2026-07-28).
+    #[schemars(extend("x-mcp-header" = "Region"))]
+    region: String,
+    /// How many days ahead (default 1).
+    #[serde(default)]
+    days: Option<u32>,
+}
+
+/// The key of `confirm_order`'s one input request.
+const CONFIRM_KEY: &str = "confirm";
+
+#[derive(Debug, Deserialize, JsonSchema)]
 pub(crate) struct SampleArgs {
     /// What to ask the client's language model.
     prompt: String,
@@ -191,6 +217,29 @@ impl DemoHandler {
         Ok(CallToolResult::success(vec![ContentBlock::text(format!("sent {count}"))]))
     }
 
+    #[tool(description = "A made-up forecast for a region. Its region argument is marked \
+                       x-mcp-header, so 2026-07-28 clients send it as Mcp-Param-Region too.")]
+    async fn forecast(&self, Parameters(args): Parameters<ForecastArgs>) -> CallToolResult {
+        let days = args.days.unwrap_or(1);
+        CallToolResult::success(vec![ContentBlock::text(format!(
+            "{}: sunny for the next {days} day(s)",
+            args.region
+        ))])
+    }
+
+    #[tool(description = "Announces that the tool list changed: to every subscriptions/listen \
+                       stream that asked for it (2026-07-28), or to the session (earlier \
+                       versions). Returns how many listeners were told.")]
+    async fn touch(&self, context: RequestContext<RoleServer>) -> Result<CallToolResult, McpError> {
+        let sent =
+            self.listeners.send(ServerNotification::ToolListChangedNotification(Default::default())).await;
+        if sent == 0 {
+            // No listener: a session of an earlier version hears it on its own streams.
+            let _ = context.peer.notify_tool_list_changed().await;
+        }
+        Ok(CallToolResult::success(vec![ContentBlock::text(format!("told {sent} listener(s)"))]))
+    }
+
     #[tool(description = "Returns a result of about `megabytes` MB (default 10): many rows of \
                        structured content, or one long text. For trying big payloads.")]
     async fn big(&self, Parameters(args): Parameters<BigArgs>) -> CallToolResult {
@@ -246,6 +295,53 @@ impl DemoHandler {
             other => format!("the user answered {other:?}"),
         };
         CallToolResult::success(vec![ContentBlock::text(text)])
+    }
+
+    #[tool(description = "Asks the user to confirm an order through a multi-round-trip request \
+                       (protocol 2026-07-28): the first call answers input_required with an \
+                       elicitation and a requestState; the call sent again with the answer and \
+                       that state completes.")]
+    async fn confirm_order(
+        &self,
+        Parameters(args): Parameters<ConfirmArgs>,
+        InputResponses(answers): InputResponses,
+        RequestState(state): RequestState,
+    ) -> CallToolResponse {
+        let expected_state = format!("order:{}", args.item);
+        let Some(answer) = answers.and_then(|mut a| a.remove(CONFIRM_KEY)) else {
+            let schema = match ElicitationSchema::builder()
+                .required_bool("confirmed")
+                .description("Confirm the order.")
+                .build()
+            {
+                Ok(schema) => schema,
+                Err(error) => {
+                    return tool_error(format!("cannot build the elicitation schema: {error}")).into();
+                }
+            };
+            let ask = ElicitRequest::new(ElicitRequestParams::FormElicitationParams {
+                meta: None,
+                message: format!("Order {}?", args.item),
+                requested_schema: schema,
+            });
+            let requests = [(CONFIRM_KEY.to_owned(), InputRequest::Elicitation(ask))].into_iter().collect();
+            return InputRequiredResult::new(Some(requests), Some(expected_state)).into();
+        };
+        if state.as_deref() != Some(expected_state.as_str()) {
+            return tool_error(format!(
+                "requestState {state:?} is not the one this server sent ({expected_state:?})"
+            ))
+            .into();
+        }
+        let accepted = answer.get("action").and_then(serde_json::Value::as_str) == Some("accept");
+        let confirmed =
+            answer.pointer("/content/confirmed").and_then(serde_json::Value::as_bool) == Some(true);
+        let text = if accepted && confirmed {
+            format!("ordered {}", args.item)
+        } else {
+            format!("not ordered: the user answered {answer}")
+        };
+        CallToolResult::success(vec![ContentBlock::text(text)]).into()
     }
 
     #[tool(description = "Asks the client's language model a question through a \
@@ -390,7 +486,22 @@ mod tests {
         let router = DemoHandler::tool_router();
         let mut names: Vec<String> = router.list_all().into_iter().map(|t| t.name.into()).collect();
         names.sort();
-        assert_eq!(names, ["add", "ask_user", "big", "echo", "fail", "flood", "long_running", "sample"]);
+        assert_eq!(
+            names,
+            [
+                "add",
+                "ask_user",
+                "big",
+                "confirm_order",
+                "echo",
+                "fail",
+                "flood",
+                "forecast",
+                "long_running",
+                "sample",
+                "touch"
+            ]
+        );
         let add = router.get("add").map(|t| t.output_schema.is_some());
         assert_eq!(add, Some(true));
     }
