@@ -1425,3 +1425,53 @@ async fn gui_two_sessions_lists_compared() {
     screenshot(&c, "history-exports").await;
     c.close().await.expect("close the WebDriver session");
 }
+
+/// 2026-07-28 multi-round-trip requests: a tool answers input_required, the dock shows its
+/// elicitation, the user answers in the window, the call goes again with the answer, and the
+/// timeline links the second round to the first.
+#[tokio::test]
+async fn gui_a_tool_asks_for_input_over_two_rounds() {
+    let _one_at_a_time = gui_turn().await;
+    let opts = mcpscope_demo::DemoOptions { stateful: false, json_response: false };
+    let server = mcpscope_demo::DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), opts)
+        .await
+        .expect("demo server");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    let version = c.wait().for_element(Locator::Css("#protocol-version")).await.expect("#protocol-version");
+    version.select_by_value("2026-07-28").await.expect("pin 2026-07-28");
+    connect_to(&c, server.url()).await;
+    let status = text_of(&c, ".statusline").await.unwrap_or_default();
+    assert!(status.contains("2026-07-28"), "{status}");
+    wait_for_tools(&c).await;
+    type_into(&c, "#tool-name", "confirm_order").await;
+    type_into(&c, "#tool-form [data-field='item']", "green tea").await;
+    click(&c, "#call-tool").await;
+    let card = ".server-request[data-method='elicitation/create']";
+    let asked = eventually("the input request in the dock", Duration::from_secs(20), || async {
+        text_of(&c, card).await.filter(|t| t.contains("Order green tea?"))
+    })
+    .await;
+    assert!(asked.contains("Input required by tools/call"), "{asked}");
+    click(&c, &format!("{card} [data-field='confirmed']")).await;
+    screenshot(&c, "input-required").await;
+    click(&c, &format!("{card} .answer-accept")).await;
+    eventually("the second round's result", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("ordered green tea"))
+    })
+    .await;
+    assert!(c.find(Locator::Css(card)).await.is_err(), "an answered request leaves the dock");
+    let round = eventually("round 2 in the timeline", Duration::from_secs(5), || async {
+        c.find(Locator::Css(".round-link[data-round='2']")).await.ok()
+    })
+    .await;
+    let first = round.attr("data-jump").await.expect("attr").expect("round 2 points at round 1");
+    let first_row = c
+        .find(Locator::Css(&format!(".row[data-seq='{first}']")))
+        .await
+        .unwrap_or_else(|_| panic!("round 1 (#{first}) is in the timeline"));
+    assert_eq!(first_row.attr("data-method").await.expect("attr").as_deref(), Some("tools/call"));
+    screenshot(&c, "rounds").await;
+    c.close().await.expect("close the WebDriver session");
+    server.shutdown().await;
+}

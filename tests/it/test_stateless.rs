@@ -156,6 +156,15 @@ async fn a_multi_round_trip_tool_completes_after_two_rounds() {
     assert_eq!(calls[1]["params"]["requestState"], "order:tea", "requestState echoed");
     assert_eq!(calls[1]["params"]["inputResponses"]["confirm"]["action"], "accept");
     assert_eq!(calls[1]["params"]["arguments"]["item"], "tea", "the same call, sent again");
+    let rounds: Vec<&Record> =
+        records.iter().filter(|r| is_request(r, "POST") && method_of(r) == Some("tools/call")).collect();
+    let link =
+        rounds[1].rpc.as_ref().and_then(|r| r.continues.clone()).expect("round 2 says what it continues");
+    assert_eq!((link.round, link.seq), (2, Some(rounds[0].seq)), "{link:?}");
+    assert_eq!(link.first_id, calls[0]["id"].to_string());
+    assert!(rounds[1].summary().title.contains("round 2 of #"), "{}", rounds[1].summary().title);
+    assert_eq!(rounds[1].summary().continues_seq, Some(rounds[0].seq));
+    assert!(rounds[0].rpc.as_ref().is_some_and(|r| r.continues.is_none()));
     let input_required = records
         .iter()
         .filter_map(|r| r.clone().with_message().rpc)

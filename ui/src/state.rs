@@ -263,6 +263,8 @@ mod tests {
             size: 0,
             flagged: false,
             lint: 0,
+            round: None,
+            continues_seq: None,
         }
     }
 

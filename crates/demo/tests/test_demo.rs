@@ -208,7 +208,22 @@ async fn stateful_initialize_issues_a_session_and_serves_tools() {
     let mut names: Vec<&str> =
         tools["tools"].as_array().expect("tools array").iter().filter_map(|t| t["name"].as_str()).collect();
     names.sort_unstable();
-    assert_eq!(names, ["add", "ask_user", "big", "echo", "fail", "flood", "long_running", "sample"]);
+    assert_eq!(
+        names,
+        [
+            "add",
+            "ask_user",
+            "big",
+            "confirm_order",
+            "echo",
+            "fail",
+            "flood",
+            "forecast",
+            "long_running",
+            "sample",
+            "touch"
+        ]
+    );
     let add =
         tools["tools"].as_array().and_then(|t| t.iter().find(|t| t["name"] == "add")).expect("add is listed");
     assert_eq!(add["outputSchema"]["type"], "object");

@@ -137,6 +137,10 @@ pub struct ConnectionState {
     /// The capabilities the server announced (`null` when unknown).
     #[serde(default)]
     pub capabilities: Value,
+    /// How the version was settled when it took more than the first offer (a fallback, a
+    /// switch to the stateless protocol), in words.
+    #[serde(default)]
+    pub negotiation: Option<String>,
 }
 
 impl ConnectionState {
@@ -152,6 +156,7 @@ impl ConnectionState {
             error: None,
             advice: None,
             capabilities: Value::Null,
+            negotiation: None,
         }
     }
 }
@@ -290,11 +295,29 @@ pub struct RpcInfo {
     pub pair_seq: Option<u64>,
     /// For a response: time since its request was sent.
     pub latency_us: Option<u64>,
+    /// For a request sent again as the next round of a multi-round-trip request (2026-07-28):
+    /// the round before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<Continues>,
     /// The whole message. The engine leaves it `Null` while capturing (decoding every
     /// notification of a flood in full would cost more than reading it) and fills it when a
     /// record is looked at: see [`Record::with_message`].
     #[serde(default)]
     pub message: Value,
+}
+
+/// The round a request continues: the same logical call, sent again with `inputResponses`
+/// under a new id after an `input_required` result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Continues {
+    /// The id of the round before (JSON text).
+    pub id: String,
+    /// The seq of that round's request record, when the capture still knew it.
+    pub seq: Option<u64>,
+    /// The id the call began with (its first round).
+    pub first_id: String,
+    /// This request's round: 2 for the first resend.
+    pub round: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -346,6 +369,11 @@ pub struct RecordSummary {
     /// How many protocol rules the record breaks ([`Record::lint`]).
     #[serde(default)]
     pub lint: u32,
+    /// A multi-round-trip request's round (2 and up) and the seq of the round before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues_seq: Option<u64>,
 }
 
 impl Record {
@@ -458,8 +486,13 @@ impl Record {
                     (None, RpcKind::Error) => format!("error {}", rpc.error_code.unwrap_or(0)),
                     (None, _) => "result".to_owned(),
                 };
+                let round = rpc
+                    .continues
+                    .as_ref()
+                    .map(|c| format!(" · round {} of #{}", c.round, c.first_id))
+                    .unwrap_or_default();
                 match &rpc.id {
-                    Some(id) => format!("{what} #{id} · {title}"),
+                    Some(id) => format!("{what} #{id}{round} · {title}"),
                     None => format!("{what} · {title}"),
                 }
             }
@@ -480,6 +513,8 @@ impl Record {
             size,
             flagged: !self.flags.is_empty(),
             lint: self.lint.len() as u32,
+            round: self.rpc.as_ref().and_then(|r| r.continues.as_ref()).map(|c| c.round),
+            continues_seq: self.rpc.as_ref().and_then(|r| r.continues.as_ref()).and_then(|c| c.seq),
         }
     }
 }
@@ -572,10 +607,15 @@ impl Progress {
 pub struct ServerRequest {
     /// mcpscope's handle for the answer (`answer_server_request`).
     pub handle: u64,
-    /// The server's JSON-RPC id, as JSON text.
+    /// The server's JSON-RPC id, as JSON text (for an input request: its key).
     pub id: String,
     pub method: String,
     pub params: Value,
+    /// For an input request of an `input_required` result (2026-07-28): the request of ours
+    /// that asked for it, in words (`tools/call #3, round 1`); the answer goes back with that
+    /// request, sent again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_for: Option<String>,
 }
 
 /// The user's answer to a [`ServerRequest`].
@@ -717,6 +757,7 @@ mod tests {
                 error_code: None,
                 pair_seq: None,
                 latency_us: None,
+                continues: None,
                 message: Value::Null,
             }),
             flags: vec![],
@@ -762,6 +803,7 @@ mod tests {
                 error_code: None,
                 pair_seq: None,
                 latency_us: None,
+                continues: None,
                 message: Value::Null,
             }),
             flags: vec![],

@@ -208,6 +208,14 @@ impl ServerRequestHandler for Handler {
                         id: request.get("id").map(Value::to_string).unwrap_or_default(),
                         method: method.clone(),
                         params: request.get("params").cloned().unwrap_or(Value::Null),
+                        input_for: request.get("inputRequired").map(|i| {
+                            format!(
+                                "{} #{}, round {}",
+                                i["method"].as_str().unwrap_or("?"),
+                                i["request"].as_str().unwrap_or("?"),
+                                i["round"]
+                            )
+                        }),
                     };
                     lock(&me.pending).push((req, tx));
                     me.emit();

@@ -259,6 +259,31 @@ pub struct Engine {
     mask: Arc<mask::Mask>,
 }
 
+/// Under 2026-07-28 there is no GET stream: change notifications come on a
+/// `subscriptions/listen` stream, opened here for every list the server says can change. It
+/// ends with the connection.
+fn listen_for_changes(conn: &Connection) {
+    if !conn.info().protocol_version.as_str().ge(mcpscope_wire::STATELESS_VERSION) {
+        return;
+    }
+    let caps = &conn.info().capabilities;
+    let changes = |what: &str| caps.pointer(&format!("/{what}/listChanged")) == Some(&Value::Bool(true));
+    let filter = serde_json::json!({
+        "toolsListChanged": changes("tools"),
+        "promptsListChanged": changes("prompts"),
+        "resourcesListChanged": changes("resources"),
+    });
+    if !["tools", "prompts", "resources"].iter().any(|w| changes(w)) {
+        return;
+    }
+    let conn = conn.clone();
+    tokio::spawn(async move {
+        if let Err(e) = conn.listen(filter).await {
+            conn.capture().note(format!("no change notifications: {e}"));
+        }
+    });
+}
+
 impl Engine {
     pub fn new(sink: Arc<dyn EventSink>) -> Engine {
         Engine::with_store(sink, None, "app")
@@ -471,8 +496,10 @@ impl Engine {
                     error: None,
                     advice: None,
                     capabilities: info.capabilities.clone(),
+                    negotiation: info.negotiation.clone(),
                 };
                 self.watch_status(&conn);
+                listen_for_changes(&conn);
                 let history = lock(&self.recorder).as_ref().map(|r| r.session_id().to_owned());
                 if let (Some(store), Some(id)) = (&self.store, history) {
                     let transport = format!("{:?}", info.transport).to_lowercase();

@@ -141,6 +141,7 @@ mod tests {
                 error_code: None,
                 pair_seq: None,
                 latency_us: None,
+                continues: None,
                 message: serde_json::from_str(body).unwrap(),
             }),
             flags: vec![],

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use mcpscope_proto::{Body, Direction, Flag, FlagCode, Header, Record, RecordKind, RpcInfo, RpcKind};
+use mcpscope_proto::{
+    Body, Continues, Direction, Flag, FlagCode, Header, Record, RecordKind, RpcInfo, RpcKind,
+};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -114,7 +116,15 @@ struct State {
     out_pending: HashMap<String, Pending>,
     /// Requests the server sent, awaiting our response.
     in_pending: HashMap<String, Pending>,
+    /// Our last answered requests (id, seq of the request record), newest last, so that a
+    /// round sent again can point at the round before.
+    answered: std::collections::VecDeque<(String, u64)>,
+    /// Requests about to go out as the next round of an earlier one, by id.
+    rounds: HashMap<String, Continues>,
 }
+
+/// How many answered requests the capture remembers for [`Capture::continue_call`].
+const ANSWERED_KEPT: usize = 256;
 
 /// Shared by all transports of one session.
 pub struct Capture {
@@ -181,6 +191,8 @@ impl Capture {
                 next_exchange: 1,
                 out_pending: HashMap::new(),
                 in_pending: HashMap::new(),
+                answered: std::collections::VecDeque::new(),
+                rounds: HashMap::new(),
             }),
         })
     }
@@ -238,6 +250,16 @@ impl Capture {
             number(&mut st, record);
         }
         self.sink.record_batch(batch);
+    }
+
+    /// Marks our request `id`, about to be sent, as round `round` of the call that began as
+    /// `first_id`, continuing request `previous_id`: its record will say so
+    /// ([`RpcInfo::continues`]).
+    pub fn continue_call(&self, id: &str, previous_id: &str, first_id: &str, round: u32) {
+        let mut st = lock(&self.state);
+        let seq = st.answered.iter().rev().find(|(i, _)| i == previous_id).map(|(_, s)| *s);
+        let link = Continues { id: previous_id.to_owned(), seq, first_id: first_id.to_owned(), round };
+        st.rounds.insert(id.to_owned(), link);
     }
 
     pub fn note(&self, text: impl Into<String>) {
@@ -334,6 +356,7 @@ pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec
         error_code: peek.error.and_then(|e| e.code),
         pair_seq: None,
         latency_us: None,
+        continues: None,
         message: Value::Null,
     };
     (Some(info), msgs)
@@ -361,6 +384,7 @@ fn decode_batch(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Valu
         error_code: None,
         pair_seq: None,
         latency_us: None,
+        continues: None,
         message: Value::Null,
     };
     (Some(info), msgs)
@@ -421,26 +445,39 @@ fn pair(
     flags: &mut Vec<Flag>,
 ) {
     let Some(id) = rpc.id.clone() else { return };
-    let (requests, responses) = match direction {
-        Direction::Out => (&mut st.out_pending, &mut st.in_pending),
-        Direction::In => (&mut st.in_pending, &mut st.out_pending),
+    let ours = match direction {
+        Direction::Out => true,
+        Direction::In => false,
         Direction::Local => return,
     };
     match rpc.kind {
         RpcKind::Request => {
+            if ours {
+                rpc.continues = st.rounds.remove(&id);
+            }
+            let requests = if ours { &mut st.out_pending } else { &mut st.in_pending };
             requests.insert(id, Pending { seq, sent_us: at_us });
         }
-        RpcKind::Result | RpcKind::Error => match responses.remove(&id) {
-            Some(p) => {
-                rpc.pair_seq = Some(p.seq);
-                rpc.latency_us = Some(at_us.saturating_sub(p.sent_us));
+        RpcKind::Result | RpcKind::Error => {
+            let requests = if ours { &mut st.in_pending } else { &mut st.out_pending };
+            match requests.remove(&id) {
+                Some(p) => {
+                    rpc.pair_seq = Some(p.seq);
+                    rpc.latency_us = Some(at_us.saturating_sub(p.sent_us));
+                    if !ours {
+                        if st.answered.len() >= ANSWERED_KEPT {
+                            st.answered.pop_front();
+                        }
+                        st.answered.push_back((id, p.seq));
+                    }
+                }
+                None if id != "null" => flags.push(Flag::new(
+                    FlagCode::UnknownResponseId,
+                    format!("response id {id} matches no request in flight"),
+                )),
+                None => {}
             }
-            None if id != "null" => flags.push(Flag::new(
-                FlagCode::UnknownResponseId,
-                format!("response id {id} matches no request in flight"),
-            )),
-            None => {}
-        },
+        }
         _ => {}
     }
 }

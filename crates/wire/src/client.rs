@@ -647,8 +647,9 @@ async fn request(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Res
     let mut params = params;
     let mut first_id = None;
     let mut headers_refreshed = false;
+    let mut continues: Option<Round> = None;
     for round in 1..=MAX_INPUT_ROUNDS {
-        let mut response = request_once(inner, method, params.clone()).await?;
+        let mut response = request_once(inner, method, params.clone(), continues.take()).await?;
         let mut id = response.get("id").map(Value::to_string).unwrap_or_default();
         let first = first_id.get_or_insert_with(|| id.clone()).clone();
         if method == "tools/list" {
@@ -664,9 +665,9 @@ async fn request(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Res
             inner.capture.note(format!(
                 "tools/call (id {id}) refused for its headers (-32020): fetching tools/list for the x-mcp-header designations, then sending it again under a new id"
             ));
-            let listed = request_once(inner, "tools/list", None).await?;
+            let listed = request_once(inner, "tools/list", None, None).await?;
             learn_tools(inner, &listed);
-            response = request_once(inner, method, params.clone()).await?;
+            response = request_once(inner, method, params.clone(), None).await?;
             id = response.get("id").map(Value::to_string).unwrap_or_default();
         }
         let Some(result) = response.get("result").filter(|r| is_input_required(r)) else {
@@ -717,6 +718,7 @@ async fn request(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Res
             requests.len()
         ));
         params = Some(next);
+        continues = Some(Round { previous: id, first, round: round as u32 + 1 });
     }
     Err(WireError::Closed)
 }
@@ -745,7 +747,19 @@ fn learn_tools(inner: &Inner, response: &Value) {
     lock(&inner.link).tools = learnt;
 }
 
-async fn request_once(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Result<Value> {
+/// The round a request continues (for the capture's link between rounds).
+struct Round {
+    previous: String,
+    first: String,
+    round: u32,
+}
+
+async fn request_once(
+    inner: &Arc<Inner>,
+    method: &str,
+    params: Option<Value>,
+    continues: Option<Round>,
+) -> Result<Value> {
     if inner.closed.is_cancelled() {
         return Err(WireError::Closed);
     }
@@ -772,6 +786,9 @@ async fn request_once(inner: &Arc<Inner>, method: &str, params: Option<Value>) -
         None
     };
     let id_text = msg["id"].to_string();
+    if let Some(r) = continues {
+        inner.capture.continue_call(&id_text, &r.previous, &r.first, r.round);
+    }
     let (tx, rx) = oneshot::channel();
     let activity = Arc::new(Notify::new());
     lock(&inner.pending)

@@ -68,6 +68,7 @@ fn record(seq: u64) -> Record {
             error_code,
             pair_seq: None,
             latency_us: latency,
+            continues: None,
             message: Value::Null,
         }),
         flags: vec![],

@@ -408,6 +408,11 @@ fn StatusLine(props: &StatusProps) -> Html {
             { part("url", c.url.clone().filter(|u| !u.is_empty())) }
             { part("transport", c.transport.map(|t| format::transport_words(t).to_owned())) }
             { part("protocol", c.protocol_version.clone()) }
+            if let Some(how) = &c.negotiation {
+                <span id="negotiation" class="part negotiation" title={how.clone()}>
+                    <span class="label">{"negotiated"}</span>{how.clone()}
+                </span>
+            }
             { part("server", server) }
             { part("session", c.session_id_hint.clone()) }
             { for c.error.as_ref().map(|e| html! { <span class="error-text" title={e.clone()}>{e.clone()}</span> }) }

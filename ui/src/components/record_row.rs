@@ -125,6 +125,12 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
             }
             <span class="c-title" title={r.title.clone()}>
                 <span class="title-text">{r.title.clone()}</span>
+                { for r.round.map(|round| html! {
+                    <span class="round-link" data-round={round.to_string()}
+                        data-jump={r.continues_seq.map(|s| s.to_string())}
+                        title="A multi-round-trip request sent again with the user's input: jump to the round before">
+                        {format!("↩ round {round}")}</span>
+                }) }
                 { for st.link.map(|seq| html! {
                     <span class="pair-link" data-jump={seq.to_string()}
                         title="Jump to the paired record">{format!("↔ #{seq}")}</span>

@@ -66,8 +66,13 @@ fn Card(props: &CardProps) -> Html {
         <section class="server-request" data-method={r.method.clone()} data-handle={r.handle.to_string()}>
             <div class="sr-title">
                 <code class="sr-method">{r.method.clone()}</code>
-                <span class="muted mono">{format!("id {}", r.id)}</span>
+                <span class="muted mono">{if r.input_for.is_some() { format!("key {}", r.id) } else { format!("id {}", r.id) }}</span>
             </div>
+            if let Some(call) = &r.input_for {
+                <div class="sr-input-for small-text muted">
+                    {format!("Input required by {call}: your answer goes back with it, sent again under a new id.")}
+                </div>
+            }
             {body}
             if let Some(e) = &*error {
                 <div class="error small-text" role="alert">{e.clone()}</div>
