@@ -104,6 +104,8 @@ fn oauth_options(url: &str, scenario: &str, context: &Value) -> anyhow::Result<O
     let mut o = OAuthOptions::new(url);
     o.redirect = Redirect::Headless;
     o.client_metadata_url = Some(CONFORMANCE_CIMD_URL.to_owned());
+    // Sender-constrained tokens wherever the authorization server offers them.
+    o.dpop = true;
     o.client_id = text("client_id");
     o.client_secret = text("client_secret");
     if let Some(pem) = text("private_key_pem") {

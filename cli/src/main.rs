@@ -252,6 +252,10 @@ struct OAuthArgs {
         conflicts_with_all = ["client_credentials", "workload_token_file"]
     )]
     workload_token: Option<String>,
+    /// Bind tokens to a key made for this run with DPoP (RFC 9449) when the authorization
+    /// server supports it; such tokens are never kept in the keyring.
+    #[arg(long)]
+    dpop: bool,
     /// Keep tokens in memory only, not in the OS keyring.
     #[arg(long = "no-keyring")]
     no_keyring: bool,
@@ -269,6 +273,7 @@ impl OAuthArgs {
         o.client_id = self.client_id.clone();
         o.client_secret = self.client_secret.clone();
         o.scope = self.scope.clone();
+        o.dpop = self.dpop;
         if self.headless_authorize {
             o.redirect = mcpscope_auth::Redirect::Headless;
         }

@@ -1472,6 +1472,60 @@ async fn gui_a_tool_asks_for_input_over_two_rounds() {
         .unwrap_or_else(|_| panic!("round 1 (#{first}) is in the timeline"));
     assert_eq!(first_row.attr("data-method").await.expect("attr").as_deref(), Some("tools/call"));
     screenshot(&c, "rounds").await;
+    // A list result says how long it may be reused.
+    click(&c, "#btn-tools-list").await;
+    let cache =
+        eventually("the cache line", Duration::from_secs(10), || async { text_of(&c, "#last-cache").await })
+            .await;
+    assert!(cache.contains("ttlMs 0") && cache.contains("cacheScope"), "{cache}");
     c.close().await.expect("close the WebDriver session");
     server.shutdown().await;
+}
+
+/// DPoP in the window: with the DPoP box ticked, oidc-provider binds the token to the
+/// session's key; the Auth view shows the binding checked (`cnf.jkt`) and the last proof sent,
+/// decoded with its verdicts.
+#[tokio::test]
+async fn gui_dpop_binding_and_proof_in_the_auth_view() {
+    let _one_at_a_time = gui_turn().await;
+    let (_idp, server) = crate::support::protected(None).await;
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    type_into(&c, "#url", server.url()).await;
+    click(&c, "#oauth-toggle").await;
+    click(&c, "#oauth-headless").await;
+    click(&c, "#oauth-dpop").await;
+    click(&c, "#connect").await;
+    eventually("status 'connected'", Duration::from_secs(30), || async {
+        text_of(&c, "#status").await.filter(|t| t.trim().eq_ignore_ascii_case("connected"))
+    })
+    .await;
+    wait_for_tools(&c).await;
+    click(&c, "#view-auth").await;
+    click(&c, "#token-check").await;
+    let binding = eventually("the cnf.jkt check", Duration::from_secs(15), || async {
+        for el in c.find_all(Locator::Css(".token-card[data-role='access_token'] .token-check")).await.ok()? {
+            let text = el.text().await.ok()?;
+            if text.contains("cnf.jkt") {
+                return Some((text, el.attr("data-verdict").await.ok()??));
+            }
+        }
+        None
+    })
+    .await;
+    assert_eq!(binding.1, "pass", "{}", binding.0);
+    let proof = eventually("the last DPoP proof", Duration::from_secs(15), || async {
+        text_of(&c, ".token-card[data-role='dpop_proof']").await
+    })
+    .await;
+    for part in ["dpop+jwt", "htm", "htu", "ath", "jti"] {
+        assert!(proof.contains(part), "{part} in {proof}");
+    }
+    let failed = c
+        .find_all(Locator::Css(".token-card[data-role='dpop_proof'] .token-check[data-verdict='fail']"))
+        .await
+        .expect("proof checks");
+    assert!(failed.is_empty(), "every check of the proof passes");
+    screenshot(&c, "dpop").await;
+    c.close().await.expect("close the WebDriver session");
 }

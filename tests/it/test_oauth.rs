@@ -361,3 +361,80 @@ async fn the_desktop_flow_waits_for_the_browser_and_cancels_cleanly() {
         "a cancelled flow must close its listener"
     );
 }
+
+/// DPoP against a real authorization server (oidc-provider offers ES256 proofs) and the demo
+/// as a resource server that checks them: the token comes back bound to the session's key
+/// (`cnf.jkt`), every request carries `Authorization: DPoP` and a fresh proof, the inspector
+/// checks the binding and takes the last proof apart, and the token is never stored.
+#[tokio::test]
+async fn dpop_binds_the_token_to_the_sessions_key() {
+    let (_idp, server) = protected(None).await;
+    let store = Arc::new(MemoryStore::new("test"));
+    let engine = engine_with(store.clone());
+    let mut req = oauth_request(server.url());
+    req.auth.dpop = true;
+    engine.connect(req).await.expect("connect through OAuth with DPoP");
+    tools_list_works(&engine).await;
+    tools_list_works(&engine).await;
+
+    let status = engine.auth_status().await;
+    let token_step = status.steps.iter().find(|s| s.kind == StepKind::Token).expect("a token step");
+    assert!(
+        token_step.checks.iter().any(|c| c.verdict == Verdict::Pass && c.message.contains("token_type DPoP")),
+        "{token_step:#?}"
+    );
+    let access = status.tokens.iter().find(|t| t.role == "access_token").expect("access token report");
+    let jkt = access.claims.as_ref().and_then(|c| c.pointer("/cnf/jkt")).and_then(Value::as_str);
+    assert!(jkt.is_some(), "oidc-provider binds the token: {:?}", access.claims);
+    let binding = access.checks.iter().find(|c| c.rule.contains("9449")).expect("a binding check");
+    assert_eq!(binding.verdict, Verdict::Pass, "{binding:?}");
+    let proof = status.tokens.iter().find(|t| t.role == "dpop_proof").expect("the last proof, decoded");
+    assert!(proof.checks.iter().all(|c| c.verdict != Verdict::Fail), "{:#?}", proof.checks);
+    let claims = proof.claims.clone().unwrap_or(Value::Null);
+    assert_eq!(claims["htm"], "POST");
+    assert_eq!(claims["htu"], server.url());
+    assert!(claims["ath"].is_string() && claims["jti"].is_string(), "{claims}");
+    assert_eq!(proof.header.as_ref().and_then(|h| h.get("typ")).and_then(Value::as_str), Some("dpop+jwt"));
+    // Bound to a key that dies with the session: nothing to keep in the secret store.
+    let key = format!("oauth-tokens|{}", server.url());
+    assert_eq!(store.get(&key).unwrap(), None, "a DPoP-bound token is not stored");
+    engine.disconnect().await.unwrap();
+}
+
+/// The demo as a resource server refuses a DPoP-bound token sent as a plain Bearer token, and
+/// a proof for another request.
+#[tokio::test]
+async fn a_bound_token_without_its_proof_is_refused() {
+    let (_idp, server) = protected(None).await;
+    let engine = engine_with(Arc::new(MemoryStore::new("test")));
+    let mut req = oauth_request(server.url());
+    req.auth.dpop = true;
+    engine.connect(req).await.expect("connect with DPoP");
+    let token = engine.auth_reveal().await.unwrap();
+    let http = reqwest::Client::new();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}"#;
+    let post = |auth: String, proof: Option<String>| {
+        let mut rb = http
+            .post(server.url())
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-11-25")
+            .header("authorization", auth)
+            .body(body);
+        if let Some(p) = proof {
+            rb = rb.header("dpop", p);
+        }
+        rb.send()
+    };
+    let bearer = post(format!("Bearer {token}"), None).await.unwrap();
+    assert_eq!(bearer.status(), 401);
+    let why = bearer.text().await.unwrap();
+    assert!(why.contains("DPoP scheme"), "{why}");
+    // A proof from another key, for this URL and token.
+    let other = mcpscope_auth::dpop::DpopKey::generate();
+    let forged =
+        post(format!("DPoP {token}"), Some(other.proof("POST", server.url(), Some(&token)))).await.unwrap();
+    assert_eq!(forged.status(), 401);
+    assert!(forged.text().await.unwrap().contains("not signed by the key"));
+    engine.disconnect().await.unwrap();
+}

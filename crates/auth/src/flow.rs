@@ -126,7 +126,8 @@ pub struct OAuthOptions {
     /// Add `offline_access` when the authorization server lists it (refresh tokens).
     pub offline_access: bool,
     /// Bind tokens to this session's key with DPoP (RFC 9449) where the authorization server
-    /// supports ES256 proofs or the server challenges with the DPoP scheme.
+    /// supports ES256 proofs or the server challenges with the DPoP scheme. Off by default:
+    /// a bound token dies with the session's key, so it is never kept in the keyring.
     pub dpop: bool,
 }
 
@@ -148,7 +149,7 @@ impl OAuthOptions {
             },
             max_step_ups: 2,
             offline_access: true,
-            dpop: true,
+            dpop: false,
         }
     }
 }
@@ -314,6 +315,8 @@ pub struct OAuth {
     observer: Option<StepObserver>,
     /// The session's DPoP key, made when first needed.
     dpop: std::sync::OnceLock<Arc<DpopKey>>,
+    /// The last proof sent to the resource server: (proof, method, url), for the inspector.
+    last_proof: Mutex<Option<(String, String, String)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -338,6 +341,7 @@ impl OAuth {
             steps: Mutex::new(Vec::new()),
             observer,
             dpop: std::sync::OnceLock::new(),
+            last_proof: Mutex::new(None),
         })
     }
 
@@ -446,6 +450,21 @@ impl OAuth {
             self.introspect(&mut access, d, c, &tokens.access_token).await;
         }
         let mut out = vec![access];
+        // The last DPoP proof sent with it, taken apart and checked as a server would.
+        if tokens.is_dpop()
+            && let Some((proof, method, url)) = lock(&self.last_proof).clone()
+        {
+            let r = crate::dpop::inspect_proof(&proof, &method, &url, Some(&tokens.access_token));
+            out.push(TokenReport {
+                role: "dpop_proof".to_owned(),
+                jwt: true,
+                header: Some(r.header),
+                claims: Some(r.claims),
+                expires_at: None,
+                scopes: Vec::new(),
+                checks: r.checks,
+            });
+        }
         if let Some(id) = &tokens.id_token {
             out.push(jwt::inspect("id_token", id, &Expectations { resource: None, ..exp }));
         }
@@ -559,10 +578,14 @@ impl OAuth {
         }
         let Some(t) = st.tokens.as_ref() else { return Vec::new() };
         match (t.is_dpop(), self.dpop_key()) {
-            (true, Some(key)) => vec![
-                ("authorization".to_owned(), format!("DPoP {}", t.access_token)),
-                ("dpop".to_owned(), key.proof(method, url, Some(&t.access_token))),
-            ],
+            (true, Some(key)) => {
+                let proof = key.proof(method, url, Some(&t.access_token));
+                *lock(&self.last_proof) = Some((proof.clone(), method.to_owned(), url.to_owned()));
+                vec![
+                    ("authorization".to_owned(), format!("DPoP {}", t.access_token)),
+                    ("dpop".to_owned(), proof),
+                ]
+            }
             _ => vec![("authorization".to_owned(), format!("Bearer {}", t.access_token))],
         }
     }

@@ -1,7 +1,9 @@
 //! The demo server as an OAuth-protected resource (MCP 2025-06-18 and later): it publishes
 //! protected resource metadata, answers requests without a valid token with 401 and a
 //! `WWW-Authenticate` challenge, and accepts only JWT access tokens signed by its
-//! authorization server, issued by it, and meant for this server (audience).
+//! authorization server, issued by it, and meant for this server (audience). A token bound to
+//! a key (`cnf.jkt`, RFC 9449) is accepted only under the DPoP scheme, with a proof for this
+//! very request signed by that key.
 
 use std::sync::Arc;
 
@@ -9,9 +11,12 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::jwk::ThumbprintHash;
 use jsonwebtoken::{DecodingKey, Validation, errors::ErrorKind};
 use serde_json::{Value, json};
+use sha2::Digest as _;
 
 /// Where the protected resource metadata is served (path-specific well-known URL of `/mcp`).
 pub const PRM_PATH: &str = "/.well-known/oauth-protected-resource/mcp";
@@ -67,8 +72,8 @@ impl Guard {
         resp
     }
 
-    /// `Ok(scopes)` for a token this server accepts, else why not, in words.
-    fn verify(&self, token: &str) -> Result<Vec<String>, String> {
+    /// `Ok((scopes, cnf.jkt))` for a token this server accepts, else why not, in words.
+    fn verify(&self, token: &str) -> Result<(Vec<String>, Option<String>), String> {
         let head = jsonwebtoken::decode_header(token)
             .map_err(|_| "the token is not a JWT this server can read".to_owned())?;
         let jwk = head
@@ -98,7 +103,48 @@ impl Guard {
             Some(Value::String(s)) => s.split_ascii_whitespace().map(str::to_owned).collect(),
             _ => Vec::new(),
         };
-        Ok(scopes)
+        let jkt = data.claims.pointer("/cnf/jkt").and_then(Value::as_str).map(str::to_owned);
+        Ok((scopes, jkt))
+    }
+
+    /// Checks a DPoP proof sent with `method` to this server alongside `token` (RFC 9449
+    /// §4.3); `Ok` with the thumbprint of the key that signed it.
+    fn verify_proof(&self, proof: &str, method: &str, token: &str) -> Result<String, String> {
+        let head =
+            jsonwebtoken::decode_header(proof).map_err(|_| "the DPoP proof is not a JWT".to_owned())?;
+        if head.typ.as_deref() != Some("dpop+jwt") {
+            return Err("the DPoP proof's typ is not dpop+jwt".to_owned());
+        }
+        let jwk = head.jwk.as_ref().ok_or("the DPoP proof carries no jwk")?;
+        let key = DecodingKey::from_jwk(jwk).map_err(|e| format!("the DPoP proof's jwk is unusable: {e}"))?;
+        let mut v = Validation::new(head.alg);
+        v.required_spec_claims.clear();
+        v.validate_exp = false;
+        v.validate_aud = false;
+        let claims = jsonwebtoken::decode::<Value>(proof, &key, &v)
+            .map_err(|e| format!("the DPoP proof does not verify: {e}"))?
+            .claims;
+        let text = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("");
+        if text("htm") != method {
+            return Err(format!("the DPoP proof's htm {:?} is not {method}", text("htm")));
+        }
+        if text("htu") != self.resource {
+            return Err(format!("the DPoP proof's htu {:?} is not {}", text("htu"), self.resource));
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
+        if now.saturating_sub(iat).saturating_abs() > 300 {
+            return Err(format!("the DPoP proof's iat {iat} is more than 5 minutes from now"));
+        }
+        let ath =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()));
+        if text("ath") != ath {
+            return Err("the DPoP proof's ath is not the hash of the access token".to_owned());
+        }
+        jwk.thumbprint(ThumbprintHash::SHA256).map_err(|e| format!("no thumbprint for the proof's key: {e}"))
     }
 }
 
@@ -114,13 +160,47 @@ pub(crate) async fn guard(State(guard): State<Arc<Guard>>, req: Request, next: N
             Some(("invalid_token", "no access token: authorize first".to_owned())),
         );
     };
-    let Some(token) = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")) else {
-        return guard.challenge(
-            StatusCode::UNAUTHORIZED,
-            Some(("invalid_request", "expected Authorization: Bearer <token>".to_owned())),
-        );
+    let (scheme, token) = auth.split_once(' ').unwrap_or((auth.as_str(), ""));
+    let token = token.trim();
+    let proven = match scheme.to_ascii_lowercase().as_str() {
+        "bearer" => None,
+        "dpop" => {
+            let proofs: Vec<&str> =
+                req.headers().get_all("dpop").iter().filter_map(|v| v.to_str().ok()).collect();
+            let [proof] = proofs.as_slice() else {
+                return guard.challenge(
+                    StatusCode::UNAUTHORIZED,
+                    Some((
+                        "invalid_dpop_proof",
+                        "the DPoP scheme needs exactly one DPoP proof header".to_owned(),
+                    )),
+                );
+            };
+            match guard.verify_proof(proof, req.method().as_str(), token) {
+                Ok(jkt) => Some(jkt),
+                Err(why) => {
+                    return guard.challenge(StatusCode::UNAUTHORIZED, Some(("invalid_dpop_proof", why)));
+                }
+            }
+        }
+        _ => {
+            return guard.challenge(
+                StatusCode::UNAUTHORIZED,
+                Some((
+                    "invalid_request",
+                    "expected Authorization: Bearer <token> or DPoP <token>".to_owned(),
+                )),
+            );
+        }
     };
-    match guard.verify(token.trim()) {
+    match guard.verify(token).and_then(|(scopes, bound)| match (bound, proven) {
+        (None, _) => Ok(scopes),
+        (Some(jkt), Some(key)) if jkt == key => Ok(scopes),
+        (Some(_), Some(_)) => {
+            Err("the DPoP proof was not signed by the key the token is bound to".to_owned())
+        }
+        (Some(_), None) => Err("a DPoP-bound token must come under the DPoP scheme with a proof".to_owned()),
+    }) {
         Ok(scopes) => {
             if let Some(required) = &guard.protection.required_scope
                 && !scopes.iter().any(|s| s == required)

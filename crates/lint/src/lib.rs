@@ -19,6 +19,7 @@ mod schema;
 
 use std::collections::HashMap;
 
+use mcpscope_proto::headers;
 use mcpscope_proto::lint::Violation;
 use mcpscope_proto::{Direction, Header, Record, RecordKind, RpcKind};
 use serde_json::Value;
@@ -352,11 +353,14 @@ impl Linter {
                 if kind == RpcKind::Error {
                     return schema_check(schema, schema.error, text, &at, out);
                 }
-                let Some(checker) = request.and_then(|r| (schema.method)(&r)).and_then(|m| m.result) else {
+                let Some(checker) = request.as_deref().and_then(schema.method).and_then(|m| m.result) else {
                     return;
                 };
                 let checker = alternate(schema, text).unwrap_or(checker);
                 schema_check(schema, checker, text, &at, out);
+                if schema.version >= STATELESS && request.as_deref() == Some("tools/list") {
+                    tool_headers(text, &at, out);
+                }
             }
             RpcKind::Batch => {}
         }
@@ -386,6 +390,26 @@ fn schema_check(
             at(&f.path),
             format!("does not fit {} of MCP {}: {}", checker.name, schema.version, f.message),
         ));
+    }
+}
+
+/// 2026-07-28: every `x-mcp-header` annotation of a listed tool must be valid, or clients
+/// must not call the tool (`mcpscope_proto::headers`).
+fn tool_headers(text: &str, at: &dyn Fn(&str) -> String, out: &mut Vec<Violation>) {
+    let Ok(v) = serde_json::from_str::<Value>(text) else { return };
+    let Some(tools) = v.pointer("/result/tools").and_then(Value::as_array) else { return };
+    for (i, tool) in tools.iter().enumerate() {
+        let Err(problems) = headers::param_headers(tool.get("inputSchema").unwrap_or(&Value::Null)) else {
+            continue;
+        };
+        let name = tool.get("name").and_then(Value::as_str).unwrap_or("?");
+        for p in problems {
+            out.push(Violation::new(
+                "tool/x-mcp-header",
+                at(&format!("result.tools[{i}].inputSchema{}", p.at.replace('/', "."))),
+                format!("tool {name:?}: {}; clients must not call it (MCP {STATELESS})", p.message),
+            ));
+        }
     }
 }
 

@@ -320,3 +320,27 @@ fn exchanges_that_are_not_json_rpc_are_left_alone() {
     s.cap.record(Direction::Out, 99, kind, None, vec![]);
     assert_eq!(s.rules(), Vec::<String>::new());
 }
+
+#[test]
+fn a_listed_tool_with_an_invalid_header_annotation_is_reported() {
+    let mut s = Session::new();
+    let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}});
+    s.version_header = Some("2026-07-28");
+    let tools = json!([
+        {"name": "ok", "inputSchema": {"type": "object", "properties": {
+            "region": {"type": "string", "x-mcp-header": "Region"}}}},
+        {"name": "bad", "inputSchema": {"type": "object", "properties": {
+            "score": {"type": "number", "x-mcp-header": "Score"}}}}
+    ]);
+    s.post_with(
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta}}),
+        &[("mcp-method", "tools/list")],
+        Some((
+            json!({"jsonrpc": "2.0", "id": 1, "result": {"resultType": "complete", "ttlMs": 0,
+                "cacheScope": "private", "tools": tools}}),
+            &[],
+        )),
+    );
+    assert_eq!(s.rules(), vec!["tool/x-mcp-header @ result.tools[1].inputSchema.properties.score"]);
+}

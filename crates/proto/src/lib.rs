@@ -82,6 +82,10 @@ pub struct AuthRequest {
     /// page; tests).
     #[serde(default)]
     pub headless: bool,
+    /// Bind tokens to a key made for this session (DPoP, RFC 9449) when the authorization
+    /// server supports it.
+    #[serde(default)]
+    pub dpop: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -335,6 +335,7 @@ impl Engine {
         if req.auth.headless {
             o.redirect = Redirect::Headless;
         }
+        o.dpop = req.auth.dpop;
         let http =
             mcpscope_auth::Http::new(capture.clone()).map_err(|e| SessionError::Auth(e.to_string()))?;
         let sink = self.sink.clone();

@@ -318,6 +318,7 @@ fn token_card(t: &TokenReport) -> Html {
     let role = match t.role.as_str() {
         "access_token" => "Access token",
         "id_token" => "ID token",
+        "dpop_proof" => "DPoP proof (the last one sent)",
         other => other,
     };
     html! {

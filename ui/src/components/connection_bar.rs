@@ -219,6 +219,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     };
     let on_oauth = oauth_check(|f, on| f.on = on);
     let on_headless = oauth_check(|f, on| f.headless = on);
+    let on_dpop = oauth_check(|f, on| f.dpop = on);
     let on_client_id = oauth_text(|f, v| f.client_id = v);
     let on_client_secret = oauth_text(|f, v| f.client_secret = v);
     let on_scope = oauth_text(|f, v| f.scope = v);
@@ -324,6 +325,10 @@ pub fn ConnectionBar(props: &Props) -> Html {
                         <input id="oauth-headless" type="checkbox" checked={oauth.headless} onchange={on_headless} />
                         {"Approve without a browser (headless)"}
                     </label>
+                    <label class="check-field" title="Bind tokens to a key made for this session (DPoP, RFC 9449) when the authorization server supports it; such tokens are never kept in the keyring">
+                        <input id="oauth-dpop" type="checkbox" checked={oauth.dpop} onchange={on_dpop} />
+                        {"DPoP"}
+                    </label>
                 </div>
             }
             <StatusLine conn={props.conn.clone()} on_reinit={on_reinit} />
@@ -363,6 +368,7 @@ struct OAuthFields {
     client_secret: String,
     scope: String,
     headless: bool,
+    dpop: bool,
 }
 
 impl OAuthFields {
@@ -377,6 +383,7 @@ impl OAuthFields {
             client_secret: given(&self.client_secret),
             scope: given(&self.scope),
             headless: self.headless,
+            dpop: self.dpop,
         }
     }
 }

@@ -478,10 +478,12 @@ pub fn SendPanel(props: &Props) -> Html {
             });
             let abridged = text.contains(mcpscope_proto::outline::ABRIDGED);
             let ended = followed.borrow().progress.clone().map(|p| progress_bar(&p, None));
+            let cache = cache_note(text);
             html! {
                 <>
                     { for ended }
                     { for explained }
+                    { for cache.map(|c| html! { <div id="last-cache" class="note-line">{c}</div> }) }
                     <div class="tool-result-slot">{ for drawn }</div>
                     if abridged {
                         <div id="last-abridged" class="note-line">
@@ -596,4 +598,36 @@ pub fn SendPanel(props: &Props) -> Html {
             </div>
         </section>
     }
+}
+
+/// What a 2026-07-28 result says about caching it (`ttlMs`, `cacheScope`), in words.
+fn cache_note(text: &str) -> Option<String> {
+    // A reply is at most a few hundred kB here (big ones come abridged).
+    let v: Value = serde_json::from_str(text).ok()?;
+    let result = v.get("result")?;
+    let ttl = result.get("ttlMs").and_then(Value::as_u64);
+    let scope = result.get("cacheScope").and_then(Value::as_str);
+    if ttl.is_none() && scope.is_none() {
+        return None;
+    }
+    let how_long = match ttl {
+        Some(0) => "not to be reused (ttlMs 0)".to_owned(),
+        Some(ms) => {
+            let secs = ms / 1000;
+            let span = match secs {
+                3600.. => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+                60.. => format!("{} min {} s", secs / 60, secs % 60),
+                _ => format!("{:.1} s", ms as f64 / 1000.0),
+            };
+            format!("reusable for {span} (ttlMs {ms})")
+        }
+        None => "no ttlMs".to_owned(),
+    };
+    let who = match scope {
+        Some("public") => ", by any client (cacheScope public)".to_owned(),
+        Some("private") => ", by this client only (cacheScope private)".to_owned(),
+        Some(other) => format!(", cacheScope {other:?}"),
+        None => String::new(),
+    };
+    Some(format!("Cache: {how_long}{who}"))
 }
