@@ -1478,6 +1478,24 @@ async fn gui_a_tool_asks_for_input_over_two_rounds() {
         eventually("the cache line", Duration::from_secs(10), || async { text_of(&c, "#last-cache").await })
             .await;
     assert!(cache.contains("ttlMs 0") && cache.contains("cacheScope"), "{cache}");
+    // Subscribe has no method of its own in 2026-07-28: it opens a subscriptions/listen
+    // stream for the resource, and touch's update arrives on it.
+    click(&c, "#tab-resources").await;
+    type_into(&c, "#resource-uri", "demo://readme").await;
+    click(&c, "#resource-subscribe").await;
+    eventually("the listen stream for the resource", Duration::from_secs(10), || async {
+        text_of(&c, "#last-response")
+            .await
+            .filter(|t| t.contains("subscriptions/listen") && t.contains("demo://readme"))
+    })
+    .await;
+    click(&c, "#tab-tools").await;
+    type_into(&c, "#tool-name", "touch").await;
+    click(&c, "#call-tool").await;
+    eventually("the resource update in the timeline", Duration::from_secs(10), || async {
+        c.find(Locator::Css(".row[data-method='notifications/resources/updated']")).await.ok()
+    })
+    .await;
     c.close().await.expect("close the WebDriver session");
     server.shutdown().await;
 }

@@ -182,21 +182,26 @@ async fn a_listen_stream_delivers_change_notifications_into_the_timeline() {
         Err(e) => panic!("subscriptions/listen: {e}\n{}", dump(&sink.records())),
     };
     assert_eq!(listening.accepted["notifications"]["toolsListChanged"], true, "{}", listening.accepted);
-    // The server registers the stream just after acknowledging it: touch until it counts.
+    let resources =
+        conn.listen(json!({"resourceSubscriptions": ["demo://readme"]})).await.expect("second listen");
+    assert_eq!(resources.accepted["notifications"]["resourceSubscriptions"], json!(["demo://readme"]));
+    // The server registers a stream just after acknowledging it: touch until both count.
     let mut told = String::new();
     for _ in 0..50 {
         let r = conn.request("tools/call", Some(json!({"name": "touch"}))).await.expect("touch");
         told = r["result"]["content"][0]["text"].as_str().unwrap_or("").to_owned();
-        if told == "told 1 listener(s)" {
+        if told.starts_with("told 1 listener(s) the tool list changed, 1 that demo://readme") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(told, "told 1 listener(s)");
-    wait_for(&sink, Duration::from_secs(10), "notifications/tools/list_changed", |recs| {
+    assert!(told.starts_with("told 1 listener(s) the tool list changed, 1 that"), "{told}");
+    wait_for(&sink, Duration::from_secs(10), "the change notifications", |recs| {
         recs.iter().any(|r| method_of(r) == Some("notifications/tools/list_changed"))
+            && recs.iter().any(|r| method_of(r) == Some("notifications/resources/updated"))
     })
     .await;
+    resources.stop();
     let records = sink.records();
     let listen = posts(&records).into_iter().find(|p| method_of(p) == Some("subscriptions/listen"));
     assert_eq!(header(&listen.expect("listen POST"), "mcp-method"), Some("subscriptions/listen"));

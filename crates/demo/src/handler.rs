@@ -153,6 +153,7 @@ impl ServerHandler for DemoHandler {
             .enable_resources()
             .enable_tools()
             .enable_tool_list_changed()
+            .enable_resources_subscribe()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(
@@ -171,6 +172,24 @@ impl ServerHandler for DemoHandler {
         context.cancelled().await;
         let id = context.sink().id().clone();
         self.listeners.sinks().retain(|s| *s.id() != id);
+        Ok(())
+    }
+
+    async fn subscribe(
+        &self,
+        _request: rmcp::model::SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        // Earlier versions: accepted; the demo's resources change only when `touch` says so,
+        // and that reaches 2026-07-28 listeners.
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        _request: rmcp::model::UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
         Ok(())
     }
 

@@ -86,6 +86,10 @@ pub struct AuthRequest {
     /// server supports it.
     #[serde(default)]
     pub dpop: bool,
+    /// Workload identity: a file holding the JWT the platform issued to this workload, sent
+    /// as a JWT bearer grant (RFC 7523) instead of a user's authorization.
+    #[serde(default)]
+    pub workload_token_file: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -225,6 +225,8 @@ impl RecordSink for Tee {
 struct Live {
     conn: Connection,
     request: ConnectRequest,
+    /// Resource subscriptions under 2026-07-28: one `subscriptions/listen` stream per URI.
+    listens: Arc<Mutex<std::collections::HashMap<String, mcpscope_wire::Listening>>>,
 }
 
 pub struct Engine {
@@ -336,6 +338,9 @@ impl Engine {
             o.redirect = Redirect::Headless;
         }
         o.dpop = req.auth.dpop;
+        if let Some(file) = req.auth.workload_token_file.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            o.grant = mcpscope_auth::Grant::JwtBearer(mcpscope_auth::WorkloadToken::File(file.into()));
+        }
         let http =
             mcpscope_auth::Http::new(capture.clone()).map_err(|e| SessionError::Auth(e.to_string()))?;
         let sink = self.sink.clone();
@@ -510,7 +515,7 @@ impl Engine {
                         tracing::warn!(error = %e, "could not update the history session");
                     }
                 }
-                *lock(&self.live) = Some(Live { conn, request: req });
+                *lock(&self.live) = Some(Live { conn, request: req, listens: Arc::default() });
                 self.set_state(state.clone());
                 Ok(state)
             }
@@ -873,8 +878,37 @@ impl Engine {
 
     /// Sends a request with an engine-assigned id; returns the whole JSON-RPC response
     /// message (`{"jsonrpc","id","result"}` or `{…,"error"}`).
+    ///
+    /// Under 2026-07-28, `resources/subscribe` and `resources/unsubscribe` (gone from that
+    /// version) open and close a `subscriptions/listen` stream for the URI instead, which the
+    /// timeline shows as it went; the reply says so.
     pub async fn request(&self, method: String, params: Option<Value>) -> Result<Value> {
         let conn = self.conn()?;
+        let stateless = conn.info().protocol_version.as_str() >= mcpscope_wire::STATELESS_VERSION;
+        if stateless && matches!(method.as_str(), "resources/subscribe" | "resources/unsubscribe") {
+            let uri =
+                params.as_ref().and_then(|p| p.get("uri")).and_then(Value::as_str).unwrap_or("").to_owned();
+            let listens =
+                lock(&self.live).as_ref().map(|l| l.listens.clone()).ok_or(SessionError::NotConnected)?;
+            return Ok(if method == "resources/subscribe" {
+                let listening = conn.listen(serde_json::json!({"resourceSubscriptions": [uri]})).await?;
+                let reply = serde_json::json!({"result": {
+                    "subscriptions/listen": {"id": listening.id, "accepted": listening.accepted},
+                    "note": format!("{} has no resources/subscribe: mcpscope opened a subscriptions/listen stream for {uri}", conn.info().protocol_version),
+                }});
+                if let Some(old) = lock(&listens).insert(uri, listening) {
+                    old.stop();
+                }
+                reply
+            } else {
+                let stopped = lock(&listens).remove(&uri).inspect(mcpscope_wire::Listening::stop).is_some();
+                serde_json::json!({"result": {"note": if stopped {
+                    format!("closed the subscriptions/listen stream for {uri}")
+                } else {
+                    format!("no subscriptions/listen stream is open for {uri}")
+                }}})
+            });
+        }
         Ok(conn.request(&method, params).await?)
     }
 

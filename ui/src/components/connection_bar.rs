@@ -220,6 +220,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let on_oauth = oauth_check(|f, on| f.on = on);
     let on_headless = oauth_check(|f, on| f.headless = on);
     let on_dpop = oauth_check(|f, on| f.dpop = on);
+    let on_workload = oauth_text(|f, v| f.workload_token_file = v);
     let on_client_id = oauth_text(|f, v| f.client_id = v);
     let on_client_secret = oauth_text(|f, v| f.client_secret = v);
     let on_scope = oauth_text(|f, v| f.scope = v);
@@ -323,8 +324,12 @@ pub fn ConnectionBar(props: &Props) -> Html {
                         value={oauth.scope.clone()} oninput={on_scope.reform(Event::from)} onchange={on_scope} />
                     <label class="check-field" title="Follow the authorization URL without a browser (servers that approve without a login page)">
                         <input id="oauth-headless" type="checkbox" checked={oauth.headless} onchange={on_headless} />
-                        {"Approve without a browser (headless)"}
+                        {"Headless"}
                     </label>
+                    <input id="oauth-workload" class="mono" type="text" spellcheck="false" autocomplete="off"
+                        placeholder="workload token file (JWT bearer)" aria-label="Workload identity token file"
+                        title="Workload identity: a file with the JWT the platform issued to this workload (a Kubernetes service account token …), exchanged as a JWT bearer grant instead of a user's authorization"
+                        value={oauth.workload_token_file.clone()} oninput={on_workload.reform(Event::from)} onchange={on_workload} />
                     <label class="check-field" title="Bind tokens to a key made for this session (DPoP, RFC 9449) when the authorization server supports it; such tokens are never kept in the keyring">
                         <input id="oauth-dpop" type="checkbox" checked={oauth.dpop} onchange={on_dpop} />
                         {"DPoP"}
@@ -369,6 +374,7 @@ struct OAuthFields {
     scope: String,
     headless: bool,
     dpop: bool,
+    workload_token_file: String,
 }
 
 impl OAuthFields {
@@ -384,6 +390,7 @@ impl OAuthFields {
             scope: given(&self.scope),
             headless: self.headless,
             dpop: self.dpop,
+            workload_token_file: given(&self.workload_token_file),
         }
     }
 }

@@ -15,7 +15,8 @@ use rmcp::{
     model::{
         CallToolResponse, CallToolResult, ContentBlock, CreateMessageRequestParams, ElicitRequest,
         ElicitRequestParams, ElicitationAction, ElicitationSchema, InputRequest, InputRequiredResult,
-        LoggingLevel, LoggingMessageNotificationParam, ProgressNotificationParam, Role, SamplingMessage,
+        LoggingLevel, LoggingMessageNotificationParam, ProgressNotificationParam,
+        ResourceUpdatedNotification, ResourceUpdatedNotificationParam, Role, SamplingMessage,
         SamplingMessageContentBlock, ServerNotification,
     },
     schemars::{self, JsonSchema},
@@ -139,6 +140,13 @@ pub(crate) struct ForecastArgs {
     days: Option<u32>,
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+pub(crate) struct TouchArgs {
+    /// The resource to announce as updated (default demo://readme).
+    #[serde(default)]
+    uri: Option<String>,
+}
+
 /// The key of `confirm_order`'s one input request.
 const CONFIRM_KEY: &str = "confirm";
 
@@ -227,17 +235,28 @@ impl DemoHandler {
         ))])
     }
 
-    #[tool(description = "Announces that the tool list changed: to every subscriptions/listen \
-                       stream that asked for it (2026-07-28), or to the session (earlier \
-                       versions). Returns how many listeners were told.")]
-    async fn touch(&self, context: RequestContext<RoleServer>) -> Result<CallToolResult, McpError> {
-        let sent =
+    #[tool(description = "Announces changes: notifications/tools/list_changed, and \
+                       notifications/resources/updated for `uri` (default demo://readme), to \
+                       every subscriptions/listen stream that asked for them (2026-07-28), or \
+                       the tool list change to the session (earlier versions). Returns how \
+                       many notifications went out.")]
+    async fn touch(
+        &self,
+        Parameters(args): Parameters<TouchArgs>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, McpError> {
+        let uri = args.uri.unwrap_or_else(|| "demo://readme".to_owned());
+        let tools =
             self.listeners.send(ServerNotification::ToolListChangedNotification(Default::default())).await;
-        if sent == 0 {
+        let updated = ResourceUpdatedNotification::new(ResourceUpdatedNotificationParam::new(uri.clone()));
+        let resources = self.listeners.send(ServerNotification::ResourceUpdatedNotification(updated)).await;
+        if tools + resources == 0 {
             // No listener: a session of an earlier version hears it on its own streams.
             let _ = context.peer.notify_tool_list_changed().await;
         }
-        Ok(CallToolResult::success(vec![ContentBlock::text(format!("told {sent} listener(s)"))]))
+        Ok(CallToolResult::success(vec![ContentBlock::text(format!(
+            "told {tools} listener(s) the tool list changed, {resources} that {uri} was updated"
+        ))]))
     }
 
     #[tool(description = "Returns a result of about `megabytes` MB (default 10): many rows of \
