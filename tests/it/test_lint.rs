@@ -85,7 +85,8 @@ fn lint_all(records: &[Record]) -> Vec<String> {
     records
         .iter()
         .flat_map(|r| {
-            linter.check(r).into_iter().map(move |v| {
+            // Information (a deprecated feature in use) breaks no rule.
+            linter.check(r).into_iter().filter(|v| v.is_error()).map(move |v| {
                 format!("#{} {}: {} @ {}: {}", r.seq, r.summary().title, v.rule, v.path, v.message)
             })
         })
@@ -187,4 +188,35 @@ async fn the_demo_server_breaks_no_rule_in_any_version_it_speaks() {
         }
         assert_eq!(spoken, PROTOCOL_VERSIONS, "stateful={stateful}: the demo speaks every version");
     }
+}
+
+/// What 2026-07-28 deprecates is information, not a broken rule: the demo's flood logs with
+/// notifications/message, which works and is flagged as such.
+#[tokio::test]
+async fn deprecated_features_under_2026_are_information() {
+    let opts = DemoOptions { stateful: false, json_response: false };
+    let server = DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), opts).await.expect("demo server");
+    let (conn, sink) = connect(server.url(), TransportChoice::Streamable, "2026-07-28")
+        .await
+        .expect("connect at 2026-07-28");
+    conn.request("tools/call", Some(json!({"name": "flood", "arguments": {"count": 3, "size": 100}})))
+        .await
+        .expect("flood");
+    conn.close().await;
+    let records = sink.records();
+    let mut linter = Linter::new();
+    let mut infos = 0;
+    for r in &records {
+        let found = linter.check(r);
+        assert!(found.iter().all(|v| !v.is_error()), "#{}: {found:#?}", r.seq);
+        let logging = found.iter().filter(|v| v.rule == "deprecated/logging").count();
+        if logging > 0 {
+            let mut linted = r.clone();
+            linted.lint = found.clone();
+            assert_eq!(linted.summary().lint, 0, "information does not mark the row");
+        }
+        infos += logging;
+    }
+    assert_eq!(infos, 3, "each notifications/message is flagged as deprecated:\n{}", dump(&records));
+    server.shutdown().await;
 }

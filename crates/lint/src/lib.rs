@@ -309,6 +309,13 @@ impl Linter {
                     self.pending.insert((outbound, id.to_owned()), name.to_owned());
                 }
                 let Some(schema) = self.schema() else { return };
+                if !outbound && name == "notifications/message" && schema.version >= STATELESS {
+                    out.push(Violation::info(
+                        "deprecated/logging",
+                        at("method"),
+                        format!("logging is deprecated in MCP {STATELESS}: a client sets the level per request (_meta io.modelcontextprotocol/logLevel)"),
+                    ));
+                }
                 let Some(m) = (schema.method)(name) else {
                     out.push(Violation::new(
                         "method/unknown",
@@ -361,6 +368,9 @@ impl Linter {
                 if schema.version >= STATELESS && request.as_deref() == Some("tools/list") {
                     tool_headers(text, &at, out);
                 }
+                if schema.version >= STATELESS {
+                    deprecated_input_requests(text, &at, out);
+                }
             }
             RpcKind::Batch => {}
         }
@@ -410,6 +420,25 @@ fn tool_headers(text: &str, at: &dyn Fn(&str) -> String, out: &mut Vec<Violation
                 format!("tool {name:?}: {}; clients must not call it (MCP {STATELESS})", p.message),
             ));
         }
+    }
+}
+
+/// 2026-07-28 deprecates sampling and roots: an `input_required` result that still asks
+/// for them works, and is worth knowing about.
+fn deprecated_input_requests(text: &str, at: &dyn Fn(&str) -> String, out: &mut Vec<Violation>) {
+    let Ok(v) = serde_json::from_str::<Value>(text) else { return };
+    let Some(requests) = v.pointer("/result/inputRequests").and_then(Value::as_object) else { return };
+    for (key, req) in requests {
+        let (rule, what) = match req.get("method").and_then(Value::as_str) {
+            Some("sampling/createMessage") => ("deprecated/sampling", "sampling"),
+            Some("roots/list") => ("deprecated/roots", "roots"),
+            _ => continue,
+        };
+        out.push(Violation::info(
+            rule,
+            at(&format!("result.inputRequests.{key}")),
+            format!("{what} is deprecated in MCP {STATELESS} (still functional)"),
+        ));
     }
 }
 

@@ -344,3 +344,29 @@ fn a_listed_tool_with_an_invalid_header_annotation_is_reported() {
     );
     assert_eq!(s.rules(), vec!["tool/x-mcp-header @ result.tools[1].inputSchema.properties.score"]);
 }
+
+#[test]
+fn sampling_and_roots_asked_for_under_2026_are_information() {
+    let mut s = Session::new();
+    let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}});
+    s.version_header = Some("2026-07-28");
+    s.post_with(
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "t", "_meta": meta}}),
+        &[("mcp-method", "tools/call"), ("mcp-name", "t")],
+        Some((
+            json!({"jsonrpc": "2.0", "id": 1, "result": {"resultType": "input_required", "inputRequests": {
+                "ask": {"method": "sampling/createMessage", "params": {"messages": [], "maxTokens": 10}},
+                "where": {"method": "roots/list"}}}}),
+            &[],
+        )),
+    );
+    let mut linter = Linter::new();
+    let found: Vec<_> = s.records().iter().flat_map(|r| linter.check(r)).collect();
+    let infos: Vec<String> =
+        found.iter().filter(|v| !v.is_error()).map(|v| format!("{} @ {}", v.rule, v.path)).collect();
+    assert_eq!(
+        infos,
+        ["deprecated/sampling @ result.inputRequests.ask", "deprecated/roots @ result.inputRequests.where"]
+    );
+}

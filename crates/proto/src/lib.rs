@@ -520,7 +520,7 @@ impl Record {
             status,
             size,
             flagged: !self.flags.is_empty(),
-            lint: self.lint.len() as u32,
+            lint: self.lint.iter().filter(|v| v.is_error()).count() as u32,
             round: self.rpc.as_ref().and_then(|r| r.continues.as_ref()).map(|c| c.round),
             continues_seq: self.rpc.as_ref().and_then(|r| r.continues.as_ref()).and_then(|c| c.seq),
         }

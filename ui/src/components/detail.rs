@@ -101,7 +101,8 @@ pub fn Detail(props: &Props) -> Html {
                 if !r.lint.is_empty() {
                     <ul id="detail-lint" class="lint" aria-label="Protocol rules this record breaks">
                         { for r.lint.iter().map(|v| html! {
-                            <li class="lint-item" data-rule={v.rule.clone()}>
+                            <li class={classes!("lint-item", (!v.is_error()).then_some("lint-info"))} data-rule={v.rule.clone()}>
+                                if !v.is_error() { <span class="lint-tag">{"info"}</span> }
                                 <code class="lint-rule">{v.rule.clone()}</code>
                                 if !v.path.is_empty() { <code class="lint-path">{v.path.clone()}</code> }
                                 <span class="lint-message">{v.message.clone()}</span>
