@@ -53,11 +53,11 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup(),
-        Some("run") => run(),
+        Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => setup().and_then(|_| bench()),
         Some("ui") => build_ui(),
-        _ => Err("usage: cargo xtask setup|run|test [--no-gui]|bench|ui".to_owned()),
+        _ => Err("usage: cargo xtask setup|run [--dev]|test [--no-gui]|bench|ui".to_owned()),
     };
     let secs = started.elapsed().as_secs();
     // `test` re-runs itself inside a D-Bus session: only the inner run reports.
@@ -287,22 +287,31 @@ fn build_ui() -> Result {
     status(c)
 }
 
-fn build_app() -> Result {
+/// Builds the UI, then the app and the CLI: the release profile, or the dev one (`release`
+/// false) for a quicker rebuild while working on mcpscope.
+fn build_app(release: bool) -> Result {
     build_ui()?;
-    step("build: app and cli");
+    step(if release { "build: app and cli (release)" } else { "build: app and cli (dev)" });
     let mut c = cmd("cargo");
     c.args(["build", "-p", "mcpscope-app", "-p", "mcpscope-cli"]);
+    if release {
+        c.arg("--release");
+    }
     status(c)
 }
 
-fn run() -> Result {
+/// Builds and opens the app: a release build, as users get it; `--dev` opens a debug build,
+/// quicker to rebuild after an edit and much slower under a flood.
+fn run(args: &[String]) -> Result {
+    let release = !args.iter().any(|a| a == "--dev");
     setup()?;
-    build_app()?;
+    build_app(release)?;
     step("run: mcpscope (click 'Demo server' to inspect the built-in server)");
     if env::var_os("DISPLAY").is_none() && env::var_os("WAYLAND_DISPLAY").is_none() {
         return Err("no display: set DISPLAY (or run under Xvfb) to open the window".to_owned());
     }
-    let c = cmd(target_dir().join("debug/mcpscope-app").to_str().unwrap_or("mcpscope-app"));
+    let profile = if release { "release" } else { "debug" };
+    let c = cmd(target_dir().join(profile).join("mcpscope-app").to_str().unwrap_or("mcpscope-app"));
     status(c)
 }
 
