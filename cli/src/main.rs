@@ -304,12 +304,13 @@ impl OAuthArgs {
 fn print_step(step: &mcpscope_proto::auth::Step) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "oauth: {} [{}]", step.kind.title(), step.verdict().label());
+    let printable = mcpscope_proto::printable;
     for c in &step.checks {
         let rule = if c.rule.is_empty() { String::new() } else { format!("  ({})", c.rule) };
-        let _ = writeln!(err, "  {:>4}  {}{rule}", c.verdict.label(), c.message);
+        let _ = writeln!(err, "  {:>4}  {}{rule}", c.verdict.label(), printable(&c.message));
     }
     if let Some(fix) = &step.fix {
-        let _ = writeln!(err, "  fix:  {fix}");
+        let _ = writeln!(err, "  fix:  {}", printable(fix));
     }
 }
 
@@ -681,7 +682,8 @@ async fn main() -> std::process::ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("mcpscope: {e:#}");
+            // Errors carry server text (bodies, descriptions): no terminal control gets through.
+            eprintln!("mcpscope: {}", mcpscope_proto::printable(&format!("{e:#}")));
             std::process::ExitCode::from(2)
         }
     }
@@ -780,7 +782,7 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     if !unanswered.is_empty() {
         eprintln!("mcpscope: the server needs input that was not given:");
         for line in &unanswered {
-            eprintln!("  {line}");
+            eprintln!("  {}", mcpscope_proto::printable(line));
         }
         eprintln!(
             "  answer with --answer KEY=JSON, e.g. --answer 'KEY={{\"action\":\"accept\",\"content\":{{}}}}'"

@@ -225,3 +225,32 @@ fn servers_lists_a_client_config() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("mcpServers"), "the error says what was expected");
 }
+
+/// A server's text reaches the terminal without its control characters: an error body full of
+/// escape sequences (retitle the window, clear the screen) is printed with them made visible.
+#[tokio::test]
+async fn server_text_cannot_drive_the_terminal() {
+    let app = axum::Router::new().route(
+        "/mcp",
+        axum::routing::any(|| async {
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "\u{1b}]0;pwned\u{7}\u{1b}[2J\rboom")
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(mcpscope()).args(["call", &url, "tools/list", "--transport", "streamable"]).output()
+    })
+    .await
+    .expect("join")
+    .expect("run mcpscope");
+    task.abort();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("boom"), "the body is still shown: {stderr}");
+    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}') && !stderr.contains('\r'), "{stderr:?}");
+    assert!(stderr.contains("\\u{1b}]0;pwned"), "made visible: {stderr}");
+}

@@ -426,7 +426,7 @@ impl OAuth {
                 .or_else(|| Some(urls::canonical_resource(&self.server))),
             issuer: discovery.as_ref().and_then(|d| d.asm.issuer.clone()).or(tokens.issuer.clone()),
             leeway: jwt::DEFAULT_LEEWAY,
-            expires_in_hint: tokens.expires_at.map(|at| at - jwt::now()),
+            expires_in_hint: tokens.expires_at.map(|at| at.saturating_sub(jwt::now())),
             ..Expectations::default()
         };
         if let Some(jwks_uri) = discovery.as_ref().and_then(|d| d.asm.jwks_uri.clone())
@@ -571,7 +571,8 @@ impl OAuth {
         let mut st = self.state.lock().await;
         self.load(&mut st);
         let expiring = st.tokens.as_ref().is_some_and(|t| {
-            t.refresh_token.is_some() && t.expires_at.is_some_and(|e| e - jwt::now() < REFRESH_MARGIN)
+            t.refresh_token.is_some()
+                && t.expires_at.is_some_and(|e| e.saturating_sub(jwt::now()) < REFRESH_MARGIN)
         });
         if expiring && self.refresh(&mut st, "the access token expires within 30 s").await.is_err() {
             st.tokens = None;
@@ -1647,7 +1648,7 @@ impl OAuth {
             access_token: t.access_token,
             refresh_token: t.refresh_token,
             id_token: t.id_token,
-            expires_at: t.expires_in.map(|s| now + s),
+            expires_at: t.expires_in.map(|s| now.saturating_add(s)),
             scope: t.scope.or_else(|| (!requested.is_empty()).then(|| requested.join(" "))),
             issuer: d.asm.issuer.clone().or_else(|| Some(d.issuer.clone())),
             token_type: t.token_type,

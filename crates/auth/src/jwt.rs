@@ -50,12 +50,28 @@ pub fn inspect(role: &str, token: &str, exp: &Expectations) -> TokenReport {
         jwt: false,
         header: None,
         claims: None,
-        expires_at: exp.expires_in_hint.map(|s| now + s),
+        expires_at: exp.expires_in_hint.map(|s| now.saturating_add(s)),
         scopes: Vec::new(),
         checks: Vec::new(),
     };
     let header = match jsonwebtoken::decode_header(token) {
         Ok(h) if token.split('.').count() == 3 => h,
+        _ if let Some(alg) = unusable_alg(token) => {
+            // A JWS-shaped token whose alg is `none` or unknown: never "opaque", never trusted.
+            report.jwt = true;
+            report.header = jws_part(token, 0);
+            report.claims = jws_part(token, 1);
+            report.checks.push(Check::new(
+                Verdict::Fail,
+                "RFC 8725 §3.1, RFC 7518 §3.6",
+                if alg.eq_ignore_ascii_case("none") {
+                    "alg \"none\": the token is unsigned, so anyone could have written it".to_owned()
+                } else {
+                    format!("alg {alg:?} is not a signature algorithm mcpscope knows: the token cannot be verified")
+                },
+            ));
+            return report;
+        }
         _ => {
             report.checks.push(Check::new(
                 Verdict::Info,
@@ -89,6 +105,23 @@ pub fn inspect(role: &str, token: &str, exp: &Expectations) -> TokenReport {
     check_scopes(&mut report.checks, &report.scopes, &exp.required_scopes);
     report.claims = Some(claims);
     report
+}
+
+/// One base64url part of a JWS-shaped token, as JSON.
+fn jws_part(token: &str, i: usize) -> Option<Value> {
+    use base64::Engine as _;
+    let part = token.split('.').nth(i)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The `alg` of a token shaped like a JWS (a JSON header with `alg`) that jsonwebtoken will not
+/// read: `none`, or an algorithm it does not know.
+fn unusable_alg(token: &str) -> Option<String> {
+    if token.split('.').count() != 3 {
+        return None;
+    }
+    jws_part(token, 0)?.get("alg")?.as_str().map(str::to_owned)
 }
 
 fn scopes_of(claims: &Value) -> Vec<String> {
@@ -229,31 +262,36 @@ fn check_times(checks: &mut Vec<Check>, claims: &Value, now: i64, leeway: i64) {
     const RULE: &str = "RFC 7519 §4.1.4–4.1.5";
     match claims.get("exp").and_then(Value::as_i64) {
         None => checks.push(Check::new(Verdict::Warn, RULE, "no exp claim: the token never expires")),
-        Some(exp) if exp + leeway < now => checks.push(Check::new(
+        Some(exp) if exp.saturating_add(leeway) < now => checks.push(Check::new(
             Verdict::Fail,
             RULE,
-            format!("expired {} ago (allowing {leeway} s of clock skew)", human(now - exp)),
+            format!("expired {} ago (allowing {leeway} s of clock skew)", human(now.saturating_sub(exp))),
         )),
-        Some(exp) => {
-            checks.push(Check::new(Verdict::Pass, RULE, format!("valid for another {}", human(exp - now))))
-        }
+        Some(exp) => checks.push(Check::new(
+            Verdict::Pass,
+            RULE,
+            format!("valid for another {}", human(exp.saturating_sub(now))),
+        )),
     }
     if let Some(nbf) = claims.get("nbf").and_then(Value::as_i64)
-        && nbf - leeway > now
+        && nbf.saturating_sub(leeway) > now
     {
         checks.push(Check::new(
             Verdict::Fail,
             RULE,
-            format!("not valid before {} from now (nbf; allowing {leeway} s of skew)", human(nbf - now)),
+            format!(
+                "not valid before {} from now (nbf; allowing {leeway} s of skew)",
+                human(nbf.saturating_sub(now))
+            ),
         ));
     }
     if let Some(iat) = claims.get("iat").and_then(Value::as_i64)
-        && iat - leeway > now
+        && iat.saturating_sub(leeway) > now
     {
         checks.push(Check::new(
             Verdict::Warn,
             RULE,
-            format!("issued {} in the future (iat): the clocks disagree", human(iat - now)),
+            format!("issued {} in the future (iat): the clocks disagree", human(iat.saturating_sub(now))),
         ));
     }
 }
@@ -286,5 +324,44 @@ pub fn human(secs: i64) -> String {
         120..=7199 => format!("{} min", s / 60),
         7200..=172_799 => format!("{} h {} min", s / 3600, (s % 3600) / 60),
         _ => format!("{} days", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    fn token(header: &str, claims: &str) -> String {
+        let b = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!("{}.{}.", b(header), b(claims))
+    }
+
+    #[test]
+    fn alg_none_and_unknown_algorithms_fail_instead_of_looking_opaque() {
+        for (alg, says) in [("none", "unsigned"), ("XS999", "not a signature algorithm")] {
+            let t = token(&format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#), r#"{"sub":"x","aud":"r"}"#);
+            let r = inspect("access_token", &t, &Expectations::default());
+            assert!(r.jwt, "{alg}: read as a JWT");
+            assert_eq!(r.verdict(), Verdict::Fail, "{alg}: {:?}", r.checks);
+            assert!(r.checks.iter().any(|c| c.message.contains(says)), "{alg}: {:?}", r.checks);
+            assert_eq!(r.claims.as_ref().and_then(|c| c.get("sub")).and_then(Value::as_str), Some("x"));
+        }
+        let opaque = inspect("access_token", "an-opaque-token", &Expectations::default());
+        assert!(!opaque.jwt && opaque.verdict() == Verdict::Info, "{:?}", opaque.checks);
+    }
+
+    #[test]
+    fn extreme_times_give_a_verdict_not_a_panic() {
+        for t in [i64::MAX, i64::MIN, 0] {
+            let claims = serde_json::json!({"exp": t, "nbf": t, "iat": t});
+            let mut checks = Vec::new();
+            check_times(&mut checks, &claims, 1_800_000_000, i64::MAX);
+            check_times(&mut checks, &claims, 1_800_000_000, DEFAULT_LEEWAY);
+            assert!(!checks.is_empty(), "{t}");
+            let hinted = Expectations { expires_in_hint: Some(t), ..Expectations::default() };
+            let r = inspect("access_token", "opaque", &hinted);
+            assert!(r.expires_at.is_some(), "{t}");
+        }
     }
 }

@@ -37,6 +37,21 @@ pub enum TransportKind {
     Sse,
 }
 
+/// `text` safe to print on a terminal: control characters (escape sequences, bells, carriage
+/// returns; C1 controls and DEL too) become visible `\u{..}` escapes, so text a server sent
+/// cannot move the cursor, retitle the window or hide what came before. Newlines and tabs stay.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| (c.is_control() && c != '\n' && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c);
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 /// Protocol revisions mcpscope speaks, oldest first.
 pub const PROTOCOL_VERSIONS: &[&str] =
     &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"];
@@ -731,6 +746,15 @@ pub struct AuthStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_text_keeps_no_terminal_control() {
+        assert_eq!(printable("plain\ttext\nline 2"), "plain\ttext\nline 2");
+        let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J\rboom\u{9b}31m\u{7f}";
+        let shown = printable(hostile);
+        assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+        assert!(shown.contains("\\u{1b}]0;pwned") && shown.ends_with("boom\\u{9b}31m\\u{7f}"), "{shown}");
+    }
 
     #[test]
     fn header_parse_accepts_name_value_and_rejects_garbage() {

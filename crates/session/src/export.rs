@@ -152,11 +152,13 @@ pub fn curl(record: &Record) -> Option<String> {
             let var = format!("MCPSCOPE_{}", h.name.to_ascii_uppercase().replace('-', "_"));
             // Keep the scheme ("Bearer"), take the secret from the environment.
             let scheme = h.value.split_once(' ').map(|(s, _)| s).filter(|s| !s.starts_with('‹'));
-            let value = match scheme {
-                Some(s) => format!("{s} ${{{var}}}"),
-                None => format!("${{{var}}}"),
+            // Everything the record holds is single-quoted (a scheme from an imported config
+            // could be `$(id)`); only the variable is expanded, inside double quotes.
+            let fixed = match scheme {
+                Some(s) => format!("{}: {s} ", h.name),
+                None => format!("{}: ", h.name),
             };
-            parts.push(format!("-H \"{}: {value}\"", h.name));
+            parts.push(format!("-H {}\"${{{var}}}\"", shell_quote(&fixed)));
         } else {
             parts.push(format!("-H {}", shell_quote(&format!("{}: {}", h.name, h.value))));
         }
@@ -281,7 +283,7 @@ mod tests {
         let cmd = curl(&rec).expect("a request");
         assert!(cmd.starts_with("curl -sS -N -X POST 'http://127.0.0.1:3001/mcp' \\\n  -H"), "{cmd}");
         assert!(cmd.contains("-H 'content-type: application/json'"));
-        assert!(cmd.contains(r#"-H "authorization: Bearer ${MCPSCOPE_AUTHORIZATION}""#), "{cmd}");
+        assert!(cmd.contains(r#"-H 'authorization: Bearer '"${MCPSCOPE_AUTHORIZATION}""#), "{cmd}");
         assert!(cmd.contains(r#"--data-raw '{"text":"it'\''s"}'"#), "{cmd}");
         assert!(!cmd.contains("redacted"));
     }
@@ -293,5 +295,44 @@ mod tests {
             vec![json!({"name":"sessionId","value":"ab"}), json!({"name":"x","value":""})]
         );
         assert!(query_string("http://h/mcp").is_empty());
+    }
+
+    /// A redacted header's scheme comes from whoever wrote the header (an imported config):
+    /// pasted into a shell, the command runs nothing but curl. Checked with a real `sh`.
+    #[test]
+    fn a_pasted_curl_command_runs_nothing_a_header_says() {
+        let marker = std::env::temp_dir().join(format!("mcpscope-curl-{}", std::process::id()));
+        let _ = std::fs::remove_file(&marker);
+        let scheme = format!("$(touch${{IFS}}{})`touch${{IFS}}{}`", marker.display(), marker.display());
+        let rec = Record {
+            seq: 1,
+            at_us: 0,
+            elapsed_us: 0,
+            direction: mcpscope_proto::Direction::Out,
+            exchange: 1,
+            kind: RecordKind::HttpRequest {
+                method: "GET".into(),
+                url: "http://127.0.0.1:1/mcp".into(),
+                headers: vec![Header::new("authorization", format!("{scheme} ‹redacted 5 chars›"))],
+                body: None,
+            },
+            rpc: None,
+            flags: vec![],
+            lint: vec![],
+            preview_of: None,
+        };
+        let cmd = curl(&rec).expect("a request");
+        // The shell parses the command as pasted, with `curl` swapped for a printer of its args.
+        let script = format!("printf '%s\\n' {}", cmd.trim_start_matches("curl").replace("\\\n", " "));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env("MCPSCOPE_AUTHORIZATION", "the-secret")
+            .output()
+            .expect("sh");
+        let args = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!marker.exists(), "the pasted command ran a command from the header: {script}");
+        assert!(args.contains(&format!("authorization: {scheme} the-secret")), "{args}");
     }
 }
