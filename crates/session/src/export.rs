@@ -114,8 +114,20 @@ fn entry(ex: &Exchange<'_>) -> Option<Value> {
     Some(entry)
 }
 
+/// Headers as HAR writes them: session handles masked as in the bug report (a HAR file is
+/// shared as readily), credentials already redacted at capture.
 fn har_headers(headers: &[Header]) -> Vec<Value> {
-    headers.iter().map(|h| json!({"name": h.name, "value": h.value})).collect()
+    headers
+        .iter()
+        .map(|h| {
+            let value = if MASKED_IN_REPORTS.contains(&h.name.to_ascii_lowercase().as_str()) {
+                format!("‹masked {} chars›", h.value.len())
+            } else {
+                h.value.clone()
+            };
+            json!({"name": h.name, "value": value})
+        })
+        .collect()
 }
 
 fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
@@ -334,5 +346,40 @@ mod tests {
         assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(!marker.exists(), "the pasted command ran a command from the header: {script}");
         assert!(args.contains(&format!("authorization: {scheme} the-secret")), "{args}");
+    }
+
+    #[test]
+    fn har_masks_session_handles_like_the_report() {
+        let rec = |kind| Record {
+            seq: 1,
+            at_us: 0,
+            elapsed_us: 0,
+            direction: mcpscope_proto::Direction::Out,
+            exchange: 1,
+            kind,
+            rpc: None,
+            flags: vec![],
+            lint: vec![],
+            preview_of: None,
+        };
+        let headers =
+            vec![Header::new("Mcp-Session-Id", "sess-abcdef"), Header::new("accept", "text/event-stream")];
+        let records = [
+            rec(RecordKind::HttpRequest {
+                method: "GET".into(),
+                url: "http://h/mcp".into(),
+                headers,
+                body: None,
+            }),
+            rec(RecordKind::HttpResponse {
+                status: 200,
+                headers: vec![Header::new("mcp-session-id", "sess-abcdef")],
+                body: None,
+                latency_us: 10,
+            }),
+        ];
+        let text = har(&records).to_string();
+        assert!(!text.contains("sess-abcdef"), "{text}");
+        assert!(text.contains("‹masked 11 chars›") && text.contains("text/event-stream"), "{text}");
     }
 }
