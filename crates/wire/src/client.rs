@@ -720,6 +720,7 @@ async fn request(inner: &Arc<Inner>, method: &str, params: Option<Value>) -> Res
         params = Some(next);
         continues = Some(Round { previous: id, first, round: round as u32 + 1 });
     }
+    // Not reached: the last round returns its response above.
     Err(WireError::Closed)
 }
 
