@@ -94,6 +94,29 @@ pub struct Hit {
     pub record: Record,
 }
 
+/// Sets `path`'s permission bits (Unix; elsewhere the platform's defaults stand).
+fn private(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+/// Creates `path` empty and 0600 when it is missing (an empty file is an empty SQLite
+/// database), and makes an existing one 0600.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?;
+    private(path, 0o600)
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
@@ -101,14 +124,20 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens `dir/mcpscope.db`, creating the directory and the database as needed.
+    /// Opens `dir/mcpscope.db`, creating the directory and the database as needed. The
+    /// directory is the user's alone (0700).
     pub async fn open_dir(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| StoreError::DataDir { path: dir.to_owned(), source })?;
+        let dir_err = |source| StoreError::DataDir { path: dir.to_owned(), source };
+        std::fs::create_dir_all(dir).map_err(dir_err)?;
+        private(dir, 0o700).map_err(dir_err)?;
         Store::open(&dir.join(DB_FILE)).await
     }
 
+    /// Opens the database at `path`. It is created (or kept) readable by the user alone
+    /// (0600); SQLite gives its `-wal` and `-shm` files the database's permissions.
     pub async fn open(path: &Path) -> Result<Store> {
+        let data_err = |source| StoreError::DataDir { path: path.to_owned(), source };
+        create_private_file(path).map_err(data_err)?;
         let open_err = |source| StoreError::Open { path: path.to_owned(), source };
         let url = format!("sqlite://{}", path.display());
         let options = SqliteConnectOptions::from_str(&url)

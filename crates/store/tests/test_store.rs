@@ -272,3 +272,29 @@ async fn large_records_are_stored_compressed_and_read_back_whole() {
         + std::fs::metadata(dir.join("mcpscope.db-wal")).map(|m| m.len()).unwrap_or(0);
     assert!(size < body.len() as u64, "the database holds less than the body's {} bytes: {size}", body.len());
 }
+
+/// The history is the user's alone: the data directory 0700, the database and its WAL and
+/// shared-memory files 0600, an existing looser database tightened on open.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_history_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    let dir = temp_dir("private");
+    let store = Store::open_dir(&dir).await.expect("open");
+    let rec = store.recorder(NewSession::new("http://127.0.0.1:3001/mcp", "cli")).await.expect("session");
+    rec.record(request(1, "tools/list", r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#));
+    rec.flush().await;
+    assert_eq!(mode(&dir), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&dir).expect("list").map(|e| e.expect("entry").path()).collect();
+    assert!(files.iter().any(|f| f.to_string_lossy().ends_with("-wal")), "{files:?}");
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    drop(rec);
+    drop(store);
+    let db = dir.join(mcpscope_store::DB_FILE);
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).expect("loosen");
+    Store::open_dir(&dir).await.expect("reopen");
+    assert_eq!(mode(&db), 0o600, "tightened on open");
+}
