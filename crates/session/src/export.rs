@@ -270,28 +270,33 @@ pub async fn session_report(
 mod tests {
     use super::*;
 
-    #[test]
-    fn requests_become_curl_commands_without_secrets() {
-        let rec = Record {
+    /// An outbound record of `kind`, first of its exchange.
+    fn record(kind: RecordKind) -> Record {
+        Record {
             seq: 1,
             at_us: 0,
             elapsed_us: 0,
             direction: mcpscope_proto::Direction::Out,
             exchange: 1,
-            kind: RecordKind::HttpRequest {
-                method: "POST".into(),
-                url: "http://127.0.0.1:3001/mcp".into(),
-                headers: vec![
-                    Header::new("content-type", "application/json"),
-                    Header::new("authorization", "Bearer ‹redacted 12 chars›"),
-                ],
-                body: Some(mcpscope_proto::Body::from_bytes(br#"{"text":"it's"}"#)),
-            },
+            kind,
             rpc: None,
             flags: vec![],
             lint: vec![],
             preview_of: None,
-        };
+        }
+    }
+
+    #[test]
+    fn requests_become_curl_commands_without_secrets() {
+        let rec = record(RecordKind::HttpRequest {
+            method: "POST".into(),
+            url: "http://127.0.0.1:3001/mcp".into(),
+            headers: vec![
+                Header::new("content-type", "application/json"),
+                Header::new("authorization", "Bearer ‹redacted 12 chars›"),
+            ],
+            body: Some(mcpscope_proto::Body::from_bytes(br#"{"text":"it's"}"#)),
+        });
         let cmd = curl(&rec).expect("a request");
         assert!(cmd.starts_with("curl -sS -N -X POST 'http://127.0.0.1:3001/mcp' \\\n  -H"), "{cmd}");
         assert!(cmd.contains("-H 'content-type: application/json'"));
@@ -316,23 +321,12 @@ mod tests {
         let marker = std::env::temp_dir().join(format!("mcpscope-curl-{}", std::process::id()));
         let _ = std::fs::remove_file(&marker);
         let scheme = format!("$(touch${{IFS}}{})`touch${{IFS}}{}`", marker.display(), marker.display());
-        let rec = Record {
-            seq: 1,
-            at_us: 0,
-            elapsed_us: 0,
-            direction: mcpscope_proto::Direction::Out,
-            exchange: 1,
-            kind: RecordKind::HttpRequest {
-                method: "GET".into(),
-                url: "http://127.0.0.1:1/mcp".into(),
-                headers: vec![Header::new("authorization", format!("{scheme} ‹redacted 5 chars›"))],
-                body: None,
-            },
-            rpc: None,
-            flags: vec![],
-            lint: vec![],
-            preview_of: None,
-        };
+        let rec = record(RecordKind::HttpRequest {
+            method: "GET".into(),
+            url: "http://127.0.0.1:1/mcp".into(),
+            headers: vec![Header::new("authorization", format!("{scheme} ‹redacted 5 chars›"))],
+            body: None,
+        });
         let cmd = curl(&rec).expect("a request");
         // The shell parses the command as pasted, with `curl` swapped for a printer of its args.
         let script = format!("printf '%s\\n' {}", cmd.trim_start_matches("curl").replace("\\\n", " "));
@@ -350,28 +344,16 @@ mod tests {
 
     #[test]
     fn har_masks_session_handles_like_the_report() {
-        let rec = |kind| Record {
-            seq: 1,
-            at_us: 0,
-            elapsed_us: 0,
-            direction: mcpscope_proto::Direction::Out,
-            exchange: 1,
-            kind,
-            rpc: None,
-            flags: vec![],
-            lint: vec![],
-            preview_of: None,
-        };
         let headers =
             vec![Header::new("Mcp-Session-Id", "sess-abcdef"), Header::new("accept", "text/event-stream")];
         let records = [
-            rec(RecordKind::HttpRequest {
+            record(RecordKind::HttpRequest {
                 method: "GET".into(),
                 url: "http://h/mcp".into(),
                 headers,
                 body: None,
             }),
-            rec(RecordKind::HttpResponse {
+            record(RecordKind::HttpResponse {
                 status: 200,
                 headers: vec![Header::new("mcp-session-id", "sess-abcdef")],
                 body: None,
