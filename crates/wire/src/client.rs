@@ -443,6 +443,16 @@ fn refuses_initialize_as_stateless(code: i64) -> bool {
     matches!(code, -32601 | -32020 | -32021 | UNSUPPORTED_VERSION)
 }
 
+/// A JSON-RPC error object's code, message and `data.supported` (the versions a server of
+/// 2025-06-18 and later names when it refuses one).
+fn error_parts(err: &Value) -> (i64, &str, Option<&Value>) {
+    (
+        err.get("code").and_then(Value::as_i64).unwrap_or(0),
+        err.get("message").and_then(Value::as_str).unwrap_or(""),
+        err.pointer("/data/supported"),
+    )
+}
+
 /// The newest version in `supported` that mcpscope speaks and `accept` allows.
 fn best_supported(supported: Option<&Value>, accept: impl Fn(&str) -> bool) -> Option<String> {
     supported?
@@ -462,11 +472,9 @@ async fn initialize(inner: &Arc<Inner>, offered: &str) -> Result<ConnectionInfo>
     });
     let response = request(inner, "initialize", Some(params)).await?;
     if let Some(err) = response.get("error") {
-        let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
-        let supported = err.pointer("/data/supported");
+        let (code, message, supported) = error_parts(err);
         let described = format!(
-            "{code} {}{}",
-            err.get("message").and_then(Value::as_str).unwrap_or(""),
+            "{code} {message}{}",
             supported.map(|s| format!(" (server supports {s})")).unwrap_or_default()
         );
         // A stateful server that does not speak `offered` names the versions it does.
@@ -586,9 +594,8 @@ async fn stateless_handshake(
         let Some(err) = response.get("error") else {
             break response.get("result").cloned().unwrap_or(Value::Null);
         };
-        let code = err.get("code").and_then(Value::as_i64).unwrap_or(0);
-        let message = err.get("message").and_then(Value::as_str).unwrap_or("error");
-        let supported = err.pointer("/data/supported");
+        let (code, message, supported) = error_parts(err);
+        let message = if message.is_empty() { "error" } else { message };
         if code == UNSUPPORTED_VERSION && !retried {
             retried = true;
             if let Some(v) = best_supported(supported, is_stateless) {
@@ -913,13 +920,12 @@ fn routing(inner: &Inner, msg: &Value) -> Routing {
 fn build(
     inner: &Inner,
     method: Method,
-    url: Option<&Url>,
+    url: &Url,
     body: Option<Bytes>,
     routing: &Routing,
     credentials: &[(String, String)],
 ) -> Result<reqwest::Request> {
     let link = lock(&inner.link);
-    let url = url.or(link.post_url.as_ref()).unwrap_or(&inner.url).clone();
     let mut rb = inner.http.request(method.clone(), url.clone());
     let is_post = method == Method::POST;
     if is_post {
@@ -1016,7 +1022,7 @@ async fn send_authorized(
             Some(a) => a.credentials(method.as_str(), destination.as_str()).await,
             None => Vec::new(),
         };
-        let mut req = build(inner, method.clone(), Some(&destination), body.clone(), routing, &credentials)?;
+        let mut req = build(inner, method.clone(), &destination, body.clone(), routing, &credentials)?;
         if let Some(id) = last_event_id
             && let Ok(v) = HeaderValue::from_str(id)
         {
