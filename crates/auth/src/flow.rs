@@ -1146,8 +1146,9 @@ impl OAuth {
         url: &Url,
         form: &[(&str, String)],
         basic: Option<(&str, &str)>,
+        extra: &[(&str, String)],
     ) -> Flow<Exchange> {
-        match self.http.post_form(url, form, basic, &[]).await {
+        match self.http.post_form(url, form, basic, extra).await {
             Ok(ex) => {
                 step.exchanges.push(ex.id);
                 Ok(ex)
@@ -1543,12 +1544,17 @@ impl OAuth {
             format!("client authentication: {}", client.method.name()),
         );
         let extra: Vec<(&str, String)> = dpop_proof.into_iter().map(|p| ("dpop", p)).collect();
-        match self.http.post_form(endpoint, &form, basic, &extra).await {
-            Ok(ex) => {
-                step.exchanges.push(ex.id);
-                Ok(ex)
-            }
-            Err(e) => Err(self.fail(step.clone(), e.to_string(), None)),
+        self.post_form(step, endpoint, &form, basic, &extra).await
+    }
+
+    /// The client of a grant whose assertion says who is asking (JWT bearer): the user's client
+    /// id with Basic credentials when a secret is given, else no client authentication.
+    fn assertion_client(&self) -> Client {
+        Client {
+            id: self.opts.client_id.clone().unwrap_or_default(),
+            secret: self.opts.client_secret.clone(),
+            method: if self.opts.client_secret.is_some() { AuthMethod::Basic } else { AuthMethod::None },
+            redirect_uri: None,
         }
     }
 
@@ -1712,7 +1718,7 @@ impl OAuth {
         if !scopes.is_empty() {
             form.push(("scope", scopes.join(" ")));
         }
-        let ex = self.post_form(&mut step, &idp, &form, None).await?;
+        let ex = self.post_form(&mut step, &idp, &form, None, &[]).await?;
         if !ex.ok() {
             return Err(self.fail(
                 step,
@@ -1740,12 +1746,7 @@ impl OAuth {
         }
         self.finish(step);
         let mut step = Step::new(StepKind::Token);
-        let client = Client {
-            id: self.opts.client_id.clone().unwrap_or_default(),
-            secret: self.opts.client_secret.clone(),
-            method: if self.opts.client_secret.is_some() { AuthMethod::Basic } else { AuthMethod::None },
-            redirect_uri: None,
-        };
+        let client = self.assertion_client();
         let mut form = vec![
             ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer".to_owned()),
             ("assertion", jag),
@@ -1823,12 +1824,7 @@ impl OAuth {
                 "the assertion has expired: the platform should have rotated it",
             );
         }
-        let client = Client {
-            id: self.opts.client_id.clone().unwrap_or_default(),
-            secret: self.opts.client_secret.clone(),
-            method: if self.opts.client_secret.is_some() { AuthMethod::Basic } else { AuthMethod::None },
-            redirect_uri: None,
-        };
+        let client = self.assertion_client();
         let mut form = vec![("grant_type", grant.to_owned()), ("assertion", assertion)];
         if !scopes.is_empty() {
             form.push(("scope", scopes.join(" ")));
