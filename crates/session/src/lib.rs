@@ -265,7 +265,7 @@ pub struct Engine {
 /// `subscriptions/listen` stream, opened here for every list the server says can change. It
 /// ends with the connection.
 fn listen_for_changes(conn: &Connection) {
-    if !conn.info().protocol_version.as_str().ge(mcpscope_wire::STATELESS_VERSION) {
+    if !conn.info().is_stateless() {
         return;
     }
     let caps = &conn.info().capabilities;
@@ -884,8 +884,9 @@ impl Engine {
     /// timeline shows as it went; the reply says so.
     pub async fn request(&self, method: String, params: Option<Value>) -> Result<Value> {
         let conn = self.conn()?;
-        let stateless = conn.info().protocol_version.as_str() >= mcpscope_wire::STATELESS_VERSION;
-        if stateless && matches!(method.as_str(), "resources/subscribe" | "resources/unsubscribe") {
+        if conn.info().is_stateless()
+            && matches!(method.as_str(), "resources/subscribe" | "resources/unsubscribe")
+        {
             let uri =
                 params.as_ref().and_then(|p| p.get("uri")).and_then(Value::as_str).unwrap_or("").to_owned();
             let listens =

@@ -86,6 +86,13 @@ pub struct ConnectionInfo {
     pub negotiation: Option<String>,
 }
 
+impl ConnectionInfo {
+    /// Whether the version in force is the stateless revision (2026-07-28) or later.
+    pub fn is_stateless(&self) -> bool {
+        is_stateless(&self.protocol_version)
+    }
+}
+
 struct PendingRequest {
     tx: oneshot::Sender<Result<Value>>,
     activity: Arc<Notify>,
