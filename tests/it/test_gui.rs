@@ -2,66 +2,16 @@
 //! npm server-everything. Needs a display: `cargo xtask test` starts Xvfb when there is none.
 //! Test names start with `gui_` so `cargo xtask test --no-gui` can skip them.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use mcpscope_tests::everything::{Everything, Mode};
 use serde_json::json;
 
 use mcpscope_tests::bin_dir;
-
-/// tauri-driver from PATH (`cargo xtask` puts cargo's bin directory first), else from
-/// `$CARGO_HOME/bin` or `~/.cargo/bin`.
-fn tauri_driver() -> PathBuf {
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("tauri-driver")).find(|f| f.exists()));
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    on_path
-        .flatten()
-        .or_else(|| cargo_home.map(|h| h.join("bin/tauri-driver")))
-        .unwrap_or_else(|| PathBuf::from("tauri-driver"))
-}
-
-/// tauri-driver, stopped with SIGTERM (a SIGKILL would orphan WebKitWebDriver).
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        // Fixed ports: only one GUI test runs at a time (they share this lock).
-        let port = 4444;
-        // The app inherits the driver's environment: MCPSCOPE_NO_BROWSER keeps an OAuth flow
-        // from opening a browser; it shows the authorization URL instead.
-        let child = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", "4445"])
-            .env("MCPSCOPE_NO_BROWSER", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tauri-driver (cargo xtask setup installs it)");
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let start = Instant::now();
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(15), "tauri-driver did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Driver { child, port }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
-    }
-}
+use mcpscope_tests::gui::{Driver, VISIBLE_ROW, click, eventually, screenshot, text_of, type_into};
 
 static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -104,62 +54,7 @@ async fn wait_for_tools(c: &Client) {
 }
 
 async fn open_app(driver: &Driver) -> Client {
-    let app = bin_dir().join("mcpscope-app");
-    assert!(app.exists(), "{} not built (cargo xtask test builds it)", app.display());
-    let caps = json!({"browserName": "wry", "tauri:options": {"application": app}});
-    let caps = caps.as_object().cloned().unwrap_or_default();
-    ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("WebDriver session with the app")
-}
-
-/// Polls `f` until it returns `Some`, or panics naming `what`.
-async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
-
-/// With `MCPSCOPE_SCREENSHOT_DIR` set, keeps a picture of the window as `<dir>/<name>.png`
-/// (`traffic.png` is the README's screenshot).
-async fn screenshot(c: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("MCPSCOPE_SCREENSHOT_DIR") {
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        let png = c.screenshot().await.expect("screenshot");
-        std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).expect("write the screenshot");
-    }
-}
-
-async fn text_of(c: &Client, css: &str) -> Option<String> {
-    c.find(Locator::Css(css)).await.ok()?.text().await.ok()
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-    if let Err(e) = el.clear().await {
-        screenshot(c, "clear-failed").await;
-        panic!("clear {css}: {e:?}");
-    }
-    el.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
-}
-
-async fn click(c: &Client, css: &str) {
-    let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-    if let Err(e) = el.click().await {
-        screenshot(c, "click-failed").await;
-        panic!("click {css}: {e:?}");
-    }
+    driver.open(&bin_dir().join("mcpscope-app")).await
 }
 
 #[tokio::test]
@@ -1546,4 +1441,75 @@ async fn gui_dpop_binding_and_proof_in_the_auth_view() {
     assert!(failed.is_empty(), "every check of the proof passes");
     screenshot(&c, "dpop").await;
     c.close().await.expect("close the WebDriver session");
+}
+
+/// The soak (issue 12): floods with reconnects, view switches, filters and row selection in
+/// between, round after round — what made the window vanish before. The app must be alive and
+/// answering at the end, every round's flood counted. `gui-bench --soak N` runs it longer.
+#[tokio::test]
+async fn gui_soak_floods_with_view_switches_and_filters() {
+    let _one_at_a_time = gui_turn().await;
+    // Stateless: the flood's notifications ride the call's own stream.
+    let opts = mcpscope_demo::DemoOptions { stateful: false, json_response: false };
+    let demo =
+        mcpscope_demo::DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), opts).await.expect("demo");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    let n = 3_000;
+    for round in 1..=3 {
+        if round > 1 {
+            click(&c, "#connect").await; // Disconnect
+            eventually("disconnected", Duration::from_secs(20), || async {
+                text_of(&c, "#connect").await.filter(|t| t.trim() == "Connect")
+            })
+            .await;
+        }
+        connect_to(&c, demo.url()).await;
+        // The tool name typed as soon as the tools are in (one of the vanishings).
+        wait_for_tools(&c).await;
+        type_into(&c, "#tool-name", "flood").await;
+        type_into(&c, "#tool-args", &json!({"count": n, "size": 200}).to_string()).await;
+        click(&c, "#call-tool").await;
+        eventually("the flood's result", Duration::from_secs(60), || async {
+            text_of(&c, "#last-response").await.filter(|t| t.contains(&format!("sent {n}")))
+        })
+        .await;
+        let total = eventually("every notification in the timeline", Duration::from_secs(60), || async {
+            let count = text_of(&c, ".timeline-pane .count").await?;
+            let total: u64 = count.split_whitespace().next()?.parse().ok()?;
+            (total > n).then_some(total)
+        })
+        .await;
+        // History and back (the other vanishing), then a filter, a row, the keyboard.
+        click(&c, "#view-history").await;
+        eventually("the History view", Duration::from_secs(20), || async {
+            c.find(Locator::Css("#history-query")).await.ok()
+        })
+        .await;
+        click(&c, "#view-live").await;
+        type_into(&c, "#filter-text", "notifications/message").await;
+        eventually("the filtered count", Duration::from_secs(20), || async {
+            text_of(&c, ".timeline-pane .count").await.filter(|t| t.starts_with(&format!("{n} of {total}")))
+        })
+        .await;
+        let seq = eventually("a row in view", Duration::from_secs(10), || async {
+            let list = c.execute(VISIBLE_ROW, vec![]).await.ok()?;
+            list.as_str().map(str::to_owned)
+        })
+        .await;
+        click(&c, &format!("#timeline .row[data-seq='{seq}']")).await;
+        let timeline = c.find(Locator::Css("#timeline")).await.expect("the timeline");
+        timeline.send_keys("\u{E015}\u{E015}").await.expect("ArrowDown twice");
+        eventually("the selection moved by two rows", Duration::from_secs(10), || async {
+            let sel = c.find(Locator::Css("#timeline .row.selected")).await.ok()?;
+            let moved: u64 = sel.attr("data-seq").await.ok()??.parse().ok()?;
+            (moved > seq.parse::<u64>().ok()?).then_some(())
+        })
+        .await;
+        click(&c, ".toolbar button[title^='Show everything']").await;
+    }
+    let alive = c.execute("return document.querySelector('.timeline-pane .count').textContent", vec![]).await;
+    assert!(alive.as_ref().is_ok_and(|v| v.as_str().is_some_and(|t| t.ends_with("records"))), "{alive:?}");
+    let _ = c.close().await;
+    demo.shutdown().await;
 }

@@ -7,6 +7,7 @@
 
 pub mod everything;
 pub mod faulty;
+pub mod gui;
 pub mod oidc;
 
 pub use faulty::{FaultyServer, SeenRequest, flood_sse};

@@ -7,7 +7,8 @@
 //! - `test`: setup, then every check CI runs: fmt, clippy, unit and integration tests against
 //!   real servers, the wasm build, the conformance suite and the GUI end-to-end tests. Starts
 //!   its own Xvfb when there is no display, and a D-Bus session with an unlocked keyring.
-//! - `bench`: the benchmark binaries, printing figures.
+//! - `bench`: the benchmark binaries, printing figures; the last drives the release window
+//!   through WebDriver under floods of 1k to 200k notifications (`--no-gui` skips it).
 //!
 //! Std only, so that it compiles in seconds on a fresh machine.
 
@@ -55,14 +56,15 @@ fn main() -> ExitCode {
         Some("setup") => setup(),
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
-        Some("bench") => setup().and_then(|_| bench()),
+        Some("bench") => bench(&args[1..]),
         Some("ui") => build_ui(),
-        _ => Err("usage: cargo xtask setup|run [--dev]|test [--no-gui]|bench|ui".to_owned()),
+        _ => Err("usage: cargo xtask setup|run [--dev]|test [--no-gui]|bench [--no-gui] [--sizes N,…]|ui"
+            .to_owned()),
     };
     let secs = started.elapsed().as_secs();
-    // `test` re-runs itself inside a D-Bus session: only the inner run reports.
-    let wrapper =
-        args.first().is_some_and(|a| a == "test") && env::var_os("MCPSCOPE_XTASK_IN_DBUS").is_none();
+    // `test` and `bench` re-run themselves inside a D-Bus session: only the inner run reports.
+    let wrapper = args.first().is_some_and(|a| a == "test" || a == "bench")
+        && env::var_os("MCPSCOPE_XTASK_IN_DBUS").is_none();
     match result {
         Ok(()) if wrapper => ExitCode::SUCCESS,
         Ok(()) => {
@@ -329,37 +331,58 @@ impl Drop for Background {
     }
 }
 
-fn test(args: &[String]) -> Result {
-    let gui = !args.iter().any(|a| a == "--no-gui");
-    // Inside a D-Bus session with an unlocked Secret Service: re-exec ourselves once.
-    if env::var_os("MCPSCOPE_XTASK_IN_DBUS").is_none() {
+/// Re-runs `cargo xtask <command> <args>` inside a D-Bus session (`dbus-run-session`), once:
+/// `Some(result)` is the outer run's result, `None` means this is the inner run.
+fn in_dbus_session(command: &str, args: &[String]) -> Option<Result> {
+    if env::var_os("MCPSCOPE_XTASK_IN_DBUS").is_some() {
+        return None;
+    }
+    let run = || {
         setup()?;
         let me = env::current_exe().map_err(|e| e.to_string())?;
         let mut c = Command::new("dbus-run-session");
-        c.current_dir(root()).env("MCPSCOPE_XTASK_IN_DBUS", "1").arg("--").arg(me).arg("test").args(args);
-        return status(c);
+        c.current_dir(root()).env("MCPSCOPE_XTASK_IN_DBUS", "1").arg("--").arg(me).arg(command).args(args);
+        status(c)
+    };
+    Some(run())
+}
+
+/// Starts Xvfb on a free display for the child processes, unless there is a display.
+fn ensure_display(background: &mut Background, who: &str) -> Result {
+    if env::var_os("DISPLAY").is_some() {
+        return Ok(());
+    }
+    let n = free_display().ok_or("no free X display number between :99 and :199")?;
+    step(&format!("{who}: starting Xvfb :{n}"));
+    let x = Command::new("Xvfb")
+        .args([&format!(":{n}"), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("could not start Xvfb: {e}"))?;
+    background.0.push(x);
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+    let start = Instant::now();
+    while !socket.exists() {
+        if start.elapsed().as_secs() > 10 {
+            return Err(format!("Xvfb :{n} did not come up within 10 s"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    set_env("DISPLAY", &format!(":{n}"));
+    Ok(())
+}
+
+fn test(args: &[String]) -> Result {
+    let gui = !args.iter().any(|a| a == "--no-gui");
+    // Inside a D-Bus session with an unlocked Secret Service.
+    if let Some(outer) = in_dbus_session("test", args) {
+        return outer;
     }
     let mut background = Background(Vec::new());
     unlock_keyring(&mut background)?;
-    if gui && env::var_os("DISPLAY").is_none() {
-        let n = free_display().ok_or("no free X display number between :99 and :199")?;
-        step(&format!("test: starting Xvfb :{n}"));
-        let x = Command::new("Xvfb")
-            .args([&format!(":{n}"), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("could not start Xvfb: {e}"))?;
-        background.0.push(x);
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let start = Instant::now();
-        while !socket.exists() {
-            if start.elapsed().as_secs() > 10 {
-                return Err(format!("Xvfb :{n} did not come up within 10 s"));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        set_env("DISPLAY", &format!(":{n}"));
+    if gui {
+        ensure_display(&mut background, "test")?;
     }
 
     step("test: cargo fmt --check");
@@ -625,7 +648,14 @@ fn conformance_counts(output: &str) -> Option<(usize, usize)> {
     Some((number_before(line, " failed")?, number_before(line, " warning")?))
 }
 
-fn bench() -> Result {
+/// The benchmarks, each printing figures: the wire engine, the history store, a 10 MB result,
+/// and (unless `--no-gui`) the release window under a flood, driven through WebDriver
+/// (`--sizes N,…` picks the floods; 1k, 10k, 50k and 200k by default).
+fn bench(args: &[String]) -> Result {
+    let gui = !args.iter().any(|a| a == "--no-gui");
+    if let Some(outer) = in_dbus_session("bench", args) {
+        return outer;
+    }
     step("bench: wire engine");
     let mut c = cmd("cargo");
     c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "wire-bench"]);
@@ -637,7 +667,27 @@ fn bench() -> Result {
     step("bench: a 10 MB tool result to an interactive view");
     let mut c = cmd("cargo");
     c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "payload-bench"]);
-    status(c)
+    status(c)?;
+    if !gui {
+        return Ok(());
+    }
+    let mut background = Background(Vec::new());
+    unlock_keyring(&mut background)?;
+    ensure_display(&mut background, "bench")?;
+    build_app(true)?;
+    step("bench: the window under a flood (release app through WebDriver)");
+    let data = target_dir().join("bench-data");
+    let _ = std::fs::remove_dir_all(&data);
+    let app = target_dir().join("release").join("mcpscope-app");
+    let mut c = cmd("cargo");
+    c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "gui-bench", "--", "--app"]);
+    c.arg(app).env("MCPSCOPE_DATA_DIR", &data).env("MCPSCOPE_NO_BROWSER", "1");
+    if let Some(i) = args.iter().position(|a| a == "--sizes") {
+        c.args(["--sizes", args.get(i + 1).map(String::as_str).unwrap_or_default()]);
+    }
+    let done = status(c);
+    drop(background);
+    done
 }
 
 #[cfg(test)]

@@ -1,0 +1,511 @@
+//! GUI benchmark: the live view under a flood, as the user sees it.
+//!
+//! Drives the app's window through WebDriver (tauri-driver + WebKitWebDriver) against the demo
+//! server, whose tool `flood {count, size}` sends `count` `notifications/message` of about
+//! `size` bytes on the call's SSE stream, then returns "sent N". For each N the clock runs, in
+//! the page, from the click on **Call tool** until the result is shown and the record count
+//! above the timeline has grown by at least N. Frame gaps are measured in the page with
+//! `requestAnimationFrame`; RSS and CPU are read from `/proc` for the app and its WebKit
+//! children. The same run reads the same flood with a minimal HTTP + SSE reader ("raw").
+//!
+//! Usage: `gui-bench [--app PATH] [--sizes 1000,10000,50000] [--soak ROUNDS]`. `cargo xtask
+//! bench` runs it on the release app under Xvfb. `--soak` is the CI soak instead: floods with
+//! view switches and filters in between, then checks the window is still alive.
+
+#![allow(clippy::expect_used, clippy::panic)] // A benchmark aborts on a broken setup; that is its report.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, Locator};
+use futures::StreamExt;
+use mcpscope_demo::{DemoOptions, DemoServer};
+use mcpscope_tests::gui::{Driver, VISIBLE_ROW, click, eventually, screenshot, text_of, type_into};
+use serde_json::{Value, json};
+
+const SIZE: usize = 200;
+
+/// Records the page's animation frames and, once a target is set, when it was reached.
+const RECORDER: &str = r#"
+if (!window.__bench) {
+  const b = { gaps: [], last: performance.now(), target: null, done: null, t0: 0 };
+  b.count = () => {
+    const el = document.querySelector('.timeline-pane .count');
+    const m = el && el.textContent.match(/(\d+) records/);
+    return m ? Number(m[1]) : 0;
+  };
+  const frame = (t) => {
+    b.gaps.push([t, t - b.last]);
+    b.last = t;
+    if (b.target && b.done === null) {
+      const resp = document.querySelector('#last-response');
+      if (b.count() >= b.target.count && resp && resp.textContent.includes(b.target.text)) {
+        b.done = performance.now();
+      }
+    }
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  window.__bench = b;
+}
+return window.__bench.count();
+"#;
+
+/// Starts a flood: sets the target, clicks Call tool. Argument: N.
+const START: &str = r#"
+const b = window.__bench, n = arguments[0];
+b.gaps = []; b.done = null; b.t0 = performance.now();
+b.target = { count: b.count() + n, text: 'sent ' + n };
+document.querySelector('#call-tool').click();
+return b.target.count;
+"#;
+
+/// `null` until the target is reached, then the time and the frame gaps in between.
+const POLL: &str = r#"
+const b = window.__bench;
+if (b.done === null) return null;
+const gaps = b.gaps.filter(([t]) => t >= b.t0 && t <= b.done + 20).map(([, g]) => g).sort((x, y) => x - y);
+const at = (q) => gaps.length ? gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))] : 0;
+return { ms: b.done - b.t0, frames: gaps.length, max: gaps.length ? gaps[gaps.length - 1] : 0,
+         p50: at(0.5), p99: at(0.99), over100: gaps.filter((g) => g > 100).length };
+"#;
+
+#[derive(Debug)]
+struct Frames {
+    ms: f64,
+    frames: u64,
+    max: f64,
+    p99: f64,
+    over100: u64,
+}
+
+fn frames(v: &Value) -> Frames {
+    let f = |k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    Frames {
+        ms: f("ms"),
+        frames: f("frames") as u64,
+        max: f("max"),
+        p99: f("p99"),
+        over100: f("over100") as u64,
+    }
+}
+
+/// The UI's own running totals per stage (`ui/src/timing.rs`): `stage -> (ms, count, max ms)`.
+async fn timing(c: &Client) -> HashMap<String, (f64, f64, f64)> {
+    let v = c.execute("return window.__mcpscopeTiming || {}", vec![]).await.unwrap_or(Value::Null);
+    let mut out = HashMap::new();
+    if let Some(o) = v.as_object() {
+        for (k, e) in o {
+            let n = |i: usize| e.get(i).and_then(Value::as_f64).unwrap_or(0.0);
+            out.insert(k.clone(), (n(0), n(1), n(2)));
+        }
+    }
+    out
+}
+
+/// "decode 12 ms in 40 (max 3), …": what each stage took between two readings of [`timing`].
+fn timing_delta(
+    before: &HashMap<String, (f64, f64, f64)>,
+    after: &HashMap<String, (f64, f64, f64)>,
+) -> String {
+    let mut stages: Vec<_> = after.keys().collect();
+    stages.sort();
+    stages
+        .into_iter()
+        .map(|k| {
+            let (t1, n1, max) = after[k];
+            let (t0, n0, _) = before.get(k).copied().unwrap_or_default();
+            format!("{k} {:.0} ms in {:.0} (max so far {:.0})", t1 - t0, n1 - n0, max)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+// ---------------------------------------------------------------------------------------
+// /proc: RSS and CPU of the app and every process under it (WebKit's web and network ones).
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Usage {
+    /// Resident set, kB.
+    rss_kb: u64,
+    /// User + system CPU, clock ticks.
+    cpu_ticks: u64,
+}
+
+/// `pid -> (ppid, comm)` of every process.
+fn processes() -> HashMap<u32, (u32, String)> {
+    let mut out = HashMap::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // "pid (comm) state ppid ...": comm may hold spaces, so split at the last ')'.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let comm = stat[open + 1..close].to_owned();
+        let ppid = stat[close + 2..].split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        out.insert(pid, (ppid, comm));
+    }
+    out
+}
+
+fn usage(pid: u32) -> Usage {
+    let rss_kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0);
+    let cpu_ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            let rest = &s[s.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split(' ').collect();
+            // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after "state".
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    Usage { rss_kb, cpu_ticks }
+}
+
+/// The app (`mcpscope-app`) and its WebKit web process, each with its own usage.
+#[derive(Debug, Clone, Copy, Default)]
+struct AppUsage {
+    app: Usage,
+    web: Usage,
+    /// Every process under the app, the app included.
+    total_rss_kb: u64,
+}
+
+fn app_pid() -> Option<u32> {
+    processes().into_iter().find(|(_, (_, comm))| comm == "mcpscope-app").map(|(pid, _)| pid)
+}
+
+/// The app and every process under it, with their RSS: "mcpscope-app 150 MB, WebKitWebProces 300 MB, …".
+fn tree_report(app: u32) -> String {
+    let procs = processes();
+    tree(app, &procs)
+        .into_iter()
+        .map(|p| format!("{} {:.0} MB", procs.get(&p).map_or("?", |(_, c)| c.as_str()), mb(usage(p).rss_kb)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn tree(app: u32, procs: &HashMap<u32, (u32, String)>) -> Vec<u32> {
+    let mut tree = vec![app];
+    let mut i = 0;
+    while i < tree.len() {
+        let parent = tree[i];
+        tree.extend(procs.iter().filter(|(_, (ppid, _))| *ppid == parent).map(|(pid, _)| *pid));
+        i += 1;
+    }
+    tree
+}
+
+fn app_usage(app: u32) -> AppUsage {
+    let procs = processes();
+    let tree = tree(app, &procs);
+    let web = tree
+        .iter()
+        .find(|p| procs.get(p).is_some_and(|(_, c)| c.starts_with("WebKitWebProces")))
+        .map_or_else(Usage::default, |p| usage(*p));
+    AppUsage { app: usage(app), web, total_rss_kb: tree.iter().map(|p| usage(*p).rss_kb).sum() }
+}
+
+/// Samples the app's total RSS every 100 ms while it runs; keeps the peak.
+struct PeakSampler {
+    peak_kb: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PeakSampler {
+    fn start(app: u32) -> PeakSampler {
+        let (peak_kb, stop) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(false)));
+        let (p, s) = (peak_kb.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                p.fetch_max(app_usage(app).total_rss_kb, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        PeakSampler { peak_kb, stop, thread: Some(thread) }
+    }
+
+    fn finish(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.peak_kb.load(Ordering::Relaxed)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The raw reader: initialize, then the flood call's SSE stream read to its end.
+
+async fn raw(url: &str, n: u64) -> Duration {
+    let http = reqwest::Client::new();
+    let post = |body: Value, session: Option<String>| {
+        let mut req = http
+            .post(url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("mcp-protocol-version", "2025-06-18")
+            .body(body.to_string());
+        if let Some(s) = session {
+            req = req.header("mcp-session-id", s);
+        }
+        req.send()
+    };
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}});
+    let resp = post(init, None).await.expect("initialize");
+    let session = resp.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    resp.bytes().await.expect("initialize body");
+    post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}), session.clone())
+        .await
+        .expect("initialized");
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "flood", "arguments": {"count": n, "size": SIZE}}});
+    let start = Instant::now();
+    let resp = post(call, session).await.expect("flood call");
+    let mut stream = resp.bytes_stream();
+    let mut tail: Vec<u8> = Vec::new();
+    let mut frames = 0u64;
+    let mut last = 0u8;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.expect("flood chunk");
+        // Frames end at a blank line; one may straddle two chunks.
+        if last == b'\n' && chunk.first() == Some(&b'\n') {
+            frames += 1;
+        }
+        frames += chunk.windows(2).filter(|w| w == b"\n\n").count() as u64;
+        last = chunk.last().copied().unwrap_or(last);
+        tail.extend_from_slice(&chunk);
+        let keep = tail.len().saturating_sub(4096);
+        tail.drain(..keep);
+    }
+    let elapsed = start.elapsed();
+    let tail = String::from_utf8_lossy(&tail);
+    assert!(tail.contains(&format!("sent {n}")), "the raw reader saw the whole flood: …{tail}");
+    assert!(frames > n, "the raw reader counted {frames} frames for {n} notifications");
+    elapsed
+}
+
+// ---------------------------------------------------------------------------------------
+
+struct Args {
+    app: PathBuf,
+    sizes: Vec<u64>,
+    soak: Option<u32>,
+}
+
+fn args() -> Args {
+    let mut it = std::env::args().skip(1);
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| "target".into());
+    let mut a = Args {
+        app: target.join("release").join("mcpscope-app"),
+        sizes: vec![1_000, 10_000, 50_000, 200_000],
+        soak: None,
+    };
+    while let Some(flag) = it.next() {
+        match flag.as_str() {
+            "--app" => a.app = it.next().expect("--app PATH").into(),
+            "--sizes" => {
+                a.sizes = it
+                    .next()
+                    .expect("--sizes N,N,…")
+                    .split(',')
+                    .map(|s| s.trim().parse().expect("a number of notifications"))
+                    .collect()
+            }
+            "--soak" => a.soak = Some(it.next().expect("--soak ROUNDS").parse().expect("a number of rounds")),
+            other => panic!("unknown argument {other}: gui-bench [--app PATH] [--sizes N,…] [--soak ROUNDS]"),
+        }
+    }
+    a
+}
+
+async fn connect(c: &Client, url: &str) {
+    if text_of(c, "#connect").await.is_some_and(|t| t.contains("Disconnect")) {
+        click(c, "#connect").await;
+        eventually("disconnected", Duration::from_secs(20), || async {
+            text_of(c, "#connect").await.filter(|t| t.trim() == "Connect")
+        })
+        .await;
+    }
+    type_into(c, "#url", url).await;
+    click(c, "#connect").await;
+    eventually("status 'connected'", Duration::from_secs(30), || async {
+        text_of(c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
+    })
+    .await;
+    // Fetch the tools as a user would (focus the tool field), then fill in the call.
+    click(c, "#tool-name").await;
+    eventually("the server's tools", Duration::from_secs(20), || async {
+        text_of(c, "#tools-refresh").await.filter(|t| t.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+    type_into(c, "#tool-name", "flood").await;
+}
+
+/// One flood of `n` through the window; returns the page's figures.
+async fn flood(c: &Client, n: u64) -> Frames {
+    type_into(c, "#tool-args", &json!({"count": n, "size": SIZE}).to_string()).await;
+    c.execute(RECORDER, vec![]).await.expect("install the frame recorder");
+    c.execute(START, vec![json!(n)]).await.expect("click Call tool");
+    let limit = Duration::from_secs(60 + n / 500);
+    let started = Instant::now();
+    loop {
+        let v = c.execute(POLL, vec![]).await.expect("poll the page");
+        if !v.is_null() {
+            return frames(&v);
+        }
+        if started.elapsed() > limit {
+            screenshot(c, "gui-bench-timeout").await;
+            panic!("the window did not show the {n} flood within {limit:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
+    let ticks = 100.0; // USER_HZ on Linux
+    println!(
+        "{:>8} {:>9} {:>9} {:>6} | {:>7} {:>7} {:>7} {:>6} | {:>8} {:>8} {:>8} | {:>9} {:>9} {:>8}",
+        "N",
+        "window ms",
+        "raw ms",
+        "ratio",
+        "max ms",
+        "p99 ms",
+        "fps",
+        ">100",
+        "app MB",
+        "web MB",
+        "peak MB",
+        "app cpu%",
+        "web cpu%",
+        "µs/rec"
+    );
+    for &n in sizes {
+        let before = app_usage(app);
+        let stages = timing(c).await;
+        let sampler = PeakSampler::start(app);
+        let f = flood(c, n).await;
+        let peak = sampler.finish();
+        let after = app_usage(app);
+        // The raw reader right after, against the same server, so both see the same machine.
+        let raw = raw(url, n).await;
+        let secs = f.ms / 1000.0;
+        let cpu =
+            |a: Usage, b: Usage| (b.cpu_ticks.saturating_sub(a.cpu_ticks)) as f64 / ticks / secs * 100.0;
+        let line = format!(
+            "{:>8} {:>9.0} {:>9.0} {:>6.2} | {:>7.0} {:>7.0} {:>7.0} {:>6} | {:>8.0} {:>8.0} {:>8.0} | {:>9.0} {:>9.0} {:>8.1}",
+            n,
+            f.ms,
+            raw.as_secs_f64() * 1000.0,
+            f.ms / (raw.as_secs_f64() * 1000.0),
+            f.max,
+            f.p99,
+            f.frames as f64 / secs,
+            f.over100,
+            mb(after.app.rss_kb),
+            mb(after.web.rss_kb),
+            mb(peak.max(after.total_rss_kb)),
+            cpu(before.app, after.app),
+            cpu(before.web, after.web),
+            f.ms * 1000.0 / n as f64,
+        );
+        println!("{line}");
+        println!("{:>8} in the page: {}", "", timing_delta(&stages, &timing(c).await));
+    }
+    let end = app_usage(app);
+    let records: u64 =
+        c.execute("return window.__bench.count()", vec![]).await.ok().and_then(|v| v.as_u64()).unwrap_or(0);
+    println!(
+        "after {records} records in the timeline: app {:.0} MB + web {:.0} MB; all processes of the app {:.0} MB",
+        mb(end.app.rss_kb),
+        mb(end.web.rss_kb),
+        mb(end.total_rss_kb)
+    );
+    println!("processes: {}", tree_report(app));
+}
+
+/// The soak: reconnects (the tools fetched again, the tool name typed at once), floods, view
+/// switches, filters and row selection, round after round; the window must still answer at
+/// the end. For hunting crashes on a debug build: `gui-bench --app …/debug/mcpscope-app --soak 50`.
+async fn soak(c: &Client, url: &str, app: u32, rounds: u32) {
+    for round in 1..=rounds {
+        if round > 1 {
+            connect(c, url).await;
+        }
+        let n = 2_000;
+        let f = flood(c, n).await;
+        click(c, "#view-history").await;
+        eventually("the History view", Duration::from_secs(20), || async {
+            c.find(Locator::Css("#history-query")).await.ok()
+        })
+        .await;
+        click(c, "#view-live").await;
+        type_into(c, "#filter-text", "notifications/message").await;
+        // A row fully in view (not under the sticky header), then the keyboard.
+        let seq = c
+            .execute(VISIBLE_ROW, vec![])
+            .await
+            .expect("find a row in view")
+            .as_str()
+            .map(str::to_owned)
+            .expect("a row in view");
+        click(c, &format!("#timeline .row[data-seq='{seq}']")).await;
+        let timeline = c.find(Locator::Css("#timeline")).await.expect("the timeline");
+        timeline.send_keys("\u{E015}\u{E015}\u{E010}").await.expect("ArrowDown, ArrowDown, End");
+        click(c, ".toolbar button[title^='Show everything']").await;
+        println!(
+            "soak round {round}: {n} in {:.0} ms, longest frame {:.0} ms; {}",
+            f.ms,
+            f.max,
+            tree_report(app)
+        );
+    }
+    let alive = c.execute("return window.__bench.count()", vec![]).await;
+    assert!(alive.is_ok(), "the window answers after the soak: {alive:?}");
+    println!(
+        "soak: {rounds} rounds, the window is alive ({} records)",
+        alive.map(|v| v.to_string()).unwrap_or_default()
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    // Stateless: rmcp then sends the flood's notifications on the call's own SSE stream (a
+    // stateful session sends them on the GET stream), so the raw reader reads one stream.
+    let opts = DemoOptions { stateful: false, json_response: false };
+    let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), opts).await.expect("demo server");
+    let url = demo.url().to_owned();
+    // Warm the server and the loopback path once.
+    raw(&url, 1_000).await;
+
+    let driver = Driver::start();
+    let c = driver.open(&args.app).await;
+    let app = eventually("the app process", Duration::from_secs(10), || async { app_pid() }).await;
+    connect(&c, &url).await;
+    println!("{} (pid {app}); connected: {}", args.app.display(), tree_report(app));
+    match args.soak {
+        Some(rounds) => soak(&c, &url, app, rounds).await,
+        None => bench(&c, &url, app, &args.sizes).await,
+    }
+    let _ = c.close().await;
+    drop(driver);
+    demo.shutdown().await;
+}

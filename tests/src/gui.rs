@@ -1,0 +1,134 @@
+//! Driving the real app window through WebDriver (tauri-driver + WebKitWebDriver): shared by
+//! the GUI tests and the GUI benchmark.
+
+#![allow(clippy::expect_used, clippy::panic)] // Test support: a broken setup aborts the test with its reason.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// tauri-driver from PATH (`cargo xtask` puts cargo's bin directory first), else from
+/// `$CARGO_HOME/bin` or `~/.cargo/bin`.
+fn tauri_driver() -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("tauri-driver")).find(|f| f.exists()));
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    on_path
+        .flatten()
+        .or_else(|| cargo_home.map(|h| h.join("bin/tauri-driver")))
+        .unwrap_or_else(|| PathBuf::from("tauri-driver"))
+}
+
+/// tauri-driver, stopped with SIGTERM (a SIGKILL would orphan WebKitWebDriver).
+pub struct Driver {
+    child: Child,
+    pub port: u16,
+}
+
+impl Driver {
+    pub fn start() -> Driver {
+        // Fixed ports: only one GUI test runs at a time (they share this lock).
+        let port = 4444;
+        // The app inherits the driver's environment: MCPSCOPE_NO_BROWSER keeps an OAuth flow
+        // from opening a browser; it shows the authorization URL instead.
+        let child = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", "4445"])
+            .env("MCPSCOPE_NO_BROWSER", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver (cargo xtask setup installs it)");
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let start = Instant::now();
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(15), "tauri-driver did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    /// A WebDriver session with the app binary at `app` (the window opens).
+    pub async fn open(&self, app: &Path) -> Client {
+        assert!(app.exists(), "{} not built (cargo xtask test builds it)", app.display());
+        let caps = json!({"browserName": "wry", "tauri:options": {"application": app}});
+        let caps = caps.as_object().cloned().unwrap_or_default();
+        ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("WebDriver session with the app")
+    }
+}
+
+/// Polls `f` until it returns `Some`, or panics naming `what`.
+pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// With `MCPSCOPE_SCREENSHOT_DIR` set, keeps a picture of the window as `<dir>/<name>.png`
+/// (`traffic.png` is the README's screenshot).
+pub async fn screenshot(c: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("MCPSCOPE_SCREENSHOT_DIR") {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).expect("write the screenshot");
+    }
+}
+
+pub async fn text_of(c: &Client, css: &str) -> Option<String> {
+    c.find(Locator::Css(css)).await.ok()?.text().await.ok()
+}
+
+pub async fn type_into(c: &Client, css: &str, text: &str) {
+    let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    if let Err(e) = el.clear().await {
+        screenshot(c, "clear-failed").await;
+        panic!("clear {css}: {e:?}");
+    }
+    el.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}
+
+pub async fn click(c: &Client, css: &str) {
+    let el = c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    if let Err(e) = el.click().await {
+        screenshot(c, "click-failed").await;
+        panic!("click {css}: {e:?}");
+    }
+}
+
+/// A script returning the `data-seq` of a timeline row wholly inside the list's visible area
+/// (not under its sticky header), or `null`.
+pub const VISIBLE_ROW: &str = r#"
+const list = document.querySelector('#timeline').getBoundingClientRect();
+const row = [...document.querySelectorAll('#timeline .row')].find((r) => {
+  const b = r.getBoundingClientRect();
+  return b.top >= list.top + 30 && b.bottom <= list.bottom;
+});
+return row ? row.dataset.seq : null;
+"#;
