@@ -10,7 +10,7 @@ use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
     AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, ListDiff, Record, Replay, ReplayStep,
-    Root, ServerAnswer, SessionInfo, UiEvent,
+    Root, ServerAnswer, SessionInfo,
 };
 use mcpscope_session::Engine;
 use serde_json::Value;
@@ -83,7 +83,11 @@ pub async fn new_window(handle: tauri::AppHandle, app: State<'_, AppState>) -> R
 
 /// Live events for the calling window: see [`crate::events`].
 #[tauri::command]
-pub fn subscribe(app: State<'_, AppState>, window: tauri::Window, on_event: Channel<UiEvent>) {
+pub fn subscribe(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    on_event: Channel<tauri::ipc::InvokeResponseBody>,
+) {
     app.of(&window).sink.subscribe(on_event);
 }
 
@@ -160,8 +164,8 @@ pub fn open_external(app: State<'_, AppState>, window: tauri::Window, url: Strin
 
 /// A record of the live session: whole, or a preview when its payload is big.
 #[tauri::command]
-pub fn get_record(app: State<'_, AppState>, window: tauri::Window, seq: u64) -> Option<Record> {
-    app.of(&window).engine.record_view(seq)
+pub async fn get_record(app: State<'_, AppState>, window: tauri::Window, seq: u64) -> Result<Option<Record>> {
+    Ok(app.of(&window).engine.record_view(seq).await)
 }
 
 /// A page of the children of one JSON node of a big record's payload.

@@ -11,6 +11,7 @@
 mod commands;
 mod events;
 mod logging;
+mod render;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
 
     let result = tauri::Builder::default()
         .manage(AppState::new(store))
+        .plugin(render::plugin())
         .setup(|app| {
             logging::init(app.handle());
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "mcpscope started");

@@ -303,13 +303,17 @@ impl Drop for Subscription {
 /// every [`UiEvent`] sent on it.
 pub async fn subscribe(on_event: impl Fn(UiEvent) + 'static) -> Result<Subscription, IpcError> {
     let channel = TauriChannel::new().map_err(to_error)?;
-    let handler =
-        Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
-            match serde_wasm_bindgen::from_value::<UiEvent>(msg) {
-                Ok(event) => on_event(event),
-                Err(e) => web_sys::console::error_1(&format!("mcpscope: bad event: {e}").into()),
-            }
+    // Each event is its JSON as an ArrayBuffer (see `src-tauri/src/events.rs`): one copy into
+    // wasm memory, one serde_json pass.
+    let handler = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
+        let decoded = crate::timing::timed("decode", || {
+            serde_json::from_slice::<UiEvent>(&js_sys::Uint8Array::new(&msg).to_vec())
         });
+        match decoded {
+            Ok(event) => on_event(event),
+            Err(e) => web_sys::console::error_1(&format!("mcpscope: bad event: {e}").into()),
+        }
+    });
     channel.set_onmessage(handler.as_ref().unchecked_ref());
     let args = js_sys::Object::new();
     js_sys::Reflect::set(&args, &"onEvent".into(), &channel).map_err(to_error)?;

@@ -11,6 +11,7 @@ mod json_tokens;
 mod parse;
 mod shared_vec;
 mod state;
+mod timing;
 mod viewport;
 
 fn main() {

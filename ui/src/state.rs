@@ -59,9 +59,13 @@ impl Default for State {
     }
 }
 
+// An action lives for one dispatch: boxing the connection state would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Action {
-    Event(UiEvent),
+    /// The events that arrived since the last animation frame, in order (see
+    /// `hooks::use_backend_events`).
+    Events(Vec<UiEvent>),
     /// A connection state from a command result (or one the UI derives, e.g. a failure).
     Conn(ConnectionState),
     /// The user started connecting to `url`.
@@ -93,32 +97,8 @@ impl Reducible for State {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::Event(UiEvent::Records { items }) => {
-                let start = s.records.len();
-                s.records = s.records.appended(items);
-                s.view = extend_view(&s.records, &s.view, &s.filter, start);
-            }
-            Action::Event(UiEvent::State { state }) | Action::Conn(state) => s.conn = state,
-            Action::Event(UiEvent::AuthStep { step }) => {
-                let mut steps = (*s.auth_steps).clone();
-                // A step that waited for the user is replaced by its finished self.
-                match steps.last_mut() {
-                    Some(last) if last.waiting && last.kind == step.kind => *last = step,
-                    _ => steps.push(step),
-                }
-                s.auth_steps = Rc::new(steps);
-            }
-            Action::Event(UiEvent::Inflight { items }) => s.inflight = Rc::new(items),
-            Action::Event(UiEvent::ServerRequests { pending }) => s.server_requests = Rc::new(pending),
-            Action::Event(UiEvent::Reset) => {
-                s.auth_steps = Rc::new(Vec::new());
-                s.auth_selected = None;
-                s.records = SharedVec::new();
-                s.view = SharedVec::new();
-                s.selected = None;
-                s.filter.exchange = None;
-                s.follow = true;
-            }
+            Action::Events(events) => events.into_iter().for_each(|e| s.apply(e)),
+            Action::Conn(state) => s.conn = state,
             Action::Connecting(url) => {
                 s.conn = ConnectionState {
                     status: ConnectionStatus::Connecting,
@@ -190,6 +170,38 @@ impl Reducible for State {
 }
 
 impl State {
+    /// One backend event.
+    fn apply(&mut self, event: UiEvent) {
+        match event {
+            UiEvent::Records { items } => {
+                let start = self.records.len();
+                self.records = self.records.appended(items);
+                self.view = extend_view(&self.records, &self.view, &self.filter, start);
+            }
+            UiEvent::State { state } => self.conn = state,
+            UiEvent::AuthStep { step } => {
+                let mut steps = (*self.auth_steps).clone();
+                // A step that waited for the user is replaced by its finished self.
+                match steps.last_mut() {
+                    Some(last) if last.waiting && last.kind == step.kind => *last = step,
+                    _ => steps.push(step),
+                }
+                self.auth_steps = Rc::new(steps);
+            }
+            UiEvent::Inflight { items } => self.inflight = Rc::new(items),
+            UiEvent::ServerRequests { pending } => self.server_requests = Rc::new(pending),
+            UiEvent::Reset => {
+                self.auth_steps = Rc::new(Vec::new());
+                self.auth_selected = None;
+                self.records = SharedVec::new();
+                self.view = SharedVec::new();
+                self.selected = None;
+                self.filter.exchange = None;
+                self.follow = true;
+            }
+        }
+    }
+
     /// Index of the step the Auth view details: the selected one, else the newest.
     pub fn auth_shown(&self) -> Option<usize> {
         let last = self.auth_steps.len().checked_sub(1)?;
@@ -273,7 +285,7 @@ mod tests {
     }
 
     fn batch(items: Vec<RecordSummary>) -> Action {
-        Action::Event(UiEvent::Records { items })
+        Action::Events(vec![UiEvent::Records { items }])
     }
 
     fn view_seqs(s: &State) -> Vec<u64> {
@@ -290,7 +302,7 @@ mod tests {
         assert_eq!(view_seqs(&s), vec![2, 3]);
         s = reduce(s, Action::ClearFilter);
         assert_eq!(view_seqs(&s), vec![1, 2, 3, 4]);
-        s = reduce(s, Action::Event(UiEvent::Reset));
+        s = reduce(s, Action::Events(vec![UiEvent::Reset]));
         assert!(s.records.is_empty() && s.view.is_empty());
     }
 
@@ -312,8 +324,9 @@ mod tests {
     #[test]
     fn a_finished_step_replaces_the_one_that_waited() {
         use mcpscope_proto::auth::{Step, StepKind};
-        let step =
-            |kind, waiting| Action::Event(UiEvent::AuthStep { step: Step { waiting, ..Step::new(kind) } });
+        let step = |kind, waiting| {
+            Action::Events(vec![UiEvent::AuthStep { step: Step { waiting, ..Step::new(kind) } }])
+        };
         let mut s = Rc::new(State::default());
         s = reduce(s, step(StepKind::Registration, false));
         s = reduce(s, step(StepKind::Authorization, true));
@@ -335,7 +348,7 @@ mod tests {
         assert_eq!(s.auth_shown(), Some(0));
         s = reduce(s, Action::MoveAuthStep(i64::MAX));
         assert_eq!(s.auth_shown(), Some(2));
-        s = reduce(s, Action::Event(UiEvent::Reset));
+        s = reduce(s, Action::Events(vec![UiEvent::Reset]));
         assert!(s.auth_steps.is_empty());
         assert_eq!(s.auth_shown(), None);
     }

@@ -1,19 +1,32 @@
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use mcpscope_proto::UiEvent;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::ipc;
 use crate::state::{Action, State};
+use crate::{ipc, timing};
+
+/// Events queued without an animation frame (a hidden window draws none) before they are
+/// applied anyway, so the queue stays small.
+const MAX_QUEUED: usize = 256;
 
 /// Subscribes to the backend's event stream once, then fetches the current connection state.
-/// Every [`mcpscope_proto::UiEvent`] becomes one [`Action::Event`].
+/// Events wait in a [`FrameQueue`] for the next animation frame and reach the state together,
+/// as one [`Action::Events`]: the window renders at most once a frame however fast the
+/// backend sends.
 #[hook]
 pub fn use_backend_events(dispatch: UseReducerDispatcher<State>) {
     let subscription = use_mut_ref(|| None::<ipc::Subscription>);
     use_effect_with((), move |_| {
         let held = subscription.clone();
+        let queue = FrameQueue::new(dispatch.clone());
         spawn_local(async move {
-            let forward = dispatch.clone();
-            match ipc::subscribe(move |event| forward.dispatch(Action::Event(event))).await {
+            let q = queue.clone();
+            match ipc::subscribe(move |event| q.push(event)).await {
                 Ok(sub) => *held.borrow_mut() = Some(sub),
                 Err(e) => {
                     dispatch.dispatch(Action::Failed(format!("Live traffic is unavailable: {}", e.message)));
@@ -27,4 +40,68 @@ pub fn use_backend_events(dispatch: UseReducerDispatcher<State>) {
         });
         move || drop(subscription.borrow_mut().take())
     });
+}
+
+type FrameCallback = Closure<dyn FnMut(f64)>;
+
+/// Backend events waiting for the next animation frame.
+#[derive(Clone)]
+struct FrameQueue(Rc<Inner>);
+
+struct Inner {
+    events: RefCell<Vec<UiEvent>>,
+    /// A frame callback is pending.
+    scheduled: Cell<bool>,
+    dispatch: UseReducerDispatcher<State>,
+    on_frame: RefCell<Option<FrameCallback>>,
+}
+
+impl FrameQueue {
+    fn new(dispatch: UseReducerDispatcher<State>) -> FrameQueue {
+        let inner = Rc::new(Inner {
+            events: RefCell::new(Vec::new()),
+            scheduled: Cell::new(false),
+            dispatch,
+            on_frame: RefCell::new(None),
+        });
+        // The callback holds the queue weakly: no cycle keeps it alive after the app is gone.
+        let weak: Weak<Inner> = Rc::downgrade(&inner);
+        let on_frame = FrameCallback::new(move |_t: f64| {
+            if let Some(inner) = weak.upgrade() {
+                FrameQueue(inner).flush();
+            }
+        });
+        *inner.on_frame.borrow_mut() = Some(on_frame);
+        FrameQueue(inner)
+    }
+
+    fn push(&self, event: UiEvent) {
+        let queued = {
+            let mut events = self.0.events.borrow_mut();
+            events.push(event);
+            events.len()
+        };
+        if queued >= MAX_QUEUED {
+            self.flush();
+        } else if !self.0.scheduled.get() {
+            let requested = web_sys::window()
+                .zip(self.0.on_frame.borrow().as_ref())
+                .and_then(|(w, f)| w.request_animation_frame(f.as_ref().unchecked_ref()).ok());
+            match requested {
+                Some(_) => self.0.scheduled.set(true),
+                None => self.flush(),
+            }
+        }
+    }
+
+    fn flush(&self) {
+        self.0.scheduled.set(false);
+        let events = std::mem::take(&mut *self.0.events.borrow_mut());
+        if !events.is_empty() {
+            let start = timing::now();
+            timing::timed("reduce", || self.0.dispatch.dispatch(Action::Events(events)));
+            // Yew renders in a microtask queued by the dispatch: this one runs after it.
+            spawn_local(async move { timing::record("frame", timing::now() - start) });
+        }
+    }
 }
