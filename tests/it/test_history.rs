@@ -14,6 +14,13 @@ use serde_json::Value;
 
 use crate::test_cli::mcpscope;
 
+/// An event sink for engines whose events nobody watches.
+struct Quiet;
+
+impl mcpscope_session::EventSink for Quiet {
+    fn emit(&self, _: mcpscope_proto::UiEvent) {}
+}
+
 fn data_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mcpscope-history-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -418,10 +425,6 @@ async fn a_bug_report_shows_what_it_redacts() {
 /// clearing the history keeps it too.
 #[tokio::test]
 async fn retention_keeps_the_session_being_recorded() {
-    struct Quiet;
-    impl mcpscope_session::EventSink for Quiet {
-        fn emit(&self, _: mcpscope_proto::UiEvent) {}
-    }
     let data = data_dir("retention");
     let store = mcpscope_store::Store::open_dir(&data).await.expect("store");
     // An old session (started 40 days ago, as an older mcpscope left it) and a recent one.
@@ -458,6 +461,42 @@ async fn retention_keeps_the_session_being_recorded() {
     engine.disconnect().await.expect("disconnect");
     assert!(store.sessions(1).await.expect("sessions")[0].records > 0);
     assert_eq!(store.integrity_check().await.expect("check"), "ok");
+}
+
+/// A long session keeps only its newest records in memory; older ones come back from the
+/// history when asked for, identical to what was captured.
+#[tokio::test]
+async fn old_records_leave_memory_and_come_back_from_the_history() {
+    let data = data_dir("bounded-log");
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("store");
+    let opts = DemoOptions { stateful: false, json_response: false };
+    let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), opts).await.expect("demo");
+    let engine = mcpscope_session::Engine::with_store(Arc::new(Quiet), Some(store.clone()), "app");
+    let req = mcpscope_proto::ConnectRequest { url: demo.url().to_owned(), ..Default::default() };
+    engine.connect(req).await.expect("connect");
+    let n = mcpscope_session::RECORDS_IN_MEMORY + 2_000;
+    let call = serde_json::json!({"name": "flood", "arguments": {"count": n, "size": 100}});
+    engine.request("tools/call".into(), Some(call)).await.expect("flood");
+
+    let kept = engine.records();
+    assert_eq!(kept.len(), mcpscope_session::RECORDS_IN_MEMORY, "only the newest records stay in memory");
+    let oldest_kept = kept[0].seq;
+    let last = kept.last().expect("records").seq;
+    assert!(oldest_kept > 2_000, "the first records left memory (oldest kept: #{oldest_kept})");
+    // Out of memory: read back from the store, whole.
+    let early = engine.record(3).await.expect("record #3 from the history");
+    assert_eq!(early.seq, 3);
+    let mid = engine.record(oldest_kept - 1).await.expect("the newest record that left memory");
+    assert_eq!(mid.seq, oldest_kept - 1);
+    assert!(
+        mid.rpc.as_ref().is_some_and(|r| r.method.as_deref() == Some("notifications/message")),
+        "{mid:?}"
+    );
+    // Still in memory, and the view of a record works for both.
+    assert_eq!(engine.record(last).await.expect("newest").seq, last);
+    assert!(engine.record_view(5).await.is_some());
+    assert!(engine.record(last + 1_000).await.is_none(), "no record past the end");
+    engine.disconnect().await.expect("disconnect");
 }
 
 /// Moves a session's start `ago_us` into the past, through SQLite directly (the store has no

@@ -190,17 +190,51 @@ fn export_path(file: &str) -> std::path::PathBuf {
     mcpscope_store::default_data_dir().join("exports").join(file)
 }
 
-/// Every record of the current timeline, plus the summaries not yet sent to the UI.
+/// How many of a session's newest records the engine keeps in memory when its history has
+/// them all; older ones are read back from the store when asked for. Without a history every
+/// record stays in memory.
+pub const RECORDS_IN_MEMORY: usize = 10_000;
+
+/// The current timeline's records (all of them, or the newest [`RECORDS_IN_MEMORY`] when the
+/// store has the rest), plus the summaries not yet sent to the UI.
 #[derive(Default)]
 struct RecordLog {
-    records: Mutex<Vec<Record>>,
+    records: Mutex<std::collections::VecDeque<Arc<Record>>>,
+    /// `Some(n)`: keep the newest `n` records only.
+    keep: Option<usize>,
     unsent: Mutex<Vec<RecordSummary>>,
+}
+
+impl RecordLog {
+    fn bounded(keep: usize) -> RecordLog {
+        RecordLog { keep: Some(keep), ..RecordLog::default() }
+    }
+
+    fn push(&self, record: Arc<Record>) {
+        lock(&self.unsent).push(record.summary());
+        let mut records = lock(&self.records);
+        if self.keep.is_some_and(|keep| records.len() >= keep) {
+            records.pop_front();
+        }
+        records.push_back(record);
+    }
+
+    /// The record `seq`, if it is still in memory.
+    fn get(&self, seq: u64) -> Option<Arc<Record>> {
+        let records = lock(&self.records);
+        // Records arrive in seq order: index by the distance from the oldest kept.
+        let first = records.front()?.seq;
+        let idx = usize::try_from(seq.checked_sub(first)?).ok()?;
+        match records.get(idx) {
+            Some(r) if r.seq == seq => Some(r.clone()),
+            _ => records.iter().find(|r| r.seq == seq).cloned(),
+        }
+    }
 }
 
 impl RecordSink for RecordLog {
     fn record(&self, record: Record) {
-        lock(&self.unsent).push(record.summary());
-        lock(&self.records).push(record);
+        self.push(Arc::new(record));
     }
 }
 
@@ -215,10 +249,12 @@ struct Tee {
 impl RecordSink for Tee {
     fn record(&self, record: Record) {
         self.tracker.observe(&record);
+        // One allocation shared by the timeline and the history writer.
+        let record = Arc::new(record);
         if let Some(h) = &self.history {
             h.record(record.clone());
         }
-        self.log.record(record);
+        self.log.push(record);
     }
 }
 
@@ -423,9 +459,6 @@ impl Engine {
     /// Connects (replacing any current session) and performs the handshake.
     pub async fn connect(&self, req: ConnectRequest) -> Result<ConnectionState> {
         self.disconnect().await?;
-        // A new timeline.
-        let log = Arc::new(RecordLog::default());
-        *lock(&self.log) = log.clone();
         self.sink.emit(UiEvent::Reset);
         let history = match &self.store {
             Some(store) => {
@@ -441,6 +474,12 @@ impl Engine {
             None => None,
         };
         *lock(&self.recorder) = history.clone();
+        // A new timeline: bounded when the history holds every record.
+        let log = Arc::new(match history {
+            Some(_) => RecordLog::bounded(RECORDS_IN_MEMORY),
+            None => RecordLog::default(),
+        });
+        *lock(&self.log) = log.clone();
         let tracker = Arc::new(interact::Tracker::new(self.sink.clone()));
         *lock(&self.tracker) = tracker.clone();
         let tee = Tee { log, history, tracker };
@@ -1008,23 +1047,33 @@ impl Engine {
     }
 
     /// A record of the live session, its message decoded.
-    pub fn record(&self, seq: u64) -> Option<Record> {
-        self.raw_record(seq).map(Record::with_message)
+    pub async fn record(&self, seq: u64) -> Option<Record> {
+        self.raw_record(seq).await.map(Record::with_message)
     }
 
-    /// A record of the live session as captured (its message not decoded).
-    fn raw_record(&self, seq: u64) -> Option<Record> {
+    /// A record of the live session as captured (its message not decoded): from memory, or
+    /// from the history once it has left memory (see [`RECORDS_IN_MEMORY`]).
+    async fn raw_record(&self, seq: u64) -> Option<Record> {
         let log = lock(&self.log).clone();
-        let records = lock(&log.records);
-        // Records are stored in seq order starting at 1.
-        let idx = usize::try_from(seq).ok()?.checked_sub(1)?;
-        records.get(idx).filter(|r| r.seq == seq).cloned()
+        if let Some(r) = log.get(seq) {
+            return Some(Record::clone(&r));
+        }
+        let recorder = lock(&self.recorder).clone()?;
+        recorder.flush().await;
+        match self.store.as_ref()?.record(recorder.session_id(), seq).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(seq, error = %e, "could not read a record back from the history");
+                None
+            }
+        }
     }
 
-    /// A copy of every record of the current timeline.
+    /// A copy of the records of the current timeline kept in memory (every one without a
+    /// history, else the newest [`RECORDS_IN_MEMORY`]).
     pub fn records(&self) -> Vec<Record> {
         let log = lock(&self.log).clone();
-        lock(&log.records).clone()
+        lock(&log.records).iter().map(|r| Record::clone(r)).collect()
     }
 
     pub fn state(&self) -> ConnectionState {

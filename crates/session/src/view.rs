@@ -26,8 +26,8 @@ const MAX_BYTES: u64 = 1024 * 1024;
 
 impl Engine {
     /// A record of the live session as the UI gets it: whole, or a preview when big.
-    pub fn record_view(&self, seq: u64) -> Option<Record> {
-        self.raw_record(seq).map(Record::for_view)
+    pub async fn record_view(&self, seq: u64) -> Option<Record> {
+        self.raw_record(seq).await.map(Record::for_view)
     }
 
     /// A stored record as the UI gets it: whole, or a preview when big.
@@ -77,7 +77,7 @@ impl Engine {
             return Ok(p.clone());
         }
         let rec = match &record.session_id {
-            None => self.raw_record(record.seq),
+            None => self.raw_record(record.seq).await,
             Some(session) => self.history()?.record(session, record.seq).await?,
         };
         let rec =

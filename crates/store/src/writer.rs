@@ -26,8 +26,9 @@ const BATCHES_IN_FLIGHT: usize = 2;
 /// What the recorders have queued and the encoder has not taken yet.
 #[derive(Default)]
 struct Queue {
-    /// Oldest first; taken from the front a batch at a time.
-    records: std::collections::VecDeque<Record>,
+    /// Oldest first; taken from the front a batch at a time. Shared with the live timeline,
+    /// which keeps the newest of them too: no copy per record.
+    records: std::collections::VecDeque<Arc<Record>>,
     /// Flushes waiting for every record queued before them.
     flushes: Vec<oneshot::Sender<()>>,
     /// Every recorder is gone: write what is left and stop.
@@ -82,7 +83,8 @@ impl Recorder {
     }
 
     /// Queues `record` for writing.
-    pub fn record(&self, record: Record) {
+    pub fn record(&self, record: impl Into<Arc<Record>>) {
+        let record = record.into();
         let ring = {
             let mut q = self.shared.queue();
             q.records.push_back(record);
@@ -177,12 +179,12 @@ async fn encode_loop(shared: Arc<Shared>, out: mpsc::Sender<Batch>) {
         let (records, waiting, closed) = {
             let mut q = shared.queue();
             let n = q.records.len().min(MAX_BATCH);
-            let records: Vec<Record> = q.records.drain(..n).collect();
+            let records: Vec<Arc<Record>> = q.records.drain(..n).collect();
             // Flushes go with the batch that holds the last record queued before them.
             let waiting = if q.records.is_empty() { std::mem::take(&mut q.flushes) } else { Vec::new() };
             (records, waiting, q.closed && q.records.is_empty())
         };
-        let batch = Batch { rows: records.iter().map(Row::of).collect(), waiting };
+        let batch = Batch { rows: records.iter().map(|r| Row::of(r)).collect(), waiting };
         if out.send(batch).await.is_err() || closed {
             break;
         }

@@ -81,7 +81,7 @@ async fn run(engine: &Engine, shape: &str) -> Run {
         .expect("the result record");
     let lookup = t0.elapsed();
     let t = Instant::now();
-    let record = engine.record_view(seq).expect("record");
+    let record = engine.record_view(seq).await.expect("record");
     let ipc = serde_json::to_string(&record).expect("serialize");
     let first_record = t.elapsed() + lookup;
     let bytes = record.preview_of.expect("a 10 MB record crosses as a preview") as usize;
@@ -118,7 +118,7 @@ async fn run(engine: &Engine, shape: &str) -> Run {
 
     // Before previews: the whole record decoded and sent in one reply.
     let t = Instant::now();
-    let whole = engine.record(seq).expect("record");
+    let whole = engine.record(seq).await.expect("record");
     let _ = serde_json::to_string(&whole).expect("serialize");
     let before = t.elapsed();
     Run { arrive, view, first_record, first_rows, open_big, raw_page, before, bytes }
