@@ -55,11 +55,11 @@ impl KindFilter {
     fn admits(self, s: &RecordSummary) -> bool {
         match self {
             KindFilter::All => true,
-            KindFilter::Http => matches!(s.kind.as_str(), "http-request" | "http-response"),
-            KindFilter::Sse => matches!(s.kind.as_str(), "sse" | "stream-end"),
+            KindFilter::Http => matches!(&*s.kind, "http-request" | "http-response"),
+            KindFilter::Sse => matches!(&*s.kind, "sse" | "stream-end"),
             KindFilter::JsonRpc => s.rpc_kind.is_some(),
             KindFilter::Errors => {
-                s.flagged || s.rpc_kind == Some(RpcKind::Error) || s.kind == "transport-error"
+                s.flagged || s.rpc_kind == Some(RpcKind::Error) || &*s.kind == "transport-error"
             }
             KindFilter::Lint => s.lint > 0,
         }

@@ -333,7 +333,7 @@ mod tests {
                 direction: Direction::Out,
                 exchange: 1,
                 kind: "sse".into(),
-                title: format!("row {seq}"),
+                title: format!("row {seq}").into(),
                 method: None,
                 rpc_kind: None,
                 pair_seq: pair,

@@ -38,9 +38,15 @@ pub struct State {
     pub auth_selected: Option<usize>,
     /// Our requests waiting for their response, with their progress.
     pub inflight: Rc<Vec<mcpscope_proto::Inflight>>,
+    /// The last few requests that left `inflight`, as they were when they left: a request whose
+    /// last progress and removal arrive in the same frame still shows where it ended.
+    pub ended: Rc<Vec<mcpscope_proto::Inflight>>,
     /// The server's requests waiting for the user.
     pub server_requests: Rc<Vec<mcpscope_proto::ServerRequest>>,
 }
+
+/// How many ended requests [`State::ended`] keeps.
+const ENDED_KEPT: usize = 8;
 
 impl Default for State {
     fn default() -> Self {
@@ -54,6 +60,7 @@ impl Default for State {
             auth_steps: Rc::new(Vec::new()),
             auth_selected: None,
             inflight: Rc::new(Vec::new()),
+            ended: Rc::new(Vec::new()),
             server_requests: Rc::new(Vec::new()),
         }
     }
@@ -175,7 +182,7 @@ impl State {
         match event {
             UiEvent::Records { items } => {
                 let start = self.records.len();
-                self.records = self.records.appended(items);
+                self.records = self.records.appended(items.into_summaries());
                 self.view = extend_view(&self.records, &self.view, &self.filter, start);
             }
             UiEvent::State { state } => self.conn = state,
@@ -188,7 +195,13 @@ impl State {
                 }
                 self.auth_steps = Rc::new(steps);
             }
-            UiEvent::Inflight { items } => self.inflight = Rc::new(items),
+            UiEvent::Inflight { items } => {
+                let gone = self.inflight.iter().filter(|old| !items.iter().any(|i| i.id == old.id));
+                let mut ended: Vec<_> = self.ended.iter().cloned().chain(gone.cloned()).collect();
+                ended.drain(..ended.len().saturating_sub(ENDED_KEPT));
+                self.ended = Rc::new(ended);
+                self.inflight = Rc::new(items);
+            }
             UiEvent::ServerRequests { pending } => self.server_requests = Rc::new(pending),
             UiEvent::Reset => {
                 self.auth_steps = Rc::new(Vec::new());
@@ -266,7 +279,7 @@ mod tests {
             direction: Direction::Out,
             exchange: seq.div_ceil(2),
             kind: kind.into(),
-            title: format!("row {seq}"),
+            title: format!("row {seq}").into(),
             method: method.map(Into::into),
             rpc_kind: method.map(|_| RpcKind::Request),
             pair_seq: pair,
@@ -285,7 +298,7 @@ mod tests {
     }
 
     fn batch(items: Vec<RecordSummary>) -> Action {
-        Action::Events(vec![UiEvent::Records { items }])
+        Action::Events(vec![UiEvent::Records { items: items.into() }])
     }
 
     fn view_seqs(s: &State) -> Vec<u64> {
@@ -304,6 +317,35 @@ mod tests {
         assert_eq!(view_seqs(&s), vec![1, 2, 3, 4]);
         s = reduce(s, Action::Events(vec![UiEvent::Reset]));
         assert!(s.records.is_empty() && s.view.is_empty());
+    }
+
+    /// A request's last progress and its end can arrive in one frame's batch: the state keeps
+    /// the request as it ended, so the panel still shows the bar at 100%.
+    #[test]
+    fn a_request_that_ends_keeps_its_last_progress() {
+        use mcpscope_proto::{Inflight, Progress};
+        let item = |id: &str, p: Option<f64>| Inflight {
+            id: id.into(),
+            method: "tools/call".into(),
+            progress: p.map(|v| Progress { progress: v, total: Some(4.0), message: None }),
+        };
+        let inflight = |items| UiEvent::Inflight { items };
+        let mut s = Rc::new(State::default());
+        s = reduce(
+            s,
+            Action::Events(vec![
+                inflight(vec![item("1", Some(3.0))]),
+                inflight(vec![item("1", Some(4.0)), item("2", None)]),
+                inflight(vec![item("2", None)]),
+            ]),
+        );
+        assert_eq!(*s.ended, vec![item("1", Some(4.0))]);
+        assert_eq!(*s.inflight, vec![item("2", None)]);
+        for n in 3..20 {
+            s = reduce(s, Action::Events(vec![inflight(vec![item(&n.to_string(), None)])]));
+        }
+        assert_eq!(s.ended.len(), ENDED_KEPT, "only the last few are kept");
+        assert_eq!(s.ended.last().map(|i| i.id.as_str()), Some("18"));
     }
 
     #[test]

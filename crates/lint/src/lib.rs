@@ -591,4 +591,14 @@ impl<S: mcpscope_wire::RecordSink> mcpscope_wire::RecordSink for Linted<S> {
         record.lint = self.linter.lock().unwrap_or_else(|p| p.into_inner()).check(&record);
         self.inner.record(record);
     }
+
+    fn record_batch(&self, mut batch: Vec<Record>) {
+        {
+            let mut linter = self.linter.lock().unwrap_or_else(|p| p.into_inner());
+            for record in &mut batch {
+                record.lint = linter.check(record);
+            }
+        }
+        self.inner.record_batch(batch);
+    }
 }

@@ -85,10 +85,10 @@ impl Session {
         let kind = RecordKind::SseFrame {
             id: None,
             event: None,
-            data: data.clone(),
+            data: data.as_str().into(),
             retry_ms: None,
             comments: vec![],
-            raw: format!("data: {data}\n\n"),
+            raw: format!("data: {data}\n\n").into(),
         };
         self.cap.record(Direction::In, self.exchange, kind, Some(&data), vec![]);
     }

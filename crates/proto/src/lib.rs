@@ -13,6 +13,9 @@ pub mod outline;
 pub mod servers;
 pub mod time;
 
+use std::sync::Arc;
+
+pub use bytestring::ByteString;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -243,11 +246,14 @@ pub enum RecordKind {
     SseFrame {
         id: Option<String>,
         event: Option<String>,
-        data: String,
+        /// Usually a slice of `raw` (shared, not copied).
+        data: ByteString,
         retry_ms: Option<u64>,
         comments: Vec<String>,
-        /// The frame's bytes exactly as received (lossy UTF-8), field lines included.
-        raw: String,
+        /// The frame's bytes exactly as received (lossy UTF-8), field lines included. In a
+        /// busy stream, a slice of the chunk it was read from: the frames of one read share
+        /// one buffer instead of each holding copies.
+        raw: ByteString,
     },
     StreamEnd {
         /// `None`: the server ended the stream cleanly.
@@ -378,11 +384,11 @@ pub struct RecordSummary {
     pub elapsed_us: u64,
     pub direction: Direction,
     pub exchange: u64,
-    /// [`RecordKind::label`].
-    pub kind: String,
+    /// [`RecordKind::label`]. Shared: a flood's summaries hold one copy of each string.
+    pub kind: Arc<str>,
     /// One line: `POST /mcp`, `200 text/event-stream`, `tools/call #3`, …
-    pub title: String,
-    pub method: Option<String>,
+    pub title: Arc<str>,
+    pub method: Option<Arc<str>>,
     pub rpc_kind: Option<RpcKind>,
     pub pair_seq: Option<u64>,
     pub latency_us: Option<u64>,
@@ -407,7 +413,7 @@ impl Record {
             RecordKind::HttpRequest { body, .. } | RecordKind::HttpResponse { body, .. } => {
                 body.as_ref().map(|b| b.text.as_str())
             }
-            RecordKind::SseFrame { data, .. } => Some(data.as_str()),
+            RecordKind::SseFrame { data, .. } => Some(data),
             _ => None,
         }
     }
@@ -439,8 +445,8 @@ impl Record {
             RecordKind::HttpRequest { body: Some(b), .. }
             | RecordKind::HttpResponse { body: Some(b), .. } => cut(&mut b.text),
             RecordKind::SseFrame { data, raw, .. } => {
-                cut(data);
-                cut(raw);
+                *data = data.slice_ref(outline::prefix(data, max));
+                *raw = raw.slice_ref(outline::prefix(raw, max));
             }
             _ => {}
         }
@@ -465,6 +471,12 @@ impl Record {
     }
 
     pub fn summary(&self) -> RecordSummary {
+        self.summary_with(&mut |s: &str| Arc::from(s))
+    }
+
+    /// The summary, its strings made by `text`: an [`Interner`] shares them between
+    /// summaries.
+    pub fn summary_with(&self, text: &mut impl FnMut(&str) -> Arc<str>) -> RecordSummary {
         let (size, status, title) = match &self.kind {
             RecordKind::HttpRequest { method, url, body, .. } => {
                 (body.as_ref().map_or(0, |b| b.len), None, format!("{method} {}", path_of(url)))
@@ -526,9 +538,9 @@ impl Record {
             elapsed_us: self.elapsed_us,
             direction: self.direction,
             exchange: self.exchange,
-            kind: self.kind.label().to_owned(),
-            title,
-            method: self.rpc.as_ref().and_then(|r| r.method.clone()),
+            kind: text(self.kind.label()),
+            title: text(&title),
+            method: self.rpc.as_ref().and_then(|r| r.method.as_deref()).map(&mut *text),
             rpc_kind: self.rpc.as_ref().map(|r| r.kind),
             pair_seq: self.rpc.as_ref().and_then(|r| r.pair_seq),
             latency_us: self.rpc.as_ref().and_then(|r| r.latency_us),
@@ -710,7 +722,7 @@ pub struct IpcError {
 pub enum UiEvent {
     /// New records, in seq order, batched (at most every ~50 ms).
     Records {
-        items: Vec<RecordSummary>,
+        items: SummaryBatch,
     },
     State {
         state: ConnectionState,
@@ -729,6 +741,136 @@ pub enum UiEvent {
     ServerRequests {
         pending: Vec<ServerRequest>,
     },
+}
+
+/// One shared copy of each string it is given, for summaries: a flood's thousands of
+/// summaries hold one kind, one method and a few titles between them. At most
+/// [`Interner::MAX`] strings are kept; past that it starts afresh (a server sending endless
+/// distinct names cannot make it grow).
+#[derive(Debug, Default)]
+pub struct Interner {
+    known: std::collections::HashSet<Arc<str>>,
+}
+
+impl Interner {
+    pub const MAX: usize = 4096;
+
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(known) = self.known.get(s) {
+            return known.clone();
+        }
+        if self.known.len() >= Self::MAX {
+            self.known.clear();
+        }
+        let new: Arc<str> = Arc::from(s);
+        self.known.insert(new.clone());
+        new
+    }
+}
+
+/// Record summaries as they cross to the window: one JSON array of numbers per record and
+/// each distinct string once. A flood repeats the same kind, method and often title tens of
+/// thousands of times; as objects its summaries were three times the bytes to encode, send
+/// and decode, and each decoded summary held its own copies of the strings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SummaryBatch {
+    strings: Vec<Arc<str>>,
+    rows: Vec<SummaryRow>,
+}
+
+/// One summary in a [`SummaryBatch`]: the fields of [`RecordSummary`] in order, strings as
+/// indices into the batch's table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct SummaryRow(
+    u64,
+    u64,
+    Direction,
+    u64,
+    u32,
+    u32,
+    Option<u32>,
+    Option<RpcKind>,
+    Option<u64>,
+    Option<u64>,
+    Option<u16>,
+    u64,
+    bool,
+    u32,
+    #[serde(default)] Option<u32>,
+    #[serde(default)] Option<u64>,
+);
+
+impl SummaryBatch {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The summaries, sharing the batch's strings. A row naming a string the batch lacks
+    /// (a peer that is not mcpscope) gets an empty one rather than failing the batch.
+    pub fn into_summaries(self) -> impl Iterator<Item = RecordSummary> {
+        let strings = self.strings;
+        let empty: Arc<str> = Arc::from("");
+        let s = move |i: u32| strings.get(i as usize).cloned().unwrap_or_else(|| empty.clone());
+        self.rows.into_iter().map(move |r| RecordSummary {
+            seq: r.0,
+            elapsed_us: r.1,
+            direction: r.2,
+            exchange: r.3,
+            kind: s(r.4),
+            title: s(r.5),
+            method: r.6.map(&s),
+            rpc_kind: r.7,
+            pair_seq: r.8,
+            latency_us: r.9,
+            status: r.10,
+            size: r.11,
+            flagged: r.12,
+            lint: r.13,
+            round: r.14,
+            continues_seq: r.15,
+        })
+    }
+}
+
+impl From<Vec<RecordSummary>> for SummaryBatch {
+    fn from(items: Vec<RecordSummary>) -> Self {
+        let mut strings: Vec<Arc<str>> = Vec::new();
+        let mut index: std::collections::HashMap<Arc<str>, u32> = std::collections::HashMap::new();
+        let mut intern = |v: Arc<str>| -> u32 {
+            *index.entry(v.clone()).or_insert_with(|| {
+                strings.push(v);
+                (strings.len() - 1) as u32
+            })
+        };
+        let rows = items
+            .into_iter()
+            .map(|r| {
+                SummaryRow(
+                    r.seq,
+                    r.elapsed_us,
+                    r.direction,
+                    r.exchange,
+                    intern(r.kind),
+                    intern(r.title),
+                    r.method.map(&mut intern),
+                    r.rpc_kind,
+                    r.pair_seq,
+                    r.latency_us,
+                    r.status,
+                    r.size,
+                    r.flagged,
+                    r.lint,
+                    r.round,
+                    r.continues_seq,
+                )
+            })
+            .collect();
+        SummaryBatch { strings, rows }
+    }
 }
 
 /// What the OAuth debugger and the token inspector show.
@@ -797,9 +939,56 @@ mod tests {
             preview_of: None,
         };
         let s = rec.summary();
-        assert_eq!(s.title, "tools/list #1 · POST /mcp?x=1");
+        assert_eq!(&*s.title, "tools/list #1 · POST /mcp?x=1");
         assert_eq!(s.size, 2);
         assert!(!s.flagged);
+    }
+
+    #[test]
+    fn a_summary_batch_sends_each_string_once_and_comes_back_whole() {
+        let summary = |seq: u64, method: Option<&str>| RecordSummary {
+            seq,
+            elapsed_us: seq * 10,
+            direction: Direction::In,
+            exchange: 7,
+            kind: "sse".into(),
+            title: format!("notifications/message · event {}", seq % 2).into(),
+            method: method.map(Arc::from),
+            rpc_kind: method.map(|_| RpcKind::Notification),
+            pair_seq: (seq == 3).then_some(1),
+            latency_us: None,
+            status: None,
+            size: 200,
+            flagged: seq == 2,
+            lint: u32::from(seq == 3),
+            round: (seq == 3).then_some(2),
+            continues_seq: (seq == 3).then_some(1),
+        };
+        let items: Vec<_> =
+            (1..=4).map(|i| summary(i, (i != 4).then_some("notifications/message"))).collect();
+        let batch = SummaryBatch::from(items.clone());
+        let json = serde_json::to_string(&batch).unwrap_or_default();
+        assert_eq!(json.matches("notifications/message\"").count(), 1, "the method once: {json}");
+        assert_eq!(json.matches("\"sse\"").count(), 1, "the kind once: {json}");
+        assert!(!json.contains("elapsed_us"), "rows are arrays, not objects: {json}");
+        let back: SummaryBatch = serde_json::from_str(&json).unwrap_or_default();
+        assert_eq!(back.len(), 4);
+        let back: Vec<_> = back.into_summaries().collect();
+        assert_eq!(back, items);
+        // Decoded summaries share their strings.
+        assert!(Arc::ptr_eq(&back[0].kind, &back[3].kind));
+    }
+
+    #[test]
+    fn an_interner_shares_strings_and_stays_bounded() {
+        let mut strings = Interner::default();
+        let a = strings.get("notifications/message");
+        assert!(Arc::ptr_eq(&a, &strings.get("notifications/message")));
+        for i in 0..Interner::MAX {
+            strings.get(&format!("m{i}"));
+        }
+        assert!(strings.known.len() <= Interner::MAX);
+        assert!(!Arc::ptr_eq(&a, &strings.get("notifications/message")), "started afresh when full");
     }
 
     #[test]
@@ -823,10 +1012,10 @@ mod tests {
             kind: RecordKind::SseFrame {
                 id: None,
                 event: None,
-                data: text.clone(),
+                data: text.clone().into(),
                 retry_ms: None,
                 comments: vec![],
-                raw: format!("data: {text}\n\n"),
+                raw: format!("data: {text}\n\n").into(),
             },
             rpc: Some(RpcInfo {
                 kind: RpcKind::Result,

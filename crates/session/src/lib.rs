@@ -202,7 +202,11 @@ struct RecordLog {
     records: Mutex<std::collections::VecDeque<Arc<Record>>>,
     /// `Some(n)`: keep the newest `n` records only.
     keep: Option<usize>,
-    unsent: Mutex<Vec<RecordSummary>>,
+    /// Records not yet summarized to the UI: summaries are made by the flusher, off the
+    /// capture path, and a growing list of pointers costs little to extend.
+    unsent: Mutex<Vec<Arc<Record>>>,
+    /// Shares the summaries' strings.
+    strings: Mutex<mcpscope_proto::Interner>,
 }
 
 impl RecordLog {
@@ -211,12 +215,25 @@ impl RecordLog {
     }
 
     fn push(&self, record: Arc<Record>) {
-        lock(&self.unsent).push(record.summary());
+        self.push_all(vec![record]);
+    }
+
+    /// Consecutive records, each lock taken once.
+    fn push_all(&self, batch: Vec<Arc<Record>>) {
+        lock(&self.unsent).extend(batch.iter().cloned());
         let mut records = lock(&self.records);
-        if self.keep.is_some_and(|keep| records.len() >= keep) {
-            records.pop_front();
+        records.extend(batch);
+        if let Some(keep) = self.keep {
+            let over = records.len().saturating_sub(keep);
+            records.drain(..over);
         }
-        records.push_back(record);
+    }
+
+    /// The summaries of the records not yet sent, taken.
+    fn take_unsent(&self) -> Vec<RecordSummary> {
+        let unsent = std::mem::take(&mut *lock(&self.unsent));
+        let mut strings = lock(&self.strings);
+        unsent.iter().map(|r| r.summary_with(&mut |s| strings.get(s))).collect()
     }
 
     /// The record `seq`, if it is still in memory.
@@ -255,6 +272,15 @@ impl RecordSink for Tee {
             h.record(record.clone());
         }
         self.log.push(record);
+    }
+
+    fn record_batch(&self, batch: Vec<Record>) {
+        batch.iter().for_each(|r| self.tracker.observe(r));
+        let batch: Vec<Arc<Record>> = batch.into_iter().map(Arc::new).collect();
+        if let Some(h) = &self.history {
+            h.record_all(batch.iter().cloned());
+        }
+        self.log.push_all(batch);
     }
 }
 
@@ -443,9 +469,9 @@ impl Engine {
                 tick.tick().await;
                 // The log is replaced on every new connect: take the current one each tick.
                 let current = lock(&log).clone();
-                let items = std::mem::take(&mut *lock(&current.unsent));
+                let items = current.take_unsent();
                 if !items.is_empty() {
-                    sink.emit(UiEvent::Records { items });
+                    sink.emit(UiEvent::Records { items: items.into() });
                 }
             }
         }));

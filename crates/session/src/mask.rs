@@ -62,8 +62,15 @@ impl Mask {
             }
             RecordKind::SseFrame { id, data, comments, raw, .. } => {
                 id.iter_mut().chain(comments.iter_mut()).for_each(text);
-                text(data);
-                text(raw);
+                for shared in [data, raw] {
+                    if values.iter().any(|(plain, escaped)| {
+                        shared.contains(plain.as_str()) || shared.contains(escaped.as_str())
+                    }) {
+                        let mut owned = shared.to_string();
+                        text(&mut owned);
+                        *shared = owned.into();
+                    }
+                }
             }
             RecordKind::StreamEnd { error, .. } => error.iter_mut().for_each(text),
             RecordKind::TransportError { message } => text(message),
@@ -112,6 +119,11 @@ impl<S: RecordSink> RecordSink for Masked<S> {
     fn record(&self, mut record: Record) {
         self.mask.apply(&mut record);
         self.inner.record(record);
+    }
+
+    fn record_batch(&self, mut batch: Vec<Record>) {
+        batch.iter_mut().for_each(|r| self.mask.apply(r));
+        self.inner.record_batch(batch);
     }
 }
 

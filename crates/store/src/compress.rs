@@ -20,8 +20,8 @@ pub fn encode(r: &Record) -> (String, Option<Vec<u8>>) {
             b.text.clear()
         }
         RecordKind::SseFrame { data, raw, .. } => {
-            data.clear();
-            raw.clear();
+            *data = Default::default();
+            *raw = Default::default();
         }
         _ => {}
     }

@@ -95,6 +95,20 @@ impl Recorder {
         }
     }
 
+    /// Queues consecutive records under one lock.
+    pub fn record_all(&self, records: impl IntoIterator<Item = Arc<Record>>) {
+        let ring = {
+            let mut q = self.shared.queue();
+            let before = q.records.len();
+            q.records.extend(records);
+            let after = q.records.len();
+            (before == 0 && after > 0) || (before < MAX_BATCH && after >= MAX_BATCH)
+        };
+        if ring {
+            self.shared.bell.notify_one();
+        }
+    }
+
     /// Waits until everything queued so far is committed.
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
@@ -137,7 +151,7 @@ impl Row {
             direction: direction_word(r),
             kind: r.kind.label(),
             text: search_text(r, &summary.title),
-            method: summary.method,
+            method: summary.method.as_deref().map(str::to_owned),
             status: summary.status.map(i64::from),
             error_code: r.rpc.as_ref().and_then(|x| x.error_code),
             latency_us: summary.latency_us.map(|l| l as i64),

@@ -192,8 +192,9 @@ fn lossy(b: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// The fields of one complete frame (`raw` ends with its blank line).
-fn frame_of(raw: &str) -> Frame<'_> {
+/// The fields of one complete frame (`raw` ends with its blank line); every text borrowed
+/// is a slice of `raw`.
+pub fn frame_of(raw: &str) -> Frame<'_> {
     let mut frame = Frame { raw, ..Frame::default() };
     let mut rest = raw;
     while let Some(end) = memchr::memchr2(b'\n', b'\r', rest.as_bytes()) {

@@ -13,17 +13,23 @@ use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
-use mcpscope_proto::{Direction, Flag, FlagCode, Record, RecordKind};
+use mcpscope_proto::{ByteString, Direction, Flag, FlagCode, Record, RecordKind};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::capture::{Capture, Stamp, decode};
-use crate::sse::{Frame, FrameBytes, SseParser};
+use crate::sse::{FrameBytes, SseParser, frame_of};
 
 /// A chunk with fewer frames is built where it was read: handing it over would cost more
 /// than it saves, and would delay a lone response.
 const OFFLOAD_MIN_FRAMES: usize = 32;
+/// A chunk with at least this many frames lends them its buffer: their records' texts are
+/// slices of it, not copies. A chunk with fewer is copied frame by frame, so that a lone
+/// message kept in the timeline does not pin the whole read buffer it arrived in.
+const SHARE_MIN_FRAMES: usize = OFFLOAD_MIN_FRAMES;
 /// Chunks of one stream at the helper at a time: one being built, one ready to start.
 const AT_HELPER: usize = 2;
 /// Chunks of one stream waiting behind one the helper has not finished; past this many, the
@@ -98,8 +104,17 @@ impl Frames {
     /// Parses the frames and builds their records; runs on any thread.
     pub fn build(&self) -> Built {
         let mut built = Built { records: Vec::with_capacity(self.frames.len()), seen: Vec::new() };
+        let share = self.frames.len() >= SHARE_MIN_FRAMES;
         for bytes in &self.frames {
-            bytes.parse(&self.chunk, |frame| built.add(self.stamp, self.exchange, frame));
+            let bytes = match bytes {
+                FrameBytes::Chunk(range) if share => self.chunk.slice(range.clone()),
+                FrameBytes::Chunk(range) => Bytes::copy_from_slice(&self.chunk[range.clone()]),
+                FrameBytes::Gathered(bytes) => bytes.clone(),
+            };
+            // Lossy UTF-8: a frame that is not valid UTF-8 gets its own repaired copy.
+            let raw = ByteString::try_from(bytes.clone())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).into_owned().into());
+            built.add(self.stamp, self.exchange, raw);
         }
         built
     }
@@ -115,7 +130,8 @@ impl Built {
 
     /// Adds a frame's record (not yet numbered) and, when it carries something for the
     /// connection, what it carries.
-    fn add(&mut self, stamp: Stamp, exchange: u64, frame: Frame<'_>) {
+    fn add(&mut self, stamp: Stamp, exchange: u64, raw: ByteString) {
+        let frame = frame_of(&raw);
         let is_message = matches!(frame.event, None | Some("message"));
         let mut flags = Vec::new();
         if !frame.ignored.is_empty() {
@@ -144,15 +160,24 @@ impl Built {
         } else {
             frame.comments.into_iter().map(str::to_owned).collect()
         };
-        let kind = RecordKind::SseFrame {
-            id: frame.id.map(str::to_owned),
-            event: frame.event.map(str::to_owned),
-            data: frame.data.into_owned(),
-            retry_ms: frame.retry_ms,
-            comments,
-            raw: frame.raw.to_owned(),
+        let data = match &frame.data {
+            Cow::Borrowed(data) => slice_of(&raw, data),
+            Cow::Owned(data) => ByteString::from(data.as_str()),
         };
+        let (id, event, retry_ms) =
+            (frame.id.map(str::to_owned), frame.event.map(str::to_owned), frame.retry_ms);
+        let kind = RecordKind::SseFrame { id, event, data, retry_ms, comments, raw };
         self.records.push(stamp.record(Direction::In, exchange, kind, rpc, flags));
+    }
+}
+
+/// `part` of `whole` as a slice sharing its buffer; a copy if `part` does not lie in it.
+fn slice_of(whole: &ByteString, part: &str) -> ByteString {
+    let (start, at) = (whole.as_ptr() as usize, part.as_ptr() as usize);
+    if at >= start && at + part.len() <= start + whole.len() {
+        whole.slice_ref(part)
+    } else {
+        ByteString::from(part)
     }
 }
 
@@ -367,5 +392,58 @@ mod tests {
         // Plain notifications carry nothing for the connection; the response does.
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].1.len(), 1, "the response is handed to the connection");
+    }
+
+    /// The frames of a busy chunk keep slices of it (no copy per frame), their data a slice of
+    /// their raw text; a chunk with a lone frame is copied, so the record does not pin the
+    /// read buffer; a frame that is not UTF-8 gets its own repaired text.
+    #[test]
+    fn busy_chunks_lend_their_buffer_and_lone_frames_are_copied() {
+        let capture = Capture::new(VecSink::new());
+        let within = |chunk: &Bytes, text: &str| {
+            let (start, at) = (chunk.as_ptr() as usize, text.as_ptr() as usize);
+            at >= start && at + text.len() <= start + chunk.len()
+        };
+        let texts = |built: &Built| -> Vec<(String, String)> {
+            built
+                .records
+                .iter()
+                .map(|r| match &r.kind {
+                    RecordKind::SseFrame { data, raw, .. } => (data.to_string(), raw.to_string()),
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let mut wire = String::new();
+        for seq in 0..SHARE_MIN_FRAMES {
+            wire.push_str(&format!(
+                "data: {{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"params\":{{\"seq\":{seq}}}}}\n\n"
+            ));
+        }
+        let busy = Bytes::from(wire);
+        let built = SseRecorder::new(1).split(&capture, busy.clone(), Instant::now()).build();
+        assert_eq!(built.records.len(), SHARE_MIN_FRAMES);
+        for r in &built.records {
+            let RecordKind::SseFrame { data, raw, .. } = &r.kind else { panic!("{r:?}") };
+            assert!(within(&busy, raw), "raw is a slice of the chunk");
+            assert!(within(raw.as_bytes(), data), "data is a slice of raw");
+            assert_eq!(format!("data: {data}\n\n"), raw.to_string());
+        }
+        assert_eq!(texts(&built)[3].0, "{\"jsonrpc\":\"2.0\",\"method\":\"m\",\"params\":{\"seq\":3}}");
+
+        let lone = Bytes::from_static(b"id: 7\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n");
+        let built = SseRecorder::new(1).split(&capture, lone.clone(), Instant::now()).build();
+        let RecordKind::SseFrame { data, raw, id, .. } = &built.records[0].kind else { panic!() };
+        assert!(!within(&lone, raw), "a lone frame is copied");
+        assert_eq!(&raw[..], std::str::from_utf8(&lone).unwrap_or_default());
+        assert_eq!(&data[..], "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}");
+        assert_eq!(id.as_deref(), Some("7"));
+
+        let broken = Bytes::from_static(b"data: a\xFFb\ndata: c\n\n");
+        let built = SseRecorder::new(1).split(&capture, broken, Instant::now()).build();
+        assert_eq!(
+            texts(&built),
+            vec![("a\u{FFFD}b\nc".to_owned(), "data: a\u{FFFD}b\ndata: c\n\n".to_owned())]
+        );
     }
 }

@@ -48,10 +48,10 @@ fn record(seq: u64) -> Record {
         RecordKind::SseFrame {
             id: Some(format!("e-{seq}")),
             event: None,
-            data,
+            data: data.into(),
             retry_ms: None,
             comments: vec![],
-            raw: String::new(),
+            raw: Default::default(),
         }
     };
     Record {

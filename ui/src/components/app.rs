@@ -73,6 +73,7 @@ pub fn App() -> Html {
             <ConnectionBar conn={state.conn.clone()} dispatch={state.dispatcher()} view={*view} on_view={set_view} />
             {body}
             <SendPanel hidden={*view != View::Live} inflight={state.inflight.clone()}
+                ended={state.ended.clone()}
                 completions={state.conn.capabilities.get("completions").is_some()} />
             <ServerRequests pending={state.server_requests.clone()} />
         </div>

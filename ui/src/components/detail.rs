@@ -225,7 +225,7 @@ fn decoded(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
         RecordKind::HttpRequest { body: Some(b), .. } | RecordKind::HttpResponse { body: Some(b), .. } => {
             Some(b.text.as_str())
         }
-        RecordKind::SseFrame { data, .. } => Some(data.as_str()),
+        RecordKind::SseFrame { data, .. } => Some(&data[..]),
         _ => None,
     };
     let pretty_payload = payload.and_then(reindent);

@@ -106,8 +106,8 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
             style={format!("top:{}px", st.pos as f64 * ROW_HEIGHT)}
             data-session={session}
             data-seq={r.seq.to_string()}
-            data-kind={r.kind.clone()}
-            data-method={r.method.clone()}
+            data-kind={r.kind.to_string()}
+            data-method={r.method.as_deref().map(str::to_owned)}
             data-pair={r.pair_seq.map(|s| s.to_string())}>
             <span class="c-flag">
                 if r.flagged { <span class="flag-dot" title="This record has problems (see details)" /> }
@@ -118,13 +118,13 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
             </span>
             {lead_cells}
             <span class="c-dir" title={format::direction_words(r.direction)}>{format::arrow(r.direction)}</span>
-            <span class="c-kind"><span class={classes!("badge", format!("k-{}", r.kind))}>{r.kind.clone()}</span></span>
+            <span class="c-kind"><span class={classes!("badge", format!("k-{}", r.kind))}>{r.kind.to_string()}</span></span>
             if !history {
                 <span class="c-exch"><span class="exch" data-exchange={r.exchange.to_string()}
                     title="Show only this exchange">{r.exchange}</span></span>
             }
-            <span class="c-title" title={r.title.clone()}>
-                <span class="title-text">{r.title.clone()}</span>
+            <span class="c-title" title={r.title.to_string()}>
+                <span class="title-text">{r.title.to_string()}</span>
                 { for r.round.map(|round| html! {
                     <span class="round-link" data-round={round.to_string()}
                         data-jump={r.continues_seq.map(|s| s.to_string())}

@@ -110,6 +110,9 @@ pub struct Props {
     /// Our requests in flight, with their progress.
     #[prop_or_default]
     pub inflight: Rc<Vec<Inflight>>,
+    /// Requests that left `inflight` lately, with their last progress.
+    #[prop_or_default]
+    pub ended: Rc<Vec<Inflight>>,
     /// The server offers completions (`completion/complete`).
     #[prop_or_default]
     pub completions: bool,
@@ -227,7 +230,15 @@ pub fn SendPanel(props: &Props) -> Html {
             Some(item) if item.progress.is_some() => f.progress = item.progress.clone(),
             _ => {}
         }
-    } else if matches!(&*outcome, Outcome::Idle) {
+    }
+    if !matches!(&*outcome, Outcome::Idle) {
+        // The request may have ended in the same frame as its last progress arrived.
+        let mut f = followed.borrow_mut();
+        let last = f.id.as_ref().and_then(|id| props.ended.iter().rev().find(|i| &i.id == id));
+        if let Some(progress) = last.and_then(|i| i.progress.clone()) {
+            f.progress = Some(progress);
+        }
+    } else {
         *followed.borrow_mut() = Followed::default();
     }
 
