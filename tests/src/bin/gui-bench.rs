@@ -206,6 +206,24 @@ fn tree(app: u32, procs: &HashMap<u32, (u32, String)>) -> Vec<u32> {
     tree
 }
 
+/// Waits until the app and its web process are idle (under 10% of a core over a quarter of a
+/// second), at most 60 s; returns how long that took.
+async fn settle(app: u32) -> Duration {
+    let start = Instant::now();
+    let total = |u: AppUsage| u.app.cpu_ticks + u.web.cpu_ticks;
+    let mut last = total(app_usage(app));
+    while start.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = total(app_usage(app));
+        // Clock ticks are 1/100 s: under 10% of a core over 250 ms is at most 2 ticks.
+        if now.saturating_sub(last) <= 2 {
+            break;
+        }
+        last = now;
+    }
+    start.elapsed()
+}
+
 fn app_usage(app: u32) -> AppUsage {
     let procs = processes();
     let tree = tree(app, &procs);
@@ -398,13 +416,16 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
         "µs/rec"
     );
     for &n in sizes {
+        settle(app).await;
         let before = app_usage(app);
         let stages = timing(c).await;
         let sampler = PeakSampler::start(app);
         let f = flood(c, n).await;
         let peak = sampler.finish();
         let after = app_usage(app);
-        // The raw reader right after, against the same server, so both see the same machine.
+        // The raw reader right after, against the same server, so both see the same machine;
+        // once the app has finished its own work (the history writer runs on after a flood).
+        let settled = settle(app).await;
         let raw = raw(url, n).await;
         let secs = f.ms / 1000.0;
         let cpu =
@@ -427,7 +448,12 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
             f.ms * 1000.0 / n as f64,
         );
         println!("{line}");
-        println!("{:>8} in the page: {}", "", timing_delta(&stages, &timing(c).await));
+        println!(
+            "{:>8} in the page: {}; the app busy {:.0} ms after it (the history writer)",
+            "",
+            timing_delta(&stages, &timing(c).await),
+            settled.as_secs_f64() * 1000.0
+        );
     }
     let end = app_usage(app);
     let records: u64 =
