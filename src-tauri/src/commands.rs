@@ -67,6 +67,19 @@ impl AppState {
 
 type Result<T> = std::result::Result<T, IpcError>;
 
+/// Runs the body of a synchronous command. Those run on the main (GTK) thread, inside
+/// WebKitGTK's C callback: a panic unwinding there would abort the app without a word. Here
+/// it becomes an error for the UI instead (the panic hook has logged it to mcpscope.log).
+/// Async commands run as Tokio tasks, where a panic ends only the task.
+fn guarded<T>(name: &str, fallback: impl FnOnce(IpcError) -> T, body: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or_else(|_| {
+        fallback(IpcError {
+            kind: "internal".into(),
+            message: format!("{name} failed inside mcpscope (a bug: the details are in mcpscope.log)"),
+        })
+    })
+}
+
 /// Opens another window: a session of its own, side by side with this one.
 #[tauri::command]
 pub async fn new_window(handle: tauri::AppHandle, app: State<'_, AppState>) -> Result<String> {
@@ -88,7 +101,7 @@ pub fn subscribe(
     window: tauri::Window,
     on_event: Channel<tauri::ipc::InvokeResponseBody>,
 ) {
-    app.of(&window).sink.subscribe(on_event);
+    guarded("subscribe", drop, || app.of(&window).sink.subscribe(on_event));
 }
 
 #[tauri::command]
@@ -141,7 +154,9 @@ pub fn answer_server_request(
     handle: u64,
     answer: ServerAnswer,
 ) -> Result<()> {
-    Ok(app.of(&window).engine.answer_server_request(handle, answer)?)
+    guarded("answer_server_request", Err, || {
+        Ok(app.of(&window).engine.answer_server_request(handle, answer)?)
+    })
 }
 
 /// The roots offered to the server (`roots/list`); a connected server is told they changed.
@@ -153,13 +168,13 @@ pub async fn set_roots(app: State<'_, AppState>, window: tauri::Window, roots: V
 /// The servers of an MCP client's configuration file (read from `path`, or pasted `text`).
 #[tauri::command]
 pub fn import_servers(text: Option<String>, path: Option<String>) -> Result<Vec<ServerEntry>> {
-    Ok(Engine::import_servers(text.as_deref(), path.as_deref())?)
+    guarded("import_servers", Err, || Ok(Engine::import_servers(text.as_deref(), path.as_deref())?))
 }
 
 /// Opens a server-supplied URL in the browser, after the user consented (http/https only).
 #[tauri::command]
 pub fn open_external(app: State<'_, AppState>, window: tauri::Window, url: String) -> Result<()> {
-    Ok(app.of(&window).engine.open_external(&url)?)
+    guarded("open_external", Err, || Ok(app.of(&window).engine.open_external(&url)?))
 }
 
 /// A record of the live session: whole, or a preview when its payload is big.
@@ -196,7 +211,7 @@ pub async fn record_slice(
 
 #[tauri::command]
 pub fn state(app: State<'_, AppState>, window: tauri::Window) -> ConnectionState {
-    app.of(&window).engine.state()
+    guarded("state", |_| ConnectionState::disconnected(), || app.of(&window).engine.state())
 }
 
 /// Starts the built-in demo server (once) and returns its MCP URL.
