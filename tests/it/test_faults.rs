@@ -51,6 +51,19 @@ async fn truncated_sse_is_flagged() {
     check_fault("truncated_sse", FlagCode::StreamBroken, |e| matches!(e, WireError::StreamBroken(_))).await;
 }
 
+/// A server that sends one SSE frame forever (no blank line, no line end): the engine stops
+/// reading at its frame limit instead of filling memory, says why, keeps what came before,
+/// and the session goes on. Without the limit this test never ends.
+#[tokio::test]
+async fn an_endless_sse_frame_is_cut_at_the_limit() {
+    check_fault(
+        "endless_frame",
+        FlagCode::TooLarge,
+        |e| matches!(e, WireError::StreamBroken(why) if why.contains("without the blank line")),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn wrong_content_type_is_flagged() {
     check_fault(

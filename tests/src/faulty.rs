@@ -40,12 +40,13 @@ pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-03-26", "2025-06-18", "2025-11-
 const NEWEST_VERSION: &str = "2025-11-25";
 
 /// Tool names that pick a fault, as listed by `tools/list`.
-pub const FAULT_TOOLS: [&str; 11] = [
+pub const FAULT_TOOLS: [&str; 12] = [
     "malformed_json",
     "truncated_sse",
     "wrong_content_type",
     "http_500",
     "drop_mid_response",
+    "endless_frame",
     "not_jsonrpc",
     "flood",
     // Well-formed JSON-RPC that breaks the MCP schema or its rules (for the protocol lint).
@@ -286,6 +287,7 @@ fn call_tool(id: &Value, params: &Value) -> Response {
         "wrong_content_type" => respond(StatusCode::OK, "text/html", "<html>oops</html>"),
         "http_500" => respond(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "internal failure"),
         "drop_mid_response" => drop_mid_response(),
+        "endless_frame" => endless_frame(),
         "not_jsonrpc" => respond(StatusCode::OK, JSON, r#"{"hello":"world"}"#),
         // A content block of a type no version defines.
         "lint_unknown_content_type" => json_result(id, json!({"content": [{"type": "txt", "text": "x"}]})),
@@ -319,6 +321,18 @@ fn call_tool(id: &Value, params: &Value) -> Response {
 
 /// One complete event, then an error in the body stream: hyper aborts the connection, so
 /// the client sees a broken stream rather than a clean end.
+/// A notification, then one SSE frame that never ends: `data: xxxx…` forever, no line end.
+fn endless_frame() -> Response {
+    let first = Bytes::from_static(
+        b"id: e-1\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"an endless frame follows\"}}\n\n",
+    );
+    let filler = Bytes::from(vec![b'x'; 64 * 1024]);
+    let opening = Bytes::from_static(b"data: ");
+    let body = stream::iter([Ok::<_, std::io::Error>(first), Ok(opening)])
+        .chain(stream::repeat_with(move || Ok(filler.clone())));
+    sse_response(Body::from_stream(body))
+}
+
 fn drop_mid_response() -> Response {
     let event = Bytes::from_static(
         b"id: d-1\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"level\":\"info\",\"data\":\"about to drop the connection\"}}\n\n",

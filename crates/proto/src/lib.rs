@@ -363,6 +363,8 @@ pub enum FlagCode {
     InvalidSessionId,
     BatchNotAllowed,
     TransportError,
+    /// Past one of mcpscope's limits (an SSE frame that never ends, …): cut, with the sizes.
+    TooLarge,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

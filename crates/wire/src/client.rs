@@ -1203,6 +1203,11 @@ async fn post_stream(inner: Arc<Inner>, rx: Received, awaiting: Option<String>) 
         if end.stopped || !lock(&inner.pending).contains_key(id) {
             return;
         }
+        if let Some(why) = &end.too_large {
+            // Resuming would only bring the same frame again.
+            resolve(&inner, id, Err(WireError::StreamBroken(why.clone())));
+            return;
+        }
         let Some(last_id) = end.last_event_id.clone() else {
             resolve(
                 &inner,
@@ -1332,6 +1337,10 @@ async fn get_stream_loop(inner: Arc<Inner>, mut ready: Option<oneshot::Sender<()
         })
         .await;
         if inner.closed.is_cancelled() {
+            return;
+        }
+        if let Some(why) = &end.too_large {
+            inner.capture.note(format!("the standalone GET stream was closed ({why}); not reconnecting"));
             return;
         }
         if end.frames > 0 || end.stopped {

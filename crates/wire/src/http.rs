@@ -149,7 +149,14 @@ pub(crate) struct StreamEnd {
     pub frames: u64,
     /// The stream was stopped by us (connection closed or a restart asked for).
     pub stopped: bool,
+    /// Closed by us at a limit (why): not to be resumed, the server would send it again.
+    pub too_large: Option<String>,
 }
+
+/// The most an SSE frame may hold before it ends: a server that never sends the blank line
+/// must not fill memory. The unfinished frame is dropped (its first bytes are named in the
+/// stream-end record), the stream closed, everything before it kept.
+pub const MAX_SSE_FRAME: usize = 16 << 20;
 
 /// Reads an SSE body to its end, recording each frame, then handing `on_frame` each frame
 /// that carries something for the connection (an id, an event name, a retry, JSON-RPC
@@ -193,13 +200,22 @@ pub(crate) async fn read_sse(
                 bytes_total += bytes.len() as u64;
                 // One clock read per chunk: its frames arrived together.
                 pipeline.push(capture, bytes, Instant::now(), &mut on_seen).await;
+                if pipeline.pending_len() > MAX_SSE_FRAME {
+                    end.too_large = Some(format!(
+                        "an SSE frame grew past {} MB without the blank line that ends it; mcpscope closed the stream",
+                        MAX_SSE_FRAME >> 20
+                    ));
+                    break;
+                }
             }
         }
     }
     // Chunks already received are recorded even when the stream was stopped.
     let unfinished = pipeline.finish(capture, &mut on_seen).await;
     (end.frames, end.last_event_id, end.retry_ms) = (pipeline.frames(), last_event_id, retry_ms);
-    if let Some(rest) = unfinished {
+    if let Some(why) = end.too_large.clone() {
+        end.broken = Some(why);
+    } else if let Some(rest) = unfinished {
         let why = format!("stream ended inside a frame: {:?}", truncate(&rest, 120));
         end.broken = Some(match end.broken.take() {
             Some(b) => format!("{b}; {why}"),
@@ -209,6 +225,12 @@ pub(crate) async fn read_sse(
     let mut flags = Vec::new();
     if let Some(b) = &end.broken {
         flags.push(Flag::new(FlagCode::StreamBroken, b.clone()));
+    }
+    if end.too_large.is_some() {
+        flags.push(Flag::new(
+            FlagCode::TooLarge,
+            format!("unfinished frame of at least {MAX_SSE_FRAME} bytes (limit {MAX_SSE_FRAME}); {bytes_total} bytes read in all"),
+        ));
     }
     capture.record(
         Direction::In,

@@ -171,6 +171,11 @@ impl SseParser {
         FrameBytes::Gathered(Bytes::from(std::mem::take(&mut self.carry)))
     }
 
+    /// How many bytes of an unfinished frame are held, waiting for the rest of it.
+    pub fn pending_len(&self) -> usize {
+        self.carry.len()
+    }
+
     /// What is left at the end of the stream: the raw text of an unfinished frame, if any.
     ///
     /// A frame that is complete except for its final blank line is still unfinished: per the

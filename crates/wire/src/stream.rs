@@ -207,6 +207,11 @@ impl Pipeline {
         self.frames
     }
 
+    /// How many bytes of an unfinished frame the parser holds.
+    pub(crate) fn pending_len(&self) -> usize {
+        self.recorder.parser.pending_len()
+    }
+
     /// Whether chunks wait for the helper.
     pub(crate) fn busy(&self) -> bool {
         !self.queue.is_empty()
