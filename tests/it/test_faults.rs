@@ -64,6 +64,18 @@ async fn an_endless_sse_frame_is_cut_at_the_limit() {
     .await;
 }
 
+/// A 2 GB JSON body: read up to the 64 MB limit, recorded cut and flagged, the request fails
+/// with the reason, and the session goes on.
+#[tokio::test]
+async fn a_huge_body_is_cut_at_the_limit() {
+    check_fault(
+        "huge_body",
+        FlagCode::TooLarge,
+        |e| matches!(e, WireError::TooLarge(why) if why.contains("2147483648 bytes declared")),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn wrong_content_type_is_flagged() {
     check_fault(

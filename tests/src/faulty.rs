@@ -40,13 +40,14 @@ pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-03-26", "2025-06-18", "2025-11-
 const NEWEST_VERSION: &str = "2025-11-25";
 
 /// Tool names that pick a fault, as listed by `tools/list`.
-pub const FAULT_TOOLS: [&str; 12] = [
+pub const FAULT_TOOLS: [&str; 13] = [
     "malformed_json",
     "truncated_sse",
     "wrong_content_type",
     "http_500",
     "drop_mid_response",
     "endless_frame",
+    "huge_body",
     "not_jsonrpc",
     "flood",
     // Well-formed JSON-RPC that breaks the MCP schema or its rules (for the protocol lint).
@@ -288,6 +289,7 @@ fn call_tool(id: &Value, params: &Value) -> Response {
         "http_500" => respond(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "internal failure"),
         "drop_mid_response" => drop_mid_response(),
         "endless_frame" => endless_frame(),
+        "huge_body" => huge_body(),
         "not_jsonrpc" => respond(StatusCode::OK, JSON, r#"{"hello":"world"}"#),
         // A content block of a type no version defines.
         "lint_unknown_content_type" => json_result(id, json!({"content": [{"type": "txt", "text": "x"}]})),
@@ -321,6 +323,17 @@ fn call_tool(id: &Value, params: &Value) -> Response {
 
 /// One complete event, then an error in the body stream: hyper aborts the connection, so
 /// the client sees a broken stream rather than a clean end.
+/// An application/json answer that declares 2 GB and streams spaces inside a string forever.
+fn huge_body() -> Response {
+    let filler = Bytes::from(vec![b' '; 64 * 1024]);
+    let opening = Bytes::from_static(b"{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{\"text\":\"");
+    let body = stream::iter([Ok::<_, std::io::Error>(opening)])
+        .chain(stream::repeat_with(move || Ok(filler.clone())).take(32_768)); // 2 GB in 64 kB chunks
+    let mut response = respond(StatusCode::OK, JSON, Body::from_stream(body));
+    response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from_static("2147483648"));
+    response
+}
+
 /// A notification, then one SSE frame that never ends: `data: xxxx…` forever, no line end.
 fn endless_frame() -> Response {
     let first = Bytes::from_static(

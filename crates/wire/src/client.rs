@@ -328,7 +328,7 @@ async fn listen(inner: &Arc<Inner>, filter: Value) -> Result<Listening> {
     let status = rx.status;
     if !(status == 200 && rx.media_type() == "text/event-stream") {
         let json = rx.media_type() == "application/json";
-        let (bytes, messages) =
+        let (bytes, messages, _) =
             read_body(&inner.capture, rx, started, json, |_| http_flags(status, &[200])).await;
         let why = messages
             .iter()
@@ -1002,7 +1002,7 @@ async fn post_bytes(
         // Legacy: the POST is only an acknowledgement; the answer comes on the GET stream.
         let status = rx.status;
         let flags = http_flags(status, &[200, 202, 204]);
-        let (bytes, _) = read_body(&inner.capture, rx, started, false, |_| flags).await;
+        let (bytes, _, _) = read_body(&inner.capture, rx, started, false, |_| flags).await;
         if !(200..300).contains(&status) {
             return Err(WireError::Http { status, body: String::from_utf8_lossy(&bytes).into_owned() });
         }
@@ -1115,7 +1115,11 @@ async fn handle_streamable_response(
             Ok(())
         }
         200..=299 if media == "application/json" => {
-            let (bytes, messages) = read_body(&inner.capture, rx, started, true, |_| Vec::new()).await;
+            let (bytes, messages, too_large) =
+                read_body(&inner.capture, rx, started, true, |_| Vec::new()).await;
+            if let Some(why) = too_large {
+                return Err(WireError::TooLarge(why));
+            }
             if messages.is_empty() {
                 return Err(WireError::Malformed(short(&bytes)));
             }
@@ -1146,7 +1150,7 @@ async fn handle_streamable_response(
                             && String::from_utf8_lossy(body).to_ascii_lowercase().contains("session")))
             };
             let mut expired = false;
-            let (bytes, messages) = read_body(&inner.capture, rx, started, body_is_json, |body| {
+            let (bytes, messages, _) = read_body(&inner.capture, rx, started, body_is_json, |body| {
                 let mut flags = http_flags(status, &[]);
                 if session_gone(body) {
                     expired = true;
@@ -1377,7 +1381,7 @@ async fn open_legacy(inner: &Arc<Inner>) -> Result<()> {
     if rx.status != 200 || rx.media_type() != "text/event-stream" {
         let status = rx.status;
         let media = rx.media_type();
-        let (bytes, _) = read_body(&inner.capture, rx, started, false, |_| http_flags(status, &[])).await;
+        let (bytes, _, _) = read_body(&inner.capture, rx, started, false, |_| http_flags(status, &[])).await;
         return Err(if status != 200 {
             WireError::Http { status, body: String::from_utf8_lossy(&bytes).into_owned() }
         } else {

@@ -88,31 +88,60 @@ pub(crate) async fn send(
 /// Reads a whole (non-streamed) body and records the response with it, with the flags
 /// `judge` finds in the body. Returns the bytes and the decoded JSON-RPC messages when the
 /// body is JSON.
+/// The most of a (non-stream) response body mcpscope reads: past it the body is cut, flagged
+/// and not decoded, and the rest is not read, so a hostile server cannot fill memory.
+pub const MAX_BODY: usize = 64 << 20;
+
+/// Reads a response body (at most [`MAX_BODY`] bytes), records it and decodes it as JSON-RPC
+/// when `decode`. Returns the bytes, the messages, and why the body was cut, if it was.
 pub(crate) async fn read_body(
     capture: &Capture,
-    rx: Received,
+    mut rx: Received,
     started: Instant,
     decode: bool,
     judge: impl FnOnce(&[u8]) -> Vec<Flag>,
-) -> (Bytes, Vec<Value>) {
+) -> (Bytes, Vec<Value>, Option<String>) {
     let mut flags = Vec::new();
     let latency_us = started.elapsed().as_micros() as u64;
     let status = rx.status;
     let headers = header_pairs(&rx.headers);
     let exchange = rx.exchange;
-    let bytes = match rx.response.bytes().await {
-        Ok(b) => b,
-        Err(e) => {
-            flags.push(Flag::new(
-                FlagCode::StreamBroken,
-                format!("body broke off: {}", describe_reqwest_error(&e)),
-            ));
-            Bytes::new()
+    let declared = rx.response.content_length();
+    let mut body = bytes::BytesMut::new();
+    let mut too_large = None;
+    loop {
+        match rx.response.chunk().await {
+            Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY => {
+                body.extend_from_slice(&chunk[..MAX_BODY - body.len()]);
+                let size = match declared {
+                    Some(n) => format!("{n} bytes declared"),
+                    None => "no length declared".to_owned(),
+                };
+                too_large = Some(format!(
+                    "the body is larger than mcpscope's limit of {} MB ({size}); the first {MAX_BODY} bytes are kept and the rest was not read",
+                    MAX_BODY >> 20
+                ));
+                break;
+            }
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => {
+                flags.push(Flag::new(
+                    FlagCode::StreamBroken,
+                    format!("body broke off: {}", describe_reqwest_error(&e)),
+                ));
+                break;
+            }
         }
-    };
+    }
+    let bytes = body.freeze();
+    if let Some(why) = &too_large {
+        flags.push(Flag::new(FlagCode::TooLarge, why.clone()));
+    }
     flags.extend(judge(&bytes));
     let text = String::from_utf8_lossy(&bytes);
-    let payload = (decode && !text.trim().is_empty()).then_some(text.as_ref());
+    // A cut body is not decoded: its JSON is unfinished by construction.
+    let payload = (decode && too_large.is_none() && !text.trim().is_empty()).then_some(text.as_ref());
     let decoded = capture.record(
         Direction::In,
         exchange,
@@ -120,7 +149,7 @@ pub(crate) async fn read_body(
         payload,
         flags,
     );
-    (bytes, decoded.messages)
+    (bytes, decoded.messages, too_large)
 }
 
 /// Records the head of a streamed response (its frames follow as their own records).

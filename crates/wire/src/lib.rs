@@ -109,6 +109,8 @@ pub enum WireError {
     Malformed(String),
     #[error("the response stream broke before the response arrived: {0}")]
     StreamBroken(String),
+    #[error("the response is too large: {0}")]
+    TooLarge(String),
     #[error("no response within {0:?}; mcpscope sent notifications/cancelled")]
     Timeout(Duration),
     #[error("initialize failed: {0}")]
@@ -173,6 +175,7 @@ impl WireError {
             WireError::ContentType { .. } => "content_type",
             WireError::Malformed(_) => "malformed",
             WireError::StreamBroken(_) => "stream_broken",
+            WireError::TooLarge(_) => "too_large",
             WireError::Timeout(_) => "timeout",
             WireError::Initialize(_) => "initialize",
             WireError::NotMcp(_) => "not_mcp",
