@@ -14,6 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures::StreamExt as _;
 use mcpscope_auth::redirect::Loopback;
 use mcpscope_auth::{Http, MemoryStore, OAuth, OAuthOptions, Redirect};
 use mcpscope_proto::auth::{StepKind, Verdict};
@@ -31,6 +32,8 @@ enum Fault {
     FileIssuer,
     /// None: a well-behaved server issuing opaque tokens, with an introspection endpoint.
     Opaque,
+    /// The resource metadata never ends.
+    EndlessMetadata,
 }
 
 const OPAQUE: &str = "opaque-token-5f2c";
@@ -70,6 +73,14 @@ async fn mcp(State(s): S, headers: HeaderMap, body: String) -> Response {
 
 async fn prm(State(s): S) -> Response {
     seen(&s, "/prm");
+    if s.fault == Fault::EndlessMetadata {
+        let opening = bytes::Bytes::from_static(b"{\"resource\": \"");
+        let filler = bytes::Bytes::from(vec![b'x'; 64 * 1024]);
+        let body = futures::stream::iter([Ok::<_, std::io::Error>(opening)])
+            .chain(futures::stream::repeat_with(move || Ok(filler.clone())));
+        return ([(header::CONTENT_TYPE, "application/json")], axum::body::Body::from_stream(body))
+            .into_response();
+    }
     let base = s.base.lock().unwrap().clone();
     let issuer = if s.fault == Fault::FileIssuer { "file:///etc/passwd".to_owned() } else { base.clone() };
     axum::Json(json!({"resource": format!("{base}/mcp"), "authorization_servers": [issuer]})).into_response()
@@ -188,6 +199,17 @@ async fn a_script_url_in_the_metadata_is_refused_before_anything_is_opened() {
     assert_eq!(md.verdict(), Verdict::Fail);
     assert!(md.fix.as_deref().unwrap_or("").contains("http(s)"), "{md:?}");
     assert!(!steps.iter().any(|s| s.kind == StepKind::Authorization), "no authorization may start");
+}
+
+/// Resource metadata that never ends: read up to the limit, the flow stops with the reason,
+/// nothing after it is fetched. Without the limit this test never ends.
+#[tokio::test]
+async fn endless_metadata_is_cut_at_the_limit() {
+    let (fake, url) = start(Fault::EndlessMetadata).await;
+    let (err, _) = connect_expecting_failure(&url).await;
+    assert!(err.to_string().contains("larger than mcpscope's limit"), "{err}");
+    let paths = fake.paths.lock().unwrap().clone();
+    assert_eq!(paths, ["/mcp", "/prm"], "nothing after the resource metadata");
 }
 
 #[tokio::test]

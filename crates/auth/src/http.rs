@@ -13,6 +13,10 @@ use url::Url;
 
 use crate::{AuthError, Result};
 
+/// The most of an authorization server's or resource's answer (metadata, JWKS, tokens) that
+/// is read: real ones are a few kB; a hostile one must not fill memory.
+pub const MAX_AUTH_BODY: usize = 4 << 20;
+
 /// Form and JSON members whose values are credentials.
 const SECRET_FIELDS: &[&str] = &[
     "access_token",
@@ -90,7 +94,7 @@ impl Http {
             Vec::new(),
         );
         let started = Instant::now();
-        let response = match self.client.execute(req).await {
+        let mut response = match self.client.execute(req).await {
             Ok(r) => r,
             Err(e) => {
                 let message = format!("{e}");
@@ -107,10 +111,29 @@ impl Http {
         let latency_us = started.elapsed().as_micros() as u64;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let (body, mut flags) = match response.bytes().await {
-            Ok(b) => (b.to_vec(), Vec::new()),
-            Err(e) => (Vec::new(), vec![Flag::new(FlagCode::StreamBroken, format!("body broke off: {e}"))]),
-        };
+        let mut body = Vec::new();
+        let mut flags = Vec::new();
+        let mut too_large = None;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > MAX_AUTH_BODY => {
+                    body.extend_from_slice(&chunk[..MAX_AUTH_BODY - body.len()]);
+                    let why = format!(
+                        "the response is larger than mcpscope's limit of {} MB for authorization documents; the rest was not read",
+                        MAX_AUTH_BODY >> 20
+                    );
+                    flags.push(Flag::new(FlagCode::TooLarge, why.clone()));
+                    too_large = Some(why);
+                    break;
+                }
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(e) => {
+                    flags.push(Flag::new(FlagCode::StreamBroken, format!("body broke off: {e}")));
+                    break;
+                }
+            }
+        }
         if status >= 400 {
             let ex = mcpscope_proto::explain::http_status(status);
             flags.push(Flag::new(FlagCode::HttpError, format!("HTTP {status} {}", ex.name)));
@@ -127,6 +150,9 @@ impl Http {
             None,
             flags,
         );
+        if let Some(reason) = too_large {
+            return Err(AuthError::Http { url: url.to_string(), reason });
+        }
         Ok(Exchange { id: exchange, url, status, headers, body })
     }
 
