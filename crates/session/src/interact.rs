@@ -125,6 +125,11 @@ impl Tracker {
     }
 }
 
+/// The most server requests waiting for the user at once. Past it the server gets an error at
+/// once: a hostile server cannot queue requests without bound, nor make each update of the
+/// window carry thousands of them.
+pub const MAX_WAITING: usize = 64;
+
 /// A server request waiting for the user, and where the answer goes.
 type Waiting = (ServerRequest, oneshot::Sender<Result<Value, Value>>);
 
@@ -217,7 +222,15 @@ impl ServerRequestHandler for Handler {
                             )
                         }),
                     };
-                    lock(&me.pending).push((req, tx));
+                    {
+                        let mut pending = lock(&me.pending);
+                        if pending.len() >= MAX_WAITING {
+                            return Err(json!({"code": -32603, "message": format!(
+                                "mcpscope already has {MAX_WAITING} requests of this server waiting for the user; answer those first"
+                            )}));
+                        }
+                        pending.push((req, tx));
+                    }
                     me.emit();
                     rx.await.unwrap_or_else(|_| {
                         Err(json!({"code": -32603, "message": "the mcpscope session ended before the user answered"}))
@@ -226,5 +239,53 @@ impl ServerRequestHandler for Handler {
                 _ => Err(json!({"code": -32601, "message": format!("mcpscope does not handle {method}")})),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[derive(Default)]
+    struct Count(AtomicUsize);
+
+    impl EventSink for Count {
+        fn emit(&self, _: UiEvent) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// 10k elicitations from a server: at most [`MAX_WAITING`] wait for the user, the rest
+    /// are refused at once with a reason, and the window hears of each waiting one only.
+    #[tokio::test]
+    async fn a_storm_of_server_requests_is_bounded() {
+        let sink = Arc::new(Count::default());
+        let interactive = Arc::new(Interactive::new(sink.clone()));
+        let handler = Handler(interactive.clone());
+        let mut waiting = Vec::new();
+        let mut refused = 0;
+        for id in 0..10_000 {
+            let req = json!({"jsonrpc": "2.0", "id": id, "method": "elicitation/create", "params": {}});
+            let mut answer = handler.handle(req);
+            match futures::poll!(&mut answer) {
+                std::task::Poll::Ready(Err(e)) => {
+                    assert!(e["message"].as_str().unwrap_or("").contains("answer those first"), "{e}");
+                    refused += 1;
+                }
+                std::task::Poll::Ready(Ok(v)) => panic!("answered without the user: {v}"),
+                std::task::Poll::Pending => waiting.push(answer),
+            }
+        }
+        assert_eq!(waiting.len(), MAX_WAITING);
+        assert_eq!(refused, 10_000 - MAX_WAITING);
+        assert_eq!(interactive.pending().len(), MAX_WAITING);
+        assert_eq!(sink.0.load(Ordering::Relaxed), MAX_WAITING, "one update per waiting request");
+        // Answering one makes room for the next.
+        let first = interactive.pending()[0].handle;
+        assert!(interactive.answer(first, ServerAnswer::Result { result: json!({"action": "decline"}) }));
+        let req = json!({"jsonrpc": "2.0", "id": "late", "method": "elicitation/create", "params": {}});
+        let mut late = handler.handle(req);
+        assert!(futures::poll!(&mut late).is_pending());
     }
 }
