@@ -76,6 +76,13 @@ async fn a_huge_body_is_cut_at_the_limit() {
     .await;
 }
 
+/// A result nested 100k deep: flagged (the JSON parser's depth limit), no stack overflow, and
+/// the session goes on.
+#[tokio::test]
+async fn json_nested_100k_deep_is_flagged_not_a_crash() {
+    check_fault("deep_json", FlagCode::MalformedJson, |e| matches!(e, WireError::Malformed(_))).await;
+}
+
 #[tokio::test]
 async fn wrong_content_type_is_flagged() {
     check_fault(

@@ -40,7 +40,7 @@ pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-03-26", "2025-06-18", "2025-11-
 const NEWEST_VERSION: &str = "2025-11-25";
 
 /// Tool names that pick a fault, as listed by `tools/list`.
-pub const FAULT_TOOLS: [&str; 13] = [
+pub const FAULT_TOOLS: [&str; 14] = [
     "malformed_json",
     "truncated_sse",
     "wrong_content_type",
@@ -48,6 +48,7 @@ pub const FAULT_TOOLS: [&str; 13] = [
     "drop_mid_response",
     "endless_frame",
     "huge_body",
+    "deep_json",
     "not_jsonrpc",
     "flood",
     // Well-formed JSON-RPC that breaks the MCP schema or its rules (for the protocol lint).
@@ -290,6 +291,16 @@ fn call_tool(id: &Value, params: &Value) -> Response {
         "drop_mid_response" => drop_mid_response(),
         "endless_frame" => endless_frame(),
         "huge_body" => huge_body(),
+        // Valid JSON nested 100k deep: a parser that recurses without a limit overflows its stack.
+        "deep_json" => {
+            let depth = 100_000;
+            let body = format!(
+                "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{}{}}}",
+                "{\"a\":".repeat(depth) + "1",
+                "}".repeat(depth)
+            );
+            respond(StatusCode::OK, JSON, body)
+        }
         "not_jsonrpc" => respond(StatusCode::OK, JSON, r#"{"hello":"world"}"#),
         // A content block of a type no version defines.
         "lint_unknown_content_type" => json_result(id, json!({"content": [{"type": "txt", "text": "x"}]})),
