@@ -111,28 +111,20 @@ impl Http {
         let latency_us = started.elapsed().as_micros() as u64;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let mut body = Vec::new();
+        let limited = mcpscope_wire::read_limited(&mut response, MAX_AUTH_BODY).await;
+        let body = limited.bytes.to_vec();
         let mut flags = Vec::new();
-        let mut too_large = None;
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) if body.len() + chunk.len() > MAX_AUTH_BODY => {
-                    body.extend_from_slice(&chunk[..MAX_AUTH_BODY - body.len()]);
-                    let why = format!(
-                        "the response is larger than mcpscope's limit of {} MB for authorization documents; the rest was not read",
-                        MAX_AUTH_BODY >> 20
-                    );
-                    flags.push(Flag::new(FlagCode::TooLarge, why.clone()));
-                    too_large = Some(why);
-                    break;
-                }
-                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-                Ok(None) => break,
-                Err(e) => {
-                    flags.push(Flag::new(FlagCode::StreamBroken, format!("body broke off: {e}")));
-                    break;
-                }
-            }
+        if let Some(e) = limited.error {
+            flags.push(Flag::new(FlagCode::StreamBroken, format!("body broke off: {e}")));
+        }
+        let too_large = limited.cut.then(|| {
+            format!(
+                "the response is larger than mcpscope's limit of {} MB for authorization documents; the rest was not read",
+                MAX_AUTH_BODY >> 20
+            )
+        });
+        if let Some(why) = &too_large {
+            flags.push(Flag::new(FlagCode::TooLarge, why.clone()));
         }
         if status >= 400 {
             let ex = mcpscope_proto::explain::http_status(status);

@@ -63,12 +63,9 @@ impl Mask {
             RecordKind::SseFrame { id, data, comments, raw, .. } => {
                 id.iter_mut().chain(comments.iter_mut()).for_each(text);
                 for shared in [data, raw] {
-                    if values.iter().any(|(plain, escaped)| {
-                        shared.contains(plain.as_str()) || shared.contains(escaped.as_str())
-                    }) {
-                        let mut owned = shared.to_string();
-                        text(&mut owned);
-                        *shared = owned.into();
+                    // Shared with the chunk it came in: replaced only when it holds a secret.
+                    if let Some(m) = masked(shared, &values) {
+                        *shared = m.into();
                     }
                 }
             }
@@ -84,14 +81,23 @@ impl Mask {
 }
 
 fn mask_text(s: &mut String, values: &[(String, String)]) {
+    if let Some(m) = masked(s, values) {
+        *s = m;
+    }
+}
+
+/// `s` with every known secret (plain, then JSON-escaped) replaced; `None` when it holds none.
+fn masked(s: &str, values: &[(String, String)]) -> Option<String> {
+    let mut out: Option<String> = None;
     for (plain, escaped) in values {
-        if s.contains(plain.as_str()) {
-            *s = s.replace(plain.as_str(), MASKED);
-        }
-        if escaped != plain && s.contains(escaped.as_str()) {
-            *s = s.replace(escaped.as_str(), MASKED);
+        for secret in std::iter::once(plain).chain((escaped != plain).then_some(escaped)) {
+            let current = out.as_deref().unwrap_or(s);
+            if current.contains(secret.as_str()) {
+                out = Some(current.replace(secret.as_str(), MASKED));
+            }
         }
     }
+    out
 }
 
 fn mask_value(v: &mut Value, values: &[(String, String)]) {

@@ -84,18 +84,11 @@ impl Recorder {
 
     /// Queues `record` for writing.
     pub fn record(&self, record: impl Into<Arc<Record>>) {
-        let record = record.into();
-        let ring = {
-            let mut q = self.shared.queue();
-            q.records.push_back(record);
-            q.records.len() == 1 || q.records.len() == MAX_BATCH
-        };
-        if ring {
-            self.shared.bell.notify_one();
-        }
+        self.record_all([record.into()]);
     }
 
-    /// Queues consecutive records under one lock.
+    /// Queues consecutive records under one lock; rings the writer when the queue stops being
+    /// empty or reaches a full batch.
     pub fn record_all(&self, records: impl IntoIterator<Item = Arc<Record>>) {
         let ring = {
             let mut q = self.shared.queue();

@@ -85,15 +85,39 @@ pub(crate) async fn send(
     }
 }
 
-/// Reads a whole (non-streamed) body and records the response with it, with the flags
-/// `judge` finds in the body. Returns the bytes and the decoded JSON-RPC messages when the
-/// body is JSON.
 /// The most of a (non-stream) response body mcpscope reads: past it the body is cut, flagged
 /// and not decoded, and the rest is not read, so a hostile server cannot fill memory.
 pub const MAX_BODY: usize = 64 << 20;
 
-/// Reads a response body (at most [`MAX_BODY`] bytes), records it and decodes it as JSON-RPC
-/// when `decode`. Returns the bytes, the messages, and why the body was cut, if it was.
+/// A response body read up to a limit.
+pub struct LimitedBody {
+    pub bytes: Bytes,
+    /// The body went on past the limit; the rest was not read.
+    pub cut: bool,
+    /// The body broke off before its end.
+    pub error: Option<reqwest::Error>,
+}
+
+/// Reads `response`'s body, at most `max` bytes of it: a hostile server cannot make mcpscope
+/// hold more.
+pub async fn read_limited(response: &mut reqwest::Response, max: usize) -> LimitedBody {
+    let mut body = bytes::BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if body.len() + chunk.len() > max => {
+                body.extend_from_slice(&chunk[..max - body.len()]);
+                return LimitedBody { bytes: body.freeze(), cut: true, error: None };
+            }
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => return LimitedBody { bytes: body.freeze(), cut: false, error: None },
+            Err(e) => return LimitedBody { bytes: body.freeze(), cut: false, error: Some(e) },
+        }
+    }
+}
+
+/// Reads a response body (at most [`MAX_BODY`] bytes) and records the response with it, with
+/// the flags `judge` finds in the body; decodes it as JSON-RPC when `decode`. Returns the
+/// bytes, the messages, and why the body was cut, if it was.
 pub(crate) async fn read_body(
     capture: &Capture,
     mut rx: Received,
@@ -107,34 +131,23 @@ pub(crate) async fn read_body(
     let headers = header_pairs(&rx.headers);
     let exchange = rx.exchange;
     let declared = rx.response.content_length();
-    let mut body = bytes::BytesMut::new();
-    let mut too_large = None;
-    loop {
-        match rx.response.chunk().await {
-            Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY => {
-                body.extend_from_slice(&chunk[..MAX_BODY - body.len()]);
-                let size = match declared {
-                    Some(n) => format!("{n} bytes declared"),
-                    None => "no length declared".to_owned(),
-                };
-                too_large = Some(format!(
-                    "the body is larger than mcpscope's limit of {} MB ({size}); the first {MAX_BODY} bytes are kept and the rest was not read",
-                    MAX_BODY >> 20
-                ));
-                break;
-            }
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) => break,
-            Err(e) => {
-                flags.push(Flag::new(
-                    FlagCode::StreamBroken,
-                    format!("body broke off: {}", describe_reqwest_error(&e)),
-                ));
-                break;
-            }
-        }
+    let LimitedBody { bytes, cut, error } = read_limited(&mut rx.response, MAX_BODY).await;
+    if let Some(e) = error {
+        flags.push(Flag::new(
+            FlagCode::StreamBroken,
+            format!("body broke off: {}", describe_reqwest_error(&e)),
+        ));
     }
-    let bytes = body.freeze();
+    let too_large = cut.then(|| {
+        let size = match declared {
+            Some(n) => format!("{n} bytes declared"),
+            None => "no length declared".to_owned(),
+        };
+        format!(
+            "the body is larger than mcpscope's limit of {} MB ({size}); the first {MAX_BODY} bytes are kept and the rest was not read",
+            MAX_BODY >> 20
+        )
+    });
     if let Some(why) = &too_large {
         flags.push(Flag::new(FlagCode::TooLarge, why.clone()));
     }

@@ -25,6 +25,7 @@ pub use capture::{
 pub use client::{
     Connection, ConnectionInfo, DefaultHandler, LinkStatus, Listening, ServerRequestHandler, token_text,
 };
+pub use http::{LimitedBody, read_limited};
 use mcpscope_proto::{DEFAULT_PROTOCOL_VERSION, Header, TransportChoice};
 use serde_json::{Value, json};
 pub use stream::{Built, FrameMeta, Frames, Seen, SseRecorder};

@@ -8,12 +8,11 @@
 //! ([`Built::commit`]), and only then does the connection see the frames' messages: the
 //! wire is recorded before it is interpreted.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
-
-use std::borrow::Cow;
 
 use bytes::Bytes;
 use mcpscope_proto::{ByteString, Direction, Flag, FlagCode, Record, RecordKind};
