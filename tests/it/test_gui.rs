@@ -11,7 +11,7 @@ use mcpscope_tests::everything::{Everything, Mode};
 use serde_json::json;
 
 use mcpscope_tests::bin_dir;
-use mcpscope_tests::gui::{Driver, VISIBLE_ROW, click, eventually, screenshot, text_of, type_into};
+use mcpscope_tests::gui::{Driver, click, eventually, screenshot, soak_round, text_of, type_into};
 
 static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -1474,39 +1474,14 @@ async fn gui_soak_floods_with_view_switches_and_filters() {
             text_of(&c, "#last-response").await.filter(|t| t.contains(&format!("sent {n}")))
         })
         .await;
-        let total = eventually("every notification in the timeline", Duration::from_secs(60), || async {
+        eventually("every notification in the timeline", Duration::from_secs(60), || async {
             let count = text_of(&c, ".timeline-pane .count").await?;
             let total: u64 = count.split_whitespace().next()?.parse().ok()?;
             (total > n).then_some(total)
         })
         .await;
         // History and back (the other vanishing), then a filter, a row, the keyboard.
-        click(&c, "#view-history").await;
-        eventually("the History view", Duration::from_secs(20), || async {
-            c.find(Locator::Css("#history-query")).await.ok()
-        })
-        .await;
-        click(&c, "#view-live").await;
-        type_into(&c, "#filter-text", "notifications/message").await;
-        eventually("the filtered count", Duration::from_secs(20), || async {
-            text_of(&c, ".timeline-pane .count").await.filter(|t| t.starts_with(&format!("{n} of {total}")))
-        })
-        .await;
-        let seq = eventually("a row in view", Duration::from_secs(10), || async {
-            let list = c.execute(VISIBLE_ROW, vec![]).await.ok()?;
-            list.as_str().map(str::to_owned)
-        })
-        .await;
-        click(&c, &format!("#timeline .row[data-seq='{seq}']")).await;
-        let timeline = c.find(Locator::Css("#timeline")).await.expect("the timeline");
-        timeline.send_keys("\u{E015}\u{E015}").await.expect("ArrowDown twice");
-        eventually("the selection moved by two rows", Duration::from_secs(10), || async {
-            let sel = c.find(Locator::Css("#timeline .row.selected")).await.ok()?;
-            let moved: u64 = sel.attr("data-seq").await.ok()??.parse().ok()?;
-            (moved > seq.parse::<u64>().ok()?).then_some(())
-        })
-        .await;
-        click(&c, ".toolbar button[title^='Show everything']").await;
+        soak_round(&c, n).await;
     }
     let alive = c.execute("return document.querySelector('.timeline-pane .count').textContent", vec![]).await;
     assert!(alive.as_ref().is_ok_and(|v| v.as_str().is_some_and(|t| t.ends_with("records"))), "{alive:?}");

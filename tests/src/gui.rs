@@ -140,3 +140,42 @@ const row = [...document.querySelectorAll('#timeline .row')].find((r) => {
 });
 return row ? row.dataset.seq : null;
 "#;
+
+/// What a soak round does after a flood of `n` notifications (the GUI soak test and
+/// `gui-bench --soak` share it): the History view and back, a filter that must leave the `n`
+/// notifications, a click on a row in view, two arrow keys that must move the selection, and
+/// the filter cleared.
+pub async fn soak_round(c: &Client, n: u64) {
+    let total = eventually("the timeline's count", Duration::from_secs(10), || async {
+        let count = text_of(c, ".timeline-pane .count").await?;
+        count.split_whitespace().next()?.parse::<u64>().ok()
+    })
+    .await;
+    click(c, "#view-history").await;
+    eventually("the History view", Duration::from_secs(20), || async {
+        c.find(Locator::Css("#history-query")).await.ok()
+    })
+    .await;
+    click(c, "#view-live").await;
+    type_into(c, "#filter-text", "notifications/message").await;
+    eventually("the filtered count", Duration::from_secs(20), || async {
+        text_of(c, ".timeline-pane .count").await.filter(|t| t.starts_with(&format!("{n} of {total}")))
+    })
+    .await;
+    // A row fully in view (not under the sticky header), then the keyboard.
+    let seq = eventually("a row in view", Duration::from_secs(10), || async {
+        let list = c.execute(VISIBLE_ROW, vec![]).await.ok()?;
+        list.as_str().map(str::to_owned)
+    })
+    .await;
+    click(c, &format!("#timeline .row[data-seq='{seq}']")).await;
+    let timeline = c.find(Locator::Css("#timeline")).await.expect("the timeline");
+    timeline.send_keys("\u{E015}\u{E015}").await.expect("ArrowDown twice");
+    eventually("the selection moved by two rows", Duration::from_secs(10), || async {
+        let sel = c.find(Locator::Css("#timeline .row.selected")).await.ok()?;
+        let moved: u64 = sel.attr("data-seq").await.ok()??.parse().ok()?;
+        (moved > seq.parse::<u64>().ok()?).then_some(())
+    })
+    .await;
+    click(c, ".toolbar button[title^='Show everything']").await;
+}

@@ -20,10 +20,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use futures::StreamExt;
 use mcpscope_demo::{DemoOptions, DemoServer};
-use mcpscope_tests::gui::{Driver, VISIBLE_ROW, click, eventually, screenshot, text_of, type_into};
+use mcpscope_tests::gui::{Driver, click, eventually, screenshot, soak_round, text_of, type_into};
 use serde_json::{Value, json};
 
 const SIZE: usize = 200;
@@ -477,25 +477,7 @@ async fn soak(c: &Client, url: &str, app: u32, rounds: u32) {
         }
         let n = 2_000;
         let f = flood(c, n).await;
-        click(c, "#view-history").await;
-        eventually("the History view", Duration::from_secs(20), || async {
-            c.find(Locator::Css("#history-query")).await.ok()
-        })
-        .await;
-        click(c, "#view-live").await;
-        type_into(c, "#filter-text", "notifications/message").await;
-        // A row fully in view (not under the sticky header), then the keyboard.
-        let seq = c
-            .execute(VISIBLE_ROW, vec![])
-            .await
-            .expect("find a row in view")
-            .as_str()
-            .map(str::to_owned)
-            .expect("a row in view");
-        click(c, &format!("#timeline .row[data-seq='{seq}']")).await;
-        let timeline = c.find(Locator::Css("#timeline")).await.expect("the timeline");
-        timeline.send_keys("\u{E015}\u{E015}\u{E010}").await.expect("ArrowDown, ArrowDown, End");
-        click(c, ".toolbar button[title^='Show everything']").await;
+        soak_round(c, n).await;
         println!(
             "soak round {round}: {n} in {:.0} ms, longest frame {:.0} ms; {}",
             f.ms,
