@@ -29,6 +29,10 @@ pub struct RunArgs {
     /// An extra header, 'Name: value' (repeatable; added to the collection's headers).
     #[arg(long = "header", short = 'H')]
     headers: Vec<String>,
+    /// Send the collection's secrets to this server (an origin, `https://host:port`) even
+    /// though they were set for another one. Without it such a run stops before connecting.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origin: Option<String>,
     /// Do not read secrets from the OS keyring (give them with --var).
     #[arg(long = "no-keyring")]
     no_keyring: bool,
@@ -126,7 +130,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         mcpscope_auth::default_store()
     };
     let mask = Arc::new(mcpscope_session::mask::Mask::default());
-    mask.add(col.fill_secrets(secrets.as_ref())?);
+    // Secrets are bound to the server they were set for: the run's origin must match, or be
+    // the one the user allowed by name.
+    let target = collection::origin_of(&col.url()?)?;
+    let allowed = args.allow_origin.as_deref().map(|o| o.trim_end_matches('/')) == Some(target.as_str());
+    mask.add(col.fill_secrets(secrets.as_ref(), &target, allowed)?);
+    if let Some(e) = col.secret_elsewhere() {
+        return Err(e.into());
+    }
     let url = col.url()?;
     let mut opts = ConnectOptions::new(&url);
     for (name, value) in col.headers()? {
@@ -136,6 +147,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let env = col.environment.as_deref().map(|e| format!(", environment {e}")).unwrap_or_default();
     println!("{} — {url}{env} ({} requests)", col.name, col.requests.len());
     let recorder = crate::cli_recorder(store.as_ref(), &url, None).await;
+    mask.add(mcpscope_session::mask::header_secrets(&opts.headers));
     let sink = crate::masked_cli_sink(false, recorder.clone(), mask);
     let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler))
         .await

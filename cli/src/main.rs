@@ -259,6 +259,10 @@ struct OAuthArgs {
     /// Keep tokens in memory only, not in the OS keyring.
     #[arg(long = "no-keyring")]
     no_keyring: bool,
+    /// Accept an authorization server whose endpoints are plain http on another host than
+    /// loopback (codes and tokens cross the network in clear). Refused without it.
+    #[arg(long = "allow-plain-http-auth")]
+    allow_plain_http_auth: bool,
 }
 
 impl OAuthArgs {
@@ -274,6 +278,7 @@ impl OAuthArgs {
         o.client_secret = self.client_secret.clone();
         o.scope = self.scope.clone();
         o.dpop = self.dpop;
+        o.allow_plain_http = self.allow_plain_http_auth;
         if self.headless_authorize {
             o.redirect = mcpscope_auth::Redirect::Headless;
         }
@@ -344,9 +349,16 @@ struct CliSink {
     history: Option<mcpscope_store::Recorder>,
 }
 
-/// Every record linted, then stored and printed.
-pub(crate) fn cli_sink(jsonl: bool, history: Option<mcpscope_store::Recorder>) -> Arc<dyn RecordSink> {
-    masked_cli_sink(jsonl, history, Arc::default())
+/// Every record linted, then stored and printed; the values of the user's own `headers`
+/// masked wherever the server echoes them.
+pub(crate) fn cli_sink(
+    jsonl: bool,
+    history: Option<mcpscope_store::Recorder>,
+    headers: &[Header],
+) -> Arc<dyn RecordSink> {
+    let mask = Arc::new(mcpscope_session::mask::Mask::default());
+    mask.add(mcpscope_session::mask::header_secrets(headers));
+    masked_cli_sink(jsonl, history, mask)
 }
 
 /// [`cli_sink`], with `mask`'s secrets masked before anything else sees a record.
@@ -391,6 +403,8 @@ pub(crate) async fn cli_recorder(
     url: &str,
     protocol_version: Option<String>,
 ) -> Option<mcpscope_store::Recorder> {
+    // The history keeps the URL without its credentials (userinfo, `?api_key=`).
+    let url = mcpscope_wire::redact_url(url);
     let new = mcpscope_store::NewSession { protocol_version, ..mcpscope_store::NewSession::new(url, "cli") };
     store?.recorder(new).await.map_err(|e| eprintln!("mcpscope: warning: no history: {e}")).ok()
 }
@@ -448,7 +462,7 @@ async fn replay(
     let mut opts = ConnectOptions::new(&target);
     opts.headers.extend(parse_headers(&headers)?);
     let recorder = cli_recorder(Some(&store), &target, None).await;
-    let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone());
+    let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone(), &opts.headers);
     let conn =
         Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(connect_error(&target))?;
     let Some(seq) = seq else {
@@ -746,7 +760,7 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     opts.headers.extend(parse_headers(&args.headers)?);
     let store = open_history().await;
     let recorder = cli_recorder(store.as_ref(), &args.url, args.protocol_version.clone()).await;
-    let sink: Arc<dyn RecordSink> = cli_sink(args.jsonl, recorder.clone());
+    let sink: Arc<dyn RecordSink> = cli_sink(args.jsonl, recorder.clone(), &opts.headers);
     let capture = mcpscope_wire::Capture::new(sink);
     if args.oauth.oauth {
         opts.authorizer = Some(args.oauth.build(&args.url, &capture)?);

@@ -316,15 +316,19 @@ pub async fn save_to_collection(
         .to_string())
 }
 
-/// Runs a collection of the collections folder, with an environment, over the live session.
+/// Runs a collection of the collections folder, with an environment, over the live session;
+/// `allow_other_origin`: the user allowed its secrets to go to the live server although they
+/// were set for another.
 #[tauri::command]
 pub async fn run_collection(
     app: State<'_, AppState>,
     window: tauri::Window,
     collection: String,
     env: Option<String>,
+    allow_other_origin: Option<bool>,
 ) -> Result<Vec<Outcome>> {
-    Ok(app.of(&window).engine.run_collection(&collection, env.as_deref()).await?)
+    let allow = allow_other_origin.unwrap_or(false);
+    Ok(app.of(&window).engine.run_collection(&collection, env.as_deref(), allow).await?)
 }
 
 /// The collections folder, its collections, their environments and which secrets are set.

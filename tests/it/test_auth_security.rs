@@ -34,6 +34,16 @@ enum Fault {
     Opaque,
     /// The resource metadata never ends.
     EndlessMetadata,
+    /// Well-behaved like `Opaque`, but the metadata's endpoints are plain http at 0.0.0.0:
+    /// another host than loopback by name, yet one a test can reach.
+    PlainHttpElsewhere,
+}
+
+impl Fault {
+    /// Completes an authorization correctly.
+    fn well_behaved(self) -> bool {
+        matches!(self, Fault::Opaque | Fault::PlainHttpElsewhere)
+    }
 }
 
 const OPAQUE: &str = "opaque-token-5f2c";
@@ -89,16 +99,21 @@ async fn prm(State(s): S) -> Response {
 async fn metadata(State(s): S) -> Response {
     seen(&s, "/.well-known/oauth-authorization-server");
     let base = s.base.lock().unwrap().clone();
+    let endpoints = if s.fault == Fault::PlainHttpElsewhere {
+        base.replace("127.0.0.1", "0.0.0.0")
+    } else {
+        base.clone()
+    };
     let authorize = if s.fault == Fault::ScriptEndpoint {
         "javascript:alert(document.cookie)".to_owned()
     } else {
-        format!("{base}/authorize")
+        format!("{endpoints}/authorize")
     };
     axum::Json(json!({
         "issuer": base,
         "authorization_endpoint": authorize,
-        "token_endpoint": format!("{base}/token"),
-        "registration_endpoint": format!("{base}/register"),
+        "token_endpoint": format!("{endpoints}/token"),
+        "registration_endpoint": format!("{endpoints}/register"),
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["none"],
         "introspection_endpoint": format!("{base}/introspect"),
@@ -115,7 +130,7 @@ async fn authorize(State(s): S, Query(q): Query<Vec<(String, String)>>) -> Respo
     seen(&s, "/authorize");
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let mut to = url::Url::parse(&get("redirect_uri")).unwrap();
-    let state = if s.fault == Fault::Opaque { get("state") } else { "attacker-state".to_owned() };
+    let state = if s.fault.well_behaved() { get("state") } else { "attacker-state".to_owned() };
     to.query_pairs_mut().append_pair("code", "stolen-code").append_pair("state", &state);
     let mut h = HeaderMap::new();
     h.insert(header::LOCATION, to.as_str().parse().unwrap());
@@ -125,7 +140,7 @@ async fn authorize(State(s): S, Query(q): Query<Vec<(String, String)>>) -> Respo
 async fn token(State(s): S) -> Response {
     seen(&s, "/token");
     s.token_requests.fetch_add(1, Ordering::SeqCst);
-    let token = if s.fault == Fault::Opaque { OPAQUE } else { "should-never-be-issued" };
+    let token = if s.fault.well_behaved() { OPAQUE } else { "should-never-be-issued" };
     axum::Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": 600})).into_response()
 }
 
@@ -160,19 +175,29 @@ async fn start(fault: Fault) -> (Arc<Fake>, String) {
 
 /// Connects with OAuth (headless) and returns the error and the flow's steps.
 async fn connect_expecting_failure(url: &str) -> (WireError, Vec<mcpscope_proto::auth::Step>) {
+    let (result, steps) = connect_with(url, |_| {}).await;
+    match result {
+        Ok(()) => panic!("the connection should have been refused"),
+        Err(e) => (e, steps),
+    }
+}
+
+/// Connects with OAuth (headless, options changed by `tune`): the outcome and the steps.
+async fn connect_with(
+    url: &str,
+    tune: impl FnOnce(&mut OAuthOptions),
+) -> (Result<(), WireError>, Vec<mcpscope_proto::auth::Step>) {
     let capture = Capture::new(VecSink::new());
     let mut o = OAuthOptions::new(url);
     o.redirect = Redirect::Headless;
+    tune(&mut o);
     let oauth = Arc::new(
         OAuth::new(o, Http::new(capture.clone()).unwrap(), Arc::new(MemoryStore::new("test")), None).unwrap(),
     );
     let mut opts = ConnectOptions::new(url);
     opts.authorizer = Some(oauth.clone());
-    let err = match Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).await {
-        Ok(_) => panic!("the connection should have been refused"),
-        Err(e) => e,
-    };
-    (err, oauth.steps())
+    let result = Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).await.map(drop);
+    (result, oauth.steps())
 }
 
 #[tokio::test]
@@ -233,7 +258,7 @@ async fn the_redirect_listener_binds_loopback_only_and_serves_once() {
         let refused = tokio::net::TcpStream::connect(SocketAddr::new(other, port)).await;
         assert!(refused.is_err(), "the listener must not accept on {other}");
     }
-    let waiter = tokio::spawn(lb.wait(Duration::from_secs(10)));
+    let waiter = tokio::spawn(async move { lb.wait(Duration::from_secs(10), "s1").await });
     // A stray request (favicon) is answered 404 and the wait goes on.
     let http = reqwest::Client::new();
     let stray = http.get(format!("http://127.0.0.1:{port}/favicon.ico")).send().await.unwrap();
@@ -241,7 +266,8 @@ async fn the_redirect_listener_binds_loopback_only_and_serves_once() {
     let ok = http.get(format!("{uri}?code=c1&state=s1")).send().await.unwrap();
     assert_eq!(ok.status(), 200);
     let got = waiter.await.unwrap().unwrap();
-    assert_eq!(got.query(), Some("code=c1&state=s1"));
+    assert_eq!(got.url.query(), Some("code=c1&state=s1"));
+    assert!(got.refused.is_empty());
     // One use: the listener is gone.
     let again = tokio::net::TcpStream::connect(("127.0.0.1", port)).await;
     assert!(again.is_err(), "the listener must close after one authorization response");
@@ -250,7 +276,7 @@ async fn the_redirect_listener_binds_loopback_only_and_serves_once() {
 #[tokio::test]
 async fn the_redirect_listener_gives_up_after_its_timeout() {
     let lb = Loopback::bind().await.unwrap();
-    let err = lb.wait(Duration::from_millis(200)).await.unwrap_err();
+    let err = lb.wait(Duration::from_millis(200), "s").await.unwrap_err();
     assert!(err.to_string().contains("no authorization response within"), "{err}");
 }
 
@@ -286,4 +312,89 @@ async fn an_opaque_token_is_said_to_be_opaque_and_introspected() {
     assert_eq!(access.scopes, ["files:read"]);
     assert!(fake.paths.lock().unwrap().iter().any(|p| p == "/introspect"));
     drop(conn);
+}
+
+/// Non-loopback plain-http authorization endpoints are refused before any of them is used,
+/// unless the user allows it for this server; then the flow goes on (with a warning).
+#[tokio::test]
+async fn a_plain_http_authorization_server_elsewhere_is_refused_unless_allowed() {
+    let (fake, url) = start(Fault::PlainHttpElsewhere).await;
+    let (err, steps) = connect_expecting_failure(&url).await;
+    assert!(err.to_string().contains("is not https"), "{err}");
+    let refusal =
+        steps.iter().flat_map(|s| &s.checks).find(|c| c.verdict == Verdict::Fail).expect("a failed check");
+    assert!(refusal.message.contains("plain http"), "{refusal:?}");
+    assert!(
+        !fake.paths.lock().unwrap().iter().any(|p| p == "/authorize" || p == "/register"),
+        "nothing was sent there"
+    );
+    assert_eq!(fake.token_requests.load(Ordering::SeqCst), 0);
+
+    let (allowed, steps) = connect_with(&url, |o| o.allow_plain_http = true).await;
+    assert!(allowed.is_ok(), "{allowed:?}");
+    let warned = steps
+        .iter()
+        .flat_map(|s| &s.checks)
+        .any(|c| c.verdict == Verdict::Warn && c.message.contains("allowed for this server"));
+    assert!(warned, "{steps:#?}");
+    assert_eq!(fake.token_requests.load(Ordering::SeqCst), 1);
+}
+
+/// Tokens kept from an earlier run were issued by another authorization server than the one
+/// the resource names now: the refresh token is not sent to the new one (RFC 9700), and the
+/// stored tokens are forgotten. The same tokens from the same issuer are refreshed.
+#[tokio::test]
+async fn a_refresh_token_goes_only_to_the_issuer_that_issued_it() {
+    use mcpscope_auth::SecretStore as _;
+    let (fake, url) = start(Fault::Opaque).await;
+    let base = url.trim_end_matches("/mcp").to_owned();
+    let key =
+        format!("oauth-tokens|{}", mcpscope_auth::urls::canonical_resource(&url::Url::parse(&url).unwrap()));
+    let refresh = |issuer: &str| {
+        let (url, key, issuer) = (url.clone(), key.clone(), issuer.to_owned());
+        async move {
+            let store = Arc::new(MemoryStore::new("test"));
+            let tokens = json!({"access_token": "old", "refresh_token": "rt-kept-from-before", "issuer": issuer, "expires_at": 1});
+            store.set(&key, &tokens.to_string()).unwrap();
+            let mut o = OAuthOptions::new(&url);
+            o.redirect = Redirect::Headless;
+            o.client_id = Some("fake-client".to_owned());
+            let capture = Capture::new(VecSink::new());
+            let oauth = OAuth::new(o, Http::new(capture).unwrap(), store.clone(), None).unwrap();
+            let outcome = oauth.refresh_now().await;
+            (outcome, store.get(&key).unwrap(), oauth.steps())
+        }
+    };
+    let (outcome, kept, steps) = refresh("https://another-as.example").await;
+    let why = outcome.expect_err("no refresh against another issuer");
+    assert!(why.contains("another authorization server"), "{why}");
+    assert_eq!(fake.token_requests.load(Ordering::SeqCst), 0, "the refresh token was sent to the new server");
+    assert!(kept.is_none(), "the stale tokens are forgotten");
+    assert!(steps.iter().flat_map(|s| &s.checks).any(|c| c.rule.starts_with("RFC 9700")), "{steps:#?}");
+
+    let (outcome, kept, _) = refresh(&base).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_eq!(fake.token_requests.load(Ordering::SeqCst), 1);
+    assert!(kept.is_some_and(|t| t.contains(OPAQUE)), "the new tokens are kept");
+}
+
+/// A forged callback (another state, or none) reaching the redirect listener first does not
+/// end the wait: it is answered 400 and noted, and the real redirect still completes.
+#[tokio::test]
+async fn a_forged_callback_does_not_end_the_wait_and_the_real_one_completes() {
+    let lb = Loopback::bind().await.unwrap();
+    let uri = lb.redirect_uri.clone();
+    let waiter = tokio::spawn(async move { lb.wait(Duration::from_secs(10), "the-real-state").await });
+    let http = reqwest::Client::new();
+    for forged in [format!("{uri}?code=attacker&state=guess"), format!("{uri}?code=attacker")] {
+        let answer = http.get(&forged).send().await.unwrap();
+        assert_eq!(answer.status(), 400, "{forged}");
+        assert!(answer.text().await.unwrap().contains("still waiting"));
+    }
+    assert!(!waiter.is_finished(), "a forgery must not end the wait");
+    let real = http.get(format!("{uri}?code=real&state=the-real-state")).send().await.unwrap();
+    assert_eq!(real.status(), 200);
+    let got = waiter.await.unwrap().unwrap();
+    assert!(got.url.query().unwrap().contains("code=real"), "{}", got.url);
+    assert_eq!(got.refused, vec!["state \"guess\"".to_owned(), "no state".to_owned()]);
 }

@@ -159,7 +159,8 @@ async fn a_secret_lives_in_the_keyring_and_nowhere_else() {
     )
     .await;
     assert!(set.status.success(), "{}", texts(&set));
-    let key = mcpscope_session::collection::secret_key(&name, Some("ci"), "token");
+    let origin = mcpscope_session::collection::origin_of(&server.url).expect("an origin");
+    let key = mcpscope_session::collection::secret_key(&name, &origin, Some("ci"), "token");
     assert_eq!(keyring.get(&key).expect("keyring").as_deref(), Some(secret.as_str()));
 
     // A folder of the user's choosing; the collection imported into it and run by name.
@@ -176,6 +177,21 @@ async fn a_secret_lives_in_the_keyring_and_nowhere_else() {
     assert_eq!(listed["name"], name.as_str());
     assert_eq!(listed["environments"][0]["secrets"], serde_json::json!([{"name": "token", "set": true}]));
 
+    // The same server under another origin (localhost for 127.0.0.1): the secret was set for
+    // the other, so the run stops before connecting and says how to allow it.
+    let elsewhere = server.url.replacen("127.0.0.1", "localhost", 1);
+    let other = mcpscope_session::collection::origin_of(&elsewhere).expect("an origin");
+    let url_var = format!("url={elsewhere}");
+    let refused = mcpscope_in(&data, &["run", &name, "--env", "ci", "--var", &url_var], "").await;
+    assert_eq!(refused.status.code(), Some(2), "{}", texts(&refused));
+    let said = texts(&refused);
+    assert!(said.contains(&format!("set for {origin}, not for {other}")), "{said}");
+    assert!(said.contains(&format!("--allow-origin {other}")) && !said.contains(&secret), "{said}");
+    let allowed =
+        mcpscope_in(&data, &["run", &name, "--env", "ci", "--var", &url_var, "--allow-origin", &other], "")
+            .await;
+    assert!(texts(&allowed).contains("1 requests: 1 passed, 0 failed"), "{}", texts(&allowed));
+
     let junit = base.join("junit.xml");
     let ok =
         mcpscope_in(&data, &["run", &name, "--env", "ci", "--junit", &junit.display().to_string()], "").await;
@@ -185,8 +201,9 @@ async fn a_secret_lives_in_the_keyring_and_nowhere_else() {
     // The secret reached the server (the assertion above saw it echoed) but not the disk.
     let history = mcpscope_in(&data, &["history", "search", "kind:http-request"], "").await;
     let history = String::from_utf8_lossy(&history.stdout).into_owned();
-    // A credential header is redacted by name; any other place the secret went is masked.
-    assert!(history.contains("\"x-trace\",\"value\":\"run-‹secret›\""), "{history}");
+    // A header the collection supplies is redacted whatever its name; any other place the
+    // secret went is masked.
+    assert!(history.contains("\"x-trace\",\"value\":\"‹redacted "), "{history}");
     assert!(history.contains("token=‹secret›"), "{history}");
     for file in std::fs::read_dir(&data).expect("data dir").filter_map(|e| e.ok().map(|e| e.path())) {
         if file.is_file() {

@@ -714,8 +714,21 @@ async fn gui_collections_folder_import_environment_and_secret() {
     let page = c.source().await.expect("page source");
     assert!(!page.contains(&secret), "the secret's value does not come back to the window");
 
-    // Run with ci: the demo echoes the secret (the assertion sees it), the timeline does not.
+    // Run with ci over the live session: the secret was set for the collection's own server
+    // (127.0.0.1:1), not the demo's, so the run asks first and sends nothing.
     click(&c, &format!("{item} .run-collection")).await;
+    eventually(
+        "the question whether the secret may go to the live server",
+        Duration::from_secs(20),
+        || async { c.find(Locator::Css("#collection-result #allow-origin")).await.ok() },
+    )
+    .await;
+    let asked = content("#collection-result".to_owned()).await.unwrap_or_default();
+    assert!(asked.contains("set for http://127.0.0.1:1, not for http://127.0.0.1:"), "{asked}");
+    assert!(!asked.contains(&secret), "{asked}");
+    // Allowed for this run: the demo echoes the secret (the assertion sees it), the timeline
+    // does not.
+    click(&c, "#collection-result #allow-origin").await;
     eventually("the run's outcome", Duration::from_secs(20), || async {
         c.find(Locator::Css("#collection-result .outcome-row")).await.ok()
     })

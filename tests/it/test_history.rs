@@ -511,3 +511,101 @@ async fn sqlx_set_started(db: &Path, session: &str, ago_us: i64) {
         .expect("update");
     pool.close().await;
 }
+
+/// Credentials no fixed list names: headers named like credentials (`X-Auth-Token`,
+/// `Private-Token`, `X-Goog-Api-Key`), any other header the user supplied, URL query secrets
+/// and userinfo. None reaches the printed records, the log, the history (records and the
+/// session's URL) or a HAR export; each header is still shown, with its length.
+#[tokio::test]
+async fn credentials_under_any_name_stay_out_of_records_history_exports_and_logs() {
+    let data = data_dir("any-name");
+    let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let url = server.url().replacen("http://", "http://alice:userinfo-secret-1@", 1)
+        + "?api_key=query-secret-2&page=1";
+    let secrets = [
+        "userinfo-secret-1",
+        "query-secret-2",
+        "x-auth-secret-3",
+        "private-secret-4",
+        "goog-secret-5",
+        "tenant-secret-6",
+    ];
+    let call = {
+        let (data, url) = (data.clone(), url.clone());
+        tokio::task::spawn_blocking(move || {
+            Command::new(mcpscope())
+                .args(["call", &url, "tools/call", "--jsonl", "--params"])
+                // The server echoes a user header's value back: masked there too.
+                .arg(r#"{"name":"echo","arguments":{"message":"tenant is tenant-secret-6"}}"#)
+                .args(["-H", "X-Auth-Token: x-auth-secret-3", "-H", "Private-Token: private-secret-4"])
+                .args(["-H", "X-Goog-Api-Key: goog-secret-5", "-H", "X-Tenant: tenant-secret-6"])
+                .env("MCPSCOPE_DATA_DIR", data)
+                .env("MCPSCOPE_LOG", "trace")
+                .output()
+        })
+        .await
+        .expect("join")
+        .expect("run mcpscope")
+    };
+    let stdout = String::from_utf8_lossy(&call.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&call.stderr).into_owned();
+    assert!(call.status.success(), "{stderr}");
+    let leaks = |what: &str, text: &str| {
+        for s in secrets {
+            assert!(!text.contains(s), "{s} leaked into {what}: {text}");
+        }
+    };
+    leaks("the printed records", &stdout);
+    leaks("the log", &stderr);
+
+    let records: Vec<mcpscope_proto::Record> =
+        stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let (req_url, headers) = records
+        .iter()
+        .find_map(|r| match &r.kind {
+            mcpscope_proto::RecordKind::HttpRequest { url, headers, .. } => {
+                Some((url.clone(), headers.clone()))
+            }
+            _ => None,
+        })
+        .expect("a request record");
+    // reqwest sends the userinfo as Basic credentials, not in the URL: redacted as one.
+    assert!(req_url.starts_with("http://127.0.0.1:"), "{req_url}");
+    assert!(req_url.ends_with("?api_key=‹redacted›&page=1"), "the rest of the URL is kept: {req_url}");
+    let shown =
+        |name: &str| headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.clone());
+    assert!(shown("authorization").is_some_and(|a| a.starts_with("Basic ‹redacted")), "{headers:?}");
+    assert_eq!(shown("x-auth-token").as_deref(), Some("‹redacted 15 chars›"));
+    assert_eq!(shown("x-tenant").as_deref(), Some("‹redacted 15 chars›"), "a header the user supplied");
+    assert_eq!(
+        shown("accept").as_deref().map(|a| a.contains("text/event-stream")),
+        Some(true),
+        "{headers:?}"
+    );
+    assert!(stdout.contains("tenant is ‹secret›"), "the echo is masked: {stdout}");
+
+    let history = |args: &'static [&'static str]| {
+        let data = data.clone();
+        async move { run(&data, args.iter().map(|s| s.to_string()).collect()).await }
+    };
+    let sessions = history(&["history", "sessions"]).await;
+    let sessions = String::from_utf8_lossy(&sessions.stdout).into_owned();
+    assert!(
+        sessions.contains("http://‹redacted›@127.0.0.1:") && sessions.contains("api_key=‹redacted›"),
+        "{sessions}"
+    );
+    leaks("the history's sessions", &sessions);
+    let found = history(&["history", "search", "tenant"]).await;
+    let found = String::from_utf8_lossy(&found.stdout).into_owned();
+    assert!(found.contains("‹secret›"), "{found}");
+    leaks("the history's records", &found);
+    let file = data.join("any-name.har");
+    let export = run(
+        &data,
+        vec!["history".into(), "export".into(), "last".into(), "-o".into(), file.display().to_string()],
+    )
+    .await;
+    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    leaks("the HAR export", &std::fs::read_to_string(&file).expect("the HAR file"));
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -94,17 +94,44 @@ where
 /// With `MCPSCOPE_SCREENSHOT_DIR` set, keeps a picture of the window as `<dir>/<name>.png`
 /// (`traffic.png` is the README's screenshot).
 pub async fn screenshot(c: &Client, name: &str) {
-    if let Some(dir) = std::env::var_os("MCPSCOPE_SCREENSHOT_DIR") {
-        tokio::time::sleep(Duration::from_millis(400)).await;
-        // A screenshot is for people, not an assertion: one that WebKitWebDriver never answers
-        // (seen under Xvfb) must not hang the test.
-        match tokio::time::timeout(Duration::from_secs(15), c.screenshot()).await {
-            Ok(png) => {
-                let png = png.expect("screenshot");
-                std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png)
-                    .expect("write the screenshot");
+    let Some(dir) = std::env::var_os("MCPSCOPE_SCREENSHOT_DIR") else { return };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let file = PathBuf::from(dir).join(format!("{name}.png"));
+    // A screenshot is for people, not an assertion. The X server's picture of the screen is
+    // taken outside WebDriver: WebKitWebDriver's own screenshot sometimes never answers
+    // under Xvfb, and every later command of the session then hangs behind it.
+    if std::env::var_os("DISPLAY").is_some() {
+        match x_screenshot(&file).await {
+            Ok(()) => return,
+            Err(why) => eprintln!("screenshot {name:?} with import failed ({why}); asking WebDriver"),
+        }
+    }
+    match tokio::time::timeout(Duration::from_secs(15), c.screenshot()).await {
+        Ok(png) => std::fs::write(&file, png.expect("screenshot")).expect("write the screenshot"),
+        Err(_) => eprintln!("screenshot {name:?}: no answer from WebDriver in 15 s, skipped"),
+    }
+}
+
+/// `import -window root file`, given up after 15 s.
+async fn x_screenshot(file: &std::path::Path) -> Result<(), String> {
+    let mut child = std::process::Command::new("import")
+        .args(["-window", "root"])
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    loop {
+        match child.try_wait().map_err(|e| e.to_string())? {
+            Some(st) if st.success() => return Ok(()),
+            Some(st) => return Err(st.to_string()),
+            None if started.elapsed() > Duration::from_secs(15) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("no picture in 15 s".to_owned());
             }
-            Err(_) => eprintln!("screenshot {name:?}: no answer from WebDriver in 15 s, skipped"),
+            None => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
 }

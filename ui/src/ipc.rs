@@ -208,9 +208,15 @@ pub async fn save_to_collection(
 }
 
 /// Runs a collection with an environment over the live session; kind `not_connected` when
-/// there is none.
-pub async fn run_collection(collection: &str, env: Option<&str>) -> Result<Vec<Outcome>, IpcError> {
-    call("run_collection", json!({ "collection": collection, "env": env })).await
+/// there is none, `secret_elsewhere` when its secrets were set for another server (run again
+/// with `allow_other_origin` once the user allowed it).
+pub async fn run_collection(
+    collection: &str,
+    env: Option<&str>,
+    allow_other_origin: bool,
+) -> Result<Vec<Outcome>, IpcError> {
+    let args = json!({ "collection": collection, "env": env, "allowOtherOrigin": allow_other_origin });
+    call("run_collection", args).await
 }
 
 /// The collections folder and its collections (environments, which secrets are set).

@@ -9,6 +9,9 @@
 //!   its own Xvfb when there is no display, and a D-Bus session with an unlocked keyring.
 //! - `bench`: the benchmark binaries, printing figures; the last drives the release window
 //!   through WebDriver under floods of 1k to 200k notifications (`--no-gui` skips it).
+//! - `fuzz`: the property-based tests of every parser (`tests/fuzz`), release build, for a
+//!   number of minutes (`--minutes`, default 10) or of cases per property (`--cases`). Every
+//!   `test` run includes a short pass of them (2000 cases each).
 //!
 //! Std only, so that it compiles in seconds on a fresh machine.
 
@@ -57,9 +60,12 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("ui") => build_ui(),
-        _ => Err("usage: cargo xtask setup|run [--dev]|test [--no-gui]|bench [--no-gui] [--sizes N,…]|ui"
-            .to_owned()),
+        _ => Err(
+            "usage: cargo xtask setup|run [--dev]|test [--no-gui]|bench [--no-gui] [--sizes N,…]|fuzz [--minutes M | --cases N] [--seed S]|ui"
+                .to_owned(),
+        ),
     };
     let secs = started.elapsed().as_secs();
     // `test` and `bench` re-run themselves inside a D-Bus session: only the inner run reports.
@@ -403,6 +409,7 @@ fn test(args: &[String]) -> Result {
     c.args(["build", "-p", "mcpscope-app", "-p", "mcpscope-cli"]);
     status(c)?;
 
+    // Includes the short pass of the property-based tests (tests/fuzz, 2000 cases each).
     step("test: unit and integration tests");
     let mut c = cmd("cargo");
     // The app's own crate has no tests worth a second link of WebKit; its behaviour is tested
@@ -688,6 +695,53 @@ fn bench(args: &[String]) -> Result {
     let done = status(c);
     drop(background);
     done
+}
+
+/// The property-based tests for a while: `--minutes M` for the whole run (shared among the
+/// properties, two at a time), or `--cases N` per property; `--seed S` to replay a failure.
+fn fuzz(args: &[String]) -> Result {
+    let value = |flag: &str| -> Result<Option<u64>> {
+        match args.iter().position(|a| a == flag) {
+            None => Ok(None),
+            Some(i) => match args.get(i + 1).and_then(|v| v.parse().ok()) {
+                Some(n) => Ok(Some(n)),
+                None => Err(format!("{flag} needs a whole number")),
+            },
+        }
+    };
+    let test = |c: &mut Command| {
+        c.args(["test", "--release", "-p", "mcpscope-tests", "--test", "fuzz", "--"]);
+    };
+    step("fuzz: build the properties (release)");
+    let mut c = cmd("cargo");
+    test(&mut c);
+    c.args(["--list", "--format", "terse"]);
+    let listed = c.output().map_err(|e| format!("could not list the properties: {e}"))?;
+    if !listed.status.success() {
+        return Err(format!("building the properties failed:\n{}", String::from_utf8_lossy(&listed.stderr)));
+    }
+    let properties =
+        String::from_utf8_lossy(&listed.stdout).lines().filter(|l| l.ends_with(": test")).count();
+    let mut c = cmd("cargo");
+    test(&mut c);
+    c.args(["--nocapture", "--test-threads", "2"]);
+    match (value("--cases")?, value("--minutes")?) {
+        (Some(cases), _) => {
+            step(&format!("fuzz: {properties} properties, {cases} cases each"));
+            c.env("MCPSCOPE_FUZZ_CASES", cases.to_string());
+        }
+        (None, minutes) => {
+            let minutes = minutes.unwrap_or(10);
+            // Two at a time: each property gets its share of the wall-clock budget.
+            let secs = (minutes * 60 * 2 / properties.max(1) as u64).max(1);
+            step(&format!("fuzz: {properties} properties for {minutes} min ({secs} s each)"));
+            c.env("MCPSCOPE_FUZZ_SECS", secs.to_string());
+        }
+    }
+    if let Some(seed) = value("--seed")? {
+        c.env("MCPSCOPE_FUZZ_SEED", seed.to_string());
+    }
+    status(c)
 }
 
 #[cfg(test)]

@@ -37,6 +37,8 @@ const R_STEP_UP: &str = "MCP 2025-11-25 authorization (step-up authorization)";
 const R_TOKEN: &str = "OAuth 2.1 §4.1.3, RFC 6749 §5";
 const R_MIGRATION: &str = "MCP 2026-07-28 authorization (credentials per authorization server, SEP-2352)";
 const R_HTTPS: &str = "OAuth 2.1 §1.5 (TLS for every authorization server endpoint)";
+const R_REFRESH_BINDING: &str = "RFC 9700 §4.14 (refresh tokens bound to their issuer)";
+const ENDPOINT_FIX: &str = "endpoints in the metadata must be http(s) URLs: https, or plain http only on loopback or where the user allows it for this server";
 
 /// Refresh a token this close to its expiry before using it.
 const REFRESH_MARGIN: i64 = 30;
@@ -129,6 +131,9 @@ pub struct OAuthOptions {
     /// supports ES256 proofs or the server challenges with the DPoP scheme. Off by default:
     /// a bound token dies with the session's key, so it is never kept in the keyring.
     pub dpop: bool,
+    /// Accept plain-http authorization, token and registration endpoints on hosts other than
+    /// loopback (codes, secrets and tokens would cross the network in clear). Off: refused.
+    pub allow_plain_http: bool,
 }
 
 impl OAuthOptions {
@@ -150,6 +155,7 @@ impl OAuthOptions {
             max_step_ups: 2,
             offline_access: true,
             dpop: false,
+            allow_plain_http: false,
         }
     }
 }
@@ -1013,22 +1019,35 @@ impl OAuth {
                 }
             }
         }
-        let endpoint =
-            |step: &mut Step, name: &str, v: &Option<String>| -> std::result::Result<Option<Url>, String> {
-                let Some(s) = v else { return Ok(None) };
-                let url = http_url(name, s).map_err(|e| e.to_string())?;
-                let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-                if url.scheme() != "https" && !loopback {
-                    step.check(Verdict::Warn, R_HTTPS, format!("{name} {url} is not https"));
+        let endpoint = |step: &mut Step,
+                        name: &str,
+                        v: &Option<String>|
+         -> std::result::Result<Option<Url>, String> {
+            let Some(s) = v else { return Ok(None) };
+            let url = http_url(name, s).map_err(|e| e.to_string())?;
+            if url.scheme() != "https" && !urls::is_loopback(&url) {
+                if !self.opts.allow_plain_http {
+                    step.check(
+                            Verdict::Fail,
+                            R_HTTPS,
+                            format!("{name} {url} is plain http on another host: codes, secrets and tokens would cross the network in clear"),
+                        );
+                    return Err(format!(
+                        "{name} {url} is not https; refused (allow plain http for this server to go on)"
+                    ));
                 }
-                Ok(Some(url))
-            };
+                step.check(
+                    Verdict::Warn,
+                    R_HTTPS,
+                    format!("{name} {url} is not https (allowed for this server)"),
+                );
+            }
+            Ok(Some(url))
+        };
         let authorization_endpoint =
             match endpoint(&mut step, "authorization_endpoint", &asm.authorization_endpoint) {
                 Ok(u) => u,
-                Err(e) => {
-                    return Err(self.fail(step, e, Some("endpoints in the metadata must be http(s) URLs")));
-                }
+                Err(e) => return Err(self.fail(step, e, Some(ENDPOINT_FIX))),
             };
         let token_endpoint = match endpoint(&mut step, "token_endpoint", &asm.token_endpoint) {
             Ok(Some(u)) => u,
@@ -1039,14 +1058,12 @@ impl OAuth {
                     Some("add token_endpoint to the metadata"),
                 ));
             }
-            Err(e) => return Err(self.fail(step, e, Some("endpoints in the metadata must be http(s) URLs"))),
+            Err(e) => return Err(self.fail(step, e, Some(ENDPOINT_FIX))),
         };
         let registration_endpoint =
             match endpoint(&mut step, "registration_endpoint", &asm.registration_endpoint) {
                 Ok(u) => u,
-                Err(e) => {
-                    return Err(self.fail(step, e, Some("endpoints in the metadata must be http(s) URLs")));
-                }
+                Err(e) => return Err(self.fail(step, e, Some(ENDPOINT_FIX))),
             };
         if needs_pkce && authorization_endpoint.is_none() {
             return Err(self.fail(
@@ -1333,7 +1350,9 @@ impl OAuth {
             Redirect::Headless => {
                 drop(loopback);
                 step.check(Verdict::Info, "", "headless: following the authorization URL without a browser");
-                redirect::headless(&self.http, &url, &redirect_uri).await
+                redirect::headless(&self.http, &url, &redirect_uri)
+                    .await
+                    .map(|url| redirect::Callback { url, refused: Vec::new() })
             }
             Redirect::Browser { timeout, open } => {
                 step.check(
@@ -1364,7 +1383,7 @@ impl OAuth {
                     waiting.url = Some(url.to_string());
                     obs(&waiting);
                 }
-                loopback.wait(*timeout).await
+                loopback.wait(*timeout, csrf.secret()).await
             }
         };
         let callback = match callback {
@@ -1377,6 +1396,14 @@ impl OAuth {
 
         // The authorization response.
         let mut step = Step::new(StepKind::Callback);
+        for refused in &callback.refused {
+            step.check(
+                Verdict::Warn,
+                R_STATE,
+                format!("a response with {refused} came to the redirect listener first and was ignored: forged, or left from an earlier attempt"),
+            );
+        }
+        let callback = callback.url;
         let q: std::collections::HashMap<String, String> = callback.query_pairs().into_owned().collect();
         match q.get("state") {
             Some(s) if s == csrf.secret() => step.check(Verdict::Pass, R_STATE, "state matches the request"),
@@ -1859,6 +1886,28 @@ impl OAuth {
                 d
             }
         };
+        // A refresh token (and the client's secret) goes back only to the issuer that issued
+        // it: tokens loaded after a restart are refreshed against whatever the resource names
+        // now, which may be another authorization server.
+        let issuer_now = d.asm.issuer.clone().unwrap_or_else(|| d.issuer.clone());
+        let same_issuer = |i: &str| i.trim_end_matches('/') == issuer_now.trim_end_matches('/');
+        if !tokens.issuer.as_deref().is_some_and(same_issuer) {
+            step.check(
+                Verdict::Fail,
+                R_REFRESH_BINDING,
+                format!(
+                    "the refresh token was issued by {}; the resource now names {issuer_now:?}: it is not sent there",
+                    tokens.issuer.as_deref().map_or("an unknown issuer".to_owned(), |i| format!("{i:?}"))
+                ),
+            );
+            st.tokens = None;
+            let _ = self.store.delete(&self.token_key());
+            return Err(self.fail(
+                step,
+                "the stored refresh token belongs to another authorization server: authorize again",
+                Some("authorize again; the old tokens were forgotten"),
+            ));
+        }
         let client = match st
             .client
             .clone()

@@ -3,7 +3,7 @@
 //! the MCP server, `exp` and `nbf` with clock skew, scopes against what the server asked for.
 //! An opaque token is reported as opaque.
 
-use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use mcpscope_proto::auth::{Check, TokenReport, Verdict};
 use serde_json::Value;
@@ -163,20 +163,45 @@ fn check_signature(
         ));
         return;
     };
-    let decoding = match DecodingKey::from_jwk(jwk) {
-        Ok(k) => k,
-        Err(e) => {
-            checks.push(Check::new(Verdict::Fail, RULE, format!("the JWKS key is not usable: {e}")));
+    // The algorithm comes from the key, never from the token (RFC 8725 §3.1): a token cannot
+    // pick how it is checked.
+    let allowed = match key_algorithms(jwk) {
+        Ok(algs) => algs,
+        Err(why) => {
+            checks.push(Check::new(Verdict::Fail, RULE, why));
             return;
         }
     };
-    let mut validation = Validation::new(header.alg);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    match jsonwebtoken::decode::<Value>(token, &decoding, &validation) {
-        Ok(_) => checks.push(Check::new(
+    if !allowed.contains(&header.alg) {
+        checks.push(Check::new(
+            Verdict::Fail,
+            "RFC 8725 §3.1",
+            format!(
+                "the token says alg {:?} but the issuer's key {:?} is for {allowed:?}: the algorithm must come from the key, and a token that names another one is forged or misissued",
+                header.alg,
+                jwk.common.key_id.as_deref().unwrap_or("(no kid)")
+            ),
+        ));
+        return;
+    }
+    // The crypto library indexes key bytes it has not measured (jsonwebtoken 11.1 slices an
+    // Ed25519 `x` to 32 bytes): a hostile JWKS must cost a verdict, not the process.
+    let verified = std::panic::catch_unwind(|| {
+        let decoding = DecodingKey::from_jwk(jwk).map_err(|e| format!("the JWKS key is not usable: {e}"))?;
+        let mut validation = Validation::new(header.alg);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        jsonwebtoken::decode::<Value>(token, &decoding, &validation).map(drop).map_err(|e| {
+            format!(
+                "signature does not verify against the issuer's key: {e}. The token may be forged or altered"
+            )
+        })
+    })
+    .unwrap_or_else(|_| Err("the JWKS key is malformed: the verifier could not read it".to_owned()));
+    match verified {
+        Ok(()) => checks.push(Check::new(
             Verdict::Pass,
             RULE,
             format!(
@@ -185,20 +210,63 @@ fn check_signature(
                 header.kid.as_deref().unwrap_or("the only key")
             ),
         )),
-        Err(e) => checks.push(Check::new(
-            Verdict::Fail,
-            RULE,
-            format!(
-                "signature does not verify against the issuer's key: {e}. The token may be forged or altered"
-            ),
-        )),
+        Err(why) => checks.push(Check::new(Verdict::Fail, RULE, why)),
     }
-    if matches!(header.alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
-        checks.push(Check::new(
-            Verdict::Warn,
-            "RFC 9068 §2.1",
-            "symmetric (HMAC) signature: a resource server can only check it with a shared secret",
-        ));
+}
+
+/// The signature algorithms a JWKS key may verify: those of its type and curve, narrowed
+/// to its `alg` when it names one. `Err` says why the key verifies nothing.
+fn key_algorithms(jwk: &Jwk) -> Result<Vec<Algorithm>, String> {
+    use base64::Engine as _;
+    let bytes = |b64: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(b64.trim_end_matches('='))
+            .map_or(0, |b| b.len())
+    };
+    let malformed = |what: &str| Err(format!("the JWKS key is malformed: {what}"));
+    let of_type = match &jwk.algorithm {
+        AlgorithmParameters::OctetKey(_) => {
+            return Err("the issuer's JWKS publishes a symmetric (oct) key: anyone who can read the JWKS could sign tokens with it; a JWKS carries public keys only".to_owned());
+        }
+        AlgorithmParameters::RSA(k) if bytes(&k.n) == 0 || bytes(&k.e) == 0 => {
+            return malformed("RSA n or e is empty");
+        }
+        AlgorithmParameters::RSA(_) => vec![
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+        ],
+        AlgorithmParameters::EllipticCurve(k) => {
+            let (alg, len) = match k.curve {
+                EllipticCurve::P256 => (Algorithm::ES256, 32),
+                EllipticCurve::P384 => (Algorithm::ES384, 48),
+                _ => return Err(format!("EC key on {:?}: mcpscope verifies P-256 and P-384", k.curve)),
+            };
+            if bytes(&k.x) != len || bytes(&k.y) != len {
+                return malformed(&format!("{:?} x and y must be {len} bytes each", k.curve));
+            }
+            vec![alg]
+        }
+        AlgorithmParameters::OctetKeyPair(k) if k.curve != EllipticCurve::Ed25519 => {
+            return Err(format!("OKP key on {:?}: mcpscope verifies Ed25519", k.curve));
+        }
+        AlgorithmParameters::OctetKeyPair(k) if bytes(&k.x) != 32 => {
+            return malformed("an Ed25519 x must be 32 bytes");
+        }
+        AlgorithmParameters::OctetKeyPair(_) => vec![Algorithm::EdDSA],
+        AlgorithmParameters::Other(k) => {
+            return Err(format!("key type {:?} verifies no signature mcpscope knows", k.fields.get("kty")));
+        }
+        _ => return Err("a key type mcpscope does not know verifies no signature".to_owned()),
+    };
+    let Some(named) = jwk.common.key_algorithm else { return Ok(of_type) };
+    match Algorithm::try_from(named) {
+        Ok(alg) if of_type.contains(&alg) => Ok(vec![alg]),
+        Ok(alg) => Err(format!("the JWKS key names alg {alg:?}, which its key type cannot verify")),
+        Err(_) => Err(format!("the JWKS key is for {named:?}, not for signatures")),
     }
 }
 
@@ -330,6 +398,7 @@ pub fn human(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dpop::DpopKey;
     use base64::Engine as _;
 
     fn token(header: &str, claims: &str) -> String {
@@ -349,6 +418,70 @@ mod tests {
         }
         let opaque = inspect("access_token", "an-opaque-token", &Expectations::default());
         assert!(!opaque.jwt && opaque.verdict() == Verdict::Info, "{:?}", opaque.checks);
+    }
+
+    fn with_keys(keys: Value) -> Expectations {
+        Expectations {
+            jwks: serde_json::from_value(serde_json::json!({ "keys": keys })).ok(),
+            ..Expectations::default()
+        }
+    }
+
+    fn signature_check(report: &TokenReport) -> &Check {
+        report
+            .checks
+            .iter()
+            .find(|c| c.rule.starts_with("RFC 7515") || c.rule == "RFC 8725 §3.1")
+            .expect("a signature check")
+    }
+
+    #[test]
+    fn the_algorithm_comes_from_the_key_not_from_the_token() {
+        let key = DpopKey::generate();
+        // A real ES256 signature verifies against its key …
+        let proof = key.proof("GET", "http://127.0.0.1/mcp", None);
+        let mut jwk = key.jwk().clone();
+        jwk["kid"] = "k1".into();
+        let only = inspect("id_token", &proof, &with_keys(serde_json::json!([key.jwk()])));
+        assert_eq!(signature_check(&only).verdict, Verdict::Pass, "{:?}", only.checks);
+        // … but not when the JWKS says the key is for another algorithm,
+        let mut rs = key.jwk().clone();
+        rs["alg"] = "RS256".into();
+        let r = inspect("id_token", &proof, &with_keys(serde_json::json!([rs])));
+        assert_eq!(signature_check(&r).verdict, Verdict::Fail, "{:?}", r.checks);
+        // and an HS256 token is never checked with an RSA or EC key as the HMAC secret.
+        let hs = token(r#"{"alg":"HS256","kid":"k1"}"#, r#"{"sub":"x"}"#) + "c2ln";
+        let rsa = serde_json::json!([{"kty": "RSA", "kid": "k1", "n": "sXch", "e": "AQAB"}]);
+        for keys in [rsa, serde_json::json!([jwk])] {
+            let r = inspect("access_token", &hs, &with_keys(keys));
+            let check = signature_check(&r);
+            assert_eq!(check.verdict, Verdict::Fail, "{:?}", r.checks);
+            assert!(check.message.contains("must come from the key"), "{}", check.message);
+        }
+    }
+
+    #[test]
+    fn a_symmetric_key_an_unknown_kid_and_a_short_key_each_fail() {
+        let hs = token(r#"{"alg":"HS256","kid":"k1"}"#, r#"{"sub":"x"}"#) + "c2ln";
+        let r = inspect(
+            "access_token",
+            &hs,
+            &with_keys(serde_json::json!([{"kty": "oct", "kid": "k1", "k": "c2VjcmV0"}])),
+        );
+        assert!(signature_check(&r).message.contains("symmetric"), "{:?}", r.checks);
+        assert_eq!(signature_check(&r).verdict, Verdict::Fail);
+        let r = inspect(
+            "access_token",
+            &hs,
+            &with_keys(serde_json::json!([{"kty": "oct", "kid": "other", "k": "c2VjcmV0"}])),
+        );
+        assert!(signature_check(&r).message.contains("no key"), "{:?}", r.checks);
+        // Found by the fuzz pass: jsonwebtoken 11.1 panics on an Ed25519 x shorter than 32 bytes.
+        let ed = token(r#"{"alg":"EdDSA","kid":"e"}"#, r#"{"sub":"x"}"#) + "c2ln";
+        let short = serde_json::json!([{"kty": "OKP", "crv": "Ed25519", "kid": "e", "x": "c2hvcnQ"}]);
+        let r = inspect("access_token", &ed, &with_keys(short));
+        assert_eq!(signature_check(&r).verdict, Verdict::Fail, "{:?}", r.checks);
+        assert!(signature_check(&r).message.contains("malformed"), "{:?}", r.checks);
     }
 
     #[test]

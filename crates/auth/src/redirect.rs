@@ -40,11 +40,13 @@ impl Loopback {
         self.redirect_uri.port().unwrap_or(0)
     }
 
-    /// Waits for the browser's request to the callback path and answers it; requests for other
-    /// paths (a favicon) get 404 and the wait goes on. The listener is closed when this
-    /// returns, whatever happened: it serves one authorization response only.
-    pub async fn wait(self, timeout: Duration) -> Result<Url> {
+    /// Waits up to `timeout` for the authorization response: a request to the callback path
+    /// whose `state` is `state`. Anything else is answered and the wait goes on: another path
+    /// with 404, a callback with another state (forged, or stale from an earlier attempt)
+    /// with 400 and a line in [`Callback::refused`].
+    pub async fn wait(self, timeout: Duration, state: &str) -> Result<Callback> {
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut refused = Vec::new();
         loop {
             let accepted = tokio::time::timeout_at(deadline, self.listener.accept()).await.map_err(|_| {
                 AuthError::Redirect(format!(
@@ -65,16 +67,25 @@ impl Loopback {
             let url = self.redirect_uri.join(target).ok();
             match url {
                 Some(u) if u.path() == CALLBACK_PATH => {
-                    let page = "<!doctype html><meta charset=utf-8><title>mcpscope</title>\
-                        <body style=\"font:15px system-ui;margin:3em\"><h3>Authorization received</h3>\
-                        <p>mcpscope has the response. You can close this tab.</p>";
-                    let resp = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\ncache-control: no-store\r\n\r\n{page}",
-                        page.len()
-                    );
-                    let _ = sock.write_all(resp.as_bytes()).await;
+                    let got = u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned());
+                    if got.as_deref() != Some(state) {
+                        refused.push(match got {
+                            Some(other) => format!("state {:?}", other.chars().take(40).collect::<String>()),
+                            None => "no state".to_owned(),
+                        });
+                        let page = page(
+                            "Not this authorization",
+                            "This response does not carry the state of the authorization mcpscope is waiting for (forged, or from an earlier attempt). It was ignored; mcpscope is still waiting.",
+                        );
+                        let _ = sock.write_all(response("400 Bad Request", &page).as_bytes()).await;
+                        let _ = sock.shutdown().await;
+                        continue;
+                    }
+                    let page =
+                        page("Authorization received", "mcpscope has the response. You can close this tab.");
+                    let _ = sock.write_all(response("200 OK", &page).as_bytes()).await;
                     let _ = sock.shutdown().await;
-                    return Ok(u);
+                    return Ok(Callback { url: u, refused });
                 }
                 _ => {
                     let _ = sock
@@ -86,6 +97,28 @@ impl Loopback {
             }
         }
     }
+}
+
+/// The authorization response, and the callbacks refused before it.
+#[derive(Debug)]
+pub struct Callback {
+    pub url: Url,
+    /// What was wrong with each callback refused while waiting (`state "x"`, `no state`).
+    pub refused: Vec<String>,
+}
+
+fn page(title: &str, text: &str) -> String {
+    format!(
+        "<!doctype html><meta charset=utf-8><title>mcpscope</title>\
+         <body style=\"font:15px system-ui;margin:3em\"><h3>{title}</h3><p>{text}</p>"
+    )
+}
+
+fn response(status: &str, page: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\ncache-control: no-store\r\n\r\n{page}",
+        page.len()
+    )
 }
 
 /// Whether `url` is the redirect URI (same scheme, host, port and path), whatever its query.

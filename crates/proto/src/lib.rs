@@ -108,6 +108,10 @@ pub struct AuthRequest {
     /// as a JWT bearer grant (RFC 7523) instead of a user's authorization.
     #[serde(default)]
     pub workload_token_file: Option<String>,
+    /// Accept plain-http authorization server endpoints on hosts other than loopback (for
+    /// this connection only); refused otherwise.
+    #[serde(default)]
+    pub allow_plain_http: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

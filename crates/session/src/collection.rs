@@ -54,6 +54,21 @@ pub enum CollectionError {
         env_flag = env.as_ref().map(|e| format!(" --env {e}")).unwrap_or_default(),
     )]
     MissingSecret { name: String, collection: String, env: Option<String>, store: String },
+    #[error(
+        "secret {{{{{name}}}}}{scope} was set for {set_for}, not for {target}, where this run goes: a collection never carries your secrets to a server you did not set them for. If {target} is right, allow it for this run (`--allow-origin {target}`, or Allow in the window), or set the secret for it: `mcpscope collection secret {collection} {name}{env_flag}`",
+        scope = env.as_ref().map(|e| format!(" of environment {e:?}")).unwrap_or_default(),
+        env_flag = env.as_ref().map(|e| format!(" --env {e}")).unwrap_or_default(),
+        set_for = set_for.join(", "),
+    )]
+    SecretElsewhere {
+        name: String,
+        collection: String,
+        env: Option<String>,
+        set_for: Vec<String>,
+        target: String,
+    },
+    #[error("{url:?} is not a URL secrets can be bound to: {reason}")]
+    BadUrl { url: String, reason: String },
     #[error("{path}: not a collection bundle ({why})")]
     BadBundle { path: PathBuf, why: String },
     #[error("a collection named {name:?} already exists in {}: import it under another name", root.display())]
@@ -115,6 +130,8 @@ pub struct Collection {
     secrets: Vec<(Option<String>, String)>,
     /// Secrets the keyring had no value for: name → (environment, where it looked).
     missing: BTreeMap<String, (Option<String>, String)>,
+    /// Secrets set only for other servers: name → (environment, their origins, this run's).
+    elsewhere: BTreeMap<String, (Option<String>, Vec<String>, String)>,
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &'static str) -> Result<T, CollectionError> {
@@ -168,19 +185,43 @@ impl Collection {
             requests,
             secrets,
             missing: BTreeMap::new(),
+            elsewhere: BTreeMap::new(),
         })
     }
 
-    /// Reads the declared secrets from `store` into the variables. Returns the values read (to
-    /// be masked in every record); a secret with no value is an error only where it is used.
-    pub fn fill_secrets(&mut self, store: &dyn SecretStore) -> Result<Vec<String>, CollectionError> {
+    /// Reads the declared secrets for a run to `target` (the origin its requests go to) from
+    /// `store` into the variables. Each secret is kept per server: one set for another origin
+    /// is used only when `allow_other` (the user said this run may take it there); otherwise it
+    /// is an error where it is used, naming both. Returns the values read (to be masked in
+    /// every record).
+    pub fn fill_secrets(
+        &mut self,
+        store: &dyn SecretStore,
+        target: &str,
+        allow_other: bool,
+    ) -> Result<Vec<String>, CollectionError> {
+        let keyring = |e: mcpscope_auth::AuthError| CollectionError::Keyring(e.to_string());
         let mut values = Vec::new();
         for (env, name) in std::mem::take(&mut self.secrets) {
-            let key = secret_key(&self.name, env.as_deref(), &name);
-            match store.get(&key).map_err(|e| CollectionError::Keyring(e.to_string()))? {
+            let here = store.get(&secret_key(&self.name, target, env.as_deref(), &name)).map_err(keyring)?;
+            let others: Vec<String> = set_for(store, &self.name, env.as_deref(), &name)
+                .into_iter()
+                .filter(|o| o != target)
+                .collect();
+            let value = match (here, others.as_slice()) {
+                (Some(v), _) => Some(v),
+                (None, [only]) if allow_other => {
+                    store.get(&secret_key(&self.name, only, env.as_deref(), &name)).map_err(keyring)?
+                }
+                _ => None,
+            };
+            match value {
                 Some(v) => {
                     values.push(v.clone());
                     self.variables.insert(name, v);
+                }
+                None if !others.is_empty() => {
+                    self.elsewhere.insert(name, (env, others, target.to_owned()));
                 }
                 None => {
                     self.missing.insert(name, (env, store.describe()));
@@ -188,6 +229,23 @@ impl Collection {
             }
         }
         Ok(values)
+    }
+
+    /// After [`Collection::fill_secrets`]: the first secret set only for other servers, as the
+    /// error to show before anything is sent (the user decides whether it may go there).
+    pub fn secret_elsewhere(&self) -> Option<CollectionError> {
+        self.elsewhere.keys().next().and_then(|name| self.secret_elsewhere_named(name))
+    }
+
+    fn secret_elsewhere_named(&self, name: &str) -> Option<CollectionError> {
+        let (env, set_for, target) = self.elsewhere.get(name)?;
+        Some(CollectionError::SecretElsewhere {
+            name: name.to_owned(),
+            collection: self.dir.display().to_string(),
+            env: env.clone(),
+            set_for: set_for.clone(),
+            target: target.clone(),
+        })
     }
 
     /// The headers for a headless run, variables filled in.
@@ -202,15 +260,22 @@ impl Collection {
 
     fn explain(&self, e: CollectionError) -> CollectionError {
         match e {
-            CollectionError::MissingVariable { ref name, .. } => match self.missing.get(name) {
-                Some((env, store)) => CollectionError::MissingSecret {
-                    name: name.clone(),
-                    collection: self.dir.display().to_string(),
-                    env: env.clone(),
-                    store: store.clone(),
-                },
-                None => e,
-            },
+            CollectionError::MissingVariable { ref name, .. } => {
+                if self.elsewhere.contains_key(name)
+                    && let Some(elsewhere) = self.secret_elsewhere_named(name)
+                {
+                    return elsewhere;
+                }
+                match self.missing.get(name) {
+                    Some((env, store)) => CollectionError::MissingSecret {
+                        name: name.clone(),
+                        collection: self.dir.display().to_string(),
+                        env: env.clone(),
+                        store: store.clone(),
+                    },
+                    None => e,
+                }
+            }
             e => e,
         }
     }
@@ -222,10 +287,37 @@ impl Collection {
 }
 
 /// Where a collection's secret lives in the keyring: one entry per collection (by the name in
-/// its `collection.json`, which travels with it through git), environment (`*` for the
-/// collection's own) and variable.
-pub fn secret_key(collection: &str, env: Option<&str>, name: &str) -> String {
-    format!("collection:{collection}/{}/{name}", env.unwrap_or("*"))
+/// its `collection.json`, which travels with it through git), server (the origin of the URL
+/// its requests go to), environment (`*` for the collection's own) and variable. Keyed by
+/// origin too, a same-named collection from someone else (a pull request) that points
+/// elsewhere finds nothing to send there.
+pub fn secret_key(collection: &str, origin: &str, env: Option<&str>, name: &str) -> String {
+    format!("collection:{collection}@{origin}/{}/{name}", env.unwrap_or("*"))
+}
+
+/// The keyring entry listing the origins a secret is set for (names, not values), so a run to
+/// another one can say where it is set instead of "no value".
+fn origins_key(collection: &str, env: Option<&str>, name: &str) -> String {
+    format!("collection:{collection}/{}/{name}#origins", env.unwrap_or("*"))
+}
+
+fn set_for(store: &dyn SecretStore, collection: &str, env: Option<&str>, name: &str) -> Vec<String> {
+    store
+        .get(&origins_key(collection, env, name))
+        .ok()
+        .flatten()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// `scheme://host:port` of `url`: the server a collection's secrets are bound to.
+pub fn origin_of(url: &str) -> Result<String, CollectionError> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| CollectionError::BadUrl { url: url.to_owned(), reason: e.to_string() })?;
+    match parsed.scheme() {
+        "http" | "https" if parsed.host().is_some() => Ok(parsed.origin().ascii_serialization()),
+        _ => Err(CollectionError::BadUrl { url: url.to_owned(), reason: "not an http(s) URL".to_owned() }),
+    }
 }
 
 /// The collection's name: its folder's.
@@ -378,8 +470,11 @@ fn describe(dir: &Path, store: &dyn SecretStore) -> CollectionInfo {
             return CollectionInfo { name, error: Some(e.to_string()), ..CollectionInfo::default() };
         }
     };
-    let is_set =
-        |env: Option<&str>, secret: &str| matches!(store.get(&secret_key(&c.name, env, secret)), Ok(Some(_)));
+    // Set means set for the server the collection points at now.
+    let origin = c.url().ok().and_then(|u| origin_of(&u).ok()).unwrap_or_default();
+    let is_set = |env: Option<&str>, secret: &str| {
+        matches!(store.get(&secret_key(&c.name, &origin, env, secret)), Ok(Some(_)))
+    };
     let secrets = |env: Option<&str>, names: &[String]| {
         names.iter().map(|n| SecretInfo { name: n.clone(), set: is_set(env, n) }).collect()
     };
@@ -418,12 +513,24 @@ pub fn set_secret(
         };
         return Err(CollectionError::NotASecret { name: name.to_owned(), file });
     }
-    let key = secret_key(&c.name, env, name);
-    let done = match value {
-        Some(v) => store.set(&key, v),
-        None => store.delete(&key),
-    };
-    done.map_err(|e| CollectionError::Keyring(e.to_string()))
+    // Bound to the server the collection's requests go to now.
+    let origin = origin_of(&c.url()?)?;
+    let keyring = |e: mcpscope_auth::AuthError| CollectionError::Keyring(e.to_string());
+    let key = secret_key(&c.name, &origin, env, name);
+    let mut origins = set_for(store, &c.name, env, name);
+    origins.retain(|o| *o != origin);
+    match value {
+        Some(v) => {
+            store.set(&key, v).map_err(keyring)?;
+            origins.push(origin);
+        }
+        None => store.delete(&key).map_err(keyring)?,
+    }
+    let index = origins_key(&c.name, env, name);
+    match origins.is_empty() {
+        true => store.delete(&index).map_err(keyring),
+        false => store.set(&index, &serde_json::to_string(&origins).unwrap_or_default()).map_err(keyring),
+    }
 }
 
 /// The format tag of a collection bundle: one JSON file holding a whole collection.
@@ -851,6 +958,48 @@ mod tests {
     }
 
     #[test]
+    fn secrets_are_bound_to_the_server_they_were_set_for() {
+        let root = std::env::temp_dir().join(format!("mcpscope-origins-{}", std::process::id()));
+        let dir = secret_collection(&root);
+        let store = mcpscope_auth::MemoryStore::new("test");
+        set_secret(&store, &dir, Some("dev"), "token", Some("t-456")).unwrap();
+
+        // A same-named collection (someone's pull request) pointing elsewhere gets nothing, and
+        // the error names both servers and how to allow it.
+        let evil = root.join("lookalike");
+        std::fs::create_dir_all(evil.join("environments")).unwrap();
+        let meta = json!({"name": "secretive", "variables": {"url": "https://collector.example/mcp"}});
+        std::fs::write(evil.join("collection.json"), meta.to_string()).unwrap();
+        std::fs::write(evil.join("environments/dev.json"), json!({"secrets": ["token"]}).to_string())
+            .unwrap();
+        let mut c = Collection::load(&evil, Some("dev"), &[]).unwrap();
+        let target = origin_of(&c.url().unwrap()).unwrap();
+        assert_eq!(target, "https://collector.example");
+        assert!(
+            c.fill_secrets(&store, &target, false).unwrap().is_empty(),
+            "nothing read for another server"
+        );
+        let err = c.fill("{{token}}", "r").unwrap_err();
+        let said = err.to_string();
+        assert!(matches!(err, CollectionError::SecretElsewhere { .. }), "{said}");
+        assert!(said.contains("set for http://127.0.0.1:1, not for https://collector.example"), "{said}");
+        assert!(said.contains("--allow-origin https://collector.example"), "{said}");
+        assert!(!said.contains("t-456"));
+
+        // Allowed for this run, it goes there; the original collection always had it.
+        let mut c = Collection::load(&evil, Some("dev"), &[]).unwrap();
+        assert_eq!(c.fill_secrets(&store, &target, true).unwrap(), vec!["t-456".to_owned()]);
+        let mut c = Collection::load(&dir, Some("dev"), &[]).unwrap();
+        assert!(c.fill_secrets(&store, "http://127.0.0.1:1", false).unwrap().contains(&"t-456".to_owned()));
+        // Forgetting it for its server forgets where it was set.
+        set_secret(&store, &dir, Some("dev"), "token", None).unwrap();
+        let mut c = Collection::load(&evil, Some("dev"), &[]).unwrap();
+        c.fill_secrets(&store, &target, true).unwrap();
+        assert!(matches!(c.fill("{{token}}", "r"), Err(CollectionError::MissingSecret { .. })));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn secrets_come_from_the_store_and_a_missing_one_says_how_to_set_it() {
         let root = std::env::temp_dir().join(format!("mcpscope-secrets-{}", std::process::id()));
         let dir = secret_collection(&root);
@@ -858,8 +1007,9 @@ mod tests {
 
         // Nothing set: the file's value of a declared secret is not used, and the error names
         // the secret, its environment and the command that sets it.
+        const HERE: &str = "http://127.0.0.1:1";
         let mut c = Collection::load(&dir, Some("dev"), &[]).unwrap();
-        assert!(c.fill_secrets(&store).unwrap().is_empty());
+        assert!(c.fill_secrets(&store, HERE, false).unwrap().is_empty());
         let err = c.headers().unwrap_err().to_string();
         assert!(err.contains("secret {{api}} has no value") && err.contains("collection secret"), "{err}");
         let err = substitute(&json!("{{token}}"), &c.variables, "echo").map_err(|e| c.explain(e));
@@ -872,17 +1022,17 @@ mod tests {
         set_secret(&store, &dir, None, "api", Some("k-123")).unwrap();
         set_secret(&store, &dir, Some("dev"), "token", Some("t-456")).unwrap();
         assert_eq!(
-            store.get(&secret_key("secretive", Some("dev"), "token")).unwrap().as_deref(),
+            store.get(&secret_key("secretive", HERE, Some("dev"), "token")).unwrap().as_deref(),
             Some("t-456")
         );
         let mut c = Collection::load(&dir, Some("dev"), &[]).unwrap();
-        let mut values = c.fill_secrets(&store).unwrap();
+        let mut values = c.fill_secrets(&store, HERE, false).unwrap();
         values.sort();
         assert_eq!(values, vec!["k-123".to_owned(), "t-456".to_owned()]);
         assert_eq!(c.headers().unwrap(), vec![("X-Api-Key".to_owned(), "k-123".to_owned())]);
         // --var wins over the keyring (and the keyring is then not read for it).
         let mut c = Collection::load(&dir, Some("dev"), &[("token".into(), "cli".into())]).unwrap();
-        assert_eq!(c.fill_secrets(&store).unwrap(), vec!["k-123".to_owned()]);
+        assert_eq!(c.fill_secrets(&store, HERE, false).unwrap(), vec!["k-123".to_owned()]);
         assert_eq!(c.variables["token"], "cli");
 
         // The listing says which secrets are set, never their values.

@@ -76,6 +76,9 @@ impl SessionError {
             SessionError::History(mcpscope_store::StoreError::Query(_)) => "bad_query",
             SessionError::History(_) => "history",
             SessionError::Replay(_) => "replay",
+            SessionError::Collection(collection::CollectionError::SecretElsewhere { .. }) => {
+                "secret_elsewhere"
+            }
             SessionError::Collection(_) => "collection",
             SessionError::Auth(_) => "auth",
             SessionError::Cancelled => "cancelled",
@@ -400,6 +403,7 @@ impl Engine {
             o.redirect = Redirect::Headless;
         }
         o.dpop = req.auth.dpop;
+        o.allow_plain_http = req.auth.allow_plain_http;
         if let Some(file) = req.auth.workload_token_file.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
             o.grant = mcpscope_auth::Grant::JwtBearer(mcpscope_auth::WorkloadToken::File(file.into()));
         }
@@ -488,7 +492,9 @@ impl Engine {
         self.sink.emit(UiEvent::Reset);
         let history = match &self.store {
             Some(store) => {
-                match store.recorder(NewSession::new(&req.url, self.source)).await {
+                // The history keeps the URL without its credentials (userinfo, `?api_key=`).
+                let url = mcpscope_wire::redact_url(&req.url);
+                match store.recorder(NewSession::new(url, self.source)).await {
                     Ok(r) => Some(r),
                     Err(e) => {
                         // The session goes on without history; the log says why.
@@ -509,6 +515,8 @@ impl Engine {
         let tracker = Arc::new(interact::Tracker::new(self.sink.clone()));
         *lock(&self.tracker) = tracker.clone();
         let tee = Tee { log, history, tracker };
+        // The user's own headers may be credentials under any name: masked wherever echoed.
+        self.mask.add(mask::header_secrets(&req.headers));
         let capture =
             Capture::new(Arc::new(mask::Masked::new(self.mask.clone(), mcpscope_lint::Linted::new(tee))));
         *lock(&self.capture) = Some(capture.clone());
@@ -533,7 +541,7 @@ impl Engine {
         // A person answers the server's questions in the window.
         opts.capabilities = interact::interactive_capabilities();
         opts.authorizer = lock(&self.oauth).clone().map(|o| o as Arc<dyn mcpscope_wire::Authorizer>);
-        let span = info_span!("session", url = %req.url);
+        let span = info_span!("session", url = %mcpscope_wire::redact_url(&req.url));
         let (cancel, cancelled) = tokio::sync::oneshot::channel();
         *lock(&self.cancel_connect) = Some(cancel);
         let connecting = Connection::connect_with_capture(
@@ -779,18 +787,26 @@ impl Engine {
 
     /// Runs collection `collection` (from the collections folder) with environment `env` over
     /// the live session. Its secrets come from the keyring and are masked in every record;
-    /// its `headers` are not sent (the live connection has its own).
+    /// its `headers` are not sent (the live connection has its own). Secrets set for another
+    /// server than the live one are used only with `allow_other_origin` (the user allowed it).
     pub async fn run_collection(
         &self,
         collection: &str,
         env: Option<&str>,
+        allow_other_origin: bool,
     ) -> Result<Vec<collection::Outcome>> {
         let dir = self.collection_dir(collection).await?;
         let conn = self.conn()?;
+        // The secrets go where the live session goes.
+        let target = collection::origin_of(&conn.info().url)?;
         let mut loaded = collection::Collection::load(&dir, env, &[])?;
         let secrets = self.secret_store().await;
         let (loaded, values) = blocking(move || {
-            let values = loaded.fill_secrets(secrets.as_ref())?;
+            let values = loaded.fill_secrets(secrets.as_ref(), &target, allow_other_origin)?;
+            // Asked first: nothing is sent until the user allows the other server.
+            if let Some(e) = loaded.secret_elsewhere() {
+                return Err(e);
+            }
             Ok((loaded, values))
         })
         .await?;

@@ -14,6 +14,30 @@ use serde_json::Value;
 /// What a secret value becomes in a record.
 pub const MASKED: &str = "‹secret›";
 
+/// Shorter values of user-supplied headers are not masked in text: they would match
+/// everywhere (`1`, `yes`) and say little if seen.
+const MIN_HEADER_SECRET: usize = 6;
+
+/// The values of the headers a user supplied (connection, collection, imported config),
+/// to mask wherever a server echoes them: only the user knows which are credentials. For
+/// `Scheme credential` values, the credential alone too. Headers that never carry a
+/// credential (`Accept` …) and short values are left out.
+pub fn header_secrets(headers: &[mcpscope_proto::Header]) -> Vec<String> {
+    let mut out = Vec::new();
+    for h in headers.iter().filter(|h| !mcpscope_wire::is_plain_header(&h.name)) {
+        let value = h.value.trim();
+        if let Some((_, credential)) = value.split_once(' ')
+            && credential.trim().len() >= MIN_HEADER_SECRET
+        {
+            out.push(credential.trim().to_owned());
+        }
+        if value.len() >= MIN_HEADER_SECRET {
+            out.push(value.to_owned());
+        }
+    }
+    out
+}
+
 /// The secret values to mask, shared by every sink of a window or a CLI run.
 #[derive(Default)]
 pub struct Mask {

@@ -29,7 +29,12 @@ pub fn parse(input: &str) -> Result<Query, String> {
     let mut q = Query::default();
     for term in tokens(input)? {
         let Some((key, value)) = term.split_once(':').filter(|(k, _)| KEYS.contains(k)) else {
-            q.text.push(format!("\"{}\"", term.replace('"', "\"\"")));
+            // FTS5 reads a NUL as the end of the query ("unterminated string"); no text holds
+            // one that its tokenizer would index, so it is dropped.
+            let text = term.replace('\0', "");
+            if !text.is_empty() {
+                q.text.push(format!("\"{}\"", text.replace('"', "\"\"")));
+            }
             continue;
         };
         if value.is_empty() {
@@ -185,6 +190,8 @@ mod tests {
         assert!(parse("dur:>fast").unwrap_err().contains("dur:>500ms"));
         assert!(parse("method:").unwrap_err().contains("needs a value"));
         assert!(parse("\"open").unwrap_err().contains("quote"));
+        // NUL ends an FTS5 query early: dropped, not an SQL error.
+        assert_eq!(parse("a\0b \0").unwrap().text, vec!["\"ab\"".to_owned()]);
         // Unknown keys are plain text (a URL, a JSON fragment …).
         assert_eq!(parse("http://x").unwrap().text.len(), 1);
     }

@@ -85,12 +85,66 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 const SECRET_HEADERS: &[&str] =
     &["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"];
 
+/// Parts of a header or query parameter name that mark a credential, whatever the rest of
+/// the name: `X-Auth-Token`, `Private-Token`, `X-Goog-Api-Key`, `client_secret`.
+const SECRET_NAME_PARTS: &[&str] = &[
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "apikey",
+    "api-key",
+    "api_key",
+    "credential",
+    "auth",
+    "signature",
+];
+
+/// Named like credentials, but challenges and metadata a reader needs to see.
+const NOT_SECRET_HEADERS: &[&str] =
+    &["www-authenticate", "proxy-authenticate", "authentication-info", "proxy-authentication-info"];
+
+/// Headers a user may set that never carry a credential: shown as they are.
+const PLAIN_HEADERS: &[&str] = &[
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "cache-control",
+    "connection",
+    "content-type",
+    "last-event-id",
+    "mcp-method",
+    "mcp-name",
+    "mcp-protocol-version",
+    "mcp-session-id",
+    "origin",
+    "user-agent",
+];
+
+/// Whether a header of this name never carries a credential (`Accept`, `Mcp-Session-Id` …).
+pub fn is_plain_header(name: &str) -> bool {
+    PLAIN_HEADERS.iter().any(|p| name.eq_ignore_ascii_case(p))
+}
+
+/// Whether a header of this name carries a credential: a known one, or one named like one.
+pub fn is_secret_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    if NOT_SECRET_HEADERS.contains(&name.as_str()) {
+        return false;
+    }
+    SECRET_HEADERS.contains(&name.as_str())
+        || SECRET_NAME_PARTS.iter().any(|p| name.contains(p))
+        || name == "key"
+        || name.ends_with("-key")
+}
+
 /// Redacts credential values, keeping the auth scheme and the length so a reader can still
 /// tell a `Bearer` token from a `Basic` one and an empty value from a present one.
 pub fn redact_header(name: &str, value: &str) -> String {
-    if !SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
-        return value.to_owned();
-    }
+    if is_secret_header(name) { redacted_value(name, value) } else { value.to_owned() }
+}
+
+fn redacted_value(name: &str, value: &str) -> String {
     match value.split_once(' ') {
         Some((scheme, secret)) if name.to_ascii_lowercase().ends_with("authorization") => {
             format!("{scheme} ‹redacted {} chars›", secret.len())
@@ -101,6 +155,60 @@ pub fn redact_header(name: &str, value: &str) -> String {
 
 pub fn redacted_headers<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Header> {
     headers.map(|(n, v)| Header::new(n, redact_header(n, v))).collect()
+}
+
+/// Whether a URL query parameter of this name carries a credential (`api_key`, `token`,
+/// `sig`, `X-Amz-Signature` …).
+fn is_secret_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_NAME_PARTS.iter().any(|p| name.contains(p))
+        || ["key", "sig", "jwt", "pwd", "pass", "session", "sessionid"].contains(&name.as_str())
+        || name.ends_with("_key")
+        || name.ends_with("-key")
+}
+
+/// What a redacted part of a URL becomes.
+pub const REDACTED_IN_URL: &str = "‹redacted›";
+
+/// `url` with its userinfo (`user:pass@`) and the values of query parameters named like
+/// credentials replaced by [`REDACTED_IN_URL`]; every other byte as it was. Borrowed when
+/// there is nothing to redact.
+pub fn redact_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let (head, fragment) = url.split_once('#').map_or((url, None), |(h, f)| (h, Some(f)));
+    let (before_query, query) = head.split_once('?').map_or((head, None), |(b, q)| (b, Some(q)));
+    let authority_start = before_query.find("://").map_or(0, |i| i + 3);
+    let authority_end =
+        before_query[authority_start..].find('/').map_or(before_query.len(), |i| authority_start + i);
+    let userinfo = before_query[authority_start..authority_end].rfind('@').map(|i| authority_start + i);
+    let secret_params = query.is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.split_once('=').is_some_and(|(n, v)| !v.is_empty() && is_secret_param(n)))
+    });
+    if userinfo.is_none() && !secret_params {
+        return std::borrow::Cow::Borrowed(url);
+    }
+    let mut out = String::with_capacity(url.len());
+    match userinfo {
+        Some(at) => {
+            out.push_str(&before_query[..authority_start]);
+            out.push_str(REDACTED_IN_URL);
+            out.push_str(&before_query[at..]);
+        }
+        None => out.push_str(before_query),
+    }
+    if let Some(q) = query {
+        out.push('?');
+        let pairs = q.split('&').map(|pair| match pair.split_once('=') {
+            Some((n, v)) if !v.is_empty() && is_secret_param(n) => format!("{n}={REDACTED_IN_URL}"),
+            _ => pair.to_owned(),
+        });
+        out.push_str(&pairs.collect::<Vec<_>>().join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 struct Pending {
@@ -134,6 +242,9 @@ pub struct Capture {
     started_wall_us: i64,
     sink: Arc<dyn RecordSink>,
     state: Mutex<State>,
+    /// Names (lower-case) of the headers the user supplied: their values are redacted in
+    /// records whatever the name, since only the user knows which of them are credentials.
+    user_headers: std::sync::RwLock<Vec<String>>,
 }
 
 /// When a record's bytes were sent or received, on both clocks a record carries.
@@ -194,7 +305,33 @@ impl Capture {
                 answered: std::collections::VecDeque::new(),
                 rounds: HashMap::new(),
             }),
+            user_headers: std::sync::RwLock::new(Vec::new()),
         })
+    }
+
+    /// Redacts the values of these headers (the ones the user supplied) in every later
+    /// record, except the few that never carry a credential ([`PLAIN_HEADERS`]).
+    pub fn redact_user_headers<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        let mut known = self.user_headers.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for name in names {
+            let name = name.to_ascii_lowercase();
+            if !PLAIN_HEADERS.contains(&name.as_str()) && !known.contains(&name) {
+                known.push(name);
+            }
+        }
+    }
+
+    /// Headers as a record shows them: credentials, and every header the user supplied,
+    /// redacted.
+    pub fn headers_for_record<'a>(&self, headers: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Header> {
+        let user = self.user_headers.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        headers
+            .map(|(n, v)| {
+                let by_user = !user.is_empty() && user.iter().any(|u| u.eq_ignore_ascii_case(n));
+                let value = if by_user || is_secret_header(n) { redacted_value(n, v) } else { v.to_owned() };
+                Header::new(n, value)
+            })
+            .collect()
     }
 
     pub fn new_exchange(&self) -> u64 {
@@ -307,8 +444,12 @@ pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec
     let peek: Peek<'_> = match serde_json::from_str(text) {
         Ok(p) => p,
         Err(e) if e.is_data() => {
-            // Valid JSON of the wrong shape (not an object, a member of the wrong type …).
-            flags.push(Flag::new(FlagCode::NotJsonRpc, format!("{NOT_RPC}: {e}")));
+            // The peek stops at the first member of the wrong type, before the end: only a
+            // whole read tells valid JSON of the wrong shape from text that is not JSON.
+            match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Ok(_) => flags.push(Flag::new(FlagCode::NotJsonRpc, format!("{NOT_RPC}: {e}"))),
+                Err(e) => flags.push(Flag::new(FlagCode::MalformedJson, format!("malformed JSON: {e}"))),
+            }
             return (None, Vec::new());
         }
         Err(e) => {
@@ -498,6 +639,41 @@ mod tests {
     }
 
     #[test]
+    fn headers_named_like_credentials_are_redacted_without_a_list() {
+        for name in [
+            "X-Auth-Token",
+            "Private-Token",
+            "X-Goog-Api-Key",
+            "X-Client-Secret",
+            "Ocp-Apim-Subscription-Key",
+        ] {
+            assert_eq!(redact_header(name, "s3cr3t"), "‹redacted 6 chars›", "{name}");
+        }
+        for name in ["WWW-Authenticate", "Mcp-Session-Id", "Keep-Alive", "Accept"] {
+            assert_eq!(redact_header(name, "Bearer x"), "Bearer x", "{name}");
+        }
+        let cap = Capture::new(VecSink::new());
+        cap.redact_user_headers(["X-Tenant", "Accept"]);
+        let shown =
+            cap.headers_for_record([("x-tenant", "acme-1"), ("accept", "text/event-stream")].into_iter());
+        assert_eq!(shown[0].value, "‹redacted 6 chars›");
+        assert_eq!(shown[1].value, "text/event-stream");
+    }
+
+    #[test]
+    fn url_userinfo_and_query_secrets_are_redacted_and_the_rest_kept() {
+        assert_eq!(
+            redact_url("http://alice:pw@127.0.0.1:9/mcp?api_key=k1&x=1&Token=t#frag"),
+            "http://‹redacted›@127.0.0.1:9/mcp?api_key=‹redacted›&x=1&Token=‹redacted›#frag"
+        );
+        assert_eq!(redact_url("https://h/mcp?sig=abc&page=2"), "https://h/mcp?sig=‹redacted›&page=2");
+        let plain = "http://127.0.0.1:9/mcp?page=2&key=";
+        assert!(matches!(redact_url(plain), std::borrow::Cow::Borrowed(u) if u == plain));
+        // An @ in the path or query is not userinfo.
+        assert_eq!(redact_url("http://h/a@b?q=x@y"), "http://h/a@b?q=x@y");
+    }
+
+    #[test]
     fn pairs_responses_with_requests_and_flags_strays() {
         let sink = VecSink::new();
         let cap = Capture::new(sink.clone());
@@ -526,6 +702,17 @@ mod tests {
         assert_eq!(recs[3].flags[0].code, FlagCode::MalformedJson);
         assert!(recs[3].rpc.is_none());
         assert_eq!(recs.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn text_cut_after_a_member_of_the_wrong_type_is_malformed_not_merely_not_rpc() {
+        // Found by the fuzz pass: the peek failed on `false` before reaching the cut.
+        let mut flags = Vec::new();
+        decode(r#"{"method":false"#, &mut flags);
+        assert_eq!(flags[0].code, FlagCode::MalformedJson, "{flags:?}");
+        let mut flags = Vec::new();
+        decode(r#"{"method":false}"#, &mut flags);
+        assert_eq!(flags[0].code, FlagCode::NotJsonRpc, "{flags:?}");
     }
 
     #[test]

@@ -162,8 +162,9 @@ impl Connection {
         handler: Arc<dyn ServerRequestHandler>,
     ) -> Result<Connection> {
         let url = parse_http_url(&opts.url)?;
-        let span = info_span!("connect", url = %url);
+        let span = info_span!("connect", url = %crate::redact_url(url.as_str()));
         let _enter = span.enter();
+        capture.redact_user_headers(opts.headers.iter().map(|h| h.name.as_str()));
         let http = reqwest::Client::builder()
             // Redirects would hide hops from the capture: show them instead.
             .redirect(reqwest::redirect::Policy::none())

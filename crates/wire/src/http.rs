@@ -10,7 +10,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::capture::{Capture, body_of, redacted_headers};
+use crate::capture::{Capture, body_of, redact_url};
 use crate::stream::{FrameMeta, Pipeline, Seen};
 
 /// A response whose head has been captured.
@@ -36,8 +36,8 @@ pub(crate) fn media_type(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-fn header_pairs(h: &HeaderMap) -> Vec<Header> {
-    redacted_headers(h.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap_or("‹non-ASCII›"))))
+fn header_pairs(capture: &Capture, h: &HeaderMap) -> Vec<Header> {
+    capture.headers_for_record(h.iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap_or("‹non-ASCII›"))))
 }
 
 /// Sends `req` and captures the request and the response head. Transport failures
@@ -55,8 +55,8 @@ pub(crate) async fn send(
         exchange,
         RecordKind::HttpRequest {
             method: req.method().to_string(),
-            url: req.url().to_string(),
-            headers: header_pairs(req.headers()),
+            url: redact_url(req.url().as_str()).into_owned(),
+            headers: header_pairs(capture, req.headers()),
             body: payload.map(|b| body_of(b)),
         },
         text.as_deref().filter(|t| !t.is_empty()),
@@ -128,7 +128,7 @@ pub(crate) async fn read_body(
     let mut flags = Vec::new();
     let latency_us = started.elapsed().as_micros() as u64;
     let status = rx.status;
-    let headers = header_pairs(&rx.headers);
+    let headers = header_pairs(capture, &rx.headers);
     let exchange = rx.exchange;
     let declared = rx.response.content_length();
     let LimitedBody { bytes, cut, error } = read_limited(&mut rx.response, MAX_BODY).await;
@@ -172,7 +172,7 @@ pub(crate) fn record_stream_head(capture: &Capture, rx: &Received, started: Inst
         rx.exchange,
         RecordKind::HttpResponse {
             status: rx.status,
-            headers: header_pairs(&rx.headers),
+            headers: header_pairs(capture, &rx.headers),
             body: None,
             latency_us: started.elapsed().as_micros() as u64,
         },
@@ -304,7 +304,13 @@ pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
         }
         src = s.source();
     }
-    let all = parts.join(": ");
+    let mut all = parts.join(": ");
+    // reqwest names the URL in its message: with its credentials redacted.
+    if let Some(url) = e.url()
+        && let std::borrow::Cow::Owned(redacted) = redact_url(url.as_str())
+    {
+        all = all.replace(url.as_str(), &redacted);
+    }
     let lower = all.to_ascii_lowercase();
     let hint = if lower.contains("connection refused") {
         " — is the server running, and on this port?"

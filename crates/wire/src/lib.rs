@@ -20,7 +20,8 @@ use std::time::Duration;
 
 pub use authorize::{Authorizer, Challenge, Verdict};
 pub use capture::{
-    Capture, NullSink, RecordSink, VecSink, body_of, classify, redact_header, redacted_headers,
+    Capture, NullSink, REDACTED_IN_URL, RecordSink, VecSink, body_of, classify, is_plain_header,
+    is_secret_header, redact_header, redact_url, redacted_headers,
 };
 pub use client::{
     Connection, ConnectionInfo, DefaultHandler, LinkStatus, Listening, ServerRequestHandler, token_text,
@@ -96,9 +97,11 @@ impl ConnectOptions {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum WireError {
-    #[error("invalid URL {url:?}: {reason}")]
+    // URLs are shown with their credentials redacted (userinfo, `?api_key=` …): errors reach
+    // terminals, logs and the window.
+    #[error("invalid URL {:?}: {reason}", redact_url(.url))]
     InvalidUrl { url: String, reason: String },
-    #[error("could not reach {url}: {reason}")]
+    #[error("could not reach {}: {reason}", redact_url(.url))]
     Connect { url: String, reason: String },
     #[error("the server answered HTTP {status}{}", body_hint(.body))]
     Http { status: u16, body: String },

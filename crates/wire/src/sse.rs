@@ -33,6 +33,36 @@ pub struct Frame<'a> {
     pub raw: &'a str,
 }
 
+/// A [`Frame`] with its own copies of the texts, to keep or compare after the parser moved
+/// on (tests, the property tests' oracle comparison).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedFrame {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: String,
+    pub has_data: bool,
+    pub retry_ms: Option<u64>,
+    pub comments: Vec<String>,
+    pub ignored: Vec<String>,
+    pub raw: String,
+}
+
+impl From<Frame<'_>> for OwnedFrame {
+    fn from(f: Frame<'_>) -> OwnedFrame {
+        let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
+        OwnedFrame {
+            id: f.id.map(str::to_owned),
+            event: f.event.map(str::to_owned),
+            data: f.data.into_owned(),
+            has_data: f.has_data,
+            retry_ms: f.retry_ms,
+            comments: owned(f.comments),
+            ignored: owned(f.ignored),
+            raw: f.raw.to_owned(),
+        }
+    }
+}
+
 /// Where a complete frame's bytes are.
 #[derive(Debug, Clone)]
 pub enum FrameBytes {
@@ -248,34 +278,7 @@ fn field<'a>(frame: &mut Frame<'a>, line: &'a str) {
 mod tests {
     use super::*;
 
-    /// A frame with its own copies of the texts, to compare after the parser moved on.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    struct SseFrame {
-        id: Option<String>,
-        event: Option<String>,
-        data: String,
-        has_data: bool,
-        retry_ms: Option<u64>,
-        comments: Vec<String>,
-        ignored: Vec<String>,
-        raw: String,
-    }
-
-    impl From<Frame<'_>> for SseFrame {
-        fn from(f: Frame<'_>) -> SseFrame {
-            let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
-            SseFrame {
-                id: f.id.map(str::to_owned),
-                event: f.event.map(str::to_owned),
-                data: f.data.into_owned(),
-                has_data: f.has_data,
-                retry_ms: f.retry_ms,
-                comments: owned(f.comments),
-                ignored: owned(f.ignored),
-                raw: f.raw.to_owned(),
-            }
-        }
-    }
+    type SseFrame = OwnedFrame;
 
     fn parse_chunks(chunks: &[&[u8]]) -> (Vec<SseFrame>, Option<String>) {
         let mut p = SseParser::new();

@@ -142,7 +142,8 @@ enum Run {
     Idle,
     Running(String),
     Done(String, Rc<Vec<Outcome>>),
-    Failed(String, IpcError),
+    /// The collection, its environment, and why the run did not happen.
+    Failed(String, Option<String>, IpcError),
 }
 
 /// A one-line answer to the last folder, import, export or secret action.
@@ -203,16 +204,16 @@ pub fn CollectionsPane(props: &PaneProps) -> Html {
     };
     let on_run = {
         let run = run.clone();
-        Callback::from(move |(name, env): (String, Option<String>)| {
+        Callback::from(move |(name, env, allow): (String, Option<String>, bool)| {
             if matches!(*run, Run::Running(_)) {
                 return;
             }
             run.set(Run::Running(name.clone()));
             let run = run.clone();
             spawn_local(async move {
-                run.set(match ipc::run_collection(&name, env.as_deref()).await {
+                run.set(match ipc::run_collection(&name, env.as_deref(), allow).await {
                     Ok(o) => Run::Done(name, Rc::new(o)),
-                    Err(e) => Run::Failed(name, e),
+                    Err(e) => Run::Failed(name, env, e),
                 });
             });
         })
@@ -284,7 +285,7 @@ pub fn CollectionsPane(props: &PaneProps) -> Html {
                 }) }
             </ul>
             { for empty.map(|n| html! { <div class="empty small-text">{n}</div> }) }
-            { run_result(&run) }
+            { run_result(&run, &on_run) }
         </section>
     }
 }
@@ -436,7 +437,9 @@ struct ItemProps {
     info: Rc<CollectionInfo>,
     /// The collection being run, if any (one run at a time).
     running: Option<AttrValue>,
-    on_run: Callback<(String, Option<String>)>,
+    /// Collection, environment, and whether its secrets may go to the live server although
+    /// they were set for another.
+    on_run: Callback<(String, Option<String>, bool)>,
     on_reload: Callback<()>,
     on_note: Callback<Note>,
 }
@@ -457,7 +460,7 @@ fn CollectionItem(props: &ItemProps) -> Html {
     let run = {
         let (on_run, name) = (props.on_run.clone(), name.clone());
         let env_arg = chosen.map(|e| e.name.clone());
-        Callback::from(move |_: MouseEvent| on_run.emit((name.clone(), env_arg.clone())))
+        Callback::from(move |_: MouseEvent| on_run.emit((name.clone(), env_arg.clone(), false)))
     };
     let export = {
         let (on_note, name) = (props.on_note.clone(), name.clone());
@@ -595,11 +598,26 @@ fn SecretRow(props: &SecretProps) -> Html {
     }
 }
 
-fn run_result(run: &Run) -> Html {
+fn run_result(run: &Run, on_run: &Callback<(String, Option<String>, bool)>) -> Html {
     let body = match run {
         Run::Idle => return Html::default(),
         Run::Running(name) => html! { <div class="verdict muted">{format!("Running {name}…")}</div> },
-        Run::Failed(_, e) => {
+        // Secrets set for another server: nothing was sent; the user decides.
+        Run::Failed(name, env, e) if e.kind == "secret_elsewhere" => {
+            let allow = {
+                let (on_run, name, env) = (on_run.clone(), name.clone(), env.clone());
+                Callback::from(move |_: MouseEvent| on_run.emit((name.clone(), env.clone(), true)))
+            };
+            html! {
+                <div class="verdict" data-verdict="failed" role="alert">
+                    <div>{e.message.clone()}</div>
+                    <button id="allow-origin" class="btn small" onclick={allow}
+                        title="Send this collection's secrets to the server of the live session for this run only">
+                        {"Allow for this run"}</button>
+                </div>
+            }
+        }
+        Run::Failed(_, _, e) => {
             let message =
                 if e.kind == "not_connected" { NOT_CONNECTED.to_owned() } else { e.message.clone() };
             html! { <div class="verdict" data-verdict="failed" role="alert">{message}</div> }

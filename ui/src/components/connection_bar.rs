@@ -220,6 +220,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let on_oauth = oauth_check(|f, on| f.on = on);
     let on_headless = oauth_check(|f, on| f.headless = on);
     let on_dpop = oauth_check(|f, on| f.dpop = on);
+    let on_plain_http = oauth_check(|f, on| f.allow_plain_http = on);
     let on_workload = oauth_text(|f, v| f.workload_token_file = v);
     let on_client_id = oauth_text(|f, v| f.client_id = v);
     let on_client_secret = oauth_text(|f, v| f.client_secret = v);
@@ -334,6 +335,10 @@ pub fn ConnectionBar(props: &Props) -> Html {
                         <input id="oauth-dpop" type="checkbox" checked={oauth.dpop} onchange={on_dpop} />
                         {"DPoP"}
                     </label>
+                    <label class="check-field" title="Accept an authorization server whose endpoints are plain http on another machine: codes, secrets and tokens then cross the network in clear. Refused unless ticked, for this connection only">
+                        <input id="oauth-plain-http" type="checkbox" checked={oauth.allow_plain_http} onchange={on_plain_http} />
+                        {"Allow plain http"}
+                    </label>
                 </div>
             }
             <StatusLine conn={props.conn.clone()} on_reinit={on_reinit} />
@@ -375,6 +380,7 @@ struct OAuthFields {
     headless: bool,
     dpop: bool,
     workload_token_file: String,
+    allow_plain_http: bool,
 }
 
 impl OAuthFields {
@@ -391,6 +397,7 @@ impl OAuthFields {
             headless: self.headless,
             dpop: self.dpop,
             workload_token_file: given(&self.workload_token_file),
+            allow_plain_http: self.allow_plain_http,
         }
     }
 }
