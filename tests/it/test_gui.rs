@@ -158,6 +158,21 @@ async fn gui_demo_server_is_one_click_away() {
     let driver = Driver::start();
     let c = open_app(&driver).await;
     connect_to_demo(&c).await;
+    // The window never leaves the app's pages: a navigation a script (or server text) starts
+    // is denied, and the session stays as it was.
+    let demo_url = c.find(Locator::Css("#url")).await.expect("#url").prop("value").await.expect("value");
+    let away = format!("{}?navigated=1", demo_url.clone().unwrap_or_default());
+    c.execute("window.location.href = arguments[0];", vec![json!(away)]).await.expect("navigate");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let here: String = c
+        .execute("return window.location.href;", vec![])
+        .await
+        .expect("href")
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(here.starts_with("tauri://localhost"), "the window left the app for {here}");
+    assert!(text_of(&c, ".statusline").await.is_some_and(|t| t.contains("mcpscope-demo")), "still connected");
     let url = c.find(Locator::Css("#url")).await.expect("#url").prop("value").await.expect("value");
     assert!(url.is_some_and(|u| u.starts_with("http://127.0.0.1:")), "the demo URL is filled in");
     click(&c, "#btn-tools-list").await;

@@ -609,3 +609,29 @@ async fn credentials_under_any_name_stay_out_of_records_history_exports_and_logs
     leaks("the HAR export", &std::fs::read_to_string(&file).expect("the HAR file"));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A session id from the window names the HAR file: one that is not a stored session's
+/// (`../../x`) is refused, and nothing is written outside the exports folder.
+#[tokio::test]
+async fn a_har_export_cannot_be_written_outside_the_exports_folder() {
+    let data = data_dir("har-escape");
+    let store = Store::open_dir(&data).await.expect("store");
+    let engine = mcpscope_session::Engine::with_store(Arc::new(Quiet), Some(store.clone()), "app");
+    let exports = mcpscope_store::default_data_dir().join("exports");
+    for id in ["../../mcpscope-escape", "/tmp/mcpscope-escape", "ses_missing"] {
+        let err = engine.export_har_file(id).await.expect_err(id);
+        assert!(err.to_string().contains("no session"), "{id}: {err}");
+        assert!(!exports.join(format!("{id}.har")).exists(), "{id}: a file was written");
+    }
+    // A real session still exports.
+    let recorder = store
+        .recorder(mcpscope_store::NewSession::new("http://127.0.0.1:1/mcp", "app"))
+        .await
+        .expect("session");
+    store.finish(&recorder).await.expect("finish");
+    let path = engine.export_har_file(recorder.session_id()).await.expect("export");
+    assert!(path.starts_with(&exports) && path.exists(), "{}", path.display());
+    let _ = std::fs::remove_file(path);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&data);
+}

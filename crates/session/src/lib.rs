@@ -905,6 +905,12 @@ impl Engine {
     /// A stored session written as HAR 1.2 to `<data dir>/exports/<session>.har`; returns the
     /// path.
     pub async fn export_har_file(&self, session_id: &str) -> Result<std::path::PathBuf> {
+        // The id names the file: only an id of the history's own form, of a session it holds,
+        // so that `../../x` from the window cannot write outside the exports folder.
+        let plain = session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !plain || session_id.is_empty() || self.history()?.session(session_id).await?.is_none() {
+            return Err(SessionError::Export(format!("no session {session_id:?} in the history")));
+        }
         let text = self.history_export_har(session_id).await?;
         let path = export_path(&format!("{session_id}.har"));
         write_file(&path, &text)?;

@@ -812,7 +812,7 @@ async fn request_once(
     let task_inner = inner.clone();
     let task_id = id_text.clone();
     let span = info_span!("request", method, id = %id_text);
-    tokio::spawn(
+    let posting = tokio::spawn(
         async move {
             if let Err(e) = post_message(&task_inner, &msg, Some(&task_id)).await {
                 resolve(&task_inner, &task_id, Err(e));
@@ -820,7 +820,24 @@ async fn request_once(
         }
         .instrument(span),
     );
-    wait_for(inner, &id_text, rx, activity).await
+    // A caller that stops waiting (a cancelled connect) stops the POST too, with whatever it
+    // was doing: an authorization waiting for the browser closes its loopback listener. Once
+    // the answer is in, the POST goes on reading its stream.
+    let mut cancel = AbortOnDrop(Some(posting.abort_handle()));
+    let answer = wait_for(inner, &id_text, rx, activity).await;
+    cancel.0 = None;
+    answer
+}
+
+/// Aborts a task when dropped while still armed.
+struct AbortOnDrop(Option<tokio::task::AbortHandle>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
 }
 
 fn add_stateless_meta(inner: &Inner, msg: &mut Value) {
