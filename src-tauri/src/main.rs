@@ -11,6 +11,7 @@
 mod commands;
 mod events;
 mod logging;
+mod navigation;
 mod render;
 
 use std::process::ExitCode;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
     let result = tauri::Builder::default()
         .manage(AppState::new(store))
         .plugin(render::plugin())
+        .plugin(navigation::plugin())
         .setup(|app| {
             logging::init(app.handle());
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "mcpscope started");
