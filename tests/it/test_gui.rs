@@ -741,6 +741,7 @@ async fn gui_collections_folder_import_environment_and_secret() {
     let asked = content("#collection-result".to_owned()).await.unwrap_or_default();
     assert!(asked.contains("set for http://127.0.0.1:1, not for http://127.0.0.1:"), "{asked}");
     assert!(!asked.contains(&secret), "{asked}");
+    screenshot(&c, "collections-ask-origin").await;
     // Allowed for this run: the demo echoes the secret (the assertion sees it), the timeline
     // does not.
     click(&c, "#collection-result #allow-origin").await;

@@ -609,10 +609,11 @@ fn run_result(run: &Run, on_run: &Callback<(String, Option<String>, bool)>) -> H
                 Callback::from(move |_: MouseEvent| on_run.emit((name.clone(), env.clone(), true)))
             };
             html! {
-                <div class="verdict" data-verdict="failed" role="alert">
-                    <div>{e.message.clone()}</div>
+                <div class="verdict ask" data-verdict="failed" role="alert">
+                    <span class="strong">{"Its secrets were set for another server"}</span>
+                    <div class="ask-detail">{e.message.clone()}</div>
                     <button id="allow-origin" class="btn small" onclick={allow}
-                        title="Send this collection's secrets to the server of the live session for this run only">
+                        title="Send this collection's secrets to the server of the live session, for this run only">
                         {"Allow for this run"}</button>
                 </div>
             }
