@@ -354,16 +354,53 @@ pub fn environments(dir: &Path) -> Result<BTreeMap<String, CollectionFile>, Coll
 }
 
 /// Request files under `dir` (not `collection.json`, not `environments/`), sorted by path.
+/// How deep and how many files a collection walk goes: a folder from someone else (a pull
+/// request) cannot make a run read without end.
+const MAX_DEPTH: usize = 8;
+const MAX_FILES: usize = 10_000;
+
 fn collect(dir: &Path, prefix: &str, out: &mut Vec<(String, RequestFile)>) -> Result<(), CollectionError> {
+    let mut seen = 0;
+    walk(dir, prefix, 0, &mut seen, out)
+}
+
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    seen: &mut usize,
+    out: &mut Vec<(String, RequestFile)>,
+) -> Result<(), CollectionError> {
     let entries =
         std::fs::read_dir(dir).map_err(|source| CollectionError::Read { path: dir.to_owned(), source })?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if path.is_dir() {
+    let mut entries: Vec<std::fs::DirEntry> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(std::fs::DirEntry::path);
+    for entry in entries {
+        *seen += 1;
+        if *seen > MAX_FILES {
+            return Err(CollectionError::BadFolder(format!(
+                "{} holds more than {MAX_FILES} files: not read further",
+                dir.display()
+            )));
+        }
+        let path = entry.path();
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        // Symlinks are never followed: a collection is the files in its folder, not what a
+        // link points at (`~/.ssh`, `/`, a loop).
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_symlink() {
+            tracing::warn!(path = %path.display(), "a symlink in a collection is not followed");
+            continue;
+        }
+        if kind.is_dir() {
             if file_name != "environments" && !file_name.starts_with('.') {
-                collect(&path, &format!("{prefix}{file_name}/"), out)?;
+                if depth + 1 >= MAX_DEPTH {
+                    return Err(CollectionError::BadFolder(format!(
+                        "{} is nested more than {MAX_DEPTH} folders deep",
+                        path.display()
+                    )));
+                }
+                walk(&path, &format!("{prefix}{file_name}/"), depth + 1, seen, out)?;
             }
         } else if file_name.ends_with(".json") && file_name != "collection.json" {
             let req: RequestFile = read_json(&path, "request")?;
@@ -371,6 +408,16 @@ fn collect(dir: &Path, prefix: &str, out: &mut Vec<(String, RequestFile)>) -> Re
         }
     }
     Ok(())
+}
+
+/// Writes a file the collection did not have: never through a symlink (not even a dangling
+/// one, which would create its target wherever it points), never over an existing file.
+fn write_new(path: &Path, text: &str) -> Result<(), CollectionError> {
+    use std::io::Write as _;
+    let err = |source| CollectionError::Write { path: path.to_owned(), source };
+    // O_CREAT | O_EXCL: fails on any existing entry, a symlink included, and never follows it.
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(err)?;
+    file.write_all(text.as_bytes()).map_err(err)
 }
 
 /// `name` as a collection folder name, or why it cannot be one.
@@ -424,7 +471,7 @@ pub fn save_request(
             variables: [("url".to_owned(), url.to_owned())].into(),
             ..CollectionFile::default()
         };
-        std::fs::write(&meta, pretty(&file)).map_err(write_err(&meta))?;
+        write_new(&meta, &pretty(&file))?;
     }
     let entries =
         std::fs::read_dir(&dir).map_err(|source| CollectionError::Read { path: dir.clone(), source })?;
@@ -438,7 +485,7 @@ pub fn save_request(
         .max()
         .unwrap_or(0);
     let path = dir.join(format!("{:02}-{}.json", last + 1, slug(&request.name)));
-    std::fs::write(&path, pretty(request)).map_err(write_err(&path))?;
+    write_new(&path, &pretty(request))?;
     Ok(path)
 }
 
@@ -629,7 +676,7 @@ fn write_bundle(dir: &Path, bundle: &Bundle) -> Result<(), CollectionError> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(err)?;
         }
-        std::fs::write(path, text).map_err(err)
+        write_new(path, &text)
     };
     write(&dir.join("collection.json"), pretty(&bundle.collection))?;
     for (env, file) in &bundle.environments {
@@ -955,6 +1002,42 @@ mod tests {
             "params": {"name": "echo", "arguments": {"message": "{{token}} for {{who}}"}}});
         std::fs::write(dir.join("01-echo.json"), req.to_string()).unwrap();
         dir
+    }
+
+    #[test]
+    fn symlinks_are_not_followed_the_walk_is_bounded_and_nothing_is_written_through_a_link() {
+        let root = std::env::temp_dir().join(format!("mcpscope-links-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dir = root.join("linked");
+        let outside = root.join("outside");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("99-stolen.json"), r#"{"name": "stolen", "method": "ping"}"#).unwrap();
+        std::fs::write(dir.join("01-ping.json"), r#"{"name": "ping", "method": "ping"}"#).unwrap();
+        std::os::unix::fs::symlink(&outside, dir.join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(outside.join("99-stolen.json"), dir.join("02-link.json")).unwrap();
+        std::os::unix::fs::symlink(&dir, dir.join("loop")).unwrap();
+        let c = Collection::load(&dir, None, &[]).unwrap();
+        let names: Vec<&str> = c.requests.iter().map(|(_, r)| r.name.as_str()).collect();
+        assert_eq!(names, vec!["ping"], "only the folder's own files");
+
+        // A dangling link where the next file will be written: refused, its target not created.
+        let target = root.join("created-through-the-link.json");
+        std::os::unix::fs::symlink(&target, dir.join("collection.json")).unwrap();
+        let req = RequestFile { name: "x".into(), method: "ping".into(), params: None, assertions: vec![] };
+        let err = save_request(&root, "linked", &req, "http://127.0.0.1:1/mcp").unwrap_err();
+        assert!(matches!(err, CollectionError::Write { .. }), "{err}");
+        assert!(!target.exists(), "nothing is written through a symlink");
+
+        // Nested deeper than the bound: an error, not an endless walk.
+        let mut deep = root.join("deep");
+        for i in 0..MAX_DEPTH + 1 {
+            deep = deep.join(format!("d{i}"));
+        }
+        std::fs::create_dir_all(&deep).unwrap();
+        let err = Collection::load(&root.join("deep"), None, &[]).unwrap_err();
+        assert!(err.to_string().contains("folders deep"), "{err}");
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]
