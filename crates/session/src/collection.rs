@@ -261,9 +261,7 @@ impl Collection {
     fn explain(&self, e: CollectionError) -> CollectionError {
         match e {
             CollectionError::MissingVariable { ref name, .. } => {
-                if self.elsewhere.contains_key(name)
-                    && let Some(elsewhere) = self.secret_elsewhere_named(name)
-                {
+                if let Some(elsewhere) = self.secret_elsewhere_named(name) {
                     return elsewhere;
                 }
                 match self.missing.get(name) {

@@ -132,10 +132,12 @@ pub fn is_secret_header(name: &str) -> bool {
     if NOT_SECRET_HEADERS.contains(&name.as_str()) {
         return false;
     }
-    SECRET_HEADERS.contains(&name.as_str())
-        || SECRET_NAME_PARTS.iter().any(|p| name.contains(p))
-        || name == "key"
-        || name.ends_with("-key")
+    SECRET_HEADERS.contains(&name.as_str()) || named_like_a_credential(&name)
+}
+
+/// Whether a lower-case header or parameter name says it holds a credential.
+fn named_like_a_credential(name: &str) -> bool {
+    SECRET_NAME_PARTS.iter().any(|p| name.contains(p)) || name == "key" || name.ends_with("-key")
 }
 
 /// Redacts credential values, keeping the auth scheme and the length so a reader can still
@@ -153,18 +155,13 @@ fn redacted_value(name: &str, value: &str) -> String {
     }
 }
 
-pub fn redacted_headers<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Header> {
-    headers.map(|(n, v)| Header::new(n, redact_header(n, v))).collect()
-}
-
 /// Whether a URL query parameter of this name carries a credential (`api_key`, `token`,
 /// `sig`, `X-Amz-Signature` …).
 fn is_secret_param(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    SECRET_NAME_PARTS.iter().any(|p| name.contains(p))
-        || ["key", "sig", "jwt", "pwd", "pass", "session", "sessionid"].contains(&name.as_str())
+    named_like_a_credential(&name)
+        || ["sig", "jwt", "pwd", "pass", "session", "sessionid"].contains(&name.as_str())
         || name.ends_with("_key")
-        || name.ends_with("-key")
 }
 
 /// What a redacted part of a URL becomes.
@@ -313,9 +310,9 @@ impl Capture {
     /// record, except the few that never carry a credential ([`PLAIN_HEADERS`]).
     pub fn redact_user_headers<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
         let mut known = self.user_headers.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for name in names {
+        for name in names.into_iter().filter(|n| !is_plain_header(n)) {
             let name = name.to_ascii_lowercase();
-            if !PLAIN_HEADERS.contains(&name.as_str()) && !known.contains(&name) {
+            if !known.contains(&name) {
                 known.push(name);
             }
         }

@@ -20,8 +20,7 @@ use std::time::Duration;
 
 pub use authorize::{Authorizer, Challenge, Verdict};
 pub use capture::{
-    Capture, NullSink, REDACTED_IN_URL, RecordSink, VecSink, body_of, classify, is_plain_header,
-    is_secret_header, redact_header, redact_url, redacted_headers,
+    Capture, NullSink, RecordSink, VecSink, body_of, classify, is_plain_header, redact_header, redact_url,
 };
 pub use client::{
     Connection, ConnectionInfo, DefaultHandler, LinkStatus, Listening, ServerRequestHandler, token_text,

@@ -278,13 +278,11 @@ fn field<'a>(frame: &mut Frame<'a>, line: &'a str) {
 mod tests {
     use super::*;
 
-    type SseFrame = OwnedFrame;
-
-    fn parse_chunks(chunks: &[&[u8]]) -> (Vec<SseFrame>, Option<String>) {
+    fn parse_chunks(chunks: &[&[u8]]) -> (Vec<OwnedFrame>, Option<String>) {
         let mut p = SseParser::new();
         let mut out = Vec::new();
         for c in chunks {
-            p.feed(c, |f| out.push(SseFrame::from(f)));
+            p.feed(c, |f| out.push(OwnedFrame::from(f)));
         }
         let rest = p.finish();
         (out, rest)
@@ -366,13 +364,13 @@ mod tests {
         assert_eq!(whole.len(), 4);
         assert_eq!(whole[1].data, "a\n\u{e9}\u{FFFD}");
         assert_eq!(rest.as_deref(), Some("data: tail"));
-        let same = |frames: &[SseFrame], rest: Option<String>, cut: &str| {
+        let same = |frames: &[OwnedFrame], rest: Option<String>, cut: &str| {
             assert_eq!(rest.as_deref(), Some("data: tail"), "{cut}");
             assert_eq!(frames.len(), whole.len(), "{cut}");
             for (f, w) in frames.iter().zip(&whole) {
                 let raw_ok = f.raw == w.raw || format!("{}\n", f.raw) == w.raw;
                 assert!(raw_ok, "{cut}: {:?} vs {:?}", f.raw, w.raw);
-                assert_eq!(SseFrame { raw: w.raw.clone(), ..f.clone() }, *w, "{cut}");
+                assert_eq!(OwnedFrame { raw: w.raw.clone(), ..f.clone() }, *w, "{cut}");
             }
         };
         for i in 0..input.len() {
