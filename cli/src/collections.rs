@@ -36,6 +36,8 @@ pub struct RunArgs {
     /// Do not read secrets from the OS keyring (give them with --var).
     #[arg(long = "no-keyring")]
     no_keyring: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
 }
 
 #[derive(Subcommand)]
@@ -146,10 +148,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     opts.headers.extend(crate::parse_headers(&args.headers)?);
     let env = col.environment.as_deref().map(|e| format!(", environment {e}")).unwrap_or_default();
     println!("{} — {url}{env} ({} requests)", col.name, col.requests.len());
-    let recorder = crate::cli_recorder(store.as_ref(), &url, None).await;
+    let limits = args.limits.resolve(store.as_ref()).await?;
+    let recorder = crate::cli_recorder(store.as_ref(), &url, None, &limits).await;
     mask.add(mcpscope_session::mask::header_secrets(&opts.headers));
     let sink = crate::masked_cli_sink(false, recorder.clone(), mask);
-    let conn = Connection::connect(opts, sink, Arc::new(DefaultHandler))
+    let capture = mcpscope_wire::Capture::with_limits(sink, limits);
+    let conn = Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler))
         .await
         .map_err(crate::connect_error(&url))?;
     let outcomes = collection::run(&col, |method, params| {

@@ -2,6 +2,7 @@
 
 mod collections;
 mod conformance;
+mod limits;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -65,6 +66,21 @@ enum Command {
         /// Print the whole outcome as JSON instead of a readable diff.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        limits: limits::LimitArgs,
+    },
+    /// Print the limits on what a server may send (body and frame sizes, records in memory,
+    /// the history's write queue, server requests waiting); save new ones for the window and
+    /// later commands with --save.
+    Limits {
+        #[command(flatten)]
+        limits: limits::LimitArgs,
+        /// Save the limits given as flags (the others keep their saved value).
+        #[arg(long)]
+        save: bool,
+        /// Forget the saved limits: back to the defaults.
+        #[arg(long, conflicts_with = "save")]
+        reset: bool,
     },
     /// Authorize with OAuth (or use the stored token) and print the access token decoded,
     /// with every check's verdict: signature (JWKS), audience, issuer, expiry, scopes.
@@ -211,6 +227,8 @@ struct CallArgs {
     timeout: u64,
     #[command(flatten)]
     oauth: OAuthArgs,
+    #[command(flatten)]
+    limits: limits::LimitArgs,
 }
 
 /// OAuth for servers that answer 401: discovery, registration, authorization and tokens,
@@ -402,11 +420,15 @@ pub(crate) async fn cli_recorder(
     store: Option<&mcpscope_store::Store>,
     url: &str,
     protocol_version: Option<String>,
+    limits: &mcpscope_proto::Limits,
 ) -> Option<mcpscope_store::Recorder> {
     // The history keeps the URL without its credentials (userinfo, `?api_key=`).
     let url = mcpscope_wire::redact_url(url);
     let new = mcpscope_store::NewSession { protocol_version, ..mcpscope_store::NewSession::new(url, "cli") };
-    store?.recorder(new).await.map_err(|e| eprintln!("mcpscope: warning: no history: {e}")).ok()
+    let recorder =
+        store?.recorder(new).await.map_err(|e| eprintln!("mcpscope: warning: no history: {e}")).ok()?;
+    recorder.limit_queue(limits.history_queue_records);
+    Some(recorder)
 }
 
 /// Commits a command's last records and ends its history session (best effort: the command's
@@ -439,6 +461,7 @@ async fn replay(
     params: Option<String>,
     headers: Vec<String>,
     json: bool,
+    limit_args: limits::LimitArgs,
 ) -> anyhow::Result<std::process::ExitCode> {
     let params: Option<Value> = match &params {
         Some(p) => Some(serde_json::from_str(p).with_context(|| format!("--params is not valid JSON: {p}"))?),
@@ -461,10 +484,13 @@ async fn replay(
     let target = url.unwrap_or(recorded.url);
     let mut opts = ConnectOptions::new(&target);
     opts.headers.extend(parse_headers(&headers)?);
-    let recorder = cli_recorder(Some(&store), &target, None).await;
+    let limits = limit_args.resolve(Some(&store)).await?;
+    let recorder = cli_recorder(Some(&store), &target, None, &limits).await;
     let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone(), &opts.headers);
-    let conn =
-        Connection::connect(opts, sink, Arc::new(DefaultHandler)).await.map_err(connect_error(&target))?;
+    let capture = mcpscope_wire::Capture::with_limits(sink, limits);
+    let conn = Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler))
+        .await
+        .map_err(connect_error(&target))?;
     let Some(seq) = seq else {
         let steps = mcpscope_session::replay::replay_session(&store, &conn, &id).await;
         conn.close().await;
@@ -689,9 +715,10 @@ async fn main() -> std::process::ExitCode {
         Command::History { command } => history(command).await,
         Command::Run(args) => collections::run(args).await,
         Command::Collection { command } => collections::manage(command).await,
-        Command::Replay { session, seq, all, url, params, headers, json } => {
-            replay(session, if all { None } else { seq }, url, params, headers, json).await
+        Command::Replay { session, seq, all, url, params, headers, json, limits } => {
+            replay(session, if all { None } else { seq }, url, params, headers, json, limits).await
         }
+        Command::Limits { limits, save, reset } => limits::manage(limits, save, reset).await,
     };
     match result {
         Ok(code) => code,
@@ -759,9 +786,10 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     opts.open_get_stream = false;
     opts.headers.extend(parse_headers(&args.headers)?);
     let store = open_history().await;
-    let recorder = cli_recorder(store.as_ref(), &args.url, args.protocol_version.clone()).await;
+    let limits = args.limits.resolve(store.as_ref()).await?;
+    let recorder = cli_recorder(store.as_ref(), &args.url, args.protocol_version.clone(), &limits).await;
     let sink: Arc<dyn RecordSink> = cli_sink(args.jsonl, recorder.clone(), &opts.headers);
-    let capture = mcpscope_wire::Capture::new(sink);
+    let capture = mcpscope_wire::Capture::with_limits(sink, limits);
     if args.oauth.oauth {
         opts.authorizer = Some(args.oauth.build(&args.url, &capture)?);
     }

@@ -9,8 +9,8 @@ use mcpscope_proto::collection::{Collections, Outcome};
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, ListDiff, Record, Replay, ReplayStep,
-    Root, ServerAnswer, SessionInfo,
+    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Limits, ListDiff, Record, Replay,
+    ReplayStep, Root, ServerAnswer, SessionInfo,
 };
 use mcpscope_session::Engine;
 use serde_json::Value;
@@ -345,6 +345,22 @@ pub async fn set_collections_dir(
     dir: Option<String>,
 ) -> Result<String> {
     Ok(app.of(&window).engine.set_collections_dir(dir.as_deref()).await?.display().to_string())
+}
+
+/// The limits on what a server may send (saved, else the defaults).
+#[tauri::command]
+pub async fn limits(app: State<'_, AppState>, window: tauri::Window) -> Result<Limits> {
+    Ok(app.of(&window).engine.limits().await)
+}
+
+/// Saves the limits (`None`: back to the defaults); they apply from the next connection.
+#[tauri::command]
+pub async fn set_limits(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    limits: Option<Limits>,
+) -> Result<Limits> {
+    Ok(app.of(&window).engine.set_limits(limits).await?)
 }
 
 /// Stores a collection secret's value in the keyring (`None` forgets it); returns where it is

@@ -84,6 +84,8 @@ fn main() -> ExitCode {
             commands::run_collection,
             commands::collections,
             commands::set_collections_dir,
+            commands::limits,
+            commands::set_limits,
             commands::set_collection_secret,
             commands::export_collection,
             commands::import_collection,

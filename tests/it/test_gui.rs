@@ -1517,3 +1517,69 @@ async fn gui_soak_floods_with_view_switches_and_filters() {
     let _ = c.close().await;
     demo.shutdown().await;
 }
+
+/// Settings → Limits: a value under its minimum is refused with its name, a saved limit
+/// applies to the next connection (a 2 MB result against a 1 MiB frame limit is cut, flagged
+/// and explained, and the session goes on), Reset goes back to the defaults. The app runs in
+/// a data directory of its own: its saved limits reach no other test.
+#[tokio::test]
+async fn gui_settings_limits_apply_to_the_next_connection() {
+    let _one_at_a_time = gui_turn().await;
+    let data = std::env::temp_dir().join(format!("mcpscope-gui-limits-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let driver = Driver::start_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]);
+    let c = open_app(&driver).await;
+
+    click(&c, "#view-settings").await;
+    eventually("the saved limits", Duration::from_secs(10), || async {
+        let field = c.find(Locator::Css("#limit-max-body")).await.ok()?;
+        field.prop("value").await.ok()?.filter(|v| v == "64 MiB")
+    })
+    .await;
+    type_into(&c, "#limit-max-body", "10").await;
+    click(&c, "#limits-save").await;
+    eventually("a value under the minimum refused", Duration::from_secs(10), || async {
+        text_of(&c, "#limits-note").await.filter(|t| t.contains("Response body: at least 1 KiB"))
+    })
+    .await;
+    // The demo answers a call on an SSE stream: the frame limit is the one it meets.
+    type_into(&c, "#limit-max-body", "1 MiB").await;
+    type_into(&c, "#limit-max-sse-frame", &format!("1 MiB{ENTER}")).await;
+    eventually("saved", Duration::from_secs(10), || async {
+        text_of(&c, "#limits-note").await.filter(|t| t.contains("Saved"))
+    })
+    .await;
+    screenshot(&c, "settings-limits").await;
+
+    click(&c, "#view-live").await;
+    connect_to_demo(&c).await;
+    type_into(&c, "#tool-name", "big").await;
+    type_into(&c, "#tool-args", r#"{"megabytes": 2}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("the body cut at the saved limit", Duration::from_secs(30), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("grew past 1 MiB"))
+    })
+    .await;
+    eventually("the cut response flagged in the timeline", Duration::from_secs(10), || async {
+        c.find(Locator::Css(".row.flagged")).await.ok()
+    })
+    .await;
+    // The session goes on: a small call still answers.
+    type_into(&c, "#tool-name", "echo").await;
+    type_into(&c, "#tool-args", r#"{"message": "still here"}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("the echo after the cut", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("still here"))
+    })
+    .await;
+
+    click(&c, "#view-settings").await;
+    click(&c, "#limits-reset").await;
+    eventually("back to the defaults", Duration::from_secs(10), || async {
+        let field = c.find(Locator::Css("#limit-max-body")).await.ok()?;
+        field.prop("value").await.ok()?.filter(|v| v == "64 MiB")
+    })
+    .await;
+    let _ = c.close().await;
+    let _ = std::fs::remove_dir_all(&data);
+}

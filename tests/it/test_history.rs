@@ -463,23 +463,29 @@ async fn retention_keeps_the_session_being_recorded() {
     assert_eq!(store.integrity_check().await.expect("check"), "ok");
 }
 
-/// A long session keeps only its newest records in memory; older ones come back from the
-/// history when asked for, identical to what was captured.
+/// A long session keeps only its newest records in memory (as many as the saved
+/// `timeline_records` limit says); older ones come back from the history when asked for,
+/// identical to what was captured.
 #[tokio::test]
 async fn old_records_leave_memory_and_come_back_from_the_history() {
     let data = data_dir("bounded-log");
     let store = mcpscope_store::Store::open_dir(&data).await.expect("store");
+    let keep = 3_000;
+    let limits = mcpscope_proto::Limits { timeline_records: keep, ..Default::default() };
+    mcpscope_session::set_limits(&store, Some(limits)).await.expect("save the limits");
+    assert_eq!(mcpscope_session::limits(Some(&store)).await, limits);
+    let keep = keep as usize;
     let opts = DemoOptions { stateful: false, json_response: false };
     let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), opts).await.expect("demo");
     let engine = mcpscope_session::Engine::with_store(Arc::new(Quiet), Some(store.clone()), "app");
     let req = mcpscope_proto::ConnectRequest { url: demo.url().to_owned(), ..Default::default() };
     engine.connect(req).await.expect("connect");
-    let n = mcpscope_session::RECORDS_IN_MEMORY + 2_000;
+    let n = keep + 2_000;
     let call = serde_json::json!({"name": "flood", "arguments": {"count": n, "size": 100}});
     engine.request("tools/call".into(), Some(call)).await.expect("flood");
 
     let kept = engine.records();
-    assert_eq!(kept.len(), mcpscope_session::RECORDS_IN_MEMORY, "only the newest records stay in memory");
+    assert_eq!(kept.len(), keep, "only the newest records stay in memory");
     let oldest_kept = kept[0].seq;
     let last = kept.last().expect("records").seq;
     assert!(oldest_kept > 2_000, "the first records left memory (oldest kept: #{oldest_kept})");

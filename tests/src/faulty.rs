@@ -40,7 +40,7 @@ pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-03-26", "2025-06-18", "2025-11-
 const NEWEST_VERSION: &str = "2025-11-25";
 
 /// Tool names that pick a fault, as listed by `tools/list`.
-pub const FAULT_TOOLS: [&str; 14] = [
+pub const FAULT_TOOLS: [&str; 15] = [
     "malformed_json",
     "truncated_sse",
     "wrong_content_type",
@@ -51,6 +51,8 @@ pub const FAULT_TOOLS: [&str; 14] = [
     "deep_json",
     "not_jsonrpc",
     "flood",
+    // `count` (default 10k) elicitation/create requests on the call's stream, then the result.
+    "elicit_flood",
     // Well-formed JSON-RPC that breaks the MCP schema or its rules (for the protocol lint).
     "lint_unknown_content_type",
     "lint_result_without_content",
@@ -316,6 +318,10 @@ fn call_tool(id: &Value, params: &Value) -> Response {
             json!({"jsonrpc": "2.0", "id": "srv-1", "method": "tools/call", "params": {"name": "x"}}),
             json!({"jsonrpc": "2.0", "id": id, "result": {"content": []}}),
         ]),
+        "elicit_flood" => {
+            let count = arguments.get("count").and_then(Value::as_u64).unwrap_or(10_000);
+            sse_response(Body::from_stream(elicit_sse(count, id)))
+        }
         "flood" => {
             let count = arguments.get("count").and_then(Value::as_u64).unwrap_or(FLOOD_DEFAULT_COUNT);
             let size = arguments
@@ -419,6 +425,27 @@ pub fn flood_sse(
     let pad: Arc<str> = "x".repeat(size.saturating_sub(FLOOD_ENVELOPE + 1)).into();
     stream::unfold(Some(0u64), move |next| {
         std::future::ready(next.and_then(|seq| flood_chunk(seq, count, size, &pad)))
+    })
+    .chain(stream::once(std::future::ready(tail)))
+    .map(Ok)
+}
+
+/// `count` `elicitation/create` requests (ids `el-0`…), a server that asks faster than anyone
+/// answers, in chunks of about 64 KiB; then the result of request `id`, `asked <count>`.
+fn elicit_sse(count: u64, id: &Value) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
+    let result = json!({"jsonrpc":"2.0","id":id,
+        "result":{"content":[{"type":"text","text":format!("asked {count}")}]}});
+    let tail = Bytes::from(format!("data: {result}\n\n"));
+    stream::unfold(0u64, move |mut seq| {
+        let mut buffer = Vec::with_capacity(FLOOD_CHUNK_BYTES + 256);
+        while seq < count && buffer.len() < FLOOD_CHUNK_BYTES {
+            let request = json!({"jsonrpc":"2.0","id":format!("el-{seq}"),"method":"elicitation/create",
+                "params":{"message":format!("question {seq}"),"requestedSchema":{"type":"object","properties":{}}}});
+            // Writing to a Vec cannot fail.
+            let _ = write!(buffer, "data: {request}\n\n");
+            seq += 1;
+        }
+        std::future::ready((!buffer.is_empty()).then(|| (Bytes::from(buffer), seq)))
     })
     .chain(stream::once(std::future::ready(tail)))
     .map(Ok)

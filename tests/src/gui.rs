@@ -33,12 +33,19 @@ pub struct Driver {
 
 impl Driver {
     pub fn start() -> Driver {
+        Driver::start_with(&[])
+    }
+
+    /// A driver whose app gets these environment variables too (MCPSCOPE_DATA_DIR for a data
+    /// directory of its own, so a test's saved settings reach no other test).
+    pub fn start_with(env: &[(&str, &std::ffi::OsStr)]) -> Driver {
         // Fixed ports: only one GUI test runs at a time (they share this lock).
         let port = 4444;
         // The app inherits the driver's environment: MCPSCOPE_NO_BROWSER keeps an OAuth flow
         // from opening a browser; it shows the authorization URL instead.
         let child = Command::new(tauri_driver())
             .args(["--port", &port.to_string(), "--native-port", "4445"])
+            .envs(env.iter().copied())
             .env("MCPSCOPE_NO_BROWSER", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

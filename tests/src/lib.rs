@@ -8,6 +8,7 @@
 pub mod everything;
 pub mod faulty;
 pub mod gui;
+pub mod measure;
 pub mod oidc;
 
 pub use faulty::{FaultyServer, SeenRequest, flood_sse};

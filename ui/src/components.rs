@@ -18,6 +18,7 @@ pub mod record_row;
 pub mod replay;
 pub mod send_panel;
 pub mod server_requests;
+pub mod settings_view;
 pub mod task;
 pub mod timeline;
 pub mod tool_result;

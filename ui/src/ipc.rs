@@ -229,6 +229,16 @@ pub async fn set_collections_dir(dir: Option<&str>) -> Result<String, IpcError> 
     call("set_collections_dir", json!({ "dir": dir })).await
 }
 
+/// The limits on what a server may send (saved, else the defaults).
+pub async fn limits() -> Result<mcpscope_proto::Limits, IpcError> {
+    call("limits", json!({})).await
+}
+
+/// Saves the limits (`None`: back to the defaults); returns the limits now saved.
+pub async fn set_limits(limits: Option<&mcpscope_proto::Limits>) -> Result<mcpscope_proto::Limits, IpcError> {
+    call("set_limits", json!({ "limits": limits })).await
+}
+
 /// Stores a collection secret in the keyring (`None` forgets it); returns where secrets are
 /// kept, in words.
 pub async fn set_collection_secret(

@@ -18,6 +18,8 @@ pub enum View {
     History,
     /// The OAuth debugger and the token inspector.
     Auth,
+    /// The limits on what a server may send.
+    Settings,
 }
 
 #[derive(Debug, Clone, PartialEq)]

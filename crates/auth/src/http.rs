@@ -13,10 +13,6 @@ use url::Url;
 
 use crate::{AuthError, Result};
 
-/// The most of an authorization server's or resource's answer (metadata, JWKS, tokens) that
-/// is read: real ones are a few kB; a hostile one must not fill memory.
-pub const MAX_AUTH_BODY: usize = 4 << 20;
-
 /// Form and JSON members whose values are credentials.
 const SECRET_FIELDS: &[&str] = &[
     "access_token",
@@ -111,7 +107,10 @@ impl Http {
         let latency_us = started.elapsed().as_micros() as u64;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let limited = mcpscope_wire::read_limited(&mut response, MAX_AUTH_BODY).await;
+        // An authorization server's or resource's answer (metadata, JWKS, tokens) is a few kB;
+        // a hostile one must not fill memory: read up to the capture's `auth_body_bytes`.
+        let max = self.capture.limits().auth_body_bytes;
+        let limited = mcpscope_wire::read_limited(&mut response, mcpscope_proto::Limits::usize(max)).await;
         let body = limited.bytes.to_vec();
         let mut flags = Vec::new();
         if let Some(e) = limited.error {
@@ -119,8 +118,8 @@ impl Http {
         }
         let too_large = limited.cut.then(|| {
             format!(
-                "the response is larger than mcpscope's limit of {} MB for authorization documents; the rest was not read",
-                MAX_AUTH_BODY >> 20
+                "the response is larger than mcpscope's limit of {} for authorization documents; the rest was not read (raise it with --max-auth-body or in Settings)",
+                mcpscope_proto::limits::format_size(max)
             )
         });
         if let Some(why) = &too_large {

@@ -8,6 +8,7 @@ pub mod collection;
 pub mod diff;
 pub mod explain;
 pub mod headers;
+pub mod limits;
 pub mod lint;
 pub mod outline;
 pub mod servers;
@@ -16,6 +17,7 @@ pub mod time;
 use std::sync::Arc;
 
 pub use bytestring::ByteString;
+pub use limits::Limits;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -125,9 +125,10 @@ impl Tracker {
     }
 }
 
-/// The most server requests waiting for the user at once. Past it the server gets an error at
-/// once: a hostile server cannot queue requests without bound, nor make each update of the
-/// window carry thousands of them.
+/// The most server requests waiting for the user at once, by default (the
+/// `pending_requests` limit). Past it the server gets an error at once: a hostile server
+/// cannot queue requests without bound, nor make each update of the window carry thousands
+/// of them.
 pub const MAX_WAITING: usize = 64;
 
 /// A server request waiting for the user, and where the answer goes.
@@ -139,6 +140,8 @@ pub(crate) struct Interactive {
     sink: Arc<dyn EventSink>,
     next: AtomicU64,
     pending: Mutex<Vec<Waiting>>,
+    /// The most requests in `pending` at once.
+    max_waiting: std::sync::atomic::AtomicUsize,
     roots: Mutex<Vec<Root>>,
 }
 
@@ -148,8 +151,14 @@ impl Interactive {
             sink,
             next: AtomicU64::new(1),
             pending: Mutex::new(Vec::new()),
+            max_waiting: std::sync::atomic::AtomicUsize::new(MAX_WAITING),
             roots: Mutex::new(Vec::new()),
         }
+    }
+
+    /// At most `max` server requests wait for the user from now on.
+    pub fn limit_waiting(&self, max: u64) {
+        self.max_waiting.store(usize::try_from(max).unwrap_or(usize::MAX).max(1), Ordering::Relaxed);
     }
 
     pub fn pending(&self) -> Vec<ServerRequest> {
@@ -224,9 +233,10 @@ impl ServerRequestHandler for Handler {
                     };
                     {
                         let mut pending = lock(&me.pending);
-                        if pending.len() >= MAX_WAITING {
+                        let max = me.max_waiting.load(Ordering::Relaxed);
+                        if pending.len() >= max {
                             return Err(json!({"code": -32603, "message": format!(
-                                "mcpscope already has {MAX_WAITING} requests of this server waiting for the user; answer those first"
+                                "mcpscope already has {max} requests of this server waiting for the user; answer those first"
                             )}));
                         }
                         pending.push((req, tx));

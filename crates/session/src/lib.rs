@@ -17,7 +17,7 @@ use std::time::Duration;
 use mcpscope_auth::{OAuth, OAuthOptions, Redirect, SecretStore};
 use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, ConnectionStatus, HistoryHit, IpcError, Record,
+    AuthStatus, ConnectRequest, ConnectionState, ConnectionStatus, HistoryHit, IpcError, Limits, Record,
     RecordSummary, SessionInfo, UiEvent,
 };
 use mcpscope_store::{NewSession, Recorder, Store};
@@ -64,6 +64,8 @@ pub enum SessionError {
     Import(String),
     #[error("export: {0}")]
     Export(String),
+    #[error("limits: {0}")]
+    Limits(String),
 }
 
 impl SessionError {
@@ -85,6 +87,7 @@ impl SessionError {
             SessionError::View(_) => "view",
             SessionError::Import(_) => "import",
             SessionError::Export(_) => "export",
+            SessionError::Limits(_) => "limits",
         }
     }
 }
@@ -169,6 +172,51 @@ pub async fn set_collections_dir(store: &Store, dir: Option<&str>) -> Result<std
     }
 }
 
+/// The setting that holds the limits the user chose (JSON).
+const LIMITS: &str = "limits";
+
+/// The limits in force: the setting in `store`, else the defaults. A setting that does not
+/// read (or is under a minimum, edited by hand) falls back to the defaults, with a warning in
+/// the log.
+pub async fn limits(store: Option<&Store>) -> Limits {
+    let Some(store) = store else { return Limits::default() };
+    let saved = match store.setting(LIMITS).await {
+        Ok(Some(text)) => text,
+        Ok(None) => return Limits::default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the limits setting; using the defaults");
+            return Limits::default();
+        }
+    };
+    match serde_json::from_str::<Limits>(&saved)
+        .map_err(|e| e.to_string())
+        .and_then(|l| l.check().map(|()| l))
+    {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = %e, "the saved limits do not read; using the defaults");
+            Limits::default()
+        }
+    }
+}
+
+/// Saves the limits (`None`: back to the defaults) after checking each against its minimum;
+/// they apply from the next connection. Returns the limits now saved.
+pub async fn set_limits(store: &Store, chosen: Option<Limits>) -> Result<Limits> {
+    match chosen {
+        Some(l) => {
+            l.check().map_err(SessionError::Limits)?;
+            let text = serde_json::to_string(&l).map_err(|e| SessionError::Limits(e.to_string()))?;
+            store.set_setting(LIMITS, Some(&text)).await?;
+            Ok(l)
+        }
+        None => {
+            store.set_setting(LIMITS, None).await?;
+            Ok(Limits::default())
+        }
+    }
+}
+
 /// Runs keyring work (D-Bus, synchronous) off the async workers.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, collection::CollectionError> + Send + 'static,
@@ -193,13 +241,9 @@ fn export_path(file: &str) -> std::path::PathBuf {
     mcpscope_store::default_data_dir().join("exports").join(file)
 }
 
-/// How many of a session's newest records the engine keeps in memory when its history has
-/// them all; older ones are read back from the store when asked for. Without a history every
-/// record stays in memory.
-pub const RECORDS_IN_MEMORY: usize = 10_000;
-
-/// The current timeline's records (all of them, or the newest [`RECORDS_IN_MEMORY`] when the
-/// store has the rest), plus the summaries not yet sent to the UI.
+/// The current timeline's records (the newest `Limits::timeline_records` of them: the history
+/// has the rest; without a history older ones are gone, their summary rows stay in the
+/// window), plus the summaries not yet sent to the UI.
 #[derive(Default)]
 struct RecordLog {
     records: Mutex<std::collections::VecDeque<Arc<Record>>>,
@@ -213,8 +257,8 @@ struct RecordLog {
 }
 
 impl RecordLog {
-    fn bounded(keep: usize) -> RecordLog {
-        RecordLog { keep: Some(keep), ..RecordLog::default() }
+    fn bounded(keep: u64) -> RecordLog {
+        RecordLog { keep: Some(usize::try_from(keep).unwrap_or(usize::MAX)), ..RecordLog::default() }
     }
 
     fn push(&self, record: Arc<Record>) {
@@ -490,12 +534,16 @@ impl Engine {
     pub async fn connect(&self, req: ConnectRequest) -> Result<ConnectionState> {
         self.disconnect().await?;
         self.sink.emit(UiEvent::Reset);
+        let limits = limits(self.store.as_ref()).await;
         let history = match &self.store {
             Some(store) => {
                 // The history keeps the URL without its credentials (userinfo, `?api_key=`).
                 let url = mcpscope_wire::redact_url(&req.url);
                 match store.recorder(NewSession::new(url, self.source)).await {
-                    Ok(r) => Some(r),
+                    Ok(r) => {
+                        r.limit_queue(limits.history_queue_records);
+                        Some(r)
+                    }
                     Err(e) => {
                         // The session goes on without history; the log says why.
                         tracing::error!(error = %e, "could not start a history session");
@@ -506,19 +554,17 @@ impl Engine {
             None => None,
         };
         *lock(&self.recorder) = history.clone();
-        // A new timeline: bounded when the history holds every record.
-        let log = Arc::new(match history {
-            Some(_) => RecordLog::bounded(RECORDS_IN_MEMORY),
-            None => RecordLog::default(),
-        });
+        // A new timeline, bounded: the history holds every record.
+        let log = Arc::new(RecordLog::bounded(limits.timeline_records));
+        self.interactive.limit_waiting(limits.pending_requests);
         *lock(&self.log) = log.clone();
         let tracker = Arc::new(interact::Tracker::new(self.sink.clone()));
         *lock(&self.tracker) = tracker.clone();
         let tee = Tee { log, history, tracker };
         // The user's own headers may be credentials under any name: masked wherever echoed.
         self.mask.add(mask::header_secrets(&req.headers));
-        let capture =
-            Capture::new(Arc::new(mask::Masked::new(self.mask.clone(), mcpscope_lint::Linted::new(tee))));
+        let sink = Arc::new(mask::Masked::new(self.mask.clone(), mcpscope_lint::Linted::new(tee)));
+        let capture = Capture::with_limits(sink, limits);
         *lock(&self.capture) = Some(capture.clone());
         self.ensure_flusher();
         let oauth = if req.auth.oauth { Some(self.new_oauth(&req, &capture).await?) } else { None };
@@ -751,6 +797,17 @@ impl Engine {
     pub async fn set_collections_dir(&self, dir: Option<&str>) -> Result<std::path::PathBuf> {
         let store = self.history()?;
         set_collections_dir(store, dir).await
+    }
+
+    /// The limits on what a server may send: the saved setting (shared with the CLI), else
+    /// the defaults.
+    pub async fn limits(&self) -> Limits {
+        limits(self.store.as_ref()).await
+    }
+
+    /// Saves the limits (`None`: the defaults); they apply from the next connection.
+    pub async fn set_limits(&self, chosen: Option<Limits>) -> Result<Limits> {
+        set_limits(self.history()?, chosen).await
     }
 
     /// Saves stored request `seq` of `session_id` (without the engine's progress token) as
@@ -1100,7 +1157,7 @@ impl Engine {
     }
 
     /// A record of the live session as captured (its message not decoded): from memory, or
-    /// from the history once it has left memory (see [`RECORDS_IN_MEMORY`]).
+    /// from the history once it has left memory (see `Limits::timeline_records`).
     async fn raw_record(&self, seq: u64) -> Option<Record> {
         let log = lock(&self.log).clone();
         if let Some(r) = log.get(seq) {
@@ -1117,8 +1174,8 @@ impl Engine {
         }
     }
 
-    /// A copy of the records of the current timeline kept in memory (every one without a
-    /// history, else the newest [`RECORDS_IN_MEMORY`]).
+    /// A copy of the records of the current timeline kept in memory (the newest
+    /// `Limits::timeline_records`).
     pub fn records(&self) -> Vec<Record> {
         let log = lock(&self.log).clone();
         lock(&log.records).iter().map(|r| Record::clone(r)).collect()

@@ -6,11 +6,15 @@
 //! Two stages, so a flood keeps both cores busy: one task gathers records and encodes them
 //! into rows (JSON, summary columns, search text) while the other has SQLite write the batch
 //! before. At most [`BATCHES_IN_FLIGHT`] encoded batches wait between them.
+//!
+//! The queue is bounded too (`Limits::history_queue_records`): when the disk falls behind a
+//! flood, records past the bound are not stored (the live timeline still has them), and the
+//! history gets a note in their place naming how many and which: a gap is never silent.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use mcpscope_proto::{Record, RecordKind};
+use mcpscope_proto::{Direction, Flag, FlagCode, Limits, Record, RecordKind};
 use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
@@ -24,7 +28,6 @@ const FTS_TEXT_LIMIT: usize = 4096;
 const BATCHES_IN_FLIGHT: usize = 2;
 
 /// What the recorders have queued and the encoder has not taken yet.
-#[derive(Default)]
 struct Queue {
     /// Oldest first; taken from the front a batch at a time. Shared with the live timeline,
     /// which keeps the newest of them too: no copy per record.
@@ -33,6 +36,52 @@ struct Queue {
     flushes: Vec<oneshot::Sender<()>>,
     /// Every recorder is gone: write what is left and stop.
     closed: bool,
+    /// The most records queued at once.
+    max: usize,
+    /// Records refused since the queue was last full, noted when there is room again.
+    gap: Option<Gap>,
+}
+
+impl Default for Queue {
+    fn default() -> Queue {
+        Queue {
+            records: std::collections::VecDeque::new(),
+            flushes: Vec::new(),
+            closed: false,
+            max: Limits::default().history_queue_records as usize,
+            gap: None,
+        }
+    }
+}
+
+/// Consecutive records not stored because the queue was full.
+struct Gap {
+    first: Arc<Record>,
+    last_seq: u64,
+    count: u64,
+}
+
+impl Gap {
+    /// The note the history keeps in the gap's place, under the first missing record's seq
+    /// (unused, since that record was not stored).
+    fn note(&self, max: usize) -> Arc<Record> {
+        let text = format!(
+            "{} records (seq {}–{}) were not stored in the history: the disk fell behind and {max} records were already waiting to be written (raise the limit with --max-history-queue or in Settings). The live timeline had them.",
+            self.count, self.first.seq, self.last_seq
+        );
+        Arc::new(Record {
+            seq: self.first.seq,
+            at_us: self.first.at_us,
+            elapsed_us: self.first.elapsed_us,
+            direction: Direction::Local,
+            exchange: 0,
+            kind: RecordKind::Note { text: text.clone() },
+            rpc: None,
+            flags: vec![Flag::new(FlagCode::TooLarge, text)],
+            lint: Vec::new(),
+            preview_of: None,
+        })
+    }
 }
 
 /// The queue and the bell the encoder waits on. A flood rings it once per batch, not once
@@ -87,13 +136,33 @@ impl Recorder {
         self.record_all([record.into()]);
     }
 
+    /// Bounds the queue at `max` records (at least one batch).
+    pub fn limit_queue(&self, max: u64) {
+        self.shared.queue().max = usize::try_from(max).unwrap_or(usize::MAX).max(MAX_BATCH);
+    }
+
     /// Queues consecutive records under one lock; rings the writer when the queue stops being
-    /// empty or reaches a full batch.
+    /// empty or reaches a full batch. Past the queue's bound, records are refused and counted
+    /// until the writer has taken a batch (the note of the gap goes with it).
     pub fn record_all(&self, records: impl IntoIterator<Item = Arc<Record>>) {
         let ring = {
             let mut q = self.shared.queue();
             let before = q.records.len();
-            q.records.extend(records);
+            for r in records {
+                if q.gap.is_none() && q.records.len() < q.max {
+                    q.records.push_back(r);
+                } else if let Some(gap) = &mut q.gap {
+                    gap.last_seq = r.seq;
+                    gap.count += 1;
+                } else {
+                    tracing::warn!(
+                        seq = r.seq,
+                        max = q.max,
+                        "the history queue is full: records are not stored until it drains"
+                    );
+                    q.gap = Some(Gap { last_seq: r.seq, first: r, count: 1 });
+                }
+            }
             let after = q.records.len();
             (before == 0 && after > 0) || (before < MAX_BATCH && after >= MAX_BATCH)
         };
@@ -186,7 +255,12 @@ async fn encode_loop(shared: Arc<Shared>, out: mpsc::Sender<Batch>) {
         let (records, waiting, closed) = {
             let mut q = shared.queue();
             let n = q.records.len().min(MAX_BATCH);
-            let records: Vec<Arc<Record>> = q.records.drain(..n).collect();
+            let mut records: Vec<Arc<Record>> = q.records.drain(..n).collect();
+            // Room again: the gap's note goes with this batch, and records are taken again.
+            if let Some(gap) = q.gap.take() {
+                tracing::warn!(records = gap.count, "records were not stored: the history queue was full");
+                records.push(gap.note(q.max));
+            }
             // Flushes go with the batch that holds the last record queued before them.
             let waiting = if q.records.is_empty() { std::mem::take(&mut q.flushes) } else { Vec::new() };
             (records, waiting, q.closed && q.records.is_empty())

@@ -298,3 +298,33 @@ async fn the_history_is_readable_by_its_owner_only() {
     Store::open_dir(&dir).await.expect("reopen");
     assert_eq!(mode(&db), 0o600, "tightened on open");
 }
+
+/// A disk slower than a flood: the history's queue stops at its bound, the records past it
+/// are not stored, and a note in their place names how many and which; recording goes on
+/// once the writer has taken a batch. Without the bound the queue grows with the flood.
+#[tokio::test]
+async fn a_full_history_queue_leaves_a_note_in_place_of_the_records_it_could_not_take() {
+    let dir = temp_dir("queue");
+    let store = Store::open_dir(&dir).await.expect("open");
+    let rec = store.recorder(NewSession::new("http://127.0.0.1:3001/mcp", "cli")).await.expect("session");
+    rec.limit_queue(2000);
+    // The test's runtime has one thread: the writer runs only when the test awaits, so these
+    // arrive faster than any disk.
+    for seq in 1..=5000 {
+        rec.record(request(seq, "ping", r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#));
+    }
+    rec.flush().await;
+    for seq in 5001..=5010 {
+        rec.record(request(seq, "ping", r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#));
+    }
+    rec.flush().await;
+    let hits = store.search(&format!("session:{}", rec.session_id()), 10_000).await.unwrap();
+    let seqs: Vec<u64> = hits.iter().map(|h| h.record.seq).collect();
+    let expected: Vec<u64> = (1..=2001).chain(5001..=5010).collect();
+    assert_eq!(seqs, expected);
+    let note = &hits[2000].record;
+    let RecordKind::Note { text } = &note.kind else { panic!("not a note: {note:?}") };
+    assert!(text.contains("3000 records (seq 2001–5000) were not stored"), "{text}");
+    assert!(note.flags.iter().any(|f| f.code == FlagCode::TooLarge));
+    let _ = std::fs::remove_dir_all(&dir);
+}

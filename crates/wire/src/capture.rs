@@ -242,6 +242,8 @@ pub struct Capture {
     /// Names (lower-case) of the headers the user supplied: their values are redacted in
     /// records whatever the name, since only the user knows which of them are credentials.
     user_headers: std::sync::RwLock<Vec<String>>,
+    /// How much of a server's bytes the readers take (bodies, SSE frames, auth documents).
+    limits: mcpscope_proto::Limits,
 }
 
 /// When a record's bytes were sent or received, on both clocks a record carries.
@@ -287,6 +289,11 @@ pub struct Decoded {
 
 impl Capture {
     pub fn new(sink: Arc<dyn RecordSink>) -> Arc<Capture> {
+        Capture::with_limits(sink, mcpscope_proto::Limits::default())
+    }
+
+    /// A capture whose readers stop at `limits`.
+    pub fn with_limits(sink: Arc<dyn RecordSink>, limits: mcpscope_proto::Limits) -> Arc<Capture> {
         Arc::new(Capture {
             started: Instant::now(),
             started_wall_us: SystemTime::now()
@@ -303,7 +310,13 @@ impl Capture {
                 rounds: HashMap::new(),
             }),
             user_headers: std::sync::RwLock::new(Vec::new()),
+            limits,
         })
+    }
+
+    /// The limits every reader of this capture's traffic applies.
+    pub fn limits(&self) -> &mcpscope_proto::Limits {
+        &self.limits
     }
 
     /// Redacts the values of these headers (the ones the user supplied) in every later

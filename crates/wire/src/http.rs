@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures::StreamExt;
+use mcpscope_proto::limits::format_size;
 use mcpscope_proto::{Direction, Flag, FlagCode, Header, RecordKind};
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 use serde_json::Value;
@@ -85,10 +86,6 @@ pub(crate) async fn send(
     }
 }
 
-/// The most of a (non-stream) response body mcpscope reads: past it the body is cut, flagged
-/// and not decoded, and the rest is not read, so a hostile server cannot fill memory.
-pub const MAX_BODY: usize = 64 << 20;
-
 /// A response body read up to a limit.
 pub struct LimitedBody {
     pub bytes: Bytes,
@@ -115,7 +112,9 @@ pub async fn read_limited(response: &mut reqwest::Response, max: usize) -> Limit
     }
 }
 
-/// Reads a response body (at most [`MAX_BODY`] bytes) and records the response with it, with
+/// Reads a response body (at most the capture's `body_bytes` limit: past it the body is cut,
+/// flagged and not decoded, and the rest is not read, so a hostile server cannot fill memory)
+/// and records the response with it, with
 /// the flags `judge` finds in the body; decodes it as JSON-RPC when `decode`. Returns the
 /// bytes, the messages, and why the body was cut, if it was.
 pub(crate) async fn read_body(
@@ -131,7 +130,9 @@ pub(crate) async fn read_body(
     let headers = header_pairs(capture, &rx.headers);
     let exchange = rx.exchange;
     let declared = rx.response.content_length();
-    let LimitedBody { bytes, cut, error } = read_limited(&mut rx.response, MAX_BODY).await;
+    let max = capture.limits().body_bytes;
+    let LimitedBody { bytes, cut, error } =
+        read_limited(&mut rx.response, mcpscope_proto::Limits::usize(max)).await;
     if let Some(e) = error {
         flags.push(Flag::new(
             FlagCode::StreamBroken,
@@ -144,8 +145,8 @@ pub(crate) async fn read_body(
             None => "no length declared".to_owned(),
         };
         format!(
-            "the body is larger than mcpscope's limit of {} MB ({size}); the first {MAX_BODY} bytes are kept and the rest was not read",
-            MAX_BODY >> 20
+            "the body is larger than mcpscope's limit of {} ({size}); the first {max} bytes are kept and the rest was not read (raise it with --max-body or in Settings)",
+            format_size(max)
         )
     });
     if let Some(why) = &too_large {
@@ -195,12 +196,10 @@ pub(crate) struct StreamEnd {
     pub too_large: Option<String>,
 }
 
-/// The most an SSE frame may hold before it ends: a server that never sends the blank line
-/// must not fill memory. The unfinished frame is dropped (its first bytes are named in the
-/// stream-end record), the stream closed, everything before it kept.
-pub const MAX_SSE_FRAME: usize = 16 << 20;
-
-/// Reads an SSE body to its end, recording each frame, then handing `on_frame` each frame
+/// Reads an SSE body to its end (a frame may grow to the capture's `sse_frame_bytes` limit: a
+/// server that never sends the blank line must not fill memory; the unfinished frame is
+/// dropped, its first bytes named in the stream-end record, the stream closed, everything
+/// before it kept), recording each frame, then handing `on_frame` each frame
 /// that carries something for the connection (an id, an event name, a retry, JSON-RPC
 /// messages to act on) with those messages decoded.
 pub(crate) async fn read_sse(
@@ -214,6 +213,7 @@ pub(crate) async fn read_sse(
     let mut pipeline = Pipeline::new(exchange);
     let mut end = StreamEnd::default();
     let mut bytes_total = 0u64;
+    let max_frame = capture.limits().sse_frame_bytes;
     let mut last_event_id = None;
     let mut retry_ms = None;
     let mut on_seen = |(meta, messages): Seen| {
@@ -242,10 +242,10 @@ pub(crate) async fn read_sse(
                 bytes_total += bytes.len() as u64;
                 // One clock read per chunk: its frames arrived together.
                 pipeline.push(capture, bytes, Instant::now(), &mut on_seen).await;
-                if pipeline.pending_len() > MAX_SSE_FRAME {
+                if pipeline.pending_len() as u64 > max_frame {
                     end.too_large = Some(format!(
-                        "an SSE frame grew past {} MB without the blank line that ends it; mcpscope closed the stream",
-                        MAX_SSE_FRAME >> 20
+                        "an SSE frame grew past {} without the blank line that ends it; mcpscope closed the stream (raise the limit with --max-sse-frame or in Settings)",
+                        format_size(max_frame)
                     ));
                     break;
                 }
@@ -271,7 +271,7 @@ pub(crate) async fn read_sse(
     if end.too_large.is_some() {
         flags.push(Flag::new(
             FlagCode::TooLarge,
-            format!("unfinished frame of at least {MAX_SSE_FRAME} bytes (limit {MAX_SSE_FRAME}); {bytes_total} bytes read in all"),
+            format!("unfinished frame of more than {max_frame} bytes (limit {max_frame}); {bytes_total} bytes read in all"),
         ));
     }
     capture.record(

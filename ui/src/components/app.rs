@@ -6,6 +6,7 @@ use crate::components::detail::Detail;
 use crate::components::history_view::HistoryView;
 use crate::components::send_panel::SendPanel;
 use crate::components::server_requests::ServerRequests;
+use crate::components::settings_view::SettingsView;
 use crate::components::timeline::Timeline;
 use crate::history::HistoryState;
 use crate::hooks::use_backend_events::use_backend_events;
@@ -66,6 +67,7 @@ pub fn App() -> Html {
             <AuthView steps={state.auth_steps.clone()} shown={state.auth_shown()}
                 dispatch={state.dispatcher()} on_view={set_view.clone()} />
         },
+        View::Settings => html! { <SettingsView /> },
     };
 
     html! {

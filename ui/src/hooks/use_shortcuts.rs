@@ -22,7 +22,7 @@ pub enum Shortcut {
     ClearFilter,
     /// Escape: back to the timeline.
     FocusTimeline,
-    /// Ctrl+1, Ctrl+2, Ctrl+3: show that view.
+    /// Ctrl+1 … Ctrl+4 (and Ctrl+, for Settings): show that view.
     Show(View),
     /// Ctrl+N: another session in a new window.
     NewWindow,
@@ -43,6 +43,7 @@ pub fn shortcut(key: &str, ctrl: bool, alt_or_meta: bool, typing: bool, in_detai
             "1" => Some(Shortcut::Show(View::Live)),
             "2" => Some(Shortcut::Show(View::History)),
             "3" => Some(Shortcut::Show(View::Auth)),
+            "4" | "," => Some(Shortcut::Show(View::Settings)),
             "n" | "N" => Some(Shortcut::NewWindow),
             _ => None,
         };
@@ -131,6 +132,9 @@ fn on_key(t: &Targets, e: &KeyboardEvent) {
         (View::Auth, Shortcut::FocusTimeline) => focus("auth-steps"),
         // No filter and nothing to follow in the OAuth debugger.
         (View::Auth, Shortcut::ToggleFollow | Shortcut::FocusFilter | Shortcut::ClearFilter) => {}
+        // A form: Tab moves between its fields, Escape goes to the first.
+        (View::Settings, Shortcut::FocusTimeline) => focus("limit-max-body"),
+        (View::Settings, _) => {}
     }
 }
 
@@ -176,7 +180,9 @@ mod tests {
         assert_eq!(shortcut("2", true, false, false, true), Some(Shortcut::Show(View::History)));
         assert_eq!(shortcut("2", false, false, false, false), None, "a plain 2 is just a key");
         assert_eq!(shortcut("3", true, false, false, false), Some(Shortcut::Show(View::Auth)));
-        assert_eq!(shortcut("4", true, false, false, false), None);
+        assert_eq!(shortcut(",", true, false, true, false), Some(Shortcut::Show(View::Settings)));
+        assert_eq!(shortcut("4", true, false, false, false), Some(Shortcut::Show(View::Settings)));
+        assert_eq!(shortcut("5", true, false, false, false), None);
         assert_eq!(shortcut("n", true, false, true, false), Some(Shortcut::NewWindow), "even while typing");
         assert_eq!(shortcut("n", false, false, false, false), None);
     }
