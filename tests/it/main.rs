@@ -17,6 +17,7 @@ mod test_faults;
 mod test_gui;
 mod test_history;
 mod test_interact;
+mod test_ipc_surface;
 mod test_limits;
 mod test_lint;
 mod test_oauth;

@@ -53,6 +53,8 @@ struct Fake {
     base: Mutex<String>,
     token_requests: AtomicUsize,
     paths: Mutex<Vec<String>>,
+    /// Another authorization server for the resource metadata to name (the resource moved).
+    prm_issuer: Mutex<Option<String>>,
 }
 
 type S = State<Arc<Fake>>;
@@ -92,7 +94,12 @@ async fn prm(State(s): S) -> Response {
             .into_response();
     }
     let base = s.base.lock().unwrap().clone();
-    let issuer = if s.fault == Fault::FileIssuer { "file:///etc/passwd".to_owned() } else { base.clone() };
+    let moved = s.prm_issuer.lock().unwrap().clone();
+    let issuer = if s.fault == Fault::FileIssuer {
+        "file:///etc/passwd".to_owned()
+    } else {
+        moved.unwrap_or(base.clone())
+    };
     axum::Json(json!({"resource": format!("{base}/mcp"), "authorization_servers": [issuer]})).into_response()
 }
 
@@ -156,6 +163,7 @@ async fn start(fault: Fault) -> (Arc<Fake>, String) {
         base: Mutex::new(String::new()),
         token_requests: AtomicUsize::new(0),
         paths: Mutex::new(Vec::new()),
+        prm_issuer: Mutex::new(None),
     });
     let app = Router::new()
         .route("/mcp", post(mcp).get(mcp))
@@ -187,13 +195,20 @@ async fn connect_with(
     url: &str,
     tune: impl FnOnce(&mut OAuthOptions),
 ) -> (Result<(), WireError>, Vec<mcpscope_proto::auth::Step>) {
+    connect_keeping(url, Arc::new(MemoryStore::new("test")), tune).await
+}
+
+/// [`connect_with`], keeping tokens and registrations in `store` (the keyring across restarts).
+async fn connect_keeping(
+    url: &str,
+    store: Arc<MemoryStore>,
+    tune: impl FnOnce(&mut OAuthOptions),
+) -> (Result<(), WireError>, Vec<mcpscope_proto::auth::Step>) {
     let capture = Capture::new(VecSink::new());
     let mut o = OAuthOptions::new(url);
     o.redirect = Redirect::Headless;
     tune(&mut o);
-    let oauth = Arc::new(
-        OAuth::new(o, Http::new(capture.clone()).unwrap(), Arc::new(MemoryStore::new("test")), None).unwrap(),
-    );
+    let oauth = Arc::new(OAuth::new(o, Http::new(capture.clone()).unwrap(), store, None).unwrap());
     let mut opts = ConnectOptions::new(url);
     opts.authorizer = Some(oauth.clone());
     let result = Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler)).await.map(drop);
@@ -376,6 +391,45 @@ async fn a_refresh_token_goes_only_to_the_issuer_that_issued_it() {
     assert!(outcome.is_ok(), "{outcome:?}");
     assert_eq!(fake.token_requests.load(Ordering::SeqCst), 1);
     assert!(kept.is_some_and(|t| t.contains(OPAQUE)), "the new tokens are kept");
+}
+
+/// A pre-registered client's secret goes only to the authorization server it was first sent
+/// to: after a restart, a resource that now names another one gets an error, not the secret.
+/// Logging out forgets the binding, and the new server is then used.
+#[tokio::test]
+async fn a_preregistered_client_secret_goes_only_to_the_issuer_it_was_first_used_with() {
+    use mcpscope_auth::SecretStore as _;
+    let (first, url) = start(Fault::Opaque).await;
+    let (second, second_url) = start(Fault::Opaque).await;
+    let store = Arc::new(MemoryStore::new("test"));
+    let preregistered = |o: &mut OAuthOptions| {
+        o.client_id = Some("fake-client".to_owned());
+        o.client_secret = Some("s3cret-of-the-first-as".to_owned());
+    };
+    let (outcome, _) = connect_keeping(&url, store.clone(), preregistered).await;
+    outcome.expect("the first authorization");
+    assert_eq!(first.token_requests.load(Ordering::SeqCst), 1);
+
+    // The resource moves to another authorization server; mcpscope restarts without tokens.
+    *first.prm_issuer.lock().unwrap() = Some(second_url.trim_end_matches("/mcp").to_owned());
+    let token_key =
+        format!("oauth-tokens|{}", mcpscope_auth::urls::canonical_resource(&url::Url::parse(&url).unwrap()));
+    store.delete(&token_key).unwrap();
+    let (outcome, steps) = connect_keeping(&url, store.clone(), preregistered).await;
+    let err = outcome.expect_err("the secret is not sent to the new server");
+    assert!(err.to_string().contains("belongs to authorization server"), "{err}");
+    assert_eq!(second.token_requests.load(Ordering::SeqCst), 0, "the secret reached the other server");
+    let refused = steps.iter().flat_map(|s| &s.checks).find(|c| c.verdict == Verdict::Fail);
+    assert!(refused.is_some_and(|c| c.rule.starts_with("RFC 9700")), "{steps:#?}");
+
+    // Logging out forgets the binding: the user means the move.
+    let mut o = OAuthOptions::new(&url);
+    preregistered(&mut o);
+    let oauth = OAuth::new(o, Http::new(Capture::new(VecSink::new())).unwrap(), store.clone(), None).unwrap();
+    oauth.logout().await.unwrap();
+    let (outcome, _) = connect_keeping(&url, store, preregistered).await;
+    outcome.expect("authorized at the new server after logging out");
+    assert_eq!(second.token_requests.load(Ordering::SeqCst), 1);
 }
 
 /// A forged callback (another state, or none) reaching the redirect listener first does not

@@ -1583,3 +1583,36 @@ async fn gui_settings_limits_apply_to_the_next_connection() {
     let _ = c.close().await;
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The window's capability grants the app's commands it uses and nothing of Tauri's core: a
+/// script in the page (an injected one, say) cannot retitle or move windows, resolve paths
+/// or listen to events, while the app's own commands still answer.
+#[tokio::test]
+async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
+    let _one_at_a_time = gui_turn().await;
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    eventually("the window's UI", Duration::from_secs(20), || async { text_of(&c, "#connect").await }).await;
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        const core = window.__TAURI__.core;
+        const calls = [
+            core.invoke('plugin:window|set_title', { label: 'main', value: 'pwned' }),
+            core.invoke('plugin:path|resolve_directory', { directory: 11 }),
+            core.invoke('plugin:event|listen', { event: 'x', target: { kind: 'Any' }, handler: 1 }),
+            core.invoke('state'),
+        ];
+        Promise.allSettled(calls).then(r => done(r.map(x => x.status === 'fulfilled' ? 'ok' : String(x.reason))));
+    "#;
+    let outcomes = c.execute_async(script, vec![]).await.expect("the script ran");
+    let outcomes: Vec<String> = serde_json::from_value(outcomes).expect("one outcome per call");
+    for (call, outcome) in
+        ["window set_title", "path resolve_directory", "event listen"].iter().zip(&outcomes)
+    {
+        assert!(outcome.contains("not allowed"), "{call} must be refused: {outcome}");
+    }
+    assert_eq!(outcomes[3], "ok", "the app's own command answers: {outcomes:?}");
+    let title = c.title().await.unwrap_or_default();
+    assert_ne!(title, "pwned");
+    let _ = c.close().await;
+}

@@ -387,6 +387,60 @@ impl OAuth {
         Some(Client { id, secret: self.opts.client_secret.clone(), method, redirect_uri: None })
     }
 
+    /// Where the issuer a pre-registered client's credential was first sent to is kept (per
+    /// MCP server and client id): from then on it goes to that issuer only.
+    fn binding_key(&self, client_id: &str) -> String {
+        format!("oauth-client-issuer|{}|{client_id}", urls::canonical_resource(&self.server))
+    }
+
+    /// A pre-registered client's secret or key goes only to the issuer it was first used
+    /// with (RFC 9700 §4.14's rule for refresh tokens, applied to the credential the user
+    /// configured): after a restart, a resource that now names another authorization server
+    /// does not get it. The first use binds it.
+    fn check_credential_binding(&self, step: &mut Step, d: &Discovery, client: &Client) -> Flow<()> {
+        let credential = client.secret.is_some() || client.method == AuthMethod::PrivateKeyJwt;
+        if !credential || self.opts.client_id.as_deref() != Some(client.id.as_str()) {
+            // Registered by mcpscope: kept per issuer already, never offered to another.
+            return Ok(());
+        }
+        let issuer_now = d.asm.issuer.clone().unwrap_or_else(|| d.issuer.clone());
+        let key = self.binding_key(&client.id);
+        match self.store.get(&key) {
+            Ok(Some(bound)) if bound.trim_end_matches('/') == issuer_now.trim_end_matches('/') => Ok(()),
+            Ok(Some(bound)) => {
+                step.check(
+                    Verdict::Fail,
+                    R_REFRESH_BINDING,
+                    format!(
+                        "client {:?}'s credential was first sent to {bound:?}; the resource now names {issuer_now:?}: it is not sent there",
+                        client.id
+                    ),
+                );
+                Err(self.fail(
+                    step.clone(),
+                    format!(
+                        "the pre-registered client's secret belongs to authorization server {bound:?}, not {issuer_now:?}: not sent"
+                    ),
+                    Some("if the server really moved, log out of it (forgets the binding) and connect again with the new server's client"),
+                ))
+            }
+            Ok(None) => {
+                if let Err(e) = self.store.set(&key, &issuer_now) {
+                    tracing::warn!(error = %e, "could not keep the client's issuer binding");
+                }
+                step.check(
+                    Verdict::Info,
+                    R_REFRESH_BINDING,
+                    format!("client {:?}'s credential is bound to {issuer_now:?} from now on", client.id),
+                );
+                Ok(())
+            }
+            Err(e) => {
+                Err(self.fail(step.clone(), format!("could not read the client's issuer binding: {e}"), None))
+            }
+        }
+    }
+
     fn stored_client(&self, issuer: &str) -> Option<Client> {
         let text = self.store.get(&self.client_key(issuer)).ok()??;
         serde_json::from_str::<StoredClient>(&text).ok()?.client()
@@ -405,6 +459,10 @@ impl OAuth {
         let mut st = self.state.lock().await;
         st.tokens = None;
         st.loaded = true;
+        // A server that moved to another authorization server is authorized afresh there.
+        if let Some(id) = &self.opts.client_id {
+            self.store.delete(&self.binding_key(id))?;
+        }
         self.store.delete(&self.token_key())
     }
 
@@ -1537,6 +1595,7 @@ impl OAuth {
         mut form: Vec<(&'static str, String)>,
         dpop_proof: Option<String>,
     ) -> Flow<Exchange> {
+        self.check_credential_binding(step, d, client)?;
         let mut basic = None;
         match client.method {
             AuthMethod::Basic => match &client.secret {
