@@ -18,6 +18,7 @@ const COMMANDS: &[&str] = &[
     "set_roots",
     "open_external",
     "import_servers",
+    "pick_path",
     "record_children",
     "record_slice",
     "state",

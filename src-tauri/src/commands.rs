@@ -18,6 +18,9 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::events::ChannelSink;
+use crate::paths;
+use mcpscope_proto::PickKind as Pick;
+use mcpscope_session::paths::Access;
 
 /// Every window is a session of its own: its engine, and the channel its events go to.
 pub struct WindowSession {
@@ -28,13 +31,20 @@ pub struct WindowSession {
 /// The app's windows and what they share (the history database).
 pub struct AppState {
     store: Option<mcpscope_store::Store>,
+    /// Paths the user chose or allowed in native dialogs.
+    grants: paths::Grants,
     sessions: Mutex<HashMap<String, Arc<WindowSession>>>,
     next_window: AtomicU32,
 }
 
 impl AppState {
     pub fn new(store: Option<mcpscope_store::Store>) -> AppState {
-        AppState { store, sessions: Mutex::new(HashMap::new()), next_window: AtomicU32::new(2) }
+        AppState {
+            store,
+            grants: paths::Grants::default(),
+            sessions: Mutex::new(HashMap::new()),
+            next_window: AtomicU32::new(2),
+        }
     }
 
     /// The session of `window`, made on its first command.
@@ -167,8 +177,31 @@ pub async fn set_roots(app: State<'_, AppState>, window: tauri::Window, roots: V
 
 /// The servers of an MCP client's configuration file (read from `path`, or pasted `text`).
 #[tauri::command]
-pub fn import_servers(text: Option<String>, path: Option<String>) -> Result<Vec<ServerEntry>> {
-    guarded("import_servers", Err, || Ok(Engine::import_servers(text.as_deref(), path.as_deref())?))
+pub async fn import_servers(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    text: Option<String>,
+    path: Option<String>,
+) -> Result<Vec<ServerEntry>> {
+    let path = match path {
+        Some(p) => Some(paths::allowed(&app.grants, &window, &p, Access::Read, "read").await?),
+        None => None,
+    };
+    let path = path.map(|p| p.to_string_lossy().into_owned());
+    Ok(Engine::import_servers(text.as_deref(), path.as_deref())?)
+}
+
+/// A native file or folder chooser; the path chosen (granted for this run), or `None` when
+/// the user cancelled.
+#[tauri::command]
+pub async fn pick_path(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    kind: Pick,
+    title: String,
+    file_name: Option<String>,
+) -> Result<Option<String>> {
+    paths::pick(&app.grants, &window, kind, &title, file_name.as_deref()).await
 }
 
 /// Opens a server-supplied URL in the browser, after the user consented (http/https only).
@@ -344,6 +377,13 @@ pub async fn set_collections_dir(
     window: tauri::Window,
     dir: Option<String>,
 ) -> Result<String> {
+    let dir = match dir.filter(|d| !d.trim().is_empty()) {
+        Some(d) => {
+            Some(paths::allowed(&app.grants, &window, &d, Access::Write, "keep collections in").await?)
+        }
+        None => None,
+    };
+    let dir = dir.map(|d| d.to_string_lossy().into_owned());
     Ok(app.of(&window).engine.set_collections_dir(dir.as_deref()).await?.display().to_string())
 }
 
@@ -385,6 +425,11 @@ pub async fn export_collection(
     collection: String,
     dest: Option<String>,
 ) -> Result<String> {
+    let dest = match dest.filter(|d| !d.trim().is_empty()) {
+        Some(d) => Some(paths::allowed(&app.grants, &window, &d, Access::Write, "export to").await?),
+        None => None,
+    };
+    let dest = dest.map(|d| d.to_string_lossy().into_owned());
     Ok(app.of(&window).engine.export_collection(&collection, dest.as_deref()).await?.display().to_string())
 }
 
@@ -396,7 +441,8 @@ pub async fn import_collection(
     source: String,
     name: Option<String>,
 ) -> Result<String> {
-    Ok(app.of(&window).engine.import_collection(&source, name.as_deref()).await?)
+    let source = paths::allowed(&app.grants, &window, &source, Access::Read, "import from").await?;
+    Ok(app.of(&window).engine.import_collection(&source.to_string_lossy(), name.as_deref()).await?)
 }
 
 /// Deletes stored sessions older than `days` and the oldest beyond `max_mb` (never the one

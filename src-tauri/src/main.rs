@@ -12,6 +12,7 @@ mod commands;
 mod events;
 mod logging;
 mod navigation;
+mod paths;
 mod render;
 
 use std::process::ExitCode;
@@ -44,6 +45,9 @@ fn main() -> ExitCode {
         .manage(AppState::new(store))
         .plugin(render::plugin())
         .plugin(navigation::plugin())
+        // Native file choosers and questions, opened from Rust (`paths`); no window may call
+        // the plugin's commands (the capability grants none).
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             logging::init(app.handle());
             tracing::info!(version = env!("CARGO_PKG_VERSION"), "mcpscope started");
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
             commands::set_roots,
             commands::open_external,
             commands::import_servers,
+            commands::pick_path,
             commands::record_children,
             commands::record_slice,
             commands::state,

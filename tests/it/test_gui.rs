@@ -648,7 +648,11 @@ async fn gui_save_and_run_a_collection() {
 async fn gui_collections_folder_import_environment_and_secret() {
     let _one_at_a_time = gui_turn().await;
     let pid = std::process::id();
-    let base = std::env::temp_dir().join(format!("mcpscope-gui-collections-{pid}"));
+    // Typed paths are used without asking only under the app's data directory.
+    let data_dir = std::env::var_os("MCPSCOPE_DATA_DIR")
+        .map(PathBuf::from)
+        .expect("MCPSCOPE_DATA_DIR (the harness sets it)");
+    let base = data_dir.join(format!("gui-collections-{pid}"));
     let _ = std::fs::remove_dir_all(&base);
     let (source, folder) = (base.join("source"), base.join("chosen folder"));
     let secret = format!("gui-s3cret-{pid}");
@@ -691,6 +695,26 @@ async fn gui_collections_folder_import_environment_and_secret() {
     })
     .await;
     assert!(refused.contains("not an absolute path"), "{refused}");
+    // Outside the data directory, a typed path needs the user's yes in a native dialog; with
+    // none to ask (MCPSCOPE_NO_DIALOGS) it is refused, and nothing is created.
+    let outside = std::env::temp_dir().join(format!("mcpscope-gui-outside-{pid}"));
+    type_into(&c, "#folder-input", &outside.display().to_string()).await;
+    click(&c, "#use-folder").await;
+    eventually("the outside folder refused", Duration::from_secs(20), || async {
+        content("#collections-note[data-ok='false']".into())
+            .await
+            .filter(|t| t.contains("outside mcpscope's data folder") && t.contains("Browse"))
+    })
+    .await;
+    assert!(!outside.exists(), "nothing is written outside without the user's yes");
+    // Browse… is the native chooser; without dialogs it says to type the path.
+    click(&c, "#folder-browse").await;
+    eventually("Browse without dialogs", Duration::from_secs(20), || async {
+        content("#collections-note[data-ok='false']".into())
+            .await
+            .filter(|t| t.contains("type the path instead"))
+    })
+    .await;
     type_into(&c, "#folder-input", &folder.display().to_string()).await;
     click(&c, "#use-folder").await;
     eventually("the chosen folder", Duration::from_secs(20), || async {
@@ -1586,7 +1610,8 @@ async fn gui_settings_limits_apply_to_the_next_connection() {
 
 /// The window's capability grants the app's commands it uses and nothing of Tauri's core: a
 /// script in the page (an injected one, say) cannot retitle or move windows, resolve paths
-/// or listen to events, while the app's own commands still answer.
+/// or listen to events, while the app's own commands still answer; and the commands that take
+/// a path refuse one outside the data directory that no native dialog chose or allowed.
 #[tokio::test]
 async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
     let _one_at_a_time = gui_turn().await;
@@ -1614,5 +1639,33 @@ async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
     assert_eq!(outcomes[3], "ok", "the app's own command answers: {outcomes:?}");
     let title = c.title().await.unwrap_or_default();
     assert_ne!(title, "pwned");
+
+    // The app's commands that take a path touch nothing outside the data directory unless
+    // the user chose or allowed it in a native dialog (none here: MCPSCOPE_NO_DIALOGS).
+    let dest = std::env::temp_dir().join(format!("mcpscope-gui-export-{}.json", std::process::id()));
+    let script = r#"
+        const [dest, done] = [arguments[0], arguments[arguments.length - 1]];
+        const core = window.__TAURI__.core;
+        const calls = [
+            core.invoke('import_servers', { path: '/etc/hostname' }),
+            core.invoke('import_collection', { source: '/etc' }),
+            core.invoke('export_collection', { collection: 'anything', dest }),
+            core.invoke('set_collections_dir', { dir: '/etc/mcpscope-not-here' }),
+            core.invoke('pick_path', { kind: 'file', title: 'x' }),
+        ];
+        Promise.allSettled(calls).then(r => done(r.map(x => x.status === 'fulfilled' ? 'ok' : JSON.stringify(x.reason))));
+    "#;
+    let outcomes =
+        c.execute_async(script, vec![json!(dest.display().to_string())]).await.expect("the script ran");
+    let outcomes: Vec<String> = serde_json::from_value(outcomes).expect("one outcome per call");
+    for (call, outcome) in outcomes.iter().take(4).enumerate() {
+        assert!(
+            outcome.contains("path_not_allowed") && outcome.contains("outside mcpscope's data folder"),
+            "call {call} must be refused: {outcome}"
+        );
+    }
+    assert!(outcomes[4].contains("no_dialogs"), "{}", outcomes[4]);
+    assert!(!dest.exists(), "nothing was written outside the data directory");
+    assert!(!std::path::Path::new("/etc/mcpscope-not-here").exists());
     let _ = c.close().await;
 }

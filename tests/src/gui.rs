@@ -47,6 +47,9 @@ impl Driver {
             .args(["--port", &port.to_string(), "--native-port", "4445"])
             .envs(env.iter().copied())
             .env("MCPSCOPE_NO_BROWSER", "1")
+            // No one clicks native dialogs here: a path outside the data directory is refused
+            // instead of asked about, and Browse… says to type the path.
+            .env("MCPSCOPE_NO_DIALOGS", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -229,6 +229,16 @@ pub async fn set_collections_dir(dir: Option<&str>) -> Result<String, IpcError> 
     call("set_collections_dir", json!({ "dir": dir })).await
 }
 
+/// A native file or folder chooser (the typed path is the fallback); `None` when the user
+/// cancelled. The app may then read or write the path chosen.
+pub async fn pick_path(
+    kind: mcpscope_proto::PickKind,
+    title: &str,
+    file_name: Option<&str>,
+) -> Result<Option<String>, IpcError> {
+    call("pick_path", json!({ "kind": kind, "title": title, "fileName": file_name })).await
+}
+
 /// The limits on what a server may send (saved, else the defaults).
 pub async fn limits() -> Result<mcpscope_proto::Limits, IpcError> {
     call("limits", json!({})).await

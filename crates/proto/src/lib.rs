@@ -34,6 +34,18 @@ pub enum TransportChoice {
     Sse,
 }
 
+/// What a native file dialog chooses (the `pick_path` command).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PickKind {
+    /// An existing file to read.
+    File,
+    /// A folder.
+    Folder,
+    /// A file to write.
+    Save,
+}
+
 /// The transport actually in use once connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

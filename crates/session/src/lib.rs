@@ -8,6 +8,7 @@ pub mod collection;
 pub mod export;
 mod interact;
 pub mod mask;
+pub mod paths;
 pub mod replay;
 mod view;
 

@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use mcpscope_proto::collection::{CollectionInfo, Collections, Outcome, SecretInfo};
-use mcpscope_proto::{IpcError, Record};
+use mcpscope_proto::{IpcError, PickKind, Record};
 use serde_json::Value;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -357,19 +357,34 @@ fn FolderEditor(props: &FolderProps) -> Html {
             }
         })
     };
+    let browse = {
+        let (apply, on_note) = (apply.clone(), props.on_note.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (apply, on_note) = (apply.clone(), on_note.clone());
+            spawn_local(async move {
+                match ipc::pick_path(PickKind::Folder, "Keep collections in this folder", None).await {
+                    Ok(Some(dir)) => apply(Some(dir)),
+                    Ok(None) => {}
+                    Err(e) => on_note.emit(Note::Failed(e.message)),
+                }
+            });
+        })
+    };
     let reset = Callback::from(move |_: MouseEvent| apply(None));
     html! {
         <div class="pane-editor" aria-label="Collections folder">
             <input id="folder-input" ref={input} class="mono" type="text" spellcheck="false" autocomplete="off"
                 aria-label="Collections folder" placeholder="/absolute/path/to/collections"
                 value={(*value).clone()} oninput={on_input} onkeydown={on_key} />
+            <span class="hint">{"created when missing; the CLI uses it too"}</span>
             <div class="editor-actions">
-                <span class="hint">{"created when missing; the CLI uses it too"}</span>
                 <span class="spacer" />
                 if !props.default_dir {
                     <button id="default-folder" class="btn small ghost" onclick={reset}
                         title="Back to <data dir>/collections">{"Default"}</button>
                 }
+                <button id="folder-browse" class="btn small ghost" onclick={browse}
+                    title="Choose the folder in a file dialog">{"Browse…"}</button>
                 <button id="use-folder" class="btn small" onclick={use_it} disabled={value.trim().is_empty()}
                     title="Keep collections in this folder">{"Use folder"}</button>
             </div>
@@ -397,6 +412,20 @@ fn ImportEditor(props: &ImportProps) -> Html {
         Callback::from(move |e: InputEvent| name.set(field_value(&e)))
     };
     let (source_ref, name_ref) = (use_node_ref(), use_node_ref());
+    // A native chooser fills the source field (typing it stays possible).
+    let pick = |kind: PickKind| {
+        let (source, on_note) = (source.clone(), props.on_note.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (source, on_note) = (source.clone(), on_note.clone());
+            spawn_local(async move {
+                match ipc::pick_path(kind, "Import a collection", None).await {
+                    Ok(Some(p)) => source.set(p),
+                    Ok(None) => {}
+                    Err(e) => on_note.emit(Note::Failed(e.message)),
+                }
+            });
+        })
+    };
     let import = {
         let (source_ref, name_ref) = (source_ref.clone(), name_ref.clone());
         let (on_note, on_done) = (props.on_note.clone(), props.on_done.clone());
@@ -420,6 +449,13 @@ fn ImportEditor(props: &ImportProps) -> Html {
             <input id="import-source" ref={source_ref} class="mono" type="text" spellcheck="false" autocomplete="off"
                 aria-label="Bundle file or collection folder" placeholder="/path/to/x.collection.json or a folder"
                 value={(*source).clone()} oninput={on_source} />
+            <div class="editor-actions">
+                <span class="hint">{"choose:"}</span>
+                <button id="import-pick-file" class="btn small ghost" onclick={pick(PickKind::File)}
+                    title="Choose a bundle file in a file dialog">{"File…"}</button>
+                <button id="import-pick-folder" class="btn small ghost" onclick={pick(PickKind::Folder)}
+                    title="Choose a collection folder in a file dialog">{"Folder…"}</button>
+            </div>
             <div class="editor-actions">
                 <input id="import-name" ref={name_ref} type="text" spellcheck="false" autocomplete="off"
                     aria-label="Name for the imported collection" placeholder="name (optional)"
@@ -474,6 +510,24 @@ fn CollectionItem(props: &ItemProps) -> Html {
             });
         })
     };
+    let save_as = {
+        let (on_note, name) = (props.on_note.clone(), name.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (on_note, name) = (on_note.clone(), name.clone());
+            spawn_local(async move {
+                let file = format!("{name}.collection.json");
+                let dest = match ipc::pick_path(PickKind::Save, "Export the collection", Some(&file)).await {
+                    Ok(Some(dest)) => dest,
+                    Ok(None) => return,
+                    Err(e) => return on_note.emit(Note::Failed(e.message)),
+                };
+                on_note.emit(match ipc::export_collection(&name, Some(&dest)).await {
+                    Ok(path) => Note::Ok(format!("Exported {name} to {path}")),
+                    Err(e) => Note::Failed(e.message),
+                });
+            });
+        })
+    };
     let busy = props.running.as_deref() == Some(name.as_str());
     let count = if info.requests.len() == 1 {
         "1 request".to_owned()
@@ -512,7 +566,9 @@ fn CollectionItem(props: &ItemProps) -> Html {
                     <span class="spacer" />
                 }
                 <button class="btn small ghost export-collection" onclick={export}
-                    title="Write this collection as one bundle file (secrets by name only)">{"Export"}</button>
+                    title="Write this collection as one bundle file in the exports folder (secrets by name only)">{"Export"}</button>
+                <button class="btn small ghost export-save-as" onclick={save_as}
+                    title="Choose where the bundle file goes, in a file dialog">{"Save as…"}</button>
             </div>
             { for info.error.iter().map(|e| html! { <div class="ci-error">{e.clone()}</div> }) }
             <ul class="ci-requests">

@@ -2,6 +2,7 @@
 //! the MCP Inspector, a registry server.json): read a file by path, or paste its text; pick a
 //! server to fill in the connection bar.
 
+use mcpscope_proto::PickKind;
 use mcpscope_proto::servers::ServerEntry;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -31,6 +32,24 @@ pub fn ImportServers(props: &Props) -> Html {
                     ipc::import_servers(Some(&t), None).await
                 };
                 found.set(Some(got.map_err(|e| e.message)));
+            });
+        })
+    };
+    // Browse…: a native file chooser fills the path and reads the file at once.
+    let browse = {
+        let (path, found) = (path.clone(), found.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (path, found) = (path.clone(), found.clone());
+            spawn_local(async move {
+                match ipc::pick_path(PickKind::File, "Import servers from a client configuration", None).await
+                {
+                    Ok(Some(p)) => {
+                        path.set(p.clone());
+                        found.set(Some(ipc::import_servers(None, Some(&p)).await.map_err(|e| e.message)));
+                    }
+                    Ok(None) => {}
+                    Err(e) => found.set(Some(Err(e.message))),
+                }
             });
         })
     };
@@ -72,6 +91,8 @@ pub fn ImportServers(props: &Props) -> Html {
                 <input id="import-path" class="mono" type="text" spellcheck="false"
                     placeholder="~/.config/Claude/claude_desktop_config.json, .vscode/mcp.json, server.json …"
                     value={(*path).clone()} oninput={on_path.reform(Event::from)} onchange={on_path} />
+                <button id="import-browse" class="btn small ghost" onclick={browse}
+                    title="Choose the file in a file dialog">{"Browse…"}</button>
                 <button id="import-read" class="btn small" onclick={run(true)}>{"Read file"}</button>
             </div>
             <div class="roots-row">
