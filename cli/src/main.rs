@@ -661,9 +661,8 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
             }
             let text = serde_json::to_string_pretty(&report)?;
             match &output {
-                Some(path) => {
-                    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?
-                }
+                Some(path) => mcpscope_store::write_private(path, text.as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?,
                 None => writeln!(out, "{text}")?,
             }
             eprintln!(
@@ -681,9 +680,8 @@ async fn history(command: HistoryCommand) -> anyhow::Result<std::process::ExitCo
             let records: Vec<Record> = hits.into_iter().map(|h| h.record).collect();
             let har = serde_json::to_string_pretty(&mcpscope_session::export::har(&records))?;
             match output {
-                Some(path) => {
-                    std::fs::write(&path, har).with_context(|| format!("writing {}", path.display()))?
-                }
+                Some(path) => mcpscope_store::write_private(&path, har.as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?,
                 None => writeln!(out, "{har}")?,
             }
         }

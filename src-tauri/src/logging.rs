@@ -2,7 +2,6 @@
 //! the app's data directory, e.g. `~/.local/share/dev.mcpscope.app/` on Linux).
 //! `MCPSCOPE_LOG` (as the CLI) or `RUST_LOG` overrides the default filter.
 
-use std::fs::OpenOptions;
 use std::sync::Mutex;
 
 use tauri::{AppHandle, Manager};
@@ -25,8 +24,7 @@ pub fn init(app: &AppHandle) {
         },
     };
     let path = dir.join("mcpscope.log");
-    let file =
-        std::fs::create_dir_all(&dir).and_then(|()| OpenOptions::new().create(true).append(true).open(&path));
+    let file = std::fs::create_dir_all(&dir).and_then(|()| mcpscope_store::append_private(&path));
     let file = match file {
         Ok(file) => file,
         Err(e) => {

@@ -637,6 +637,12 @@ async fn a_har_export_cannot_be_written_outside_the_exports_folder() {
     store.finish(&recorder).await.expect("finish");
     let path = engine.export_har_file(recorder.session_id()).await.expect("export");
     assert!(path.starts_with(&exports) && path.exists(), "{}", path.display());
+    // Only its owner may read it (0600), as every file the app writes.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("the export").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", path.display());
+    }
     let _ = std::fs::remove_file(path);
     store.close().await;
     let _ = std::fs::remove_dir_all(&data);

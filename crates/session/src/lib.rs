@@ -232,9 +232,8 @@ async fn blocking<T: Send + 'static>(
 
 /// Writes `text` to `path`, creating its folder.
 fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
-    let done =
-        path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| std::fs::write(path, text));
-    done.map_err(|e| SessionError::Export(format!("could not write {}: {e}", path.display())))
+    mcpscope_store::write_private(path, text.as_bytes())
+        .map_err(|e| SessionError::Export(format!("could not write {}: {e}", path.display())))
 }
 
 /// Where the window's exports go: `<data dir>/exports/<file>`.

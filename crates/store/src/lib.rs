@@ -94,6 +94,33 @@ pub struct Hit {
     pub record: Record,
 }
 
+/// Writes `bytes` to `path` as a file only its owner can read (0600, also when it existed:
+/// exports, reports and logs may hold what the user would not share), creating its folder.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    private(path, 0o600)?;
+    file.write_all(bytes)
+}
+
+/// Opens `path` for appending as a file only its owner can read (0600), creating it.
+pub fn append_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path)?;
+    private(path, 0o600)?;
+    Ok(file)
+}
+
 /// Sets `path`'s permission bits (Unix; elsewhere the platform's defaults stand).
 fn private(path: &Path, mode: u32) -> std::io::Result<()> {
     #[cfg(unix)]
