@@ -1643,20 +1643,23 @@ async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
     // The app's commands that take a path touch nothing outside the data directory unless
     // the user chose or allowed it in a native dialog (none here: MCPSCOPE_NO_DIALOGS).
     let dest = std::env::temp_dir().join(format!("mcpscope-gui-export-{}.json", std::process::id()));
+    let folder = std::env::temp_dir().join(format!("mcpscope-gui-not-here-{}", std::process::id()));
     let script = r#"
-        const [dest, done] = [arguments[0], arguments[arguments.length - 1]];
+        const [dest, folder, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
         const core = window.__TAURI__.core;
         const calls = [
             core.invoke('import_servers', { path: '/etc/hostname' }),
             core.invoke('import_collection', { source: '/etc' }),
             core.invoke('export_collection', { collection: 'anything', dest }),
-            core.invoke('set_collections_dir', { dir: '/etc/mcpscope-not-here' }),
+            core.invoke('set_collections_dir', { dir: folder }),
             core.invoke('pick_path', { kind: 'file', title: 'x' }),
         ];
         Promise.allSettled(calls).then(r => done(r.map(x => x.status === 'fulfilled' ? 'ok' : JSON.stringify(x.reason))));
     "#;
-    let outcomes =
-        c.execute_async(script, vec![json!(dest.display().to_string())]).await.expect("the script ran");
+    let outcomes = c
+        .execute_async(script, vec![json!(dest.display().to_string()), json!(folder.display().to_string())])
+        .await
+        .expect("the script ran");
     let outcomes: Vec<String> = serde_json::from_value(outcomes).expect("one outcome per call");
     for (call, outcome) in outcomes.iter().take(4).enumerate() {
         assert!(
@@ -1666,6 +1669,6 @@ async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
     }
     assert!(outcomes[4].contains("no_dialogs"), "{}", outcomes[4]);
     assert!(!dest.exists(), "nothing was written outside the data directory");
-    assert!(!std::path::Path::new("/etc/mcpscope-not-here").exists());
+    assert!(!folder.exists(), "no folder was created outside the data directory");
     let _ = c.close().await;
 }
