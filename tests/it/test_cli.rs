@@ -167,6 +167,11 @@ async fn failed_connects_get_the_doctors_next_step() {
     let cases = [
         ("http://127.0.0.1:9/mcp".to_owned(), "Nothing listens at that host and port"),
         (wrong_path.clone(), "try http://127.0.0.1:"),
+        // https:// to a plain-HTTP server: one diagnosis, not a certificate story.
+        (
+            server.url().replacen("http://", "https://", 1),
+            "The server speaks plain HTTP, not TLS: use http://127.0.0.1:",
+        ),
     ];
     for (url, want) in cases {
         let u = url.clone();
@@ -179,6 +184,7 @@ async fn failed_connects_get_the_doctors_next_step() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let advice = stderr.lines().find(|l| l.trim_start().starts_with("try:")).unwrap_or_default();
         assert!(advice.contains(want), "{url}: {stderr}");
+        assert!(!stderr.contains("certificate"), "{url}: a diagnosis that contradicts itself: {stderr}");
     }
 
     let engine = mcpscope_session::Engine::new(std::sync::Arc::new(NoEvents));

@@ -176,9 +176,14 @@ pub fn doctor(failure: ConnectFailure<'_>, url: &str) -> String {
                 "Nothing listens at that host and port. Start the server, or check the port in the URL.".into()
             } else if r.contains("dns") || r.contains("failed to lookup") || r.contains("name or service not known") {
                 "The host name does not resolve. Check its spelling, or use an IP address such as 127.0.0.1.".into()
+            } else if r.contains("wrong version number") || r.contains("http request to an https server") {
+                // OpenSSL read an HTTP answer where a TLS record belonged: the other side speaks
+                // plain HTTP (whatever else the message says about certificates).
+                let plain = url.strip_prefix("https://").map(|rest| format!("http://{rest}")).unwrap_or_default();
+                format!("The server speaks plain HTTP, not TLS: use {plain}.")
             } else if r.contains("certificate") {
                 "The server's TLS certificate is not trusted. Use a certificate your system trusts, or test over http:// on loopback.".into()
-            } else if r.contains("tls") || r.contains("ssl") || r.contains("wrong version number") {
+            } else if r.contains("tls") || r.contains("ssl") {
                 if url.starts_with("https://") {
                     "TLS failed. The server may speak plain HTTP: try the same URL with http://.".into()
                 } else {
@@ -272,12 +277,21 @@ mod tests {
             )
             .contains("does not resolve")
         );
+        // The reason as it reaches the doctor, the wire's own hint included: it speaks of the
+        // certificate, but the other side spoke plain HTTP, and the advice says only that.
+        let plain = d(
+            ConnectFailure::Unreachable {
+                reason: "client error (Connect): error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:350: — the server answered in plain HTTP, not TLS",
+            },
+            "https://127.0.0.1:3000/mcp",
+        );
+        assert_eq!(plain, "The server speaks plain HTTP, not TLS: use http://127.0.0.1:3000/mcp.");
         assert!(
             d(
-                ConnectFailure::Unreachable { reason: "tls handshake eof: wrong version number" },
-                "https://127.0.0.1:3000/mcp"
+                ConnectFailure::Unreachable { reason: "invalid peer certificate: UnknownIssuer" },
+                "https://h/mcp"
             )
-            .contains("http://")
+            .contains("not trusted")
         );
         assert_eq!(
             d(ConnectFailure::Status(404), "http://127.0.0.1:3000/api/"),

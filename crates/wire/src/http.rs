@@ -316,8 +316,13 @@ pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
         " — is the server running, and on this port?"
     } else if lower.contains("dns") || lower.contains("failed to lookup") {
         " — check the host name"
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("ssl") {
-        " — TLS failed; check the scheme (http vs https) and the certificate"
+    } else if lower.contains("wrong version number") {
+        // A TLS client read an HTTP answer: the server speaks plain HTTP.
+        " — the server answered in plain HTTP, not TLS"
+    } else if lower.contains("certificate") {
+        " — the server's TLS certificate was refused"
+    } else if lower.contains("tls") || lower.contains("ssl") {
+        " — TLS failed; check the scheme (http vs https) and the port"
     } else if e.is_timeout() {
         " — the server did not answer in time"
     } else {
