@@ -420,6 +420,16 @@ async fn gui_history_survives_a_restart() {
     assert_eq!(row.attr("data-method").await.ok().flatten().as_deref(), Some("tools/call"));
     assert_eq!(row.attr("data-kind").await.ok().flatten().as_deref(), Some("http-request"));
     assert_eq!(row.attr("data-session").await.ok().flatten(), Some(session.clone()));
+    // The Session column says when the session started (a time of day, today), not a
+    // fragment of its id.
+    let cell = row.find(Locator::Css(".c-sess")).await.expect(".c-sess");
+    let started = cell.prop("textContent").await.ok().flatten().unwrap_or_default().trim().to_owned();
+    let is_clock = started.len() == 8
+        && started
+            .chars()
+            .enumerate()
+            .all(|(i, ch)| if i % 3 == 2 { ch == ':' } else { ch.is_ascii_digit() });
+    assert!(is_clock, "the session column shows {started:?}");
     row.click().await.expect("click the result");
     eventually("the stored request in the detail pane", Duration::from_secs(10), || async {
         text_of(&c, "#detail").await.filter(|t| t.contains(&message) && t.contains("tools/call"))

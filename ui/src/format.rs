@@ -185,6 +185,29 @@ pub fn without_scheme(url: &str) -> &str {
     url.split_once("://").map_or(url, |(_, rest)| rest)
 }
 
+/// When a session started, as the History view's Session column shows it: `14:03:07` for a
+/// session of the same day as `now_us`, else `11-26 14:03` (both in a zone `offset_min`
+/// minutes east of UTC).
+pub fn session_start(started_us: i64, now_us: i64, offset_min: i32) -> String {
+    let (s, now) = (time::civil(started_us, offset_min), time::civil(now_us, offset_min));
+    if (s.year, s.month, s.day) == (now.year, now.month, now.day) {
+        format!("{:02}:{:02}:{:02}", s.hour, s.minute, s.second)
+    } else {
+        format!("{:02}-{:02} {:02}:{:02}", s.month, s.day, s.hour, s.minute)
+    }
+}
+
+/// [`session_start`] in local time, against the clock now.
+pub fn local_session_start(started_us: i64) -> String {
+    #[cfg(target_arch = "wasm32")]
+    let now_us = (js_sys::Date::now() * 1000.0) as i64;
+    #[cfg(not(target_arch = "wasm32"))]
+    let now_us = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64);
+    session_start(started_us, now_us, local_offset_min(started_us))
+}
+
 /// The tail of a session id that tells sessions apart (`ses_<time><pid><counter>`): its last
 /// eight characters.
 pub fn short_session(id: &str) -> &str {
@@ -239,6 +262,11 @@ mod tests {
         assert_eq!(without_scheme("http://127.0.0.1:3001/mcp"), "127.0.0.1:3001/mcp");
         assert_eq!(without_scheme("example.com/mcp"), "example.com/mcp");
         assert_eq!(short_session("ses_65a1b2c3d4e5f1a2b0003"), "1a2b0003");
+        // 2026-11-26 14:03:07 UTC; the same day shows the time, another day the date too.
+        let started = 1_795_701_787_000_000;
+        assert_eq!(session_start(started, started + 3_600_000_000, 0), "14:03:07");
+        assert_eq!(session_start(started, started + 86_400_000_000, 0), "11-26 14:03");
+        assert_eq!(session_start(started, started + 3_600_000_000, 600), "00:03:07", "a zone past midnight");
         assert_eq!(short_session("ses_1"), "ses_1");
     }
 

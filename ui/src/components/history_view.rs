@@ -342,6 +342,10 @@ fn Results(props: &ResultsProps) -> Html {
     let selected = h.selected.as_ref();
     let selected_pair = selected_pos.and_then(|p| h.hits.get(p)).and_then(|hit| hit.summary.pair_seq);
     let response = h.response_to_selected();
+    // Sessions are told apart by when they started (the stored sessions list knows).
+    let started = |id: &str| {
+        h.sessions.as_ref().and_then(|list| list.iter().find(|s| s.id == id)).map(|s| s.started_at_us)
+    };
     let rows: Html = h.hits[range.clone()]
         .iter()
         .enumerate()
@@ -353,7 +357,11 @@ fn Results(props: &ResultsProps) -> Html {
             let link = if is_selected { r.pair_seq.or(response) } else { None };
             row(
                 r,
-                Lead::History { session_id: &hit.session_id, at_us: hit.at_us },
+                Lead::History {
+                    session_id: &hit.session_id,
+                    at_us: hit.at_us,
+                    started_us: started(&hit.session_id),
+                },
                 RowState { pos: range.start + k, selected: is_selected, paired, link },
             )
         })

@@ -13,8 +13,9 @@ pub enum Lead<'a> {
     /// The live timeline: seq, milliseconds since the session started; an exchange column
     /// follows the kind.
     Live,
-    /// The history: the session (short id), seq, wall-clock time.
-    History { session_id: &'a str, at_us: i64 },
+    /// The history: the session (when it started, if known, else a short id), seq, wall-clock
+    /// time.
+    History { session_id: &'a str, at_us: i64, started_us: Option<i64> },
 }
 
 /// How a row stands in its list.
@@ -85,12 +86,20 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
                 </>
             },
         ),
-        Lead::History { session_id, at_us } => (
+        Lead::History { session_id, at_us, started_us } => (
             format!("{session_id}/{}", r.seq),
             Some(session_id.to_owned()),
             html! {
                 <>
-                    <span class="c-sess" title={session_id.to_owned()}>{format::short_session(session_id)}</span>
+                    <span class="c-sess" title={match started_us {
+                        Some(s) => format!("session {session_id}, started {}", format::local_date_time(s)),
+                        None => session_id.to_owned(),
+                    }}>
+                        { match started_us {
+                            Some(s) => format::local_session_start(s),
+                            None => format::short_session(session_id).to_owned(),
+                        } }
+                    </span>
                     <span class="c-seq">{r.seq}</span>
                     <span class="c-time" title={format::local_date_time(at_us)}>{format::local_clock(at_us)}</span>
                 </>
