@@ -893,6 +893,12 @@ async fn gui_oauth_login_shows_every_step_and_a_verified_jwt() {
     }
     assert!(verified, "a passed check says the signature was verified");
     assert!(c.find(Locator::Css("#token-raw")).await.is_err(), "the token stays hidden until revealed");
+    // Times read as times: iat a moment ago, exp ahead, each beside its number.
+    let access = "section.token-card[data-role='access_token']";
+    let iat = text_of(&c, &format!("{access} .claim-time[data-claim='iat']")).await.unwrap_or_default();
+    assert!(iat.contains(" ago") || iat.contains("now"), "iat: {iat}");
+    let exp = text_of(&c, &format!("{access} .claim-time[data-claim='exp']")).await.unwrap_or_default();
+    assert!(exp.contains("in ") && exp.contains('('), "exp: {exp}");
 
     screenshot(&c, "auth").await;
     c.close().await.expect("close the WebDriver session");

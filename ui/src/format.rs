@@ -167,18 +167,37 @@ pub fn local_date_time(at_us: i64) -> String {
 /// Time left until an expiry `secs` away: `in 59 min 12 s`, `in 2 h 5 min`, `in 8 s`;
 /// `expired 3 min 4 s ago` once it is past.
 pub fn countdown(secs: i64) -> String {
-    let span = |s: i64| {
-        let (h, m, s) = (s / 3600, s % 3600 / 60, s % 60);
-        if h > 0 {
-            format!("{h} h {m} min")
-        } else if m > 0 {
-            format!("{m} min {s} s")
-        } else {
-            format!("{s} s")
-        }
-    };
-    if secs > 0 { format!("expires in {}", span(secs)) } else { format!("expired {} ago", span(-secs)) }
+    if secs > 0 { format!("expires in {}", span(secs)) } else { format!("expired {} ago", span(secs)) }
 }
+
+/// A span of seconds (either sign) in words: `3 d 4 h`, `2 h 5 min`, `59 min 12 s`, `8 s`.
+fn span(secs: i64) -> String {
+    let s = secs.unsigned_abs();
+    let (d, h, m, s) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    if d >= 2 {
+        format!("{d} d {h} h")
+    } else if d * 24 + h > 0 {
+        format!("{} h {m} min", d * 24 + h)
+    } else if m > 0 {
+        format!("{m} min {s} s")
+    } else {
+        format!("{s} s")
+    }
+}
+
+/// A moment `secs` from now in words: `in 59 min 12 s`, `3 min 4 s ago`, `now`.
+pub fn relative(secs: i64) -> String {
+    match secs {
+        0 => "now".to_owned(),
+        s if s > 0 => format!("in {}", span(s)),
+        s => format!("{} ago", span(s)),
+    }
+}
+
+/// The registered JWT claims that are times (RFC 7519 §4.1, OpenID Connect's `auth_time`),
+/// with what each says, in the order a token lists them best.
+pub const TIME_CLAIMS: [(&str, &str); 4] =
+    [("iat", "issued"), ("nbf", "not before"), ("exp", "expires"), ("auth_time", "authenticated")];
 
 /// A URL without its scheme: `127.0.0.1:3001/mcp`.
 pub fn without_scheme(url: &str) -> &str {
@@ -262,6 +281,11 @@ mod tests {
         assert_eq!(without_scheme("http://127.0.0.1:3001/mcp"), "127.0.0.1:3001/mcp");
         assert_eq!(without_scheme("example.com/mcp"), "example.com/mcp");
         assert_eq!(short_session("ses_65a1b2c3d4e5f1a2b0003"), "1a2b0003");
+        assert_eq!(relative(3552), "in 59 min 12 s");
+        assert_eq!(relative(-184), "3 min 4 s ago");
+        assert_eq!(relative(0), "now");
+        assert_eq!(relative(30 * 86_400 + 7200), "in 30 d 2 h");
+        assert_eq!(relative(i64::MIN), "106751991167300 d 15 h ago", "no overflow");
         // 2026-11-26 14:03:07 UTC; the same day shows the time, another day the date too.
         let started = 1_795_701_787_000_000;
         assert_eq!(session_start(started, started + 3_600_000_000, 0), "14:03:07");

@@ -334,6 +334,20 @@ fn token_card(t: &TokenReport) -> Html {
                     <dt>{"expiry"}</dt>
                     <dd>{format::local_date_time(at.saturating_mul(1_000_000))}{" · "}<Countdown expires_at={at} /></dd>
                 }
+                // Each time claim read as a local time and how far from now, beside its number.
+                { for format::TIME_CLAIMS.iter().filter_map(|&(claim, what)| {
+                    let at = t.claims.as_ref()?.get(claim)?.as_i64()?;
+                    Some(html! {
+                        <>
+                            <dt title={what}>{claim}</dt>
+                            <dd class="claim-time" data-claim={claim}>
+                                {format::local_date_time(at.saturating_mul(1_000_000))}{" · "}
+                                <Countdown expires_at={at} relative=true />
+                                <span class="muted mono">{format!(" ({at})")}</span>
+                            </dd>
+                        </>
+                    })
+                }) }
                 if !t.scopes.is_empty() {
                     <dt>{"scopes"}</dt><dd class="mono">{t.scopes.join(" ")}</dd>
                 }
@@ -363,6 +377,9 @@ fn now_secs() -> i64 {
 struct CountdownProps {
     /// Seconds since the epoch.
     expires_at: i64,
+    /// "in 5 min" / "3 min ago" instead of "expires in" / "expired … ago".
+    #[prop_or_default]
+    relative: bool,
 }
 
 /// "in 59 min 12 s", ticking every second (only this text re-renders).
@@ -388,6 +405,10 @@ fn Countdown(props: &CountdownProps) -> Html {
     }
     let left = props.expires_at - *now;
     html! {
-        <span class={classes!("countdown", (left <= 0).then_some("expired"))}>{format::countdown(left)}</span>
+        if props.relative {
+            <span class="relative">{format::relative(left)}</span>
+        } else {
+            <span class={classes!("countdown", (left <= 0).then_some("expired"))}>{format::countdown(left)}</span>
+        }
     }
 }
