@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "collections",
     "set_collections_dir",
     "limits",
+    "about",
     "set_limits",
     "set_collection_secret",
     "export_collection",
@@ -49,7 +50,10 @@ const COMMANDS: &[&str] = &[
     "auth_logout",
 ];
 
+include!("../build/commit.rs");
+
 fn main() {
+    emit_commit();
     println!("cargo:rerun-if-changed=permissions");
     let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

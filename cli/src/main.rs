@@ -703,7 +703,19 @@ async fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    // `--version`: the commit and the protocols too.
+    let about = mcpscope_proto::About {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        commit: env!("MCPSCOPE_COMMIT").to_owned(),
+        protocols: mcpscope_proto::PROTOCOL_VERSIONS.iter().map(|v| (*v).to_owned()).collect(),
+        data_dir: mcpscope_store::default_data_dir().display().to_string(),
+    };
+    let version: &'static str = Box::leak(about.version_text().into_boxed_str());
+    let matches = <Cli as clap::CommandFactory>::command().version(version).get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Call(args) => call(args).await,
         Command::Conformance { url } => conformance::run(&url).await,

@@ -387,6 +387,17 @@ pub async fn set_collections_dir(
     Ok(app.of(&window).engine.set_collections_dir(dir.as_deref()).await?.display().to_string())
 }
 
+/// What this build is: version, commit, the protocols spoken, where its data lives.
+#[tauri::command]
+pub fn about() -> mcpscope_proto::About {
+    mcpscope_proto::About {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        commit: env!("MCPSCOPE_COMMIT").to_owned(),
+        protocols: mcpscope_proto::PROTOCOL_VERSIONS.iter().map(|v| (*v).to_owned()).collect(),
+        data_dir: mcpscope_store::default_data_dir().display().to_string(),
+    }
+}
+
 /// The limits on what a server may send (saved, else the defaults).
 #[tauri::command]
 pub async fn limits(app: State<'_, AppState>, window: tauri::Window) -> Result<Limits> {

@@ -90,6 +90,7 @@ fn main() -> ExitCode {
             commands::collections,
             commands::set_collections_dir,
             commands::limits,
+            commands::about,
             commands::set_limits,
             commands::set_collection_secret,
             commands::export_collection,

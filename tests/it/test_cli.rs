@@ -260,3 +260,25 @@ async fn server_text_cannot_drive_the_terminal() {
     assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}') && !stderr.contains('\r'), "{stderr:?}");
     assert!(stderr.contains("\\u{1b}]0;pwned"), "made visible: {stderr}");
 }
+
+/// `mcpscope --version`: the version, the commit it was built from (as git names it here) and
+/// every protocol revision spoken.
+#[test]
+fn version_names_the_commit_and_the_protocols() {
+    let out = Command::new(mcpscope()).arg("--version").output().expect("run mcpscope");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with(&format!("mcpscope {} (commit ", env!("CARGO_PKG_VERSION"))), "{text}");
+    let head = Command::new("git")
+        .args(["-C", &mcpscope_tests::package_dir().display().to_string(), "rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    if let Some(head) = head {
+        assert!(text.contains(&format!("(commit {head})")), "built from HEAD {head}: {text}");
+    }
+    for v in mcpscope_proto::PROTOCOL_VERSIONS {
+        assert!(text.contains(v), "{v} missing: {text}");
+    }
+}

@@ -1571,6 +1571,16 @@ async fn gui_settings_limits_apply_to_the_next_connection() {
     let c = open_app(&driver).await;
 
     click(&c, "#view-settings").await;
+    // The About panel: this build's version, commit and protocols, and its data folder.
+    let commit = eventually("the About panel", Duration::from_secs(10), || async {
+        text_of(&c, "#about-commit").await
+    })
+    .await;
+    assert!(commit.trim().len() >= 7, "{commit}");
+    let protocols = text_of(&c, "#about-protocols").await.unwrap_or_default();
+    assert!(protocols.contains("2026-07-28") && protocols.contains("2024-11-05"), "{protocols}");
+    let shown_data = text_of(&c, "#about-data").await.unwrap_or_default();
+    assert_eq!(shown_data.trim(), data.display().to_string());
     eventually("the saved limits", Duration::from_secs(10), || async {
         let field = c.find(Locator::Css("#limit-max-body")).await.ok()?;
         field.prop("value").await.ok()?.filter(|v| v == "64 MiB")

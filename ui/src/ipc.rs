@@ -239,6 +239,11 @@ pub async fn pick_path(
     call("pick_path", json!({ "kind": kind, "title": title, "fileName": file_name })).await
 }
 
+/// What this build is (version, commit, protocols, data folder).
+pub async fn about() -> Result<mcpscope_proto::About, IpcError> {
+    call("about", json!({})).await
+}
+
 /// The limits on what a server may send (saved, else the defaults).
 pub async fn limits() -> Result<mcpscope_proto::Limits, IpcError> {
     call("limits", json!({})).await

@@ -69,6 +69,31 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
+/// What a build of mcpscope is: `mcpscope --version` and the window's About panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct About {
+    pub version: String,
+    /// The git commit built from (`unknown` outside a checkout).
+    pub commit: String,
+    /// The protocol revisions spoken, oldest first.
+    pub protocols: Vec<String>,
+    /// Where the history, settings, exports and the log live (the app's data directory).
+    pub data_dir: String,
+}
+
+impl About {
+    /// `0.1.0 (commit 1a2b3c4d5e6f)` then the protocols, as `--version` prints it.
+    pub fn version_text(&self) -> String {
+        format!(
+            "{} (commit {})\nprotocol versions: {}\ndata: {}",
+            self.version,
+            self.commit,
+            self.protocols.join(", "),
+            self.data_dir
+        )
+    }
+}
+
 /// Protocol revisions mcpscope speaks, oldest first.
 pub const PROTOCOL_VERSIONS: &[&str] =
     &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"];

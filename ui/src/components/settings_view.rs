@@ -47,6 +47,39 @@ fn read(texts: &[String]) -> Result<Limits, String> {
     Ok(limits)
 }
 
+/// Version, commit, protocols and the data folder (where history, settings, exports and the
+/// log live).
+#[component]
+fn AboutPanel() -> Html {
+    let about = use_state(|| None::<mcpscope_proto::About>);
+    {
+        let about = about.clone();
+        use_effect_with((), move |()| {
+            spawn_local(async move {
+                if let Ok(a) = ipc::about().await {
+                    about.set(Some(a));
+                }
+            });
+        });
+    }
+    let Some(a) = &*about else { return Html::default() };
+    html! {
+        <section class="settings-page" id="about" aria-label="About mcpscope">
+            <div class="toolbar">
+                <span class="col-title">{"About"}</span>
+                <span class="hint">{"mcpscope, an inspector for MCP servers over HTTP"}</span>
+            </div>
+            <dl class="meta about-meta">
+                <dt>{"version"}</dt><dd id="about-version" class="mono">{a.version.clone()}</dd>
+                <dt>{"commit"}</dt><dd id="about-commit" class="mono">{a.commit.clone()}</dd>
+                <dt>{"protocols"}</dt><dd id="about-protocols" class="mono">{a.protocols.join("  ")}</dd>
+                <dt>{"data"}</dt>
+                <dd id="about-data" class="mono" title="history (mcpscope.db), settings, exports/, mcpscope.log">{a.data_dir.clone()}</dd>
+            </dl>
+        </section>
+    }
+}
+
 #[component]
 pub fn SettingsView() -> Html {
     let texts = use_state(Vec::<String>::new);
@@ -164,6 +197,7 @@ pub fn SettingsView() -> Html {
                     },
                 } }
             </section>
+            <AboutPanel />
         </main>
     }
 }
