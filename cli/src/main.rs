@@ -716,6 +716,14 @@ async fn main() -> std::process::ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // Commands that connect start building the TLS settings now (they read the system's CA
+    // bundle), while the history opens.
+    if matches!(
+        cli.command,
+        Command::Call(_) | Command::Conformance { .. } | Command::Token { .. } | Command::Run(_) | Command::Replay { .. }
+    ) {
+        mcpscope_wire::tls::warm_up();
+    }
     let result = match cli.command {
         Command::Call(args) => call(args).await,
         Command::Conformance { url } => conformance::run(&url).await,

@@ -27,6 +27,9 @@ use crate::commands::AppState;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // The TLS settings every connection shares read the system's CA bundle: built in the
+    // background while the window opens.
+    mcpscope_wire::tls::warm_up();
     // The history database (MCPSCOPE_DATA_DIR, else the app data directory), shared by every
     // window. Without it the app still works; it just forgets on restart.
     let store = {

@@ -62,7 +62,7 @@ pub struct Http {
 
 impl Http {
     pub fn new(capture: Arc<Capture>) -> Result<Http> {
-        let client = reqwest::Client::builder()
+        let client = mcpscope_wire::tls::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .connect_timeout(std::time::Duration::from_secs(10))

@@ -165,7 +165,7 @@ impl Connection {
         let span = info_span!("connect", url = %crate::redact_url(url.as_str()));
         let _enter = span.enter();
         capture.redact_user_headers(opts.headers.iter().map(|h| h.name.as_str()));
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             // Redirects would hide hops from the capture: show them instead.
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()

@@ -15,6 +15,7 @@ mod client;
 mod http;
 pub mod sse;
 mod stream;
+pub mod tls;
 
 use std::time::Duration;
 
