@@ -720,7 +720,11 @@ async fn main() -> std::process::ExitCode {
     // bundle), while the history opens.
     if matches!(
         cli.command,
-        Command::Call(_) | Command::Conformance { .. } | Command::Token { .. } | Command::Run(_) | Command::Replay { .. }
+        Command::Call(_)
+            | Command::Conformance { .. }
+            | Command::Token { .. }
+            | Command::Run(_)
+            | Command::Replay { .. }
     ) {
         mcpscope_wire::tls::warm_up();
     }

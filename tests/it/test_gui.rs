@@ -1698,3 +1698,67 @@ async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
     assert!(!folder.exists(), "no folder was created outside the data directory");
     let _ = c.close().await;
 }
+
+/// The first window offers where to start: the demo server in one click, importing a
+/// client's configuration, the keyboard shortcuts, and, once the history has sessions, the
+/// recent servers, one click each.
+#[tokio::test]
+async fn gui_the_first_window_offers_demo_import_recent_servers_and_shortcuts() {
+    let _one_at_a_time = gui_turn().await;
+    let data = std::env::temp_dir().join(format!("mcpscope-gui-start-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let driver = Driver::start_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]);
+    let c = open_app(&driver).await;
+    eventually("no recent servers yet", Duration::from_secs(20), || async {
+        text_of(&c, "#start-no-recent").await
+    })
+    .await;
+    let keys = text_of(&c, "#start-shortcuts").await.unwrap_or_default();
+    assert!(keys.contains("Ctrl+1") && keys.contains("Ctrl+Enter"), "{keys}");
+    screenshot(&c, "start").await;
+    click(&c, "#start-import").await;
+    eventually("the import panel open", Duration::from_secs(10), || async {
+        text_of(&c, "#import-path").await.map(|_| ())
+    })
+    .await;
+    click(&c, "#start-demo").await;
+    let demo_url = eventually("connected to the demo server", Duration::from_secs(20), || async {
+        let line = text_of(&c, ".statusline").await?;
+        line.to_lowercase().contains("connected").then_some(())?;
+        c.find(Locator::Css("#url")).await.ok()?.prop("value").await.ok()?
+    })
+    .await;
+    assert!(c.find(Locator::Css("#start-panel")).await.is_err(), "the timeline replaces the start panel");
+    // A server that outlives this window (the demo server ends with the app).
+    let kept =
+        mcpscope_demo::DemoServer::start(([127, 0, 0, 1], 0).into(), Default::default()).await.expect("demo");
+    click(&c, "#connect").await; // Disconnect
+    eventually("disconnected", Duration::from_secs(20), || async {
+        text_of(&c, "#connect").await.filter(|t| t.trim() == "Connect")
+    })
+    .await;
+    connect_to(&c, kept.url()).await;
+    let _ = c.close().await;
+
+    // The next window lists both servers, newest first; a click connects.
+    let c = open_app(&driver).await;
+    let recent = format!("#start-recent .start-server[data-url='{}']", kept.url());
+    let demo_recent = format!("#start-recent .start-server[data-url='{demo_url}']");
+    eventually("the servers among the recent ones", Duration::from_secs(20), || async {
+        c.find(Locator::Css(&demo_recent)).await.ok()?;
+        c.find(Locator::Css(&recent)).await.ok()
+    })
+    .await;
+    let first = c.find(Locator::Css("#start-recent .start-server")).await.expect("a recent server");
+    assert_eq!(first.attr("data-url").await.ok().flatten().as_deref(), Some(kept.url()), "newest first");
+    click(&c, &recent).await;
+    eventually("connected to the recent server", Duration::from_secs(20), || async {
+        text_of(&c, ".statusline")
+            .await
+            .filter(|t| t.to_lowercase().contains("connected") && t.contains(kept.url()))
+    })
+    .await;
+    let _ = c.close().await;
+    kept.shutdown().await;
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -7,6 +7,7 @@ use crate::components::history_view::HistoryView;
 use crate::components::send_panel::SendPanel;
 use crate::components::server_requests::ServerRequests;
 use crate::components::settings_view::SettingsView;
+use crate::components::start_panel::{StartPanel, StartPick};
 use crate::components::timeline::Timeline;
 use crate::history::HistoryState;
 use crate::hooks::use_backend_events::use_backend_events;
@@ -33,6 +34,15 @@ pub fn App() -> Html {
     let history = use_reducer(HistoryState::default);
     let view = use_state(View::default);
     let live_scroll = use_state(ScrollMemory::default);
+    // The start panel's last choice, numbered, for the connection bar to carry out.
+    let start = use_state(|| None::<(u32, StartPick)>);
+    let on_start = {
+        let start = start.clone();
+        Callback::from(move |pick: StartPick| {
+            let n = start.as_ref().map_or(0, |(n, _)| n + 1);
+            start.set(Some((n, pick)));
+        })
+    };
     let set_view = {
         let view = view.clone();
         Callback::from(move |v: View| view.set(v))
@@ -44,7 +54,11 @@ pub fn App() -> Html {
     // The response to the selected request, so both rows can point at each other.
     let response = state.selected.and_then(|seq| state.response_to(seq));
 
+    // Nothing captured and nothing under way: the first window offers where to start.
+    let fresh =
+        state.records.is_empty() && state.conn.status == mcpscope_proto::ConnectionStatus::Disconnected;
     let body = match *view {
+        View::Live if fresh => html! { <StartPanel on_start={on_start} /> },
         View::Live => html! {
             <main class="workspace">
                 <Timeline
@@ -72,7 +86,8 @@ pub fn App() -> Html {
 
     html! {
         <div class="app">
-            <ConnectionBar conn={state.conn.clone()} dispatch={state.dispatcher()} view={*view} on_view={set_view} />
+            <ConnectionBar conn={state.conn.clone()} dispatch={state.dispatcher()} view={*view} on_view={set_view}
+                start={(*start).clone()} />
             {body}
             <SendPanel hidden={*view != View::Live} inflight={state.inflight.clone()}
                 ended={state.ended.clone()}

@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 use crate::components::field_value;
 use crate::components::import_servers::ImportServers;
+use crate::components::start_panel::StartPick;
 use crate::components::view_switch::ViewSwitch;
 use crate::format;
 use crate::hooks::use_theme::use_theme;
@@ -28,6 +29,9 @@ const TRANSPORTS: [(TransportChoice, &str, &str); 3] = [
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub conn: ConnectionState,
+    /// A choice from the start panel, numbered so the same choice twice acts twice.
+    #[prop_or_default]
+    pub start: Option<(u32, StartPick)>,
     pub dispatch: UseReducerDispatcher<State>,
     pub view: View,
     pub on_view: Callback<View>,
@@ -97,9 +101,9 @@ pub fn ConnectionBar(props: &Props) -> Html {
             }
         })
     };
-    let on_demo = {
-        let (dispatch, url) = (props.dispatch.clone(), url.clone());
-        Callback::from(move |_: MouseEvent| {
+    let run_demo = {
+        let (dispatch, url, request_for) = (props.dispatch.clone(), url.clone(), request_for.clone());
+        move || {
             let (dispatch, url, request_for) = (dispatch.clone(), url.clone(), request_for.clone());
             spawn_local(async move {
                 match ipc::start_demo().await {
@@ -111,8 +115,35 @@ pub fn ConnectionBar(props: &Props) -> Html {
                         .dispatch(Action::Failed(format!("The demo server did not start: {}", e.message))),
                 }
             });
-        })
+        }
     };
+    let on_demo = {
+        let run_demo = run_demo.clone();
+        Callback::from(move |_: MouseEvent| run_demo())
+    };
+    // The start panel's choice: carried out here, where the connection's fields live.
+    {
+        let (run_demo, url, transport, import_open, dispatch, request_for) = (
+            run_demo.clone(),
+            url.clone(),
+            transport.clone(),
+            import_open.clone(),
+            props.dispatch.clone(),
+            request_for.clone(),
+        );
+        use_effect_with(props.start.clone(), move |start| match start.as_ref().map(|(_, pick)| pick) {
+            Some(StartPick::Demo) => run_demo(),
+            Some(StartPick::Server { url: u, transport: t }) => {
+                url.set(u.clone());
+                transport.set(*t);
+                let mut req = request_for(u.clone());
+                req.transport = *t;
+                connect(dispatch, req);
+            }
+            Some(StartPick::Import) => import_open.set(true),
+            None => {}
+        });
+    }
     let on_reinit = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| {
