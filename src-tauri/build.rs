@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "open_external",
     "import_servers",
     "pick_path",
+    "copy_text",
     "record_children",
     "record_slice",
     "state",

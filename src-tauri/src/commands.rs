@@ -191,6 +191,30 @@ pub async fn import_servers(
     Ok(Engine::import_servers(text.as_deref(), path.as_deref())?)
 }
 
+/// Puts `text` on the system clipboard (the Copy buttons). Synchronous: it runs on the main
+/// (GTK) thread, where the clipboard lives. GTK keeps serving the text after the window that
+/// copied it closes (`store`).
+#[tauri::command]
+pub fn copy_text(text: String) -> Result<()> {
+    guarded("copy_text", Err, || {
+        #[cfg(target_os = "linux")]
+        {
+            let clipboard = gtk::Clipboard::get(&gtk::gdk::SELECTION_CLIPBOARD);
+            clipboard.set_text(&text);
+            clipboard.store();
+            Ok(())
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = text;
+            Err(IpcError {
+                kind: "unsupported".into(),
+                message: "no system clipboard here: select the text and copy it".into(),
+            })
+        }
+    })
+}
+
 /// A native file or folder chooser; the path chosen (granted for this run), or `None` when
 /// the user cancelled.
 #[tauri::command]

@@ -77,6 +77,7 @@ fn main() -> ExitCode {
             commands::open_external,
             commands::import_servers,
             commands::pick_path,
+            commands::copy_text,
             commands::record_children,
             commands::record_slice,
             commands::state,

@@ -469,6 +469,12 @@ async fn gui_replay_shows_the_diff() {
     })
     .await;
     assert!(curl.contains("-X POST") && curl.contains("/mcp") && curl.contains("\"before\""), "{curl}");
+    // Copy puts it on the system clipboard (through the app, not the page).
+    click(&c, "#copy-curl").await;
+    eventually("Copied", Duration::from_secs(10), || async {
+        text_of(&c, "#copy-curl").await.filter(|t| t.trim() == "Copied")
+    })
+    .await;
 
     // As recorded: the same answer.
     click(&c, "#replay").await;
@@ -484,6 +490,16 @@ async fn gui_replay_shows_the_diff() {
     let prefilled = c.find(Locator::Css("#replay-params")).await.expect("#replay-params").prop("value").await;
     let prefilled = prefilled.ok().flatten().unwrap_or_default();
     assert!(prefilled.contains("\"before\"") && !prefilled.contains("progressToken"), "{prefilled}");
+    // A paste brings back what Copy put on the clipboard.
+    let field = c.find(Locator::Css("#replay-params")).await.expect("#replay-params");
+    field.clear().await.expect("clear");
+    field.send_keys(&format!("{CTRL}v{CTRL}")).await.expect("Ctrl+V");
+    let pasted = eventually("the pasted curl command", Duration::from_secs(10), || async {
+        let v = c.find(Locator::Css("#replay-params")).await.ok()?.prop("value").await.ok()??;
+        (!v.is_empty()).then_some(v)
+    })
+    .await;
+    assert_eq!(pasted.trim(), curl.trim(), "the clipboard holds the command");
     type_into(&c, "#replay-params", r#"{"name":"echo","#).await;
     eventually("the inline JSON error", Duration::from_secs(5), || async {
         text_of(&c, "#replay-params-error").await.filter(|t| t.contains("JSON"))

@@ -229,6 +229,21 @@ pub async fn set_collections_dir(dir: Option<&str>) -> Result<String, IpcError> 
     call("set_collections_dir", json!({ "dir": dir })).await
 }
 
+/// Puts `text` on the system clipboard through the app (the webview's clipboard API is the
+/// fallback); `Err` says why it could not.
+pub async fn copy_text(text: &str) -> Result<(), IpcError> {
+    if call_unit("copy_text", json!({ "text": text })).await.is_ok() {
+        return Ok(());
+    }
+    let Some(window) = web_sys::window() else {
+        return Err(IpcError { kind: "clipboard".into(), message: "no clipboard".into() });
+    };
+    wasm_bindgen_futures::JsFuture::from(window.navigator().clipboard().write_text(text))
+        .await
+        .map(drop)
+        .map_err(|_| IpcError { kind: "clipboard".into(), message: "the clipboard refused the text".into() })
+}
+
 /// A native file or folder chooser (the typed path is the fallback); `None` when the user
 /// cancelled. The app may then read or write the path chosen.
 pub async fn pick_path(

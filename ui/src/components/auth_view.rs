@@ -260,11 +260,7 @@ fn StepDetail(props: &StepDetailProps) -> Html {
             let (url, copied) = (url.clone(), copied.clone());
             Callback::from(move |_: MouseEvent| {
                 let (url, copied) = (url.clone(), copied.clone());
-                spawn_local(async move {
-                    let Some(window) = web_sys::window() else { return };
-                    let promise = window.navigator().clipboard().write_text(&url);
-                    copied.set(Some(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()));
-                });
+                spawn_local(async move { copied.set(Some(ipc::copy_text(&url).await.is_ok())) });
             })
         };
         html! {

@@ -52,7 +52,8 @@ pub struct CurlProps {
 #[component]
 pub fn CurlCommand(props: &CurlProps) -> Html {
     let state = use_state(|| None::<Result<String, IpcError>>);
-    let copied = use_state(|| false);
+    // None: not asked; Some(Ok): copied; Some(Err(why)): it could not be.
+    let copied = use_state(|| None::<Result<(), String>>);
     let show = {
         let (state, id, seq) = (state.clone(), props.session_id.clone(), props.seq);
         Callback::from(move |_: MouseEvent| {
@@ -67,10 +68,11 @@ pub fn CurlCommand(props: &CurlProps) -> Html {
     let copy = {
         let (state, copied) = (state.clone(), copied.clone());
         Callback::from(move |_: MouseEvent| {
-            if let (Some(Ok(text)), Some(window)) = (&*state, web_sys::window()) {
-                // A promise we need not wait for: the button says "Copied" once it is asked.
-                let _ = window.navigator().clipboard().write_text(text);
-                copied.set(true);
+            if let Some(Ok(text)) = &*state {
+                let (text, copied) = (text.clone(), copied.clone());
+                spawn_local(
+                    async move { copied.set(Some(ipc::copy_text(&text).await.map_err(|e| e.message))) },
+                );
             }
         })
     };
@@ -81,8 +83,9 @@ pub fn CurlCommand(props: &CurlProps) -> Html {
                 <span class="hint">{"credentials come from environment variables"}</span>
                 <span class="spacer" />
                 if matches!(&*state, Some(Ok(_))) {
-                    <button id="copy-curl" class="btn small" onclick={copy}>
-                        { if *copied { "Copied" } else { "Copy" } }
+                    <button id="copy-curl" class="btn small" onclick={copy}
+                        title={match &*copied { Some(Err(why)) => format!("Could not copy: {why}"), _ => "Copy the command".to_owned() }}>
+                        { match &*copied { Some(Ok(())) => "Copied", Some(Err(_)) => "Copy failed", None => "Copy" } }
                     </button>
                 }
                 <button id="show-curl" class="btn small" onclick={show}
