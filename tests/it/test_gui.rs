@@ -861,6 +861,18 @@ async fn gui_oauth_login_shows_every_step_and_a_verified_jwt() {
     let waiting = c.find(Locator::Css(".auth-step[data-kind='authorization']")).await.expect("waiting step");
     assert_eq!(waiting.attr("data-waiting").await.unwrap().as_deref(), Some("true"));
     screenshot(&c, "auth-waiting").await;
+    // Open in browser goes through the app's opener (MCPSCOPE_NO_BROWSER: nothing opens);
+    // Copy through the system clipboard.
+    click(&c, "#auth-url-open").await;
+    eventually("opened", Duration::from_secs(10), || async {
+        text_of(&c, "#auth-url-opened").await.filter(|t| t.starts_with("Opened"))
+    })
+    .await;
+    click(&c, "#auth-url-copy").await;
+    eventually("copied", Duration::from_secs(10), || async {
+        text_of(&c, ".auth-wait .hint").await.filter(|t| t.starts_with("Copied"))
+    })
+    .await;
 
     mcpscope_tests::oidc::approve_in_browser(authorization_url.trim())
         .await

@@ -61,7 +61,12 @@ pub fn judge(text: &str, access: Access, data_dir: &Path, picked: &[PathBuf]) ->
     if text.is_empty() {
         return PathVerdict::Refused("no path given".to_owned());
     }
-    let path = Path::new(text);
+    // `~/…` is the home directory, as in a shell (and as the import commands read it).
+    let home_relative = match (text.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Some(Path::new(&home).join(rest)),
+        _ => None,
+    };
+    let path = home_relative.as_deref().unwrap_or(Path::new(text));
     if !path.is_absolute() {
         return PathVerdict::Refused(format!("{text:?} is not an absolute path (start it with /)"));
     }
@@ -146,6 +151,14 @@ mod tests {
         let up = format!("{}/../../etc/passwd", data.display());
         assert!(refused(&up, Access::Read).contains("'..'"));
         assert!(refused("/no/such/file.json", Access::Read).contains("cannot read"));
+        // `~/` is the home directory: judged as the file it names (asked about, not refused).
+        if let Some(home) = std::env::var_os("HOME").map(PathBuf::from).filter(|h| h.is_dir()) {
+            let name = format!(".mcpscope-paths-{}", std::process::id());
+            std::fs::write(home.join(&name), "{}").unwrap();
+            let verdict = judge(&format!("~/{name}"), Access::Read, &data, &[]);
+            let _ = std::fs::remove_file(home.join(&name));
+            assert_eq!(verdict, PathVerdict::Ask(home.canonicalize().unwrap().join(&name)));
+        }
         let _ = std::fs::remove_dir_all(&data);
     }
 }

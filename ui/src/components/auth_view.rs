@@ -248,6 +248,8 @@ struct StepDetailProps {
 fn StepDetail(props: &StepDetailProps) -> Html {
     let step = &props.step;
     let copied = use_state(|| None::<bool>);
+    // What "Open in browser" said: Ok, or why it could not.
+    let opened = use_state(|| None::<Result<(), String>>);
     let show_exchange = |id: u64| {
         let (dispatch, on_view) = (props.dispatch.clone(), props.on_view.clone());
         Callback::from(move |_: MouseEvent| {
@@ -263,16 +265,31 @@ fn StepDetail(props: &StepDetailProps) -> Html {
                 spawn_local(async move { copied.set(Some(ipc::copy_text(&url).await.is_ok())) });
             })
         };
+        let on_open = {
+            let (url, opened) = (url.clone(), opened.clone());
+            Callback::from(move |_: MouseEvent| {
+                let (url, opened) = (url.clone(), opened.clone());
+                // The system browser, through the app's opener (http/https only, no shell).
+                spawn_local(async move { opened.set(Some(ipc::open_external(&url).await.map_err(|e| e.message))) });
+            })
+        };
         html! {
             <div class="auth-wait">
                 <div>{"Open this URL in a browser to authorize; mcpscope is waiting for the redirect."}</div>
                 <div class="url-line">
                     <div id="auth-url" class="selectable mono">{url.clone()}</div>
+                    <button id="auth-url-open" class="btn small" onclick={on_open}
+                        title="Open the authorization page in your browser">{"Open in browser"}</button>
                     <button id="auth-url-copy" class="btn small" onclick={on_copy}>{"Copy"}</button>
                 </div>
                 { match *copied {
                     Some(true) => html! { <div class="hint">{"Copied."}</div> },
                     Some(false) => html! { <div class="hint error">{"Could not copy: select the text and press Ctrl+C."}</div> },
+                    None => html! {},
+                } }
+                { match &*opened {
+                    Some(Ok(())) => html! { <div id="auth-url-opened" class="hint">{"Opened in your browser: approve there, mcpscope waits."}</div> },
+                    Some(Err(why)) => html! { <div id="auth-url-opened" class="hint error">{format!("Could not open the browser: {why}")}</div> },
                     None => html! {},
                 } }
             </div>
