@@ -671,6 +671,14 @@ fn bench(args: &[String]) -> Result {
     let mut c = cmd("cargo");
     c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "store-bench"]);
     status(c)?;
+    step("bench: the CLI's startup (mcpscope call … tools/list, release)");
+    let mut c = cmd("cargo");
+    c.args(["build", "--release", "-p", "mcpscope-cli"]);
+    status(c)?;
+    let mut c = cmd("cargo");
+    c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "cli-bench", "--", "--bin"]);
+    c.arg(target_dir().join("release").join("mcpscope"));
+    status(c)?;
     step("bench: a 10 MB tool result to an interactive view");
     let mut c = cmd("cargo");
     c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "payload-bench"]);

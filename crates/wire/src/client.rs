@@ -31,6 +31,8 @@ const DEFAULT_RETRY: Duration = Duration::from_millis(1000);
 const GET_OPEN_WAIT: Duration = Duration::from_secs(3);
 /// Resumption attempts for one broken POST stream.
 const MAX_RESUMES: u32 = 5;
+/// How long `close` waits for answers to server requests still being sent.
+const ANSWERS_GRACE: Duration = Duration::from_secs(5);
 /// How many times one request is sent again after 401/403 challenges (authorize, then step
 /// up, then refresh …); the authorizer keeps its own, tighter limits per cause.
 const MAX_AUTH_ROUNDS: u32 = 4;
@@ -135,6 +137,8 @@ struct Inner {
     status: watch::Sender<LinkStatus>,
     /// Cancelled to drop the current GET stream so it reconnects with Last-Event-ID.
     get_restart: Mutex<CancellationToken>,
+    /// Our answers to server requests on their way out: `close` lets them arrive first.
+    answers: tokio_util::task::TaskTracker,
 }
 
 /// A connection; cheap to clone.
@@ -185,6 +189,7 @@ impl Connection {
             closed: CancellationToken::new(),
             status,
             get_restart: Mutex::new(CancellationToken::new()),
+            answers: tokio_util::task::TaskTracker::new(),
         });
         drop(_enter);
         let result = handshake(&inner).await;
@@ -270,6 +275,12 @@ impl Connection {
         let inner = &self.inner;
         if inner.closed.is_cancelled() {
             return;
+        }
+        // Answers already on their way reach the server before the session ends (a CLI call
+        // that exits right after its result would drop them otherwise).
+        inner.answers.close();
+        if tokio::time::timeout(ANSWERS_GRACE, inner.answers.wait()).await.is_err() {
+            debug!("closing with answers to the server still unsent after {ANSWERS_GRACE:?}");
         }
         let session = lock(&inner.link).session_id.clone();
         if session.is_some()
@@ -1463,8 +1474,11 @@ fn dispatch(inner: &Arc<Inner>, msg: Value) {
             resolve(inner, &id, Ok(msg));
         }
         Some(RpcKind::Request) => {
+            // Tracked: `close` lets the answer arrive first (a handler waiting for a person is
+            // ended by its owner before it closes, as the engine's disconnect does).
+            let tracker = inner.answers.clone();
             let inner = inner.clone();
-            tokio::spawn(async move {
+            tracker.spawn(async move {
                 let id = msg.get("id").cloned().unwrap_or(Value::Null);
                 let reply = match inner.handler.handle(msg).await {
                     Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
