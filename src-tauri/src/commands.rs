@@ -338,8 +338,15 @@ pub async fn bug_report(
     window: tauri::Window,
     session_id: String,
     write: bool,
+    dest: Option<String>,
 ) -> Result<mcpscope_proto::BugReport> {
-    Ok(app.of(&window).engine.bug_report(&session_id, write).await?)
+    let dest = match dest.filter(|d| !d.trim().is_empty()) {
+        Some(d) => {
+            Some(paths::allowed(&app.grants, &window, &d, Access::Write, "write the report to").await?)
+        }
+        None => None,
+    };
+    Ok(app.of(&window).engine.bug_report_to(&session_id, write, dest.as_deref()).await?)
 }
 
 /// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
@@ -498,14 +505,20 @@ pub async fn history_clear(app: State<'_, AppState>, window: tauri::Window) -> R
     Ok(app.of(&window).engine.history_clear().await?)
 }
 
-/// Writes a stored session as HAR 1.2 in the data directory's exports; returns the path.
+/// Writes a stored session as HAR 1.2 in the data directory's exports, or at `dest` (chosen
+/// in a dialog, or allowed); returns the path.
 #[tauri::command]
 pub async fn export_har(
     app: State<'_, AppState>,
     window: tauri::Window,
     session_id: String,
+    dest: Option<String>,
 ) -> Result<String> {
-    Ok(app.of(&window).engine.export_har_file(&session_id).await?.display().to_string())
+    let dest = match dest.filter(|d| !d.trim().is_empty()) {
+        Some(d) => Some(paths::allowed(&app.grants, &window, &d, Access::Write, "export to").await?),
+        None => None,
+    };
+    Ok(app.of(&window).engine.export_har_to(&session_id, dest.as_deref()).await?.display().to_string())
 }
 
 /// A stored HTTP request as a curl command line.

@@ -109,7 +109,7 @@ pub async fn pick(
     if let Some(name) = file_name {
         dialog = dialog.set_file_name(name);
     }
-    if matches!(kind, Pick::File | Pick::Save) {
+    if matches!(kind, Pick::File) {
         dialog = dialog.add_filter("JSON", &["json"]);
     }
     let chosen = blocking(move || match kind {

@@ -1706,6 +1706,8 @@ async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
             core.invoke('import_collection', { source: '/etc' }),
             core.invoke('export_collection', { collection: 'anything', dest }),
             core.invoke('set_collections_dir', { dir: folder }),
+            core.invoke('export_har', { sessionId: 'ses_any', dest }),
+            core.invoke('bug_report', { sessionId: 'ses_any', write: true, dest }),
             core.invoke('pick_path', { kind: 'file', title: 'x' }),
         ];
         Promise.allSettled(calls).then(r => done(r.map(x => x.status === 'fulfilled' ? 'ok' : JSON.stringify(x.reason))));
@@ -1715,13 +1717,13 @@ async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
         .await
         .expect("the script ran");
     let outcomes: Vec<String> = serde_json::from_value(outcomes).expect("one outcome per call");
-    for (call, outcome) in outcomes.iter().take(4).enumerate() {
+    for (call, outcome) in outcomes.iter().take(6).enumerate() {
         assert!(
             outcome.contains("path_not_allowed") && outcome.contains("outside mcpscope's data folder"),
             "call {call} must be refused: {outcome}"
         );
     }
-    assert!(outcomes[4].contains("no_dialogs"), "{}", outcomes[4]);
+    assert!(outcomes[6].contains("no_dialogs"), "{}", outcomes[6]);
     assert!(!dest.exists(), "nothing was written outside the data directory");
     assert!(!folder.exists(), "no folder was created outside the data directory");
     let _ = c.close().await;

@@ -644,6 +644,13 @@ async fn a_har_export_cannot_be_written_outside_the_exports_folder() {
         assert_eq!(mode, 0o600, "{}", path.display());
     }
     let _ = std::fs::remove_file(path);
+    // Save as…: a destination the window's shell has checked (chosen in a dialog).
+    let chosen = data.join("chosen folder/session.har");
+    let written = engine.export_har_to(recorder.session_id(), Some(&chosen)).await.expect("export there");
+    assert_eq!(written, chosen);
+    let har: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&chosen).expect("read")).expect("JSON");
+    assert_eq!(har["log"]["version"], "1.2");
     store.close().await;
     let _ = std::fs::remove_dir_all(&data);
 }

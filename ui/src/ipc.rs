@@ -186,8 +186,12 @@ pub async fn replay_session(session_id: &str) -> Result<Vec<ReplayStep>, IpcErro
 }
 
 /// A bug report of a stored session: a preview of what it redacts, or (`write`) saved.
-pub async fn bug_report(session_id: &str, write: bool) -> Result<mcpscope_proto::BugReport, IpcError> {
-    call("bug_report", json!({ "sessionId": session_id, "write": write })).await
+pub async fn bug_report(
+    session_id: &str,
+    write: bool,
+    dest: Option<&str>,
+) -> Result<mcpscope_proto::BugReport, IpcError> {
+    call("bug_report", json!({ "sessionId": session_id, "write": write, "dest": dest })).await
 }
 
 /// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
@@ -303,8 +307,8 @@ pub async fn history_clear() -> Result<u64, IpcError> {
 }
 
 /// Writes a stored session as HAR 1.2 in the data directory's exports; returns the path.
-pub async fn export_har(session_id: &str) -> Result<String, IpcError> {
-    call("export_har", json!({ "sessionId": session_id })).await
+pub async fn export_har(session_id: &str, dest: Option<&str>) -> Result<String, IpcError> {
+    call("export_har", json!({ "sessionId": session_id, "dest": dest })).await
 }
 
 /// A stored HTTP request as a curl command line (credentials as environment variables).

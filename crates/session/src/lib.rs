@@ -770,12 +770,26 @@ impl Engine {
     /// ([`export::bug_report`]); with `write`, also saved as
     /// `<data dir>/reports/<session>.json`, whose path is returned.
     pub async fn bug_report(&self, session_id: &str, write: bool) -> Result<mcpscope_proto::BugReport> {
+        self.bug_report_to(session_id, write, None).await
+    }
+
+    /// [`Engine::bug_report`], written to `dest` (a path the shell has checked) instead of
+    /// `<data dir>/reports/<id>.json` when given.
+    pub async fn bug_report_to(
+        &self,
+        session_id: &str,
+        write: bool,
+        dest: Option<&std::path::Path>,
+    ) -> Result<mcpscope_proto::BugReport> {
         self.flush_history().await;
         let (report, redactions, _) = export::session_report(self.history()?, session_id).await?;
         if !write {
             return Ok(mcpscope_proto::BugReport { redactions, path: None });
         }
-        let path = mcpscope_store::default_data_dir().join("reports").join(format!("{session_id}.json"));
+        let path = match dest {
+            Some(d) => d.to_path_buf(),
+            None => mcpscope_store::default_data_dir().join("reports").join(format!("{session_id}.json")),
+        };
         let text = serde_json::to_string_pretty(&report).map_err(|e| SessionError::Export(e.to_string()))?;
         write_file(&path, &text)?;
         Ok(mcpscope_proto::BugReport { redactions, path: Some(path.display().to_string()) })
@@ -962,6 +976,15 @@ impl Engine {
     /// A stored session written as HAR 1.2 to `<data dir>/exports/<session>.har`; returns the
     /// path.
     pub async fn export_har_file(&self, session_id: &str) -> Result<std::path::PathBuf> {
+        self.export_har_to(session_id, None).await
+    }
+
+    /// [`Engine::export_har_file`], written to `dest` (a path the shell has checked) when given.
+    pub async fn export_har_to(
+        &self,
+        session_id: &str,
+        dest: Option<&std::path::Path>,
+    ) -> Result<std::path::PathBuf> {
         // The id names the file: only an id of the history's own form, of a session it holds,
         // so that `../../x` from the window cannot write outside the exports folder.
         let plain = session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
@@ -969,7 +992,8 @@ impl Engine {
             return Err(SessionError::Export(format!("no session {session_id:?} in the history")));
         }
         let text = self.history_export_har(session_id).await?;
-        let path = export_path(&format!("{session_id}.har"));
+        let path =
+            dest.map_or_else(|| export_path(&format!("{session_id}.har")), std::path::Path::to_path_buf);
         write_file(&path, &text)?;
         Ok(path)
     }

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use mcpscope_proto::diff::ChangeKind;
-use mcpscope_proto::{IpcError, ListDiff, SessionInfo};
+use mcpscope_proto::{IpcError, ListDiff, PickKind, SessionInfo};
 use serde_json::Value;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -114,7 +114,21 @@ pub fn BugReport(props: &ReportProps) -> Html {
         let (state, id) = (state.clone(), props.session.clone());
         Callback::from(move |_: MouseEvent| {
             let (state, id) = (state.clone(), id.clone());
-            spawn_local(async move { state.set(Some(ipc::bug_report(&id, write).await)) });
+            spawn_local(async move { state.set(Some(ipc::bug_report(&id, write, None).await)) });
+        })
+    };
+    let save_as = {
+        let (state, id) = (state.clone(), props.session.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (state, id) = (state.clone(), id.clone());
+            spawn_local(async move {
+                let file = format!("{id}.report.json");
+                match ipc::pick_path(PickKind::Save, "Save the bug report", Some(&file)).await {
+                    Ok(Some(dest)) => state.set(Some(ipc::bug_report(&id, true, Some(&dest)).await)),
+                    Ok(None) => {}
+                    Err(e) => state.set(Some(Err(e))),
+                }
+            });
         })
     };
     let body = match &*state {
@@ -142,6 +156,8 @@ pub fn BugReport(props: &ReportProps) -> Html {
                     title="List what the report redacts or masks, without writing it">{"Preview"}</button>
                 <button id="report-save" class="btn small" onclick={ask(true)} disabled={!previewed}
                     title="Write the report (records, server, versions) to the data directory">{"Save report"}</button>
+                <button id="report-save-as" class="btn small ghost" onclick={save_as} disabled={!previewed}
+                    title="Choose where the report goes, in a file dialog">{"Save as…"}</button>
             </div>
             {body}
         </section>

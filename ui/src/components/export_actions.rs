@@ -2,7 +2,7 @@
 //! request as a curl command to paste into a terminal (credentials as environment variables:
 //! the command never holds them).
 
-use mcpscope_proto::IpcError;
+use mcpscope_proto::{IpcError, PickKind};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -21,7 +21,21 @@ pub fn SessionExport(props: &SessionProps) -> Html {
         let (state, id) = (state.clone(), props.session.clone());
         Callback::from(move |_: MouseEvent| {
             let (state, id) = (state.clone(), id.clone());
-            spawn_local(async move { state.set(Some(ipc::export_har(&id).await)) });
+            spawn_local(async move { state.set(Some(ipc::export_har(&id, None).await)) });
+        })
+    };
+    let save_as = {
+        let (state, id) = (state.clone(), props.session.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (state, id) = (state.clone(), id.clone());
+            spawn_local(async move {
+                let file = format!("{id}.har");
+                match ipc::pick_path(PickKind::Save, "Export the session as HAR", Some(&file)).await {
+                    Ok(Some(dest)) => state.set(Some(ipc::export_har(&id, Some(&dest)).await)),
+                    Ok(None) => {}
+                    Err(e) => state.set(Some(Err(e))),
+                }
+            });
         })
     };
     html! {
@@ -29,7 +43,9 @@ pub fn SessionExport(props: &SessionProps) -> Html {
             <span class="panel-label">{"Export"}</span>
             <div class="roots-row">
                 <button id="export-har" class="btn small" onclick={export}
-                    title="Write this session as HAR 1.2 (credentials stay redacted)">{"HAR 1.2"}</button>
+                    title="Write this session as HAR 1.2 in the exports folder (credentials stay redacted)">{"HAR 1.2"}</button>
+                <button id="export-har-save-as" class="btn small ghost" onclick={save_as}
+                    title="Choose where the HAR file goes, in a file dialog">{"Save as…"}</button>
             </div>
             { match &*state {
                 None => Html::default(),
