@@ -16,6 +16,7 @@ mod test_everything;
 mod test_faults;
 mod test_gui;
 mod test_history;
+mod test_installed;
 mod test_interact;
 mod test_ipc_surface;
 mod test_limits;

@@ -17,14 +17,14 @@ static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Waits for this test's turn at the display (GUI tests share fixed WebDriver ports) and
 /// checks there is one.
-async fn gui_turn() -> tokio::sync::MutexGuard<'static, ()> {
+pub(crate) async fn gui_turn() -> tokio::sync::MutexGuard<'static, ()> {
     let turn = GUI_LOCK.lock().await;
     assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
     turn
 }
 
 /// Clicks "Demo server" and waits until the window is connected to it.
-async fn connect_to_demo(c: &Client) {
+pub(crate) async fn connect_to_demo(c: &Client) {
     click(c, "#demo").await;
     eventually("connected to the demo server", Duration::from_secs(20), || async {
         text_of(c, ".statusline")

@@ -77,11 +77,25 @@ impl Driver {
         assert!(app.exists(), "{} not built (cargo xtask test builds it)", app.display());
         let caps = json!({"browserName": "wry", "tauri:options": {"application": app}});
         let caps = caps.as_object().cloned().unwrap_or_default();
-        ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("WebDriver session with the app")
+        // On a loaded machine tauri-driver sometimes drops the connection that creates the
+        // session (hyper's IncompleteMessage) while WebKitWebDriver starts: try again, a few
+        // times, before calling the set-up broken.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+            {
+                Ok(c) => return c,
+                Err(e) if tries < 4 => {
+                    eprintln!("WebDriver session, try {tries}: {e}; trying again");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("WebDriver session with the app, {tries} tries: {e}"),
+            }
+        }
     }
 }
 

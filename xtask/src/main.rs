@@ -4,9 +4,13 @@
 //!   wasm32 target, trunk / wasm-bindgen-cli / tauri-driver at pinned versions, the npm test
 //!   fixtures). Tools already at the pinned version are never rebuilt.
 //! - `run`: setup, build the UI and the app, open the window.
+//! - `bundle`: release packages (`.deb`, `.rpm`) with Tauri's bundler: the app, the CLI on the
+//!   PATH, a desktop entry and icons.
 //! - `test`: setup, then every check CI runs: fmt, clippy, unit and integration tests against
-//!   real servers, the wasm build, the conformance suite and the GUI end-to-end tests. Starts
-//!   its own Xvfb when there is no display, and a D-Bus session with an unlocked keyring.
+//!   real servers, the wasm build, the conformance suite and the GUI end-to-end tests; then,
+//!   as root (or with passwordless sudo), it bundles the `.deb`, installs it, drives the
+//!   installed app and CLI, and removes it. Starts its own Xvfb when there is no display, and
+//!   a D-Bus session with an unlocked keyring.
 //! - `bench`: the benchmark binaries, printing figures; the last drives the release window
 //!   through WebDriver under floods of 1k to 200k notifications (`--no-gui` skips it).
 //! - `fuzz`: the property-based tests of every parser (`tests/fuzz`), release build, for a
@@ -58,12 +62,13 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup(),
         Some("run") => run(&args[1..]),
+        Some("bundle") => bundle().map(|_| ()),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         Some("ui") => build_ui(),
         _ => Err(
-            "usage: cargo xtask setup|run [--dev]|test [--no-gui]|bench [--no-gui] [--sizes N,…]|fuzz [--minutes M | --cases N] [--seed S]|ui"
+            "usage: cargo xtask setup|run [--dev]|bundle|test [--no-gui]|bench [--no-gui] [--sizes N,…]|fuzz [--minutes M | --cases N] [--seed S]|ui"
                 .to_owned(),
         ),
     };
@@ -215,18 +220,23 @@ fn setup() -> Result {
         &["--locked", &format!("tauri-driver@{TAURI_DRIVER_VERSION}")],
     )?;
 
-    step("setup: npm test fixtures");
-    let fixtures = root().join("tests/fixtures");
-    let stamp = fixtures.join("node_modules/.mcpscope-installed");
-    let lock = std::fs::read(fixtures.join("package-lock.json")).unwrap_or_default();
+    step("setup: npm test fixtures and the bundler");
+    npm_ci(&root().join("tests/fixtures"))?;
+    npm_ci(&root().join("build/bundler"))
+}
+
+/// `npm ci` in `dir`, unless its node_modules already holds what its lock file names.
+fn npm_ci(dir: &Path) -> Result {
+    let stamp = dir.join("node_modules/.mcpscope-installed");
+    let lock = std::fs::read(dir.join("package-lock.json")).unwrap_or_default();
     let installed = std::fs::read(&stamp).unwrap_or_default();
     if lock.is_empty() || lock != installed {
         let mut c = Command::new("npm");
-        c.current_dir(&fixtures).args(["ci", "--no-audit", "--no-fund"]);
+        c.current_dir(dir).args(["ci", "--no-audit", "--no-fund"]);
         status(c)?;
         std::fs::write(&stamp, &lock).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     } else {
-        eprintln!("npm fixtures up to date");
+        eprintln!("{}: npm packages up to date", dir.display());
     }
     Ok(())
 }
@@ -321,6 +331,130 @@ fn run(args: &[String]) -> Result {
     let profile = if release { "release" } else { "debug" };
     let c = cmd(target_dir().join(profile).join("mcpscope-app").to_str().unwrap_or("mcpscope-app"));
     status(c)
+}
+
+// ---------------------------------------------------------------------------------------
+// bundle
+
+/// Builds the release packages with Tauri's bundler (the prebuilt tauri CLI from npm,
+/// `build/bundler`) and returns the `.deb`. The bundle's static settings (dependencies, desktop
+/// entry, icons) are in `tauri.conf.json`; the CLI's path in the target directory is added here.
+fn bundle() -> Result<PathBuf> {
+    setup()?;
+    build_ui()?;
+    step("bundle: cli (release)");
+    let mut c = cmd("cargo");
+    c.args(["build", "--release", "-p", "mcpscope-cli"]);
+    status(c)?;
+    let cli = target_dir().join("release").join("mcpscope");
+    let cli = cli.to_str().ok_or_else(|| format!("{} is not UTF-8", cli.display()))?;
+    // The CLI goes on the PATH beside the app (`/usr/bin/mcpscope`, `/usr/bin/mcpscope-app`).
+    let files = format!(r#"{{"/usr/bin/mcpscope": {}}}"#, json_string(cli));
+    let config =
+        format!(r#"{{"bundle": {{"linux": {{"deb": {{"files": {files}}}, "rpm": {{"files": {files}}}}}}}}}"#);
+    step("bundle: app (release) and packages (tauri build --bundles deb,rpm)");
+    let tauri = root().join("build/bundler/node_modules/.bin/tauri");
+    let mut c = cmd(tauri.to_str().unwrap_or("tauri"));
+    c.current_dir(root().join("src-tauri")).args([
+        "build",
+        "--ci",
+        "--bundles",
+        "deb,rpm",
+        "--config",
+        &config,
+    ]);
+    status(c)?;
+    let bundles = target_dir().join("release").join("bundle");
+    let deb = newest_with_extension(&bundles.join("deb"), "deb")
+        .ok_or_else(|| format!("no .deb under {}", bundles.join("deb").display()))?;
+    eprintln!("packages:");
+    eprintln!("  {}", deb.display());
+    if let Some(rpm) = newest_with_extension(&bundles.join("rpm"), "rpm") {
+        eprintln!("  {}", rpm.display());
+    }
+    eprintln!("install with: sudo apt-get install {}", deb.display());
+    Ok(deb)
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The most recently written file in `dir` whose name ends in `.ext`.
+fn newest_with_extension(dir: &Path, ext: &str) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+}
+
+/// Installs the `.deb`, runs the tests of the installed app and CLI (the `installed_` tests,
+/// ignored in ordinary runs), and removes the package again, whatever the tests said. Skipped,
+/// saying why, where packages cannot be installed or mcpscope is installed already.
+fn test_installed_package() -> Result<Option<(usize, usize)>> {
+    let sudo: &[&str] = if is_root() {
+        &[]
+    } else if Command::new("sudo")
+        .args(["-n", "true"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        &["sudo", "-n"]
+    } else {
+        eprintln!("skipped: installing the package needs root or passwordless sudo (CI runs it as root)");
+        return Ok(None);
+    };
+    if output("dpkg-query", &["-W", "-f=${Status}", "mcpscope"])
+        .is_some_and(|s| s.contains("install ok installed"))
+    {
+        eprintln!("skipped: mcpscope is installed on this machine already; the test leaves it alone");
+        return Ok(None);
+    }
+    let deb = bundle()?;
+    let apt = |args: &[&str]| {
+        let mut c = Command::new(sudo.first().copied().unwrap_or("apt-get"));
+        c.args(sudo.iter().skip(1)).args(if sudo.is_empty() { &[][..] } else { &["apt-get"][..] });
+        c.env("DEBIAN_FRONTEND", "noninteractive").args(["-y", "-q"]).args(args);
+        c
+    };
+    step("test: install the package");
+    let deb = deb.to_str().ok_or_else(|| format!("{} is not UTF-8", deb.display()))?.to_owned();
+    status(apt(&["install", "--no-install-recommends", &deb]))?;
+    step("test: the installed app and CLI");
+    let mut c = cmd("cargo");
+    c.args(["test", "-p", "mcpscope-tests", "--test", "it", "installed_", "--", "--ignored"]);
+    c.env("MCPSCOPE_BIN_DIR", "/usr/bin");
+    let data = target_dir().join("test-data-installed");
+    let _ = std::fs::remove_dir_all(&data);
+    c.env("MCPSCOPE_DATA_DIR", &data);
+    let tested = status_counting_tests(c);
+    step("test: remove the package");
+    let removed = status(apt(&["remove", "--purge", "mcpscope"]));
+    let left = ["/usr/bin/mcpscope", "/usr/bin/mcpscope-app"].into_iter().filter(|f| Path::new(f).exists());
+    let left: Vec<&str> = left.collect();
+    if !left.is_empty() {
+        return Err(format!("after removing the package, still there: {}", left.join(", ")));
+    }
+    let counts = tested?;
+    removed?;
+    if counts.0 == 0 {
+        return Err("no installed_ test ran".to_owned());
+    }
+    Ok(Some(counts))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -427,9 +561,18 @@ fn test(args: &[String]) -> Result {
 
     step("test: conformance suite");
     let scenarios = conformance()?;
+    let (installed_passed, installed_failed) = if gui {
+        step("test: the installed package (bundle, install, drive, remove)");
+        test_installed_package()?.unwrap_or((0, 0))
+    } else {
+        (0, 0)
+    };
     drop(background);
-    *SUMMARY.lock().unwrap_or_else(|p| p.into_inner()) =
-        Some(format!("tests: {} passed, {failed} failed", passed + scenarios));
+    *SUMMARY.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!(
+        "tests: {} passed, {} failed",
+        passed + scenarios + installed_passed,
+        failed + installed_failed
+    ));
     Ok(())
 }
 
