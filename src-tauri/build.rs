@@ -49,6 +49,7 @@ const COMMANDS: &[&str] = &[
     "auth_reveal",
     "auth_refresh",
     "auth_logout",
+    "trust_current",
 ];
 
 include!("../build/commit.rs");

@@ -3,6 +3,7 @@
 mod collections;
 mod conformance;
 mod limits;
+mod trust;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use mcpscope_proto::{Header, Record, TransportChoice};
+use mcpscope_session::trust::TrustBook;
 use mcpscope_wire::{ConnectOptions, Connection, DefaultHandler, RecordSink};
 use serde_json::Value;
 
@@ -25,6 +27,10 @@ struct Cli {
 enum Command {
     /// Connect, perform one JSON-RPC call and print its result.
     Call(CallArgs),
+    /// Compare a server's tools, prompts and resource templates with the version you trusted,
+    /// and trust its current version (a tool that changed after you approved it is reported
+    /// by every command until you do).
+    Trust(trust::TrustArgs),
     /// Client side of the npm conformance suite (`@modelcontextprotocol/conformance`):
     /// the scenario comes from MCP_CONFORMANCE_SCENARIO.
     Conformance {
@@ -376,17 +382,61 @@ pub(crate) fn cli_sink(
 ) -> Arc<dyn RecordSink> {
     let mask = Arc::new(mcpscope_session::mask::Mask::default());
     mask.add(mcpscope_session::mask::header_secrets(headers));
-    masked_cli_sink(jsonl, history, mask)
+    masked_cli_sink(jsonl, history, mask, None)
 }
 
-/// [`cli_sink`], with `mask`'s secrets masked before anything else sees a record.
+/// [`cli_sink`], with `mask`'s secrets masked before anything else sees a record, and the
+/// server's lists compared with its trusted version when `trust` is given.
 pub(crate) fn masked_cli_sink(
     jsonl: bool,
     history: Option<mcpscope_store::Recorder>,
     mask: Arc<mcpscope_session::mask::Mask>,
+    trust: Option<Arc<TrustBook>>,
 ) -> Arc<dyn RecordSink> {
-    let inner = mcpscope_lint::Linted::new(CliSink { jsonl, history });
-    Arc::new(mcpscope_session::mask::Masked::new(mask, inner))
+    let out = CliSink { jsonl, history };
+    match trust {
+        Some(book) => Arc::new(mcpscope_session::mask::Masked::new(
+            mask,
+            mcpscope_lint::Linted::new(mcpscope_session::trust::Trusted::new(book, out)),
+        )),
+        None => Arc::new(mcpscope_session::mask::Masked::new(mask, mcpscope_lint::Linted::new(out))),
+    }
+}
+
+/// The changes a connection found against the server's trusted version, on stderr.
+pub(crate) fn print_trust(report: &mcpscope_proto::trust::TrustReport) {
+    if report.changes.is_empty() {
+        if report.first_pinned > 0 {
+            eprintln!(
+                "mcpscope: pinned {} tools, prompts and templates of {} (trust on first use; later changes are reported)",
+                report.first_pinned, report.server
+            );
+        }
+        return;
+    }
+    print_trust_changes(report);
+    eprintln!("mcpscope: if you expected this, trust the new version with: mcpscope trust {}", report.server);
+}
+
+/// Each change, with each field that differs.
+pub(crate) fn print_trust_changes(report: &mcpscope_proto::trust::TrustReport) {
+    use mcpscope_proto::diff::ChangeKind;
+    for change in &report.changes {
+        eprintln!(
+            "mcpscope: warning: {} ({})",
+            mcpscope_proto::lint::revealed(&change.describe()),
+            change.rule()
+        );
+        for field in &change.fields {
+            let show = |v: &Option<Value>| v.as_ref().map_or("(none)".to_owned(), |v| v.to_string());
+            let line = match field.kind {
+                ChangeKind::Changed => format!("{}: {} → {}", field.path, show(&field.old), show(&field.new)),
+                ChangeKind::Added => format!("{} added: {}", field.path, show(&field.new)),
+                ChangeKind::Removed => format!("{} removed (was {})", field.path, show(&field.old)),
+            };
+            eprintln!("  {}", mcpscope_proto::lint::revealed(&line));
+        }
+    }
 }
 
 impl RecordSink for CliSink {
@@ -725,11 +775,13 @@ async fn main() -> std::process::ExitCode {
             | Command::Token { .. }
             | Command::Run(_)
             | Command::Replay { .. }
+            | Command::Trust(_)
     ) {
         mcpscope_wire::tls::warm_up();
     }
     let result = match cli.command {
         Command::Call(args) => call(args).await,
+        Command::Trust(args) => trust::run(args).await,
         Command::Conformance { url } => conformance::run(&url).await,
         Command::Token { url, oauth, json, reveal, logout } => token(url, oauth, json, reveal, logout).await,
         Command::Demo { port, stateless, json } => demo(port, stateless, json).await,
@@ -810,7 +862,10 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     let store = open_history().await;
     let limits = args.limits.resolve(store.as_ref()).await?;
     let recorder = cli_recorder(store.as_ref(), &args.url, args.protocol_version.clone(), &limits).await;
-    let sink: Arc<dyn RecordSink> = cli_sink(args.jsonl, recorder.clone(), &opts.headers);
+    let book = TrustBook::load(store.as_ref(), &args.url).await;
+    let mask = Arc::new(mcpscope_session::mask::Mask::default());
+    mask.add(mcpscope_session::mask::header_secrets(&opts.headers));
+    let sink = masked_cli_sink(args.jsonl, recorder.clone(), mask, Some(book.clone()));
     let capture = mcpscope_wire::Capture::with_limits(sink, limits);
     if args.oauth.oauth {
         opts.authorizer = Some(args.oauth.build(&args.url, &capture)?);
@@ -832,6 +887,9 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     };
     // Whatever happened is in the history before we exit.
     finish_recording(store.as_ref(), recorder.as_ref()).await;
+    if let Some(report) = book.settle(store.as_ref()).await {
+        print_trust(&report);
+    }
     let response = outcome?;
     let failed = response.get("error").is_some();
     if let Some(code) = response.pointer("/error/code").and_then(Value::as_i64) {

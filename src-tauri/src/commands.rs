@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use mcpscope_proto::collection::{Collections, Outcome};
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
+use mcpscope_proto::trust::TrustReport;
 use mcpscope_proto::{
     AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Limits, ListDiff, Record, Replay,
     ReplayStep, Root, ServerAnswer, SessionInfo,
@@ -154,6 +155,13 @@ pub async fn send_raw(app: State<'_, AppState>, window: tauri::Window, text: Str
 #[tauri::command]
 pub async fn cancel_request(app: State<'_, AppState>, window: tauri::Window, id: String) -> Result<bool> {
     Ok(app.of(&window).engine.cancel_request(&id).await?)
+}
+
+/// Trusts the connected server's current tools, prompts and templates (the trust banner's
+/// "Trust this version"); the report after it, with no changes left.
+#[tauri::command]
+pub async fn trust_current(app: State<'_, AppState>, window: tauri::Window) -> Result<TrustReport> {
+    Ok(app.of(&window).engine.trust_current().await?)
 }
 
 /// The user's answer to a server request (sampling, elicitation).

@@ -72,6 +72,7 @@ fn main() -> ExitCode {
             commands::send_raw,
             commands::get_record,
             commands::cancel_request,
+            commands::trust_current,
             commands::answer_server_request,
             commands::set_roots,
             commands::open_external,

@@ -23,3 +23,4 @@ mod test_limits;
 mod test_lint;
 mod test_oauth;
 mod test_stateless;
+mod test_trust;

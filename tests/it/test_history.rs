@@ -21,13 +21,13 @@ impl mcpscope_session::EventSink for Quiet {
     fn emit(&self, _: mcpscope_proto::UiEvent) {}
 }
 
-fn data_dir(name: &str) -> PathBuf {
+pub(crate) fn data_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mcpscope-history-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
 
-async fn run(data: &Path, args: Vec<String>) -> std::process::Output {
+pub(crate) async fn run(data: &Path, args: Vec<String>) -> std::process::Output {
     let data = data.to_owned();
     tokio::task::spawn_blocking(move || {
         Command::new(mcpscope()).args(&args).env("MCPSCOPE_DATA_DIR", data).output()

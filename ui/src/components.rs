@@ -23,6 +23,7 @@ pub mod start_panel;
 pub mod task;
 pub mod timeline;
 pub mod tool_result;
+pub mod trust_banner;
 pub mod view_switch;
 
 use wasm_bindgen::JsCast;

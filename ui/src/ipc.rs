@@ -119,6 +119,11 @@ pub async fn cancel_request(id: &str) -> Result<bool, IpcError> {
     call("cancel_request", json!({ "id": id })).await
 }
 
+/// Trusts the connected server's current version (the trust banner's button).
+pub async fn trust_current() -> Result<mcpscope_proto::trust::TrustReport, IpcError> {
+    call("trust_current", json!({})).await
+}
+
 /// Answers a server request (sampling, elicitation).
 pub async fn answer_server_request(handle: u64, answer: &ServerAnswer) -> Result<(), IpcError> {
     call("answer_server_request", json!({ "handle": handle, "answer": answer })).await

@@ -45,6 +45,9 @@ pub struct State {
     pub ended: Rc<Vec<mcpscope_proto::Inflight>>,
     /// The server's requests waiting for the user.
     pub server_requests: Rc<Vec<mcpscope_proto::ServerRequest>>,
+    /// What the connection found against the server's trusted version (the trust banner);
+    /// `None` when dismissed or before a check.
+    pub trust: Option<Rc<mcpscope_proto::trust::TrustReport>>,
 }
 
 /// How many ended requests [`State::ended`] keeps.
@@ -64,6 +67,7 @@ impl Default for State {
             inflight: Rc::new(Vec::new()),
             ended: Rc::new(Vec::new()),
             server_requests: Rc::new(Vec::new()),
+            trust: None,
         }
     }
 }
@@ -98,6 +102,8 @@ pub enum Action {
     SelectAuthStep(usize),
     /// Move the Auth view's selection by this many steps (clamped to the ends).
     MoveAuthStep(i64),
+    /// Hide the trust banner until the next report.
+    DismissTrust,
 }
 
 impl Reducible for State {
@@ -108,6 +114,7 @@ impl Reducible for State {
         match action {
             Action::Events(events) => events.into_iter().for_each(|e| s.apply(e)),
             Action::Conn(state) => s.conn = state,
+            Action::DismissTrust => s.trust = None,
             Action::Connecting(url) => {
                 s.conn = ConnectionState {
                     status: ConnectionStatus::Connecting,
@@ -205,7 +212,9 @@ impl State {
                 self.inflight = Rc::new(items);
             }
             UiEvent::ServerRequests { pending } => self.server_requests = Rc::new(pending),
+            UiEvent::Trust { report } => self.trust = Some(Rc::new(report)),
             UiEvent::Reset => {
+                self.trust = None;
                 self.auth_steps = Rc::new(Vec::new());
                 self.auth_selected = None;
                 self.records = SharedVec::new();

@@ -12,10 +12,18 @@
 //! - `http/…`: the Streamable HTTP rules on headers and statuses (`accept`, `content-type`,
 //!   `session-id`, `protocol-version`, `mcp-method`, `mcp-name`, `accepted`).
 //!
+//! - `poison/…` (warnings): what a server lists (tools, prompts, resources, templates) read
+//!   for hidden text and orders aimed at the model, see [`poison`].
+//!
+//! [`trust`] fingerprints those lists; the session compares them with the version the user
+//! trusted (`trust/…` warnings).
+//!
 //! Requests mcpscope sends are checked like the server's messages: a deliberately malformed
 //! request is flagged, not refused. The linter never changes a record, only reports.
 
+mod poison;
 mod schema;
+pub mod trust;
 
 use std::collections::HashMap;
 
@@ -356,6 +364,9 @@ impl Linter {
                 if kind == RpcKind::Result && request.as_deref() == Some("initialize") {
                     self.learn_initialize(text);
                 }
+                if kind == RpcKind::Result && !outbound {
+                    listed_entries(request.as_deref(), text, &at, out);
+                }
                 let Some(schema) = self.schema() else { return };
                 if kind == RpcKind::Error {
                     return schema_check(schema, schema.error, text, &at, out);
@@ -384,6 +395,26 @@ impl Linter {
             self.version = Some(version.to_owned());
         }
         self.initialized = true;
+    }
+}
+
+/// The poisoning lint on each entry of a list the server answered.
+fn listed_entries(request: Option<&str>, text: &str, at: &dyn Fn(&str) -> String, out: &mut Vec<Violation>) {
+    let key = match request {
+        Some("tools/list") => "tools",
+        Some("prompts/list") => "prompts",
+        Some("resources/list") => "resources",
+        Some("resources/templates/list") => "resourceTemplates",
+        _ => return,
+    };
+    let v: Option<Value> = serde_json::from_str(text).ok();
+    let Some(entries) =
+        v.as_ref().and_then(|v| v.get("result")).and_then(|r| r.get(key)).and_then(Value::as_array)
+    else {
+        return;
+    };
+    for (i, entry) in entries.iter().enumerate() {
+        poison::check_entry(entry, &at(&format!("result.{key}[{i}]")), out);
     }
 }
 

@@ -13,6 +13,7 @@ pub mod lint;
 pub mod outline;
 pub mod servers;
 pub mod time;
+pub mod trust;
 
 use std::sync::Arc;
 
@@ -440,7 +441,8 @@ pub struct RecordSummary {
     pub status: Option<u16>,
     pub size: u64,
     pub flagged: bool,
-    /// How many protocol rules the record breaks ([`Record::lint`]).
+    /// How many lint findings the record has ([`Record::lint`]): rules broken and warnings
+    /// (server trust, poisoning); infos are not counted.
     #[serde(default)]
     pub lint: u32,
     /// A multi-round-trip request's round (2 and up) and the seq of the round before.
@@ -592,7 +594,7 @@ impl Record {
             status,
             size,
             flagged: !self.flags.is_empty(),
-            lint: self.lint.iter().filter(|v| v.is_error()).count() as u32,
+            lint: self.lint.iter().filter(|v| v.is_finding()).count() as u32,
             round: self.rpc.as_ref().and_then(|r| r.continues.as_ref()).map(|c| c.round),
             continues_seq: self.rpc.as_ref().and_then(|r| r.continues.as_ref()).and_then(|c| c.seq),
         }
@@ -785,6 +787,10 @@ pub enum UiEvent {
     /// The server's requests waiting for the user: the whole list, on every change.
     ServerRequests {
         pending: Vec<ServerRequest>,
+    },
+    /// The server's tools, prompts or templates against the version the user trusted.
+    Trust {
+        report: trust::TrustReport,
     },
 }
 

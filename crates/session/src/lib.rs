@@ -10,6 +10,7 @@ mod interact;
 pub mod mask;
 pub mod paths;
 pub mod replay;
+pub mod trust;
 mod view;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -368,6 +369,8 @@ pub struct Engine {
     tracker: Mutex<Arc<interact::Tracker>>,
     /// Secret values a collection run has sent: masked in every record from then on.
     mask: Arc<mask::Mask>,
+    /// The server trust of the current connection (its pins and what it listed).
+    trust: Mutex<Option<Arc<trust::TrustBook>>>,
 }
 
 /// Under 2026-07-28 there is no GET stream: change notifications come on a
@@ -421,6 +424,7 @@ impl Engine {
             interactive: Arc::new(interact::Interactive::new(sink.clone())),
             tracker: Mutex::new(Arc::new(interact::Tracker::new(sink.clone()))),
             mask: Arc::new(mask::Mask::default()),
+            trust: Mutex::new(None),
         }
     }
 
@@ -563,7 +567,12 @@ impl Engine {
         let tee = Tee { log, history, tracker };
         // The user's own headers may be credentials under any name: masked wherever echoed.
         self.mask.add(mask::header_secrets(&req.headers));
-        let sink = Arc::new(mask::Masked::new(self.mask.clone(), mcpscope_lint::Linted::new(tee)));
+        let book = trust::TrustBook::load(self.store.as_ref(), &req.url).await;
+        *lock(&self.trust) = Some(book.clone());
+        let sink = Arc::new(mask::Masked::new(
+            self.mask.clone(),
+            mcpscope_lint::Linted::new(trust::Trusted::new(book, tee)),
+        ));
         let capture = Capture::with_limits(sink, limits);
         *lock(&self.capture) = Some(capture.clone());
         self.ensure_flusher();
@@ -634,8 +643,9 @@ impl Engine {
                         tracing::warn!(error = %e, "could not update the history session");
                     }
                 }
-                *lock(&self.live) = Some(Live { conn, request: req, listens: Arc::default() });
+                *lock(&self.live) = Some(Live { conn: conn.clone(), request: req, listens: Arc::default() });
                 self.set_state(state.clone());
+                self.check_trust(&conn).await;
                 Ok(state)
             }
             Err(e) => {
@@ -1078,7 +1088,48 @@ impl Engine {
                 }}})
             });
         }
-        Ok(conn.request(&method, params).await?)
+        let reply = conn.request(&method, params).await?;
+        if mcpscope_proto::trust::ListKind::of_method(&method).is_some() {
+            self.settle_trust().await;
+        }
+        Ok(reply)
+    }
+
+    /// Lists what the server offers (tools, prompts, resource templates: those its
+    /// capabilities announce, every page) and compares it with the version the user trusted.
+    /// The requests show in the timeline like any other, the findings as `trust/…` lint on
+    /// their answers, and the window gets a [`UiEvent::Trust`]. A list that fails or is slow
+    /// only ends the check early: the connection is up either way.
+    async fn check_trust(&self, conn: &Connection) {
+        trust::list_offered(conn).await;
+        self.settle_trust().await;
+    }
+
+    /// Pins what was seen for the first time, and tells the window what changed.
+    async fn settle_trust(&self) {
+        let book = lock(&self.trust).clone();
+        if let Some(book) = book
+            && let Some(report) = book.settle(self.store.as_ref()).await
+        {
+            info!(changes = report.changes.len(), first_pinned = report.first_pinned, "server trust checked");
+            self.sink.emit(UiEvent::Trust { report });
+        }
+    }
+
+    /// What the current connection found against the server's trusted version.
+    pub fn trust_report(&self) -> Option<mcpscope_proto::trust::TrustReport> {
+        lock(&self.trust).as_ref().map(|b| b.report())
+    }
+
+    /// Trusts the current version of the server (what this connection was listed): the
+    /// banner goes away and the next connection compares against it.
+    pub async fn trust_current(&self) -> Result<mcpscope_proto::trust::TrustReport> {
+        let book = lock(&self.trust).clone().ok_or(SessionError::NotConnected)?;
+        let n = book.trust_current(self.history()?).await?;
+        info!(entries = n, server = %book.server(), "trusted the server's current version");
+        let report = book.report();
+        self.sink.emit(UiEvent::Trust { report: report.clone() });
+        Ok(report)
     }
 
     /// Sends `text` exactly as given (it may be malformed on purpose).

@@ -24,6 +24,7 @@ use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
+use mcpscope_proto::trust::{ListKind, Pin};
 pub use writer::Recorder;
 
 /// Migrations, oldest first. The file name's timestamp orders them; each runs once.
@@ -35,6 +36,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/20261126200000_compressed-records.sql"),
     ),
     ("20261127000000_settings", include_str!("../migrations/20261127000000_settings.sql")),
+    ("20261204000000_trust-pins", include_str!("../migrations/20261204000000_trust-pins.sql")),
 ];
 
 /// The first migration's SQL, for tests that build a database as an older mcpscope left it.
@@ -441,6 +443,76 @@ impl Store {
             None => sqlx::query("DELETE FROM settings WHERE key = ?").bind(key).execute(&self.pool).await?,
         };
         Ok(())
+    }
+
+    /// The pins the user trusted for `server` (its URL without credentials), by kind and name.
+    pub async fn pins(&self, server: &str) -> Result<Vec<Pin>> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT kind, name, hash, definition FROM trust_pins WHERE server = ? ORDER BY kind, name",
+        )
+        .bind(server)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(kind, name, hash, definition)| {
+                // A kind this version does not know (a newer mcpscope wrote it) is left alone.
+                let kind = ListKind::parse(&kind)?;
+                let definition = serde_json::from_str(&definition).unwrap_or(serde_json::Value::Null);
+                Some(Pin { kind, name, hash, definition })
+            })
+            .collect())
+    }
+
+    /// Trusts `pins` for `server`: each is added or replaced. With `replace_kinds`, the pins of
+    /// those kinds not in `pins` are dropped first (the user trusted a whole, current list).
+    pub async fn trust(&self, server: &str, pins: &[Pin], replace_kinds: &[ListKind]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for kind in replace_kinds {
+            sqlx::query("DELETE FROM trust_pins WHERE server = ? AND kind = ?")
+                .bind(server)
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let now = now_us();
+        for pin in pins {
+            sqlx::query(
+                "INSERT INTO trust_pins (server, kind, name, hash, definition, trusted_at) VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (server, kind, name) DO UPDATE SET hash = excluded.hash,
+                 definition = excluded.definition, trusted_at = excluded.trusted_at",
+            )
+            .bind(server)
+            .bind(pin.kind.as_str())
+            .bind(&pin.name)
+            .bind(&pin.hash)
+            .bind(pin.definition.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The tool names other servers were trusted with, as (server, name): a description
+    /// that names one of them may be steering the model to another server's tool.
+    pub async fn tools_of_other_servers(&self, server: &str) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT server, name FROM trust_pins WHERE server <> ? AND kind = 'tool' LIMIT 10000",
+        )
+        .bind(server)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Forgets every pin of `server` (the next connection pins afresh); the number dropped.
+    pub async fn forget_pins(&self, server: &str) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM trust_pins WHERE server = ?")
+            .bind(server)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.

@@ -77,7 +77,7 @@ fn error_response(seq: u64, pair: u64, latency_us: u64) -> Record {
 async fn migrates_an_empty_database_and_searches_what_it_stored() {
     let dir = temp_dir("search");
     let store = Store::open_dir(&dir).await.expect("open");
-    assert_eq!(store.schema_version().await.expect("version"), 4);
+    assert_eq!(store.schema_version().await.expect("version"), 5);
     let rec = store.recorder(NewSession::new("http://127.0.0.1:3001/mcp", "cli")).await.expect("session");
     rec.record(request(1, "tools/call", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"needle in a haystack"}}}"#));
     rec.record(error_response(2, 1, 750_000));
@@ -113,7 +113,7 @@ async fn migrates_an_empty_database_and_searches_what_it_stored() {
 
     // Reopening finds the history and the settings, and does not migrate again.
     let again = Store::open_dir(&dir).await.expect("reopen");
-    assert_eq!(again.schema_version().await.unwrap(), 4);
+    assert_eq!(again.schema_version().await.unwrap(), 5);
     assert_eq!(again.search("", 100).await.unwrap().len(), 3);
     assert_eq!(again.setting("collections_dir").await.unwrap().as_deref(), Some("/tmp/b"));
     again.set_setting("collections_dir", None).await.unwrap();
@@ -187,7 +187,7 @@ async fn migrates_a_database_left_by_the_previous_schema() {
         conn.close().await.unwrap();
     }
     let store = Store::open(&path).await.expect("migrate from schema 1");
-    assert_eq!(store.schema_version().await.unwrap(), 4);
+    assert_eq!(store.schema_version().await.unwrap(), 5);
     let hits = store.search("method:tools/list server:old.example", 10).await.unwrap();
     assert_eq!(hits.len(), 1, "the old record is still there and found through the new index");
     assert_eq!(hits[0].session_id, "ses_old");
@@ -268,6 +268,9 @@ async fn large_records_are_stored_compressed_and_read_back_whole() {
     let found = store.search("unicorn-marker", 10).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].record, big, "found by its text and read back whole");
+    // Closed, the WAL is checkpointed into the database: its size is the data's, not the
+    // log's (which holds every page the migrations wrote as well).
+    store.close().await;
     let size = std::fs::metadata(dir.join("mcpscope.db")).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(dir.join("mcpscope.db-wal")).map(|m| m.len()).unwrap_or(0);
     assert!(size < body.len() as u64, "the database holds less than the body's {} bytes: {size}", body.len());
@@ -326,5 +329,35 @@ async fn a_full_history_queue_leaves_a_note_in_place_of_the_records_it_could_not
     let RecordKind::Note { text } = &note.kind else { panic!("not a note: {note:?}") };
     assert!(text.contains("3000 records (seq 2001–5000) were not stored"), "{text}");
     assert!(note.flags.iter().any(|f| f.code == FlagCode::TooLarge));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn trusted_pins_are_kept_per_server_replaced_and_survive_clear() {
+    use mcpscope_proto::trust::{ListKind, Pin};
+    let dir = temp_dir("pins");
+    let store = Store::open_dir(&dir).await.unwrap();
+    let pin = |name: &str, hash: &str| Pin {
+        kind: ListKind::Tool,
+        name: name.into(),
+        hash: hash.into(),
+        definition: serde_json::json!({"name": name, "description": hash}),
+    };
+    let a = "http://127.0.0.1:1/mcp";
+    let b = "http://127.0.0.1:2/mcp";
+    store.trust(a, &[pin("echo", "h1"), pin("add", "h2")], &[]).await.unwrap();
+    store.trust(b, &[pin("send_mail", "h3")], &[]).await.unwrap();
+    assert_eq!(store.pins(a).await.unwrap(), vec![pin("add", "h2"), pin("echo", "h1")]);
+    // Trusting one entry again replaces it; trusting a whole kind drops what is not in it.
+    store.trust(a, &[pin("echo", "h9")], &[]).await.unwrap();
+    assert_eq!(store.pins(a).await.unwrap(), vec![pin("add", "h2"), pin("echo", "h9")]);
+    store.trust(a, &[pin("echo", "h9")], &[ListKind::Tool]).await.unwrap();
+    assert_eq!(store.pins(a).await.unwrap(), vec![pin("echo", "h9")]);
+    assert_eq!(store.tools_of_other_servers(a).await.unwrap(), vec![(b.to_owned(), "send_mail".to_owned())]);
+    store.clear().await.unwrap();
+    assert_eq!(store.pins(b).await.unwrap().len(), 1, "clearing the history keeps trust decisions");
+    assert_eq!(store.forget_pins(a).await.unwrap(), 1);
+    assert!(store.pins(a).await.unwrap().is_empty());
+    store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

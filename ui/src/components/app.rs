@@ -9,6 +9,7 @@ use crate::components::server_requests::ServerRequests;
 use crate::components::settings_view::SettingsView;
 use crate::components::start_panel::{StartPanel, StartPick};
 use crate::components::timeline::Timeline;
+use crate::components::trust_banner::TrustBanner;
 use crate::history::HistoryState;
 use crate::hooks::use_backend_events::use_backend_events;
 use crate::hooks::use_record::{Seq, use_record};
@@ -88,6 +89,7 @@ pub fn App() -> Html {
         <div class="app">
             <ConnectionBar conn={state.conn.clone()} dispatch={state.dispatcher()} view={*view} on_view={set_view}
                 start={(*start).clone()} />
+            <TrustBanner report={state.trust.clone()} dispatch={state.dispatcher()} />
             {body}
             <SendPanel hidden={*view != View::Live} inflight={state.inflight.clone()}
                 ended={state.ended.clone()}

@@ -99,12 +99,17 @@ pub fn Detail(props: &Props) -> Html {
                     </ul>
                 }
                 if !r.lint.is_empty() {
-                    <ul id="detail-lint" class="lint" aria-label="Protocol rules this record breaks">
+                    <ul id="detail-lint" class="lint" aria-label="Protocol rules this record breaks, and warnings">
                         { for r.lint.iter().map(|v| html! {
-                            <li class={classes!("lint-item", (!v.is_error()).then_some("lint-info"))} data-rule={v.rule.clone()}>
-                                if !v.is_error() { <span class="lint-tag">{"info"}</span> }
+                            <li class={classes!("lint-item", format!("lint-{}", v.severity.as_str()))}
+                                data-rule={v.rule.clone()} data-severity={v.severity.as_str()}>
+                                if !v.is_error() { <span class="lint-tag">{v.severity.as_str()}</span> }
                                 <code class="lint-rule">{v.rule.clone()}</code>
-                                if !v.path.is_empty() { <code class="lint-path">{v.path.clone()}</code> }
+                                if !v.path.is_empty() {
+                                    <code class="lint-path">{v.path.clone()}
+                                        if let Some(s) = v.span { <span class="lint-span">{format!(" @{}–{}", s.start, s.end)}</span> }
+                                    </code>
+                                }
                                 <span class="lint-message">{v.message.clone()}</span>
                             </li>
                         }) }

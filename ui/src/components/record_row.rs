@@ -121,7 +121,7 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
             <span class="c-flag">
                 if r.flagged { <span class="flag-dot" title="This record has problems (see details)" /> }
                 else if r.lint > 0 {
-                    <span class="lint-dot" title={format!("Breaks {} protocol rule{} (see details)", r.lint,
+                    <span class="lint-dot" title={format!("{} lint finding{}: protocol rules broken or warnings (see details)", r.lint,
                         if r.lint == 1 { "" } else { "s" })} />
                 }
             </span>
