@@ -3,6 +3,7 @@
 mod collections;
 mod conformance;
 mod limits;
+mod proxy;
 mod trust;
 
 use std::io::Write;
@@ -31,6 +32,9 @@ enum Command {
     /// and trust its current version (a tool that changed after you approved it is reported
     /// by every command until you do).
     Trust(trust::TrustArgs),
+    /// Serve a local MCP endpoint that forwards a real client's traffic to one upstream
+    /// server, recording it in the history (source `proxy`) as it passes.
+    Proxy(proxy::ProxyArgs),
     /// Client side of the npm conformance suite (`@modelcontextprotocol/conformance`):
     /// the scenario comes from MCP_CONFORMANCE_SCENARIO.
     Conformance {
@@ -776,12 +780,14 @@ async fn main() -> std::process::ExitCode {
             | Command::Run(_)
             | Command::Replay { .. }
             | Command::Trust(_)
+            | Command::Proxy(_)
     ) {
         mcpscope_wire::tls::warm_up();
     }
     let result = match cli.command {
         Command::Call(args) => call(args).await,
         Command::Trust(args) => trust::run(args).await,
+        Command::Proxy(args) => proxy::run(args).await,
         Command::Conformance { url } => conformance::run(&url).await,
         Command::Token { url, oauth, json, reveal, logout } => token(url, oauth, json, reveal, logout).await,
         Command::Demo { port, stateless, json } => demo(port, stateless, json).await,
@@ -898,7 +904,8 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     }
     if !args.jsonl {
         let shown = response.get("result").or_else(|| response.get("error")).unwrap_or(&response);
-        println!("{}", serde_json::to_string_pretty(shown)?);
+        // A closed stdout (`| head`) is the reader's choice, not an error worth a panic.
+        let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(shown)?);
     }
     let unanswered = unanswered_input(&response);
     if !unanswered.is_empty() {

@@ -22,5 +22,6 @@ mod test_ipc_surface;
 mod test_limits;
 mod test_lint;
 mod test_oauth;
+mod test_proxy;
 mod test_stateless;
 mod test_trust;

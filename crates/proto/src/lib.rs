@@ -614,7 +614,7 @@ pub struct SessionInfo {
     pub url: String,
     pub transport: Option<String>,
     pub protocol_version: Option<String>,
-    /// `app` or `cli`.
+    /// `app`, `cli` or `proxy` (a real client's traffic through `mcpscope proxy`).
     pub source: String,
     pub started_at_us: i64,
     pub ended_at_us: Option<i64>,

@@ -515,6 +515,12 @@ impl Store {
             .rows_affected())
     }
 
+    /// Folds the write-ahead log into the database file and empties it.
+    pub async fn checkpoint(&self) -> Result<()> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.
     pub async fn integrity_check(&self) -> Result<String> {
         Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?)

@@ -268,9 +268,9 @@ async fn large_records_are_stored_compressed_and_read_back_whole() {
     let found = store.search("unicorn-marker", 10).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].record, big, "found by its text and read back whole");
-    // Closed, the WAL is checkpointed into the database: its size is the data's, not the
-    // log's (which holds every page the migrations wrote as well).
-    store.close().await;
+    // Checkpointed, the WAL is folded into the database and emptied: the size is the data's,
+    // not the log's (which holds every page the migrations wrote as well).
+    store.checkpoint().await.unwrap();
     let size = std::fs::metadata(dir.join("mcpscope.db")).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(dir.join("mcpscope.db-wal")).map(|m| m.len()).unwrap_or(0);
     assert!(size < body.len() as u64, "the database holds less than the body's {} bytes: {size}", body.len());

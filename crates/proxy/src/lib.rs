@@ -1,0 +1,387 @@
+//! The recording proxy: a local MCP endpoint that forwards a real client's Streamable HTTP
+//! traffic (POST, the GET stream, DELETE) to one upstream server, and captures every byte on
+//! the way into a [`Capture`], so the client's session shows in mcpscope's timeline and
+//! history like one of its own.
+//!
+//! SSE is passed through chunk by chunk as it arrives (never buffered): each chunk goes to the
+//! client and to an [`SseRecorder`] that records its frames. JSON bodies are read up to the
+//! capture's body limit, recorded, and passed on.
+//!
+//! The listener is where other inspectors had critical holes, so it is narrow by design:
+//! - it binds a loopback address, unless the caller explicitly allows another;
+//! - it answers only requests whose `Host` is the loopback address it listens on (a DNS
+//!   rebinding page cannot reach it under its own name);
+//! - it refuses requests that carry an `Origin` (a web page's fetch) unless that origin was
+//!   allowed;
+//! - it forwards only to the one configured upstream URL: no request can name another;
+//! - it never starts a process.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::any;
+use bytes::Bytes;
+use futures::StreamExt as _;
+use mcpscope_proto::{Direction, Flag, FlagCode, Header, RecordKind};
+use mcpscope_wire::{Capture, SseRecorder, body_of, redact_url};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// The path the proxy serves its MCP endpoint on.
+pub const MCP_PATH: &str = "/mcp";
+
+/// Headers that belong to one hop, not to the exchange: never forwarded either way.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "host",
+    "content-length",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    #[error(
+        "{0} is not a loopback address: the proxy forwards with the user's server and credentials, so it listens on 127.0.0.1 or ::1 only (pass the explicit allow flag to listen elsewhere)"
+    )]
+    NotLoopback(SocketAddr),
+    #[error("the upstream {0:?} is not an http:// or https:// URL")]
+    Upstream(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+/// What the proxy forwards, and to whom it listens.
+#[derive(Debug, Clone)]
+pub struct ProxyOptions {
+    /// The one server every request goes to, e.g. `http://127.0.0.1:3001/mcp`.
+    pub upstream: String,
+    /// Where to listen; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Listen on a non-loopback address (off unless the user asks).
+    pub allow_remote: bool,
+    /// `Origin` values accepted (a browser-based client the user trusts); any other `Origin`
+    /// is refused.
+    pub allowed_origins: Vec<String>,
+    /// Headers added to (or replacing) every forwarded request, e.g. the upstream's
+    /// `Authorization` when mcpscope holds the token and the client talks to the proxy
+    /// without one.
+    pub headers: Vec<Header>,
+}
+
+impl ProxyOptions {
+    pub fn new(upstream: impl Into<String>) -> ProxyOptions {
+        ProxyOptions {
+            upstream: upstream.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            allow_remote: false,
+            allowed_origins: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// A running proxy. Dropping it stops the listener.
+pub struct Proxy {
+    addr: SocketAddr,
+    cancel: CancellationToken,
+    task: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    opts: ProxyOptions,
+    capture: Arc<Capture>,
+    client: reqwest::Client,
+    /// The `Host` values this listener answers to.
+    hosts: Vec<String>,
+}
+
+impl Proxy {
+    /// Checks the options, binds, and starts forwarding in a background task.
+    pub async fn start(opts: ProxyOptions, capture: Arc<Capture>) -> Result<Proxy, ProxyError> {
+        if !opts.listen.ip().is_loopback() && !opts.allow_remote {
+            return Err(ProxyError::NotLoopback(opts.listen));
+        }
+        let scheme = opts.upstream.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("http" | "https")) {
+            return Err(ProxyError::Upstream(opts.upstream.clone()));
+        }
+        let listener = tokio::net::TcpListener::bind(opts.listen)
+            .await
+            .map_err(|source| ProxyError::Bind { addr: opts.listen, source })?;
+        let addr = listener.local_addr().map_err(|source| ProxyError::Bind { addr: opts.listen, source })?;
+        let client = mcpscope_wire::tls::client_builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ProxyError::Client(e.to_string()))?;
+        let port = addr.port();
+        let mut hosts =
+            vec![format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")];
+        if !addr.ip().is_loopback() {
+            hosts.push(addr.to_string());
+        }
+        let shared = Arc::new(Shared { opts, capture, client, hosts });
+        let router = Router::new().fallback(any(forward)).with_state(shared);
+        let cancel = CancellationToken::new();
+        let shutdown = cancel.clone();
+        let task = tokio::spawn(async move {
+            if let Err(e) =
+                axum::serve(listener, router).with_graceful_shutdown(shutdown.cancelled_owned()).await
+            {
+                tracing::error!(error = %e, "the proxy stopped");
+            }
+        });
+        tracing::info!(%addr, "proxy listening");
+        Ok(Proxy { addr, cancel, task: Some(task) })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL to give the client: `http://127.0.0.1:PORT/mcp`.
+    pub fn url(&self) -> String {
+        format!("http://{}{MCP_PATH}", self.addr)
+    }
+
+    /// Stops listening and waits for the listener's task.
+    pub async fn stop(mut self) {
+        self.cancel.cancel();
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn refuse(status: StatusCode, why: String) -> Response {
+    tracing::warn!(%status, why, "proxy refused a request");
+    let mut response = Response::new(Body::from(format!("mcpscope proxy: {why}\n")));
+    *response.status_mut() = status;
+    response.headers_mut().insert("content-type", HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+/// Why the proxy will not answer this request, if it will not.
+fn check(shared: &Shared, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("");
+    if !shared.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+        return Some(refuse(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Host {host:?} is not this proxy's address ({}): refused, so that a web page cannot reach it through DNS rebinding",
+                shared.hosts[0]
+            ),
+        ));
+    }
+    if let Some(origin) = headers.get("origin").map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned())
+        && !shared.opts.allowed_origins.iter().any(|a| a == &origin)
+    {
+        return Some(refuse(
+            StatusCode::FORBIDDEN,
+            format!(
+                "requests from web pages are refused (Origin: {origin}); allow this origin explicitly to proxy a browser-based client"
+            ),
+        ));
+    }
+    if uri.path() != MCP_PATH {
+        return Some(refuse(
+            StatusCode::NOT_FOUND,
+            format!("this proxy serves one MCP endpoint, {MCP_PATH}; it forwards nowhere else"),
+        ));
+    }
+    None
+}
+
+async fn forward(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = check(&shared, &uri, &headers) {
+        return refused;
+    }
+    let capture = &shared.capture;
+    let upstream = &shared.opts.upstream;
+    let exchange = capture.new_exchange();
+    // What goes upstream: the client's headers (not this hop's), then the user's own.
+    let mut sent = reqwest::header::HeaderMap::new();
+    for (name, value) in &headers {
+        if !HOP_BY_HOP.contains(&name.as_str()) && name != "origin" {
+            sent.append(name.clone(), value.clone());
+        }
+    }
+    for h in &shared.opts.headers {
+        if let (Ok(name), Ok(value)) =
+            (HeaderName::try_from(h.name.as_str()), HeaderValue::try_from(h.value.as_str()))
+        {
+            sent.insert(name, value);
+        }
+    }
+    let shown: Vec<(String, String)> = sent
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let text = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
+    capture.record(
+        Direction::Out,
+        exchange,
+        RecordKind::HttpRequest {
+            method: method.to_string(),
+            url: redact_url(upstream).into_owned(),
+            headers: capture.headers_for_record(shown.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+            body: (!body.is_empty()).then(|| body_of(&body)),
+        },
+        text.as_deref(),
+        Vec::new(),
+    );
+    let started = Instant::now();
+    let reply = shared.client.request(method, upstream.as_str()).headers(sent).body(body).send().await;
+    let mut reply = match reply {
+        Ok(r) => r,
+        Err(e) => {
+            let message = format!("the upstream did not answer: {e}");
+            capture.record(
+                Direction::Local,
+                exchange,
+                RecordKind::TransportError { message: message.clone() },
+                None,
+                Vec::new(),
+            );
+            return refuse(StatusCode::BAD_GATEWAY, message);
+        }
+    };
+    let latency_us = started.elapsed().as_micros() as u64;
+    let status = reply.status();
+    let mut back = HeaderMap::new();
+    for (name, value) in reply.headers() {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            back.append(name.clone(), value.clone());
+        }
+    }
+    let shown: Vec<(String, String)> = reply
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let headers_shown = capture.headers_for_record(shown.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let is_sse = reply
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+
+    // The answer's head is recorded before its body: an SSE relay only starts reading once
+    // the client polls it, after this returns.
+    let (mut response, body, text, flags) = if is_sse {
+        let stream = relay_sse(reply, capture.clone(), exchange);
+        (Response::new(Body::from_stream(stream)), None, None, Vec::new())
+    } else {
+        let limit = usize::try_from(capture.limits().body_bytes).unwrap_or(usize::MAX);
+        let read = mcpscope_wire::read_limited(&mut reply, limit).await;
+        let mut flags = Vec::new();
+        if read.cut {
+            flags.push(Flag::new(
+                FlagCode::TooLarge,
+                format!(
+                    "the body is larger than the {limit}-byte limit: the proxy kept and passed on that much"
+                ),
+            ));
+        }
+        if let Some(e) = &read.error {
+            flags.push(Flag::new(FlagCode::StreamBroken, format!("the upstream's body broke off: {e}")));
+        }
+        let text = (!read.bytes.is_empty()).then(|| String::from_utf8_lossy(&read.bytes).into_owned());
+        let body = (!read.bytes.is_empty()).then(|| body_of(&read.bytes));
+        (Response::new(Body::from(read.bytes)), body, text, flags)
+    };
+    capture.record(
+        Direction::In,
+        exchange,
+        RecordKind::HttpResponse { status: status.as_u16(), headers: headers_shown, body, latency_us },
+        text.as_deref(),
+        flags,
+    );
+    *response.status_mut() = status;
+    *response.headers_mut() = back;
+    response
+}
+
+/// The upstream's SSE body as a stream for the client: each chunk recorded, then passed on;
+/// a stream end record when it ends.
+fn relay_sse(
+    reply: reqwest::Response,
+    capture: Arc<Capture>,
+    exchange: u64,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    struct Relay {
+        recorder: SseRecorder,
+        capture: Arc<Capture>,
+        exchange: u64,
+        frames: u64,
+        bytes: u64,
+        ended: bool,
+    }
+    impl Relay {
+        fn end(&mut self, error: Option<String>) {
+            if std::mem::replace(&mut self.ended, true) {
+                return;
+            }
+            if let Some(rest) = self.recorder.finish() {
+                self.capture
+                    .note(format!("the stream ended inside a frame: {} bytes never completed", rest.len()));
+            }
+            let kind = RecordKind::StreamEnd { error, frames: self.frames, bytes: self.bytes };
+            self.capture.record(Direction::In, self.exchange, kind, None, Vec::new());
+        }
+    }
+    impl Drop for Relay {
+        fn drop(&mut self) {
+            // The client went away before the upstream finished.
+            self.end(Some("the client closed the stream".to_owned()));
+        }
+    }
+    let relay =
+        Relay { recorder: SseRecorder::new(exchange), capture, exchange, frames: 0, bytes: 0, ended: false };
+    futures::stream::unfold((reply.bytes_stream(), relay), |(mut upstream, mut relay)| async move {
+        match upstream.next().await {
+            Some(Ok(chunk)) => {
+                relay.bytes += chunk.len() as u64;
+                let frames = relay.recorder.split(&relay.capture, chunk.clone(), Instant::now());
+                relay.frames += frames.len() as u64;
+                if !frames.is_empty() {
+                    frames.build().commit(&relay.capture);
+                }
+                Some((Ok(chunk), (upstream, relay)))
+            }
+            Some(Err(e)) => {
+                let message = format!("the upstream's stream broke off: {e}");
+                relay.end(Some(message.clone()));
+                Some((Err(std::io::Error::other(message)), (upstream, relay)))
+            }
+            None => {
+                relay.end(None);
+                None
+            }
+        }
+    })
+}

@@ -1,0 +1,165 @@
+//! The recording proxy: a real client (the npm TypeScript SDK) through `mcpscope proxy` to
+//! npm server-everything, and each refusal of the listener.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use mcpscope_demo::{DemoOptions, DemoServer};
+use mcpscope_proxy::{Proxy, ProxyError, ProxyOptions};
+use mcpscope_tests::everything::{Everything, Mode, fixtures_dir, node};
+use serde_json::Value;
+
+use crate::test_cli::mcpscope;
+use crate::test_history::data_dir;
+
+/// The SDK client script against `url`: what it got, as JSON.
+async fn sdk_client(url: &str) -> Value {
+    let url = url.to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(node())
+            .arg(fixtures_dir().join("proxy-client.mjs"))
+            .arg(&url)
+            .current_dir(fixtures_dir())
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run node");
+    assert!(out.status.success(), "the SDK client failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[tokio::test]
+async fn a_real_client_through_the_proxy_gets_the_same_answers_and_its_traffic_is_recorded() {
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let data = data_dir("proxy");
+    let direct = sdk_client(&server.url).await;
+    assert!(direct["progress"].as_u64().unwrap_or(0) >= 1, "the long tool reports progress: {direct}");
+
+    let mut proxy = Command::new(mcpscope())
+        .args(["proxy", "--upstream", &server.url])
+        .env("MCPSCOPE_DATA_DIR", &data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mcpscope proxy");
+    let mut first = String::new();
+    BufReader::new(proxy.stdout.take().expect("stdout")).read_line(&mut first).expect("the proxy's URL");
+    let url = first.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"), "{url:?}");
+
+    let proxied = sdk_client(&url).await;
+    assert_eq!(proxied, direct, "the client got the same answers through the proxy");
+
+    // Stopped the way a terminal does: the history is complete before it exits.
+    Command::new("kill").args(["-INT", &proxy.id().to_string()]).status().expect("kill -INT");
+    let out =
+        tokio::task::spawn_blocking(move || proxy.wait_with_output()).await.expect("join").expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for line in ["→ initialize", "→ tools/list", "→ tools/call", "← result", "→ notifications/initialized"]
+    {
+        assert!(stderr.contains(line), "{line:?} in the proxy's lines: {stderr}");
+    }
+
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("history");
+    let session = store
+        .sessions(5)
+        .await
+        .expect("sessions")
+        .into_iter()
+        .find(|s| s.source == "proxy")
+        .expect("a proxy session");
+    assert_eq!(session.url, server.url);
+    let hits = store.search(&format!("session:{} method:tools/call", session.id), 100).await.expect("search");
+    let calls: Vec<String> = hits
+        .iter()
+        .filter_map(|h| h.record.payload().and_then(|p| serde_json::from_str::<Value>(p).ok()))
+        .filter_map(|m| m.pointer("/params/name").and_then(Value::as_str).map(str::to_owned))
+        .collect();
+    assert_eq!(calls, ["echo", "trigger-long-running-operation"], "both calls recorded");
+    let all = store.search(&format!("session:{}", session.id), 1000).await.expect("search");
+    let progress = all
+        .iter()
+        .filter(|h| h.record.rpc.as_ref().and_then(|r| r.method.as_deref()) == Some("notifications/progress"))
+        .count();
+    assert!(progress >= 1, "the progress notifications streamed through are recorded");
+    let paired = all.iter().filter(|h| h.record.rpc.as_ref().is_some_and(|r| r.pair_seq.is_some())).count();
+    assert!(paired >= 3, "answers are paired with their requests ({paired})");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[tokio::test]
+async fn the_proxy_refuses_foreign_hosts_web_origins_other_paths_and_remote_binds() {
+    let demo =
+        DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), DemoOptions::default()).await.expect("demo");
+    let sink = mcpscope_wire::VecSink::new();
+    let capture = mcpscope_wire::Capture::new(sink.clone());
+
+    // Listening anywhere but loopback needs the explicit flag.
+    let remote =
+        ProxyOptions { listen: SocketAddr::from(([0, 0, 0, 0], 0)), ..ProxyOptions::new(demo.url()) };
+    assert!(matches!(Proxy::start(remote, capture.clone()).await, Err(ProxyError::NotLoopback(_))));
+    let not_http = ProxyOptions::new("file:///etc/passwd");
+    assert!(matches!(Proxy::start(not_http, capture.clone()).await, Err(ProxyError::Upstream(_))));
+    let cli = tokio::task::spawn_blocking(|| {
+        Command::new(mcpscope())
+            .args(["proxy", "--upstream", "http://127.0.0.1:9/mcp", "--listen", "0.0.0.0:0"])
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run");
+    assert_eq!(cli.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&cli.stderr).contains("is not a loopback address"),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+
+    let opts = ProxyOptions {
+        allowed_origins: vec!["http://localhost:5173".into()],
+        ..ProxyOptions::new(demo.url())
+    };
+    let proxy = Proxy::start(opts, capture).await.expect("proxy");
+    let port = proxy.local_addr().port();
+    let http = reqwest::Client::new();
+    let ping = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let post = |host: String, origin: Option<&'static str>, path: &'static str| {
+        let mut req = http
+            .post(format!("http://127.0.0.1:{port}{path}"))
+            .header("host", host)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(ping);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    let rebinding = post(format!("attacker.example:{port}"), None, "/mcp").await.expect("answered");
+    assert_eq!(rebinding.status(), 403);
+    assert!(rebinding.text().await.unwrap_or_default().contains("DNS rebinding"));
+    let web_page =
+        post(format!("127.0.0.1:{port}"), Some("http://attacker.example"), "/mcp").await.expect("answered");
+    assert_eq!(web_page.status(), 403);
+    assert!(web_page.text().await.unwrap_or_default().contains("Origin: http://attacker.example"));
+    let elsewhere = post(format!("127.0.0.1:{port}"), None, "/admin").await.expect("answered");
+    assert_eq!(elsewhere.status(), 404);
+    assert!(sink.records().is_empty(), "nothing refused went upstream or into the capture");
+
+    // What is allowed goes through (the demo server answers; a ping before initialize may be
+    // refused by it, but the answer is the upstream's).
+    for (host, origin) in
+        [(format!("localhost:{port}"), None), (format!("127.0.0.1:{port}"), Some("http://localhost:5173"))]
+    {
+        let ok = post(host, origin, "/mcp").await.expect("answered");
+        assert_ne!(ok.status(), 403);
+    }
+    let methods: Vec<String> = sink.records().iter().filter_map(|r| r.rpc.as_ref()?.method.clone()).collect();
+    assert_eq!(methods, ["ping", "ping"], "the allowed requests were captured");
+    tokio::time::timeout(Duration::from_secs(5), proxy.stop()).await.expect("stopped");
+}
