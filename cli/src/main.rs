@@ -244,10 +244,10 @@ struct CallArgs {
 /// OAuth for servers that answer 401: discovery, registration, authorization and tokens,
 /// every step printed with its checks.
 #[derive(clap::Args, Clone)]
-struct OAuthArgs {
+pub(crate) struct OAuthArgs {
     /// Authorize with OAuth when the server asks (401 or 403 insufficient_scope).
     #[arg(long)]
-    oauth: bool,
+    pub(crate) oauth: bool,
     /// Follow the authorization URL without a browser, until it redirects back (for servers
     /// that approve without a login page, tests and CI).
     #[arg(long = "headless-authorize")]
@@ -296,7 +296,7 @@ struct OAuthArgs {
 impl OAuthArgs {
     /// The OAuth client for `url`, recording into `capture`; steps are printed to stderr as
     /// they finish.
-    fn build(
+    pub(crate) fn build(
         &self,
         url: &str,
         capture: &Arc<mcpscope_wire::Capture>,

@@ -34,6 +34,11 @@ pub(crate) struct ProxyArgs {
     /// Print every captured record as a JSON line instead of one line per message.
     #[arg(long)]
     jsonl: bool,
+    /// With --oauth, mcpscope authorizes upstream with its own OAuth client and holds the
+    /// token: the client talks to the proxy without credentials (the client's own are
+    /// dropped). Without it, credentials and the upstream's challenges pass through.
+    #[command(flatten)]
+    oauth: crate::OAuthArgs,
 }
 
 /// One line per JSON-RPC message on stderr: what the client and the server said.
@@ -95,12 +100,15 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<std::process::ExitCod
     let sink: Arc<dyn RecordSink> = if args.jsonl { sink } else { Arc::new(Lines(sink)) };
     let capture = mcpscope_wire::Capture::with_limits(sink, limits);
     capture.redact_user_headers(headers.iter().map(|h| h.name.as_str()));
+    let authorizer: Option<Arc<dyn mcpscope_wire::Authorizer>> =
+        if args.oauth.oauth { Some(args.oauth.build(&args.upstream, &capture)?) } else { None };
     let opts = ProxyOptions {
         upstream: args.upstream.clone(),
         listen: args.listen,
         allow_remote: args.allow_remote,
         allowed_origins: args.allow_origins.clone(),
         headers,
+        authorizer,
     };
     let proxy = Proxy::start(opts, capture).await?;
     // The URL on stdout, alone on its line, for people and scripts.

@@ -14,22 +14,61 @@ use serde_json::Value;
 use crate::test_cli::mcpscope;
 use crate::test_history::data_dir;
 
-/// The SDK client script against `url`: what it got, as JSON.
-async fn sdk_client(url: &str) -> Value {
+/// The SDK client script against `url` (`extra`: `list` to only list tools): its output.
+async fn run_sdk_client(url: &str, extra: &[&str]) -> std::process::Output {
     let url = url.to_owned();
-    let out = tokio::task::spawn_blocking(move || {
+    let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
         Command::new(node())
             .arg(fixtures_dir().join("proxy-client.mjs"))
             .arg(&url)
+            .args(&extra)
             .current_dir(fixtures_dir())
             .output()
     })
     .await
     .expect("join")
-    .expect("run node");
+    .expect("run node")
+}
+
+/// What the SDK client got, as JSON.
+async fn sdk_client_with(url: &str, extra: &[&str]) -> Value {
+    let out = run_sdk_client(url, extra).await;
     assert!(out.status.success(), "the SDK client failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+async fn sdk_client(url: &str) -> Value {
+    sdk_client_with(url, &[]).await
+}
+
+/// `mcpscope proxy` with `args`, and the URL it printed.
+fn start_proxy(data: &std::path::Path, args: &[&str]) -> (std::process::Child, String) {
+    let mut proxy = Command::new(mcpscope())
+        .arg("proxy")
+        .args(args)
+        .env("MCPSCOPE_DATA_DIR", data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mcpscope proxy");
+    let mut first = String::new();
+    BufReader::new(proxy.stdout.take().expect("stdout")).read_line(&mut first).expect("the proxy's URL");
+    let url = first.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"), "{url:?}");
+    (proxy, url)
+}
+
+/// Stops the proxy the way a terminal does (the history is complete before it exits); its
+/// stderr.
+async fn stop_proxy(proxy: std::process::Child) -> String {
+    Command::new("kill").args(["-INT", &proxy.id().to_string()]).status().expect("kill -INT");
+    let out =
+        tokio::task::spawn_blocking(move || proxy.wait_with_output()).await.expect("join").expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    stderr
 }
 
 #[tokio::test]
@@ -39,27 +78,10 @@ async fn a_real_client_through_the_proxy_gets_the_same_answers_and_its_traffic_i
     let direct = sdk_client(&server.url).await;
     assert!(direct["progress"].as_u64().unwrap_or(0) >= 1, "the long tool reports progress: {direct}");
 
-    let mut proxy = Command::new(mcpscope())
-        .args(["proxy", "--upstream", &server.url])
-        .env("MCPSCOPE_DATA_DIR", &data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mcpscope proxy");
-    let mut first = String::new();
-    BufReader::new(proxy.stdout.take().expect("stdout")).read_line(&mut first).expect("the proxy's URL");
-    let url = first.trim().to_owned();
-    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"), "{url:?}");
-
+    let (proxy, url) = start_proxy(&data, &["--upstream", &server.url]);
     let proxied = sdk_client(&url).await;
     assert_eq!(proxied, direct, "the client got the same answers through the proxy");
-
-    // Stopped the way a terminal does: the history is complete before it exits.
-    Command::new("kill").args(["-INT", &proxy.id().to_string()]).status().expect("kill -INT");
-    let out =
-        tokio::task::spawn_blocking(move || proxy.wait_with_output()).await.expect("join").expect("wait");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    let stderr = stop_proxy(proxy).await;
     for line in ["→ initialize", "→ tools/list", "→ tools/call", "← result", "→ notifications/initialized"]
     {
         assert!(stderr.contains(line), "{line:?} in the proxy's lines: {stderr}");
@@ -162,4 +184,49 @@ async fn the_proxy_refuses_foreign_hosts_web_origins_other_paths_and_remote_bind
     let methods: Vec<String> = sink.records().iter().filter_map(|r| r.rpc.as_ref()?.method.clone()).collect();
     assert_eq!(methods, ["ping", "ping"], "the allowed requests were captured");
     tokio::time::timeout(Duration::from_secs(5), proxy.stop()).await.expect("stopped");
+}
+
+/// Mode (b): mcpscope authorizes upstream with its own OAuth client (against the real
+/// oidc-provider), and the client talks to the proxy with no credentials at all.
+#[tokio::test]
+async fn with_oauth_mcpscope_holds_the_token_and_the_client_needs_none() {
+    let (_idp, server) = crate::support::protected(None).await;
+    let data = data_dir("proxy-oauth");
+    // Without mcpscope's authorization the client is refused (the challenge passes through).
+    let (proxy, url) = start_proxy(&data, &["--upstream", server.url()]);
+    let refused = run_sdk_client(&url, &["list"]).await;
+    assert!(!refused.status.success(), "a protected server refuses a client without a token");
+    stop_proxy(proxy).await;
+
+    let (proxy, url) =
+        start_proxy(&data, &["--upstream", server.url(), "--oauth", "--headless-authorize", "--no-keyring"]);
+    let got = sdk_client_with(&url, &["list"]).await;
+    let tools: Vec<&str> = got["tools"].as_array().expect("tools").iter().filter_map(Value::as_str).collect();
+    assert!(tools.contains(&"echo"), "{got}");
+    let stderr = stop_proxy(proxy).await;
+    assert!(stderr.contains("oauth: Token request [pass]"), "{stderr}");
+
+    // The history shows the refusal, then the request sent again with mcpscope's token,
+    // masked in the record.
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("history");
+    let session = store.sessions(1).await.expect("sessions").remove(0);
+    assert_eq!(session.source, "proxy");
+    let records = store.search(&format!("session:{}", session.id), 1000).await.expect("search");
+    let statuses: Vec<u16> = records
+        .iter()
+        .filter_map(|h| match &h.record.kind {
+            mcpscope_proto::RecordKind::HttpResponse { status, .. } => Some(*status),
+            _ => None,
+        })
+        .collect();
+    assert!(statuses.contains(&401) && statuses.contains(&200), "{statuses:?}");
+    let bearer = records.iter().find_map(|h| match &h.record.kind {
+        mcpscope_proto::RecordKind::HttpRequest { headers, url, .. } if url == server.url() => {
+            headers.iter().find(|x| x.name.eq_ignore_ascii_case("authorization")).map(|x| x.value.clone())
+        }
+        _ => None,
+    });
+    let bearer = bearer.expect("a forwarded request with mcpscope's token");
+    assert!(bearer.starts_with("Bearer ‹redacted"), "{bearer}");
+    let _ = std::fs::remove_dir_all(&data);
 }

@@ -29,7 +29,7 @@ use axum::routing::any;
 use bytes::Bytes;
 use futures::StreamExt as _;
 use mcpscope_proto::{Direction, Flag, FlagCode, Header, RecordKind};
-use mcpscope_wire::{Capture, SseRecorder, body_of, redact_url};
+use mcpscope_wire::{Authorizer, Capture, Challenge, SseRecorder, Verdict, body_of, redact_url};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -64,7 +64,7 @@ pub enum ProxyError {
 }
 
 /// What the proxy forwards, and to whom it listens.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ProxyOptions {
     /// The one server every request goes to, e.g. `http://127.0.0.1:3001/mcp`.
     pub upstream: String,
@@ -79,6 +79,11 @@ pub struct ProxyOptions {
     /// `Authorization` when mcpscope holds the token and the client talks to the proxy
     /// without one.
     pub headers: Vec<Header>,
+    /// mcpscope authorizes upstream itself (its OAuth client holds the token): the client's
+    /// own credentials are dropped, each request gets mcpscope's, and a 401/403 is answered by
+    /// authorizing and sending the request again. `None`: credentials pass through as the
+    /// client sent them, and so do the upstream's challenges.
+    pub authorizer: Option<Arc<dyn Authorizer>>,
 }
 
 impl ProxyOptions {
@@ -89,6 +94,7 @@ impl ProxyOptions {
             allow_remote: false,
             allowed_origins: Vec::new(),
             headers: Vec::new(),
+            authorizer: None,
         }
     }
 }
@@ -220,12 +226,84 @@ async fn forward(
     if let Some(refused) = check(&shared, &uri, &headers) {
         return refused;
     }
-    let capture = &shared.capture;
-    let upstream = &shared.opts.upstream;
-    let exchange = capture.new_exchange();
-    // What goes upstream: the client's headers (not this hop's), then the user's own.
+    let upstream = shared.opts.upstream.as_str();
+    let mut retried = false;
+    loop {
+        let exchange = shared.capture.new_exchange();
+        let mut sent = upstream_headers(&shared, &headers);
+        if let Some(authorizer) = &shared.opts.authorizer {
+            // mcpscope holds the upstream's token: the client's own credentials go nowhere.
+            sent.remove("authorization");
+            sent.remove("dpop");
+            for (name, value) in authorizer.credentials(method.as_str(), upstream).await {
+                if let (Ok(n), Ok(v)) =
+                    (HeaderName::try_from(name.as_str()), HeaderValue::try_from(value.as_str()))
+                {
+                    sent.insert(n, v);
+                }
+            }
+        }
+        record_request(&shared.capture, exchange, &method, upstream, &sent, &body);
+        let started = Instant::now();
+        let reply =
+            shared.client.request(method.clone(), upstream).headers(sent).body(body.clone()).send().await;
+        let reply = match reply {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("the upstream did not answer: {e}");
+                let kind = RecordKind::TransportError { message: message.clone() };
+                shared.capture.record(Direction::Local, exchange, kind, None, Vec::new());
+                return refuse(StatusCode::BAD_GATEWAY, message);
+            }
+        };
+        let latency_us = started.elapsed().as_micros() as u64;
+        let status = reply.status().as_u16();
+        let challenge = match &shared.opts.authorizer {
+            Some(_) if !retried && matches!(status, 401 | 403) => Some(Challenge {
+                exchange,
+                status,
+                www_authenticate: reply
+                    .headers()
+                    .get_all("www-authenticate")
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                    .collect(),
+                url: upstream.to_owned(),
+                protocol_version: headers
+                    .get("mcp-protocol-version")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(mcpscope_proto::DEFAULT_PROTOCOL_VERSION)
+                    .to_owned(),
+                dpop_nonce: reply
+                    .headers()
+                    .get("dpop-nonce")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            }),
+            _ => None,
+        };
+        // The refusal is recorded whole like any answer; then mcpscope authorizes and sends
+        // the request again, once. Given up, the client gets the refusal as it came.
+        let response = answer(&shared.capture, reply, exchange, latency_us).await;
+        if let (Some(challenge), Some(authorizer)) = (challenge, &shared.opts.authorizer) {
+            match authorizer.challenged(challenge).await {
+                Verdict::Retry => {
+                    retried = true;
+                    continue;
+                }
+                Verdict::GiveUp(why) => {
+                    shared.capture.note(format!("the proxy could not authorize upstream: {why}"))
+                }
+            }
+        }
+        return response;
+    }
+}
+
+/// The headers that go upstream: the client's (not this hop's), then the user's own.
+fn upstream_headers(shared: &Shared, headers: &HeaderMap) -> reqwest::header::HeaderMap {
     let mut sent = reqwest::header::HeaderMap::new();
-    for (name, value) in &headers {
+    for (name, value) in headers {
         if !HOP_BY_HOP.contains(&name.as_str()) && name != "origin" {
             sent.append(name.clone(), value.clone());
         }
@@ -237,11 +315,27 @@ async fn forward(
             sent.insert(name, value);
         }
     }
-    let shown: Vec<(String, String)> = sent
+    sent
+}
+
+/// Headers as (name, text) pairs, for a record.
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
         .iter()
         .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
-    let text = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
+        .collect()
+}
+
+fn record_request(
+    capture: &Capture,
+    exchange: u64,
+    method: &Method,
+    upstream: &str,
+    sent: &HeaderMap,
+    body: &Bytes,
+) {
+    let shown = header_pairs(sent);
+    let text = (!body.is_empty()).then(|| String::from_utf8_lossy(body).into_owned());
     capture.record(
         Direction::Out,
         exchange,
@@ -249,28 +343,21 @@ async fn forward(
             method: method.to_string(),
             url: redact_url(upstream).into_owned(),
             headers: capture.headers_for_record(shown.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
-            body: (!body.is_empty()).then(|| body_of(&body)),
+            body: (!body.is_empty()).then(|| body_of(body)),
         },
         text.as_deref(),
         Vec::new(),
     );
-    let started = Instant::now();
-    let reply = shared.client.request(method, upstream.as_str()).headers(sent).body(body).send().await;
-    let mut reply = match reply {
-        Ok(r) => r,
-        Err(e) => {
-            let message = format!("the upstream did not answer: {e}");
-            capture.record(
-                Direction::Local,
-                exchange,
-                RecordKind::TransportError { message: message.clone() },
-                None,
-                Vec::new(),
-            );
-            return refuse(StatusCode::BAD_GATEWAY, message);
-        }
-    };
-    let latency_us = started.elapsed().as_micros() as u64;
+}
+
+/// Records the upstream's answer and makes the client's response of it: an SSE body relayed
+/// as it comes, any other read up to the body limit.
+async fn answer(
+    capture: &Arc<Capture>,
+    mut reply: reqwest::Response,
+    exchange: u64,
+    latency_us: u64,
+) -> Response {
     let status = reply.status();
     let mut back = HeaderMap::new();
     for (name, value) in reply.headers() {
@@ -278,18 +365,13 @@ async fn forward(
             back.append(name.clone(), value.clone());
         }
     }
-    let shown: Vec<(String, String)> = reply
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
+    let shown = header_pairs(reply.headers());
     let headers_shown = capture.headers_for_record(shown.iter().map(|(n, v)| (n.as_str(), v.as_str())));
     let is_sse = reply
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
-
     // The answer's head is recorded before its body: an SSE relay only starts reading once
     // the client polls it, after this returns.
     let (mut response, body, text, flags) = if is_sse {
