@@ -822,6 +822,10 @@ fn bench(args: &[String]) -> Result {
     c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "cli-bench", "--", "--bin"]);
     c.arg(target_dir().join("release").join("mcpscope"));
     status(c)?;
+    step("bench: the recording proxy (latency added, a flood through it)");
+    let mut c = cmd("cargo");
+    c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "proxy-bench"]);
+    status(c)?;
     step("bench: a 10 MB tool result to an interactive view");
     let mut c = cmd("cargo");
     c.args(["run", "--release", "-p", "mcpscope-tests", "--bin", "payload-bench"]);

@@ -32,6 +32,7 @@ use mcpscope_proto::{Direction, Flag, FlagCode, Header, RecordKind};
 use mcpscope_wire::{Authorizer, Capture, Challenge, SseRecorder, Verdict, body_of, redact_url};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// The path the proxy serves its MCP endpoint on.
 pub const MCP_PATH: &str = "/mcp";
@@ -104,6 +105,9 @@ pub struct Proxy {
     addr: SocketAddr,
     cancel: CancellationToken,
     task: Option<JoinHandle<()>>,
+    /// The recorders of relayed streams: [`Proxy::stop`] waits until they have recorded
+    /// everything relayed.
+    recorders: TaskTracker,
 }
 
 struct Shared {
@@ -112,6 +116,7 @@ struct Shared {
     client: reqwest::Client,
     /// The `Host` values this listener answers to.
     hosts: Vec<String>,
+    recorders: TaskTracker,
 }
 
 impl Proxy {
@@ -138,7 +143,8 @@ impl Proxy {
         if !addr.ip().is_loopback() {
             hosts.push(addr.to_string());
         }
-        let shared = Arc::new(Shared { opts, capture, client, hosts });
+        let recorders = TaskTracker::new();
+        let shared = Arc::new(Shared { opts, capture, client, hosts, recorders: recorders.clone() });
         let router = Router::new().fallback(any(forward)).with_state(shared);
         let cancel = CancellationToken::new();
         let shutdown = cancel.clone();
@@ -150,7 +156,7 @@ impl Proxy {
             }
         });
         tracing::info!(%addr, "proxy listening");
-        Ok(Proxy { addr, cancel, task: Some(task) })
+        Ok(Proxy { addr, cancel, task: Some(task), recorders })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -162,12 +168,15 @@ impl Proxy {
         format!("http://{}{MCP_PATH}", self.addr)
     }
 
-    /// Stops listening and waits for the listener's task.
+    /// Stops listening, and waits for the listener's task and for the recording of what was
+    /// relayed.
     pub async fn stop(mut self) {
         self.cancel.cancel();
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
         }
+        self.recorders.close();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), self.recorders.wait()).await;
     }
 }
 
@@ -284,7 +293,7 @@ async fn forward(
         };
         // The refusal is recorded whole like any answer; then mcpscope authorizes and sends
         // the request again, once. Given up, the client gets the refusal as it came.
-        let response = answer(&shared.capture, reply, exchange, latency_us).await;
+        let response = answer(&shared.capture, &shared.recorders, reply, exchange, latency_us).await;
         if let (Some(challenge), Some(authorizer)) = (challenge, &shared.opts.authorizer) {
             match authorizer.challenged(challenge).await {
                 Verdict::Retry => {
@@ -354,6 +363,7 @@ fn record_request(
 /// as it comes, any other read up to the body limit.
 async fn answer(
     capture: &Arc<Capture>,
+    recorders: &TaskTracker,
     mut reply: reqwest::Response,
     exchange: u64,
     latency_us: u64,
@@ -375,7 +385,7 @@ async fn answer(
     // The answer's head is recorded before its body: an SSE relay only starts reading once
     // the client polls it, after this returns.
     let (mut response, body, text, flags) = if is_sse {
-        let stream = relay_sse(reply, capture.clone(), exchange);
+        let stream = relay_sse(reply, capture.clone(), exchange, recorders);
         (Response::new(Body::from_stream(stream)), None, None, Vec::new())
     } else {
         let limit = usize::try_from(capture.limits().body_bytes).unwrap_or(usize::MAX);
@@ -408,62 +418,73 @@ async fn answer(
     response
 }
 
-/// The upstream's SSE body as a stream for the client: each chunk recorded, then passed on;
-/// a stream end record when it ends.
+/// Chunks of one stream waiting for its recorder; past this many the relay waits for it
+/// (bounding memory when the recording falls behind a flood).
+const RECORD_QUEUE: usize = 512;
+
+/// What the relay hands the recorder of its stream.
+enum Piece {
+    /// A chunk as it arrived, and when.
+    Chunk(Bytes, Instant),
+    /// The upstream ended the stream (`Some`: broke off, why).
+    End(Option<String>),
+}
+
+/// The upstream's SSE body as a stream for the client: each chunk passed on as it arrives,
+/// and handed to a recorder task that records its frames beside the relay (on the other
+/// core), in order, then a stream end record. The client never waits for the recording
+/// unless it falls [`RECORD_QUEUE`] chunks behind.
 fn relay_sse(
     reply: reqwest::Response,
     capture: Arc<Capture>,
     exchange: u64,
+    recorders: &TaskTracker,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
-    struct Relay {
-        recorder: SseRecorder,
-        capture: Arc<Capture>,
-        exchange: u64,
-        frames: u64,
-        bytes: u64,
-        ended: bool,
-    }
-    impl Relay {
-        fn end(&mut self, error: Option<String>) {
-            if std::mem::replace(&mut self.ended, true) {
-                return;
-            }
-            if let Some(rest) = self.recorder.finish() {
-                self.capture
-                    .note(format!("the stream ended inside a frame: {} bytes never completed", rest.len()));
-            }
-            let kind = RecordKind::StreamEnd { error, frames: self.frames, bytes: self.bytes };
-            self.capture.record(Direction::In, self.exchange, kind, None, Vec::new());
-        }
-    }
-    impl Drop for Relay {
-        fn drop(&mut self) {
-            // The client went away before the upstream finished.
-            self.end(Some("the client closed the stream".to_owned()));
-        }
-    }
-    let relay =
-        Relay { recorder: SseRecorder::new(exchange), capture, exchange, frames: 0, bytes: 0, ended: false };
-    futures::stream::unfold((reply.bytes_stream(), relay), |(mut upstream, mut relay)| async move {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Piece>(RECORD_QUEUE);
+    recorders.spawn(record_stream(rx, capture, exchange));
+    futures::stream::unfold((reply.bytes_stream(), Some(tx)), |(mut upstream, tx)| async move {
+        let tx = tx?;
         match upstream.next().await {
             Some(Ok(chunk)) => {
-                relay.bytes += chunk.len() as u64;
-                let frames = relay.recorder.split(&relay.capture, chunk.clone(), Instant::now());
-                relay.frames += frames.len() as u64;
-                if !frames.is_empty() {
-                    frames.build().commit(&relay.capture);
-                }
-                Some((Ok(chunk), (upstream, relay)))
+                // A recorder gone (it cannot be, short of a panic) must not stop the relay.
+                let _ = tx.send(Piece::Chunk(chunk.clone(), Instant::now())).await;
+                Some((Ok(chunk), (upstream, Some(tx))))
             }
             Some(Err(e)) => {
                 let message = format!("the upstream's stream broke off: {e}");
-                relay.end(Some(message.clone()));
-                Some((Err(std::io::Error::other(message)), (upstream, relay)))
+                let _ = tx.send(Piece::End(Some(message.clone()))).await;
+                Some((Err(std::io::Error::other(message)), (upstream, None)))
             }
             None => {
-                relay.end(None);
+                let _ = tx.send(Piece::End(None)).await;
                 None
             }
         }
     })
+}
+
+/// Records one relayed stream's frames in order, then its end. A relay dropped before the
+/// upstream ended means the client went away.
+async fn record_stream(mut rx: tokio::sync::mpsc::Receiver<Piece>, capture: Arc<Capture>, exchange: u64) {
+    let mut recorder = SseRecorder::new(exchange);
+    let (mut frames, mut bytes) = (0u64, 0u64);
+    let error = loop {
+        match rx.recv().await {
+            Some(Piece::Chunk(chunk, at)) => {
+                bytes += chunk.len() as u64;
+                let found = recorder.split(&capture, chunk, at);
+                frames += found.len() as u64;
+                if !found.is_empty() {
+                    found.build().commit(&capture);
+                }
+            }
+            Some(Piece::End(error)) => break error,
+            None => break Some("the client closed the stream".to_owned()),
+        }
+    };
+    if let Some(rest) = recorder.finish() {
+        capture.note(format!("the stream ended inside a frame: {} bytes never completed", rest.len()));
+    }
+    let kind = RecordKind::StreamEnd { error, frames, bytes };
+    capture.record(Direction::In, exchange, kind, None, Vec::new());
 }
