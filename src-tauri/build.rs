@@ -50,6 +50,7 @@ const COMMANDS: &[&str] = &[
     "auth_refresh",
     "auth_logout",
     "trust_current",
+    "start_proxy",
 ];
 
 include!("../build/commit.rs");

@@ -124,6 +124,16 @@ pub async fn connect(
     app.of(&window).engine.connect(req).await.map_err(IpcError::from)
 }
 
+/// Proxy mode: a local endpoint forwarding a real client's traffic to `req.url`, shown live.
+#[tauri::command]
+pub async fn start_proxy(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    req: ConnectRequest,
+) -> Result<ConnectionState> {
+    app.of(&window).engine.start_proxy(req).await.map_err(IpcError::from)
+}
+
 #[tauri::command]
 pub async fn disconnect(app: State<'_, AppState>, window: tauri::Window) -> Result<()> {
     app.of(&window).engine.disconnect().await.map_err(IpcError::from)

@@ -73,6 +73,7 @@ fn main() -> ExitCode {
             commands::get_record,
             commands::cancel_request,
             commands::trust_current,
+            commands::start_proxy,
             commands::answer_server_request,
             commands::set_roots,
             commands::open_external,

@@ -1882,3 +1882,55 @@ async fn gui_a_tool_changed_since_it_was_trusted_shows_a_banner() {
     assert!(c.find(Locator::Css("#trust-banner")).await.is_err(), "trusted: nothing to report");
     c.close().await.expect("close the WebDriver session");
 }
+
+/// Proxy mode: started from the connection bar, a real client (the npm TypeScript SDK) runs
+/// against the URL the window shows, and its traffic appears live in the timeline.
+#[tokio::test]
+async fn gui_proxy_mode_shows_a_real_clients_traffic_live() {
+    let _one_at_a_time = gui_turn().await;
+    let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
+    let driver = Driver::start();
+    let c = open_app(&driver).await;
+    type_into(&c, "#url", &server.url).await;
+    click(&c, "#proxy").await;
+    let local = eventually("the client URL", Duration::from_secs(20), || async {
+        text_of(&c, "#proxy-url").await.filter(|t| t.starts_with("http://127.0.0.1:"))
+    })
+    .await;
+    let status = text_of(&c, "#status").await.unwrap_or_default();
+    assert!(status.to_lowercase().contains("proxying"), "{status}");
+
+    let client = {
+        let local = local.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(mcpscope_tests::everything::node())
+                .arg(mcpscope_tests::everything::fixtures_dir().join("proxy-client.mjs"))
+                .arg(&local)
+                .current_dir(mcpscope_tests::everything::fixtures_dir())
+                .output()
+        })
+    };
+    // The client's requests show while it runs, paired with their answers.
+    let call = eventually("the client's tools/call in the timeline", Duration::from_secs(30), || async {
+        c.find(Locator::Css(".row[data-kind='http-request'][data-method='tools/call']")).await.ok()
+    })
+    .await;
+    let seq = call.attr("data-seq").await.expect("seq").expect("a seq");
+    let out = client.await.expect("join").expect("node");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    eventually("the answer paired with the call", Duration::from_secs(10), || async {
+        c.find(Locator::Css(&format!(".row[data-pair='{seq}']"))).await.ok()
+    })
+    .await;
+    eventually("progress notifications streamed through", Duration::from_secs(10), || async {
+        c.find(Locator::Css(".row[data-method='notifications/progress']")).await.ok()
+    })
+    .await;
+    screenshot(&c, "proxy-mode").await;
+    click(&c, "#connect").await; // Stop the proxy.
+    eventually("stopped", Duration::from_secs(20), || async {
+        text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("disconnected"))
+    })
+    .await;
+    c.close().await.expect("close the WebDriver session");
+}

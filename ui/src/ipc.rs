@@ -72,6 +72,11 @@ pub async fn connect(req: &ConnectRequest) -> Result<ConnectionState, IpcError> 
     call("connect", json!({ "req": req })).await
 }
 
+/// Proxy mode: serve a local endpoint that forwards a real client's traffic to `req.url`.
+pub async fn start_proxy(req: &ConnectRequest) -> Result<ConnectionState, IpcError> {
+    call("start_proxy", json!({ "req": req })).await
+}
+
 pub async fn disconnect() -> Result<(), IpcError> {
     call_unit("disconnect", json!({})).await
 }

@@ -211,6 +211,10 @@ pub struct ConnectionState {
     /// switch to the stateless protocol), in words.
     #[serde(default)]
     pub negotiation: Option<String>,
+    /// Proxy mode: the local URL to give a real client, whose traffic mcpscope forwards to
+    /// `url` and records.
+    #[serde(default)]
+    pub proxy: Option<String>,
 }
 
 impl ConnectionState {
@@ -227,6 +231,7 @@ impl ConnectionState {
             advice: None,
             capabilities: Value::Null,
             negotiation: None,
+            proxy: None,
         }
     }
 }

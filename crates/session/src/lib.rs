@@ -68,6 +68,8 @@ pub enum SessionError {
     Export(String),
     #[error("limits: {0}")]
     Limits(String),
+    #[error("proxy: {0}")]
+    Proxy(#[from] mcpscope_proxy::ProxyError),
 }
 
 impl SessionError {
@@ -90,6 +92,7 @@ impl SessionError {
             SessionError::Import(_) => "import",
             SessionError::Export(_) => "export",
             SessionError::Limits(_) => "limits",
+            SessionError::Proxy(_) => "proxy",
         }
     }
 }
@@ -371,6 +374,8 @@ pub struct Engine {
     mask: Arc<mask::Mask>,
     /// The server trust of the current connection (its pins and what it listed).
     trust: Mutex<Option<Arc<trust::TrustBook>>>,
+    /// Proxy mode: the listener forwarding a real client's traffic into this timeline.
+    proxy: tokio::sync::Mutex<Option<mcpscope_proxy::Proxy>>,
 }
 
 /// Under 2026-07-28 there is no GET stream: change notifications come on a
@@ -425,6 +430,7 @@ impl Engine {
             tracker: Mutex::new(Arc::new(interact::Tracker::new(sink.clone()))),
             mask: Arc::new(mask::Mask::default()),
             trust: Mutex::new(None),
+            proxy: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -538,12 +544,52 @@ impl Engine {
     pub async fn connect(&self, req: ConnectRequest) -> Result<ConnectionState> {
         self.disconnect().await?;
         self.sink.emit(UiEvent::Reset);
+        let capture = self.new_timeline(&req, self.source).await;
+        let oauth = if req.auth.oauth { Some(self.new_oauth(&req, &capture).await?) } else { None };
+        *lock(&self.oauth) = oauth;
+        self.open(req, capture).await
+    }
+
+    /// Proxy mode: serves a local MCP endpoint that forwards a real client's traffic to
+    /// `req.url` (with `req.headers` added, and with OAuth mcpscope authorizes upstream itself)
+    /// and shows it in this timeline like a connection of its own, recorded in the history
+    /// with source `proxy`. Disconnect stops it.
+    pub async fn start_proxy(&self, req: ConnectRequest) -> Result<ConnectionState> {
+        self.disconnect().await?;
+        self.sink.emit(UiEvent::Reset);
+        let capture = self.new_timeline(&req, "proxy").await;
+        let mut opts = mcpscope_proxy::ProxyOptions::new(req.url.clone());
+        opts.headers = req.headers.clone();
+        // The user's own headers may be credentials under any name: redacted in records.
+        capture.redact_user_headers(req.headers.iter().map(|h| h.name.as_str()));
+        if req.auth.oauth {
+            let oauth = self.new_oauth(&req, &capture).await?;
+            *lock(&self.oauth) = Some(oauth.clone());
+            opts.authorizer = Some(oauth as Arc<dyn mcpscope_wire::Authorizer>);
+        }
+        let proxy = mcpscope_proxy::Proxy::start(opts, capture.clone()).await?;
+        capture.note(format!("proxying {} → {}", proxy.url(), mcpscope_wire::redact_url(&req.url)));
+        info!(listen = %proxy.url(), upstream = %mcpscope_wire::redact_url(&req.url), "proxy started");
+        let state = ConnectionState {
+            status: ConnectionStatus::Connected,
+            url: Some(req.url.clone()),
+            proxy: Some(proxy.url()),
+            ..ConnectionState::disconnected()
+        };
+        *self.proxy.lock().await = Some(proxy);
+        self.set_state(state.clone());
+        Ok(state)
+    }
+
+    /// A new timeline, history session (as `source`), trust book and sink chain for `req`'s
+    /// server; the capture that feeds them.
+    async fn new_timeline(&self, req: &ConnectRequest, source: &'static str) -> Arc<Capture> {
         let limits = limits(self.store.as_ref()).await;
         let history = match &self.store {
             Some(store) => {
                 // The history keeps the URL without its credentials (userinfo, `?api_key=`).
                 let url = mcpscope_wire::redact_url(&req.url);
-                match store.recorder(NewSession::new(url, self.source)).await {
+                match store.recorder(NewSession::new(url, source)).await {
                     Ok(r) => {
                         r.limit_queue(limits.history_queue_records);
                         Some(r)
@@ -576,9 +622,7 @@ impl Engine {
         let capture = Capture::with_limits(sink, limits);
         *lock(&self.capture) = Some(capture.clone());
         self.ensure_flusher();
-        let oauth = if req.auth.oauth { Some(self.new_oauth(&req, &capture).await?) } else { None };
-        *lock(&self.oauth) = oauth;
-        self.open(req, capture).await
+        capture
     }
 
     async fn open(&self, mut req: ConnectRequest, capture: Arc<Capture>) -> Result<ConnectionState> {
@@ -631,6 +675,7 @@ impl Engine {
                     advice: None,
                     capabilities: info.capabilities.clone(),
                     negotiation: info.negotiation.clone(),
+                    proxy: None,
                 };
                 self.watch_status(&conn);
                 listen_for_changes(&conn);
@@ -696,6 +741,13 @@ impl Engine {
     pub async fn disconnect(&self) -> Result<()> {
         if let Some(cancel) = lock(&self.cancel_connect).take() {
             let _ = cancel.send(());
+        }
+        if let Some(proxy) = self.proxy.lock().await.take() {
+            proxy.stop().await;
+            let mut s = lock(&self.state).clone();
+            s.status = ConnectionStatus::Disconnected;
+            s.proxy = None;
+            self.set_state(s);
         }
         let live = lock(&self.live).take();
         self.interactive.clear();

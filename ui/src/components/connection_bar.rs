@@ -37,6 +37,17 @@ pub struct Props {
     pub on_view: Callback<View>,
 }
 
+/// Starts proxy mode for `req`'s server, reporting the outcome through `dispatch`.
+fn start_proxy(dispatch: UseReducerDispatcher<State>, req: ConnectRequest) {
+    dispatch.dispatch(Action::Connecting(req.url.clone()));
+    spawn_local(async move {
+        match ipc::start_proxy(&req).await {
+            Ok(state) => dispatch.dispatch(Action::Conn(state)),
+            Err(e) => dispatch.dispatch(Action::Failed(e.message)),
+        }
+    });
+}
+
 /// Connects with `req`, reporting progress and the outcome through `dispatch`.
 fn connect(dispatch: UseReducerDispatcher<State>, req: ConnectRequest) {
     dispatch.dispatch(Action::Connecting(req.url.clone()));
@@ -120,6 +131,10 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let on_demo = {
         let run_demo = run_demo.clone();
         Callback::from(move |_: MouseEvent| run_demo())
+    };
+    let on_proxy = {
+        let (dispatch, url, request_for) = (props.dispatch.clone(), url.clone(), request_for.clone());
+        Callback::from(move |_: MouseEvent| start_proxy(dispatch.clone(), request_for((*url).clone())))
     };
     // The start panel's choice: carried out here, where the connection's fields live.
     {
@@ -296,6 +311,10 @@ pub fn ConnectionBar(props: &Props) -> Html {
                     onclick={toggle_connection.reform(|_: MouseEvent| ())} disabled={connect_blocked}>
                     { if live { "Disconnect" } else { "Connect" } }
                 </button>
+                <button id="proxy" class="btn" onclick={on_proxy} disabled={live || connect_blocked}
+                    title="Proxy mode: serve a local MCP endpoint for a real client (Claude Desktop, Cursor, an agent); its traffic goes to this URL and shows here live">
+                    {"Proxy"}
+                </button>
                 <button id="demo" class="btn" onclick={on_demo} disabled={headers.is_err()}
                     title="Start the built-in demo MCP server and connect to it">
                     {"Demo server"}
@@ -442,8 +461,9 @@ struct StatusProps {
 #[component]
 fn StatusLine(props: &StatusProps) -> Html {
     let c = &props.conn;
-    let word = format::status_word(c.status);
-    let class = word.replace(' ', "-");
+    let proxying = c.proxy.is_some() && c.status == ConnectionStatus::Connected;
+    let word = if proxying { "proxying" } else { format::status_word(c.status) };
+    let class = if proxying { "connected".to_owned() } else { word.replace(' ', "-") };
     let part = |label: &'static str, value: Option<String>| {
         value.map(|v| html! { <span class="part"><span class="label">{label}</span>{v}</span> })
     };
@@ -457,7 +477,17 @@ fn StatusLine(props: &StatusProps) -> Html {
             <span id="status" class={classes!("status", format!("s-{class}"))}>
                 <span class="dot" />{word}
             </span>
-            { part("url", c.url.clone().filter(|u| !u.is_empty())) }
+            if let Some(local) = c.proxy.clone() {
+                <span class="part proxy-part" title="Give this URL to your MCP client: its traffic goes to the URL below and shows here">
+                    <span class="label">{"client URL"}</span>
+                    <code id="proxy-url" class="mono">{local.clone()}</code>
+                    <button id="proxy-copy" class="btn small ghost" onclick={Callback::from(move |_: MouseEvent| {
+                        let local = local.clone();
+                        spawn_local(async move { let _ = ipc::copy_text(&local).await; });
+                    })}>{"Copy"}</button>
+                </span>
+            }
+            { part(if proxying { "upstream" } else { "url" }, c.url.clone().filter(|u| !u.is_empty())) }
             { part("transport", c.transport.map(|t| format::transport_words(t).to_owned())) }
             { part("protocol", c.protocol_version.clone()) }
             if let Some(how) = &c.negotiation {
