@@ -230,3 +230,38 @@ async fn with_oauth_mcpscope_holds_the_token_and_the_client_needs_none() {
     assert!(bearer.starts_with("Bearer ‹redacted"), "{bearer}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Legacy HTTP+SSE through the proxy: the upstream's `endpoint` event is given to the client
+/// on the proxy's origin, its POSTs go to that path upstream, and answers on the SSE stream
+/// reach it; the same answers as direct.
+#[tokio::test]
+async fn a_legacy_sse_client_through_the_proxy_gets_the_same_answers() {
+    let server = Everything::start(Mode::Sse).expect("server-everything over HTTP+SSE");
+    let data = data_dir("proxy-sse");
+    let direct = sdk_client_with(&server.url, &["sse"]).await;
+    let (proxy, url) = start_proxy(&data, &["--upstream", &server.url]);
+    let proxied = sdk_client_with(&url, &["sse"]).await;
+    assert_eq!(proxied, direct, "the legacy client got the same answers through the proxy");
+    stop_proxy(proxy).await;
+
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("history");
+    let session = store.sessions(1).await.expect("sessions").remove(0);
+    let records = store.search(&format!("session:{}", session.id), 1000).await.expect("search");
+    let notes: Vec<String> = records
+        .iter()
+        .filter_map(|h| match &h.record.kind {
+            mcpscope_proto::RecordKind::Note { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("message endpoint /message")), "{notes:?}");
+    // The recorded endpoint event is the upstream's, as it came.
+    assert!(records.iter().any(|h| matches!(&h.record.kind,
+        mcpscope_proto::RecordKind::SseFrame { event: Some(e), .. } if e == "endpoint")));
+    let calls = records
+        .iter()
+        .filter(|h| h.record.rpc.as_ref().and_then(|r| r.method.as_deref()) == Some("tools/call"))
+        .count();
+    assert_eq!(calls, 2, "both calls recorded");
+    let _ = std::fs::remove_dir_all(&data);
+}

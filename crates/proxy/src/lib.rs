@@ -117,6 +117,12 @@ struct Shared {
     /// The `Host` values this listener answers to.
     hosts: Vec<String>,
     recorders: TaskTracker,
+    /// The upstream's origin (`http://host:port`), for the legacy transport's message endpoint.
+    origin: String,
+    /// Legacy HTTP+SSE: the message endpoints (path and query) the upstream announced in its
+    /// `endpoint` events. The client is given them on the proxy's origin; a POST to one of them
+    /// goes to the same path on the upstream's origin, and no other path is forwarded.
+    endpoints: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Proxy {
@@ -144,7 +150,19 @@ impl Proxy {
             hosts.push(addr.to_string());
         }
         let recorders = TaskTracker::new();
-        let shared = Arc::new(Shared { opts, capture, client, hosts, recorders: recorders.clone() });
+        let origin = reqwest::Url::parse(&opts.upstream)
+            .map_err(|_| ProxyError::Upstream(opts.upstream.clone()))?
+            .origin()
+            .ascii_serialization();
+        let shared = Arc::new(Shared {
+            opts,
+            capture,
+            client,
+            hosts,
+            recorders: recorders.clone(),
+            origin,
+            endpoints: std::sync::Mutex::default(),
+        });
         let router = Router::new().fallback(any(forward)).with_state(shared);
         let cancel = CancellationToken::new();
         let shutdown = cancel.clone();
@@ -216,13 +234,78 @@ fn check(shared: &Shared, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
             ),
         ));
     }
-    if uri.path() != MCP_PATH {
+    if uri.path() != MCP_PATH && !shared.announced(uri) {
         return Some(refuse(
             StatusCode::NOT_FOUND,
-            format!("this proxy serves one MCP endpoint, {MCP_PATH}; it forwards nowhere else"),
+            format!(
+                "this proxy serves one MCP endpoint, {MCP_PATH} (and the message endpoints a legacy upstream announced); it forwards nowhere else"
+            ),
         ));
     }
     None
+}
+
+/// The value of an SSE field line `name: value`, if `line` is one.
+fn sse_field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let value = line.strip_prefix(name)?.strip_prefix(':')?;
+    Some(value.strip_prefix(' ').unwrap_or(value))
+}
+
+impl Shared {
+    /// `uri` is a message endpoint the (legacy) upstream announced.
+    fn announced(&self, uri: &Uri) -> bool {
+        let pq = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+        self.endpoints.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains(pq)
+    }
+
+    /// Where a request for `uri` goes: the upstream for the MCP endpoint, the same path on the
+    /// upstream's origin for an announced legacy message endpoint.
+    fn target(&self, uri: &Uri) -> String {
+        if uri.path() == MCP_PATH {
+            self.opts.upstream.clone()
+        } else {
+            format!("{}{}", self.origin, uri.path_and_query().map_or(uri.path(), |p| p.as_str()))
+        }
+    }
+
+    /// A legacy `endpoint` event's frame, rewritten to give the client the endpoint on the
+    /// proxy's origin (the path and query on the upstream's, now announced); `None` for any
+    /// other frame, or an endpoint on another origin (left alone: the client's own checks
+    /// apply, and the proxy forwards nothing there).
+    fn rewrite_endpoint(&self, frame: &str) -> Option<(String, String)> {
+        let lines: Vec<&str> = frame.lines().collect();
+        if !lines.iter().any(|l| sse_field(l, "event") == Some("endpoint")) {
+            return None;
+        }
+        let data: Vec<&str> = lines.iter().filter_map(|l| sse_field(l, "data")).collect();
+        let given = data.join("\n");
+        let url = reqwest::Url::parse(&self.opts.upstream).ok()?.join(given.trim()).ok()?;
+        if url.origin().ascii_serialization() != self.origin {
+            return None;
+        }
+        let pq = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        };
+        self.endpoints.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(pq.clone());
+        let mut out: Vec<String> = Vec::new();
+        let mut wrote = false;
+        for l in lines {
+            if sse_field(l, "data").is_some() {
+                if !std::mem::replace(&mut wrote, true) {
+                    out.push(format!("data: {pq}"));
+                }
+            } else {
+                out.push(l.to_owned());
+            }
+        }
+        Some((
+            out.join("\n"),
+            format!(
+                "the proxy gave the client the message endpoint {pq} (on its own origin) for the upstream's {given:?}"
+            ),
+        ))
+    }
 }
 
 async fn forward(
@@ -235,7 +318,8 @@ async fn forward(
     if let Some(refused) = check(&shared, &uri, &headers) {
         return refused;
     }
-    let upstream = shared.opts.upstream.as_str();
+    let target = shared.target(&uri);
+    let upstream = target.as_str();
     let mut retried = false;
     loop {
         let exchange = shared.capture.new_exchange();
@@ -293,7 +377,7 @@ async fn forward(
         };
         // The refusal is recorded whole like any answer; then mcpscope authorizes and sends
         // the request again, once. Given up, the client gets the refusal as it came.
-        let response = answer(&shared.capture, &shared.recorders, reply, exchange, latency_us).await;
+        let response = answer(&shared, reply, exchange, latency_us).await;
         if let (Some(challenge), Some(authorizer)) = (challenge, &shared.opts.authorizer) {
             match authorizer.challenged(challenge).await {
                 Verdict::Retry => {
@@ -362,12 +446,12 @@ fn record_request(
 /// Records the upstream's answer and makes the client's response of it: an SSE body relayed
 /// as it comes, any other read up to the body limit.
 async fn answer(
-    capture: &Arc<Capture>,
-    recorders: &TaskTracker,
+    shared: &Arc<Shared>,
     mut reply: reqwest::Response,
     exchange: u64,
     latency_us: u64,
 ) -> Response {
+    let capture = &shared.capture;
     let status = reply.status();
     let mut back = HeaderMap::new();
     for (name, value) in reply.headers() {
@@ -385,7 +469,7 @@ async fn answer(
     // The answer's head is recorded before its body: an SSE relay only starts reading once
     // the client polls it, after this returns.
     let (mut response, body, text, flags) = if is_sse {
-        let stream = relay_sse(reply, capture.clone(), exchange, recorders);
+        let stream = relay_sse(reply, shared.clone(), exchange);
         (Response::new(Body::from_stream(stream)), None, None, Vec::new())
     } else {
         let limit = usize::try_from(capture.limits().body_bytes).unwrap_or(usize::MAX);
@@ -436,31 +520,93 @@ enum Piece {
 /// unless it falls [`RECORD_QUEUE`] chunks behind.
 fn relay_sse(
     reply: reqwest::Response,
-    capture: Arc<Capture>,
+    shared: Arc<Shared>,
     exchange: u64,
-    recorders: &TaskTracker,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let (tx, rx) = tokio::sync::mpsc::channel::<Piece>(RECORD_QUEUE);
-    recorders.spawn(record_stream(rx, capture, exchange));
-    futures::stream::unfold((reply.bytes_stream(), Some(tx)), |(mut upstream, tx)| async move {
+    shared.recorders.spawn(record_stream(rx, shared.capture.clone(), exchange));
+    // Until the first frame is complete its bytes are held back (at most FIRST_FRAME_MAX): a
+    // legacy upstream's first frame is its `endpoint` event, which the client must be given
+    // on the proxy's origin. Every later byte passes as it comes.
+    let first = Some(bytes::BytesMut::new());
+    let relay = (reply.bytes_stream(), Some(tx), first, shared);
+    futures::stream::unfold(relay, |(mut upstream, tx, mut first, shared)| async move {
         let tx = tx?;
         match upstream.next().await {
             Some(Ok(chunk)) => {
-                // A recorder gone (it cannot be, short of a panic) must not stop the relay.
+                // The recording gets the upstream's bytes as they came; a recorder gone (it
+                // cannot be, short of a panic) must not stop the relay.
                 let _ = tx.send(Piece::Chunk(chunk.clone(), Instant::now())).await;
-                Some((Ok(chunk), (upstream, Some(tx))))
+                let out = match first.as_mut() {
+                    None => chunk,
+                    Some(held) => {
+                        held.extend_from_slice(&chunk);
+                        match first_frame_end(held) {
+                            Some(end) => {
+                                let held = first.take().unwrap_or_default().freeze();
+                                rewritten(&shared, held, end)
+                            }
+                            None if held.len() > FIRST_FRAME_MAX => first.take().unwrap_or_default().freeze(),
+                            None => Bytes::new(),
+                        }
+                    }
+                };
+                Some((Ok(out), (upstream, Some(tx), first, shared)))
             }
             Some(Err(e)) => {
                 let message = format!("the upstream's stream broke off: {e}");
                 let _ = tx.send(Piece::End(Some(message.clone()))).await;
-                Some((Err(std::io::Error::other(message)), (upstream, None)))
+                Some((Err(std::io::Error::other(message)), (upstream, None, first, shared)))
             }
             None => {
                 let _ = tx.send(Piece::End(None)).await;
-                None
+                // Whatever was held back (a stream that ended inside its first frame) goes on.
+                first
+                    .take()
+                    .filter(|h| !h.is_empty())
+                    .map(|held| (Ok(held.freeze()), (upstream, None, None, shared)))
             }
         }
     })
+}
+
+/// The most bytes held back while waiting for a stream's first frame to complete.
+const FIRST_FRAME_MAX: usize = 64 * 1024;
+
+/// Where the first frame of `bytes` ends (after its blank line), once it has.
+fn first_frame_end(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' if bytes.get(i + 1) == Some(&b'\n') => return Some(i + 2),
+            b'\r'
+                if bytes.get(i + 1) == Some(&b'\n')
+                    && bytes.get(i + 2) == Some(&b'\r')
+                    && bytes.get(i + 3) == Some(&b'\n') =>
+            {
+                return Some(i + 4);
+            }
+            b'\r' if bytes.get(i + 1) == Some(&b'\r') => return Some(i + 2),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The held-back bytes with their first frame (`..end`) rewritten when it is a legacy
+/// `endpoint` event.
+fn rewritten(shared: &Shared, held: Bytes, end: usize) -> Bytes {
+    let Ok(frame) = std::str::from_utf8(&held[..end]) else { return held };
+    let Some((new, note)) = shared.rewrite_endpoint(frame.trim_end_matches(['\r', '\n'])) else {
+        return held;
+    };
+    shared.capture.note(note);
+    let mut out = bytes::BytesMut::with_capacity(held.len() + 64);
+    out.extend_from_slice(new.as_bytes());
+    out.extend_from_slice(b"\n\n");
+    out.extend_from_slice(&held[end..]);
+    out.freeze()
 }
 
 /// Records one relayed stream's frames in order, then its end. A relay dropped before the
