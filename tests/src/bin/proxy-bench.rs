@@ -4,7 +4,10 @@
 //! - latency: 1000 sequential JSON-RPC `ping` POSTs, direct and through the proxy; the p50 and
 //!   p99 of each, and what the proxy adds at p50 (goal: at most 1 ms);
 //! - a flood: the same SSE body of N notifications of about 200 bytes, read to the end direct
-//!   and through the proxy (goal: within 1.2× of direct), the median of 5 runs.
+//!   and through the proxy by a raw reader (the proxy's floor: one more hop for every byte),
+//!   and called as a tool by a real client (mcpscope's wire `Connection`, which parses every
+//!   frame as any client must) direct and through the proxy (goal: within 1.2× of direct);
+//!   the median of 5 runs each.
 //!
 //! The proxy records into a capture with the protocol lint, as `mcpscope proxy` does (the
 //! history's SQLite writes, which run on their own tasks, are left out). Run with
@@ -66,6 +69,24 @@ async fn read_all(http: &reqwest::Client, url: &str) -> (Duration, usize) {
     (start.elapsed(), bytes)
 }
 
+/// A real client's `tools/call flood` of `n` notifications against `url`, timed.
+async fn client_flood(url: &str, n: u64) -> Duration {
+    let sink = mcpscope_wire::VecSink::new();
+    let mut opts = mcpscope_wire::ConnectOptions::new(url);
+    opts.transport = mcpscope_proto::TransportChoice::Streamable;
+    opts.open_get_stream = false;
+    let conn = mcpscope_wire::Connection::connect(opts, sink, Arc::new(mcpscope_wire::DefaultHandler))
+        .await
+        .expect("connect");
+    let start = Instant::now();
+    let args = serde_json::json!({"name": "flood", "arguments": {"count": n, "size": SIZE}});
+    let result = conn.request("tools/call", Some(args)).await.expect("flood call");
+    let elapsed = start.elapsed();
+    assert!(result.get("result").is_some(), "{result}");
+    conn.close().await;
+    elapsed
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -111,4 +132,22 @@ async fn main() {
         println!("{n:>8} {:>12.1} {:>12.1} {:>8.2}", ms(d), ms(p), p.as_secs_f64() / d.as_secs_f64());
         proxy.stop().await;
     }
+
+    println!();
+    println!("flood to a real client: tools/call flood by mcpscope's wire client (median of {RUNS})");
+    println!("{:>8} {:>12} {:>12} {:>8}", "N", "direct ms", "proxy ms", "ratio");
+    let proxy = Proxy::start(ProxyOptions::new(server.url()), capture()).await.expect("proxy");
+    for n in [10_000u64, 50_000] {
+        let mut d = Vec::new();
+        let mut p = Vec::new();
+        for _ in 0..RUNS {
+            d.push(client_flood(server.url(), n).await);
+            p.push(client_flood(&proxy.url(), n).await);
+        }
+        d.sort();
+        p.sort();
+        let (d, p) = (d[RUNS / 2], p[RUNS / 2]);
+        println!("{n:>8} {:>12.1} {:>12.1} {:>8.2}", ms(d), ms(p), p.as_secs_f64() / d.as_secs_f64());
+    }
+    proxy.stop().await;
 }
