@@ -177,23 +177,11 @@ fn setup() -> Result {
     } else {
         eprintln!("installing: {}", missing.join(" "));
         let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
-        let mut update = Command::new(sudo.first().copied().unwrap_or("apt-get"));
-        if !sudo.is_empty() {
-            update.arg("apt-get");
-        }
+        let mut update = apt_get(sudo);
         update.args(["update", "-q"]);
         status(update)?;
-        let mut install = Command::new(sudo.first().copied().unwrap_or("apt-get"));
-        if !sudo.is_empty() {
-            install.arg("apt-get");
-        }
-        install.env("DEBIAN_FRONTEND", "noninteractive").args([
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-        ]);
-        install.args(&missing);
+        let mut install = apt_get(sudo);
+        install.args(["install", "-y", "-q", "--no-install-recommends"]).args(&missing);
         status(install)?;
     }
 
@@ -401,6 +389,21 @@ fn newest_with_extension(dir: &Path, ext: &str) -> Option<PathBuf> {
         .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
 }
 
+/// `apt-get`, run through `sudo` (with its options: `["sudo"]`, `["sudo", "-n"]`) unless
+/// `sudo` is empty (root), never asking questions.
+fn apt_get(sudo: &[&str]) -> Command {
+    let mut c = match sudo.split_first() {
+        Some((first, options)) => {
+            let mut c = Command::new(first);
+            c.args(options).arg("apt-get");
+            c
+        }
+        None => Command::new("apt-get"),
+    };
+    c.env("DEBIAN_FRONTEND", "noninteractive");
+    c
+}
+
 /// Installs the `.deb`, runs the tests of the installed app and CLI (the `installed_` tests,
 /// ignored in ordinary runs), and removes the package again, whatever the tests said. Skipped,
 /// saying why, where packages cannot be installed or mcpscope is installed already.
@@ -426,9 +429,8 @@ fn test_installed_package() -> Result<Option<(usize, usize)>> {
     }
     let deb = bundle()?;
     let apt = |args: &[&str]| {
-        let mut c = Command::new(sudo.first().copied().unwrap_or("apt-get"));
-        c.args(sudo.iter().skip(1)).args(if sudo.is_empty() { &[][..] } else { &["apt-get"][..] });
-        c.env("DEBIAN_FRONTEND", "noninteractive").args(["-y", "-q"]).args(args);
+        let mut c = apt_get(sudo);
+        c.args(["-y", "-q"]).args(args);
         c
     };
     step("test: install the package");
