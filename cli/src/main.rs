@@ -1,4 +1,9 @@
 //! `mcpscope`: the command line over the same engine as the desktop app.
+//!
+//! Long file: the argument definitions of every subcommand and the shared sink and OAuth
+//! plumbing; subcommands with more than a screen of logic live in their own modules
+//! (collections, conformance, limits, proxy, trust). Splitting `call`, `history`, `replay`
+//! and `token` out is planned (issue 14).
 
 mod collections;
 mod conformance;

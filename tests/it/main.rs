@@ -24,4 +24,5 @@ mod test_lint;
 mod test_oauth;
 mod test_proxy;
 mod test_stateless;
+mod test_tidy;
 mod test_trust;

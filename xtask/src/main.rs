@@ -1,5 +1,8 @@
 //! Build automation for mcpscope: `cargo xtask <command>`.
 //!
+//! Long file: it is the whole CI script (setup, run, bundle, test, bench, fuzz), read top to
+//! bottom as one; each command is a section of its own below.
+//!
 //! - `setup`: install, idempotently, what a fresh Debian 12 machine lacks (apt packages, the
 //!   wasm32 target, trunk / wasm-bindgen-cli / tauri-driver at pinned versions, the npm test
 //!   fixtures). Tools already at the pinned version are never rebuilt.

@@ -1,6 +1,9 @@
 //! The OAuth client as a [`mcpscope_wire::Authorizer`]: on a 401 or 403 it discovers, registers,
 //! authorizes and fetches a token, recording each step with the checks it made and the rule
 //! behind each, so a failed flow says what to fix on the server.
+//!
+//! Long file: discovery, registration and every grant share the flow's state and its step
+//! recording; the split into discover/register/grants modules is planned (issue 14).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

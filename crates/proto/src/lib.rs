@@ -1,5 +1,9 @@
 //! Types shared by the engine, the desktop shell, the CLI and the wasm UI.
 //!
+//! Long file: the record, its summary and the IPC vocabulary, which both sides of the IPC
+//! boundary read together; areas with their own logic are modules (auth, diff, explain,
+//! outline, trust …).
+//!
 //! Everything here is plain serde data so that it compiles for both native targets and
 //! `wasm32-unknown-unknown`; the two sides of the IPC boundary use these exact types.
 

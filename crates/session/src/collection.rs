@@ -1,6 +1,9 @@
 //! Collections: saved requests in a folder of plain JSON files a team keeps in git, run
 //! headless with assertions (`mcpscope run`), reported as text and JUnit XML.
 //!
+//! Long file: load, template, run and bundle of a collection, with their tests; the split
+//! into one module each is planned (issue 14).
+//!
 //! ```text
 //! my-collection/
 //!   collection.json        {"name": "…", "variables": {"url": "http://127.0.0.1:3001/mcp"}}

@@ -1,5 +1,9 @@
 //! One place that ties the engine together for both shells (desktop app and CLI).
 //!
+//! Long file: the `Engine` and its connection state; areas with their own logic are modules
+//! (view, replay, export, trust, interact). Moving the history, collections and auth methods
+//! to modules of their own is planned (issue 14).
+//!
 //! [`Engine`] owns the live session, keeps every captured [`Record`] in memory, batches
 //! [`RecordSummary`]s to an [`EventSink`] (at most every [`BATCH_INTERVAL`]), and starts the
 //! built-in demo server on demand.

@@ -1,5 +1,8 @@
 //! A live connection to one MCP server: transport detection, handshake, request/response
 //! correlation, server-initiated requests, the standalone GET stream and resumption.
+//!
+//! Long file: the handshake, request correlation and both transports share the connection's
+//! state; the split into handshake and transport modules is planned (issue 14).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
