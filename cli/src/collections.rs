@@ -151,7 +151,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let limits = args.limits.resolve(store.as_ref()).await?;
     let recorder = crate::cli_recorder(store.as_ref(), &url, None, &limits).await;
     mask.add(mcpscope_session::mask::header_secrets(&opts.headers));
-    let sink = crate::masked_cli_sink(false, recorder.clone(), mask, None);
+    let sink = crate::masked_cli_sink(crate::Output::Quiet, recorder.clone(), mask, None);
     let capture = mcpscope_wire::Capture::with_limits(sink, limits);
     let conn = Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler))
         .await

@@ -378,31 +378,68 @@ pub(crate) fn connect_error(url: &str) -> impl FnOnce(mcpscope_wire::WireError) 
 /// Stores each record in the history and, with `--jsonl`, prints it as a JSON line the
 /// moment it is captured.
 struct CliSink {
-    jsonl: bool,
+    output: Output,
     history: Option<mcpscope_store::Recorder>,
+}
+
+/// What a command prints of each record as it is captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Output {
+    /// Nothing (the command prints its own outcome).
+    Quiet,
+    /// The whole record as a JSON line on stdout (`--jsonl`).
+    Jsonl,
+    /// One line per JSON-RPC message on stderr, with its lint (the proxy's live view).
+    Lines,
+}
+
+impl Output {
+    pub(crate) fn jsonl_if(jsonl: bool) -> Output {
+        if jsonl { Output::Jsonl } else { Output::Quiet }
+    }
+}
+
+/// One line for a JSON-RPC message: who sent what, its id and latency, its lint findings.
+fn message_line(record: &Record) -> Option<String> {
+    let rpc = record.rpc.as_ref()?;
+    let arrow = if record.direction == mcpscope_proto::Direction::Out { "→" } else { "←" };
+    let what = match rpc.kind {
+        mcpscope_proto::RpcKind::Request | mcpscope_proto::RpcKind::Notification => {
+            rpc.method.clone().unwrap_or_default()
+        }
+        mcpscope_proto::RpcKind::Result => "result".to_owned(),
+        mcpscope_proto::RpcKind::Error => format!("error {}", rpc.error_code.unwrap_or_default()),
+        mcpscope_proto::RpcKind::Batch => "batch".to_owned(),
+    };
+    let id = rpc.id.as_deref().map(|i| format!(" #{i}")).unwrap_or_default();
+    let latency = rpc.latency_us.map(|us| format!(" ({:.1} ms)", us as f64 / 1000.0)).unwrap_or_default();
+    let findings: Vec<&str> =
+        record.lint.iter().filter(|v| v.is_finding()).map(|v| v.rule.as_str()).collect();
+    let lint = if findings.is_empty() { String::new() } else { format!("  [lint: {}]", findings.join(", ")) };
+    Some(format!("{arrow} {what}{id}{latency}{lint}"))
 }
 
 /// Every record linted, then stored and printed; the values of the user's own `headers`
 /// masked wherever the server echoes them.
 pub(crate) fn cli_sink(
-    jsonl: bool,
+    output: Output,
     history: Option<mcpscope_store::Recorder>,
     headers: &[Header],
 ) -> Arc<dyn RecordSink> {
     let mask = Arc::new(mcpscope_session::mask::Mask::default());
     mask.add(mcpscope_session::mask::header_secrets(headers));
-    masked_cli_sink(jsonl, history, mask, None)
+    masked_cli_sink(output, history, mask, None)
 }
 
 /// [`cli_sink`], with `mask`'s secrets masked before anything else sees a record, and the
 /// server's lists compared with its trusted version when `trust` is given.
 pub(crate) fn masked_cli_sink(
-    jsonl: bool,
+    output: Output,
     history: Option<mcpscope_store::Recorder>,
     mask: Arc<mcpscope_session::mask::Mask>,
     trust: Option<Arc<TrustBook>>,
 ) -> Arc<dyn RecordSink> {
-    let out = CliSink { jsonl, history };
+    let out = CliSink { output, history };
     match trust {
         Some(book) => Arc::new(mcpscope_session::mask::Masked::new(
             mask,
@@ -453,12 +490,20 @@ impl RecordSink for CliSink {
         if let Some(h) = &self.history {
             h.record(record.clone());
         }
-        if self.jsonl {
-            let mut out = std::io::stdout().lock();
-            // The engine decodes messages lazily; a JSON line carries the whole message.
-            if let Ok(line) = serde_json::to_string(&record.with_message()) {
-                // A closed stdout (e.g. `| head`) is not worth a panic.
-                let _ = writeln!(out, "{line}");
+        match self.output {
+            Output::Quiet => {}
+            Output::Jsonl => {
+                let mut out = std::io::stdout().lock();
+                // The engine decodes messages lazily; a JSON line carries the whole message.
+                if let Ok(line) = serde_json::to_string(&record.with_message()) {
+                    // A closed stdout (e.g. `| head`) is not worth a panic.
+                    let _ = writeln!(out, "{line}");
+                }
+            }
+            Output::Lines => {
+                if let Some(line) = message_line(&record) {
+                    let _ = writeln!(std::io::stderr().lock(), "{}", mcpscope_proto::printable(&line));
+                }
             }
         }
     }
@@ -545,7 +590,7 @@ async fn replay(
     opts.headers.extend(parse_headers(&headers)?);
     let limits = limit_args.resolve(Some(&store)).await?;
     let recorder = cli_recorder(Some(&store), &target, None, &limits).await;
-    let sink: Arc<dyn RecordSink> = cli_sink(false, recorder.clone(), &opts.headers);
+    let sink: Arc<dyn RecordSink> = cli_sink(Output::Quiet, recorder.clone(), &opts.headers);
     let capture = mcpscope_wire::Capture::with_limits(sink, limits);
     let conn = Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler))
         .await
@@ -876,7 +921,7 @@ async fn call(args: CallArgs) -> anyhow::Result<std::process::ExitCode> {
     let book = TrustBook::load(store.as_ref(), &args.url).await;
     let mask = Arc::new(mcpscope_session::mask::Mask::default());
     mask.add(mcpscope_session::mask::header_secrets(&opts.headers));
-    let sink = masked_cli_sink(args.jsonl, recorder.clone(), mask, Some(book.clone()));
+    let sink = masked_cli_sink(Output::jsonl_if(args.jsonl), recorder.clone(), mask, Some(book.clone()));
     let capture = mcpscope_wire::Capture::with_limits(sink, limits);
     if args.oauth.oauth {
         opts.authorizer = Some(args.oauth.build(&args.url, &capture)?);

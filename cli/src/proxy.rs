@@ -6,10 +6,8 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use mcpscope_proto::{Direction, Record, RpcKind};
 use mcpscope_proxy::{Proxy, ProxyOptions};
 use mcpscope_session::trust::TrustBook;
-use mcpscope_wire::RecordSink;
 
 #[derive(clap::Args)]
 pub(crate) struct ProxyArgs {
@@ -41,40 +39,6 @@ pub(crate) struct ProxyArgs {
     oauth: crate::OAuthArgs,
 }
 
-/// One line per JSON-RPC message on stderr: what the client and the server said.
-struct Lines(Arc<dyn RecordSink>);
-
-impl Lines {
-    fn print(record: &Record) {
-        let Some(rpc) = &record.rpc else { return };
-        let arrow = if record.direction == Direction::Out { "→" } else { "←" };
-        let what = match rpc.kind {
-            RpcKind::Request | RpcKind::Notification => rpc.method.clone().unwrap_or_default(),
-            RpcKind::Result => "result".to_owned(),
-            RpcKind::Error => format!("error {}", rpc.error_code.unwrap_or_default()),
-            RpcKind::Batch => "batch".to_owned(),
-        };
-        let id = rpc.id.as_deref().map(|i| format!(" #{i}")).unwrap_or_default();
-        let latency = rpc.latency_us.map(|us| format!(" ({:.1} ms)", us as f64 / 1000.0)).unwrap_or_default();
-        let lint = match record.lint.iter().filter(|v| v.is_finding()).count() {
-            0 => String::new(),
-            n => format!(
-                "  [{n} lint: {}]",
-                record.lint.iter().map(|v| v.rule.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        };
-        let line = format!("{arrow} {what}{id}{latency}{lint}");
-        let _ = writeln!(std::io::stderr().lock(), "{}", mcpscope_proto::printable(&line));
-    }
-}
-
-impl RecordSink for Lines {
-    fn record(&self, record: Record) {
-        Self::print(&record);
-        self.0.record(record);
-    }
-}
-
 pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<std::process::ExitCode> {
     let headers = crate::parse_headers(&args.headers)?;
     let store = crate::open_history().await;
@@ -96,8 +60,8 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<std::process::ExitCod
     let book = TrustBook::load(store.as_ref(), &args.upstream).await;
     let mask = Arc::new(mcpscope_session::mask::Mask::default());
     mask.add(mcpscope_session::mask::header_secrets(&headers));
-    let sink = crate::masked_cli_sink(args.jsonl, recorder.clone(), mask, Some(book.clone()));
-    let sink: Arc<dyn RecordSink> = if args.jsonl { sink } else { Arc::new(Lines(sink)) };
+    let output = if args.jsonl { crate::Output::Jsonl } else { crate::Output::Lines };
+    let sink = crate::masked_cli_sink(output, recorder.clone(), mask, Some(book.clone()));
     let capture = mcpscope_wire::Capture::with_limits(sink, limits);
     capture.redact_user_headers(headers.iter().map(|h| h.name.as_str()));
     let authorizer: Option<Arc<dyn mcpscope_wire::Authorizer>> =
@@ -111,6 +75,9 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<std::process::ExitCod
         authorizer,
     };
     let proxy = Proxy::start(opts, capture).await?;
+    // The client's lists are compared with the trusted version as they pass: changes on
+    // stderr at once.
+    let watch = book.watch(store.clone(), |report| crate::print_trust(&report));
     // The URL on stdout, alone on its line, for people and scripts.
     println!("{}", proxy.url());
     let _ = std::io::stdout().flush();
@@ -120,6 +87,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<std::process::ExitCod
     );
     wait_for_stop().await;
     proxy.stop().await;
+    watch.abort();
     crate::finish_recording(store.as_ref(), recorder.as_ref()).await;
     if let Some(report) = book.settle(store.as_ref()).await {
         crate::print_trust(&report);

@@ -40,7 +40,7 @@ pub(crate) async fn run(args: TrustArgs) -> anyhow::Result<std::process::ExitCod
     let recorder = crate::cli_recorder(Some(&store), &args.url, None, &limits).await;
     let mask = Arc::new(mcpscope_session::mask::Mask::default());
     mask.add(mcpscope_session::mask::header_secrets(&opts.headers));
-    let sink = crate::masked_cli_sink(false, recorder.clone(), mask, Some(book.clone()));
+    let sink = crate::masked_cli_sink(crate::Output::Quiet, recorder.clone(), mask, Some(book.clone()));
     let capture = mcpscope_wire::Capture::with_limits(sink, limits);
     if args.oauth.oauth {
         opts.authorizer = Some(args.oauth.build(&args.url, &capture)?);

@@ -161,3 +161,51 @@ async fn the_engine_checks_trust_on_connect_and_trusts_the_current_version_on_re
     engine.disconnect().await.expect("disconnect");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Proxy mode in the window's engine: a real client's lists through the proxy are compared
+/// too, and the window hears of a change while the client runs.
+#[tokio::test]
+async fn the_engine_in_proxy_mode_compares_what_a_real_client_is_listed() {
+    use mcpscope_tests::everything::{fixtures_dir, node};
+    let server = FaultyServer::start().await.expect("loopback server");
+    let data = data_dir("trust-proxy-engine");
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("store");
+    let events = Arc::new(Events::default());
+    let engine = mcpscope_session::Engine::with_store(events.clone(), Some(store.clone()), "app");
+    let request = || mcpscope_proto::ConnectRequest { url: server.url().to_owned(), ..Default::default() };
+    let client = |url: String| {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(node())
+                .arg(fixtures_dir().join("proxy-client.mjs"))
+                .args([url.as_str(), "list"])
+                .current_dir(fixtures_dir())
+                .output()
+                .expect("node")
+        })
+    };
+    let until_report = |what: &'static str, pred: fn(&mcpscope_proto::trust::TrustReport) -> bool| {
+        let events = events.clone();
+        async move {
+            for _ in 0..100 {
+                if events.last_trust().is_some_and(|r| pred(&r)) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("no trust report {what}: {:?}", events.last_trust());
+        }
+    };
+
+    let state = engine.start_proxy(request()).await.expect("proxy");
+    let out = client(state.proxy.expect("the client URL")).await.expect("join");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    until_report("pinning the tools", |r| r.first_pinned == 15).await;
+
+    server.set_description(CHANGED, "Fault: http_500, changed behind the user's back");
+    let state = engine.start_proxy(request()).await.expect("proxy again");
+    let out = client(state.proxy.expect("the client URL")).await.expect("join");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    until_report("with the change", |r| r.changes.iter().any(|c| c.name == CHANGED)).await;
+    engine.disconnect().await.expect("stop the proxy");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -378,8 +378,9 @@ pub struct Engine {
     mask: Arc<mask::Mask>,
     /// The server trust of the current connection (its pins and what it listed).
     trust: Mutex<Option<Arc<trust::TrustBook>>>,
-    /// Proxy mode: the listener forwarding a real client's traffic into this timeline.
-    proxy: tokio::sync::Mutex<Option<mcpscope_proxy::Proxy>>,
+    /// Proxy mode: the listener forwarding a real client's traffic into this timeline, and
+    /// the task that settles the server's trust after each list the client is answered.
+    proxy: tokio::sync::Mutex<Option<(mcpscope_proxy::Proxy, tokio::task::JoinHandle<()>)>>,
 }
 
 /// Under 2026-07-28 there is no GET stream: change notifications come on a
@@ -580,7 +581,15 @@ impl Engine {
             proxy: Some(proxy.url()),
             ..ConnectionState::disconnected()
         };
-        *self.proxy.lock().await = Some(proxy);
+        // The client's lists are compared with the trusted version as they pass.
+        let watch = match lock(&self.trust).clone() {
+            Some(book) => {
+                let sink = self.sink.clone();
+                book.watch(self.store.clone(), move |report| sink.emit(UiEvent::Trust { report }))
+            }
+            None => tokio::spawn(async {}),
+        };
+        *self.proxy.lock().await = Some((proxy, watch));
         self.set_state(state.clone());
         Ok(state)
     }
@@ -746,8 +755,9 @@ impl Engine {
         if let Some(cancel) = lock(&self.cancel_connect).take() {
             let _ = cancel.send(());
         }
-        if let Some(proxy) = self.proxy.lock().await.take() {
+        if let Some((proxy, watch)) = self.proxy.lock().await.take() {
             proxy.stop().await;
+            watch.abort();
             let mut s = lock(&self.state).clone();
             s.status = ConnectionStatus::Disconnected;
             s.proxy = None;

@@ -26,6 +26,8 @@ use serde_json::Value;
 pub struct TrustBook {
     server: String,
     state: Mutex<State>,
+    /// Woken when an answer to a list was read (see [`TrustBook::watch`]).
+    listed: tokio::sync::Notify,
 }
 
 #[derive(Default)]
@@ -65,7 +67,7 @@ impl TrustBook {
             state.others = store.tools_of_other_servers(&server).await.unwrap_or_default();
             tracing::debug!(pins = state.trusted.len(), server = %server, "trusted pins loaded");
         }
-        Arc::new(TrustBook { server, state: Mutex::new(state) })
+        Arc::new(TrustBook { server, state: Mutex::new(state), listed: tokio::sync::Notify::new() })
     }
 
     pub fn server(&self) -> &str {
@@ -98,6 +100,7 @@ impl TrustBook {
                 let whole = !paged && result.get("nextCursor").is_none_or(Value::is_null);
                 let found = self.listed(kind, result, whole);
                 record.lint.extend(found);
+                self.listed.notify_one();
             }
             _ => {}
         }
@@ -166,6 +169,24 @@ impl TrustBook {
             tracing::warn!(error = %e, "could not pin the server's tools");
         }
         (fresh || !first_use.is_empty()).then(|| self.report())
+    }
+
+    /// For traffic mcpscope does not drive itself (a proxied client's lists): settles after
+    /// every list answer read, handing each new report to `on_report`, until aborted.
+    pub fn watch(
+        self: &Arc<Self>,
+        store: Option<Store>,
+        on_report: impl Fn(TrustReport) + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let book = self.clone();
+        tokio::spawn(async move {
+            loop {
+                book.listed.notified().await;
+                if let Some(report) = book.settle(store.as_ref()).await {
+                    on_report(report);
+                }
+            }
+        })
     }
 
     /// Every difference found on this connection.
