@@ -21,16 +21,9 @@ pub async fn connect(url: &str, transport: TransportChoice) -> (Connection, Arc<
 
 /// Waits until `pred` holds for the records, or panics after `limit`.
 pub async fn wait_for(sink: &VecSink, limit: Duration, what: &str, pred: impl Fn(&[Record]) -> bool) {
-    let start = std::time::Instant::now();
-    loop {
-        if pred(&sink.records()) {
-            return;
-        }
-        if start.elapsed() > limit {
-            panic!("timed out after {limit:?} waiting for {what}; records:\n{}", dump(&sink.records()));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let seen = || async { pred(&sink.records()).then_some(()) };
+    mcpscope_tests::eventually_or(what, limit, seen, || format!("; records:\n{}", dump(&sink.records())))
+        .await
 }
 
 pub fn dump(records: &[Record]) -> String {

@@ -48,14 +48,7 @@ impl Events {
 }
 
 async fn until<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(30)).await;
-    }
+    mcpscope_tests::eventually(what, limit, || std::future::ready(f())).await
 }
 
 async fn connected() -> (Everything, Arc<Engine>, Arc<Events>) {

@@ -186,13 +186,8 @@ async fn the_engine_in_proxy_mode_compares_what_a_real_client_is_listed() {
     let until_report = |what: &'static str, pred: fn(&mcpscope_proto::trust::TrustReport) -> bool| {
         let events = events.clone();
         async move {
-            for _ in 0..100 {
-                if events.last_trust().is_some_and(|r| pred(&r)) {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            panic!("no trust report {what}: {:?}", events.last_trust());
+            let seen = || std::future::ready(events.last_trust().filter(&pred).map(|_| ()));
+            mcpscope_tests::eventually(what, std::time::Duration::from_secs(5), seen).await
         }
     };
 

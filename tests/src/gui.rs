@@ -99,21 +99,7 @@ impl Driver {
     }
 }
 
-/// Polls `f` until it returns `Some`, or panics naming `what`.
-pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
-}
+pub use crate::eventually;
 
 /// With `MCPSCOPE_SCREENSHOT_DIR` set, keeps a picture of the window as `<dir>/<name>.png`
 /// (`traffic.png` is the README's screenshot).

@@ -14,6 +14,37 @@ pub mod oidc;
 pub use faulty::{FaultyServer, SeenRequest, flood_sse};
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Polls `f` until it returns `Some`, or panics naming `what`: the one way tests wait.
+pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    eventually_or(what, limit, f, String::new).await
+}
+
+/// [`eventually`], with `context()` (what was seen instead) in the panic message.
+pub async fn eventually_or<T, F, Fut>(
+    what: &str,
+    limit: Duration,
+    mut f: F,
+    context: impl Fn() -> String,
+) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}{}", context());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
 
 /// This package's directory. Read at run time, because the shared target directory may hold
 /// a test binary compiled from another clone of the repository, whose compile-time path is
