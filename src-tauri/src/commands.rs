@@ -85,7 +85,7 @@ type Result<T> = std::result::Result<T, IpcError>;
 fn guarded<T>(name: &str, fallback: impl FnOnce(IpcError) -> T, body: impl FnOnce() -> T) -> T {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).unwrap_or_else(|_| {
         fallback(IpcError {
-            kind: "internal".into(),
+            kind: mcpscope_proto::IpcErrorKind::Internal,
             message: format!("{name} failed inside mcpscope (a bug: the details are in mcpscope.log)"),
         })
     })
@@ -101,7 +101,10 @@ pub async fn new_window(handle: tauri::AppHandle, app: State<'_, AppState>) -> R
         .inner_size(1280.0, 800.0)
         .min_inner_size(900.0, 560.0)
         .build()
-        .map_err(|e| IpcError { kind: "window".into(), message: format!("could not open a window: {e}") })?;
+        .map_err(|e| IpcError {
+            kind: mcpscope_proto::IpcErrorKind::Window,
+            message: format!("could not open a window: {e}"),
+        })?;
     Ok(label)
 }
 
@@ -226,7 +229,7 @@ pub fn copy_text(text: String) -> Result<()> {
         {
             let _ = text;
             Err(IpcError {
-                kind: "unsupported".into(),
+                kind: mcpscope_proto::IpcErrorKind::Unsupported,
                 message: "no system clipboard here: select the text and copy it".into(),
             })
         }

@@ -32,8 +32,8 @@ impl Grants {
     }
 }
 
-fn error(kind: &str, message: String) -> IpcError {
-    IpcError { kind: kind.to_owned(), message }
+fn error(kind: mcpscope_proto::IpcErrorKind, message: String) -> IpcError {
+    IpcError { kind, message }
 }
 
 /// Native dialogs are off (`MCPSCOPE_NO_DIALOGS`): nobody is there to answer them.
@@ -45,7 +45,7 @@ fn no_dialogs() -> bool {
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, IpcError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| error("internal", format!("the dialog did not finish: {e}")))
+        .map_err(|e| error(mcpscope_proto::IpcErrorKind::Internal, format!("the dialog did not finish: {e}")))
 }
 
 /// The path `text` may be used for `access` (`what` says how, in words: "read", "export
@@ -60,7 +60,7 @@ pub async fn allowed(
     let data = mcpscope_store::default_data_dir();
     let path = match judge(text, access, &data, &grants.list()) {
         PathVerdict::Allowed(p) => return Ok(p),
-        PathVerdict::Refused(why) => return Err(error("bad_path", why)),
+        PathVerdict::Refused(why) => return Err(error(mcpscope_proto::IpcErrorKind::BadPath, why)),
         PathVerdict::Ask(p) => p,
     };
     let outside = format!(
@@ -70,7 +70,7 @@ pub async fn allowed(
     );
     if no_dialogs() {
         return Err(error(
-            "path_not_allowed",
+            mcpscope_proto::IpcErrorKind::PathNotAllowed,
             format!("{outside}; choose it with Browse… (there is no one to ask: MCPSCOPE_NO_DIALOGS is set)"),
         ));
     }
@@ -87,7 +87,7 @@ pub async fn allowed(
         grants.add(path.clone());
         Ok(path)
     } else {
-        Err(error("path_not_allowed", format!("{outside}; you did not allow it")))
+        Err(error(mcpscope_proto::IpcErrorKind::PathNotAllowed, format!("{outside}; you did not allow it")))
     }
 }
 
@@ -101,7 +101,7 @@ pub async fn pick(
 ) -> Result<Option<String>, IpcError> {
     if no_dialogs() {
         return Err(error(
-            "no_dialogs",
+            mcpscope_proto::IpcErrorKind::NoDialogs,
             "native dialogs are off (MCPSCOPE_NO_DIALOGS is set): type the path instead".to_owned(),
         ));
     }
@@ -119,12 +119,14 @@ pub async fn pick(
     })
     .await?;
     let Some(chosen) = chosen else { return Ok(None) };
-    let path = chosen.into_path().map_err(|e| error("bad_path", format!("the dialog's choice: {e}")))?;
+    let path = chosen
+        .into_path()
+        .map_err(|e| error(mcpscope_proto::IpcErrorKind::BadPath, format!("the dialog's choice: {e}")))?;
     // Granted as the judge will resolve it, links followed.
     let access = if matches!(kind, Pick::Save) { Access::Write } else { Access::Read };
     let resolved = match judge(&path.to_string_lossy(), access, &mcpscope_store::default_data_dir(), &[]) {
         PathVerdict::Allowed(p) | PathVerdict::Ask(p) => p,
-        PathVerdict::Refused(why) => return Err(error("bad_path", why)),
+        PathVerdict::Refused(why) => return Err(error(mcpscope_proto::IpcErrorKind::BadPath, why)),
     };
     grants.add(resolved);
     Ok(Some(path.to_string_lossy().into_owned()))

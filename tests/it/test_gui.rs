@@ -104,6 +104,9 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
     })
     .await;
     // One row per progress notification (the last may come in the batch after the result).
+    // Filtered to them: the timeline draws only the rows in view, and the rows of the trust
+    // check on connect can push them below it.
+    type_into(&c, "#filter-text", "notifications/progress").await;
     eventually("five progress rows", Duration::from_secs(5), || async {
         let rows = c.find_all(Locator::Css(".row[data-method='notifications/progress']")).await.ok()?;
         (rows.len() == 5).then_some(())
@@ -112,8 +115,10 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
     let progress =
         c.find_all(Locator::Css(".row[data-method='notifications/progress']")).await.expect("rows");
     assert_eq!(progress.len(), 5, "no more than one row per progress notification");
-
+    // The first request selected (found through the filter), then every row again.
+    type_into(&c, "#filter-text", "tools/call").await;
     click(&c, &format!(".row[data-seq='{request_seq}']")).await;
+    c.find(Locator::Css("#filter-text")).await.expect("the filter").clear().await.expect("clear the filter");
     screenshot(&c, "traffic").await;
     c.close().await.expect("close the WebDriver session");
 }

@@ -275,7 +275,7 @@ impl HistoryState {
     /// backend's `search: ` prefix: the line already says what it is about).
     pub fn query_error(&self) -> Option<&str> {
         match &self.search {
-            Pending::Failed(e) if e.kind == "bad_query" => {
+            Pending::Failed(e) if e.kind == mcpscope_proto::IpcErrorKind::BadQuery => {
                 Some(e.message.strip_prefix("search: ").unwrap_or(&e.message))
             }
             _ => None,
@@ -285,7 +285,7 @@ impl HistoryState {
     /// Why there is nothing to show (in plain words), or `None` when there is.
     pub fn results_note(&self) -> Option<String> {
         if let Pending::Failed(e) = &self.search
-            && e.kind != "bad_query"
+            && e.kind != mcpscope_proto::IpcErrorKind::BadQuery
         {
             return Some(format!("The history could not be searched: {}", e.message));
         }
@@ -354,7 +354,7 @@ mod tests {
     }
 
     fn bad(message: &str) -> IpcError {
-        IpcError { kind: "bad_query".into(), message: message.into() }
+        IpcError { kind: mcpscope_proto::IpcErrorKind::BadQuery, message: message.into() }
     }
 
     #[test]
@@ -384,7 +384,11 @@ mod tests {
         s = run(s, 3, Ok(vec![]));
         assert_eq!(s.query_error(), None);
         // Other failures are not about the query: they replace the results area.
-        s = run(s, 4, Err(IpcError { kind: "no_history".into(), message: "no database".into() }));
+        s = run(
+            s,
+            4,
+            Err(IpcError { kind: mcpscope_proto::IpcErrorKind::NoHistory, message: "no database".into() }),
+        );
         assert_eq!(s.query_error(), None);
         assert!(s.results_note().is_some_and(|n| n.contains("no database")));
     }

@@ -34,9 +34,10 @@ extern "C" {
 
 /// Serializes arguments as plain JSON-like objects (maps as objects, not `Map`s).
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, IpcError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| IpcError { kind: "ipc".into(), message: format!("encoding arguments: {e}") })
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| IpcError {
+        kind: mcpscope_proto::IpcErrorKind::Ipc,
+        message: format!("encoding arguments: {e}"),
+    })
 }
 
 /// Turns a rejected `invoke` into an [`IpcError`]: the backend rejects with `{kind, message}`;
@@ -46,21 +47,23 @@ fn to_error(err: JsValue) -> IpcError {
         return e;
     }
     if let Some(s) = err.as_string() {
-        return IpcError { kind: "ipc".into(), message: s };
+        return IpcError { kind: mcpscope_proto::IpcErrorKind::Ipc, message: s };
     }
     if let Some(e) = err.dyn_ref::<js_sys::Error>() {
         return IpcError {
-            kind: "no_backend".into(),
+            kind: mcpscope_proto::IpcErrorKind::NoBackend,
             message: format!("the desktop backend is not reachable ({})", String::from(e.message())),
         };
     }
-    IpcError { kind: "ipc".into(), message: format!("{err:?}") }
+    IpcError { kind: mcpscope_proto::IpcErrorKind::Ipc, message: format!("{err:?}") }
 }
 
 async fn call<R: DeserializeOwned>(cmd: &str, args: Value) -> Result<R, IpcError> {
     let out = tauri_invoke(cmd, to_js(&args)?).await.map_err(to_error)?;
-    serde_wasm_bindgen::from_value(out)
-        .map_err(|e| IpcError { kind: "ipc".into(), message: format!("decoding the reply to {cmd}: {e}") })
+    serde_wasm_bindgen::from_value(out).map_err(|e| IpcError {
+        kind: mcpscope_proto::IpcErrorKind::Ipc,
+        message: format!("decoding the reply to {cmd}: {e}"),
+    })
 }
 
 /// For commands without a value: ignores whatever comes back.
@@ -250,12 +253,18 @@ pub async fn copy_text(text: &str) -> Result<(), IpcError> {
         return Ok(());
     }
     let Some(window) = web_sys::window() else {
-        return Err(IpcError { kind: "clipboard".into(), message: "no clipboard".into() });
+        return Err(IpcError {
+            kind: mcpscope_proto::IpcErrorKind::Clipboard,
+            message: "no clipboard".into(),
+        });
     };
     wasm_bindgen_futures::JsFuture::from(window.navigator().clipboard().write_text(text))
         .await
         .map(drop)
-        .map_err(|_| IpcError { kind: "clipboard".into(), message: "the clipboard refused the text".into() })
+        .map_err(|_| IpcError {
+            kind: mcpscope_proto::IpcErrorKind::Clipboard,
+            message: "the clipboard refused the text".into(),
+        })
 }
 
 /// A native file or folder chooser (the typed path is the fallback); `None` when the user

@@ -768,8 +768,58 @@ pub struct BugReport {
 /// Errors crossing the IPC boundary: `{kind, message}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IpcError {
-    pub kind: String,
+    pub kind: IpcErrorKind,
     pub message: String,
+}
+
+/// What kind of failure an [`IpcError`] is: the window acts on some (a bad search query, not
+/// connected, a secret kept for another collection) and shows the message of all. On the wire,
+/// the snake_case name (`not_connected`); a kind this build does not know reads as `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IpcErrorKind {
+    // The wire (`WireError`).
+    InvalidUrl,
+    Connect,
+    Http,
+    SessionExpired,
+    ContentType,
+    Malformed,
+    StreamBroken,
+    TooLarge,
+    Timeout,
+    Initialize,
+    NotMcp,
+    UnsupportedVersion,
+    Auth,
+    Cancelled,
+    Unsupported,
+    Closed,
+    // The engine (`SessionError`).
+    NotConnected,
+    Demo,
+    NoHistory,
+    BadQuery,
+    History,
+    Replay,
+    SecretElsewhere,
+    Collection,
+    View,
+    Import,
+    Export,
+    Limits,
+    Proxy,
+    // The shell and the window's side of the boundary.
+    BadPath,
+    PathNotAllowed,
+    NoDialogs,
+    Internal,
+    Window,
+    Ipc,
+    NoBackend,
+    Clipboard,
+    #[serde(other)]
+    Other,
 }
 
 /// Events pushed from the backend to the UI.
@@ -948,6 +998,20 @@ pub struct AuthStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_kinds_cross_the_boundary_as_their_snake_case_names() {
+        let e = IpcError { kind: IpcErrorKind::NotConnected, message: "m".into() };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"kind": "not_connected", "message": "m"})
+        );
+        let back: IpcError = serde_json::from_str(r#"{"kind":"secret_elsewhere","message":"m"}"#).unwrap();
+        assert_eq!(back.kind, IpcErrorKind::SecretElsewhere);
+        // A kind a newer build sends is still an error the window can show.
+        let newer: IpcError = serde_json::from_str(r#"{"kind":"from_the_future","message":"m"}"#).unwrap();
+        assert_eq!(newer.kind, IpcErrorKind::Other);
+    }
 
     #[test]
     fn printable_text_keeps_no_terminal_control() {

@@ -77,33 +77,34 @@ pub enum SessionError {
 }
 
 impl SessionError {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> mcpscope_proto::IpcErrorKind {
+        use mcpscope_proto::IpcErrorKind as K;
         match self {
-            SessionError::NotConnected => "not_connected",
+            SessionError::NotConnected => K::NotConnected,
             SessionError::Wire(e) => e.kind(),
-            SessionError::Demo(_) => "demo",
-            SessionError::NoHistory => "no_history",
-            SessionError::History(mcpscope_store::StoreError::Query(_)) => "bad_query",
-            SessionError::History(_) => "history",
-            SessionError::Replay(_) => "replay",
+            SessionError::Demo(_) => K::Demo,
+            SessionError::NoHistory => K::NoHistory,
+            SessionError::History(mcpscope_store::StoreError::Query(_)) => K::BadQuery,
+            SessionError::History(_) => K::History,
+            SessionError::Replay(_) => K::Replay,
             SessionError::Collection(collection::CollectionError::SecretElsewhere { .. }) => {
-                "secret_elsewhere"
+                K::SecretElsewhere
             }
-            SessionError::Collection(_) => "collection",
-            SessionError::Auth(_) => "auth",
-            SessionError::Cancelled => "cancelled",
-            SessionError::View(_) => "view",
-            SessionError::Import(_) => "import",
-            SessionError::Export(_) => "export",
-            SessionError::Limits(_) => "limits",
-            SessionError::Proxy(_) => "proxy",
+            SessionError::Collection(_) => K::Collection,
+            SessionError::Auth(_) => K::Auth,
+            SessionError::Cancelled => K::Cancelled,
+            SessionError::View(_) => K::View,
+            SessionError::Import(_) => K::Import,
+            SessionError::Export(_) => K::Export,
+            SessionError::Limits(_) => K::Limits,
+            SessionError::Proxy(_) => K::Proxy,
         }
     }
 }
 
 impl From<SessionError> for IpcError {
     fn from(e: SessionError) -> IpcError {
-        IpcError { kind: e.kind().to_owned(), message: e.to_string() }
+        IpcError { kind: e.kind(), message: e.to_string() }
     }
 }
 

@@ -170,24 +170,25 @@ impl WireError {
         self.connect_failure().map(|f| mcpscope_proto::explain::doctor(f, url))
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> mcpscope_proto::IpcErrorKind {
+        use mcpscope_proto::IpcErrorKind as K;
         match self {
-            WireError::InvalidUrl { .. } => "invalid_url",
-            WireError::Connect { .. } => "connect",
-            WireError::Http { .. } => "http",
-            WireError::SessionExpired { .. } => "session_expired",
-            WireError::ContentType { .. } => "content_type",
-            WireError::Malformed(_) => "malformed",
-            WireError::StreamBroken(_) => "stream_broken",
-            WireError::TooLarge(_) => "too_large",
-            WireError::Timeout(_) => "timeout",
-            WireError::Initialize(_) => "initialize",
-            WireError::NotMcp(_) => "not_mcp",
-            WireError::UnsupportedVersion(_) => "unsupported_version",
-            WireError::Auth(_) => "auth",
-            WireError::Cancelled(_) => "cancelled",
-            WireError::Unsupported(_) => "unsupported",
-            WireError::Closed => "closed",
+            WireError::InvalidUrl { .. } => K::InvalidUrl,
+            WireError::Connect { .. } => K::Connect,
+            WireError::Http { .. } => K::Http,
+            WireError::SessionExpired { .. } => K::SessionExpired,
+            WireError::ContentType { .. } => K::ContentType,
+            WireError::Malformed(_) => K::Malformed,
+            WireError::StreamBroken(_) => K::StreamBroken,
+            WireError::TooLarge(_) => K::TooLarge,
+            WireError::Timeout(_) => K::Timeout,
+            WireError::Initialize(_) => K::Initialize,
+            WireError::NotMcp(_) => K::NotMcp,
+            WireError::UnsupportedVersion(_) => K::UnsupportedVersion,
+            WireError::Auth(_) => K::Auth,
+            WireError::Cancelled(_) => K::Cancelled,
+            WireError::Unsupported(_) => K::Unsupported,
+            WireError::Closed => K::Closed,
         }
     }
 }

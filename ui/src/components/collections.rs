@@ -659,7 +659,7 @@ fn run_result(run: &Run, on_run: &Callback<(String, Option<String>, bool)>) -> H
         Run::Idle => return Html::default(),
         Run::Running(name) => html! { <div class="verdict muted">{format!("Running {name}…")}</div> },
         // Secrets set for another server: nothing was sent; the user decides.
-        Run::Failed(name, env, e) if e.kind == "secret_elsewhere" => {
+        Run::Failed(name, env, e) if e.kind == mcpscope_proto::IpcErrorKind::SecretElsewhere => {
             let allow = {
                 let (on_run, name, env) = (on_run.clone(), name.clone(), env.clone());
                 Callback::from(move |_: MouseEvent| on_run.emit((name.clone(), env.clone(), true)))
@@ -675,8 +675,11 @@ fn run_result(run: &Run, on_run: &Callback<(String, Option<String>, bool)>) -> H
             }
         }
         Run::Failed(_, _, e) => {
-            let message =
-                if e.kind == "not_connected" { NOT_CONNECTED.to_owned() } else { e.message.clone() };
+            let message = if e.kind == mcpscope_proto::IpcErrorKind::NotConnected {
+                NOT_CONNECTED.to_owned()
+            } else {
+                e.message.clone()
+            };
             html! { <div class="verdict" data-verdict="failed" role="alert">{message}</div> }
         }
         Run::Done(name, outcomes) => {

@@ -334,7 +334,7 @@ fn Results(props: &ResultsProps) -> Html {
         })
     };
 
-    let failed = matches!(&h.search, Pending::Failed(e) if e.kind != "bad_query");
+    let failed = matches!(&h.search, Pending::Failed(e) if e.kind != mcpscope_proto::IpcErrorKind::BadQuery);
     // A failed search says why instead of showing stale rows.
     let total = if failed { 0 } else { h.hits.len() };
     let vp = *viewport;

@@ -148,8 +148,11 @@ fn result(outcome: &Outcome) -> Html {
         Outcome::Idle => return Html::default(),
         Outcome::Running => html! { <div class="verdict muted">{"Waiting for the answer…"}</div> },
         Outcome::Failed(e) => {
-            let message =
-                if e.kind == "not_connected" { NOT_CONNECTED.to_owned() } else { e.message.clone() };
+            let message = if e.kind == mcpscope_proto::IpcErrorKind::NotConnected {
+                NOT_CONNECTED.to_owned()
+            } else {
+                e.message.clone()
+            };
             html! { <div class="verdict" data-verdict="failed" role="alert">{message}</div> }
         }
         Outcome::Done(r) => {
@@ -258,7 +261,9 @@ pub fn SessionReplay(props: &SessionProps) -> Html {
     };
     let body = match &*steps {
         None => html! {},
-        Some(Err(e)) if e.kind == "not_connected" => html! { <div class="muted">{NOT_CONNECTED}</div> },
+        Some(Err(e)) if e.kind == mcpscope_proto::IpcErrorKind::NotConnected => {
+            html! { <div class="muted">{NOT_CONNECTED}</div> }
+        }
         Some(Err(e)) => html! { <div class="error">{e.message.clone()}</div> },
         Some(Ok(list)) => {
             let differ = list
