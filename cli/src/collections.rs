@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use mcpscope_proto::Header;
+use mcpscope_proto::{ConnectRequest, Header};
 use mcpscope_session::collection::{self, Collection};
-use mcpscope_wire::{ConnectOptions, Connection, DefaultHandler};
+use mcpscope_wire::{Connection, DefaultHandler};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -131,38 +131,40 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         mcpscope_auth::default_store()
     };
-    let mask = Arc::new(mcpscope_session::mask::Mask::default());
+    let engine = crate::engine::engine(store.clone(), None);
     // Secrets are bound to the server they were set for: the run's origin must match, or be
     // the one the user allowed by name.
     let target = collection::origin_of(&col.url()?)?;
     let allowed = args.allow_origin.as_deref().map(|o| o.trim_end_matches('/')) == Some(target.as_str());
-    mask.add(col.fill_secrets(secrets.as_ref(), &target, allowed)?);
+    engine.mask().add(col.fill_secrets(secrets.as_ref(), &target, allowed)?);
     if let Some(e) = col.secret_elsewhere() {
         return Err(e.into());
     }
     let url = col.url()?;
-    let mut opts = ConnectOptions::new(&url);
-    for (name, value) in col.headers()? {
-        opts.headers.push(Header::new(name, value));
-    }
-    opts.headers.extend(crate::parse_headers(&args.headers)?);
+    let mut headers: Vec<Header> =
+        col.headers()?.into_iter().map(|(name, value)| Header::new(name, value)).collect();
+    headers.extend(crate::parse_headers(&args.headers)?);
+    let req = ConnectRequest { url: url.clone(), headers, ..ConnectRequest::default() };
     let env = col.environment.as_deref().map(|e| format!(", environment {e}")).unwrap_or_default();
     println!("{} — {url}{env} ({} requests)", col.name, col.requests.len());
     let limits = args.limits.resolve(store.as_ref()).await?;
-    let recorder = crate::cli_recorder(store.as_ref(), &url, None, &limits).await;
-    mask.add(mcpscope_session::mask::header_secrets(&opts.headers));
-    let sink = crate::masked_cli_sink(crate::Output::Quiet, recorder.clone(), mask, None);
-    let capture = mcpscope_wire::Capture::with_limits(sink, limits);
-    let conn = Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler))
-        .await
-        .map_err(crate::connect_error(&url))?;
+    let builder = engine.session(&req).without_trust().limits(limits);
+    let live = crate::engine::start(builder, crate::Output::Quiet).await?;
+    let conn = Connection::connect_with_capture(
+        live.connect_options(&req),
+        live.capture().clone(),
+        Arc::new(DefaultHandler),
+    )
+    .await
+    .map_err(crate::connect_error(&url))?;
+    live.connected(conn.info()).await;
     let outcomes = collection::run(&col, |method, params| {
         let conn = conn.clone();
         async move { conn.request(&method, params).await }
     })
     .await;
     conn.close().await;
-    crate::finish_recording(store.as_ref(), recorder.as_ref()).await;
+    live.end_history().await;
     let failed = outcomes.iter().filter(|o| !o.failures.is_empty()).count();
     for o in &outcomes {
         let mark = if o.failures.is_empty() { "✓" } else { "✗" };

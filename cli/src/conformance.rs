@@ -9,10 +9,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use mcpscope_auth::{
-    ClientKey, CrossApp, Grant, Http, MemoryStore, OAuth, OAuthOptions, Redirect, WorkloadToken,
-};
-use mcpscope_wire::{Capture, ConnectOptions, Connection, NullSink, ServerRequestHandler};
+use mcpscope_auth::{ClientKey, CrossApp, Grant, MemoryStore, OAuthOptions, Redirect, WorkloadToken};
+use mcpscope_wire::{Connection, NullSink, ServerRequestHandler};
 use serde_json::{Map, Value, json};
 
 /// Answers server requests the way a cooperative user would.
@@ -135,20 +133,23 @@ pub async fn run(url: &str) -> anyhow::Result<ExitCode> {
         Err(_) => Value::Null,
     };
     eprintln!("mcpscope conformance: scenario {scenario:?} against {url}");
-    let capture = Capture::new(Arc::new(NullSink));
-    let oauth = Arc::new(OAuth::new(
-        oauth_options(url, &scenario, &context)?,
-        Http::new(capture.clone())?,
-        Arc::new(MemoryStore::new("conformance runs keep nothing")),
-        Some(Arc::new(crate::print_step)),
-    )?);
-    let mut opts = ConnectOptions::new(url);
-    // The suite names the wire version each scenario runs at: dated versions up to 2025-11-25
-    // use the initialize handshake, 2026-07-28 is stateless.
-    opts.protocol_version = std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION").ok().filter(|v| !v.is_empty());
+    // The engine's live session, with nothing recorded and tokens kept in memory only; the
+    // OAuth settings are the suite's, not a form's or flags'.
+    let engine = mcpscope_session::Engine::with_store(Arc::new(crate::engine::Printed), None, "cli");
+    engine.set_secret_store(Arc::new(MemoryStore::new("conformance runs keep nothing")));
+    let req = mcpscope_proto::ConnectRequest {
+        url: url.to_owned(),
+        // The suite names the wire version each scenario runs at: dated versions up to
+        // 2025-11-25 use the initialize handshake, 2026-07-28 is stateless.
+        protocol_version: std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION").ok().filter(|v| !v.is_empty()),
+        ..Default::default()
+    };
+    let builder = engine.session(&req).without_trust().oauth(oauth_options(url, &scenario, &context)?);
+    let live = builder.start(|_| NullSink).await?;
+    let mut opts = live.connect_options(&req);
     opts.capabilities = json!({"elicitation": {}, "sampling": {}, "roots": {"listChanged": false}});
-    opts.authorizer = Some(oauth);
-    let conn = Connection::connect_with_capture(opts, capture, Arc::new(CooperativeHandler)).await?;
+    let conn =
+        Connection::connect_with_capture(opts, live.capture().clone(), Arc::new(CooperativeHandler)).await?;
     if let Some(how) = &conn.info().negotiation {
         eprintln!("negotiation: {how}");
     }

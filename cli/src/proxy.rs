@@ -4,10 +4,9 @@
 
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
+use mcpscope_proto::ConnectRequest;
 use mcpscope_proxy::{Proxy, ProxyOptions};
-use mcpscope_session::trust::TrustBook;
 
 #[derive(clap::Args)]
 pub(crate) struct ProxyArgs {
@@ -40,44 +39,30 @@ pub(crate) struct ProxyArgs {
 }
 
 pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<std::process::ExitCode> {
-    let headers = crate::parse_headers(&args.headers)?;
+    let req = ConnectRequest {
+        url: args.upstream.clone(),
+        headers: crate::parse_headers(&args.headers)?,
+        auth: args.oauth.auth_request(),
+        ..ConnectRequest::default()
+    };
     let store = crate::open_history().await;
     let limits = crate::limits::LimitArgs::default().resolve(store.as_ref()).await?;
     let upstream = mcpscope_wire::redact_url(&args.upstream).into_owned();
-    let recorder = match &store {
-        Some(s) => match s.recorder(mcpscope_store::NewSession::new(upstream.clone(), "proxy")).await {
-            Ok(r) => {
-                r.limit_queue(limits.history_queue_records);
-                Some(r)
-            }
-            Err(e) => {
-                eprintln!("mcpscope: warning: not recording in the history: {e}");
-                None
-            }
-        },
-        None => None,
-    };
-    let book = TrustBook::load(store.as_ref(), &args.upstream).await;
-    let mask = Arc::new(mcpscope_session::mask::Mask::default());
-    mask.add(mcpscope_session::mask::header_secrets(&headers));
+    let engine = crate::engine::engine(store.clone(), Some(&args.oauth));
     let output = if args.jsonl { crate::Output::Jsonl } else { crate::Output::Lines };
-    let sink = crate::masked_cli_sink(output, recorder.clone(), mask, Some(book.clone()));
-    let capture = mcpscope_wire::Capture::with_limits(sink, limits);
-    capture.redact_user_headers(headers.iter().map(|h| h.name.as_str()));
-    let authorizer: Option<Arc<dyn mcpscope_wire::Authorizer>> =
-        if args.oauth.oauth { Some(args.oauth.build(&args.upstream, &capture)?) } else { None };
+    let live = crate::engine::start(engine.session(&req).source("proxy").limits(limits), output).await?;
     let opts = ProxyOptions {
         upstream: args.upstream.clone(),
         listen: args.listen,
         allow_remote: args.allow_remote,
         allowed_origins: args.allow_origins.clone(),
-        headers,
-        authorizer,
+        headers: req.headers.clone(),
+        authorizer: live.authorizer(),
     };
-    let proxy = Proxy::start(opts, capture).await?;
+    let proxy = Proxy::start(opts, live.capture().clone()).await?;
     // The client's lists are compared with the trusted version as they pass: changes on
     // stderr at once.
-    let watch = book.watch(store.clone(), |report| crate::print_trust(&report));
+    let watch = live.trust().map(|book| book.watch(store.clone(), |report| crate::print_trust(&report)));
     // The URL on stdout, alone on its line, for people and scripts.
     println!("{}", proxy.url());
     let _ = std::io::stdout().flush();
@@ -87,12 +72,13 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<std::process::ExitCod
     );
     wait_for_stop().await;
     proxy.stop().await;
-    watch.abort();
-    crate::finish_recording(store.as_ref(), recorder.as_ref()).await;
-    if let Some(report) = book.settle(store.as_ref()).await {
+    if let Some(watch) = watch {
+        watch.abort();
+    }
+    if let Some(report) = live.finish().await {
         crate::print_trust(&report);
     }
-    if let Some(r) = &recorder {
+    if let Some(r) = live.recorder() {
         eprintln!(
             "mcpscope: recorded as {} (mcpscope history search session:{})",
             r.session_id(),

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use mcpscope_proto::ConnectRequest;
 use mcpscope_session::trust::{TrustBook, list_offered};
-use mcpscope_wire::{ConnectOptions, Connection, DefaultHandler};
+use mcpscope_wire::{Connection, DefaultHandler};
 
 #[derive(clap::Args)]
 pub(crate) struct TrustArgs {
@@ -33,25 +34,26 @@ pub(crate) async fn run(args: TrustArgs) -> anyhow::Result<std::process::ExitCod
         println!("forgot {n} pinned entries of {}", book.server());
         return Ok(std::process::ExitCode::SUCCESS);
     }
-    let mut opts = ConnectOptions::new(&args.url);
-    opts.open_get_stream = false;
-    opts.headers.extend(crate::parse_headers(&args.headers)?);
+    let req = ConnectRequest {
+        url: args.url.clone(),
+        headers: crate::parse_headers(&args.headers)?,
+        auth: args.oauth.auth_request(),
+        ..ConnectRequest::default()
+    };
     let limits = crate::limits::LimitArgs::default().resolve(Some(&store)).await?;
-    let recorder = crate::cli_recorder(Some(&store), &args.url, None, &limits).await;
-    let mask = Arc::new(mcpscope_session::mask::Mask::default());
-    mask.add(mcpscope_session::mask::header_secrets(&opts.headers));
-    let sink = crate::masked_cli_sink(crate::Output::Quiet, recorder.clone(), mask, Some(book.clone()));
-    let capture = mcpscope_wire::Capture::with_limits(sink, limits);
-    if args.oauth.oauth {
-        opts.authorizer = Some(args.oauth.build(&args.url, &capture)?);
-    }
-    let conn = Connection::connect_with_capture(opts, capture, Arc::new(DefaultHandler))
+    let engine = crate::engine::engine(Some(store.clone()), Some(&args.oauth));
+    let live = crate::engine::start(engine.session(&req).limits(limits), crate::Output::Quiet).await?;
+    let mut opts = live.connect_options(&req);
+    opts.open_get_stream = false;
+    let conn = Connection::connect_with_capture(opts, live.capture().clone(), Arc::new(DefaultHandler))
         .await
         .map_err(crate::connect_error(&args.url))?;
+    live.connected(conn.info()).await;
     list_offered(&conn).await;
     conn.close().await;
-    crate::finish_recording(Some(&store), recorder.as_ref()).await;
-    let report = book.settle(Some(&store)).await.unwrap_or_else(|| book.report());
+    // The live session's book saw the lists; `book` (loaded first) names the server.
+    let book = live.trust().cloned().unwrap_or(book);
+    let report = live.finish().await.unwrap_or_else(|| book.report());
     if report.changes.is_empty() {
         match report.first_pinned {
             0 => println!("{}: nothing changed since you trusted it", book.server()),

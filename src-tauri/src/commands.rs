@@ -1,26 +1,19 @@
-//! The commands the UI invokes, one line each over [`Engine`]. Argument names are the keys
-//! the UI sends (`ui/src/ipc.rs`); errors cross as [`IpcError`] `{kind, message}`.
+//! The commands the UI invokes, one adapter each over [`Engine`]. Each takes the argument
+//! struct `mcpscope_proto::ipc` declares for it (the one `ui/src/ipc.rs` sends) and returns
+//! its declared reply; errors cross as [`IpcError`] `{kind, message}`.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use mcpscope_proto::collection::{Collections, Outcome};
-use mcpscope_proto::outline::{Children, RecordRef, Slice};
-use mcpscope_proto::servers::ServerEntry;
-use mcpscope_proto::trust::TrustReport;
-use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, HistoryHit, IpcError, Limits, ListDiff, Record, Replay,
-    ReplayStep, Root, ServerAnswer, SessionInfo,
-};
+use mcpscope_proto::ipc::{self as cmd, Command};
+use mcpscope_proto::{ConnectionState, IpcError};
 use mcpscope_session::Engine;
-use serde_json::Value;
 use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::events::ChannelSink;
 use crate::paths;
-use mcpscope_proto::PickKind as Pick;
 use mcpscope_session::paths::Access;
 
 /// Every window is a session of its own: its engine, and the channel its events go to.
@@ -78,6 +71,9 @@ impl AppState {
 
 type Result<T> = std::result::Result<T, IpcError>;
 
+/// A command's reply as its declaration says (`mcpscope_proto::ipc`).
+type Reply<C> = Result<<C as Command>::Reply>;
+
 /// Runs the body of a synchronous command. Those run on the main (GTK) thread, inside
 /// WebKitGTK's C callback: a panic unwinding there would abort the app without a word. Here
 /// it becomes an error for the UI instead (the panic hook has logged it to mcpscope.log).
@@ -93,7 +89,12 @@ fn guarded<T>(name: &str, fallback: impl FnOnce(IpcError) -> T, body: impl FnOnc
 
 /// Opens another window: a session of its own, side by side with this one.
 #[tauri::command]
-pub async fn new_window(handle: tauri::AppHandle, app: State<'_, AppState>) -> Result<String> {
+pub async fn new_window(
+    handle: tauri::AppHandle,
+    app: State<'_, AppState>,
+    args: cmd::NewWindow,
+) -> Reply<cmd::NewWindow> {
+    let cmd::NewWindow {} = args;
     let n = app.next_window.fetch_add(1, Ordering::Relaxed);
     let label = format!("session-{n}");
     tauri::WebviewWindowBuilder::new(&handle, &label, tauri::WebviewUrl::App("index.html".into()))
@@ -122,8 +123,9 @@ pub fn subscribe(
 pub async fn connect(
     app: State<'_, AppState>,
     window: tauri::Window,
-    req: ConnectRequest,
-) -> Result<ConnectionState> {
+    args: cmd::Connect,
+) -> Reply<cmd::Connect> {
+    let cmd::Connect { req } = args;
     app.of(&window).engine.connect(req).await.map_err(IpcError::from)
 }
 
@@ -132,18 +134,29 @@ pub async fn connect(
 pub async fn start_proxy(
     app: State<'_, AppState>,
     window: tauri::Window,
-    req: ConnectRequest,
-) -> Result<ConnectionState> {
+    args: cmd::StartProxy,
+) -> Reply<cmd::StartProxy> {
+    let cmd::StartProxy { req } = args;
     app.of(&window).engine.start_proxy(req).await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn disconnect(app: State<'_, AppState>, window: tauri::Window) -> Result<()> {
+pub async fn disconnect(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::Disconnect,
+) -> Reply<cmd::Disconnect> {
+    let cmd::Disconnect {} = args;
     app.of(&window).engine.disconnect().await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn reinitialize(app: State<'_, AppState>, window: tauri::Window) -> Result<ConnectionState> {
+pub async fn reinitialize(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::Reinitialize,
+) -> Reply<cmd::Reinitialize> {
+    let cmd::Reinitialize {} = args;
     app.of(&window).engine.reinitialize().await.map_err(IpcError::from)
 }
 
@@ -152,28 +165,43 @@ pub async fn reinitialize(app: State<'_, AppState>, window: tauri::Window) -> Re
 pub async fn request(
     app: State<'_, AppState>,
     window: tauri::Window,
-    method: String,
-    params: Option<Value>,
-) -> Result<Value> {
+    args: cmd::Request,
+) -> Reply<cmd::Request> {
+    let cmd::Request { method, params } = args;
     let reply = app.of(&window).engine.request(method, params).await.map_err(IpcError::from)?;
     Ok(if mcpscope_proto::outline::is_big(&reply) { mcpscope_proto::outline::abridge(&reply) } else { reply })
 }
 
 #[tauri::command]
-pub async fn send_raw(app: State<'_, AppState>, window: tauri::Window, text: String) -> Result<()> {
+pub async fn send_raw(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::SendRaw,
+) -> Reply<cmd::SendRaw> {
+    let cmd::SendRaw { text } = args;
     app.of(&window).engine.send_raw(text).await.map_err(IpcError::from)
 }
 
 /// Cancels request `id` of ours (JSON text of its id); `false` when it already finished.
 #[tauri::command]
-pub async fn cancel_request(app: State<'_, AppState>, window: tauri::Window, id: String) -> Result<bool> {
+pub async fn cancel_request(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::CancelRequest,
+) -> Reply<cmd::CancelRequest> {
+    let cmd::CancelRequest { id } = args;
     Ok(app.of(&window).engine.cancel_request(&id).await?)
 }
 
 /// Trusts the connected server's current tools, prompts and templates (the trust banner's
 /// "Trust this version"); the report after it, with no changes left.
 #[tauri::command]
-pub async fn trust_current(app: State<'_, AppState>, window: tauri::Window) -> Result<TrustReport> {
+pub async fn trust_current(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::TrustCurrent,
+) -> Reply<cmd::TrustCurrent> {
+    let cmd::TrustCurrent {} = args;
     Ok(app.of(&window).engine.trust_current().await?)
 }
 
@@ -182,9 +210,9 @@ pub async fn trust_current(app: State<'_, AppState>, window: tauri::Window) -> R
 pub fn answer_server_request(
     app: State<'_, AppState>,
     window: tauri::Window,
-    handle: u64,
-    answer: ServerAnswer,
-) -> Result<()> {
+    args: cmd::AnswerServerRequest,
+) -> Reply<cmd::AnswerServerRequest> {
+    let cmd::AnswerServerRequest { handle, answer } = args;
     guarded("answer_server_request", Err, || {
         Ok(app.of(&window).engine.answer_server_request(handle, answer)?)
     })
@@ -192,7 +220,12 @@ pub fn answer_server_request(
 
 /// The roots offered to the server (`roots/list`); a connected server is told they changed.
 #[tauri::command]
-pub async fn set_roots(app: State<'_, AppState>, window: tauri::Window, roots: Vec<Root>) -> Result<()> {
+pub async fn set_roots(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::SetRoots,
+) -> Reply<cmd::SetRoots> {
+    let cmd::SetRoots { roots } = args;
     Ok(app.of(&window).engine.set_roots(roots).await?)
 }
 
@@ -201,9 +234,9 @@ pub async fn set_roots(app: State<'_, AppState>, window: tauri::Window, roots: V
 pub async fn import_servers(
     app: State<'_, AppState>,
     window: tauri::Window,
-    text: Option<String>,
-    path: Option<String>,
-) -> Result<Vec<ServerEntry>> {
+    args: cmd::ImportServers,
+) -> Reply<cmd::ImportServers> {
+    let cmd::ImportServers { text, path } = args;
     let path = match path {
         Some(p) => Some(paths::allowed(&app.grants, &window, &p, Access::Read, "read").await?),
         None => None,
@@ -216,7 +249,8 @@ pub async fn import_servers(
 /// (GTK) thread, where the clipboard lives. GTK keeps serving the text after the window that
 /// copied it closes (`store`).
 #[tauri::command]
-pub fn copy_text(text: String) -> Result<()> {
+pub fn copy_text(args: cmd::CopyText) -> Reply<cmd::CopyText> {
+    let cmd::CopyText { text } = args;
     guarded("copy_text", Err, || {
         #[cfg(target_os = "linux")]
         {
@@ -242,22 +276,31 @@ pub fn copy_text(text: String) -> Result<()> {
 pub async fn pick_path(
     app: State<'_, AppState>,
     window: tauri::Window,
-    kind: Pick,
-    title: String,
-    file_name: Option<String>,
-) -> Result<Option<String>> {
+    args: cmd::PickPath,
+) -> Reply<cmd::PickPath> {
+    let cmd::PickPath { kind, title, file_name } = args;
     paths::pick(&app.grants, &window, kind, &title, file_name.as_deref()).await
 }
 
 /// Opens a server-supplied URL in the browser, after the user consented (http/https only).
 #[tauri::command]
-pub fn open_external(app: State<'_, AppState>, window: tauri::Window, url: String) -> Result<()> {
+pub fn open_external(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::OpenExternal,
+) -> Reply<cmd::OpenExternal> {
+    let cmd::OpenExternal { url } = args;
     guarded("open_external", Err, || Ok(app.of(&window).engine.open_external(&url)?))
 }
 
 /// A record of the live session: whole, or a preview when its payload is big.
 #[tauri::command]
-pub async fn get_record(app: State<'_, AppState>, window: tauri::Window, seq: u64) -> Result<Option<Record>> {
+pub async fn get_record(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::GetRecord,
+) -> Reply<cmd::GetRecord> {
+    let cmd::GetRecord { seq } = args;
     Ok(app.of(&window).engine.record_view(seq).await)
 }
 
@@ -266,11 +309,9 @@ pub async fn get_record(app: State<'_, AppState>, window: tauri::Window, seq: u6
 pub async fn record_children(
     app: State<'_, AppState>,
     window: tauri::Window,
-    record: RecordRef,
-    pointer: String,
-    offset: u64,
-    limit: u64,
-) -> Result<Children> {
+    args: cmd::RecordChildren,
+) -> Reply<cmd::RecordChildren> {
+    let cmd::RecordChildren { record, pointer, offset, limit } = args;
     Ok(app.of(&window).engine.record_children(record, &pointer, offset, limit).await?)
 }
 
@@ -279,22 +320,30 @@ pub async fn record_children(
 pub async fn record_slice(
     app: State<'_, AppState>,
     window: tauri::Window,
-    record: RecordRef,
-    pointer: Option<String>,
-    offset: u64,
-    len: u64,
-) -> Result<Slice> {
+    args: cmd::RecordSlice,
+) -> Reply<cmd::RecordSlice> {
+    let cmd::RecordSlice { record, pointer, offset, len } = args;
     Ok(app.of(&window).engine.record_slice(record, pointer.as_deref(), offset, len).await?)
 }
 
 #[tauri::command]
-pub fn state(app: State<'_, AppState>, window: tauri::Window) -> ConnectionState {
+pub fn state(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::State,
+) -> <cmd::State as Command>::Reply {
+    let cmd::State {} = args;
     guarded("state", |_| ConnectionState::disconnected(), || app.of(&window).engine.state())
 }
 
 /// Starts the built-in demo server (once) and returns its MCP URL.
 #[tauri::command]
-pub async fn start_demo(app: State<'_, AppState>, window: tauri::Window) -> Result<String> {
+pub async fn start_demo(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::StartDemo,
+) -> Reply<cmd::StartDemo> {
+    let cmd::StartDemo {} = args;
     app.of(&window).engine.start_demo().await.map_err(IpcError::from)
 }
 
@@ -303,9 +352,9 @@ pub async fn start_demo(app: State<'_, AppState>, window: tauri::Window) -> Resu
 pub async fn history_search(
     app: State<'_, AppState>,
     window: tauri::Window,
-    query: String,
-    limit: u32,
-) -> Result<Vec<HistoryHit>> {
+    args: cmd::HistorySearch,
+) -> Reply<cmd::HistorySearch> {
+    let cmd::HistorySearch { query, limit } = args;
     Ok(app.of(&window).engine.history_search(&query, limit).await?)
 }
 
@@ -313,9 +362,9 @@ pub async fn history_search(
 pub async fn history_record(
     app: State<'_, AppState>,
     window: tauri::Window,
-    session_id: String,
-    seq: u64,
-) -> Result<Option<Record>> {
+    args: cmd::HistoryRecord,
+) -> Reply<cmd::HistoryRecord> {
+    let cmd::HistoryRecord { session_id, seq } = args;
     Ok(app.of(&window).engine.history_record_view(&session_id, seq).await?)
 }
 
@@ -323,8 +372,9 @@ pub async fn history_record(
 pub async fn history_sessions(
     app: State<'_, AppState>,
     window: tauri::Window,
-    limit: u32,
-) -> Result<Vec<SessionInfo>> {
+    args: cmd::HistorySessions,
+) -> Reply<cmd::HistorySessions> {
+    let cmd::HistorySessions { limit } = args;
     Ok(app.of(&window).engine.history_sessions(limit).await?)
 }
 
@@ -334,10 +384,9 @@ pub async fn history_sessions(
 pub async fn replay(
     app: State<'_, AppState>,
     window: tauri::Window,
-    session_id: String,
-    seq: u64,
-    params: Option<Value>,
-) -> Result<Replay> {
+    args: cmd::Replay,
+) -> Reply<cmd::Replay> {
+    let cmd::Replay { session_id, seq, params } = args;
     Ok(app.of(&window).engine.replay(&session_id, seq, params).await?)
 }
 
@@ -346,8 +395,9 @@ pub async fn replay(
 pub async fn replay_session(
     app: State<'_, AppState>,
     window: tauri::Window,
-    session_id: String,
-) -> Result<Vec<ReplayStep>> {
+    args: cmd::ReplaySession,
+) -> Reply<cmd::ReplaySession> {
+    let cmd::ReplaySession { session_id } = args;
     Ok(app.of(&window).engine.replay_session(&session_id).await?)
 }
 
@@ -357,10 +407,9 @@ pub async fn replay_session(
 pub async fn bug_report(
     app: State<'_, AppState>,
     window: tauri::Window,
-    session_id: String,
-    write: bool,
-    dest: Option<String>,
-) -> Result<mcpscope_proto::BugReport> {
+    args: cmd::BugReport,
+) -> Reply<cmd::BugReport> {
+    let cmd::BugReport { session_id, write, dest } = args;
     let dest = match dest.filter(|d| !d.trim().is_empty()) {
         Some(d) => {
             Some(paths::allowed(&app.grants, &window, &d, Access::Write, "write the report to").await?)
@@ -375,9 +424,9 @@ pub async fn bug_report(
 pub async fn diff_sessions(
     app: State<'_, AppState>,
     window: tauri::Window,
-    old: String,
-    new: String,
-) -> Result<Vec<ListDiff>> {
+    args: cmd::DiffSessions,
+) -> Reply<cmd::DiffSessions> {
+    let cmd::DiffSessions { old, new } = args;
     Ok(app.of(&window).engine.diff_sessions(&old, &new).await?)
 }
 
@@ -387,11 +436,9 @@ pub async fn diff_sessions(
 pub async fn save_to_collection(
     app: State<'_, AppState>,
     window: tauri::Window,
-    collection: String,
-    name: String,
-    session_id: String,
-    seq: u64,
-) -> Result<String> {
+    args: cmd::SaveToCollection,
+) -> Reply<cmd::SaveToCollection> {
+    let cmd::SaveToCollection { collection, name, session_id, seq } = args;
     Ok(app
         .of(&window)
         .engine
@@ -408,17 +455,21 @@ pub async fn save_to_collection(
 pub async fn run_collection(
     app: State<'_, AppState>,
     window: tauri::Window,
-    collection: String,
-    env: Option<String>,
-    allow_other_origin: Option<bool>,
-) -> Result<Vec<Outcome>> {
+    args: cmd::RunCollection,
+) -> Reply<cmd::RunCollection> {
+    let cmd::RunCollection { collection, env, allow_other_origin } = args;
     let allow = allow_other_origin.unwrap_or(false);
     Ok(app.of(&window).engine.run_collection(&collection, env.as_deref(), allow).await?)
 }
 
 /// The collections folder, its collections, their environments and which secrets are set.
 #[tauri::command]
-pub async fn collections(app: State<'_, AppState>, window: tauri::Window) -> Result<Collections> {
+pub async fn collections(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::Collections,
+) -> Reply<cmd::Collections> {
+    let cmd::Collections {} = args;
     Ok(app.of(&window).engine.collections().await?)
 }
 
@@ -427,8 +478,9 @@ pub async fn collections(app: State<'_, AppState>, window: tauri::Window) -> Res
 pub async fn set_collections_dir(
     app: State<'_, AppState>,
     window: tauri::Window,
-    dir: Option<String>,
-) -> Result<String> {
+    args: cmd::SetCollectionsDir,
+) -> Reply<cmd::SetCollectionsDir> {
+    let cmd::SetCollectionsDir { dir } = args;
     let dir = match dir.filter(|d| !d.trim().is_empty()) {
         Some(d) => {
             Some(paths::allowed(&app.grants, &window, &d, Access::Write, "keep collections in").await?)
@@ -441,7 +493,8 @@ pub async fn set_collections_dir(
 
 /// What this build is: version, commit, the protocols spoken, where its data lives.
 #[tauri::command]
-pub fn about() -> mcpscope_proto::About {
+pub fn about(args: cmd::About) -> <cmd::About as Command>::Reply {
+    let cmd::About {} = args;
     mcpscope_proto::About {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         commit: env!("MCPSCOPE_COMMIT").to_owned(),
@@ -452,7 +505,12 @@ pub fn about() -> mcpscope_proto::About {
 
 /// The limits on what a server may send (saved, else the defaults).
 #[tauri::command]
-pub async fn limits(app: State<'_, AppState>, window: tauri::Window) -> Result<Limits> {
+pub async fn limits(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::Limits,
+) -> Reply<cmd::Limits> {
+    let cmd::Limits {} = args;
     Ok(app.of(&window).engine.limits().await)
 }
 
@@ -461,8 +519,9 @@ pub async fn limits(app: State<'_, AppState>, window: tauri::Window) -> Result<L
 pub async fn set_limits(
     app: State<'_, AppState>,
     window: tauri::Window,
-    limits: Option<Limits>,
-) -> Result<Limits> {
+    args: cmd::SetLimits,
+) -> Reply<cmd::SetLimits> {
+    let cmd::SetLimits { limits } = args;
     Ok(app.of(&window).engine.set_limits(limits).await?)
 }
 
@@ -472,11 +531,9 @@ pub async fn set_limits(
 pub async fn set_collection_secret(
     app: State<'_, AppState>,
     window: tauri::Window,
-    collection: String,
-    env: Option<String>,
-    name: String,
-    value: Option<String>,
-) -> Result<String> {
+    args: cmd::SetCollectionSecret,
+) -> Reply<cmd::SetCollectionSecret> {
+    let cmd::SetCollectionSecret { collection, env, name, value } = args;
     Ok(app.of(&window).engine.set_collection_secret(&collection, env.as_deref(), &name, value).await?)
 }
 
@@ -485,9 +542,9 @@ pub async fn set_collection_secret(
 pub async fn export_collection(
     app: State<'_, AppState>,
     window: tauri::Window,
-    collection: String,
-    dest: Option<String>,
-) -> Result<String> {
+    args: cmd::ExportCollection,
+) -> Reply<cmd::ExportCollection> {
+    let cmd::ExportCollection { collection, dest } = args;
     let dest = match dest.filter(|d| !d.trim().is_empty()) {
         Some(d) => Some(paths::allowed(&app.grants, &window, &d, Access::Write, "export to").await?),
         None => None,
@@ -501,9 +558,9 @@ pub async fn export_collection(
 pub async fn import_collection(
     app: State<'_, AppState>,
     window: tauri::Window,
-    source: String,
-    name: Option<String>,
-) -> Result<String> {
+    args: cmd::ImportCollection,
+) -> Reply<cmd::ImportCollection> {
+    let cmd::ImportCollection { source, name } = args;
     let source = paths::allowed(&app.grants, &window, &source, Access::Read, "import from").await?;
     Ok(app.of(&window).engine.import_collection(&source.to_string_lossy(), name.as_deref()).await?)
 }
@@ -514,15 +571,20 @@ pub async fn import_collection(
 pub async fn history_prune(
     app: State<'_, AppState>,
     window: tauri::Window,
-    days: Option<u32>,
-    max_mb: Option<u32>,
-) -> Result<u64> {
+    args: cmd::HistoryPrune,
+) -> Reply<cmd::HistoryPrune> {
+    let cmd::HistoryPrune { days, max_mb } = args;
     Ok(app.of(&window).engine.history_prune(days, max_mb).await?)
 }
 
 /// Deletes every stored session but the one being recorded; returns how many went.
 #[tauri::command]
-pub async fn history_clear(app: State<'_, AppState>, window: tauri::Window) -> Result<u64> {
+pub async fn history_clear(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::HistoryClear,
+) -> Reply<cmd::HistoryClear> {
+    let cmd::HistoryClear {} = args;
     Ok(app.of(&window).engine.history_clear().await?)
 }
 
@@ -532,9 +594,9 @@ pub async fn history_clear(app: State<'_, AppState>, window: tauri::Window) -> R
 pub async fn export_har(
     app: State<'_, AppState>,
     window: tauri::Window,
-    session_id: String,
-    dest: Option<String>,
-) -> Result<String> {
+    args: cmd::ExportHar,
+) -> Reply<cmd::ExportHar> {
+    let cmd::ExportHar { session_id, dest } = args;
     let dest = match dest.filter(|d| !d.trim().is_empty()) {
         Some(d) => Some(paths::allowed(&app.grants, &window, &d, Access::Write, "export to").await?),
         None => None,
@@ -547,30 +609,50 @@ pub async fn export_har(
 pub async fn record_curl(
     app: State<'_, AppState>,
     window: tauri::Window,
-    session_id: String,
-    seq: u64,
-) -> Result<String> {
+    args: cmd::RecordCurl,
+) -> Reply<cmd::RecordCurl> {
+    let cmd::RecordCurl { session_id, seq } = args;
     Ok(app.of(&window).engine.record_curl(&session_id, seq).await?)
 }
 
 /// The OAuth debugger's steps and the token inspector's verdicts (never the tokens).
 #[tauri::command]
-pub async fn auth_status(app: State<'_, AppState>, window: tauri::Window) -> Result<AuthStatus> {
+pub async fn auth_status(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::AuthStatus,
+) -> Reply<cmd::AuthStatus> {
+    let cmd::AuthStatus {} = args;
     Ok(app.of(&window).engine.auth_status().await)
 }
 
 /// The access token itself: only on the user's explicit "reveal".
 #[tauri::command]
-pub async fn auth_reveal(app: State<'_, AppState>, window: tauri::Window) -> Result<String> {
+pub async fn auth_reveal(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::AuthReveal,
+) -> Reply<cmd::AuthReveal> {
+    let cmd::AuthReveal {} = args;
     app.of(&window).engine.auth_reveal().await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn auth_refresh(app: State<'_, AppState>, window: tauri::Window) -> Result<()> {
+pub async fn auth_refresh(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::AuthRefresh,
+) -> Reply<cmd::AuthRefresh> {
+    let cmd::AuthRefresh {} = args;
     app.of(&window).engine.auth_refresh().await.map_err(IpcError::from)
 }
 
 #[tauri::command]
-pub async fn auth_logout(app: State<'_, AppState>, window: tauri::Window) -> Result<()> {
+pub async fn auth_logout(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::AuthLogout,
+) -> Reply<cmd::AuthLogout> {
+    let cmd::AuthLogout {} = args;
     app.of(&window).engine.auth_logout().await.map_err(IpcError::from)
 }

@@ -654,3 +654,50 @@ async fn a_har_export_cannot_be_written_outside_the_exports_folder() {
     store.close().await;
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// One builder makes the live session for both shells (`Engine::session`): a window's
+/// connection and a CLI call to the same server are recorded alike — the URL without its
+/// credentials, the transport and version the handshake settled, the user's header redacted.
+#[tokio::test]
+async fn the_window_and_the_cli_record_a_session_alike() {
+    let data = data_dir("alike");
+    let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let url = format!("{}?api_key=k3y-in-the-url", server.url());
+    let cli = run(
+        &data,
+        ["call", &url, "tools/list", "-H", "X-Tenant: t3nant-secret"].iter().map(|s| s.to_string()).collect(),
+    )
+    .await;
+    assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
+
+    let store = Store::open_dir(&data).await.expect("store");
+    let engine = mcpscope_session::Engine::with_store(Arc::new(Quiet), Some(store.clone()), "app");
+    let req = mcpscope_proto::ConnectRequest {
+        url: url.clone(),
+        headers: vec![mcpscope_proto::Header::new("X-Tenant", "t3nant-secret")],
+        ..Default::default()
+    };
+    engine.connect(req).await.expect("connect");
+    engine.request("tools/list".into(), None).await.expect("tools/list");
+    engine.disconnect().await.expect("disconnect");
+
+    let sessions = store.sessions(10).await.expect("sessions");
+    let sources: Vec<&str> = sessions.iter().map(|s| s.source.as_str()).collect();
+    assert_eq!(sources, ["app", "cli"], "newest first");
+    for s in &sessions {
+        assert!(!s.url.contains("k3y-in-the-url"), "{}: the URL keeps its credentials: {}", s.source, s.url);
+        assert_eq!(s.url, sessions[0].url, "both store the same redacted URL");
+        assert_eq!(s.transport.as_deref(), Some("streamable"), "{}", s.source);
+        assert_eq!(s.protocol_version.as_deref(), Some("2025-11-25"), "{}", s.source);
+        assert!(s.ended_at_us.is_some(), "{}: the session was ended", s.source);
+        let hits = store.search(&format!("session:{}", s.id), 1000).await.expect("search");
+        let requests: Vec<_> = hits
+            .iter()
+            .filter(|h| matches!(h.record.kind, mcpscope_proto::RecordKind::HttpRequest { .. }))
+            .collect();
+        assert!(!requests.is_empty(), "{}: no requests recorded", s.source);
+        let text = serde_json::to_string(&hits.iter().map(|h| &h.record).collect::<Vec<_>>()).expect("json");
+        assert!(!text.contains("t3nant-secret"), "{}: the user's header went to the history", s.source);
+        assert!(text.to_ascii_lowercase().contains("x-tenant"), "{}: the header's name is kept", s.source);
+    }
+}

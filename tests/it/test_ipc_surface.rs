@@ -33,27 +33,33 @@ fn quoted_list(text: &str, marker: &str) -> Vec<String> {
     text[start..end].split('"').skip(1).step_by(2).map(str::to_owned).collect()
 }
 
-/// The command names `ui/src/ipc.rs` passes to `call`, `call_unit` (with or without a
-/// turbofish) or `tauri_invoke`.
+/// The commands `ui/src/ipc.rs` invokes: each declared command whose struct it builds
+/// (`invoke(cmd::Name { … })`), and what it passes to `tauri_invoke` by name (`subscribe`).
 fn ui_commands() -> BTreeSet<String> {
     let ipc = read("ui/src/ipc.rs");
     let mut names = BTreeSet::new();
-    for (at, _) in ipc.match_indices("(\"") {
-        let before = &ipc[..at];
-        let callee: String = before
+    for (at, _) in ipc.match_indices("invoke(cmd::") {
+        let ty: String = ipc[at + "invoke(cmd::".len()..]
             .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '<' | '>'))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
-        if callee.starts_with("call") || callee == "tauri_invoke" {
-            let rest = &ipc[at + 2..];
-            names.insert(rest[..rest.find('"').expect("closing quote")].to_owned());
-        }
+        let (_, name) = mcpscope_proto::ipc::COMMANDS.iter().find(|(t, _)| *t == ty).unwrap_or_else(|| {
+            panic!("ui/src/ipc.rs invokes cmd::{ty}, which mcpscope_proto::ipc does not declare")
+        });
+        names.insert((*name).to_owned());
+    }
+    for (at, _) in ipc.match_indices("tauri_invoke(\"") {
+        let rest = &ipc[at + "tauri_invoke(\"".len()..];
+        names.insert(rest[..rest.find('"').expect("closing quote")].to_owned());
     }
     names
+}
+
+/// The commands declared once (`mcpscope_proto::ipc`), plus `subscribe`, whose argument is a
+/// Tauri channel: what `src-tauri/build.rs` gives the permission manifest.
+fn declared_commands() -> BTreeSet<String> {
+    let declared = mcpscope_proto::ipc::COMMANDS.iter().map(|(_, name)| (*name).to_owned());
+    std::iter::once("subscribe".to_owned()).chain(declared).collect()
 }
 
 #[test]
@@ -62,9 +68,16 @@ fn every_window_may_call_exactly_the_commands_its_ui_invokes() {
     assert!(handler.len() > 30, "the handler list was not read: {handler:?}");
     assert_eq!(ui_commands(), handler, "commands the UI invokes vs commands the app registers");
 
-    let manifest: BTreeSet<String> =
-        quoted_list(&read("src-tauri/build.rs"), "const COMMANDS: &[&str] = &[").into_iter().collect();
-    assert_eq!(manifest, handler, "src-tauri/build.rs's COMMANDS vs generate_handler!");
+    assert_eq!(
+        declared_commands(),
+        handler,
+        "the commands mcpscope_proto::ipc declares vs generate_handler!"
+    );
+    let build = read("src-tauri/build.rs");
+    assert!(
+        build.contains("mcpscope_proto::ipc::COMMANDS") && build.contains("\"subscribe\""),
+        "src-tauri/build.rs gives the permission manifest the declared commands and subscribe"
+    );
 
     let set: BTreeSet<String> = quoted_list(&read("src-tauri/permissions/app.toml"), "permissions = [")
         .into_iter()

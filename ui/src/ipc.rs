@@ -3,9 +3,11 @@
 //! **Invariant:** only this module knows about `window.__TAURI__`; components call the typed
 //! functions below. Commands go through `core.invoke`; live events arrive on a
 //! `core.Channel` handed to the backend's `subscribe` command (ordered delivery, no global
-//! event bus). Names and argument keys match the `#[tauri::command]`s in `src-tauri`.
+//! event bus). Every command but `subscribe` is declared once in `mcpscope_proto::ipc`: its
+//! name, argument struct and reply type are the ones `src-tauri`'s adapter takes.
 
 use mcpscope_proto::collection::{Collections, Outcome};
+use mcpscope_proto::ipc::{self as cmd, Command};
 use mcpscope_proto::outline::{Children, RecordRef, Slice};
 use mcpscope_proto::servers::ServerEntry;
 use mcpscope_proto::{
@@ -13,8 +15,7 @@ use mcpscope_proto::{
     Root, ServerAnswer, SessionInfo, UiEvent,
 };
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -58,47 +59,46 @@ fn to_error(err: JsValue) -> IpcError {
     IpcError { kind: mcpscope_proto::IpcErrorKind::Ipc, message: format!("{err:?}") }
 }
 
-async fn call<R: DeserializeOwned>(cmd: &str, args: Value) -> Result<R, IpcError> {
-    let out = tauri_invoke(cmd, to_js(&args)?).await.map_err(to_error)?;
+/// Invokes the command `args` declares (`mcpscope_proto::ipc`), its arguments under
+/// [`cmd::ARGS_KEY`]; its declared reply.
+async fn invoke<C: Command>(args: C) -> Result<C::Reply, IpcError> {
+    let payload = js_sys::Object::new();
+    js_sys::Reflect::set(&payload, &cmd::ARGS_KEY.into(), &to_js(&args)?).map_err(to_error)?;
+    let out = tauri_invoke(C::NAME, payload.into()).await.map_err(to_error)?;
     serde_wasm_bindgen::from_value(out).map_err(|e| IpcError {
         kind: mcpscope_proto::IpcErrorKind::Ipc,
-        message: format!("decoding the reply to {cmd}: {e}"),
+        message: format!("decoding the reply to {}: {e}", C::NAME),
     })
 }
 
-/// For commands without a value: ignores whatever comes back.
-async fn call_unit(cmd: &str, args: Value) -> Result<(), IpcError> {
-    tauri_invoke(cmd, to_js(&args)?).await.map(drop).map_err(to_error)
-}
-
 pub async fn connect(req: &ConnectRequest) -> Result<ConnectionState, IpcError> {
-    call("connect", json!({ "req": req })).await
+    invoke(cmd::Connect { req: req.clone() }).await
 }
 
 /// Proxy mode: serve a local endpoint that forwards a real client's traffic to `req.url`.
 pub async fn start_proxy(req: &ConnectRequest) -> Result<ConnectionState, IpcError> {
-    call("start_proxy", json!({ "req": req })).await
+    invoke(cmd::StartProxy { req: req.clone() }).await
 }
 
 pub async fn disconnect() -> Result<(), IpcError> {
-    call_unit("disconnect", json!({})).await
+    invoke(cmd::Disconnect {}).await
 }
 
 pub async fn reinitialize() -> Result<ConnectionState, IpcError> {
-    call("reinitialize", json!({})).await
+    invoke(cmd::Reinitialize {}).await
 }
 
 /// Returns the whole JSON-RPC response message (result or error object).
 pub async fn request(method: &str, params: Option<Value>) -> Result<Value, IpcError> {
-    call("request", json!({ "method": method, "params": params })).await
+    invoke(cmd::Request { method: method.to_owned(), params }).await
 }
 
 pub async fn send_raw(text: &str) -> Result<(), IpcError> {
-    call_unit("send_raw", json!({ "text": text })).await
+    invoke(cmd::SendRaw { text: text.to_owned() }).await
 }
 
 pub async fn get_record(seq: u64) -> Result<Option<Record>, IpcError> {
-    call("get_record", json!({ "seq": seq })).await
+    invoke(cmd::GetRecord { seq }).await
 }
 
 /// A page of the children of one JSON node of a big record (see `mcpscope_proto::outline`).
@@ -108,8 +108,7 @@ pub async fn record_children(
     offset: u64,
     limit: u64,
 ) -> Result<Children, IpcError> {
-    call("record_children", json!({ "record": record, "pointer": pointer, "offset": offset, "limit": limit }))
-        .await
+    invoke(cmd::RecordChildren { record: record.clone(), pointer: pointer.to_owned(), offset, limit }).await
 }
 
 /// A page of a big record's raw payload (`pointer: None`) or of one long string in it.
@@ -119,38 +118,39 @@ pub async fn record_slice(
     offset: u64,
     len: u64,
 ) -> Result<Slice, IpcError> {
-    call("record_slice", json!({ "record": record, "pointer": pointer, "offset": offset, "len": len })).await
+    invoke(cmd::RecordSlice { record: record.clone(), pointer: pointer.map(str::to_owned), offset, len })
+        .await
 }
 
 /// Cancels request `id` of ours (JSON text of its id).
 pub async fn cancel_request(id: &str) -> Result<bool, IpcError> {
-    call("cancel_request", json!({ "id": id })).await
+    invoke(cmd::CancelRequest { id: id.to_owned() }).await
 }
 
 /// Trusts the connected server's current version (the trust banner's button).
 pub async fn trust_current() -> Result<mcpscope_proto::trust::TrustReport, IpcError> {
-    call("trust_current", json!({})).await
+    invoke(cmd::TrustCurrent {}).await
 }
 
 /// Answers a server request (sampling, elicitation).
 pub async fn answer_server_request(handle: u64, answer: &ServerAnswer) -> Result<(), IpcError> {
-    call("answer_server_request", json!({ "handle": handle, "answer": answer })).await
+    invoke(cmd::AnswerServerRequest { handle, answer: answer.clone() }).await
 }
 
 /// The roots offered to the server.
 pub async fn set_roots(roots: &[Root]) -> Result<(), IpcError> {
-    call("set_roots", json!({ "roots": roots })).await
+    invoke(cmd::SetRoots { roots: roots.to_vec() }).await
 }
 
 /// The servers of an MCP client's configuration file, read from `path` or given as `text`.
 pub async fn import_servers(text: Option<&str>, path: Option<&str>) -> Result<Vec<ServerEntry>, IpcError> {
-    call("import_servers", json!({ "text": text, "path": path })).await
+    invoke(cmd::ImportServers { text: text.map(str::to_owned), path: path.map(str::to_owned) }).await
 }
 
 /// Opens another window: a session of its own (fire and forget; a failure is logged).
 pub fn open_new_window() {
     wasm_bindgen_futures::spawn_local(async {
-        if let Err(e) = call::<String>("new_window", json!({})).await {
+        if let Err(e) = invoke(cmd::NewWindow {}).await {
             web_sys::console::error_1(&format!("could not open a window: {}", e.message).into());
         }
     });
@@ -158,44 +158,44 @@ pub fn open_new_window() {
 
 /// Opens a server-supplied URL in the system browser (http/https only), after consent.
 pub async fn open_external(url: &str) -> Result<(), IpcError> {
-    call("open_external", json!({ "url": url })).await
+    invoke(cmd::OpenExternal { url: url.to_owned() }).await
 }
 
 pub async fn state() -> Result<ConnectionState, IpcError> {
-    call("state", json!({})).await
+    invoke(cmd::State {}).await
 }
 
 /// Starts the built-in demo server (once) and returns its MCP URL.
 pub async fn start_demo() -> Result<String, IpcError> {
-    call("start_demo", json!({})).await
+    invoke(cmd::StartDemo {}).await
 }
 
 /// The newest `limit` history records matching `query` (the store's search language),
 /// oldest first. A query the backend cannot parse fails with kind `bad_query`.
 pub async fn history_search(query: &str, limit: u32) -> Result<Vec<HistoryHit>, IpcError> {
-    call("history_search", json!({ "query": query, "limit": limit })).await
+    invoke(cmd::HistorySearch { query: query.to_owned(), limit }).await
 }
 
 /// One stored record, its message decoded.
 pub async fn history_record(session_id: &str, seq: u64) -> Result<Option<Record>, IpcError> {
-    call("history_record", json!({ "sessionId": session_id, "seq": seq })).await
+    invoke(cmd::HistoryRecord { session_id: session_id.to_owned(), seq }).await
 }
 
 /// Stored sessions, newest first.
 pub async fn history_sessions(limit: u32) -> Result<Vec<SessionInfo>, IpcError> {
-    call("history_sessions", json!({ "limit": limit })).await
+    invoke(cmd::HistorySessions { limit }).await
 }
 
 /// Sends stored request `seq` of `session_id` again on the live session (with `params`
 /// instead of the recorded ones when given) and diffs the answer with the recorded one.
 /// Fails with kind `not_connected` when there is no live session.
 pub async fn replay(session_id: &str, seq: u64, params: Option<Value>) -> Result<Replay, IpcError> {
-    call("replay", json!({ "sessionId": session_id, "seq": seq, "params": params })).await
+    invoke(cmd::Replay { session_id: session_id.to_owned(), seq, params }).await
 }
 
 /// Replays every client request of stored session `session_id` on the live session.
 pub async fn replay_session(session_id: &str) -> Result<Vec<ReplayStep>, IpcError> {
-    call("replay_session", json!({ "sessionId": session_id })).await
+    invoke(cmd::ReplaySession { session_id: session_id.to_owned() }).await
 }
 
 /// A bug report of a stored session: a preview of what it redacts, or (`write`) saved.
@@ -204,12 +204,12 @@ pub async fn bug_report(
     write: bool,
     dest: Option<&str>,
 ) -> Result<mcpscope_proto::BugReport, IpcError> {
-    call("bug_report", json!({ "sessionId": session_id, "write": write, "dest": dest })).await
+    invoke(cmd::BugReport { session_id: session_id.to_owned(), write, dest: dest.map(str::to_owned) }).await
 }
 
 /// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
 pub async fn diff_sessions(old: &str, new: &str) -> Result<Vec<ListDiff>, IpcError> {
-    call("diff_sessions", json!({ "old": old, "new": new })).await
+    invoke(cmd::DiffSessions { old: old.to_owned(), new: new.to_owned() }).await
 }
 
 /// Saves stored request `seq` of `session_id` as request `name` of collection `collection`
@@ -220,8 +220,13 @@ pub async fn save_to_collection(
     session_id: &str,
     seq: u64,
 ) -> Result<String, IpcError> {
-    let args = json!({ "collection": collection, "name": name, "sessionId": session_id, "seq": seq });
-    call("save_to_collection", args).await
+    invoke(cmd::SaveToCollection {
+        collection: collection.to_owned(),
+        name: name.to_owned(),
+        session_id: session_id.to_owned(),
+        seq,
+    })
+    .await
 }
 
 /// Runs a collection with an environment over the live session; kind `not_connected` when
@@ -232,24 +237,28 @@ pub async fn run_collection(
     env: Option<&str>,
     allow_other_origin: bool,
 ) -> Result<Vec<Outcome>, IpcError> {
-    let args = json!({ "collection": collection, "env": env, "allowOtherOrigin": allow_other_origin });
-    call("run_collection", args).await
+    invoke(cmd::RunCollection {
+        collection: collection.to_owned(),
+        env: env.map(str::to_owned),
+        allow_other_origin: Some(allow_other_origin),
+    })
+    .await
 }
 
 /// The collections folder and its collections (environments, which secrets are set).
 pub async fn collections() -> Result<Collections, IpcError> {
-    call("collections", json!({})).await
+    invoke(cmd::Collections {}).await
 }
 
 /// Chooses the collections folder (`None`: the default); returns the folder now in use.
 pub async fn set_collections_dir(dir: Option<&str>) -> Result<String, IpcError> {
-    call("set_collections_dir", json!({ "dir": dir })).await
+    invoke(cmd::SetCollectionsDir { dir: dir.map(str::to_owned) }).await
 }
 
 /// Puts `text` on the system clipboard through the app (the webview's clipboard API is the
 /// fallback); `Err` says why it could not.
 pub async fn copy_text(text: &str) -> Result<(), IpcError> {
-    if call_unit("copy_text", json!({ "text": text })).await.is_ok() {
+    if invoke(cmd::CopyText { text: text.to_owned() }).await.is_ok() {
         return Ok(());
     }
     let Some(window) = web_sys::window() else {
@@ -274,22 +283,22 @@ pub async fn pick_path(
     title: &str,
     file_name: Option<&str>,
 ) -> Result<Option<String>, IpcError> {
-    call("pick_path", json!({ "kind": kind, "title": title, "fileName": file_name })).await
+    invoke(cmd::PickPath { kind, title: title.to_owned(), file_name: file_name.map(str::to_owned) }).await
 }
 
 /// What this build is (version, commit, protocols, data folder).
 pub async fn about() -> Result<mcpscope_proto::About, IpcError> {
-    call("about", json!({})).await
+    invoke(cmd::About {}).await
 }
 
 /// The limits on what a server may send (saved, else the defaults).
 pub async fn limits() -> Result<mcpscope_proto::Limits, IpcError> {
-    call("limits", json!({})).await
+    invoke(cmd::Limits {}).await
 }
 
 /// Saves the limits (`None`: back to the defaults); returns the limits now saved.
 pub async fn set_limits(limits: Option<&mcpscope_proto::Limits>) -> Result<mcpscope_proto::Limits, IpcError> {
-    call("set_limits", json!({ "limits": limits })).await
+    invoke(cmd::SetLimits { limits: limits.cloned() }).await
 }
 
 /// Stores a collection secret in the keyring (`None` forgets it); returns where secrets are
@@ -300,59 +309,64 @@ pub async fn set_collection_secret(
     name: &str,
     value: Option<&str>,
 ) -> Result<String, IpcError> {
-    let args = json!({ "collection": collection, "env": env, "name": name, "value": value });
-    call("set_collection_secret", args).await
+    invoke(cmd::SetCollectionSecret {
+        collection: collection.to_owned(),
+        env: env.map(str::to_owned),
+        name: name.to_owned(),
+        value: value.map(str::to_owned),
+    })
+    .await
 }
 
 /// Writes a collection as one bundle file (`dest` empty: the default place); returns its path.
 pub async fn export_collection(collection: &str, dest: Option<&str>) -> Result<String, IpcError> {
-    call("export_collection", json!({ "collection": collection, "dest": dest })).await
+    invoke(cmd::ExportCollection { collection: collection.to_owned(), dest: dest.map(str::to_owned) }).await
 }
 
 /// Imports a bundle file or a collection folder; returns the new collection's name.
 pub async fn import_collection(source: &str, name: Option<&str>) -> Result<String, IpcError> {
-    call("import_collection", json!({ "source": source, "name": name })).await
+    invoke(cmd::ImportCollection { source: source.to_owned(), name: name.map(str::to_owned) }).await
 }
 
 /// Deletes stored sessions older than `days` and the oldest beyond `max_mb` (never the live
 /// one); returns how many went.
 pub async fn history_prune(days: Option<u32>, max_mb: Option<u32>) -> Result<u64, IpcError> {
-    call("history_prune", json!({ "days": days, "maxMb": max_mb })).await
+    invoke(cmd::HistoryPrune { days, max_mb }).await
 }
 
 /// Deletes every stored session but the live one; returns how many went.
 pub async fn history_clear() -> Result<u64, IpcError> {
-    call("history_clear", json!({})).await
+    invoke(cmd::HistoryClear {}).await
 }
 
 /// Writes a stored session as HAR 1.2 in the data directory's exports; returns the path.
 pub async fn export_har(session_id: &str, dest: Option<&str>) -> Result<String, IpcError> {
-    call("export_har", json!({ "sessionId": session_id, "dest": dest })).await
+    invoke(cmd::ExportHar { session_id: session_id.to_owned(), dest: dest.map(str::to_owned) }).await
 }
 
 /// A stored HTTP request as a curl command line (credentials as environment variables).
 pub async fn record_curl(session_id: &str, seq: u64) -> Result<String, IpcError> {
-    call("record_curl", json!({ "sessionId": session_id, "seq": seq })).await
+    invoke(cmd::RecordCurl { session_id: session_id.to_owned(), seq }).await
 }
 
 /// The OAuth debugger's steps and the token inspector's reports (never the tokens).
 pub async fn auth_status() -> Result<AuthStatus, IpcError> {
-    call("auth_status", json!({})).await
+    invoke(cmd::AuthStatus {}).await
 }
 
 /// The raw access token: call only when the user asked to see it.
 pub async fn auth_reveal() -> Result<String, IpcError> {
-    call("auth_reveal", json!({})).await
+    invoke(cmd::AuthReveal {}).await
 }
 
 /// Refreshes the access token with the refresh token.
 pub async fn auth_refresh() -> Result<(), IpcError> {
-    call_unit("auth_refresh", json!({})).await
+    invoke(cmd::AuthRefresh {}).await
 }
 
 /// Forgets the tokens (memory and secret store).
 pub async fn auth_logout() -> Result<(), IpcError> {
-    call_unit("auth_logout", json!({})).await
+    invoke(cmd::AuthLogout {}).await
 }
 
 /// Keeps the backend's event stream flowing into a handler; dropping it stops delivery.

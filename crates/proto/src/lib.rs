@@ -12,6 +12,7 @@ pub mod collection;
 pub mod diff;
 pub mod explain;
 pub mod headers;
+pub mod ipc;
 pub mod limits;
 pub mod lint;
 pub mod outline;
@@ -57,6 +58,16 @@ pub enum PickKind {
 pub enum TransportKind {
     Streamable,
     Sse,
+}
+
+impl TransportKind {
+    /// Its name as stored and sent (the same as its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Streamable => "streamable",
+            TransportKind::Sse => "sse",
+        }
+    }
 }
 
 /// `text` safe to print on a terminal: control characters (escape sequences, bells, carriage
@@ -152,6 +163,13 @@ pub struct AuthRequest {
     /// as a JWT bearer grant (RFC 7523) instead of a user's authorization.
     #[serde(default)]
     pub workload_token_file: Option<String>,
+    /// Workload identity with the JWT itself (the CLI's `--workload-token`); a secret, kept
+    /// like `client_secret`.
+    #[serde(default)]
+    pub workload_token: Option<String>,
+    /// The client credentials grant (machine to machine) instead of a user's authorization.
+    #[serde(default)]
+    pub client_credentials: bool,
     /// Accept plain-http authorization server endpoints on hosts other than loopback (for
     /// this connection only); refused otherwise.
     #[serde(default)]
@@ -998,6 +1016,13 @@ pub struct AuthStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transport_is_stored_under_its_serde_name() {
+        for kind in [TransportKind::Streamable, TransportKind::Sse] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::json!(kind.as_str()));
+        }
+    }
 
     #[test]
     fn error_kinds_cross_the_boundary_as_their_snake_case_names() {

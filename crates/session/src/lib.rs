@@ -11,6 +11,7 @@
 pub mod collection;
 pub mod export;
 mod interact;
+pub mod live;
 pub mod mask;
 pub mod paths;
 pub mod replay;
@@ -20,14 +21,15 @@ mod view;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use mcpscope_auth::{OAuth, OAuthOptions, Redirect, SecretStore};
+pub use live::{LiveSession, SessionBuilder};
+use mcpscope_auth::{OAuth, OAuthOptions, SecretStore};
 use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_proto::{
     AuthStatus, ConnectRequest, ConnectionState, ConnectionStatus, HistoryHit, IpcError, Limits, Record,
     RecordSummary, SessionInfo, UiEvent,
 };
-use mcpscope_store::{NewSession, Recorder, Store};
-use mcpscope_wire::{Capture, ConnectOptions, Connection, LinkStatus, RecordSink, WireError};
+use mcpscope_store::{Recorder, Store};
+use mcpscope_wire::{Capture, Connection, LinkStatus, RecordSink, WireError};
 use serde_json::Value;
 use tracing::{Instrument, info, info_span};
 
@@ -353,18 +355,17 @@ pub struct Engine {
     store: Option<Store>,
     /// `app` or `cli`: stored with each session.
     source: &'static str,
-    recorder: Mutex<Option<Recorder>>,
     /// The current timeline; replaced (not cleared) on connect so late writers of the old
     /// session cannot leak into the new one.
     log: Arc<Mutex<Arc<RecordLog>>>,
-    capture: Mutex<Option<Arc<Capture>>>,
+    /// The current live session (history, trust book, OAuth client, capture); kept after a
+    /// disconnect, without its history, for the panes that still show it.
+    session: Mutex<Option<LiveSession>>,
     live: Mutex<Option<Live>>,
     last_request: Mutex<Option<ConnectRequest>>,
     state: Arc<Mutex<ConnectionState>>,
     demo: tokio::sync::Mutex<Option<DemoServer>>,
     flusher: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// The OAuth client of the current connection, when OAuth is on.
-    oauth: Mutex<Option<Arc<OAuth>>>,
     /// Where tokens go; opened (and probed) at the first OAuth connection.
     secrets: tokio::sync::OnceCell<Arc<dyn SecretStore>>,
     /// Ends the connection attempt under way (a browser authorization may wait minutes).
@@ -377,8 +378,6 @@ pub struct Engine {
     tracker: Mutex<Arc<interact::Tracker>>,
     /// Secret values a collection run has sent: masked in every record from then on.
     mask: Arc<mask::Mask>,
-    /// The server trust of the current connection (its pins and what it listed).
-    trust: Mutex<Option<Arc<trust::TrustBook>>>,
     /// Proxy mode: the listener forwarding a real client's traffic into this timeline, and
     /// the task that settles the server's trust after each list the client is answered.
     proxy: tokio::sync::Mutex<Option<(mcpscope_proxy::Proxy, tokio::task::JoinHandle<()>)>>,
@@ -420,22 +419,19 @@ impl Engine {
             sink: sink.clone(),
             store,
             source,
-            recorder: Mutex::new(None),
             log: Arc::new(Mutex::new(Arc::new(RecordLog::default()))),
-            capture: Mutex::new(None),
+            session: Mutex::new(None),
             live: Mutex::new(None),
             last_request: Mutex::new(None),
             state: Arc::new(Mutex::new(ConnectionState::disconnected())),
             demo: tokio::sync::Mutex::new(None),
             flusher: Mutex::new(None),
-            oauth: Mutex::new(None),
             secrets: tokio::sync::OnceCell::new(),
             cancel_connect: Mutex::new(None),
             view: view::ViewCache::default(),
             interactive: Arc::new(interact::Interactive::new(sink.clone())),
             tracker: Mutex::new(Arc::new(interact::Tracker::new(sink.clone()))),
             mask: Arc::new(mask::Mask::default()),
-            trust: Mutex::new(None),
             proxy: tokio::sync::Mutex::new(None),
         }
     }
@@ -453,20 +449,9 @@ impl Engine {
         }
     }
 
-    /// A new OAuth client for `req` (its steps stream to the UI as they finish).
-    async fn new_oauth(&self, req: &ConnectRequest, capture: &Arc<Capture>) -> Result<Arc<OAuth>> {
-        let mut o = OAuthOptions::new(&req.url);
-        o.client_id = req.auth.client_id.clone().filter(|s| !s.trim().is_empty());
-        o.client_secret = req.auth.client_secret.clone().filter(|s| !s.is_empty());
-        o.scope = req.auth.scope.clone().filter(|s| !s.trim().is_empty());
-        if req.auth.headless {
-            o.redirect = Redirect::Headless;
-        }
-        o.dpop = req.auth.dpop;
-        o.allow_plain_http = req.auth.allow_plain_http;
-        if let Some(file) = req.auth.workload_token_file.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
-            o.grant = mcpscope_auth::Grant::JwtBearer(mcpscope_auth::WorkloadToken::File(file.into()));
-        }
+    /// A new OAuth client with options `o`, its HTTP exchanges recorded into `capture` (its
+    /// steps stream to the sink as they finish).
+    pub(crate) async fn new_oauth(&self, o: OAuthOptions, capture: &Arc<Capture>) -> Result<Arc<OAuth>> {
         let http =
             mcpscope_auth::Http::new(capture.clone()).map_err(|e| SessionError::Auth(e.to_string()))?;
         let sink = self.sink.clone();
@@ -477,16 +462,21 @@ impl Engine {
         Ok(Arc::new(oauth))
     }
 
+    /// The current live session, if any.
+    fn live_session(&self) -> Option<LiveSession> {
+        lock(&self.session).clone()
+    }
+
     fn current_oauth(&self) -> Result<Arc<OAuth>> {
-        lock(&self.oauth)
-            .clone()
+        self.live_session()
+            .and_then(|s| s.oauth().cloned())
             .ok_or_else(|| SessionError::Auth("OAuth is not on for this connection".to_owned()))
     }
 
     /// The OAuth flow's steps and the current tokens, decoded and checked (the JWKS is
     /// fetched now).
     pub async fn auth_status(&self) -> AuthStatus {
-        let oauth = lock(&self.oauth).clone();
+        let oauth = self.live_session().and_then(|s| s.oauth().cloned());
         match oauth {
             Some(o) => AuthStatus {
                 enabled: true,
@@ -550,10 +540,8 @@ impl Engine {
     pub async fn connect(&self, req: ConnectRequest) -> Result<ConnectionState> {
         self.disconnect().await?;
         self.sink.emit(UiEvent::Reset);
-        let capture = self.new_timeline(&req, self.source).await;
-        let oauth = if req.auth.oauth { Some(self.new_oauth(&req, &capture).await?) } else { None };
-        *lock(&self.oauth) = oauth;
-        self.open(req, capture).await
+        let live = self.new_timeline(&req, self.source).await?;
+        self.open(req, live).await
     }
 
     /// Proxy mode: serves a local MCP endpoint that forwards a real client's traffic to
@@ -563,16 +551,11 @@ impl Engine {
     pub async fn start_proxy(&self, req: ConnectRequest) -> Result<ConnectionState> {
         self.disconnect().await?;
         self.sink.emit(UiEvent::Reset);
-        let capture = self.new_timeline(&req, "proxy").await;
+        let live = self.new_timeline(&req, "proxy").await?;
+        let capture = live.capture().clone();
         let mut opts = mcpscope_proxy::ProxyOptions::new(req.url.clone());
         opts.headers = req.headers.clone();
-        // The user's own headers may be credentials under any name: redacted in records.
-        capture.redact_user_headers(req.headers.iter().map(|h| h.name.as_str()));
-        if req.auth.oauth {
-            let oauth = self.new_oauth(&req, &capture).await?;
-            *lock(&self.oauth) = Some(oauth.clone());
-            opts.authorizer = Some(oauth as Arc<dyn mcpscope_wire::Authorizer>);
-        }
+        opts.authorizer = live.authorizer();
         let proxy = mcpscope_proxy::Proxy::start(opts, capture.clone()).await?;
         capture.note(format!("proxying {} → {}", proxy.url(), mcpscope_wire::redact_url(&req.url)));
         info!(listen = %proxy.url(), upstream = %mcpscope_wire::redact_url(&req.url), "proxy started");
@@ -583,7 +566,7 @@ impl Engine {
             ..ConnectionState::disconnected()
         };
         // The client's lists are compared with the trusted version as they pass.
-        let watch = match lock(&self.trust).clone() {
+        let watch = match live.trust().cloned() {
             Some(book) => {
                 let sink = self.sink.clone();
                 book.watch(self.store.clone(), move |report| sink.emit(UiEvent::Trust { report }))
@@ -595,71 +578,55 @@ impl Engine {
         Ok(state)
     }
 
-    /// A new timeline, history session (as `source`), trust book and sink chain for `req`'s
-    /// server; the capture that feeds them.
-    async fn new_timeline(&self, req: &ConnectRequest, source: &'static str) -> Arc<Capture> {
+    /// A new timeline, and a live session (history as `source`, trust book, OAuth client)
+    /// whose capture feeds it.
+    async fn new_timeline(&self, req: &ConnectRequest, source: &'static str) -> Result<LiveSession> {
         let limits = limits(self.store.as_ref()).await;
-        let history = match &self.store {
-            Some(store) => {
-                // The history keeps the URL without its credentials (userinfo, `?api_key=`).
-                let url = mcpscope_wire::redact_url(&req.url);
-                match store.recorder(NewSession::new(url, source)).await {
-                    Ok(r) => {
-                        r.limit_queue(limits.history_queue_records);
-                        Some(r)
-                    }
-                    Err(e) => {
-                        // The session goes on without history; the log says why.
-                        tracing::error!(error = %e, "could not start a history session");
-                        None
-                    }
-                }
-            }
-            None => None,
-        };
-        *lock(&self.recorder) = history.clone();
         // A new timeline, bounded: the history holds every record.
         let log = Arc::new(RecordLog::bounded(limits.timeline_records));
         self.interactive.limit_waiting(limits.pending_requests);
         *lock(&self.log) = log.clone();
         let tracker = Arc::new(interact::Tracker::new(self.sink.clone()));
         *lock(&self.tracker) = tracker.clone();
-        let tee = Tee { log, history, tracker };
-        // The user's own headers may be credentials under any name: masked wherever echoed.
-        self.mask.add(mask::header_secrets(&req.headers));
-        let book = trust::TrustBook::load(self.store.as_ref(), &req.url).await;
-        *lock(&self.trust) = Some(book.clone());
-        let sink = Arc::new(mask::Masked::new(
-            self.mask.clone(),
-            mcpscope_lint::Linted::new(trust::Trusted::new(book, tee)),
-        ));
-        let capture = Capture::with_limits(sink, limits);
-        *lock(&self.capture) = Some(capture.clone());
+        let live = self
+            .session(req)
+            .source(source)
+            .limits(limits)
+            .start(|history| Tee { log, history, tracker })
+            .await?;
+        *lock(&self.session) = Some(live.clone());
         self.ensure_flusher();
-        capture
+        Ok(live)
     }
 
-    async fn open(&self, mut req: ConnectRequest, capture: Arc<Capture>) -> Result<ConnectionState> {
+    /// The one builder of a live session, for both shells: see [`live`].
+    pub fn session(&self, req: &ConnectRequest) -> SessionBuilder<'_> {
+        SessionBuilder::new(self, req)
+    }
+
+    /// The secrets masked in every record (the user's headers, a collection's secrets).
+    pub fn mask(&self) -> &Arc<mask::Mask> {
+        &self.mask
+    }
+
+    async fn open(&self, mut req: ConnectRequest, live: LiveSession) -> Result<ConnectionState> {
         // The secret lives in the OAuth client now; no copy of the request keeps it.
         req.auth.client_secret = None;
+        req.auth.workload_token = None;
         *lock(&self.last_request) = Some(req.clone());
         let mut connecting = ConnectionState::disconnected();
         connecting.status = ConnectionStatus::Connecting;
         connecting.url = Some(req.url.clone());
         self.set_state(connecting);
-        let mut opts = ConnectOptions::new(&req.url);
-        opts.transport = req.transport;
-        opts.protocol_version = req.protocol_version.clone().filter(|v| !v.is_empty());
-        opts.headers = req.headers.clone();
+        let mut opts = live.connect_options(&req);
         // A person answers the server's questions in the window.
         opts.capabilities = interact::interactive_capabilities();
-        opts.authorizer = lock(&self.oauth).clone().map(|o| o as Arc<dyn mcpscope_wire::Authorizer>);
         let span = info_span!("session", url = %mcpscope_wire::redact_url(&req.url));
         let (cancel, cancelled) = tokio::sync::oneshot::channel();
         *lock(&self.cancel_connect) = Some(cancel);
         let connecting = Connection::connect_with_capture(
             opts,
-            capture,
+            live.capture().clone(),
             Arc::new(interact::Handler(self.interactive.clone())),
         )
         .instrument(span);
@@ -693,15 +660,7 @@ impl Engine {
                 };
                 self.watch_status(&conn);
                 listen_for_changes(&conn);
-                let history = lock(&self.recorder).as_ref().map(|r| r.session_id().to_owned());
-                if let (Some(store), Some(id)) = (&self.store, history) {
-                    let transport = format!("{:?}", info.transport).to_lowercase();
-                    if let Err(e) =
-                        store.update_session(&id, Some(&transport), Some(&info.protocol_version)).await
-                    {
-                        tracing::warn!(error = %e, "could not update the history session");
-                    }
-                }
+                live.connected(&info).await;
                 *lock(&self.live) = Some(Live { conn: conn.clone(), request: req, listens: Arc::default() });
                 self.set_state(state.clone());
                 self.check_trust(&conn).await;
@@ -781,19 +740,16 @@ impl Engine {
 
     /// Commits the session's last records and marks it ended.
     async fn end_history(&self) {
-        let recorder = lock(&self.recorder).take();
-        if let (Some(store), Some(r)) = (&self.store, recorder)
-            && let Err(e) = store.finish(&r).await
-        {
-            tracing::warn!(error = %e, "could not end the history session");
+        let live = lock(&self.session).as_mut().map(LiveSession::history_ended);
+        if let Some(live) = live {
+            live.end_history().await;
         }
     }
 
     /// Waits until every record captured so far is in the history database.
     pub async fn flush_history(&self) {
-        let recorder = lock(&self.recorder).clone();
-        if let Some(r) = recorder {
-            r.flush().await;
+        if let Some(live) = self.live_session() {
+            live.flush().await;
         }
     }
 
@@ -1029,7 +985,7 @@ impl Engine {
 
     /// The session being recorded now, which retention never deletes.
     fn recording(&self) -> Option<String> {
-        lock(&self.recorder).as_ref().map(|r| r.session_id().to_owned())
+        self.live_session()?.recorder().map(|r| r.session_id().to_owned())
     }
 
     /// Deletes stored sessions that started more than `days` ago and then, while the records
@@ -1107,11 +1063,10 @@ impl Engine {
             let conn = live.conn;
             tokio::spawn(async move { conn.close().await });
         }
-        let capture = lock(&self.capture).clone();
-        match capture {
-            Some(capture) => {
-                capture.note("re-initializing: starting a new session");
-                self.open(req, capture).await
+        match self.live_session() {
+            Some(live) => {
+                live.capture().note("re-initializing: starting a new session");
+                self.open(req, live).await
             }
             None => self.connect(req).await,
         }
@@ -1174,9 +1129,8 @@ impl Engine {
 
     /// Pins what was seen for the first time, and tells the window what changed.
     async fn settle_trust(&self) {
-        let book = lock(&self.trust).clone();
-        if let Some(book) = book
-            && let Some(report) = book.settle(self.store.as_ref()).await
+        if let Some(live) = self.live_session()
+            && let Some(report) = live.settle_trust().await
         {
             info!(changes = report.changes.len(), first_pinned = report.first_pinned, "server trust checked");
             self.sink.emit(UiEvent::Trust { report });
@@ -1185,13 +1139,13 @@ impl Engine {
 
     /// What the current connection found against the server's trusted version.
     pub fn trust_report(&self) -> Option<mcpscope_proto::trust::TrustReport> {
-        lock(&self.trust).as_ref().map(|b| b.report())
+        self.live_session()?.trust().map(|b| b.report())
     }
 
     /// Trusts the current version of the server (what this connection was listed): the
     /// banner goes away and the next connection compares against it.
     pub async fn trust_current(&self) -> Result<mcpscope_proto::trust::TrustReport> {
-        let book = lock(&self.trust).clone().ok_or(SessionError::NotConnected)?;
+        let book = self.live_session().and_then(|s| s.trust().cloned()).ok_or(SessionError::NotConnected)?;
         let n = book.trust_current(self.history()?).await?;
         info!(entries = n, server = %book.server(), "trusted the server's current version");
         let report = book.report();
@@ -1305,7 +1259,7 @@ impl Engine {
         if let Some(r) = log.get(seq) {
             return Some(Record::clone(&r));
         }
-        let recorder = lock(&self.recorder).clone()?;
+        let recorder = self.live_session()?.recorder()?.clone();
         recorder.flush().await;
         match self.store.as_ref()?.record(recorder.session_id(), seq).await {
             Ok(r) => r,

@@ -448,6 +448,7 @@ impl OAuthFields {
             dpop: self.dpop,
             workload_token_file: given(&self.workload_token_file),
             allow_plain_http: self.allow_plain_http,
+            ..AuthRequest::default()
         }
     }
 }
