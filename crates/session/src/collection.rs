@@ -1,8 +1,9 @@
 //! Collections: saved requests in a folder of plain JSON files a team keeps in git, run
 //! headless with assertions (`mcpscope run`), reported as text and JUnit XML.
 //!
-//! Long file: load, template, run and bundle of a collection, with their tests; the split
-//! into one module each is planned (issue 14).
+//! This module loads a collection (files, environments, variables, secrets); `template`
+//! fills its `{{variables}}`, `run` runs it, `bundle` turns it into one file and back, and
+//! `folder` saves requests into the collections folder and lists it.
 //!
 //! ```text
 //! my-collection/
@@ -21,14 +22,23 @@
 //! keyring under [`secret_key`], set by each user for themselves and never written to a file,
 //! an export or the history (see [`crate::mask`]).
 
+mod bundle;
+mod folder;
+mod run;
+mod template;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use mcpscope_auth::SecretStore;
-use mcpscope_proto::collection::{CollectionInfo, EnvironmentInfo, SecretInfo};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub use bundle::{BUNDLE_FORMAT, Bundle, BundledRequest, export, import};
+pub use folder::{list, save_request, set_secret};
+pub use run::{Outcome, check, junit, run};
+pub use template::substitute;
+use template::substitute_str;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -450,466 +460,19 @@ pub fn slug(name: &str) -> String {
     if out.is_empty() { "request".to_owned() } else { out }
 }
 
-/// Writes `request` as the next numbered file (`NN-<slug>.json`) of the collection `collection`
-/// under `root`, creating the folder and its `collection.json` (with `url`) when missing.
-pub fn save_request(
-    root: &Path,
-    collection: &str,
-    request: &RequestFile,
-    url: &str,
-) -> Result<PathBuf, CollectionError> {
-    let collection = check_name(collection)?;
-    let dir = root.join(collection);
-    let write_err = |path: &Path| {
-        let path = path.to_owned();
-        move |source| CollectionError::Write { path, source }
-    };
-    std::fs::create_dir_all(&dir).map_err(write_err(&dir))?;
-    let meta = dir.join("collection.json");
-    if !meta.exists() {
-        let file = CollectionFile {
-            name: Some(collection.to_owned()),
-            variables: [("url".to_owned(), url.to_owned())].into(),
-            ..CollectionFile::default()
-        };
-        write_new(&meta, &pretty(&file))?;
-    }
-    let entries =
-        std::fs::read_dir(&dir).map_err(|source| CollectionError::Read { path: dir.clone(), source })?;
-    let last = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<u32>().ok()
-        })
-        .max()
-        .unwrap_or(0);
-    let path = dir.join(format!("{:02}-{}.json", last + 1, slug(&request.name)));
-    write_new(&path, &pretty(request))?;
-    Ok(path)
-}
-
-/// The collections under `root`, sorted by folder name, with their environments and whether
-/// each secret is set in `store`; a folder that does not load is listed with its error.
-pub fn list(root: &Path, store: &dyn SecretStore) -> Result<Vec<CollectionInfo>, CollectionError> {
-    let entries = match std::fs::read_dir(root) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(CollectionError::Read { path: root.to_owned(), source }),
-    };
-    let mut out: Vec<CollectionInfo> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir() && !folder_name(p).starts_with('.'))
-        .map(|p| describe(&p, store))
-        .collect();
-    out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
-}
-
-/// One collection folder as the window lists it.
-fn describe(dir: &Path, store: &dyn SecretStore) -> CollectionInfo {
-    let name = folder_name(dir);
-    let loaded = Collection::load(dir, None, &[]).and_then(|c| Ok((c, environments(dir)?)));
-    let (c, envs) = match loaded {
-        Ok(x) => x,
-        Err(e) => {
-            tracing::warn!(collection = %name, error = %e, "collection does not load");
-            return CollectionInfo { name, error: Some(e.to_string()), ..CollectionInfo::default() };
-        }
-    };
-    // Set means set for the server the collection points at now.
-    let origin = c.url().ok().and_then(|u| origin_of(&u).ok()).unwrap_or_default();
-    let is_set = |env: Option<&str>, secret: &str| {
-        matches!(store.get(&secret_key(&c.name, &origin, env, secret)), Ok(Some(_)))
-    };
-    let secrets = |env: Option<&str>, names: &[String]| {
-        names.iter().map(|n| SecretInfo { name: n.clone(), set: is_set(env, n) }).collect()
-    };
-    let own: Vec<String> = c.secrets.iter().map(|(_, n)| n.clone()).collect();
-    CollectionInfo {
-        name,
-        requests: c.requests.iter().map(|(_, r)| r.name.clone()).collect(),
-        secrets: secrets(None, &own),
-        environments: envs
-            .iter()
-            .map(|(env, file)| EnvironmentInfo {
-                name: env.clone(),
-                variables: file.variables.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                secrets: secrets(Some(env), &file.secrets),
-            })
-            .collect(),
-        error: None,
-    }
-}
-
-/// Stores (or, with `None`, deletes) the value of secret `name` of the collection in `dir`
-/// (of its environment `env`, or its own) in `store`. The secret must be declared.
-pub fn set_secret(
-    store: &dyn SecretStore,
-    dir: &Path,
-    env: Option<&str>,
-    name: &str,
-    value: Option<&str>,
-) -> Result<(), CollectionError> {
-    let c = Collection::load(dir, env, &[])?;
-    let declared = c.secrets.iter().any(|(e, n)| n == name && e.as_deref() == env);
-    if !declared {
-        let file = match env {
-            Some(e) => format!("environments/{e}.json"),
-            None => "collection.json".to_owned(),
-        };
-        return Err(CollectionError::NotASecret { name: name.to_owned(), file });
-    }
-    // Bound to the server the collection's requests go to now.
-    let origin = origin_of(&c.url()?)?;
-    let keyring = |e: mcpscope_auth::AuthError| CollectionError::Keyring(e.to_string());
-    let key = secret_key(&c.name, &origin, env, name);
-    let mut origins = set_for(store, &c.name, env, name);
-    origins.retain(|o| *o != origin);
-    match value {
-        Some(v) => {
-            store.set(&key, v).map_err(keyring)?;
-            origins.push(origin);
-        }
-        None => store.delete(&key).map_err(keyring)?,
-    }
-    let index = origins_key(&c.name, env, name);
-    match origins.is_empty() {
-        true => store.delete(&index).map_err(keyring),
-        false => store.set(&index, &serde_json::to_string(&origins).unwrap_or_default()).map_err(keyring),
-    }
-}
-
-/// The format tag of a collection bundle: one JSON file holding a whole collection.
-pub const BUNDLE_FORMAT: &str = "mcpscope-collection/1";
-
-/// A whole collection in one file, for sharing outside git. Secrets travel by name only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Bundle {
-    pub format: String,
-    pub collection: CollectionFile,
-    #[serde(default)]
-    pub environments: BTreeMap<String, CollectionFile>,
-    pub requests: Vec<BundledRequest>,
-}
-
-/// A request of a bundle with its path in the collection (`prompts/05-list-prompts.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BundledRequest {
-    pub file: String,
-    #[serde(flatten)]
-    pub request: RequestFile,
-}
-
-/// The collection in `dir` as a bundle.
-pub fn export(dir: &Path) -> Result<Bundle, CollectionError> {
-    let meta_path = dir.join("collection.json");
-    let mut collection: CollectionFile = if meta_path.exists() {
-        read_json(&meta_path, "collection.json")?
-    } else {
-        CollectionFile::default()
-    };
-    collection.name.get_or_insert_with(|| folder_name(dir));
-    let mut requests = Vec::new();
-    collect(dir, "", &mut requests)?;
-    Ok(Bundle {
-        format: BUNDLE_FORMAT.to_owned(),
-        collection,
-        environments: environments(dir)?,
-        requests: requests.into_iter().map(|(file, request)| BundledRequest { file, request }).collect(),
-    })
-}
-
-/// Imports `source` (a bundle file, or a collection folder) into `root` as the folder `name`
-/// (default: the collection's name). Refuses to overwrite; returns the new folder.
-pub fn import(source: &Path, root: &Path, name: Option<&str>) -> Result<PathBuf, CollectionError> {
-    let bundle = if source.is_dir() {
-        export(source)?
-    } else {
-        let b: Bundle = read_json(source, "collection bundle")?;
-        if b.format != BUNDLE_FORMAT {
-            return Err(CollectionError::BadBundle {
-                path: source.to_owned(),
-                why: format!("format {:?}, expected {BUNDLE_FORMAT:?}", b.format),
-            });
-        }
-        b
-    };
-    let bad = |why: String| CollectionError::BadBundle { path: source.to_owned(), why };
-    let fallback = bundle.collection.name.clone().unwrap_or_else(|| folder_name(source));
-    let folder = match name {
-        Some(n) => check_name(n)?.to_owned(),
-        None => check_name(&fallback).map(str::to_owned).unwrap_or_else(|_| slug(&fallback)),
-    };
-    for env in bundle.environments.keys() {
-        check_name(env).map_err(|_| bad(format!("{env:?} is not an environment name")))?;
-    }
-    for r in &bundle.requests {
-        if !is_request_path(&r.file) {
-            return Err(bad(format!("{:?} is not a request file path inside a collection", r.file)));
-        }
-    }
-    let dir = root.join(&folder);
-    if dir.exists() {
-        return Err(CollectionError::Exists { name: folder, root: root.to_owned() });
-    }
-    let written = write_bundle(&dir, &bundle);
-    if written.is_err() {
-        // Half a collection would run half its requests: leave nothing behind.
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    written.map(|()| dir)
-}
-
-/// `a/b/01-x.json`: relative, plain names, a JSON file, not `collection.json` or an environment.
-fn is_request_path(file: &str) -> bool {
-    let parts: Vec<&str> = file.split('/').collect();
-    file.ends_with(".json")
-        && file != "collection.json"
-        && parts[0] != "environments"
-        && parts.iter().all(|p| check_name(p).is_ok_and(|n| n == *p))
-}
-
-fn write_bundle(dir: &Path, bundle: &Bundle) -> Result<(), CollectionError> {
-    let write = |path: &Path, text: String| -> Result<(), CollectionError> {
-        let err = |source| CollectionError::Write { path: path.to_owned(), source };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(err)?;
-        }
-        write_new(path, &text)
-    };
-    write(&dir.join("collection.json"), pretty(&bundle.collection))?;
-    for (env, file) in &bundle.environments {
-        write(&dir.join("environments").join(format!("{env}.json")), pretty(file))?;
-    }
-    for r in &bundle.requests {
-        write(&dir.join(&r.file), pretty(&r.request))?;
-    }
-    Ok(())
-}
-
 /// A file's text: pretty JSON and a final newline, as people write it in git.
 pub fn pretty<T: Serialize>(value: &T) -> String {
     // Plain maps, strings and JSON values: serializing them cannot fail.
     serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
 }
 
-/// `{{name}}` → its value, in every string of `value`.
-pub fn substitute(
-    value: &Value,
-    vars: &BTreeMap<String, String>,
-    request: &str,
-) -> Result<Value, CollectionError> {
-    Ok(match value {
-        Value::String(s) => Value::String(substitute_str(s, vars, request)?),
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|v| substitute(v, vars, request)).collect::<Result<_, _>>()?)
-        }
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| Ok((k.clone(), substitute(v, vars, request)?)))
-                .collect::<Result<_, _>>()?,
-        ),
-        other => other.clone(),
-    })
-}
-
-fn substitute_str(
-    s: &str,
-    vars: &BTreeMap<String, String>,
-    request: &str,
-) -> Result<String, CollectionError> {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(start) = rest.find("{{") {
-        let Some(len) = rest[start + 2..].find("}}") else { break };
-        let name = rest[start + 2..start + 2 + len].trim();
-        let value = vars.get(name).ok_or_else(|| CollectionError::MissingVariable {
-            name: name.to_owned(),
-            request: request.to_owned(),
-        })?;
-        out.push_str(&rest[..start]);
-        out.push_str(value);
-        rest = &rest[start + 2 + len + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// `$.a.b[0]` → `/a/b/0`; a JSON Pointer stays as it is.
-fn pointer(path: &str) -> String {
-    let Some(rest) = path.strip_prefix('$') else { return path.to_owned() };
-    let mut out = String::new();
-    for part in rest.split('.').filter(|p| !p.is_empty()) {
-        let mut seg = part;
-        while let Some(i) = seg.find('[') {
-            if i > 0 {
-                out.push('/');
-                out.push_str(&seg[..i]);
-            }
-            let close = seg[i..].find(']').map_or(seg.len(), |c| i + c);
-            out.push('/');
-            out.push_str(&seg[i + 1..close]);
-            seg = seg.get(close + 1..).unwrap_or("");
-        }
-        if !seg.is_empty() {
-            out.push('/');
-            out.push_str(seg);
-        }
-    }
-    out
-}
-
-/// Checks one assertion against a response; `Err` says what was expected and what came.
-pub fn check(a: &Assertion, response: &Value, elapsed: Duration) -> Result<(), String> {
-    let short = |v: &Value| {
-        let t = v.to_string();
-        if t.chars().count() > 120 { t.chars().take(120).collect::<String>() + "…" } else { t }
-    };
-    match a {
-        Assertion::Result { result: true } | Assertion::Error { error: false } => match response.get("error")
-        {
-            None => Ok(()),
-            Some(e) => Err(format!("expected a result, got error {}", short(e))),
-        },
-        Assertion::Error { error: true } | Assertion::Result { result: false } => match response.get("error")
-        {
-            Some(_) => Ok(()),
-            None => Err("expected a JSON-RPC error, got a result".to_owned()),
-        },
-        Assertion::Equals { path, equals } => match response.pointer(&pointer(path)) {
-            Some(v) if v == equals => Ok(()),
-            Some(v) => Err(format!("{path}: expected {}, got {}", short(equals), short(v))),
-            None => Err(format!("{path}: not in the response")),
-        },
-        Assertion::Contains { path, contains } => match response.pointer(&pointer(path)) {
-            Some(Value::String(s)) if s.contains(contains.as_str()) => Ok(()),
-            Some(v) if !v.is_string() && v.to_string().contains(contains.as_str()) => Ok(()),
-            Some(v) => Err(format!("{path}: expected it to contain {contains:?}, got {}", short(v))),
-            None => Err(format!("{path}: not in the response")),
-        },
-        Assertion::MaxMs { max_ms } => {
-            let ms = elapsed.as_millis() as u64;
-            if ms <= *max_ms { Ok(()) } else { Err(format!("took {ms} ms, more than {max_ms} ms")) }
-        }
-    }
-}
-
-/// The assertion with `{{variables}}` filled in its expected values.
-fn with_variables(
-    a: &Assertion,
-    vars: &BTreeMap<String, String>,
-    request: &str,
-) -> Result<Assertion, CollectionError> {
-    let filled = substitute(&serde_json::to_value(a).unwrap_or(Value::Null), vars, request)?;
-    Ok(serde_json::from_value(filled).unwrap_or_else(|_| a.clone()))
-}
-
-/// What one request of a run came to (shared with the UI, hence in `proto`).
-pub use mcpscope_proto::collection::Outcome;
-
-/// Runs every request of `collection` with `send` (method, params → response message).
-pub async fn run<F, Fut, E>(collection: &Collection, mut send: F) -> Vec<Outcome>
-where
-    F: FnMut(String, Option<Value>) -> Fut,
-    Fut: std::future::Future<Output = Result<Value, E>>,
-    E: std::fmt::Display,
-{
-    let mut out = Vec::new();
-    for (file, req) in &collection.requests {
-        let params = match req
-            .params
-            .as_ref()
-            .map(|p| substitute(p, &collection.variables, &req.name).map_err(|e| collection.explain(e)))
-            .transpose()
-        {
-            Ok(p) => p,
-            Err(e) => {
-                out.push(Outcome {
-                    file: file.clone(),
-                    name: req.name.clone(),
-                    method: req.method.clone(),
-                    elapsed_ms: 0.0,
-                    failures: vec![e.to_string()],
-                    assertions: req.assertions.len(),
-                });
-                continue;
-            }
-        };
-        let start = Instant::now();
-        let response = send(req.method.clone(), params).await;
-        let elapsed = start.elapsed();
-        let failures = match &response {
-            Ok(r) => req
-                .assertions
-                .iter()
-                .filter_map(|a| {
-                    match with_variables(a, &collection.variables, &req.name)
-                        .map_err(|e| collection.explain(e))
-                    {
-                        Ok(a) => check(&a, r, elapsed).err(),
-                        Err(e) => Some(e.to_string()),
-                    }
-                })
-                .collect(),
-            Err(e) => vec![format!("request failed: {e}")],
-        };
-        out.push(Outcome {
-            file: file.clone(),
-            name: req.name.clone(),
-            method: req.method.clone(),
-            elapsed_ms: elapsed.as_secs_f64() * 1e3,
-            failures,
-            assertions: req.assertions.len(),
-        });
-    }
-    out
-}
-
-/// JUnit XML: one test suite, one test case per request, a failure per failed request.
-pub fn junit(collection: &str, outcomes: &[Outcome]) -> String {
-    let failed = outcomes.iter().filter(|o| !o.failures.is_empty()).count();
-    let total: f64 = outcomes.iter().map(|o| o.elapsed_ms).sum::<f64>() / 1e3;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml.push_str(&format!(
-        "<testsuites name=\"mcpscope\" tests=\"{}\" failures=\"{failed}\" time=\"{total:.3}\">\n",
-        outcomes.len()
-    ));
-    xml.push_str(&format!(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" time=\"{total:.3}\">\n",
-        escape(collection),
-        outcomes.len()
-    ));
-    for o in outcomes {
-        xml.push_str(&format!(
-            "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
-            escape(&o.file),
-            escape(&o.name),
-            o.elapsed_ms / 1e3
-        ));
-        if o.failures.is_empty() {
-            xml.push_str("/>\n");
-        } else {
-            xml.push_str(">\n");
-            xml.push_str(&format!(
-                "      <failure message=\"{}\">{}</failure>\n",
-                escape(&o.failures[0]),
-                escape(&o.failures.join("\n"))
-            ));
-            xml.push_str("    </testcase>\n");
-        }
-    }
-    xml.push_str("  </testsuite>\n</testsuites>\n");
-    xml
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use mcpscope_proto::collection::SecretInfo;
+
+    use super::template::pointer;
     use super::*;
     use serde_json::json;
 

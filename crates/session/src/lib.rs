@@ -1,255 +1,57 @@
 //! One place that ties the engine together for both shells (desktop app and CLI).
 //!
-//! Long file: the `Engine` and its connection state; areas with their own logic are modules
-//! (view, replay, export, trust, interact). Moving the history, collections and auth methods
-//! to modules of their own is planned (issue 14).
+//! The `Engine` and its connection state live here; its other areas are modules, each with
+//! its own `impl Engine` block: `auth` (tokens and the OAuth client), `history` (search,
+//! replay, exports, retention), `collections`, `settings` (collections folder, limits),
+//! `view` (big records a piece at a time); `live` builds a live session for both shells, and
+//! `error` is the error type.
 //!
 //! [`Engine`] owns the live session, keeps every captured [`Record`] in memory, batches
 //! [`RecordSummary`]s to an [`EventSink`] (at most every [`BATCH_INTERVAL`]), and starts the
 //! built-in demo server on demand.
 
+mod auth;
 pub mod collection;
+mod collections;
+mod error;
 pub mod export;
+mod history;
 mod interact;
 pub mod live;
 pub mod mask;
 pub mod paths;
 pub mod replay;
+mod settings;
 pub mod trust;
 mod view;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+pub use auth::default_secrets;
+pub use error::{Result, SessionError};
 pub use live::{LiveSession, SessionBuilder};
-use mcpscope_auth::{OAuth, OAuthOptions, SecretStore};
+use mcpscope_auth::SecretStore;
 use mcpscope_demo::{DemoOptions, DemoServer};
-use mcpscope_proto::{
-    AuthStatus, ConnectRequest, ConnectionState, ConnectionStatus, HistoryHit, IpcError, Limits, Record,
-    RecordSummary, SessionInfo, UiEvent,
-};
+use mcpscope_proto::{ConnectRequest, ConnectionState, ConnectionStatus, Record, RecordSummary, UiEvent};
 use mcpscope_store::{Recorder, Store};
-use mcpscope_wire::{Capture, Connection, LinkStatus, RecordSink, WireError};
+use mcpscope_wire::{Connection, LinkStatus, RecordSink};
 use serde_json::Value;
+pub use settings::{collections_dir, limits, set_collections_dir, set_limits};
 use tracing::{Instrument, info, info_span};
 
 /// How often new records are pushed to the UI: fast enough to feel live, slow enough that a
 /// flood of notifications becomes a few hundred events a second, not tens of thousands.
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(50);
 
-/// How long the first OAuth connection waits for the OS keyring to answer.
-const KEYRING_PROBE_LIMIT: Duration = Duration::from_secs(8);
-
 /// Where the engine pushes events (the Tauri shell forwards them to the webview).
 pub trait EventSink: Send + Sync + 'static {
     fn emit(&self, event: UiEvent);
 }
 
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SessionError {
-    #[error("not connected: connect to a server first")]
-    NotConnected,
-    #[error(transparent)]
-    Wire(#[from] WireError),
-    #[error("demo server: {0}")]
-    Demo(String),
-    #[error("no history: the database could not be opened when mcpscope started (see the log)")]
-    NoHistory,
-    #[error(transparent)]
-    History(#[from] mcpscope_store::StoreError),
-    #[error("replay: {0}")]
-    Replay(String),
-    #[error(transparent)]
-    Collection(#[from] collection::CollectionError),
-    #[error("OAuth: {0}")]
-    Auth(String),
-    #[error("the connection attempt was cancelled")]
-    Cancelled,
-    #[error("{0}")]
-    View(String),
-    #[error("import: {0}")]
-    Import(String),
-    #[error("export: {0}")]
-    Export(String),
-    #[error("limits: {0}")]
-    Limits(String),
-    #[error("proxy: {0}")]
-    Proxy(#[from] mcpscope_proxy::ProxyError),
-}
-
-impl SessionError {
-    pub fn kind(&self) -> mcpscope_proto::IpcErrorKind {
-        use mcpscope_proto::IpcErrorKind as K;
-        match self {
-            SessionError::NotConnected => K::NotConnected,
-            SessionError::Wire(e) => e.kind(),
-            SessionError::Demo(_) => K::Demo,
-            SessionError::NoHistory => K::NoHistory,
-            SessionError::History(mcpscope_store::StoreError::Query(_)) => K::BadQuery,
-            SessionError::History(_) => K::History,
-            SessionError::Replay(_) => K::Replay,
-            SessionError::Collection(collection::CollectionError::SecretElsewhere { .. }) => {
-                K::SecretElsewhere
-            }
-            SessionError::Collection(_) => K::Collection,
-            SessionError::Auth(_) => K::Auth,
-            SessionError::Cancelled => K::Cancelled,
-            SessionError::View(_) => K::View,
-            SessionError::Import(_) => K::Import,
-            SessionError::Export(_) => K::Export,
-            SessionError::Limits(_) => K::Limits,
-            SessionError::Proxy(_) => K::Proxy,
-        }
-    }
-}
-
-impl From<SessionError> for IpcError {
-    fn from(e: SessionError) -> IpcError {
-        IpcError { kind: e.kind(), message: e.to_string() }
-    }
-}
-
-pub type Result<T, E = SessionError> = std::result::Result<T, E>;
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section here leaves the data consistent: a poisoned lock is still usable.
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The OS keyring (or memory, with the reason), probed once per process: every window's
-/// engine shares it.
-static SECRETS: tokio::sync::OnceCell<Arc<dyn SecretStore>> = tokio::sync::OnceCell::const_new();
-
-/// Where secrets go: the OS keyring when it answers, else memory. The first call probes the
-/// keyring (the app starts it early, in the background, so no window waits on it).
-pub async fn default_secrets() -> Arc<dyn SecretStore> {
-    SECRETS
-        .get_or_init(|| async {
-            // The keyring probe talks D-Bus synchronously: keep it off the async workers. A
-            // locked keyring may wait for an unlock prompt nobody answers: do not wait long.
-            let probe = tokio::task::spawn_blocking(mcpscope_auth::default_store);
-            match tokio::time::timeout(KEYRING_PROBE_LIMIT, probe).await {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => Arc::new(mcpscope_auth::MemoryStore::new(format!("keyring probe failed: {e}"))),
-                Err(_) => Arc::new(mcpscope_auth::MemoryStore::new(format!(
-                    "the keyring did not answer within {} s (locked? unlock it and restart mcpscope)",
-                    KEYRING_PROBE_LIMIT.as_secs()
-                ))),
-            }
-        })
-        .await
-        .clone()
-}
-
-/// The setting that holds the collections folder the user chose.
-const COLLECTIONS_DIR: &str = "collections_dir";
-
-/// The collections folder: the setting in `store`, else `<data dir>/collections` (`true`).
-pub async fn collections_dir(store: Option<&Store>) -> (std::path::PathBuf, bool) {
-    let chosen = match store {
-        Some(s) => s.setting(COLLECTIONS_DIR).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "could not read the collections folder setting");
-            None
-        }),
-        None => None,
-    };
-    match chosen {
-        Some(dir) => (std::path::PathBuf::from(dir), false),
-        None => (mcpscope_store::default_data_dir().join("collections"), true),
-    }
-}
-
-/// Chooses the collections folder (an absolute path, created when missing); `None` goes back
-/// to the default. Returns the folder now in use.
-pub async fn set_collections_dir(store: &Store, dir: Option<&str>) -> Result<std::path::PathBuf> {
-    let bad = |why: String| SessionError::Collection(collection::CollectionError::BadFolder(why));
-    match dir.map(str::trim).filter(|d| !d.is_empty()) {
-        Some(d) => {
-            let path = std::path::PathBuf::from(d);
-            if !path.is_absolute() {
-                return Err(bad(format!("{d:?} is not an absolute path (start it with /)")));
-            }
-            if path.exists() && !path.is_dir() {
-                return Err(bad(format!("{d} is a file, not a folder")));
-            }
-            std::fs::create_dir_all(&path).map_err(|e| bad(format!("could not create {d}: {e}")))?;
-            store.set_setting(COLLECTIONS_DIR, Some(d)).await?;
-            Ok(path)
-        }
-        None => {
-            store.set_setting(COLLECTIONS_DIR, None).await?;
-            Ok(collections_dir(Some(store)).await.0)
-        }
-    }
-}
-
-/// The setting that holds the limits the user chose (JSON).
-const LIMITS: &str = "limits";
-
-/// The limits in force: the setting in `store`, else the defaults. A setting that does not
-/// read (or is under a minimum, edited by hand) falls back to the defaults, with a warning in
-/// the log.
-pub async fn limits(store: Option<&Store>) -> Limits {
-    let Some(store) = store else { return Limits::default() };
-    let saved = match store.setting(LIMITS).await {
-        Ok(Some(text)) => text,
-        Ok(None) => return Limits::default(),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read the limits setting; using the defaults");
-            return Limits::default();
-        }
-    };
-    match serde_json::from_str::<Limits>(&saved)
-        .map_err(|e| e.to_string())
-        .and_then(|l| l.check().map(|()| l))
-    {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::warn!(error = %e, "the saved limits do not read; using the defaults");
-            Limits::default()
-        }
-    }
-}
-
-/// Saves the limits (`None`: back to the defaults) after checking each against its minimum;
-/// they apply from the next connection. Returns the limits now saved.
-pub async fn set_limits(store: &Store, chosen: Option<Limits>) -> Result<Limits> {
-    match chosen {
-        Some(l) => {
-            l.check().map_err(SessionError::Limits)?;
-            let text = serde_json::to_string(&l).map_err(|e| SessionError::Limits(e.to_string()))?;
-            store.set_setting(LIMITS, Some(&text)).await?;
-            Ok(l)
-        }
-        None => {
-            store.set_setting(LIMITS, None).await?;
-            Ok(Limits::default())
-        }
-    }
-}
-
-/// Runs keyring work (D-Bus, synchronous) off the async workers.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, collection::CollectionError> + Send + 'static,
-) -> Result<T> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => Ok(r?),
-        Err(e) => Err(SessionError::Collection(collection::CollectionError::Keyring(format!(
-            "the keyring call did not finish: {e}"
-        )))),
-    }
-}
-
-/// Writes `text` to `path`, creating its folder.
-fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
-    mcpscope_store::write_private(path, text.as_bytes())
-        .map_err(|e| SessionError::Export(format!("could not write {}: {e}", path.display())))
-}
-
-/// Where the window's exports go: `<data dir>/exports/<file>`.
-fn export_path(file: &str) -> std::path::PathBuf {
-    mcpscope_store::default_data_dir().join("exports").join(file)
 }
 
 /// The current timeline's records (the newest `Limits::timeline_records` of them: the history
@@ -436,76 +238,9 @@ impl Engine {
         }
     }
 
-    /// Keeps tokens in `store` instead of the process's [`default_secrets`] (tests; a
-    /// keyring-less build).
-    pub fn set_secret_store(&self, store: Arc<dyn SecretStore>) {
-        let _ = self.secrets.set(store);
-    }
-
-    async fn secret_store(&self) -> Arc<dyn SecretStore> {
-        match self.secrets.get() {
-            Some(s) => s.clone(),
-            None => default_secrets().await,
-        }
-    }
-
-    /// A new OAuth client with options `o`, its HTTP exchanges recorded into `capture` (its
-    /// steps stream to the sink as they finish).
-    pub(crate) async fn new_oauth(&self, o: OAuthOptions, capture: &Arc<Capture>) -> Result<Arc<OAuth>> {
-        let http =
-            mcpscope_auth::Http::new(capture.clone()).map_err(|e| SessionError::Auth(e.to_string()))?;
-        let sink = self.sink.clone();
-        let observer: mcpscope_auth::StepObserver =
-            Arc::new(move |step| sink.emit(UiEvent::AuthStep { step: step.clone() }));
-        let oauth = OAuth::new(o, http, self.secret_store().await, Some(observer))
-            .map_err(|e| SessionError::Auth(e.to_string()))?;
-        Ok(Arc::new(oauth))
-    }
-
     /// The current live session, if any.
     fn live_session(&self) -> Option<LiveSession> {
         lock(&self.session).clone()
-    }
-
-    fn current_oauth(&self) -> Result<Arc<OAuth>> {
-        self.live_session()
-            .and_then(|s| s.oauth().cloned())
-            .ok_or_else(|| SessionError::Auth("OAuth is not on for this connection".to_owned()))
-    }
-
-    /// The OAuth flow's steps and the current tokens, decoded and checked (the JWKS is
-    /// fetched now).
-    pub async fn auth_status(&self) -> AuthStatus {
-        let oauth = self.live_session().and_then(|s| s.oauth().cloned());
-        match oauth {
-            Some(o) => AuthStatus {
-                enabled: true,
-                steps: o.steps(),
-                tokens: o.inspect().await,
-                store: o.store_description(),
-            },
-            None => AuthStatus::default(),
-        }
-    }
-
-    /// The access token itself, for a user who asked to see it.
-    pub async fn auth_reveal(&self) -> Result<String> {
-        let o = self.current_oauth()?;
-        o.tokens()
-            .await
-            .map(|t| t.access_token)
-            .ok_or_else(|| SessionError::Auth("no access token yet".to_owned()))
-    }
-
-    /// Refreshes the access token now.
-    pub async fn auth_refresh(&self) -> Result<()> {
-        self.current_oauth()?.refresh_now().await.map_err(SessionError::Auth)
-    }
-
-    /// Forgets this server's tokens, in memory and in the keyring.
-    pub async fn auth_logout(&self) -> Result<()> {
-        let o = self.current_oauth()?;
-        o.logout().await.map_err(|e| SessionError::Auth(e.to_string()))
     }
 
     /// Starts the task that batches summaries to the UI (needs a tokio runtime, so it starts
@@ -744,309 +479,6 @@ impl Engine {
         if let Some(live) = live {
             live.end_history().await;
         }
-    }
-
-    /// Waits until every record captured so far is in the history database.
-    pub async fn flush_history(&self) {
-        if let Some(live) = self.live_session() {
-            live.flush().await;
-        }
-    }
-
-    fn history(&self) -> Result<&Store> {
-        self.store.as_ref().ok_or(SessionError::NoHistory)
-    }
-
-    /// The newest `limit` records of the history matching `query` (the language of
-    /// `mcpscope_store::search`), in the order they were stored.
-    pub async fn history_search(&self, query: &str, limit: u32) -> Result<Vec<HistoryHit>> {
-        self.flush_history().await;
-        let hits = self.history()?.search(query, limit).await?;
-        Ok(hits
-            .into_iter()
-            .map(|h| HistoryHit {
-                session_id: h.session_id,
-                at_us: h.record.at_us,
-                summary: h.record.summary(),
-            })
-            .collect())
-    }
-
-    /// One record of the history, its message decoded.
-    pub async fn history_record(&self, session_id: &str, seq: u64) -> Result<Option<Record>> {
-        Ok(self.history()?.record(session_id, seq).await?.map(Record::with_message))
-    }
-
-    /// Stored sessions, newest first.
-    pub async fn history_sessions(&self, limit: u32) -> Result<Vec<SessionInfo>> {
-        self.flush_history().await;
-        Ok(self.history()?.sessions(limit).await?)
-    }
-
-    /// Sends recorded request `seq` of `session_id` again on the live session (with `params`
-    /// instead of the recorded ones when given) and diffs the answer with the recorded one.
-    pub async fn replay(&self, session_id: &str, seq: u64, params: Option<Value>) -> Result<replay::Replay> {
-        let conn = self.conn()?;
-        self.flush_history().await;
-        replay::replay(self.history()?, &conn, session_id, seq, params).await
-    }
-
-    /// Replays every client request of stored session `session_id` on the live session, in
-    /// order, each diffed against its recorded answer.
-    pub async fn replay_session(&self, session_id: &str) -> Result<Vec<mcpscope_proto::ReplayStep>> {
-        let conn = self.conn()?;
-        self.flush_history().await;
-        replay::replay_session(self.history()?, &conn, session_id).await
-    }
-
-    /// A one-file bug report of stored session `session_id` and what is redacted in it
-    /// ([`export::bug_report`]); with `write`, also saved as
-    /// `<data dir>/reports/<session>.json`, whose path is returned.
-    pub async fn bug_report(&self, session_id: &str, write: bool) -> Result<mcpscope_proto::BugReport> {
-        self.bug_report_to(session_id, write, None).await
-    }
-
-    /// [`Engine::bug_report`], written to `dest` (a path the shell has checked) instead of
-    /// `<data dir>/reports/<id>.json` when given.
-    pub async fn bug_report_to(
-        &self,
-        session_id: &str,
-        write: bool,
-        dest: Option<&std::path::Path>,
-    ) -> Result<mcpscope_proto::BugReport> {
-        self.flush_history().await;
-        let (report, redactions, _) = export::session_report(self.history()?, session_id).await?;
-        if !write {
-            return Ok(mcpscope_proto::BugReport { redactions, path: None });
-        }
-        let path = match dest {
-            Some(d) => d.to_path_buf(),
-            None => mcpscope_store::default_data_dir().join("reports").join(format!("{session_id}.json")),
-        };
-        let text = serde_json::to_string_pretty(&report).map_err(|e| SessionError::Export(e.to_string()))?;
-        write_file(&path, &text)?;
-        Ok(mcpscope_proto::BugReport { redactions, path: Some(path.display().to_string()) })
-    }
-
-    /// The tools/resources/prompts lists of two stored sessions compared (`old` → `new`).
-    pub async fn diff_sessions(&self, old: &str, new: &str) -> Result<Vec<mcpscope_proto::ListDiff>> {
-        self.flush_history().await;
-        replay::diff_sessions(self.history()?, old, new).await
-    }
-
-    /// Where collections live: the folder the user chose (a setting shared with the CLI), else
-    /// `<data dir>/collections`. The flag says whether it is the default.
-    pub async fn collections_dir(&self) -> (std::path::PathBuf, bool) {
-        collections_dir(self.store.as_ref()).await
-    }
-
-    /// Chooses the collections folder (created when missing); `None` goes back to the default.
-    pub async fn set_collections_dir(&self, dir: Option<&str>) -> Result<std::path::PathBuf> {
-        let store = self.history()?;
-        set_collections_dir(store, dir).await
-    }
-
-    /// The limits on what a server may send: the saved setting (shared with the CLI), else
-    /// the defaults.
-    pub async fn limits(&self) -> Limits {
-        limits(self.store.as_ref()).await
-    }
-
-    /// Saves the limits (`None`: the defaults); they apply from the next connection.
-    pub async fn set_limits(&self, chosen: Option<Limits>) -> Result<Limits> {
-        set_limits(self.history()?, chosen).await
-    }
-
-    /// Saves stored request `seq` of `session_id` (without the engine's progress token) as
-    /// request `name` of collection `collection`, asserting a result; creates the collection,
-    /// with the session's URL as its `url`, when it does not exist. Returns the file written.
-    pub async fn save_to_collection(
-        &self,
-        collection: &str,
-        name: &str,
-        session_id: &str,
-        seq: u64,
-    ) -> Result<std::path::PathBuf> {
-        collection::check_name(collection)?;
-        self.flush_history().await;
-        let store = self.history()?;
-        let (_, method, params) = replay::recorded_request(store, session_id, seq).await?;
-        let url = store.session(session_id).await?.map(|s| s.url).unwrap_or_default();
-        let name = if name.trim().is_empty() { method.clone() } else { name.trim().to_owned() };
-        let request = collection::RequestFile {
-            name,
-            method,
-            params,
-            assertions: vec![collection::Assertion::Result { result: true }],
-        };
-        let (root, _) = self.collections_dir().await;
-        Ok(collection::save_request(&root, collection, &request, &url)?)
-    }
-
-    /// The folder of collection `name` in the collections folder.
-    async fn collection_dir(&self, name: &str) -> Result<std::path::PathBuf> {
-        let name = collection::check_name(name)?;
-        Ok(self.collections_dir().await.0.join(name))
-    }
-
-    /// Runs collection `collection` (from the collections folder) with environment `env` over
-    /// the live session. Its secrets come from the keyring and are masked in every record;
-    /// its `headers` are not sent (the live connection has its own). Secrets set for another
-    /// server than the live one are used only with `allow_other_origin` (the user allowed it).
-    pub async fn run_collection(
-        &self,
-        collection: &str,
-        env: Option<&str>,
-        allow_other_origin: bool,
-    ) -> Result<Vec<collection::Outcome>> {
-        let dir = self.collection_dir(collection).await?;
-        let conn = self.conn()?;
-        // The secrets go where the live session goes.
-        let target = collection::origin_of(&conn.info().url)?;
-        let mut loaded = collection::Collection::load(&dir, env, &[])?;
-        let secrets = self.secret_store().await;
-        let (loaded, values) = blocking(move || {
-            let values = loaded.fill_secrets(secrets.as_ref(), &target, allow_other_origin)?;
-            // Asked first: nothing is sent until the user allows the other server.
-            if let Some(e) = loaded.secret_elsewhere() {
-                return Err(e);
-            }
-            Ok((loaded, values))
-        })
-        .await?;
-        self.mask.add(values);
-        Ok(collection::run(&loaded, |method, params| {
-            let conn = conn.clone();
-            async move { conn.request(&method, params).await }
-        })
-        .await)
-    }
-
-    /// The collections folder and its collections, with their environments and which
-    /// secrets are set.
-    pub async fn collections(&self) -> Result<mcpscope_proto::collection::Collections> {
-        let (dir, default_dir) = self.collections_dir().await;
-        // Listing does not wait for a keyring still being probed: its secrets show as not set
-        // until it answers (setting one waits for it).
-        let secrets = match self.secrets.get().or_else(|| SECRETS.get()) {
-            Some(s) => s.clone(),
-            None => Arc::new(mcpscope_auth::MemoryStore::new("the keyring is still being checked")),
-        };
-        let root = dir.clone();
-        let items = blocking(move || collection::list(&root, secrets.as_ref())).await?;
-        Ok(mcpscope_proto::collection::Collections { dir: dir.display().to_string(), default_dir, items })
-    }
-
-    /// Stores (or with `None` forgets) a secret of collection `collection` in the keyring;
-    /// returns where secrets are kept, in words ("the OS keyring …", "memory only …").
-    pub async fn set_collection_secret(
-        &self,
-        collection: &str,
-        env: Option<&str>,
-        name: &str,
-        value: Option<String>,
-    ) -> Result<String> {
-        let dir = self.collection_dir(collection).await?;
-        let secrets = self.secret_store().await;
-        let (env, name) = (env.map(str::to_owned), name.to_owned());
-        blocking(move || {
-            collection::set_secret(secrets.as_ref(), &dir, env.as_deref(), &name, value.as_deref())?;
-            Ok(secrets.describe())
-        })
-        .await
-    }
-
-    /// Writes collection `collection` as one bundle file to `dest` (default:
-    /// `<data dir>/exports/<name>.collection.json`); returns the path written.
-    pub async fn export_collection(
-        &self,
-        collection: &str,
-        dest: Option<&str>,
-    ) -> Result<std::path::PathBuf> {
-        let dir = self.collection_dir(collection).await?;
-        let bundle = collection::export(&dir)?;
-        let path = match dest.map(str::trim).filter(|d| !d.is_empty()) {
-            Some(d) => std::path::PathBuf::from(d),
-            None => export_path(&format!("{}.collection.json", collection.trim())),
-        };
-        write_file(&path, &collection::pretty(&bundle))?;
-        Ok(path)
-    }
-
-    /// Imports a bundle file or a collection folder into the collections folder; returns the
-    /// new collection's name.
-    pub async fn import_collection(&self, source: &str, name: Option<&str>) -> Result<String> {
-        let (root, _) = self.collections_dir().await;
-        let source = std::path::PathBuf::from(source.trim());
-        let name = name.map(str::trim).filter(|n| !n.is_empty());
-        let dir = collection::import(&source, &root, name)?;
-        Ok(dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
-    }
-
-    /// The session being recorded now, which retention never deletes.
-    fn recording(&self) -> Option<String> {
-        self.live_session()?.recorder().map(|r| r.session_id().to_owned())
-    }
-
-    /// Deletes stored sessions that started more than `days` ago and then, while the records
-    /// take more than `max_mb`, the oldest; never the session being recorded. Returns how many
-    /// sessions went.
-    pub async fn history_prune(&self, days: Option<u32>, max_mb: Option<u32>) -> Result<u64> {
-        self.flush_history().await;
-        Ok(self.history()?.retain(days, max_mb, self.recording().as_deref()).await?)
-    }
-
-    /// Deletes every stored session but the one being recorded.
-    pub async fn history_clear(&self) -> Result<u64> {
-        self.flush_history().await;
-        let store = self.history()?;
-        Ok(match self.recording() {
-            Some(live) => store.prune(Some(i64::MAX), None, Some(&live)).await?,
-            None => store.clear().await?,
-        })
-    }
-
-    /// A stored session written as HAR 1.2 to `<data dir>/exports/<session>.har`; returns the
-    /// path.
-    pub async fn export_har_file(&self, session_id: &str) -> Result<std::path::PathBuf> {
-        self.export_har_to(session_id, None).await
-    }
-
-    /// [`Engine::export_har_file`], written to `dest` (a path the shell has checked) when given.
-    pub async fn export_har_to(
-        &self,
-        session_id: &str,
-        dest: Option<&std::path::Path>,
-    ) -> Result<std::path::PathBuf> {
-        // The id names the file: only an id of the history's own form, of a session it holds,
-        // so that `../../x` from the window cannot write outside the exports folder.
-        let plain = session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !plain || session_id.is_empty() || self.history()?.session(session_id).await?.is_none() {
-            return Err(SessionError::Export(format!("no session {session_id:?} in the history")));
-        }
-        let text = self.history_export_har(session_id).await?;
-        let path =
-            dest.map_or_else(|| export_path(&format!("{session_id}.har")), std::path::Path::to_path_buf);
-        write_file(&path, &text)?;
-        Ok(path)
-    }
-
-    /// A stored HTTP request as a curl command line (redacted credentials become environment
-    /// variables to set).
-    pub async fn record_curl(&self, session_id: &str, seq: u64) -> Result<String> {
-        self.flush_history().await;
-        let record = self.history()?.record(session_id, seq).await?;
-        record.as_ref().and_then(export::curl).ok_or_else(|| {
-            SessionError::Export(format!("record #{seq} of {session_id} is not a stored HTTP request"))
-        })
-    }
-
-    /// A stored session as a HAR 1.2 document (JSON text).
-    pub async fn history_export_har(&self, session_id: &str) -> Result<String> {
-        self.flush_history().await;
-        let hits = self.history()?.search(&format!("session:{session_id}"), u32::MAX).await?;
-        let records: Vec<Record> = hits.into_iter().map(|h| h.record).collect();
-        Ok(serde_json::to_string_pretty(&export::har(&records)).unwrap_or_default())
     }
 
     /// The history database, if this engine keeps one.
