@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::ValueEnum;
 use mcpscope_proto::{ConnectRequest, TransportChoice};
-use mcpscope_wire::Connection;
 use serde_json::Value;
 
 use crate::Output;
@@ -79,9 +78,8 @@ pub(crate) async fn run(args: CallArgs) -> anyhow::Result<std::process::ExitCode
     opts.request_timeout = Duration::from_secs(args.timeout);
     opts.open_get_stream = false;
     let handler = Arc::new(AnswerHandler::parse(&args.answers)?);
-    let outcome = match Connection::connect_with_capture(opts, live.capture().clone(), handler).await {
+    let outcome = match live.connect(opts, handler).await {
         Ok(conn) => {
-            live.connected(conn.info()).await;
             let outcome = conn.request(&args.method, params).await;
             conn.close().await;
             outcome.map_err(crate::engine::explained)

@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 use mcpscope_proto::{ConnectRequest, Header};
 use mcpscope_session::collection::{self, Collection};
-use mcpscope_wire::{Connection, DefaultHandler};
+use mcpscope_wire::DefaultHandler;
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -150,14 +150,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let limits = args.limits.resolve(store.as_ref()).await?;
     let builder = engine.session(&req).without_trust().limits(limits);
     let live = crate::engine::start(builder, crate::Output::Quiet).await?;
-    let conn = Connection::connect_with_capture(
-        live.connect_options(&req),
-        live.capture().clone(),
-        Arc::new(DefaultHandler),
-    )
-    .await
-    .map_err(crate::connect_error(&url))?;
-    live.connected(conn.info()).await;
+    let conn = live
+        .connect(live.connect_options(&req), Arc::new(DefaultHandler))
+        .await
+        .map_err(crate::connect_error(&url))?;
     let outcomes = collection::run(&col, |method, params| {
         let conn = conn.clone();
         async move { conn.request(&method, params).await }

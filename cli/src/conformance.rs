@@ -148,8 +148,7 @@ pub async fn run(url: &str) -> anyhow::Result<ExitCode> {
     let live = builder.start(|_| NullSink).await?;
     let mut opts = live.connect_options(&req);
     opts.capabilities = json!({"elicitation": {}, "sampling": {}, "roots": {"listChanged": false}});
-    let conn =
-        Connection::connect_with_capture(opts, live.capture().clone(), Arc::new(CooperativeHandler)).await?;
+    let conn = live.connect(opts, Arc::new(CooperativeHandler)).await?;
     if let Some(how) = &conn.info().negotiation {
         eprintln!("negotiation: {how}");
     }

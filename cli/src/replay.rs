@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use mcpscope_proto::ConnectRequest;
-use mcpscope_wire::{Connection, DefaultHandler};
+use mcpscope_wire::DefaultHandler;
 use serde_json::Value;
 
 pub(crate) async fn run(
@@ -44,14 +44,10 @@ pub(crate) async fn run(
     let engine = crate::engine::engine(Some(store.clone()), None);
     let builder = engine.session(&req).without_trust().limits(limits);
     let live = crate::engine::start(builder, crate::Output::Quiet).await?;
-    let conn = Connection::connect_with_capture(
-        live.connect_options(&req),
-        live.capture().clone(),
-        Arc::new(DefaultHandler),
-    )
-    .await
-    .map_err(crate::connect_error(&target))?;
-    live.connected(conn.info()).await;
+    let conn = live
+        .connect(live.connect_options(&req), Arc::new(DefaultHandler))
+        .await
+        .map_err(crate::connect_error(&target))?;
     let Some(seq) = seq else {
         let steps = mcpscope_session::replay::replay_session(&store, &conn, &id).await;
         conn.close().await;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::bail;
 use mcpscope_proto::{AuthRequest, ConnectRequest};
-use mcpscope_wire::{Connection, DefaultHandler};
+use mcpscope_wire::DefaultHandler;
 
 pub(crate) async fn run(
     url: String,
@@ -33,9 +33,7 @@ pub(crate) async fn run(
     let mut opts = live.connect_options(&req);
     opts.open_get_stream = false;
     // Connecting runs the flow when the server asks (or uses the stored token).
-    let conn = Connection::connect_with_capture(opts, live.capture().clone(), Arc::new(DefaultHandler))
-        .await
-        .map_err(crate::connect_error(&url))?;
+    let conn = live.connect(opts, Arc::new(DefaultHandler)).await.map_err(crate::connect_error(&url))?;
     conn.close().await;
     let reports = client.inspect().await;
     if reports.is_empty() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use mcpscope_proto::ConnectRequest;
 use mcpscope_session::trust::{TrustBook, list_offered};
-use mcpscope_wire::{Connection, DefaultHandler};
+use mcpscope_wire::DefaultHandler;
 
 #[derive(clap::Args)]
 pub(crate) struct TrustArgs {
@@ -45,10 +45,7 @@ pub(crate) async fn run(args: TrustArgs) -> anyhow::Result<std::process::ExitCod
     let live = crate::engine::start(engine.session(&req).limits(limits), crate::Output::Quiet).await?;
     let mut opts = live.connect_options(&req);
     opts.open_get_stream = false;
-    let conn = Connection::connect_with_capture(opts, live.capture().clone(), Arc::new(DefaultHandler))
-        .await
-        .map_err(crate::connect_error(&args.url))?;
-    live.connected(conn.info()).await;
+    let conn = live.connect(opts, Arc::new(DefaultHandler)).await.map_err(crate::connect_error(&args.url))?;
     list_offered(&conn).await;
     conn.close().await;
     // The live session's book saw the lists; `book` (loaded first) names the server.

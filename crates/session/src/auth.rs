@@ -55,20 +55,16 @@ impl Engine {
     /// A new OAuth client with options `o`, its HTTP exchanges recorded into `capture` (its
     /// steps stream to the sink as they finish).
     pub(crate) async fn new_oauth(&self, o: OAuthOptions, capture: &Arc<Capture>) -> Result<Arc<OAuth>> {
-        let http =
-            mcpscope_auth::Http::new(capture.clone()).map_err(|e| SessionError::Auth(e.to_string()))?;
+        let http = mcpscope_auth::Http::new(capture.clone())?;
         let sink = self.sink.clone();
         let observer: mcpscope_auth::StepObserver =
             Arc::new(move |step| sink.emit(UiEvent::AuthStep { step: step.clone() }));
-        let oauth = OAuth::new(o, http, self.secret_store().await, Some(observer))
-            .map_err(|e| SessionError::Auth(e.to_string()))?;
+        let oauth = OAuth::new(o, http, self.secret_store().await, Some(observer))?;
         Ok(Arc::new(oauth))
     }
 
     fn current_oauth(&self) -> Result<Arc<OAuth>> {
-        self.live_session()
-            .and_then(|s| s.oauth().cloned())
-            .ok_or_else(|| SessionError::Auth("OAuth is not on for this connection".to_owned()))
+        self.live_session().and_then(|s| s.oauth().cloned()).ok_or(SessionError::AuthOff)
     }
 
     /// The OAuth flow's steps and the current tokens, decoded and checked (the JWKS is
@@ -89,20 +85,17 @@ impl Engine {
     /// The access token itself, for a user who asked to see it.
     pub async fn auth_reveal(&self) -> Result<String> {
         let o = self.current_oauth()?;
-        o.tokens()
-            .await
-            .map(|t| t.access_token)
-            .ok_or_else(|| SessionError::Auth("no access token yet".to_owned()))
+        o.tokens().await.map(|t| t.access_token).ok_or(SessionError::NoToken)
     }
 
     /// Refreshes the access token now.
     pub async fn auth_refresh(&self) -> Result<()> {
-        self.current_oauth()?.refresh_now().await.map_err(SessionError::Auth)
+        self.current_oauth()?.refresh_now().await.map_err(SessionError::Refresh)
     }
 
     /// Forgets this server's tokens, in memory and in the keyring.
     pub async fn auth_logout(&self) -> Result<()> {
         let o = self.current_oauth()?;
-        o.logout().await.map_err(|e| SessionError::Auth(e.to_string()))
+        Ok(o.logout().await?)
     }
 }

@@ -255,7 +255,7 @@ pub async fn session_report(
         .await?
         .into_iter()
         .find(|s| s.id == session_id)
-        .ok_or_else(|| crate::SessionError::Replay(format!("no session {session_id} in the history")))?;
+        .ok_or_else(|| crate::SessionError::NoSession(session_id.to_owned()))?;
     let records: Vec<Record> = store
         .search(&format!("session:{session_id}"), u32::MAX)
         .await?

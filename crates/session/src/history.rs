@@ -10,7 +10,7 @@ use crate::{Engine, Result, SessionError, export, replay};
 /// Writes `text` to `path`, creating its folder.
 pub(crate) fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
     mcpscope_store::write_private(path, text.as_bytes())
-        .map_err(|e| SessionError::Export(format!("could not write {}: {e}", path.display())))
+        .map_err(|source| SessionError::Write { path: path.to_owned(), source })
 }
 
 /// Where the window's exports go: `<data dir>/exports/<file>`.
@@ -96,7 +96,7 @@ impl Engine {
             Some(d) => d.to_path_buf(),
             None => mcpscope_store::default_data_dir().join("reports").join(format!("{session_id}.json")),
         };
-        let text = serde_json::to_string_pretty(&report).map_err(|e| SessionError::Export(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&report)?;
         write_file(&path, &text)?;
         Ok(mcpscope_proto::BugReport { redactions, path: Some(path.display().to_string()) })
     }
@@ -146,7 +146,7 @@ impl Engine {
         // so that `../../x` from the window cannot write outside the exports folder.
         let plain = session_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !plain || session_id.is_empty() || self.history()?.session(session_id).await?.is_none() {
-            return Err(SessionError::Export(format!("no session {session_id:?} in the history")));
+            return Err(SessionError::NoSession(session_id.to_owned()));
         }
         let text = self.history_export_har(session_id).await?;
         let path =
@@ -160,9 +160,10 @@ impl Engine {
     pub async fn record_curl(&self, session_id: &str, seq: u64) -> Result<String> {
         self.flush_history().await;
         let record = self.history()?.record(session_id, seq).await?;
-        record.as_ref().and_then(export::curl).ok_or_else(|| {
-            SessionError::Export(format!("record #{seq} of {session_id} is not a stored HTTP request"))
-        })
+        record
+            .as_ref()
+            .and_then(export::curl)
+            .ok_or_else(|| SessionError::NotHttp { session: session_id.to_owned(), seq })
     }
 
     /// A stored session as a HAR 1.2 document (JSON text).

@@ -359,12 +359,8 @@ impl Engine {
         let span = info_span!("session", url = %mcpscope_wire::redact_url(&req.url));
         let (cancel, cancelled) = tokio::sync::oneshot::channel();
         *lock(&self.cancel_connect) = Some(cancel);
-        let connecting = Connection::connect_with_capture(
-            opts,
-            live.capture().clone(),
-            Arc::new(interact::Handler(self.interactive.clone())),
-        )
-        .instrument(span);
+        let connecting =
+            live.connect(opts, Arc::new(interact::Handler(self.interactive.clone()))).instrument(span);
         // Dropping the attempt also closes a waiting loopback listener.
         let result = tokio::select! {
             r = connecting => r.map_err(SessionError::from),
@@ -395,7 +391,6 @@ impl Engine {
                 };
                 self.watch_status(&conn);
                 listen_for_changes(&conn);
-                live.connected(&info).await;
                 *lock(&self.live) = Some(Live { conn: conn.clone(), request: req, listens: Arc::default() });
                 self.set_state(state.clone());
                 self.check_trust(&conn).await;
@@ -613,13 +608,7 @@ impl Engine {
 
     /// Answers server request `handle` (from [`UiEvent::ServerRequests`]).
     pub fn answer_server_request(&self, handle: u64, answer: mcpscope_proto::ServerAnswer) -> Result<()> {
-        if self.interactive.answer(handle, answer) {
-            Ok(())
-        } else {
-            Err(SessionError::View(format!(
-                "the server's request {handle} is no longer waiting (answered, or its session ended)"
-            )))
-        }
+        if self.interactive.answer(handle, answer) { Ok(()) } else { Err(SessionError::NotWaiting(handle)) }
     }
 
     /// The roots offered to the server; tells a connected server they changed.
@@ -637,17 +626,14 @@ impl Engine {
     /// into a no-op (tests, remote sessions).
     pub fn open_external(&self, url: &str) -> Result<()> {
         let parsed =
-            url::Url::parse(url).map_err(|e| SessionError::View(format!("not a URL: {url:?}: {e}")))?;
+            url::Url::parse(url).map_err(|source| SessionError::NotAUrl { url: url.to_owned(), source })?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(SessionError::View(format!(
-                "mcpscope opens only http and https URLs, not {:?}",
-                parsed.scheme()
-            )));
+            return Err(SessionError::NotHttpUrl(parsed.scheme().to_owned()));
         }
         if std::env::var_os("MCPSCOPE_NO_BROWSER").is_some() {
             return Ok(());
         }
-        mcpscope_auth::redirect::open_in_browser(&parsed).map_err(|e| SessionError::View(e.to_string()))
+        mcpscope_auth::redirect::open_in_browser(&parsed).map_err(SessionError::Browser)
     }
 
     /// The servers of an MCP client's configuration file: read from `path` (`~` is the home
@@ -664,13 +650,13 @@ impl Engine {
                     _ => std::path::PathBuf::from(p),
                 };
                 read = std::fs::read_to_string(&expanded)
-                    .map_err(|e| SessionError::Import(format!("cannot read {}: {e}", expanded.display())))?;
+                    .map_err(|source| SessionError::Read { path: expanded.clone(), source })?;
                 read.as_str()
             }
             (Some(t), None) if !t.trim().is_empty() => t,
-            _ => return Err(SessionError::Import("give a file path or paste the file's text".into())),
+            _ => return Err(SessionError::NothingToImport),
         };
-        mcpscope_proto::servers::import(text).map_err(SessionError::Import)
+        mcpscope_proto::servers::import(text).map_err(SessionError::NotAConfig)
     }
 
     /// Drops the standalone GET stream and resumes it with Last-Event-ID.
@@ -725,9 +711,7 @@ impl Engine {
             return Ok(d.url().to_owned());
         }
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let server = DemoServer::start(addr, DemoOptions::default())
-            .await
-            .map_err(|e| SessionError::Demo(e.to_string()))?;
+        let server = DemoServer::start(addr, DemoOptions::default()).await?;
         let url = server.url().to_owned();
         info!(%url, "demo server started");
         *demo = Some(server);

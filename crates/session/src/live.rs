@@ -19,7 +19,9 @@ use mcpscope_auth::{Grant, OAuth, OAuthOptions, Redirect, WorkloadToken};
 use mcpscope_proto::trust::TrustReport;
 use mcpscope_proto::{ConnectRequest, Limits};
 use mcpscope_store::{NewSession, Recorder, Store};
-use mcpscope_wire::{Capture, ConnectOptions, ConnectionInfo, RecordSink};
+use mcpscope_wire::{
+    Capture, ConnectOptions, Connection, ConnectionInfo, RecordSink, ServerRequestHandler, WireError,
+};
 
 use crate::{Engine, Result, mask, trust};
 
@@ -212,6 +214,18 @@ impl LiveSession {
         opts.headers = req.headers.clone();
         opts.authorizer = self.authorizer();
         opts
+    }
+
+    /// Connects to the server with `opts` (see [`connect_options`](Self::connect_options)),
+    /// recording into this session's capture, and stores what the handshake settled.
+    pub async fn connect(
+        &self,
+        opts: ConnectOptions,
+        handler: Arc<dyn ServerRequestHandler>,
+    ) -> Result<Connection, WireError> {
+        let conn = Connection::connect_with_capture(opts, self.capture.clone(), handler).await?;
+        self.connected(conn.info()).await;
+        Ok(conn)
     }
 
     /// Stores what the handshake settled (transport, protocol version) with the history

@@ -21,19 +21,16 @@ pub async fn recorded_request(
     let record = store
         .record(session_id, seq)
         .await?
-        .ok_or_else(|| SessionError::Replay(format!("no record {seq} in session {session_id}")))?
+        .ok_or_else(|| SessionError::NoRecord { session: session_id.to_owned(), seq })?
         .with_message();
     if !matches!(record.kind, RecordKind::HttpRequest { .. }) {
-        return Err(SessionError::Replay(format!(
-            "record {seq} is a {}, not a request",
-            record.kind.label()
-        )));
+        return Err(SessionError::NotARequest { seq, kind: record.kind.label() });
     }
     let rpc = record
         .rpc
         .as_ref()
         .filter(|r| r.kind == RpcKind::Request)
-        .ok_or_else(|| SessionError::Replay(format!("record {seq} carries no JSON-RPC request")))?;
+        .ok_or(SessionError::NoRpcRequest { seq })?;
     let method = rpc.method.clone().unwrap_or_default();
     let params = Replay::default_params(&rpc.message);
     Ok((record, method, params))
@@ -82,7 +79,7 @@ pub async fn session_requests(store: &Store, session_id: &str) -> Result<Vec<(u6
 pub async fn replay_session(store: &Store, conn: &Connection, session_id: &str) -> Result<Vec<ReplayStep>> {
     let requests = session_requests(store, session_id).await?;
     if requests.is_empty() {
-        return Err(SessionError::Replay(format!("session {session_id} has no client requests to replay")));
+        return Err(SessionError::NothingToReplay(session_id.to_owned()));
     }
     let mut steps = Vec::with_capacity(requests.len());
     for (seq, method) in requests {
@@ -128,9 +125,7 @@ pub async fn diff_sessions(store: &Store, old: &str, new: &str) -> Result<Vec<Li
         out.push(entry);
     }
     if out.is_empty() {
-        return Err(SessionError::Replay(format!(
-            "neither session asked for tools, resources or prompts: nothing to compare ({old}, {new})"
-        )));
+        return Err(SessionError::NothingToCompare { old: old.to_owned(), new: new.to_owned() });
     }
     Ok(out)
 }

@@ -82,7 +82,7 @@ pub async fn set_limits(store: &Store, chosen: Option<Limits>) -> Result<Limits>
     match chosen {
         Some(l) => {
             l.check().map_err(SessionError::Limits)?;
-            let text = serde_json::to_string(&l).map_err(|e| SessionError::Limits(e.to_string()))?;
+            let text = serde_json::to_string(&l)?;
             store.set_setting(LIMITS, Some(&text)).await?;
             Ok(l)
         }

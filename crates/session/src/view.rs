@@ -45,10 +45,9 @@ impl Engine {
         limit: u64,
     ) -> Result<Children> {
         let parsed = self.parsed(&record).await?;
-        let value =
-            parsed.value.as_ref().ok_or_else(|| SessionError::View("the payload is not JSON".into()))?;
+        let value = parsed.value.as_ref().ok_or_else(|| SessionError::NotJson)?;
         outline::children(value, pointer, offset as usize, limit.min(MAX_NODES) as usize)
-            .ok_or_else(|| SessionError::View(format!("no node at {pointer:?}")))
+            .ok_or_else(|| SessionError::NoNode(pointer.to_owned()))
     }
 
     /// A page of text of `record`: its raw payload (`pointer: None`), or the string at
@@ -65,8 +64,8 @@ impl Engine {
         let Some(pointer) = pointer else { return Ok(outline::slice(&parsed.text, offset, len)) };
         match parsed.value.as_ref().and_then(|v| v.pointer(pointer)) {
             Some(Value::String(s)) => Ok(outline::slice(s, offset, len)),
-            Some(_) => Err(SessionError::View(format!("the node at {pointer:?} is not a string"))),
-            None => Err(SessionError::View(format!("no node at {pointer:?}"))),
+            Some(_) => Err(SessionError::NotAString(pointer.to_owned())),
+            None => Err(SessionError::NoNode(pointer.to_owned())),
         }
     }
 
@@ -80,8 +79,7 @@ impl Engine {
             None => self.raw_record(record.seq).await,
             Some(session) => self.history()?.record(session, record.seq).await?,
         };
-        let rec =
-            rec.ok_or_else(|| SessionError::View(format!("record #{} is no longer available", record.seq)))?;
+        let rec = rec.ok_or_else(|| SessionError::RecordGone(record.seq))?;
         let text = rec.payload().unwrap_or_default().to_owned();
         let value = serde_json::from_str(&text).ok();
         let parsed = Arc::new(Parsed { text, value });
