@@ -1,22 +1,10 @@
 //! The `mcpscope` binary, run as a user runs it.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::Command;
 
 use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_proto::{Record, RecordKind};
-
-pub fn mcpscope() -> PathBuf {
-    let dir = mcpscope_tests::bin_dir();
-    let bin = dir.join("mcpscope");
-    assert!(
-        bin.exists(),
-        "{} not built: run `cargo build -p mcpscope-cli` (cargo xtask test does)",
-        bin.display()
-    );
-    bin
-}
 
 async fn demo() -> DemoServer {
     DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), DemoOptions::default()).await.expect("demo")
@@ -26,20 +14,11 @@ async fn demo() -> DemoServer {
 async fn call_prints_the_result() {
     let server = demo().await;
     let url = server.url().to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(mcpscope())
-            .args([
-                "call",
-                &url,
-                "tools/call",
-                "--params",
-                r#"{"name":"echo","arguments":{"message":"from the cli"}}"#,
-            ])
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run mcpscope");
+    let out = mcpscope_tests::cli::run(
+        None,
+        ["call", &url, "tools/call", "--params", r#"{"name":"echo","arguments":{"message":"from the cli"}}"#],
+    )
+    .await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("pretty JSON result");
@@ -50,12 +29,7 @@ async fn call_prints_the_result() {
 async fn call_jsonl_prints_every_record() {
     let server = demo().await;
     let url = server.url().to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(mcpscope()).args(["call", &url, "tools/list", "--jsonl"]).output()
-    })
-    .await
-    .expect("join")
-    .expect("run mcpscope");
+    let out = mcpscope_tests::cli::run(None, ["call", &url, "tools/list", "--jsonl"]).await;
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let records: Vec<Record> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -73,20 +47,23 @@ async fn call_jsonl_prints_every_record() {
 
 #[test]
 fn bad_input_gets_a_clear_error() {
-    let out = Command::new(mcpscope())
-        .args(["call", "http://127.0.0.1:9/mcp", "ping", "--params", "{not json"])
-        .output()
-        .expect("run mcpscope");
+    let out = mcpscope_tests::cli::command(
+        None,
+        ["call", "http://127.0.0.1:9/mcp", "ping", "--params", "{not json"],
+    )
+    .output()
+    .expect("run mcpscope");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--params is not valid JSON"));
 
-    let out = Command::new(mcpscope()).args(["call", "ftp://example/mcp", "ping"]).output().expect("run");
+    let out =
+        mcpscope_tests::cli::command(None, ["call", "ftp://example/mcp", "ping"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not http or https"));
 
     // Port 9 (discard) is closed on loopback: connection refused, said in plain words.
     let out =
-        Command::new(mcpscope()).args(["call", "http://127.0.0.1:9/mcp", "ping"]).output().expect("run");
+        mcpscope_tests::cli::command(None, ["call", "http://127.0.0.1:9/mcp", "ping"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("could not reach") && err.contains("refused"), "{err}");
@@ -97,16 +74,10 @@ async fn credentials_are_redacted_in_captured_records() {
     let server = demo().await;
     let url = server.url().to_owned();
     let secret = "sk-live-0123456789abcdef";
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(mcpscope())
-            .args(["call", &url, "ping", "--jsonl", "-H", &format!("Authorization: Bearer {secret}")])
-            .args(["-H", &format!("Cookie: session={secret}")])
-            .env("MCPSCOPE_LOG", "trace")
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run mcpscope");
+    let mut cmd = mcpscope_tests::cli::command(None, ["call", &url, "ping", "--jsonl"]);
+    cmd.args(["-H", &format!("Authorization: Bearer {secret}"), "-H", &format!("Cookie: session={secret}")])
+        .env("MCPSCOPE_LOG", "trace");
+    let out = mcpscope_tests::cli::output(cmd).await;
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -132,12 +103,7 @@ async fn credentials_are_redacted_in_captured_records() {
 async fn errors_are_explained() {
     let server = demo().await;
     let url = server.url().to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(mcpscope()).args(["call", &url, "no/such/method"]).output()
-    })
-    .await
-    .expect("join")
-    .expect("run mcpscope");
+    let out = mcpscope_tests::cli::run(None, ["call", &url, "no/such/method"]).await;
     assert_eq!(out.status.code(), Some(1), "a JSON-RPC error exits 1");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("-32601 (Method not found)"), "{stderr}");
@@ -147,12 +113,7 @@ async fn errors_are_explained() {
 
     // An HTTP failure is read in MCP terms: a path that is not the MCP endpoint.
     let wrong = server.url().replace("/mcp", "/nope");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(mcpscope()).args(["call", &wrong, "ping", "--transport", "streamable"]).output()
-    })
-    .await
-    .expect("join")
-    .expect("run mcpscope");
+    let out = mcpscope_tests::cli::run(None, ["call", &wrong, "ping", "--transport", "streamable"]).await;
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("HTTP 404 Not Found") && stderr.contains("Wrong path"), "{stderr}");
@@ -175,11 +136,7 @@ async fn failed_connects_get_the_doctors_next_step() {
     ];
     for (url, want) in cases {
         let u = url.clone();
-        let out =
-            tokio::task::spawn_blocking(move || Command::new(mcpscope()).args(["call", &u, "ping"]).output())
-                .await
-                .expect("join")
-                .expect("run mcpscope");
+        let out = mcpscope_tests::cli::run(None, ["call", &u, "ping"]).await;
         assert!(!out.status.success(), "{url}: a failed connect fails");
         let stderr = String::from_utf8_lossy(&out.stderr);
         let advice = stderr.lines().find(|l| l.trim_start().starts_with("try:")).unwrap_or_default();
@@ -212,8 +169,9 @@ fn servers_lists_a_client_config() {
         r#"{"mcpServers": {"remote": {"url": "https://example.com/sse"}, "local": {"command": "uvx", "args": ["mcp-server-git"]}}}"#,
     )
     .expect("write");
-    let out =
-        Command::new(mcpscope()).args(["servers", &file.to_string_lossy(), "--json"]).output().expect("run");
+    let out = mcpscope_tests::cli::command(None, ["servers", &file.to_string_lossy(), "--json"])
+        .output()
+        .expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let entries: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -227,7 +185,7 @@ fn servers_lists_a_client_config() {
     assert!(entries[1]["note"].as_str().unwrap_or("").contains("uvx mcp-server-git"));
     let bad = dir.join("bad.json");
     std::fs::write(&bad, r#"{"tools": []}"#).expect("write");
-    let out = Command::new(mcpscope()).args(["servers", &bad.to_string_lossy()]).output().expect("run");
+    let out = mcpscope_tests::cli::command(None, ["servers", &bad.to_string_lossy()]).output().expect("run");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("mcpServers"), "the error says what was expected");
 }
@@ -247,12 +205,7 @@ async fn server_text_cannot_drive_the_terminal() {
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(mcpscope()).args(["call", &url, "tools/list", "--transport", "streamable"]).output()
-    })
-    .await
-    .expect("join")
-    .expect("run mcpscope");
+    let out = mcpscope_tests::cli::run(None, ["call", &url, "tools/list", "--transport", "streamable"]).await;
     task.abort();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -265,7 +218,7 @@ async fn server_text_cannot_drive_the_terminal() {
 /// every protocol revision spoken.
 #[test]
 fn version_names_the_commit_and_the_protocols() {
-    let out = Command::new(mcpscope()).arg("--version").output().expect("run mcpscope");
+    let out = mcpscope_tests::cli::command(None, ["--version"]).output().expect("run mcpscope");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with(&format!("mcpscope {} (commit ", env!("CARGO_PKG_VERSION"))), "{text}");

@@ -2,12 +2,9 @@
 //! headless against npm server-everything, with a JUnit report.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use mcpscope_auth::SecretStore;
 use mcpscope_tests::everything::{Everything, Mode};
-
-use crate::test_cli::mcpscope;
 
 fn example() -> PathBuf {
     mcpscope_tests::package_dir().join("../assets/collections/everything")
@@ -15,12 +12,7 @@ fn example() -> PathBuf {
 
 async fn run(args: Vec<String>) -> std::process::Output {
     let data = std::env::temp_dir().join(format!("mcpscope-collections-{}", std::process::id()));
-    tokio::task::spawn_blocking(move || {
-        Command::new(mcpscope()).args(&args).env("MCPSCOPE_DATA_DIR", data).output()
-    })
-    .await
-    .expect("join")
-    .expect("run mcpscope")
+    mcpscope_tests::cli::run(Some(data.as_ref()), args).await
 }
 
 #[tokio::test]
@@ -93,9 +85,7 @@ async fn mcpscope_in(data: &std::path::Path, args: &[&str], stdin: &str) -> std:
     let (data, args, stdin) =
         (data.to_owned(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), stdin.to_owned());
     tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(mcpscope())
-            .args(&args)
-            .env("MCPSCOPE_DATA_DIR", &data)
+        let mut child = mcpscope_tests::cli::command(Some(&data), &args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

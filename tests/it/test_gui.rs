@@ -11,60 +11,20 @@ use mcpscope_tests::everything::{Everything, Mode};
 use serde_json::json;
 
 use mcpscope_tests::bin_dir;
-use mcpscope_tests::gui::{Driver, click, eventually, screenshot, soak_round, text_of, type_into};
+use mcpscope_tests::gui::{
+    Driver, Window, click, connect_to, eventually, screenshot, soak_round, text_of, type_into, wait_for_tools,
+};
+pub(crate) use mcpscope_tests::gui::{connect_to_demo, gui_turn};
 
-static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Waits for this test's turn at the display (GUI tests share fixed WebDriver ports) and
-/// checks there is one.
-pub(crate) async fn gui_turn() -> tokio::sync::MutexGuard<'static, ()> {
-    let turn = GUI_LOCK.lock().await;
-    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
-    turn
-}
-
-/// Clicks "Demo server" and waits until the window is connected to it.
-pub(crate) async fn connect_to_demo(c: &Client) {
-    click(c, "#demo").await;
-    eventually("connected to the demo server", Duration::from_secs(20), || async {
-        text_of(c, ".statusline")
-            .await
-            .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
-    })
-    .await;
-}
-
-/// Types `url` into the connection bar, connects, and waits until the window says connected.
-async fn connect_to(c: &Client, url: &str) {
-    type_into(c, "#url", url).await;
-    click(c, "#connect").await;
-    eventually("status 'connected'", Duration::from_secs(20), || async {
-        text_of(c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
-    })
-    .await;
-}
-
-/// Focuses the tool name field (which fetches tools/list) and waits for the tools.
-async fn wait_for_tools(c: &Client) {
-    click(c, "#tool-name").await;
-    eventually("the server's tools", Duration::from_secs(20), || async {
-        text_of(c, "#tools-refresh").await.filter(|t| t.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
-    })
-    .await;
-}
-
+/// The app in a WebDriver session of `driver`: for the tests that restart it.
 async fn open_app(driver: &Driver) -> Client {
     driver.open(&bin_dir().join("mcpscope-app")).await
 }
 
 #[tokio::test]
 async fn gui_connect_call_tool_and_see_the_traffic() {
-    let _one_at_a_time = gui_turn().await;
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-
-    connect_to(&c, &server.url).await;
+    let c = Window::connected_to(&server.url).await;
 
     type_into(&c, "#tool-name", "echo").await;
     type_into(&c, "#tool-args", r#"{"message": "from the gui"}"#).await;
@@ -120,16 +80,13 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
     click(&c, &format!(".row[data-seq='{request_seq}']")).await;
     c.find(Locator::Css("#filter-text")).await.expect("the filter").clear().await.expect("clear the filter");
     screenshot(&c, "traffic").await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 #[tokio::test]
 async fn gui_session_expiry_offers_one_click_reinitialize() {
-    let _one_at_a_time = gui_turn().await;
     let mut server = Everything::start(Mode::StreamableHttp).expect("server-everything");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to(&c, &server.url).await;
+    let c = Window::connected_to(&server.url).await;
     let first_hint = text_of(&c, ".statusline").await.unwrap_or_default();
 
     // The server restarts and forgets every session; the next request finds out.
@@ -154,15 +111,12 @@ async fn gui_session_expiry_offers_one_click_reinitialize() {
         text_of(&c, "#last-response").await.filter(|t| t.contains("trigger-long-running-operation"))
     })
     .await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 #[tokio::test]
 async fn gui_demo_server_is_one_click_away() {
-    let _one_at_a_time = gui_turn().await;
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to_demo(&c).await;
+    let c = Window::with_demo().await;
     // The window never leaves the app's pages: a navigation a script (or server text) starts
     // is denied, and the session stays as it was.
     let demo_url = c.find(Locator::Css("#url")).await.expect("#url").prop("value").await.expect("value");
@@ -225,17 +179,14 @@ async fn gui_demo_server_is_one_click_away() {
     })
     .await;
     screenshot(&c, "lint").await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// A 10 MB tool result: abridged in the send panel, and a collapsed tree in the detail pane
 /// that opens a node at a time, long arrays a page at a time; the Raw tab pages the text.
 #[tokio::test]
 async fn gui_a_10mb_result_opens_as_a_tree() {
-    let _one_at_a_time = gui_turn().await;
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to_demo(&c).await;
+    let c = Window::with_demo().await;
     type_into(&c, "#tool-name", "big").await;
     type_into(&c, "#tool-args", r#"{"megabytes": 10}"#).await;
     click(&c, "#call-tool").await;
@@ -319,7 +270,7 @@ async fn gui_a_10mb_result_opens_as_a_tree() {
         text_of(&c, "#detail-raw .paged-where").await.filter(|t| t.contains("Page 2 of"))
     })
     .await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// WebDriver's Enter key.
@@ -462,9 +413,7 @@ async fn gui_history_survives_a_restart() {
 /// recorded it gets the same answer; with edited params the diff shows what changed.
 #[tokio::test]
 async fn gui_replay_shows_the_diff() {
-    let _one_at_a_time = gui_turn().await;
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
     echo_on_the_demo_then_select_it_in_history(&c, "before").await;
 
     // The stored request as a curl command: the method, the URL, the body; no session secret.
@@ -541,7 +490,7 @@ async fn gui_replay_shows_the_diff() {
     assert!(summary.contains("requests replayed, 0 differ"), "{summary}");
     let steps = c.find_all(Locator::Css(".replay-step[data-verdict='same']")).await.expect("steps");
     assert!(!steps.is_empty(), "each request's row says it answered the same");
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// Connects to the demo server, calls `echo` with `message`, switches to History (Ctrl+2),
@@ -596,7 +545,6 @@ async fn echo_on_the_demo_then_select_it_in_history(c: &Client, message: &str) {
 
 #[tokio::test]
 async fn gui_save_and_run_a_collection() {
-    let _one_at_a_time = gui_turn().await;
     let data_dir = std::env::var_os("MCPSCOPE_DATA_DIR")
         .map(PathBuf::from)
         .expect("MCPSCOPE_DATA_DIR (the harness sets it)");
@@ -604,13 +552,11 @@ async fn gui_save_and_run_a_collection() {
     // A rerun with the same data directory starts from an empty collection, in the default
     // folder (whatever a failed test may have left chosen).
     let _ = std::fs::remove_dir_all(&saved_dir);
-    let reset = std::process::Command::new(crate::test_cli::mcpscope())
-        .args(["collection", "folder", "--default"])
+    let reset = mcpscope_tests::cli::command(None, ["collection", "folder", "--default"])
         .output()
         .expect("mcpscope collection folder --default");
     assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
     echo_on_the_demo_then_select_it_in_history(&c, "to keep").await;
 
     // Save: the defaults name the collection and the request.
@@ -669,7 +615,7 @@ async fn gui_save_and_run_a_collection() {
     assert!(!saved.to_string().contains("progressToken"), "{saved}");
     assert!(saved_dir.join("collection.json").exists());
     screenshot(&c, "collections").await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// The collections folder chosen in the window, a collection imported into it, its
@@ -677,7 +623,6 @@ async fn gui_save_and_run_a_collection() {
 /// session that sends the secret, the history without it, and an export.
 #[tokio::test]
 async fn gui_collections_folder_import_environment_and_secret() {
-    let _one_at_a_time = gui_turn().await;
     let pid = std::process::id();
     // Typed paths are used without asking only under the app's data directory.
     let data_dir = std::env::var_os("MCPSCOPE_DATA_DIR")
@@ -702,9 +647,7 @@ async fn gui_collections_folder_import_environment_and_secret() {
         "assert": [{"path": "$.result.content[0].text", "contains": "token={{token}}"}]});
     std::fs::write(source.join("01-echo.json"), request.to_string()).expect("request");
 
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to_demo(&c).await;
+    let c = Window::with_demo().await;
     c.find(Locator::Css("#timeline"))
         .await
         .expect("#timeline")
@@ -842,16 +785,14 @@ async fn gui_collections_folder_import_environment_and_secret() {
         content("#collections-folder".into()).await.filter(|t| t.contains("(default)"))
     })
     .await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
     let _ = std::fs::remove_dir_all(&base);
 }
 
 #[tokio::test]
 async fn gui_oauth_login_shows_every_step_and_a_verified_jwt() {
-    let _one_at_a_time = gui_turn().await;
     let (_idp, server) = crate::support::protected(None).await;
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
 
     // OAuth on, headless off: the app shows the authorization URL and waits for the redirect.
     type_into(&c, "#url", server.url()).await;
@@ -934,7 +875,7 @@ async fn gui_oauth_login_shows_every_step_and_a_verified_jwt() {
     assert!(exp.contains("in ") && exp.contains('('), "exp: {exp}");
 
     screenshot(&c, "auth").await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// The everyday work against npm server-everything: a tool called through the form built from
@@ -942,11 +883,8 @@ async fn gui_oauth_login_shows_every_step_and_a_verified_jwt() {
 /// progress bar that reaches 100%; a long operation cancelled.
 #[tokio::test]
 async fn gui_forms_server_requests_progress_and_cancel() {
-    let _one_at_a_time = gui_turn().await;
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to(&c, &server.url).await;
+    let c = Window::connected_to(&server.url).await;
 
     // A tool through its generated form: the fields come from get-sum's inputSchema.
     wait_for_tools(&c).await;
@@ -1074,22 +1012,20 @@ async fn gui_forms_server_requests_progress_and_cancel() {
         c.find(Locator::Css(".row[data-method='notifications/cancelled']")).await.ok()
     })
     .await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// Servers imported from another client's configuration: pasted, listed (stdio ones with a
 /// note), and one picked fills the connection bar.
 #[tokio::test]
 async fn gui_import_servers_from_a_client_config() {
-    let _one_at_a_time = gui_turn().await;
     let demo = mcpscope_demo::DemoServer::start(
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         mcpscope_demo::DemoOptions::default(),
     )
     .await
     .expect("demo server");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
     click(&c, "#import-toggle").await;
     let config = json!({"mcpServers": {
         "files": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem"]},
@@ -1118,17 +1054,14 @@ async fn gui_import_servers_from_a_client_config() {
         text_of(&c, ".statusline").await.filter(|t| t.contains("mcpscope-demo"))
     })
     .await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// Resources and prompts from the send panel's tabs: a resource read, a template filled in,
 /// a subscription sent, a prompt got with its argument form.
 #[tokio::test]
 async fn gui_resources_and_prompts() {
-    let _one_at_a_time = gui_turn().await;
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to_demo(&c).await;
+    let c = Window::with_demo().await;
     click(&c, "#tab-resources").await;
     eventually("the resources listed", Duration::from_secs(20), || async {
         text_of(&c, "#resources-refresh").await.filter(|t| t.starts_with('2') && t.contains("1 templates"))
@@ -1177,18 +1110,15 @@ async fn gui_resources_and_prompts() {
         c.find(Locator::Css(".row[data-method='completion/complete']")).await.is_err(),
         "no completion requests to a server that does not offer completions"
     );
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// Several sessions at once: a second window is a session of its own, connected to another
 /// server while the first keeps its own; closing it leaves the first as it was.
 #[tokio::test]
 async fn gui_a_second_window_is_a_second_session() {
-    let _one_at_a_time = gui_turn().await;
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to(&c, &server.url).await;
+    let c = Window::connected_to(&server.url).await;
     let first = c.window().await.expect("the first window");
     click(&c, "#new-window").await;
     let second = eventually("a second window", Duration::from_secs(20), || async {
@@ -1223,18 +1153,15 @@ async fn gui_a_second_window_is_a_second_session() {
     c.switch_to_window(first).await.expect("the first window");
     let status = text_of(&c, ".statusline").await.unwrap_or_default();
     assert!(status.to_lowercase().starts_with("connected"), "{status}");
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// A tool that runs as a task (2025-11-25): the call returns a task, the window polls it with
 /// tasks/get until it completes, then shows what tasks/result returns.
 #[tokio::test]
 async fn gui_a_tool_runs_as_a_task() {
-    let _one_at_a_time = gui_turn().await;
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to(&c, &server.url).await;
+    let c = Window::connected_to(&server.url).await;
     wait_for_tools(&c).await;
     type_into(&c, "#tool-name", "simulate-research-query").await;
     let toggle = eventually("the task toggle", Duration::from_secs(10), || async {
@@ -1262,18 +1189,15 @@ async fn gui_a_tool_runs_as_a_task() {
         .await;
     }
     screenshot(&c, "task").await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// Completions: a prompt argument offers what the server suggests, and the first argument
 /// narrows the second (the values so far go along as context).
 #[tokio::test]
 async fn gui_prompt_arguments_complete_from_the_server() {
-    let _one_at_a_time = gui_turn().await;
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to(&c, &server.url).await;
+    let c = Window::connected_to(&server.url).await;
     click(&c, "#tab-prompts").await;
     eventually("the prompts listed", Duration::from_secs(20), || async {
         text_of(&c, "#prompts-refresh")
@@ -1303,18 +1227,15 @@ async fn gui_prompt_arguments_complete_from_the_server() {
         options(&c).await.filter(|v| v == &["Alice"])
     })
     .await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// Two versions of a server: the History view compares the tools two sessions' servers
 /// listed, by name.
 #[tokio::test]
 async fn gui_two_sessions_lists_compared() {
-    let _one_at_a_time = gui_turn().await;
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
-    connect_to_demo(&c).await;
+    let c = Window::with_demo().await;
     let demo_url = c
         .find(Locator::Css("#url"))
         .await
@@ -1420,7 +1341,7 @@ async fn gui_two_sessions_lists_compared() {
     let button = text_of(&c, "#clear-history").await.unwrap_or_default();
     assert!(button.contains("Clear history"), "back to the first step: {button}");
     screenshot(&c, "history-exports").await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// 2026-07-28 multi-round-trip requests: a tool answers input_required, the dock shows its
@@ -1428,13 +1349,11 @@ async fn gui_two_sessions_lists_compared() {
 /// timeline links the second round to the first.
 #[tokio::test]
 async fn gui_a_tool_asks_for_input_over_two_rounds() {
-    let _one_at_a_time = gui_turn().await;
     let opts = mcpscope_demo::DemoOptions { stateful: false, json_response: false };
     let server = mcpscope_demo::DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), opts)
         .await
         .expect("demo server");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
     let version = c.wait().for_element(Locator::Css("#protocol-version")).await.expect("#protocol-version");
     version.select_by_value("2026-07-28").await.expect("pin 2026-07-28");
     connect_to(&c, server.url()).await;
@@ -1493,7 +1412,7 @@ async fn gui_a_tool_asks_for_input_over_two_rounds() {
         c.find(Locator::Css(".row[data-method='notifications/resources/updated']")).await.ok()
     })
     .await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
     server.shutdown().await;
 }
 
@@ -1502,10 +1421,8 @@ async fn gui_a_tool_asks_for_input_over_two_rounds() {
 /// decoded with its verdicts.
 #[tokio::test]
 async fn gui_dpop_binding_and_proof_in_the_auth_view() {
-    let _one_at_a_time = gui_turn().await;
     let (_idp, server) = crate::support::protected(None).await;
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
     type_into(&c, "#url", server.url()).await;
     click(&c, "#oauth-toggle").await;
     click(&c, "#oauth-headless").await;
@@ -1542,7 +1459,7 @@ async fn gui_dpop_binding_and_proof_in_the_auth_view() {
         .expect("proof checks");
     assert!(failed.is_empty(), "every check of the proof passes");
     screenshot(&c, "dpop").await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// The soak (issue 12): floods with reconnects, view switches, filters and row selection in
@@ -1550,13 +1467,11 @@ async fn gui_dpop_binding_and_proof_in_the_auth_view() {
 /// answering at the end, every round's flood counted. `gui-bench --soak N` runs it longer.
 #[tokio::test]
 async fn gui_soak_floods_with_view_switches_and_filters() {
-    let _one_at_a_time = gui_turn().await;
     // Stateless: the flood's notifications ride the call's own stream.
     let opts = mcpscope_demo::DemoOptions { stateful: false, json_response: false };
     let demo =
         mcpscope_demo::DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), opts).await.expect("demo");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
     let n = 3_000;
     for round in 1..=3 {
         if round > 1 {
@@ -1597,11 +1512,9 @@ async fn gui_soak_floods_with_view_switches_and_filters() {
 /// a data directory of its own: its saved limits reach no other test.
 #[tokio::test]
 async fn gui_settings_limits_apply_to_the_next_connection() {
-    let _one_at_a_time = gui_turn().await;
     let data = std::env::temp_dir().join(format!("mcpscope-gui-limits-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let driver = Driver::start_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]);
-    let c = open_app(&driver).await;
+    let c = Window::open_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]).await;
 
     click(&c, "#view-settings").await;
     // The About panel: this build's version, commit and protocols, and its data folder.
@@ -1673,9 +1586,7 @@ async fn gui_settings_limits_apply_to_the_next_connection() {
 /// a path refuse one outside the data directory that no native dialog chose or allowed.
 #[tokio::test]
 async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
-    let _one_at_a_time = gui_turn().await;
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
     eventually("the window's UI", Duration::from_secs(20), || async { text_of(&c, "#connect").await }).await;
     let script = r#"
         const done = arguments[arguments.length - 1];
@@ -1684,7 +1595,7 @@ async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
             core.invoke('plugin:window|set_title', { label: 'main', value: 'pwned' }),
             core.invoke('plugin:path|resolve_directory', { directory: 11 }),
             core.invoke('plugin:event|listen', { event: 'x', target: { kind: 'Any' }, handler: 1 }),
-            core.invoke('state'),
+            core.invoke('state', { args: {} }),
         ];
         Promise.allSettled(calls).then(r => done(r.map(x => x.status === 'fulfilled' ? 'ok' : String(x.reason))));
     "#;
@@ -1707,13 +1618,13 @@ async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
         const [dest, folder, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
         const core = window.__TAURI__.core;
         const calls = [
-            core.invoke('import_servers', { path: '/etc/hostname' }),
-            core.invoke('import_collection', { source: '/etc' }),
-            core.invoke('export_collection', { collection: 'anything', dest }),
-            core.invoke('set_collections_dir', { dir: folder }),
-            core.invoke('export_har', { sessionId: 'ses_any', dest }),
-            core.invoke('bug_report', { sessionId: 'ses_any', write: true, dest }),
-            core.invoke('pick_path', { kind: 'file', title: 'x' }),
+            core.invoke('import_servers', { args: { path: '/etc/hostname' } }),
+            core.invoke('import_collection', { args: { source: '/etc' } }),
+            core.invoke('export_collection', { args: { collection: 'anything', dest } }),
+            core.invoke('set_collections_dir', { args: { dir: folder } }),
+            core.invoke('export_har', { args: { sessionId: 'ses_any', dest } }),
+            core.invoke('bug_report', { args: { sessionId: 'ses_any', write: true, dest } }),
+            core.invoke('pick_path', { args: { kind: 'file', title: 'x' } }),
         ];
         Promise.allSettled(calls).then(r => done(r.map(x => x.status === 'fulfilled' ? 'ok' : JSON.stringify(x.reason))));
     "#;
@@ -1802,10 +1713,8 @@ async fn gui_the_first_window_offers_demo_import_recent_servers_and_shortcuts() 
 /// shows the change by field, and "Trust this version" makes the next connection quiet.
 #[tokio::test]
 async fn gui_a_tool_changed_since_it_was_trusted_shows_a_banner() {
-    let _one_at_a_time = gui_turn().await;
     let server = mcpscope_tests::FaultyServer::start().await.expect("loopback server");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
     let listed = || async {
         eventually("the trust check's tools/list", Duration::from_secs(20), || async {
             c.find(Locator::Css(".row[data-kind='http-request'][data-method='tools/list']")).await.ok()
@@ -1885,17 +1794,15 @@ async fn gui_a_tool_changed_since_it_was_trusted_shows_a_banner() {
     reconnect().await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(c.find(Locator::Css("#trust-banner")).await.is_err(), "trusted: nothing to report");
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }
 
 /// Proxy mode: started from the connection bar, a real client (the npm TypeScript SDK) runs
 /// against the URL the window shows, and its traffic appears live in the timeline.
 #[tokio::test]
 async fn gui_proxy_mode_shows_a_real_clients_traffic_live() {
-    let _one_at_a_time = gui_turn().await;
     let server = Everything::start(Mode::StreamableHttp).expect("server-everything");
-    let driver = Driver::start();
-    let c = open_app(&driver).await;
+    let c = Window::open().await;
     type_into(&c, "#url", &server.url).await;
     click(&c, "#proxy").await;
     let local = eventually("the client URL", Duration::from_secs(20), || async {
@@ -1937,5 +1844,5 @@ async fn gui_proxy_mode_shows_a_real_clients_traffic_live() {
         text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("disconnected"))
     })
     .await;
-    c.close().await.expect("close the WebDriver session");
+    c.close().await;
 }

@@ -3,7 +3,6 @@
 //! that was committed.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,8 +10,6 @@ use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_store::Store;
 use mcpscope_tests::FaultyServer;
 use serde_json::Value;
-
-use crate::test_cli::mcpscope;
 
 /// An event sink for engines whose events nobody watches.
 struct Quiet;
@@ -27,14 +24,12 @@ pub(crate) fn data_dir(name: &str) -> PathBuf {
     dir
 }
 
-pub(crate) async fn run(data: &Path, args: Vec<String>) -> std::process::Output {
-    let data = data.to_owned();
-    tokio::task::spawn_blocking(move || {
-        Command::new(mcpscope()).args(&args).env("MCPSCOPE_DATA_DIR", data).output()
-    })
-    .await
-    .expect("join")
-    .expect("run mcpscope")
+pub(crate) async fn run<I, S>(data: &Path, args: I) -> std::process::Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    mcpscope_tests::cli::run(Some(data), args).await
 }
 
 fn lines(out: &std::process::Output) -> Vec<Value> {
@@ -49,28 +44,27 @@ async fn cli_calls_are_recorded_and_searchable() {
     let data = data_dir("search");
     let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
     let url = server.url().to_owned();
-    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let ok = run(
         &data,
-        args(&[
+        [
             "call",
             &url,
             "tools/call",
             "--params",
             r#"{"name":"echo","arguments":{"message":"kept for later"}}"#,
-        ]),
+        ],
     )
     .await;
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    let failed = run(&data, args(&["call", &url, "no/such/method"])).await;
+    let failed = run(&data, ["call", &url, "no/such/method"]).await;
     assert_eq!(failed.status.code(), Some(1));
 
-    let sessions = lines(&run(&data, args(&["history", "sessions"])).await);
+    let sessions = lines(&run(&data, ["history", "sessions"]).await);
     assert_eq!(sessions.len(), 2, "one session per call");
     assert!(sessions.iter().all(|s| s["source"] == "cli" && s["ended_at_us"].is_i64()));
     assert!(sessions.iter().all(|s| s["protocol_version"] == "2025-11-25" && s["transport"] == "streamable"));
 
-    let calls = lines(&run(&data, args(&["history", "search", "method:tools/call"])).await);
+    let calls = lines(&run(&data, ["history", "search", "method:tools/call"]).await);
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0]["kind"]["type"], "http_request");
     assert_eq!(
@@ -78,13 +72,13 @@ async fn cli_calls_are_recorded_and_searchable() {
         "the message comes back decoded"
     );
 
-    let text = lines(&run(&data, args(&["history", "search", "\"kept for later\""])).await);
+    let text = lines(&run(&data, ["history", "search", "\"kept for later\""]).await);
     assert!(text.len() >= 2, "the request and the response both mention it: {}", text.len());
 
-    let errors = lines(&run(&data, args(&["history", "search", "status:error"])).await);
+    let errors = lines(&run(&data, ["history", "search", "status:error"]).await);
     assert!(errors.iter().any(|h| h["rpc"]["error_code"] == -32601), "{errors:?}");
 
-    let bad = run(&data, args(&["history", "search", "dur:>fast"])).await;
+    let bad = run(&data, ["history", "search", "dur:>fast"]).await;
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("dur:>500ms"), "the error shows the syntax");
     let _ = std::fs::remove_dir_all(&data);
@@ -97,19 +91,20 @@ async fn a_crash_during_a_flood_loses_nothing_committed() {
     let data = data_dir("crash");
     let server = FaultyServer::start().await.expect("loopback server");
     let url = server.url().to_owned();
-    let mut child = Command::new(mcpscope())
-        .args([
+    let mut child = mcpscope_tests::cli::command(
+        Some(&data),
+        [
             "call",
             &url,
             "tools/call",
             "--params",
             r#"{"name":"flood","arguments":{"count":200000,"size":200}}"#,
-        ])
-        .env("MCPSCOPE_DATA_DIR", &data)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start mcpscope");
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("start mcpscope");
     let db = data.join(mcpscope_store::DB_FILE);
     let start = Instant::now();
     let seen = loop {
@@ -148,10 +143,9 @@ async fn a_session_exports_as_har() {
     let data = data_dir("har");
     let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
     let url = server.url().to_owned();
-    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let call = run(
         &data,
-        args(&[
+        [
             "call",
             &url,
             "tools/call",
@@ -159,7 +153,7 @@ async fn a_session_exports_as_har() {
             r#"{"name":"echo","arguments":{"message":"to the archive"}}"#,
             "-H",
             "Authorization: Bearer hunter2-secret",
-        ]),
+        ],
     )
     .await;
     assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
@@ -206,15 +200,15 @@ async fn a_session_exports_as_har() {
     assert!(auth.value.starts_with("Bearer ‹redacted"), "{}", auth.value);
 
     // The same request as a curl command: the secret is a variable, not a value.
-    let found = lines(&run(&data, args(&["history", "search", "method:tools/call"])).await);
+    let found = lines(&run(&data, ["history", "search", "method:tools/call"]).await);
     let seq = found[0]["seq"].as_u64().expect("seq").to_string();
-    let curl = run(&data, args(&["history", "curl", "last", &seq])).await;
+    let curl = run(&data, ["history", "curl", "last", &seq]).await;
     assert!(curl.status.success(), "{}", String::from_utf8_lossy(&curl.stderr));
     let cmd = String::from_utf8_lossy(&curl.stdout);
     assert!(cmd.starts_with("curl -sS -N -X POST") && cmd.contains("to the archive"), "{cmd}");
     assert!(cmd.contains("${MCPSCOPE_AUTHORIZATION}") && !cmd.contains("hunter2"), "{cmd}");
 
-    let missing = run(&data, args(&["history", "export", "ses_nope"])).await;
+    let missing = run(&data, ["history", "export", "ses_nope"]).await;
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no session"));
     let _ = std::fs::remove_dir_all(&data);
@@ -227,34 +221,31 @@ async fn replay_shows_what_changed() {
     let data = data_dir("replay");
     let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
     let url = server.url().to_owned();
-    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let call = run(
         &data,
-        args(&["call", &url, "tools/call", "--params", r#"{"name":"echo","arguments":{"message":"first"}}"#]),
+        ["call", &url, "tools/call", "--params", r#"{"name":"echo","arguments":{"message":"first"}}"#],
     )
     .await;
     assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
-    let session =
-        lines(&run(&data, args(&["history", "sessions"])).await)[0]["id"].as_str().expect("id").to_owned();
-    let found = lines(
-        &run(&data, args(&["history", "search", &format!("session:{session} method:tools/call")])).await,
-    );
+    let session = lines(&run(&data, ["history", "sessions"]).await)[0]["id"].as_str().expect("id").to_owned();
+    let found =
+        lines(&run(&data, ["history", "search", &format!("session:{session} method:tools/call")]).await);
     let seq = found[0]["seq"].as_u64().expect("seq").to_string();
 
-    let same = run(&data, args(&["replay", &session, &seq])).await;
+    let same = run(&data, ["replay", &session, &seq]).await;
     assert!(same.status.success(), "{}", String::from_utf8_lossy(&same.stderr));
     assert!(String::from_utf8_lossy(&same.stdout).contains("same answer as recorded"));
 
     let edited = run(
         &data,
-        args(&[
+        [
             "replay",
             &session,
             &seq,
             "--params",
             r#"{"name":"echo","arguments":{"message":"second"}}"#,
             "--json",
-        ]),
+        ],
     )
     .await;
     assert!(edited.status.success(), "{}", String::from_utf8_lossy(&edited.stderr));
@@ -271,7 +262,7 @@ async fn replay_shows_what_changed() {
             .any(|c| c["old"].to_string().contains("first") && c["new"].to_string().contains("second"))
     );
 
-    let wrong = run(&data, args(&["replay", &session, "9999"])).await;
+    let wrong = run(&data, ["replay", &session, "9999"]).await;
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("no record 9999"));
     let _ = std::fs::remove_dir_all(&data);
@@ -281,20 +272,15 @@ async fn replay_shows_what_changed() {
 async fn clearing_the_history_asks_first() {
     let data = data_dir("clear");
     let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
-    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let url = server.url().to_owned();
-    assert!(run(&data, args(&["call", &url, "ping"])).await.status.success());
-    let refused = run(&data, args(&["history", "clear"])).await;
+    assert!(run(&data, ["call", &url, "ping"]).await.status.success());
+    let refused = run(&data, ["history", "clear"]).await;
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--yes"));
-    assert_eq!(
-        lines(&run(&data, args(&["history", "sessions"])).await).len(),
-        1,
-        "nothing deleted without --yes"
-    );
-    let cleared = run(&data, args(&["history", "clear", "--yes"])).await;
+    assert_eq!(lines(&run(&data, ["history", "sessions"]).await).len(), 1, "nothing deleted without --yes");
+    let cleared = run(&data, ["history", "clear", "--yes"]).await;
     assert!(String::from_utf8_lossy(&cleared.stdout).contains("deleted 1 sessions"));
-    assert!(lines(&run(&data, args(&["history", "sessions"])).await).is_empty());
+    assert!(lines(&run(&data, ["history", "sessions"]).await).is_empty());
     let _ = std::fs::remove_dir_all(&data);
 }
 
@@ -304,7 +290,6 @@ async fn clearing_the_history_asks_first() {
 async fn a_whole_session_replays_in_order() {
     let data = data_dir("replay-all");
     let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
-    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     // One session with two requests: a collection run of echo then tools/list.
     let col = data.join("col");
     std::fs::create_dir_all(&col).expect("collection dir");
@@ -316,11 +301,10 @@ async fn a_whole_session_replays_in_order() {
     )
     .expect("write");
     std::fs::write(col.join("02-list.json"), r#"{"name": "list", "method": "tools/list"}"#).expect("write");
-    let ran =
-        run(&data, args(&["run", &col.to_string_lossy(), "--var", &format!("url={}", server.url())])).await;
+    let ran = run(&data, ["run", &col.to_string_lossy(), "--var", &format!("url={}", server.url())]).await;
     assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
 
-    let same = run(&data, args(&["replay", "last", "--all"])).await;
+    let same = run(&data, ["replay", "last", "--all"]).await;
     let out = String::from_utf8_lossy(&same.stdout);
     assert!(same.status.success(), "{out}\n{}", String::from_utf8_lossy(&same.stderr));
     let steps: Vec<&str> = out.lines().filter(|l| l.starts_with(['=', '~', '!', '?'])).collect();
@@ -332,14 +316,14 @@ async fn a_whole_session_replays_in_order() {
     let other =
         mcpscope_tests::everything::Everything::start(mcpscope_tests::everything::Mode::StreamableHttp)
             .expect("server-everything");
-    let sessions = lines(&run(&data, args(&["history", "sessions"])).await);
+    let sessions = lines(&run(&data, ["history", "sessions"]).await);
     let recorded = sessions
         .iter()
         .find(|s| s["records"].as_i64().unwrap_or(0) > 0 && s["url"].as_str() == Some(server.url()))
         .and_then(|s| s["id"].as_str())
         .expect("the collection's session")
         .to_owned();
-    let differ = run(&data, args(&["replay", &recorded, "--all", "--url", &other.url])).await;
+    let differ = run(&data, ["replay", &recorded, "--all", "--url", &other.url]).await;
     let out = String::from_utf8_lossy(&differ.stdout);
     assert_eq!(differ.status.code(), Some(1), "{out}\n{}", String::from_utf8_lossy(&differ.stderr));
     assert!(out.lines().any(|l| l.starts_with('~') && l.contains("tools/call")), "{out}");
@@ -354,19 +338,18 @@ async fn two_sessions_lists_are_compared() {
     let other =
         mcpscope_tests::everything::Everything::start(mcpscope_tests::everything::Mode::StreamableHttp)
             .expect("server-everything");
-    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     for url in [demo.url(), other.url.as_str()] {
-        let out = run(&data, args(&["call", url, "tools/list"])).await;
+        let out = run(&data, ["call", url, "tools/list"]).await;
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
-    let sessions = lines(&run(&data, args(&["history", "sessions"])).await);
+    let sessions = lines(&run(&data, ["history", "sessions"]).await);
     let (new, old) = (sessions[0]["id"].as_str().expect("id"), sessions[1]["id"].as_str().expect("id"));
 
-    let same = run(&data, args(&["history", "diff", old, old])).await;
+    let same = run(&data, ["history", "diff", old, old]).await;
     assert!(same.status.success(), "{}", String::from_utf8_lossy(&same.stderr));
     assert!(String::from_utf8_lossy(&same.stdout).contains("= tools/list: the same"));
 
-    let differ = run(&data, args(&["history", "diff", old, new])).await;
+    let differ = run(&data, ["history", "diff", old, new]).await;
     let out = String::from_utf8_lossy(&differ.stdout);
     assert_eq!(differ.status.code(), Some(1), "{out}\n{}", String::from_utf8_lossy(&differ.stderr));
     assert!(out.contains("~ tools/list:"), "{out}");
@@ -380,15 +363,14 @@ async fn two_sessions_lists_are_compared() {
 async fn a_bug_report_shows_what_it_redacts() {
     let data = data_dir("report");
     let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
-    let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let secret = "s3cr3t-token-for-the-report";
     let call = run(
         &data,
-        args(&["call", demo.url(), "tools/list", "--header", &format!("Authorization: Bearer {secret}")]),
+        ["call", demo.url(), "tools/list", "--header", &format!("Authorization: Bearer {secret}")],
     )
     .await;
     assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
-    let stored = lines(&run(&data, args(&["history", "search", "kind:http-response"])).await);
+    let stored = lines(&run(&data, ["history", "search", "kind:http-response"]).await);
     let session_id_value = stored
         .iter()
         .find_map(|r| {
@@ -401,14 +383,14 @@ async fn a_bug_report_shows_what_it_redacts() {
         .expect("the server issued a session id")
         .to_owned();
 
-    let preview = run(&data, args(&["history", "report", "last", "--preview"])).await;
+    let preview = run(&data, ["history", "report", "last", "--preview"]).await;
     let text = String::from_utf8_lossy(&preview.stdout);
     assert!(preview.status.success(), "{}", String::from_utf8_lossy(&preview.stderr));
     assert!(text.contains("header authorization") && text.contains("Bearer ‹redacted"), "{text}");
     assert!(text.contains("header mcp-session-id") && text.contains("‹masked"), "{text}");
 
     let file = data.join("report.json");
-    let written = run(&data, args(&["history", "report", "last", "-o", &file.to_string_lossy()])).await;
+    let written = run(&data, ["history", "report", "last", "-o", &file.to_string_lossy()]).await;
     assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
     let raw = std::fs::read_to_string(&file).expect("the report");
     assert!(!raw.contains(secret), "no credential in the report");
@@ -537,21 +519,14 @@ async fn credentials_under_any_name_stay_out_of_records_history_exports_and_logs
         "tenant-secret-6",
     ];
     let call = {
-        let (data, url) = (data.clone(), url.clone());
-        tokio::task::spawn_blocking(move || {
-            Command::new(mcpscope())
-                .args(["call", &url, "tools/call", "--jsonl", "--params"])
-                // The server echoes a user header's value back: masked there too.
-                .arg(r#"{"name":"echo","arguments":{"message":"tenant is tenant-secret-6"}}"#)
-                .args(["-H", "X-Auth-Token: x-auth-secret-3", "-H", "Private-Token: private-secret-4"])
-                .args(["-H", "X-Goog-Api-Key: goog-secret-5", "-H", "X-Tenant: tenant-secret-6"])
-                .env("MCPSCOPE_DATA_DIR", data)
-                .env("MCPSCOPE_LOG", "trace")
-                .output()
-        })
-        .await
-        .expect("join")
-        .expect("run mcpscope")
+        let mut cmd =
+            mcpscope_tests::cli::command(Some(&data), ["call", &url, "tools/call", "--jsonl", "--params"]);
+        // The server echoes a user header's value back: masked there too.
+        cmd.arg(r#"{"name":"echo","arguments":{"message":"tenant is tenant-secret-6"}}"#)
+            .args(["-H", "X-Auth-Token: x-auth-secret-3", "-H", "Private-Token: private-secret-4"])
+            .args(["-H", "X-Goog-Api-Key: goog-secret-5", "-H", "X-Tenant: tenant-secret-6"])
+            .env("MCPSCOPE_LOG", "trace");
+        mcpscope_tests::cli::output(cmd).await
     };
     let stdout = String::from_utf8_lossy(&call.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&call.stderr).into_owned();
@@ -592,7 +567,7 @@ async fn credentials_under_any_name_stay_out_of_records_history_exports_and_logs
 
     let history = |args: &'static [&'static str]| {
         let data = data.clone();
-        async move { run(&data, args.iter().map(|s| s.to_string()).collect()).await }
+        async move { run(&data, args).await }
     };
     let sessions = history(&["history", "sessions"]).await;
     let sessions = String::from_utf8_lossy(&sessions.stdout).into_owned();
@@ -663,11 +638,7 @@ async fn the_window_and_the_cli_record_a_session_alike() {
     let data = data_dir("alike");
     let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
     let url = format!("{}?api_key=k3y-in-the-url", server.url());
-    let cli = run(
-        &data,
-        ["call", &url, "tools/list", "-H", "X-Tenant: t3nant-secret"].iter().map(|s| s.to_string()).collect(),
-    )
-    .await;
+    let cli = run(&data, ["call", &url, "tools/list", "-H", "X-Tenant: t3nant-secret"]).await;
     assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
 
     let store = Store::open_dir(&data).await.expect("store");

@@ -4,15 +4,12 @@
 //! their limit refused while the session goes on.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use mcpscope_proto::Limits;
 use mcpscope_tests::FaultyServer;
 use mcpscope_tests::measure::{Measured, run_measured};
 use serde_json::{Value, json};
-
-use crate::test_cli::mcpscope;
 
 struct Quiet;
 
@@ -28,13 +25,8 @@ fn data_dir(name: &str) -> PathBuf {
 
 /// `mcpscope ARGS` with a data directory of its own (its history, its saved limits).
 async fn cli(data: &Path, args: Vec<String>) -> Measured {
-    let data = data.to_owned();
-    tokio::task::spawn_blocking(move || {
-        run_measured(Command::new(mcpscope()).args(&args).env("MCPSCOPE_DATA_DIR", &data))
-            .expect("run mcpscope")
-    })
-    .await
-    .expect("join")
+    let mut cmd = mcpscope_tests::cli::command(Some(data), args);
+    tokio::task::spawn_blocking(move || run_measured(&mut cmd).expect("run mcpscope")).await.expect("join")
 }
 
 fn call_tool(url: &str, name: &str, arguments: Value) -> Vec<String> {

@@ -4,7 +4,6 @@
 //! none.
 
 use std::net::SocketAddr;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,16 +16,12 @@ use mcpscope_wire::{ConnectOptions, Connection, DefaultHandler, VecSink};
 use serde_json::{Value, json};
 
 use crate::support::dump;
-use crate::test_cli::mcpscope;
 
 /// `mcpscope call <url> <method> --jsonl [extra…]`: every record as JSON.
 async fn jsonl(url: &str, method: &str, extra: &[&str]) -> Vec<Value> {
     let mut args = vec!["call".to_owned(), url.to_owned(), method.to_owned(), "--jsonl".to_owned()];
     args.extend(extra.iter().map(|s| (*s).to_owned()));
-    let out = tokio::task::spawn_blocking(move || Command::new(mcpscope()).args(&args).output())
-        .await
-        .expect("join")
-        .expect("run mcpscope");
+    let out = mcpscope_tests::cli::run(None, args).await;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}")))

@@ -255,22 +255,10 @@ async fn cli_token_and_call_keep_the_token_out_of_logs_and_history() {
     let url = server.url().to_owned();
     let data = std::env::temp_dir().join(format!("mcpscope-cli-oauth-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let cli = crate::test_cli::mcpscope();
     let run = |args: Vec<&str>| {
-        let (cli, data) = (cli.clone(), data.clone());
-        let args: Vec<String> = args.into_iter().map(str::to_owned).collect();
-        async move {
-            tokio::task::spawn_blocking(move || {
-                std::process::Command::new(cli)
-                    .args(args)
-                    .env("MCPSCOPE_DATA_DIR", data)
-                    .env("MCPSCOPE_LOG", "trace")
-                    .output()
-                    .unwrap()
-            })
-            .await
-            .unwrap()
-        }
+        let mut cmd = mcpscope_tests::cli::command(Some(&data), args);
+        cmd.env("MCPSCOPE_LOG", "trace");
+        mcpscope_tests::cli::output(cmd)
     };
     let out = run(vec!["token", &url, "--oauth", "--headless-authorize", "--reveal"]).await;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -11,7 +11,6 @@ use mcpscope_proxy::{Proxy, ProxyError, ProxyOptions};
 use mcpscope_tests::everything::{Everything, Mode, fixtures_dir, node};
 use serde_json::Value;
 
-use crate::test_cli::mcpscope;
 use crate::test_history::data_dir;
 
 /// The SDK client script against `url` (`extra`: `list` to only list tools): its output.
@@ -58,10 +57,8 @@ fn same_answers(proxied: &Value, direct: &Value) {
 
 /// `mcpscope proxy` with `args`, and the URL it printed.
 fn start_proxy(data: &std::path::Path, args: &[&str]) -> (std::process::Child, String) {
-    let mut proxy = Command::new(mcpscope())
-        .arg("proxy")
+    let mut proxy = mcpscope_tests::cli::command(Some(data), ["proxy"])
         .args(args)
-        .env("MCPSCOPE_DATA_DIR", data)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -140,14 +137,11 @@ async fn the_proxy_refuses_foreign_hosts_web_origins_other_paths_and_remote_bind
     assert!(matches!(Proxy::start(remote, capture.clone()).await, Err(ProxyError::NotLoopback(_))));
     let not_http = ProxyOptions::new("file:///etc/passwd");
     assert!(matches!(Proxy::start(not_http, capture.clone()).await, Err(ProxyError::Upstream(_))));
-    let cli = tokio::task::spawn_blocking(|| {
-        Command::new(mcpscope())
-            .args(["proxy", "--upstream", "http://127.0.0.1:9/mcp", "--listen", "0.0.0.0:0"])
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run");
+    let cli = mcpscope_tests::cli::run(
+        None,
+        ["proxy", "--upstream", "http://127.0.0.1:9/mcp", "--listen", "0.0.0.0:0"],
+    )
+    .await;
     assert_eq!(cli.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&cli.stderr).contains("is not a loopback address"),

@@ -101,6 +101,101 @@ impl Driver {
 
 pub use crate::eventually;
 
+static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits for this test's turn at the display (GUI tests share fixed WebDriver ports) and
+/// checks there is one.
+pub async fn gui_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    let turn = GUI_LOCK.lock().await;
+    assert!(std::env::var_os("DISPLAY").is_some(), "GUI tests need a display (cargo xtask test starts Xvfb)");
+    turn
+}
+
+/// One GUI test's window: its turn at the display, its tauri-driver, and a WebDriver session
+/// with the app (`bin_dir()/mcpscope-app`) open. Derefs to the WebDriver client, so the
+/// helpers here take it as they are; dropped in that order (session, driver, turn).
+pub struct Window {
+    client: Client,
+    _driver: Driver,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Window {
+    /// The app, with the environment tauri-driver was given.
+    pub async fn open() -> Window {
+        Window::open_with(&[]).await
+    }
+
+    /// The app with `env` added to its environment (its own data directory …).
+    pub async fn open_with(env: &[(&str, &std::ffi::OsStr)]) -> Window {
+        let turn = gui_turn().await;
+        let driver = Driver::start_with(env);
+        let client = driver.open(&crate::bin_dir().join("mcpscope-app")).await;
+        Window { client, _driver: driver, _turn: turn }
+    }
+
+    /// The app, connected to the MCP server at `url`.
+    pub async fn connected_to(url: &str) -> Window {
+        let w = Window::open().await;
+        connect_to(&w, url).await;
+        w
+    }
+
+    /// The app, connected to its built-in demo server.
+    pub async fn with_demo() -> Window {
+        let w = Window::open().await;
+        connect_to_demo(&w).await;
+        w
+    }
+
+    /// Ends the WebDriver session (the window closes), then the driver, and only then gives
+    /// the display to the next test.
+    pub async fn close(self) {
+        let Window { client, _driver: driver, _turn: turn } = self;
+        client.close().await.expect("close the WebDriver session");
+        drop(driver);
+        drop(turn);
+    }
+}
+
+impl std::ops::Deref for Window {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// Clicks "Demo server" and waits until the window is connected to it.
+pub async fn connect_to_demo(c: &Client) {
+    click(c, "#demo").await;
+    eventually("connected to the demo server", Duration::from_secs(20), || async {
+        text_of(c, ".statusline")
+            .await
+            .filter(|t| t.contains("mcpscope-demo") && t.to_lowercase().contains("connected"))
+    })
+    .await;
+}
+
+/// Types `url` into the connection bar, connects, and waits until the window says connected.
+pub async fn connect_to(c: &Client, url: &str) {
+    type_into(c, "#url", url).await;
+    click(c, "#connect").await;
+    eventually("status 'connected'", Duration::from_secs(20), || async {
+        text_of(c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
+    })
+    .await;
+}
+
+/// Focuses the tool name field (which fetches tools/list) and waits for the tools.
+pub async fn wait_for_tools(c: &Client) {
+    click(c, "#tool-name").await;
+    eventually("the server's tools", Duration::from_secs(20), || async {
+        text_of(c, "#tools-refresh").await.filter(|t| t.chars().next().is_some_and(|ch| ch.is_ascii_digit()))
+    })
+    .await;
+}
+
 /// With `MCPSCOPE_SCREENSHOT_DIR` set, keeps a picture of the window as `<dir>/<name>.png`
 /// (`traffic.png` is the README's screenshot).
 pub async fn screenshot(c: &Client, name: &str) {

@@ -5,6 +5,7 @@
 //! runs an OAuth authorization server (npm oidc-provider). The tests themselves are `[[test]]`
 //! targets of this package.
 
+pub mod cli;
 pub mod everything;
 pub mod faulty;
 pub mod gui;
