@@ -27,6 +27,7 @@ pub mod trust_banner;
 pub mod view_switch;
 
 use wasm_bindgen::JsCast;
+use yew::{Callback, UseStateHandle};
 
 /// The value of the field (input, textarea or select) an input or change event came from.
 /// Text fields listen to both: typing fires `input`, while programmatic edits (WebDriver's
@@ -42,4 +43,12 @@ pub fn field_value(e: &web_sys::Event) -> String {
     } else {
         String::new()
     }
+}
+
+/// A callback that puts the value of the field its event came from into `state`: the one way
+/// a text field writes the state it shows. `E` is `Event` for `onchange`, `InputEvent` for
+/// `oninput`.
+pub fn text_into<E: JsCast + 'static>(state: &UseStateHandle<String>) -> Callback<E> {
+    let state = state.clone();
+    Callback::from(move |e: E| state.set(field_value(e.unchecked_ref())))
 }

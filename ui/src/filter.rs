@@ -120,22 +120,9 @@ mod tests {
 
     fn summary(kind: &str, title: &str, method: Option<&str>, rpc: Option<RpcKind>) -> RecordSummary {
         RecordSummary {
-            seq: 1,
-            elapsed_us: 0,
-            direction: Direction::Out,
-            exchange: 7,
-            kind: kind.into(),
-            title: title.into(),
             method: method.map(Into::into),
             rpc_kind: rpc,
-            pair_seq: None,
-            latency_us: None,
-            status: None,
-            size: 0,
-            flagged: false,
-            lint: 0,
-            round: None,
-            continues_seq: None,
+            ..RecordSummary::bare(1, 7, Direction::Out, kind, title)
         }
     }
 

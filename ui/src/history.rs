@@ -328,22 +328,8 @@ mod tests {
             session_id: session.into(),
             at_us: seq as i64,
             summary: RecordSummary {
-                seq,
-                elapsed_us: 0,
-                direction: Direction::Out,
-                exchange: 1,
-                kind: "sse".into(),
-                title: format!("row {seq}").into(),
-                method: None,
-                rpc_kind: None,
                 pair_seq: pair,
-                latency_us: None,
-                status: None,
-                size: 0,
-                flagged: false,
-                lint: 0,
-                round: None,
-                continues_seq: None,
+                ..RecordSummary::bare(seq, 1, Direction::Out, "sse", &format!("row {seq}"))
             },
         }
     }

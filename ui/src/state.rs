@@ -285,22 +285,11 @@ mod tests {
 
     fn rec(seq: u64, kind: &str, method: Option<&str>, pair: Option<u64>) -> RecordSummary {
         RecordSummary {
-            seq,
             elapsed_us: seq * 1000,
-            direction: Direction::Out,
-            exchange: seq.div_ceil(2),
-            kind: kind.into(),
-            title: format!("row {seq}").into(),
             method: method.map(Into::into),
             rpc_kind: method.map(|_| RpcKind::Request),
             pair_seq: pair,
-            latency_us: None,
-            status: None,
-            size: 0,
-            flagged: false,
-            lint: 0,
-            round: None,
-            continues_seq: None,
+            ..RecordSummary::bare(seq, seq.div_ceil(2), Direction::Out, kind, &format!("row {seq}"))
         }
     }
 

@@ -120,59 +120,47 @@ pub const DEFAULT_PROTOCOL_VERSION: &str = "2025-11-25";
 
 /// What the user asks for when connecting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
 pub struct ConnectRequest {
     pub url: String,
-    #[serde(default)]
     pub transport: TransportChoice,
     /// `None`: offer [`DEFAULT_PROTOCOL_VERSION`] and accept what the server negotiates.
-    #[serde(default)]
     pub protocol_version: Option<String>,
     /// Extra headers sent on every request (e.g. `Authorization: Bearer …`, cookies).
-    #[serde(default)]
     pub headers: Vec<Header>,
     /// OAuth, when the server asks for it.
-    #[serde(default)]
     pub auth: AuthRequest,
 }
 
 /// How a connection authenticates beyond its custom headers.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AuthRequest {
     /// Run the OAuth flow when the server answers 401 (or 403 insufficient_scope).
-    #[serde(default)]
     pub oauth: bool,
     /// A pre-registered client; empty: dynamic registration or a metadata document.
-    #[serde(default)]
     pub client_id: Option<String>,
     /// Goes from the UI to the engine once; the engine keeps it in memory only and never
     /// sends it back, stores it in SQLite, or logs it (its copy of the request has it removed).
-    #[serde(default)]
     pub client_secret: Option<String>,
     /// Scopes to ask for instead of the spec's selection.
-    #[serde(default)]
     pub scope: Option<String>,
     /// Follow the authorization URL without a browser (servers that approve without a login
     /// page; tests).
-    #[serde(default)]
     pub headless: bool,
     /// Bind tokens to a key made for this session (DPoP, RFC 9449) when the authorization
     /// server supports it.
-    #[serde(default)]
     pub dpop: bool,
     /// Workload identity: a file holding the JWT the platform issued to this workload, sent
     /// as a JWT bearer grant (RFC 7523) instead of a user's authorization.
-    #[serde(default)]
     pub workload_token_file: Option<String>,
     /// Workload identity with the JWT itself (the CLI's `--workload-token`); a secret, kept
     /// like `client_secret`.
-    #[serde(default)]
     pub workload_token: Option<String>,
     /// The client credentials grant (machine to machine) instead of a user's authorization.
-    #[serde(default)]
     pub client_credentials: bool,
     /// Accept plain-http authorization server endpoints on hosts other than loopback (for
     /// this connection only); refused otherwise.
-    #[serde(default)]
     pub allow_plain_http: bool,
 }
 
@@ -477,6 +465,31 @@ pub struct RecordSummary {
     pub round: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continues_seq: Option<u64>,
+}
+
+impl RecordSummary {
+    /// A row with only its place (seq, exchange), direction, kind and title; no JSON-RPC
+    /// view, size, status or findings (placeholders, tests).
+    pub fn bare(seq: u64, exchange: u64, direction: Direction, kind: &str, title: &str) -> RecordSummary {
+        RecordSummary {
+            seq,
+            elapsed_us: 0,
+            direction,
+            exchange,
+            kind: kind.into(),
+            title: title.into(),
+            method: None,
+            rpc_kind: None,
+            pair_seq: None,
+            latency_us: None,
+            status: None,
+            size: 0,
+            flagged: false,
+            lint: 0,
+            round: None,
+            continues_seq: None,
+        }
+    }
 }
 
 impl Record {

@@ -11,7 +11,8 @@ use serde_json::Value;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::field_value;
+use crate::components::text_into;
+use crate::hooks::use_command::{Pending, use_command};
 use crate::ipc;
 
 /// What the Run result says when the backend has no live session.
@@ -41,14 +42,6 @@ fn name_for(method: &str, message: &Value) -> String {
     }
 }
 
-#[derive(Clone, PartialEq)]
-enum Saved {
-    Idle,
-    Saving,
-    Done(String),
-    Failed(IpcError),
-}
-
 #[derive(Properties, PartialEq)]
 pub struct SaveProps {
     /// The stored session the request belongs to.
@@ -67,36 +60,25 @@ pub fn SaveToCollection(props: &SaveProps) -> Html {
         let record = props.record.clone();
         use_state(move || default_request_name(&record))
     };
-    let saved = use_state(|| Saved::Idle);
+    let saved = use_command::<String>();
 
-    let on_collection = {
-        let collection = collection.clone();
-        Callback::from(move |e: Event| collection.set(field_value(&e)))
-    };
-    let on_name = {
-        let name = name.clone();
-        Callback::from(move |e: Event| name.set(field_value(&e)))
-    };
+    let on_collection = text_into::<Event>(&collection);
+    let on_name = text_into::<Event>(&name);
     let save = {
         let (saved, collection, name) = (saved.clone(), collection.clone(), name.clone());
         let (session_id, seq, on_saved) =
             (props.session_id.clone(), props.record.seq, props.on_saved.clone());
         Callback::from(move |_: MouseEvent| {
-            saved.set(Saved::Saving);
-            let (saved, session_id, on_saved) = (saved.clone(), session_id.clone(), on_saved.clone());
+            let (session_id, on_saved) = (session_id.clone(), on_saved.clone());
             let (collection, name) = ((*collection).clone(), (*name).clone());
-            spawn_local(async move {
-                match ipc::save_to_collection(collection.trim(), name.trim(), &session_id, seq).await {
-                    Ok(path) => {
-                        saved.set(Saved::Done(path));
-                        on_saved.emit(());
-                    }
-                    Err(e) => saved.set(Saved::Failed(e)),
-                }
+            saved.run(async move {
+                let path = ipc::save_to_collection(collection.trim(), name.trim(), &session_id, seq).await?;
+                on_saved.emit(());
+                Ok(path)
             });
         })
     };
-    let saving = *saved == Saved::Saving;
+    let saving = saved.state().is_running();
     let blank = collection.trim().is_empty();
 
     html! {
@@ -120,15 +102,15 @@ pub fn SaveToCollection(props: &SaveProps) -> Html {
                     placeholder="request name" value={(*name).clone()}
                     oninput={on_name.reform(Event::from)} onchange={on_name} />
             </div>
-            { match &*saved {
-                Saved::Done(path) => html! {
+            { match saved.state() {
+                Pending::Done(path) => html! {
                     <div id="save-result" class="save-result" data-ok="true" aria-live="polite">
                         <span class="verdict-mark">{"✓"}</span>
                         <span class="save-label">{"Saved to"}</span>
                         <span class="mono" title={path.clone()}>{path.clone()}</span>
                     </div>
                 },
-                Saved::Failed(e) => html! {
+                Pending::Failed(e) => html! {
                     <div id="save-result" class="save-result" data-ok="false" role="alert">{e.message.clone()}</div>
                 },
                 _ => Html::default(),
@@ -325,10 +307,7 @@ fn FolderEditor(props: &FolderProps) -> Html {
         let dir = props.dir.to_string();
         use_state(move || dir)
     };
-    let on_input = {
-        let value = value.clone();
-        Callback::from(move |e: InputEvent| value.set(field_value(&e)))
-    };
+    let on_input = text_into::<InputEvent>(&value);
     let apply = {
         let (on_note, on_done) = (props.on_note.clone(), props.on_done.clone());
         move |dir: Option<String>| {
@@ -403,14 +382,8 @@ struct ImportProps {
 fn ImportEditor(props: &ImportProps) -> Html {
     let source = use_state(String::new);
     let name = use_state(String::new);
-    let on_source = {
-        let source = source.clone();
-        Callback::from(move |e: InputEvent| source.set(field_value(&e)))
-    };
-    let on_name = {
-        let name = name.clone();
-        Callback::from(move |e: InputEvent| name.set(field_value(&e)))
-    };
+    let on_source = text_into::<InputEvent>(&source);
+    let on_name = text_into::<InputEvent>(&name);
     let (source_ref, name_ref) = (use_node_ref(), use_node_ref());
     // A native chooser fills the source field (typing it stays possible).
     let pick = |kind: PickKind| {
@@ -489,10 +462,7 @@ fn CollectionItem(props: &ItemProps) -> Html {
     let name = info.name.clone();
     let chosen = info.environments.iter().find(|e| e.name == *env);
 
-    let on_env = {
-        let env = env.clone();
-        Callback::from(move |e: Event| env.set(field_value(&e)))
-    };
+    let on_env = text_into::<Event>(&env);
     let run = {
         let (on_run, name) = (props.on_run.clone(), name.clone());
         let env_arg = chosen.map(|e| e.name.clone());
@@ -600,10 +570,7 @@ struct SecretProps {
 #[component]
 fn SecretRow(props: &SecretProps) -> Html {
     let value = use_state(String::new);
-    let on_input = {
-        let value = value.clone();
-        Callback::from(move |e: InputEvent| value.set(field_value(&e)))
-    };
+    let on_input = text_into::<InputEvent>(&value);
     let input = use_node_ref();
     // `forget`: remove the value; otherwise store what is typed.
     let save = |forget: bool| {

@@ -7,10 +7,10 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::field_value;
 use crate::components::import_servers::ImportServers;
 use crate::components::start_panel::StartPick;
 use crate::components::view_switch::ViewSwitch;
+use crate::components::{field_value, text_into};
 use crate::format;
 use crate::hooks::use_theme::use_theme;
 use crate::ipc;
@@ -173,10 +173,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
         })
     };
 
-    let on_url = {
-        let url = url.clone();
-        Callback::from(move |e: Event| url.set(field_value(&e)))
-    };
+    let on_url = text_into::<Event>(&url);
     let on_url_key = {
         let toggle_connection = toggle_connection.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -197,14 +194,8 @@ pub fn ConnectionBar(props: &Props) -> Html {
         let version = version.clone();
         Callback::from(move |e: Event| version.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
-    let on_headers = {
-        let headers_text = headers_text.clone();
-        Callback::from(move |e: Event| headers_text.set(field_value(&e)))
-    };
-    let on_roots = {
-        let roots_text = roots_text.clone();
-        Callback::from(move |e: Event| roots_text.set(field_value(&e)))
-    };
+    let on_headers = text_into::<Event>(&headers_text);
+    let on_roots = text_into::<Event>(&roots_text);
     let apply_roots = {
         let (roots_text, roots_note) = (roots_text.clone(), roots_note.clone());
         Callback::from(move |_: MouseEvent| {

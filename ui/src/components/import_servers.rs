@@ -7,7 +7,7 @@ use mcpscope_proto::servers::ServerEntry;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::field_value;
+use crate::components::text_into;
 use crate::ipc;
 
 #[derive(Properties, PartialEq)]
@@ -53,14 +53,8 @@ pub fn ImportServers(props: &Props) -> Html {
             });
         })
     };
-    let on_path = {
-        let path = path.clone();
-        Callback::from(move |e: Event| path.set(field_value(&e)))
-    };
-    let on_text = {
-        let text = text.clone();
-        Callback::from(move |e: Event| text.set(field_value(&e)))
-    };
+    let on_path = text_into::<Event>(&path);
+    let on_text = text_into::<Event>(&text);
     let list = match &*found {
         None => html! {},
         Some(Err(e)) => html! { <div id="import-error" class="error small-text">{e.clone()}</div> },

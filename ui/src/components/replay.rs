@@ -10,8 +10,9 @@ use serde_json::Value;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::field_value;
 use crate::components::json_view::JsonView;
+use crate::components::text_into;
+use crate::hooks::use_command::{Pending, use_command};
 use crate::ipc;
 
 /// Longest value text shown in a diff row; the full response is below it.
@@ -32,14 +33,6 @@ pub struct Props {
 pub fn replayable(r: &Record) -> bool {
     matches!(r.kind, RecordKind::HttpRequest { .. })
         && r.rpc.as_ref().is_some_and(|rpc| rpc.kind == RpcKind::Request)
-}
-
-#[derive(Clone, PartialEq)]
-enum Outcome {
-    Idle,
-    Running,
-    Done(Rc<Replay>),
-    Failed(IpcError),
 }
 
 /// The edited params: `Ok` to send, `Err` says what is wrong.
@@ -75,34 +68,25 @@ pub fn ReplayPanel(props: &Props) -> Html {
         .unwrap_or_else(|| "{}".to_owned());
     let editing = use_state(|| false);
     let text = use_state(move || recorded);
-    let outcome = use_state(|| Outcome::Idle);
+    let outcome = use_command::<Rc<Replay>>();
 
     let edited = editing.then(|| parse_params(&text));
     let invalid = matches!(edited, Some(Err(_)));
-    let running = *outcome == Outcome::Running;
+    let running = outcome.state().is_running();
 
     let replay = {
         let (outcome, session_id, seq) = (outcome.clone(), props.session_id.clone(), props.record.seq);
         let params = edited.clone().and_then(Result::ok);
         Callback::from(move |_: MouseEvent| {
-            outcome.set(Outcome::Running);
-            let (outcome, session_id, params) = (outcome.clone(), session_id.clone(), params.clone());
-            spawn_local(async move {
-                outcome.set(match ipc::replay(&session_id, seq, params).await {
-                    Ok(r) => Outcome::Done(Rc::new(r)),
-                    Err(e) => Outcome::Failed(e),
-                });
-            });
+            let (session_id, params) = (session_id.clone(), params.clone());
+            outcome.run(async move { ipc::replay(&session_id, seq, params).await.map(Rc::new) });
         })
     };
     let toggle_edit = {
         let editing = editing.clone();
         Callback::from(move |_: MouseEvent| editing.set(!*editing))
     };
-    let on_text = {
-        let text = text.clone();
-        Callback::from(move |e: Event| text.set(field_value(&e)))
-    };
+    let on_text = text_into::<Event>(&text);
 
     let replay_title = if *editing {
         "Send this request again on the live session, with the params below"
@@ -138,16 +122,16 @@ pub fn ReplayPanel(props: &Props) -> Html {
                     }
                 </div>
             }
-            { result(&outcome) }
+            { result(outcome.state()) }
         </section>
     }
 }
 
-fn result(outcome: &Outcome) -> Html {
+fn result(outcome: &Pending<Rc<Replay>>) -> Html {
     let body = match outcome {
-        Outcome::Idle => return Html::default(),
-        Outcome::Running => html! { <div class="verdict muted">{"Waiting for the answer…"}</div> },
-        Outcome::Failed(e) => {
+        Pending::Idle => return Html::default(),
+        Pending::Running => html! { <div class="verdict muted">{"Waiting for the answer…"}</div> },
+        Pending::Failed(e) => {
             let message = if e.kind == mcpscope_proto::IpcErrorKind::NotConnected {
                 NOT_CONNECTED.to_owned()
             } else {
@@ -155,7 +139,7 @@ fn result(outcome: &Outcome) -> Html {
             };
             html! { <div class="verdict" data-verdict="failed" role="alert">{message}</div> }
         }
-        Outcome::Done(r) => {
+        Pending::Done(r) => {
             let (line, tag) = verdict(r);
             let response = serde_json::to_string_pretty(&r.response).unwrap_or_default();
             html! {

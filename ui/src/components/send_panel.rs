@@ -9,10 +9,10 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::catalog::{Prompts, Resources};
-use crate::components::field_value;
 use crate::components::json_form::JsonForm;
 use crate::components::json_view::JsonView;
 use crate::components::task::TaskCard;
+use crate::components::{field_value, text_into};
 use crate::format;
 use crate::ipc;
 use crate::parse;
@@ -261,10 +261,7 @@ pub fn SendPanel(props: &Props) -> Html {
             });
         })
     };
-    let on_editor = {
-        let editor = editor.clone();
-        Callback::from(move |e: Event| editor.set(field_value(&e)))
-    };
+    let on_editor = text_into::<Event>(&editor);
     let on_editor_key = {
         let send_raw = send_raw.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -420,10 +417,7 @@ pub fn SendPanel(props: &Props) -> Html {
         .as_ref()
         .map(|t| t.iter().filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned)).collect())
         .unwrap_or_default();
-    let on_tool_args = {
-        let tool_args = tool_args.clone();
-        Callback::from(move |e: Event| tool_args.set(field_value(&e)))
-    };
+    let on_tool_args = text_into::<Event>(&tool_args);
 
     let validity = match parse::json_hint(&editor) {
         Ok(()) => html! { <span class="ok">{"✓ Valid JSON"}</span> },

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::components::field_value;
 use crate::components::json_form::JsonForm;
+use crate::components::text_into;
 use crate::ipc;
 use crate::json_form::{self, Problem};
 
@@ -114,14 +114,8 @@ fn Sampling(props: &AnswerProps) -> Html {
             send(handle, answer, error.clone());
         })
     };
-    let on_reply = {
-        let reply = reply.clone();
-        Callback::from(move |e: Event| reply.set(field_value(&e)))
-    };
-    let on_model = {
-        let model = model.clone();
-        Callback::from(move |e: Event| model.set(field_value(&e)))
-    };
+    let on_reply = text_into::<Event>(&reply);
+    let on_model = text_into::<Event>(&model);
     html! {
         <>
             if let Some(s) = system {
