@@ -9,10 +9,10 @@
 
 pub mod challenge;
 pub mod dpop;
-pub mod flow;
-pub mod http;
+mod flow;
+mod http;
 pub mod jwt;
-pub mod metadata;
+mod metadata;
 pub mod redirect;
 pub mod secrets;
 pub mod urls;

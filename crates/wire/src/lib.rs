@@ -21,15 +21,15 @@ use std::time::Duration;
 
 pub use authorize::{Authorizer, Challenge, Verdict};
 pub use capture::{
-    Capture, NullSink, RecordSink, VecSink, body_of, classify, is_plain_header, redact_header, redact_url,
+    Capture, NullSink, RecordSink, VecSink, body_of, is_plain_header, redact_header, redact_url,
 };
 pub use client::{
     Connection, ConnectionInfo, DefaultHandler, LinkStatus, Listening, ServerRequestHandler, token_text,
 };
-pub use http::{LimitedBody, read_limited};
+pub use http::read_limited;
 use mcpscope_proto::{DEFAULT_PROTOCOL_VERSION, Header, TransportChoice};
 use serde_json::{Value, json};
-pub use stream::{Built, FrameMeta, Frames, Seen, SseRecorder};
+pub use stream::SseRecorder;
 
 /// The first version that requires the `MCP-Protocol-Version` header on every request.
 const PROTOCOL_HEADER_SINCE: &str = "2025-06-18";
