@@ -1811,6 +1811,14 @@ async fn gui_proxy_mode_shows_a_real_clients_traffic_live() {
     .await;
     let status = text_of(&c, "#status").await.unwrap_or_default();
     assert!(status.to_lowercase().contains("proxying"), "{status}");
+    // The send panel has no connection of its own to send on, and says so.
+    let note = text_of(&c, "#proxy-send-note").await.unwrap_or_default();
+    assert!(note.contains("Proxy mode"), "{note}");
+    for button in ["#call-tool", "#send-raw", "#btn-tools-list"] {
+        let disabled =
+            c.find(Locator::Css(button)).await.expect(button).attr("disabled").await.expect("attr");
+        assert!(disabled.is_some(), "{button} is disabled while proxying");
+    }
 
     let client = {
         let local = local.clone();

@@ -92,7 +92,7 @@ pub fn App() -> Html {
             <TrustBanner report={state.trust.clone()} dispatch={state.dispatcher()} />
             {body}
             <SendPanel hidden={*view != View::Live} inflight={state.inflight.clone()}
-                ended={state.ended.clone()}
+                ended={state.ended.clone()} proxying={state.conn.proxy.is_some()}
                 completions={state.conn.capabilities.get("completions").is_some()} />
             <ServerRequests pending={state.server_requests.clone()} />
         </div>

@@ -113,6 +113,10 @@ pub struct Props {
     /// The server offers completions (`completion/complete`).
     #[prop_or_default]
     pub completions: bool,
+    /// Proxy mode: a real client drives the session and mcpscope has no connection of its own
+    /// to send on.
+    #[prop_or_default]
+    pub proxying: bool,
 }
 
 /// What the middle column acts on.
@@ -192,14 +196,19 @@ pub fn SendPanel(props: &Props) -> Html {
 
     html! {
         <section class={classes!("send-panel", props.hidden.then_some("hidden"))}>
-            <RawEditor send={send_raw} />
+            <RawEditor send={send_raw} disabled={props.proxying} />
             <div class="send-col quick-col">
+                if props.proxying {
+                    <div id="proxy-send-note" class="note-line" role="note">
+                        {"Proxy mode: your client drives this session. To send from here, stop the proxy (Disconnect) and connect."}
+                    </div>
+                }
                 <div class="quick" role="group" aria-label="Quick requests">
                     { for QUICK.iter().map(|(id, method)| {
                         let (outcome, generation, followed, method) =
                             (outcome.clone(), generation.clone(), followed.clone(), *method);
                         html! {
-                            <button id={*id} class="btn small mono"
+                            <button id={*id} class="btn small mono" disabled={props.proxying}
                                 onclick={Callback::from(move |_: MouseEvent| {
                                     run_request(outcome.clone(), generation.clone(), followed.clone(), method.into(), None)
                                 })}>
@@ -225,7 +234,8 @@ pub fn SendPanel(props: &Props) -> Html {
                     <Prompts run={catalog_run.clone()} completions={props.completions} />
                 }
                 // Kept while another tab is shown: the tool and arguments typed stay.
-                <ToolCall tools={tools.clone()} run={catalog_run.clone()} hidden={*act_tab != ActTab::Tools} />
+                <ToolCall tools={tools.clone()} run={catalog_run.clone()} hidden={*act_tab != ActTab::Tools}
+                    disabled={props.proxying} />
             </div>
             <div class="send-col response-col">
                 <div class="col-head">

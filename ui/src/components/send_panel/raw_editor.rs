@@ -17,14 +17,21 @@ const INITIAL_EDITOR: &str = r#"{
 pub struct RawEditorProps {
     /// Sends the text as it is.
     pub send: Callback<String>,
+    /// Nothing to send on (proxy mode): Send and Ctrl+Enter do nothing.
+    #[prop_or_default]
+    pub disabled: bool,
 }
 
 #[component]
 pub fn RawEditor(props: &RawEditorProps) -> Html {
     let editor = use_state(|| INITIAL_EDITOR.to_owned());
     let send_raw = {
-        let (editor, send) = (editor.clone(), props.send.clone());
-        Callback::from(move |()| send.emit((*editor).clone()))
+        let (editor, send, disabled) = (editor.clone(), props.send.clone(), props.disabled);
+        Callback::from(move |()| {
+            if !disabled {
+                send.emit((*editor).clone())
+            }
+        })
     };
     let on_editor = text_into::<Event>(&editor);
     let on_editor_key = {
@@ -65,7 +72,7 @@ pub fn RawEditor(props: &RawEditorProps) -> Html {
                 <button class="btn ghost small" onclick={on_format}>{"Format"}</button>
                 <span class="spacer" />
                 <span class="kbd-hint">{"Ctrl+Enter"}</span>
-                <button id="send-raw" class="btn primary small" onclick={send_raw.reform(|_: MouseEvent| ())}>{"Send"}</button>
+                <button id="send-raw" class="btn primary small" disabled={props.disabled} onclick={send_raw.reform(|_: MouseEvent| ())}>{"Send"}</button>
             </div>
         </div>
     }

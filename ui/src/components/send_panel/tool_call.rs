@@ -66,6 +66,9 @@ pub struct ToolCallProps {
     /// Kept in the page but not shown (another tab is): what was typed stays.
     #[prop_or_default]
     pub hidden: bool,
+    /// Nothing to call on (proxy mode).
+    #[prop_or_default]
+    pub disabled: bool,
 }
 
 #[component]
@@ -219,7 +222,7 @@ pub fn ToolCall(props: &ToolCallProps) -> Html {
             <div class="tool-error">
                 { for tool_error.as_ref().map(|e| html! { <div class="error small-text">{e.clone()}</div> }) }
             </div>
-            <button id="call-tool" class="btn primary small" type="submit">{"Call tool"}</button>
+            <button id="call-tool" class="btn primary small" type="submit" disabled={props.disabled}>{"Call tool"}</button>
         </form>
     }
 }
