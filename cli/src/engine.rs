@@ -238,6 +238,8 @@ pub(crate) fn print_trust_changes(report: &mcpscope_proto::trust::TrustReport) {
 
 impl RecordSink for CliSink {
     fn record(&self, record: Record) {
+        // One allocation shared with the history writer; a copy only for a JSON line.
+        let record = Arc::new(record);
         if let Some(h) = &self.history {
             h.record(record.clone());
         }
@@ -246,7 +248,7 @@ impl RecordSink for CliSink {
             Output::Jsonl => {
                 let mut out = std::io::stdout().lock();
                 // The engine decodes messages lazily; a JSON line carries the whole message.
-                if let Ok(line) = serde_json::to_string(&record.with_message()) {
+                if let Ok(line) = serde_json::to_string(&Record::clone(&record).with_message()) {
                     // A closed stdout (e.g. `| head`) is not worth a panic.
                     let _ = writeln!(out, "{line}");
                 }

@@ -28,8 +28,8 @@ pub(crate) async fn run(args: TrustArgs) -> anyhow::Result<std::process::ExitCod
     let Some(store) = crate::open_history().await else {
         anyhow::bail!("trust decisions live in the history database, which could not be opened");
     };
-    let book = TrustBook::load(Some(&store), &args.url).await;
     if args.forget {
+        let book = TrustBook::load(Some(&store), &args.url).await;
         let n = store.forget_pins(book.server()).await?;
         println!("forgot {n} pinned entries of {}", book.server());
         return Ok(std::process::ExitCode::SUCCESS);
@@ -48,8 +48,8 @@ pub(crate) async fn run(args: TrustArgs) -> anyhow::Result<std::process::ExitCod
     let conn = live.connect(opts, Arc::new(DefaultHandler)).await.map_err(crate::connect_error(&args.url))?;
     list_offered(&conn).await;
     conn.close().await;
-    // The live session's book saw the lists; `book` (loaded first) names the server.
-    let book = live.trust().cloned().unwrap_or(book);
+    // The live session's book (trust is on: the builder's default) saw the lists.
+    let book = live.trust().cloned().ok_or_else(|| anyhow::anyhow!("the session has no trust book"))?;
     let report = live.finish().await.unwrap_or_else(|| book.report());
     if report.changes.is_empty() {
         match report.first_pinned {
