@@ -238,8 +238,17 @@ pub(crate) fn print_trust_changes(report: &mcpscope_proto::trust::TrustReport) {
 
 impl RecordSink for CliSink {
     fn record(&self, record: Record) {
-        // One allocation shared with the history writer; a copy only for a JSON line.
-        let record = Arc::new(record);
+        self.take(Arc::new(record));
+    }
+
+    fn record_batch(&self, batch: Vec<Arc<Record>>) {
+        batch.into_iter().for_each(|r| self.take(r));
+    }
+}
+
+impl CliSink {
+    /// One allocation shared with the history writer; a copy only for a JSON line.
+    fn take(&self, record: Arc<Record>) {
         if let Some(h) = &self.history {
             h.record(record.clone());
         }

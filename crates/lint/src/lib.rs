@@ -605,31 +605,105 @@ mod tests;
 
 /// A record sink that lints each record on its way to `inner`: records reach it with their
 /// [`Record::lint`] filled, in the order the capture produced them.
+///
+/// The linting runs on a thread of its own (`mcpscope-lint`), off the capture path: checking
+/// a message against its schema type costs about as much as capturing it, and a flood's
+/// reader would otherwise do both. Records queue for it in order (at most [`LINT_QUEUE`]
+/// batches; past that, the capture waits), and [`RecordSink::flush`] passes through the same
+/// queue, so a flush is answered once every record before it has reached `inner`. Where the
+/// thread cannot be started, records are linted on the caller's thread instead.
 pub struct Linted<S> {
-    linter: std::sync::Mutex<Linter>,
-    inner: S,
+    stage: Stage<S>,
+}
+
+/// Batches waiting for the lint thread before the capture waits for it.
+pub const LINT_QUEUE: usize = 256;
+
+enum Stage<S> {
+    Worker(std::sync::mpsc::SyncSender<Job>),
+    Here(std::sync::Mutex<Linter>, std::sync::Arc<S>),
+}
+
+enum Job {
+    Batch(Vec<std::sync::Arc<Record>>),
+    Flush(mcpscope_wire::Flushed),
 }
 
 impl<S: mcpscope_wire::RecordSink> Linted<S> {
     pub fn new(inner: S) -> Linted<S> {
-        Linted { linter: std::sync::Mutex::new(Linter::new()), inner }
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(LINT_QUEUE);
+        let inner = std::sync::Arc::new(inner);
+        let worker = inner.clone();
+        let spawned = std::thread::Builder::new().name("mcpscope-lint".to_owned()).spawn(move || {
+            let mut linter = Linter::new();
+            for job in rx {
+                match job {
+                    Job::Batch(batch) => lint_and_pass(&mut linter, &*worker, batch),
+                    Job::Flush(done) => worker.flush(done),
+                }
+            }
+        });
+        let stage = match spawned {
+            Ok(_) => Stage::Worker(tx),
+            Err(e) => {
+                tracing::warn!(error = %e, "the lint thread could not start: linting on the capture's thread");
+                Stage::Here(std::sync::Mutex::new(Linter::new()), inner)
+            }
+        };
+        Linted { stage }
+    }
+
+    fn pass(&self, batch: Vec<std::sync::Arc<Record>>) {
+        match &self.stage {
+            // The worker only stops when this sender is dropped, or if it panicked outside a
+            // batch (it catches a panic within one): then the records have nowhere to go.
+            Stage::Worker(tx) => {
+                let _ = tx.send(Job::Batch(batch));
+            }
+            Stage::Here(linter, inner) => {
+                // A panic while linting leaves the linter's maps usable: the poison carries no
+                // meaning.
+                let mut linter = linter.lock().unwrap_or_else(|p| p.into_inner());
+                lint_and_pass(&mut linter, &**inner, batch);
+            }
+        }
     }
 }
 
-impl<S: mcpscope_wire::RecordSink> mcpscope_wire::RecordSink for Linted<S> {
-    fn record(&self, mut record: Record) {
-        // A panic while linting leaves the linter's maps usable: the poison carries no meaning.
-        record.lint = self.linter.lock().unwrap_or_else(|p| p.into_inner()).check(&record);
-        self.inner.record(record);
-    }
-
-    fn record_batch(&self, mut batch: Vec<Record>) {
-        {
-            let mut linter = self.linter.lock().unwrap_or_else(|p| p.into_inner());
-            for record in &mut batch {
-                record.lint = linter.check(record);
+/// Lints a batch and passes it on. A panic in the linter costs the batch's remaining lint
+/// arrays, never its records.
+fn lint_and_pass<S: mcpscope_wire::RecordSink>(
+    linter: &mut Linter,
+    inner: &S,
+    mut batch: Vec<std::sync::Arc<Record>>,
+) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for record in &mut batch {
+            let lint = linter.check(record);
+            if !lint.is_empty() {
+                std::sync::Arc::make_mut(record).lint = lint;
             }
         }
-        self.inner.record_batch(batch);
+    }));
+    inner.record_batch(batch);
+}
+
+impl<S: mcpscope_wire::RecordSink> mcpscope_wire::RecordSink for Linted<S> {
+    fn record(&self, record: Record) {
+        self.pass(vec![std::sync::Arc::new(record)]);
+    }
+
+    fn record_batch(&self, batch: Vec<std::sync::Arc<Record>>) {
+        self.pass(batch);
+    }
+
+    fn flush(&self, done: mcpscope_wire::Flushed) {
+        match &self.stage {
+            Stage::Worker(tx) => {
+                // A worker that is gone drops `done`, which answers the flush too.
+                let _ = tx.send(Job::Flush(done));
+            }
+            Stage::Here(_, inner) => inner.flush(done),
+        }
     }
 }

@@ -403,3 +403,63 @@ fn listed_descriptions_are_read_for_poisoning_on_the_servers_answer_only() {
         ]
     );
 }
+
+/// Passes records on to a shared `VecSink` (a `Linted` stage owns its inner sink).
+struct Shared(Arc<VecSink>);
+
+impl mcpscope_wire::RecordSink for Shared {
+    fn record(&self, record: Record) {
+        self.0.record(record);
+    }
+
+    fn record_batch(&self, batch: Vec<Arc<Record>>) {
+        self.0.record_batch(batch);
+    }
+}
+
+/// The lint runs on its own thread: records come out in the order they went in, each with
+/// the lint a linter run over the whole stream in order gives it, and a flush is answered
+/// only once every record before it has come out.
+#[test]
+fn the_lint_thread_keeps_the_order_and_a_flush_waits_for_it() {
+    let mut s = Session::new();
+    s.handshake("2025-06-18");
+    s.post(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "x"}}), None);
+    for i in 0..3000 {
+        // Every hundredth has a log level that does not exist.
+        let level = if i % 100 == 0 { "loud" } else { "info" };
+        s.frame(json!({"jsonrpc": "2.0", "method": "notifications/message",
+            "params": {"level": level, "data": {"seq": i}}}));
+    }
+    let records = s.records();
+    let mut linter = Linter::new();
+    let expected: Vec<(u64, Vec<String>)> =
+        records.iter().map(|r| (r.seq, linter.check(r).into_iter().map(|v| v.rule).collect())).collect();
+    assert_eq!(expected.iter().filter(|(_, rules)| !rules.is_empty()).count(), 30, "{expected:?}");
+
+    let out = VecSink::new();
+    let linted = super::Linted::new(Shared(out.clone()));
+    use mcpscope_wire::RecordSink;
+    let mut rest = records.into_iter();
+    // One by one, then in batches of odd sizes, as the capture hands them over.
+    for r in rest.by_ref().take(5) {
+        linted.record(r);
+    }
+    loop {
+        let batch: Vec<Arc<Record>> = rest.by_ref().take(97).map(Arc::new).collect();
+        if batch.is_empty() {
+            break;
+        }
+        linted.record_batch(batch);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let seen = out.clone();
+    linted.flush(Box::new(move || {
+        let _ = tx.send(seen.records().len());
+    }));
+    let at_flush = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the flush is answered");
+    assert_eq!(at_flush, expected.len(), "every record came out before the flush was answered");
+    let got: Vec<(u64, Vec<String>)> =
+        out.records().iter().map(|r| (r.seq, r.lint.iter().map(|v| v.rule.clone()).collect())).collect();
+    assert_eq!(got, expected);
+}

@@ -386,7 +386,7 @@ pub struct RpcInfo {
     /// For a request sent again as the next round of a multi-round-trip request (2026-07-28):
     /// the round before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub continues: Option<Continues>,
+    pub continues: Option<Box<Continues>>,
     /// The whole message. The engine leaves it `Null` while capturing (decoding every
     /// notification of a flood in full would cost more than reading it) and fills it when a
     /// record is looked at: see [`Record::with_message`].
@@ -564,9 +564,41 @@ impl Record {
     /// The summary, its strings made by `text`: an [`Interner`] shares them between
     /// summaries.
     pub fn summary_with(&self, text: &mut impl FnMut(&str) -> Arc<str>) -> RecordSummary {
-        let (size, status, title) = match &self.kind {
+        self.summary_into(text, &mut String::new())
+    }
+
+    /// [`Record::summary_with`], its title written in `scratch` (cleared first): a flood's
+    /// summaries reuse one buffer instead of allocating a few strings each.
+    pub fn summary_into(
+        &self,
+        text: &mut impl FnMut(&str) -> Arc<str>,
+        scratch: &mut String,
+    ) -> RecordSummary {
+        use std::fmt::Write;
+        let title = scratch;
+        title.clear();
+        // Writing to a String cannot fail.
+        if let Some(rpc) = &self.rpc {
+            match (&rpc.method, rpc.kind) {
+                (Some(m), _) => title.push_str(m),
+                (None, RpcKind::Batch) => title.push_str("batch"),
+                (None, RpcKind::Error) => {
+                    let _ = write!(title, "error {}", rpc.error_code.unwrap_or(0));
+                }
+                (None, _) => title.push_str("result"),
+            }
+            if let Some(id) = &rpc.id {
+                let _ = write!(title, " #{id}");
+                if let Some(c) = &rpc.continues {
+                    let _ = write!(title, " · round {} of #{}", c.round, c.first_id);
+                }
+            }
+            title.push_str(" · ");
+        }
+        let (size, status) = match &self.kind {
             RecordKind::HttpRequest { method, url, body, .. } => {
-                (body.as_ref().map_or(0, |b| b.len), None, format!("{method} {}", path_of(url)))
+                let _ = write!(title, "{method} {}", path_of(url));
+                (body.as_ref().map_or(0, |b| b.len), None)
             }
             RecordKind::HttpResponse { status, headers, body, .. } => {
                 let ct = headers
@@ -574,59 +606,43 @@ impl Record {
                     .find(|h| h.name.eq_ignore_ascii_case("content-type"))
                     .map(|h| h.value.as_str())
                     .unwrap_or("");
-                (body.as_ref().map_or(0, |b| b.len), Some(*status), format!("{status} {ct}"))
+                let _ = write!(title, "{status} {ct}");
+                (body.as_ref().map_or(0, |b| b.len), Some(*status))
             }
             RecordKind::SseFrame { id, event, raw, data, .. } => {
-                let mut t = String::from("event");
-                if let Some(e) = event {
-                    t = e.clone();
-                }
+                title.push_str(event.as_deref().unwrap_or("event"));
                 if let Some(id) = id {
-                    t.push_str(&format!(" id={id}"));
+                    let _ = write!(title, " id={id}");
                 }
                 if data.is_empty() {
-                    t.push_str(" (no data)");
+                    title.push_str(" (no data)");
                 }
-                (raw.len() as u64, None, t)
+                (raw.len() as u64, None)
             }
-            RecordKind::StreamEnd { error, frames, bytes } => (
-                *bytes,
-                None,
-                match error {
-                    None => format!("stream closed ({frames} frames)"),
-                    Some(e) => format!("stream broken: {e}"),
-                },
-            ),
-            RecordKind::TransportError { message } => (0, None, message.clone()),
-            RecordKind::Note { text } => (0, None, text.clone()),
-        };
-        let title = match &self.rpc {
-            Some(rpc) => {
-                let what = match (&rpc.method, rpc.kind) {
-                    (Some(m), _) => m.clone(),
-                    (None, RpcKind::Batch) => "batch".to_owned(),
-                    (None, RpcKind::Error) => format!("error {}", rpc.error_code.unwrap_or(0)),
-                    (None, _) => "result".to_owned(),
+            RecordKind::StreamEnd { error, frames, bytes } => {
+                let _ = match error {
+                    None => write!(title, "stream closed ({frames} frames)"),
+                    Some(e) => write!(title, "stream broken: {e}"),
                 };
-                let round = rpc
-                    .continues
-                    .as_ref()
-                    .map(|c| format!(" · round {} of #{}", c.round, c.first_id))
-                    .unwrap_or_default();
-                match &rpc.id {
-                    Some(id) => format!("{what} #{id}{round} · {title}"),
-                    None => format!("{what} · {title}"),
-                }
+                (*bytes, None)
             }
-            None => title,
+            RecordKind::TransportError { message } => {
+                title.push_str(message);
+                (0, None)
+            }
+            RecordKind::Note { text } => {
+                title.push_str(text);
+                (0, None)
+            }
         };
+        let title: &str = title;
         RecordSummary {
             seq: self.seq,
             elapsed_us: self.elapsed_us,
             direction: self.direction,
             exchange: self.exchange,
             kind: text(self.kind.label()),
-            title: text(&title),
+            title: text(title),
             method: self.rpc.as_ref().and_then(|r| r.method.as_deref()).map(&mut *text),
             rpc_kind: self.rpc.as_ref().map(|r| r.kind),
             pair_seq: self.rpc.as_ref().and_then(|r| r.pair_seq),

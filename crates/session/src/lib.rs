@@ -93,7 +93,8 @@ impl RecordLog {
     fn take_unsent(&self) -> Vec<RecordSummary> {
         let unsent = std::mem::take(&mut *lock(&self.unsent));
         let mut strings = lock(&self.strings);
-        unsent.iter().map(|r| r.summary_with(&mut |s| strings.get(s))).collect()
+        let mut scratch = String::new();
+        unsent.iter().map(|r| r.summary_into(&mut |s| strings.get(s), &mut scratch)).collect()
     }
 
     /// The record `seq`, if it is still in memory.
@@ -134,9 +135,8 @@ impl RecordSink for Tee {
         self.log.push(record);
     }
 
-    fn record_batch(&self, batch: Vec<Record>) {
+    fn record_batch(&self, batch: Vec<Arc<Record>>) {
         batch.iter().for_each(|r| self.tracker.observe(r));
-        let batch: Vec<Arc<Record>> = batch.into_iter().map(Arc::new).collect();
         if let Some(h) = &self.history {
             h.record_all(batch.iter().cloned());
         }

@@ -242,6 +242,7 @@ impl LiveSession {
 
     /// Waits until every record captured so far is in the history database.
     pub async fn flush(&self) {
+        self.capture.flush().await;
         if let Some(r) = &self.recorder {
             r.flush().await;
         }
@@ -264,6 +265,7 @@ impl LiveSession {
     /// Ends the history session, its last records committed (best effort: the log says
     /// what failed).
     pub async fn end_history(&self) {
+        self.capture.flush().await;
         if let (Some(store), Some(r)) = (&self.store, &self.recorder)
             && let Err(e) = store.finish(r).await
         {

@@ -151,9 +151,13 @@ impl<S: RecordSink> RecordSink for Masked<S> {
         self.inner.record(record);
     }
 
-    fn record_batch(&self, mut batch: Vec<Record>) {
-        batch.iter_mut().for_each(|r| self.mask.apply(r));
+    fn record_batch(&self, mut batch: Vec<Arc<Record>>) {
+        batch.iter_mut().for_each(|r| self.mask.apply(Arc::make_mut(r)));
         self.inner.record_batch(batch);
+    }
+
+    fn flush(&self, done: mcpscope_wire::Flushed) {
+        self.inner.flush(done);
     }
 }
 

@@ -303,13 +303,17 @@ impl<S: RecordSink> RecordSink for Trusted<S> {
         self.inner.record(record);
     }
 
-    fn record_batch(&self, mut batch: Vec<Record>) {
+    fn record_batch(&self, mut batch: Vec<Arc<Record>>) {
         for record in &mut batch {
             if record.rpc.as_ref().is_some_and(|r| r.kind != RpcKind::Notification) {
-                self.book.observe(record);
+                self.book.observe(Arc::make_mut(record));
             }
         }
         self.inner.record_batch(batch);
+    }
+
+    fn flush(&self, done: mcpscope_wire::Flushed) {
+        self.inner.flush(done);
     }
 }
 

@@ -16,64 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-/// Receives every record, in sequence order.
-pub trait RecordSink: Send + Sync + 'static {
-    fn record(&self, record: Record);
-
-    /// Receives consecutive records at once (the frames one read of an SSE stream
-    /// completed), so a sink can take them under one lock. By default, one by one.
-    fn record_batch(&self, batch: Vec<Record>) {
-        for record in batch {
-            self.record(record);
-        }
-    }
-}
-
-/// A sink that drops everything (for callers that only want results).
-pub struct NullSink;
-
-impl RecordSink for NullSink {
-    fn record(&self, _record: Record) {}
-}
-
-/// Collects records in memory; handy for tests and the CLI. Batches are kept as they come
-/// (a flood's records are moved once, never again to grow one long vector).
-#[derive(Default)]
-pub struct VecSink(Mutex<Vec<Vec<Record>>>);
-
-/// Room for the records that come one by one between batches.
-const SINGLES: usize = 16;
-
-impl VecSink {
-    pub fn new() -> Arc<VecSink> {
-        Arc::new(VecSink::default())
-    }
-
-    pub fn records(&self) -> Vec<Record> {
-        lock(&self.0).iter().flatten().cloned().collect()
-    }
-}
-
-impl RecordSink for VecSink {
-    fn record(&self, record: Record) {
-        let mut batches = lock(&self.0);
-        match batches.last_mut() {
-            // Never grow a batch: that would copy it.
-            Some(last) if last.len() < last.capacity() => last.push(record),
-            _ => {
-                let mut singles = Vec::with_capacity(SINGLES);
-                singles.push(record);
-                batches.push(singles);
-            }
-        }
-    }
-
-    fn record_batch(&self, batch: Vec<Record>) {
-        if !batch.is_empty() {
-            lock(&self.0).push(batch);
-        }
-    }
-}
+use crate::sink::RecordSink;
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it: every critical
 /// section in this crate leaves the data consistent, so the poison carries no meaning.
@@ -386,15 +329,27 @@ impl Capture {
         seq
     }
 
+    /// Waits until the sink chain has passed on every record committed so far: the timeline,
+    /// the history's queue and the shell's output have them, linted.
+    pub async fn flush(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.sink.flush(Box::new(move || {
+            let _ = tx.send(());
+        }));
+        // A sink that dropped `done` (its worker gone) has nothing more to pass on.
+        let _ = rx.await;
+    }
+
     /// Numbers and pairs consecutive records (one read's SSE frames), and hands them to the
     /// sink in one batch.
-    pub(crate) fn commit_batch(&self, mut batch: Vec<Record>) {
+    pub(crate) fn commit_batch(&self, mut batch: Vec<Arc<Record>>) {
         if batch.is_empty() {
             return;
         }
         let mut st = lock(&self.state);
         for record in &mut batch {
-            number(&mut st, record);
+            // Fresh from `Frames::build`: the only holder, so no copy is made.
+            number(&mut st, Arc::make_mut(record));
         }
         self.sink.record_batch(batch);
     }
@@ -604,7 +559,7 @@ fn pair(
     match rpc.kind {
         RpcKind::Request => {
             if ours {
-                rpc.continues = st.rounds.remove(&id);
+                rpc.continues = st.rounds.remove(&id).map(Box::new);
             }
             let requests = if ours { &mut st.out_pending } else { &mut st.in_pending };
             requests.insert(id, Pending { seq, sent_us: at_us });
@@ -640,6 +595,7 @@ pub fn body_of(bytes: &[u8]) -> Body {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::VecSink;
 
     #[test]
     fn redaction_keeps_scheme_and_length_only() {

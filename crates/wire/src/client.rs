@@ -29,8 +29,9 @@ use tracing::{Instrument, debug, info_span, warn};
 use url::Url;
 
 use crate::authorize::{Challenge, Verdict};
-use crate::capture::{Capture, RecordSink, classify, lock};
+use crate::capture::{Capture, classify, lock};
 use crate::http::{Received, read_body, read_sse, record_stream_head, send};
+use crate::sink::RecordSink;
 use crate::{ConnectOptions, PROTOCOL_HEADER_SINCE, Result, STATELESS_VERSION, WireError};
 
 const ACCEPT_BOTH: &str = "application/json, text/event-stream";
@@ -226,8 +227,13 @@ impl Connection {
 
     /// Sends a request with an engine-assigned id and waits for the whole JSON-RPC response
     /// message. A JSON-RPC error is an `Ok` value: it is data, not a transport failure.
+    ///
+    /// It returns once the sink chain has passed on the exchange's records (the timeline and
+    /// the history have them, linted), whatever the outcome.
     pub async fn request(&self, method: &str, params: Option<Value>) -> Result<Value> {
-        request(&self.inner, method, params).await
+        let reply = request(&self.inner, method, params).await;
+        self.inner.capture.flush().await;
+        reply
     }
 
     pub async fn notify(&self, method: &str, params: Option<Value>) -> Result<()> {
@@ -308,6 +314,7 @@ impl Connection {
         inner.closed.cancel();
         let _ = inner.status.send(LinkStatus::Closed);
         fail_all_pending(inner, WireError::Closed);
+        inner.capture.flush().await;
     }
 }
 

@@ -13,6 +13,7 @@ mod authorize;
 mod capture;
 mod client;
 mod http;
+mod sink;
 pub mod sse;
 mod stream;
 pub mod tls;
@@ -20,15 +21,14 @@ pub mod tls;
 use std::time::Duration;
 
 pub use authorize::{Authorizer, Challenge, Verdict};
-pub use capture::{
-    Capture, NullSink, RecordSink, VecSink, body_of, is_plain_header, redact_header, redact_url,
-};
+pub use capture::{Capture, body_of, is_plain_header, redact_header, redact_url};
 pub use client::{
     Connection, ConnectionInfo, DefaultHandler, LinkStatus, Listening, ServerRequestHandler, token_text,
 };
 pub use http::read_limited;
 use mcpscope_proto::{DEFAULT_PROTOCOL_VERSION, Header, TransportChoice};
 use serde_json::{Value, json};
+pub use sink::{Flushed, NullSink, RecordSink, VecSink};
 pub use stream::SseRecorder;
 
 /// The first version that requires the `MCP-Protocol-Version` header on every request.

@@ -66,7 +66,7 @@ pub struct Frames {
 
 /// A chunk's records (numbered when committed) and what the connection needs of its frames.
 pub struct Built {
-    records: Vec<Record>,
+    records: Vec<Arc<Record>>,
     /// The frames that carry something for the connection (an id, an event name, a retry,
     /// messages to act on), in order; a flood's plain notifications carry nothing.
     seen: Vec<Seen>,
@@ -166,7 +166,7 @@ impl Built {
         let (id, event, retry_ms) =
             (frame.id.map(str::to_owned), frame.event.map(str::to_owned), frame.retry_ms);
         let kind = RecordKind::SseFrame { id, event, data, retry_ms, comments, raw };
-        self.records.push(stamp.record(Direction::In, exchange, kind, rpc, flags));
+        self.records.push(Arc::new(stamp.record(Direction::In, exchange, kind, rpc, flags)));
     }
 }
 
