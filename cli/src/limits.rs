@@ -30,10 +30,14 @@ pub struct LimitArgs {
     /// Server requests waiting for an answer at once; past it the server gets an error.
     #[arg(long = "max-pending", value_name = "N")]
     max_pending: Option<String>,
+    /// Rows the window's live view keeps while it follows the newest (older ones load back
+    /// from the history when scrolled to); a setting of the window, saved with `--save`.
+    #[arg(long = "max-window", value_name = "N")]
+    max_window: Option<String>,
 }
 
 impl LimitArgs {
-    fn given(&self) -> [(&'static str, Option<&String>); 6] {
+    fn given(&self) -> [(&'static str, Option<&String>); 7] {
         [
             ("max-body", self.max_body.as_ref()),
             ("max-sse-frame", self.max_sse_frame.as_ref()),
@@ -41,6 +45,7 @@ impl LimitArgs {
             ("max-timeline", self.max_timeline.as_ref()),
             ("max-history-queue", self.max_history_queue.as_ref()),
             ("max-pending", self.max_pending.as_ref()),
+            ("max-window", self.max_window.as_ref()),
         ]
     }
 

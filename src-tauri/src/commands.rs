@@ -304,6 +304,17 @@ pub async fn get_record(
     Ok(app.of(&window).engine.record_view(seq).await)
 }
 
+/// Older rows of the live timeline, from memory or the history.
+#[tauri::command]
+pub async fn timeline_page(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::TimelinePage,
+) -> Reply<cmd::TimelinePage> {
+    let cmd::TimelinePage { before, limit } = args;
+    Ok(app.of(&window).engine.timeline_page(before, limit).await?.into())
+}
+
 /// A page of the children of one JSON node of a big record's payload.
 #[tauri::command]
 pub async fn record_children(

@@ -80,6 +80,7 @@ fn main() -> ExitCode {
             commands::import_servers,
             commands::pick_path,
             commands::copy_text,
+            commands::timeline_page,
             commands::record_children,
             commands::record_slice,
             commands::state,

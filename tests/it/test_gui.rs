@@ -12,7 +12,8 @@ use serde_json::json;
 
 use mcpscope_tests::bin_dir;
 use mcpscope_tests::gui::{
-    Driver, Window, click, connect_to, eventually, screenshot, soak_round, text_of, type_into, wait_for_tools,
+    Driver, Window, click, connect_to, eventually, flood, save_limits, screenshot, soak_round, text_of,
+    type_into, wait_for_tools,
 };
 pub(crate) use mcpscope_tests::gui::{connect_to_demo, gui_turn};
 
@@ -1482,21 +1483,7 @@ async fn gui_soak_floods_with_view_switches_and_filters() {
             .await;
         }
         connect_to(&c, demo.url()).await;
-        // The tool name typed as soon as the tools are in (one of the vanishings).
-        wait_for_tools(&c).await;
-        type_into(&c, "#tool-name", "flood").await;
-        type_into(&c, "#tool-args", &json!({"count": n, "size": 200}).to_string()).await;
-        click(&c, "#call-tool").await;
-        eventually("the flood's result", Duration::from_secs(60), || async {
-            text_of(&c, "#last-response").await.filter(|t| t.contains(&format!("sent {n}")))
-        })
-        .await;
-        eventually("every notification in the timeline", Duration::from_secs(60), || async {
-            let count = text_of(&c, ".timeline-pane .count").await?;
-            let total: u64 = count.split_whitespace().next()?.parse().ok()?;
-            (total > n).then_some(total)
-        })
-        .await;
+        flood(&c, n).await;
         // History and back (the other vanishing), then a filter, a row, the keyboard.
         soak_round(&c, n).await;
     }
@@ -1539,12 +1526,7 @@ async fn gui_settings_limits_apply_to_the_next_connection() {
     })
     .await;
     // The demo answers a call on an SSE stream: the frame limit is the one it meets.
-    type_into(&c, "#limit-max-body", "1 MiB").await;
-    type_into(&c, "#limit-max-sse-frame", &format!("1 MiB{ENTER}")).await;
-    eventually("saved", Duration::from_secs(10), || async {
-        text_of(&c, "#limits-note").await.filter(|t| t.contains("Saved"))
-    })
-    .await;
+    save_limits(&c, &[("max-body", "1 MiB"), ("max-sse-frame", "1 MiB")]).await;
     screenshot(&c, "settings-limits").await;
 
     click(&c, "#view-live").await;
@@ -1576,6 +1558,66 @@ async fn gui_settings_limits_apply_to_the_next_connection() {
         field.prop("value").await.ok()?.filter(|v| v == "64 MiB")
     })
     .await;
+    let _ = c.close().await;
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// The live view holds a bounded window of rows (issue 12): with "Rows in the live view" set
+/// to 500 and "Records in memory" to 100, a flood of 3000 leaves at most a fifth over 500
+/// rows held, the count still says every record, and "older" loads the rest back from the
+/// history (SQLite: the engine's memory has only the newest 100), every notification once,
+/// the first record selectable. The app runs in a data directory of its own.
+#[tokio::test]
+async fn gui_a_long_session_keeps_a_bounded_window_and_pages_older_rows_back() {
+    let data = std::env::temp_dir().join(format!("mcpscope-gui-window-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let c = Window::open_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]).await;
+    click(&c, "#view-settings").await;
+    eventually("the saved limits", Duration::from_secs(10), || async {
+        let field = c.find(Locator::Css("#limit-max-window")).await.ok()?;
+        field.prop("value").await.ok()?.filter(|v| v == "50000")
+    })
+    .await;
+    save_limits(&c, &[("max-timeline", "100"), ("max-window", "500")]).await;
+    click(&c, "#view-live").await;
+    connect_to_demo(&c).await;
+    let n: u64 = 3_000;
+    let total = flood(&c, n).await;
+    let older = eventually("the older rows offered", Duration::from_secs(10), || async {
+        let text = text_of(&c, "#load-older").await?;
+        text.trim().trim_start_matches('↑').split_whitespace().next()?.parse::<u64>().ok()
+    })
+    .await;
+    assert!(older >= total - 600, "at most 600 rows held of {total}: {older} older");
+    // The filter sees the rows held, and says so.
+    type_into(&c, "#filter-text", "notifications/message").await;
+    let held = eventually("the filtered count", Duration::from_secs(10), || async {
+        let count = text_of(&c, ".timeline-pane .count").await?;
+        count.rsplit_once("(newest ")?.1.trim_end_matches(')').parse::<u64>().ok()
+    })
+    .await;
+    assert_eq!(held + older, total, "held and older make the total");
+    screenshot(&c, "window-bounded").await;
+
+    click(&c, "#load-older").await;
+    eventually("every row back, the button gone", Duration::from_secs(30), || async {
+        c.find(Locator::Css("#load-older")).await.is_err().then_some(())
+    })
+    .await;
+    eventually("every notification once", Duration::from_secs(10), || async {
+        let count = text_of(&c, ".timeline-pane .count").await?;
+        (count.trim() == format!("{n} of {total} records")).then_some(())
+    })
+    .await;
+    click(&c, ".toolbar button[title^='Show everything']").await;
+    let timeline = c.find(Locator::Css("#timeline")).await.expect("the timeline");
+    timeline.send_keys("\u{E011}").await.expect("Home");
+    eventually("the session's first record selected", Duration::from_secs(10), || async {
+        let sel = c.find(Locator::Css("#timeline .row.selected")).await.ok()?;
+        sel.attr("data-seq").await.ok()?.filter(|s| s == "1")
+    })
+    .await;
+    screenshot(&c, "window-paged-back").await;
     let _ = c.close().await;
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -484,7 +484,24 @@ async fn old_records_leave_memory_and_come_back_from_the_history() {
     assert_eq!(engine.record(last).await.expect("newest").seq, last);
     assert!(engine.record_view(5).await.is_some());
     assert!(engine.record(last + 1_000).await.is_none(), "no record past the end");
+
+    // The window's older rows, a page at a time: across the edge of memory (part from the
+    // store, part from memory), in seq order, the same summaries either way.
+    let page = engine.timeline_page(oldest_kept + 10, 50).await.expect("a page across the edge");
+    let seqs: Vec<u64> = page.iter().map(|s| s.seq).collect();
+    assert_eq!(seqs, (oldest_kept - 40..oldest_kept + 10).collect::<Vec<_>>());
+    let in_memory = kept.iter().find(|r| r.seq == oldest_kept).expect("kept").summary();
+    assert_eq!(page[40], in_memory);
+    let stored = engine.record(oldest_kept - 1).await.expect("stored").summary();
+    assert_eq!(page[39].title, stored.title);
+    assert!(page[..40].iter().all(|s| s.method.as_deref() == Some("notifications/message")));
+    // The first page of the session ends short: nothing is older.
+    let first = engine.timeline_page(20, 50).await.expect("the first page");
+    assert_eq!(first.iter().map(|s| s.seq).collect::<Vec<_>>(), (1..20).collect::<Vec<_>>());
     engine.disconnect().await.expect("disconnect");
+    // After a disconnect the history still has them.
+    let after = engine.timeline_page(oldest_kept, 10).await.expect("a page after the disconnect");
+    assert_eq!(after.len(), 10);
 }
 
 /// Moves a session's start `ago_us` into the past, through SQLite directly (the store has no

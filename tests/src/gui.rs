@@ -196,6 +196,39 @@ pub async fn wait_for_tools(c: &Client) {
     .await;
 }
 
+/// Calls the connected demo's `flood` tool for `n` notifications of about 200 B (the tool
+/// name typed as soon as the tools are in: one of the vanishings issue 12 saw), waits for its
+/// result and for the timeline's count to pass `n`; returns that count.
+pub async fn flood(c: &Client, n: u64) -> u64 {
+    wait_for_tools(c).await;
+    type_into(c, "#tool-name", "flood").await;
+    type_into(c, "#tool-args", &json!({"count": n, "size": 200}).to_string()).await;
+    click(c, "#call-tool").await;
+    eventually("the flood's result", Duration::from_secs(60), || async {
+        text_of(c, "#last-response").await.filter(|t| t.contains(&format!("sent {n}")))
+    })
+    .await;
+    eventually("every notification in the timeline", Duration::from_secs(60), || async {
+        let count = text_of(c, ".timeline-pane .count").await?;
+        let total: u64 = count.split_whitespace().next()?.parse().ok()?;
+        (total > n).then_some(total)
+    })
+    .await
+}
+
+/// In the Settings view (shown): sets the limits named by their flag (`max-body`) and saves
+/// them with Enter in the last field, then waits for "Saved".
+pub async fn save_limits(c: &Client, limits: &[(&str, &str)]) {
+    for (i, (flag, value)) in limits.iter().enumerate() {
+        let enter = if i + 1 == limits.len() { "\u{E007}" } else { "" };
+        type_into(c, &format!("#limit-{flag}"), &format!("{value}{enter}")).await;
+    }
+    eventually("saved", Duration::from_secs(10), || async {
+        text_of(c, "#limits-note").await.filter(|t| t.contains("Saved"))
+    })
+    .await;
+}
+
 /// With `MCPSCOPE_SCREENSHOT_DIR` set, keeps a picture of the window as `<dir>/<name>.png`
 /// (`traffic.png` is the README's screenshot).
 pub async fn screenshot(c: &Client, name: &str) {

@@ -101,6 +101,12 @@ pub async fn get_record(seq: u64) -> Result<Option<Record>, IpcError> {
     invoke(cmd::GetRecord { seq }).await
 }
 
+/// The summaries of the newest `limit` records of the live timeline before `before`, in seq
+/// order (older rows for the window, from memory or the history).
+pub async fn timeline_page(before: u64, limit: u32) -> Result<Vec<mcpscope_proto::RecordSummary>, IpcError> {
+    Ok(invoke(cmd::TimelinePage { before, limit }).await?.into_summaries().collect())
+}
+
 /// A page of the children of one JSON node of a big record (see `mcpscope_proto::outline`).
 pub async fn record_children(
     record: &RecordRef,

@@ -25,8 +25,17 @@ pub enum View {
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     pub conn: ConnectionState,
-    /// Every record summary of the current session, in seq order.
+    /// The record summaries of the current session the window holds, in seq order: the
+    /// newest [`State::window_rows`] while it follows, plus any older pages the user loaded.
     pub records: SharedVec<RecordSummary>,
+    /// Records of the session before the first one held (left the window, or never loaded):
+    /// the history has them, and [`Action::Older`] brings a page back.
+    pub older: u64,
+    /// How many rows the window holds while following the newest (`Limits::window_rows`).
+    pub window_rows: usize,
+    /// Rows added (or, negative, removed) above the ones in view by the last trim or page,
+    /// so that the timeline keeps the same rows in view; the counter tells changes apart.
+    pub shifted: (u32, i64),
     pub filter: Filter,
     /// Indices into `records` of the rows that pass `filter`, ascending. Kept up to date
     /// incrementally as batches arrive; recomputed only when the filter changes.
@@ -58,6 +67,9 @@ impl Default for State {
         State {
             conn: ConnectionState::disconnected(),
             records: SharedVec::new(),
+            older: 0,
+            window_rows: mcpscope_proto::Limits::default().window_rows as usize,
+            shifted: (0, 0),
             filter: Filter::default(),
             view: SharedVec::new(),
             selected: None,
@@ -104,6 +116,12 @@ pub enum Action {
     MoveAuthStep(i64),
     /// Hide the trust banner until the next report.
     DismissTrust,
+    /// A page of older rows, loaded back from the history (see [`State::older`]); `last`:
+    /// the history had no more.
+    Older {
+        page: Vec<RecordSummary>,
+        last: bool,
+    },
 }
 
 impl Reducible for State {
@@ -115,6 +133,7 @@ impl Reducible for State {
             Action::Events(events) => events.into_iter().for_each(|e| s.apply(e)),
             Action::Conn(state) => s.conn = state,
             Action::DismissTrust => s.trust = None,
+            Action::Older { page, last } => s.prepend(page, last),
             Action::Connecting(url) => {
                 s.conn = ConnectionState {
                     status: ConnectionStatus::Connecting,
@@ -193,6 +212,7 @@ impl State {
                 let start = self.records.len();
                 self.records = self.records.appended(items.into_summaries());
                 self.view = extend_view(&self.records, &self.view, &self.filter, start);
+                self.trim();
             }
             UiEvent::State { state } => self.conn = state,
             UiEvent::AuthStep { step } => {
@@ -213,7 +233,9 @@ impl State {
             }
             UiEvent::ServerRequests { pending } => self.server_requests = Rc::new(pending),
             UiEvent::Trust { report } => self.trust = Some(Rc::new(report)),
-            UiEvent::Reset => {
+            UiEvent::Reset { window_rows } => {
+                self.window_rows = usize::try_from(window_rows).unwrap_or(usize::MAX).max(1);
+                self.older = 0;
                 self.trust = None;
                 self.auth_steps = Rc::new(Vec::new());
                 self.auth_selected = None;
@@ -230,6 +252,44 @@ impl State {
     pub fn auth_shown(&self) -> Option<usize> {
         let last = self.auth_steps.len().checked_sub(1)?;
         Some(self.auth_selected.map_or(last, |i| i.min(last)))
+    }
+
+    /// Bounds the rows held: while following, past a fifth over [`State::window_rows`] the
+    /// oldest go (the history keeps them), leaving `window_rows`; while the user reads older
+    /// rows, only past four times as many.
+    fn trim(&mut self) {
+        let (len, keep) = (self.records.len(), self.window_rows);
+        let over = if self.follow { len > keep + keep / 5 } else { len > keep.saturating_mul(4) };
+        if !over {
+            return;
+        }
+        let drop = len - keep;
+        let kept: Vec<RecordSummary> = self.records.with(|r| r[drop..].to_vec());
+        let above = self.view.with(|v| v.partition_point(|&i| (i as usize) < drop));
+        let view: Vec<u32> = self.view.with(|v| v[above..].iter().map(|&i| i - drop as u32).collect());
+        self.records = kept.into();
+        self.view = view.into();
+        self.older += drop as u64;
+        self.shifted = (self.shifted.0.wrapping_add(1), -(above as i64));
+    }
+
+    /// Puts a page of older rows in front of those held.
+    fn prepend(&mut self, page: Vec<RecordSummary>, last: bool) {
+        let first = self.records.with(|r| r.first().map(|s| s.seq));
+        let page: Vec<RecordSummary> = page.into_iter().filter(|s| first.is_none_or(|f| s.seq < f)).collect();
+        let n = page.len();
+        self.older = if last { 0 } else { self.older.saturating_sub(n as u64) };
+        if n == 0 {
+            return;
+        }
+        let all: Vec<RecordSummary> =
+            self.records.with(|r| page.into_iter().chain(r.iter().cloned()).collect());
+        self.records = all.into();
+        self.view = extend_view(&self.records, &SharedVec::new(), &self.filter, 0);
+        let above = self.view.with(|v| v.partition_point(|&i| (i as usize) < n));
+        self.shifted = (self.shifted.0.wrapping_add(1), above as i64);
+        // Reading older rows: stay with them rather than jump back to the newest.
+        self.follow = false;
     }
 
     fn set_filter(&mut self, filter: Filter) {
@@ -301,6 +361,11 @@ mod tests {
         Action::Events(vec![UiEvent::Records { items: items.into() }])
     }
 
+    /// Every record of the session, held or not.
+    fn total(s: &State) -> u64 {
+        s.older + s.records.len() as u64
+    }
+
     fn view_seqs(s: &State) -> Vec<u64> {
         (0..s.view.len()).filter_map(|p| s.seq_at(p)).collect()
     }
@@ -315,7 +380,7 @@ mod tests {
         assert_eq!(view_seqs(&s), vec![2, 3]);
         s = reduce(s, Action::ClearFilter);
         assert_eq!(view_seqs(&s), vec![1, 2, 3, 4]);
-        s = reduce(s, Action::Events(vec![UiEvent::Reset]));
+        s = reduce(s, Action::Events(vec![UiEvent::Reset { window_rows: 50_000 }]));
         assert!(s.records.is_empty() && s.view.is_empty());
     }
 
@@ -390,7 +455,7 @@ mod tests {
         assert_eq!(s.auth_shown(), Some(0));
         s = reduce(s, Action::MoveAuthStep(i64::MAX));
         assert_eq!(s.auth_shown(), Some(2));
-        s = reduce(s, Action::Events(vec![UiEvent::Reset]));
+        s = reduce(s, Action::Events(vec![UiEvent::Reset { window_rows: 50_000 }]));
         assert!(s.auth_steps.is_empty());
         assert_eq!(s.auth_shown(), None);
     }
@@ -412,5 +477,49 @@ mod tests {
         let before = Rc::clone(&s);
         s = reduce(s, Action::JumpTo(99));
         assert!(Rc::ptr_eq(&before, &s));
+    }
+
+    /// While following, the window holds a bounded number of rows: past a fifth over, the
+    /// oldest go and are counted as older; the filtered view and the total stay right, and
+    /// a page loaded back goes in front, with the rows it adds above the view reported.
+    #[test]
+    fn the_window_holds_a_bounded_number_of_rows_and_pages_older_ones_back() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::Events(vec![UiEvent::Reset { window_rows: 100 }]));
+        s = reduce(s, Action::SetFilterKind(KindFilter::Sse));
+        // Odd seqs are SSE frames, even ones requests.
+        let kind = |i: u64| if i % 2 == 1 { "sse" } else { "http-request" };
+        for chunk in (1..=250u64).collect::<Vec<_>>().chunks(30) {
+            s = reduce(s, batch(chunk.iter().map(|&i| rec(i, kind(i), None, None)).collect()));
+            assert!(s.records.len() <= 120, "{} rows held", s.records.len());
+            assert_eq!(total(&s), *chunk.last().unwrap_or(&0));
+        }
+        let first = s.records.with(|r| r[0].seq);
+        assert_eq!(s.older, first - 1);
+        assert!(s.records.len() >= 100);
+        let expected: Vec<u64> = (first..=250).filter(|i| i % 2 == 1).collect();
+        assert_eq!(view_seqs(&s), expected, "the filter still sees every held row once");
+        assert!(s.shifted.1 < 0, "the trim removed rows above the view");
+
+        let older_than = first;
+        let page: Vec<RecordSummary> =
+            (older_than - 40..older_than).map(|i| rec(i, kind(i), None, None)).collect();
+        s = reduce(s, Action::Older { page, last: false });
+        assert_eq!(s.older, older_than - 41);
+        assert_eq!(s.records.with(|r| r[0].seq), older_than - 40);
+        assert_eq!(s.shifted.1, 20, "twenty SSE rows came in above the view");
+        assert!(!s.follow, "reading older rows stops following");
+        assert_eq!(total(&s), 250);
+        // Not following: new rows do not push the loaded page out.
+        s = reduce(s, batch(vec![rec(251, "sse", None, None)]));
+        assert_eq!(s.records.with(|r| r[0].seq), older_than - 40);
+        // The history's last page: nothing older is left.
+        s = reduce(s, Action::Older { page: vec![rec(1, "sse", None, None)], last: true });
+        assert_eq!(s.older, 0);
+        assert_eq!(s.records.with(|r| r[0].seq), 1);
+        // A stale page (rows already held) changes nothing.
+        let before = s.records.len();
+        s = reduce(s, Action::Older { page: vec![rec(5, "sse", None, None)], last: true });
+        assert_eq!(s.records.len(), before);
     }
 }

@@ -90,6 +90,9 @@ commands! {
     OpenExternal = "open_external" { url: String } -> ();
     /// A record of the live session: whole, or a preview when its payload is big.
     GetRecord = "get_record" { seq: u64 } -> Option<Record>;
+    /// The summaries of the newest `limit` records of the live timeline before seq `before`,
+    /// in seq order (older rows of the window, from memory or the history).
+    TimelinePage = "timeline_page" { before: u64, limit: u32 } -> crate::SummaryBatch;
     /// A page of the children of one JSON node of a big record's payload.
     RecordChildren = "record_children" { record: RecordRef, pointer: String, offset: u64, limit: u64 } -> Children;
     /// A page of a big record's raw payload (`pointer: None`) or of one long string in it.

@@ -880,8 +880,13 @@ pub enum UiEvent {
     State {
         state: ConnectionState,
     },
-    /// The session was replaced (new connect): the UI drops its timeline.
-    Reset,
+    /// The session was replaced (new connect): the UI drops its timeline, and keeps at most
+    /// `window_rows` of the new one while it follows the newest
+    /// ([`Limits::window_rows`](crate::Limits)).
+    Reset {
+        #[serde(default = "default_window_rows")]
+        window_rows: u64,
+    },
     /// A step of the OAuth flow finished (the debugger shows it as it happens).
     AuthStep {
         step: auth::Step,
@@ -898,6 +903,10 @@ pub enum UiEvent {
     Trust {
         report: trust::TrustReport,
     },
+}
+
+fn default_window_rows() -> u64 {
+    Limits::default().window_rows
 }
 
 /// One shared copy of each string it is given, for summaries: a flood's thousands of

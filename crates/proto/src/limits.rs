@@ -21,6 +21,9 @@ pub struct Limits {
     /// Records of the current session kept in memory; older ones are read back from the
     /// history (without a history they are gone, and the timeline says so).
     pub timeline_records: u64,
+    /// Rows the window's live timeline keeps while it follows the newest; older ones are
+    /// loaded back from the history a page at a time when scrolled to.
+    pub window_rows: u64,
     /// Records waiting to be written to the history; past it, records are not stored (the
     /// timeline still has them) and the history holds a note naming how many and where.
     pub history_queue_records: u64,
@@ -36,6 +39,7 @@ impl Default for Limits {
             sse_frame_bytes: 16 << 20,
             auth_body_bytes: 4 << 20,
             timeline_records: 10_000,
+            window_rows: 50_000,
             history_queue_records: 100_000,
             pending_requests: 64,
         }
@@ -56,13 +60,14 @@ pub struct LimitInfo {
 
 impl Limits {
     /// Every limit, in the order the window shows them.
-    pub const INFO: [LimitInfo; 6] = [
+    pub const INFO: [LimitInfo; 7] = [
         LimitInfo { flag: "max-body", label: "Response body", bytes: true, min: 1024 },
         LimitInfo { flag: "max-sse-frame", label: "One SSE frame", bytes: true, min: 1024 },
         LimitInfo { flag: "max-auth-body", label: "Authorization document", bytes: true, min: 1024 },
         LimitInfo { flag: "max-timeline", label: "Records in memory", bytes: false, min: 100 },
         LimitInfo { flag: "max-history-queue", label: "History write queue", bytes: false, min: 1000 },
         LimitInfo { flag: "max-pending", label: "Server requests waiting", bytes: false, min: 1 },
+        LimitInfo { flag: "max-window", label: "Rows in the live view", bytes: false, min: 100 },
     ];
 
     /// The value of the limit `INFO[i]`.
@@ -74,6 +79,7 @@ impl Limits {
             self.timeline_records,
             self.history_queue_records,
             self.pending_requests,
+            self.window_rows,
         ]
         .get(i)
         .copied()
@@ -98,7 +104,8 @@ impl Limits {
             2 => &mut self.auth_body_bytes,
             3 => &mut self.timeline_records,
             4 => &mut self.history_queue_records,
-            _ => &mut self.pending_requests,
+            5 => &mut self.pending_requests,
+            _ => &mut self.window_rows,
         };
         *field = value;
         Ok(())

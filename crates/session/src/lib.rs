@@ -97,6 +97,15 @@ impl RecordLog {
         unsent.iter().map(|r| r.summary_into(&mut |s| strings.get(s), &mut scratch)).collect()
     }
 
+    /// The newest `limit` records in memory before `seq`, in seq order, and the seq of the
+    /// oldest record in memory (`None`: none is).
+    fn before(&self, seq: u64, limit: usize) -> (Vec<Arc<Record>>, Option<u64>) {
+        let records = lock(&self.records);
+        let end = records.partition_point(|r| r.seq < seq);
+        let page = records.range(end.saturating_sub(limit)..end).cloned().collect();
+        (page, records.front().map(|r| r.seq))
+    }
+
     /// The record `seq`, if it is still in memory.
     fn get(&self, seq: u64) -> Option<Arc<Record>> {
         let records = lock(&self.records);
@@ -274,7 +283,6 @@ impl Engine {
     /// Connects (replacing any current session) and performs the handshake.
     pub async fn connect(&self, req: ConnectRequest) -> Result<ConnectionState> {
         self.disconnect().await?;
-        self.sink.emit(UiEvent::Reset);
         let live = self.new_timeline(&req, self.source).await?;
         self.open(req, live).await
     }
@@ -285,7 +293,6 @@ impl Engine {
     /// with source `proxy`. Disconnect stops it.
     pub async fn start_proxy(&self, req: ConnectRequest) -> Result<ConnectionState> {
         self.disconnect().await?;
-        self.sink.emit(UiEvent::Reset);
         let live = self.new_timeline(&req, "proxy").await?;
         let capture = live.capture().clone();
         let mut opts = mcpscope_proxy::ProxyOptions::new(req.url.clone());
@@ -317,6 +324,7 @@ impl Engine {
     /// whose capture feeds it.
     async fn new_timeline(&self, req: &ConnectRequest, source: &'static str) -> Result<LiveSession> {
         let limits = limits(self.store.as_ref()).await;
+        self.sink.emit(UiEvent::Reset { window_rows: limits.window_rows });
         // A new timeline, bounded: the history holds every record.
         let log = Arc::new(RecordLog::bounded(limits.timeline_records));
         self.interactive.limit_waiting(limits.pending_requests);
@@ -677,15 +685,37 @@ impl Engine {
         if let Some(r) = log.get(seq) {
             return Some(Record::clone(&r));
         }
-        let recorder = self.live_session()?.recorder()?.clone();
-        recorder.flush().await;
-        match self.store.as_ref()?.record(recorder.session_id(), seq).await {
+        let live = self.live_session()?;
+        let (store, id) = live.stored().await?;
+        match store.record(id, seq).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(seq, error = %e, "could not read a record back from the history");
                 None
             }
         }
+    }
+
+    /// The summaries of the newest `limit` records of the live timeline before `seq`, in seq
+    /// order: from memory, and from the history for those that have left it (the window
+    /// loads older rows a page at a time). Fewer than `limit`: there are no more (or, without
+    /// a history, no more were kept).
+    pub async fn timeline_page(&self, seq: u64, limit: u32) -> Result<Vec<RecordSummary>> {
+        let log = lock(&self.log).clone();
+        let (mut page, oldest) = log.before(seq, limit as usize);
+        let missing = (limit as usize).saturating_sub(page.len());
+        let stored_before = oldest.map_or(seq, |o| o.min(seq));
+        if missing > 0
+            && stored_before > 1
+            && let Some(live) = self.live_session()
+            && let Some((store, id)) = live.stored().await
+        {
+            let older = store.records_before(id, stored_before, missing as u32).await?;
+            page.splice(0..0, older.into_iter().map(Arc::new));
+        }
+        let mut strings = mcpscope_proto::Interner::default();
+        let mut scratch = String::new();
+        Ok(page.iter().map(|r| r.summary_into(&mut |s| strings.get(s), &mut scratch)).collect())
     }
 
     /// A copy of the records of the current timeline kept in memory (the newest

@@ -125,7 +125,9 @@ impl<'e> SessionBuilder<'e> {
         // Redacted in records under any name (the connection does the same for its own
         // headers; the proxy's are added here).
         capture.redact_user_headers(request.headers.iter().map(|h| h.name.as_str()));
-        let mut live = LiveSession { capture, recorder, history_problem, trust: book, oauth: None, store };
+        let history_id = recorder.as_ref().map(|r| Arc::from(r.session_id()));
+        let mut live =
+            LiveSession { capture, recorder, history_id, history_problem, trust: book, oauth: None, store };
         let oauth = oauth.or_else(|| request.auth.oauth.then(|| oauth_options(&request)));
         if let Some(options) = oauth {
             match engine.new_oauth(options, &live.capture).await {
@@ -171,6 +173,8 @@ pub fn oauth_options(req: &ConnectRequest) -> OAuthOptions {
 pub struct LiveSession {
     capture: Arc<Capture>,
     recorder: Option<Recorder>,
+    /// The history session's id, kept after the history has ended (its records stay there).
+    history_id: Option<Arc<str>>,
     history_problem: Option<String>,
     trust: Option<Arc<trust::TrustBook>>,
     oauth: Option<Arc<OAuth>>,
@@ -185,6 +189,16 @@ impl LiveSession {
     /// The history session it records into.
     pub fn recorder(&self) -> Option<&Recorder> {
         self.recorder.as_ref()
+    }
+
+    /// The stored records of this session, for reading back those that have left memory:
+    /// the database and the session's id there (also once the history session has ended).
+    /// Records still queued for it are written first.
+    pub(crate) async fn stored(&self) -> Option<(&Store, &str)> {
+        if let Some(r) = &self.recorder {
+            r.flush().await;
+        }
+        Some((self.store.as_ref()?, self.history_id.as_deref()?))
     }
 
     /// Why there is no history session although there is a database.

@@ -338,6 +338,23 @@ impl Store {
         decode(row)
     }
 
+    /// The newest `limit` records of a session before `seq`, in seq order: a page of the live
+    /// timeline that has left the window's memory.
+    pub async fn records_before(&self, session_id: &str, seq: u64, limit: u32) -> Result<Vec<Record>> {
+        let rows: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT record, record_z FROM records WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(session_id)
+        .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut records =
+            rows.iter().map(|(json, z)| compress::decode(json, z.as_deref())).collect::<Result<Vec<_>>>()?;
+        records.reverse();
+        Ok(records)
+    }
+
     /// The response stored for request `seq` of a session (the record paired with it).
     pub async fn response_to(&self, session_id: &str, seq: u64) -> Result<Option<Record>> {
         let row: Option<(String, Option<Vec<u8>>)> = sqlx::query_as(

@@ -65,6 +65,8 @@ pub fn App() -> Html {
                 <Timeline
                     records={state.records.clone()}
                     view={state.view.clone()}
+                    older={state.older}
+                    shifted={state.shifted}
                     filter={state.filter.clone()}
                     selected={state.selected}
                     response={response}

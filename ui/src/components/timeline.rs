@@ -16,6 +16,10 @@ use crate::viewport::{OVERSCAN, ROW_HEIGHT, visible_range};
 pub struct Props {
     pub records: SharedVec<RecordSummary>,
     pub view: SharedVec<u32>,
+    /// Records of the session before the first one held (see `State::older`).
+    pub older: u64,
+    /// Rows added or removed above the view by the last trim or page (see `State::shifted`).
+    pub shifted: (u32, i64),
     pub filter: Filter,
     pub selected: Option<u64>,
     /// The response to the selected request, if any.
@@ -61,6 +65,18 @@ pub fn Timeline(props: &Props) -> Html {
         use_effect_with((props.view.len(), props.follow), move |(_, follow)| {
             if let (true, Some(el)) = (*follow, scroller.cast::<Element>()) {
                 el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+
+    // Rows came in or went above the ones in view (an older page, a trim): keep the same
+    // rows in view. Following keeps the newest in view anyway.
+    {
+        let (scroller, follow) = (scroller.clone(), props.follow);
+        use_effect_with(props.shifted, move |&(_, rows)| {
+            if let (false, Some(el), true) = (follow, scroller.cast::<Element>(), rows != 0) {
+                let top = f64::from(el.scroll_top()) + rows as f64 * ROW_HEIGHT;
+                el.set_scroll_top(top.max(0.0).round() as i32);
             }
         });
     }
@@ -141,7 +157,8 @@ pub fn Timeline(props: &Props) -> Html {
 
     html! {
         <section class="timeline-pane">
-            <Toolbar filter={props.filter.clone()} shown={total} total={props.records.len()}
+            <Toolbar filter={props.filter.clone()} shown={total} held={props.records.len()}
+                older={props.older} first={props.records.with(|r| r.first().map(|s| s.seq))}
                 follow={props.follow} dispatch={props.dispatch.clone()} />
             <div id="timeline" class="timeline" tabindex="0" ref={scroller} {onscroll} {onclick}>
                 { thead(false) }
@@ -157,8 +174,14 @@ pub fn Timeline(props: &Props) -> Html {
 #[derive(Properties, PartialEq)]
 struct ToolbarProps {
     filter: Filter,
+    /// Rows passing the filter.
     shown: usize,
-    total: usize,
+    /// Rows held.
+    held: usize,
+    /// Records before the first held.
+    older: u64,
+    /// The first held row's seq.
+    first: Option<u64>,
     follow: bool,
     dispatch: UseReducerDispatcher<State>,
 }
@@ -171,11 +194,21 @@ fn Toolbar(props: &ToolbarProps) -> Html {
     });
     let on_text = d.to_callback().reform(|e: Event| Action::SetFilterText(field_value(&e)));
     let on_follow = d.to_callback().reform(|_: MouseEvent| Action::ToggleFollow);
-    let count = if props.shown == props.total {
-        format!("{} records", props.total)
+    let total = props.older + props.held as u64;
+    let count = if props.shown == props.held {
+        format!("{total} records")
+    } else if props.older == 0 {
+        format!("{} of {total} records", props.shown)
     } else {
-        format!("{} of {} records", props.shown, props.total)
+        // The filter sees the rows held; say so.
+        format!("{} of {total} records (newest {})", props.shown, props.held)
     };
+    let count_title = (props.older > 0).then(|| {
+        format!(
+            "The window holds the newest {} rows; {} older records are in the history (↑ older loads them back)",
+            props.held, props.older
+        )
+    });
     html! {
         <div class="toolbar">
             <select id="filter-kind" aria-label="Record kinds" onchange={on_kind}>
@@ -198,12 +231,69 @@ fn Toolbar(props: &ToolbarProps) -> Html {
                 </button>
             }
             <span class="spacer" />
-            <span class="count">{count}</span>
+            if props.older > 0 {
+                <LoadOlder older={props.older} first={props.first} dispatch={d.clone()} />
+            }
+            <span class="count" title={count_title}>{count}</span>
             <button id="follow" class={classes!("btn", "toggle", props.follow.then_some("on"))}
                 aria-pressed={props.follow.to_string()} onclick={on_follow}
                 title="Keep the newest record in view (f)">
                 <span class="led" />{"Follow"}
             </button>
         </div>
+    }
+}
+
+/// Rows loaded back from the history per click.
+const PAGE: u32 = 5_000;
+
+#[derive(Properties, PartialEq)]
+struct LoadOlderProps {
+    older: u64,
+    first: Option<u64>,
+    dispatch: UseReducerDispatcher<State>,
+}
+
+/// Brings back the page of rows before the first one held: the window keeps only the newest
+/// rows of a long session while it follows them.
+#[component]
+fn LoadOlder(props: &LoadOlderProps) -> Html {
+    let pending = use_state(|| false);
+    let error = use_state(|| None::<String>);
+    let onclick = {
+        let (pending, error, dispatch, first) =
+            (pending.clone(), error.clone(), props.dispatch.clone(), props.first);
+        Callback::from(move |_: MouseEvent| {
+            if *pending {
+                return;
+            }
+            pending.set(true);
+            let (pending, error, dispatch) = (pending.clone(), error.clone(), dispatch.clone());
+            yew::platform::spawn_local(async move {
+                match crate::ipc::timeline_page(first.unwrap_or(u64::MAX), PAGE).await {
+                    Ok(page) => {
+                        error.set(None);
+                        let last = page.len() < PAGE as usize;
+                        dispatch.dispatch(Action::Older { page, last });
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+                pending.set(false);
+            });
+        })
+    };
+    let n = u64::from(PAGE).min(props.older);
+    let title = match &*error {
+        Some(e) => format!("Could not load older rows: {e}"),
+        None => format!(
+            "{} older records are in the history: load the {n} before the first row here",
+            props.older
+        ),
+    };
+    html! {
+        <button id="load-older" class={classes!("btn", "ghost", "small", error.is_some().then_some("failed"))}
+            {title} disabled={*pending} {onclick}>
+            { if *pending { "Loading…".to_owned() } else { format!("↑ {} older", props.older) } }
+        </button>
     }
 }
