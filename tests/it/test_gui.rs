@@ -1211,8 +1211,9 @@ async fn gui_prompt_arguments_complete_from_the_server() {
         let c = c.clone();
         async move {
             let mut values = Vec::new();
-            for o in c.find_all(Locator::Css("#prompt-completions option")).await.ok()? {
-                values.push(o.attr("value").await.ok()??);
+            // The suggestions drawn under the field being typed in (no native datalist popup).
+            for o in c.find_all(Locator::Css(".schema-form .suggestions li")).await.ok()? {
+                values.push(o.attr("data-value").await.ok()??);
             }
             Some(values)
         }
@@ -1222,6 +1223,7 @@ async fn gui_prompt_arguments_complete_from_the_server() {
         options(&c).await.filter(|v| v == &["Engineering"])
     })
     .await;
+    screenshot(&c, "completions").await;
     type_into(&c, "input[data-arg='department']", "Engineering").await;
     type_into(&c, "input[data-arg='name']", "A").await;
     eventually("names of that department", Duration::from_secs(10), || async {

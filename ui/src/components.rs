@@ -20,6 +20,7 @@ pub mod send_panel;
 pub mod server_requests;
 pub mod settings_view;
 pub mod start_panel;
+pub mod suggest;
 pub mod task;
 pub mod timeline;
 pub mod tool_result;

@@ -10,6 +10,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::field_value;
+use crate::components::suggest::{Suggest, Suggestion};
 use crate::ipc;
 
 /// Runs `method` with `params` through the send panel.
@@ -89,6 +90,9 @@ fn fetch(method: &'static str, key: &'static str, into: UseStateHandle<Listed>) 
     });
 }
 
+/// The server's completions, and the argument (or template variable) they complete.
+type Completions = (String, Rc<Vec<Suggestion>>);
+
 /// Asks the server to complete `argument`'s `value` for `reference`, with the other values
 /// given so far as context (so one argument can narrow the next); sets the suggestions.
 fn complete(
@@ -96,7 +100,7 @@ fn complete(
     argument: &str,
     value: &str,
     others: &std::collections::BTreeMap<String, String>,
-    into: UseStateHandle<Vec<String>>,
+    into: UseStateHandle<Completions>,
 ) {
     let mut params = json!({"ref": reference, "argument": {"name": argument, "value": value}});
     let context: serde_json::Map<String, Value> = others
@@ -107,14 +111,15 @@ fn complete(
     if !context.is_empty() {
         params["context"] = json!({"arguments": context});
     }
+    let argument = argument.to_owned();
     spawn_local(async move {
         if let Ok(reply) = ipc::request("completion/complete", Some(params)).await {
             let values = reply
                 .pointer("/result/completion/values")
                 .and_then(Value::as_array)
-                .map(|v| v.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|v| v.iter().filter_map(Value::as_str).map(Suggestion::new).collect())
                 .unwrap_or_default();
-            into.set(values);
+            into.set((argument, Rc::new(values)));
         }
     });
 }
@@ -138,7 +143,7 @@ pub fn Resources(props: &Props) -> Html {
     let uri = use_state(String::new);
     let template = use_state(|| None::<String>);
     let vars = use_state(std::collections::BTreeMap::<String, String>::new);
-    let suggestions = use_state(Vec::<String>::new);
+    let suggestions = use_state(Completions::default);
     let refresh = {
         let (resources, templates) = (resources.clone(), templates.clone());
         Callback::from(move |_: MouseEvent| {
@@ -155,8 +160,8 @@ pub fn Resources(props: &Props) -> Html {
     }
     let on_uri = {
         let (uri, template) = (uri.clone(), template.clone());
-        Callback::from(move |e: Event| {
-            uri.set(field_value(&e));
+        Callback::from(move |value: String| {
+            uri.set(value);
             template.set(None);
         })
     };
@@ -186,6 +191,14 @@ pub fn Resources(props: &Props) -> Html {
         _ => Rc::new(Vec::new()),
     };
     let count = format!("{} + {} templates ⟳", list.len(), tpl_list.len());
+    let uri_options: Rc<Vec<Suggestion>> = Rc::new(
+        list.iter()
+            .map(|r| Suggestion {
+                value: name_of(r, "uri"),
+                label: Some(name_of(r, "name")).filter(|n| !n.is_empty()),
+            })
+            .collect(),
+    );
     let completions = props.completions;
     let var_rows = template.as_ref().map(|t| {
         let names = template_vars(t);
@@ -194,8 +207,7 @@ pub fn Resources(props: &Props) -> Html {
                 { for names.into_iter().map(|name| {
                     let on = {
                         let (vars, uri, t, name, suggestions) = (vars.clone(), uri.clone(), t.clone(), name.clone(), suggestions.clone());
-                        Callback::from(move |e: Event| {
-                            let value = field_value(&e);
+                        Callback::from(move |value: String| {
                             let mut next = (*vars).clone();
                             next.insert(name.clone(), value.clone());
                             uri.set(expand(&t, |n| next.get(n).cloned().unwrap_or_default()));
@@ -206,9 +218,9 @@ pub fn Resources(props: &Props) -> Html {
                         })
                     };
                     let value = vars.get(&name).cloned().unwrap_or_default();
-                    field_row(Field { label: &name, required: false, help: None, var: true, list: "resource-completions", value, on })
+                    let options = completions_of(&suggestions, &name);
+                    field_row(Field { label: &name, required: false, help: None, var: true, options, value, on })
                 }) }
-                { suggestions_list("resource-completions", &suggestions) }
             </div>
         }
     });
@@ -219,11 +231,8 @@ pub fn Resources(props: &Props) -> Html {
                 <button id="resources-refresh" class="btn ghost small" type="button" onclick={refresh}
                     title="resources/list and resources/templates/list again">{count}</button>
             </div>
-            <input id="resource-uri" class="mono" type="text" list="resource-uris" spellcheck="false" autocomplete="off"
-                placeholder="resource URI" value={(*uri).clone()} oninput={on_uri.reform(Event::from)} onchange={on_uri} />
-            <datalist id="resource-uris">
-                { for list.iter().map(|r| html! { <option value={name_of(r, "uri")}>{name_of(r, "name")}</option> }) }
-            </datalist>
+            <Suggest id="resource-uri" class="mono" placeholder="resource URI" aria_label="Resource URI"
+                value={(*uri).clone()} options={uri_options} on_value={on_uri} />
             <select id="resource-template" onchange={pick_template} aria-label="Resource template">
                 <option value="" selected={template.is_none()}>{"— or fill in a template —"}</option>
                 { for tpl_list.iter().map(|t| {
@@ -249,7 +258,7 @@ pub fn Prompts(props: &Props) -> Html {
     let prompts = use_state(|| Listed::None);
     let name = use_state(String::new);
     let args = use_state(std::collections::BTreeMap::<String, String>::new);
-    let suggestions = use_state(Vec::<String>::new);
+    let suggestions = use_state(Completions::default);
     {
         let prompts = prompts.clone();
         use_effect_with((), move |_| fetch("prompts/list", "prompts", prompts));
@@ -265,11 +274,13 @@ pub fn Prompts(props: &Props) -> Html {
     let prompt = list.iter().find(|p| name_of(p, "name") == *name).cloned();
     let on_name = {
         let (name, args) = (name.clone(), args.clone());
-        Callback::from(move |e: Event| {
-            name.set(field_value(&e));
+        Callback::from(move |value: String| {
+            name.set(value);
             args.set(Default::default());
         })
     };
+    let name_options: Rc<Vec<Suggestion>> =
+        Rc::new(list.iter().map(|p| Suggestion::new(name_of(p, "name"))).collect());
     let get = {
         let (run, name, args) = (props.run.clone(), name.clone(), args.clone());
         Callback::from(move |_: MouseEvent| {
@@ -294,8 +305,7 @@ pub fn Prompts(props: &Props) -> Html {
                     let required = a.get("required").and_then(Value::as_bool).unwrap_or(false);
                     let on = {
                         let (args, arg, suggestions, prompt_name) = (args.clone(), arg.clone(), suggestions.clone(), (*name).clone());
-                        Callback::from(move |e: Event| {
-                            let value = field_value(&e);
+                        Callback::from(move |value: String| {
                             let mut next = (*args).clone();
                             next.insert(arg.clone(), value.clone());
                             if completions {
@@ -306,9 +316,9 @@ pub fn Prompts(props: &Props) -> Html {
                     };
                     let help = a.get("description").and_then(Value::as_str).map(str::to_owned);
                     let value = args.get(&arg).cloned().unwrap_or_default();
-                    field_row(Field { label: &arg, required, help, var: false, list: "prompt-completions", value, on })
+                    let options = completions_of(&suggestions, &arg);
+                    field_row(Field { label: &arg, required, help, var: false, options, value, on })
                 }) }
-                { suggestions_list("prompt-completions", &suggestions) }
             </div>
         }
     });
@@ -319,11 +329,8 @@ pub fn Prompts(props: &Props) -> Html {
                 <button id="prompts-refresh" class="btn ghost small" type="button" onclick={refresh}
                     title="prompts/list again">{format!("{} prompts ⟳", list.len())}</button>
             </div>
-            <input id="prompt-name" class="mono" type="text" list="prompt-names" spellcheck="false" autocomplete="off"
-                placeholder="prompt name" value={(*name).clone()} oninput={on_name.reform(Event::from)} onchange={on_name} />
-            <datalist id="prompt-names">
-                { for list.iter().map(|p| html! { <option value={name_of(p, "name")} /> }) }
-            </datalist>
+            <Suggest id="prompt-name" class="mono" placeholder="prompt name" aria_label="Prompt name"
+                value={(*name).clone()} options={name_options} on_value={on_name} />
             <div class="catalog-form">{ for form }</div>
             <div class="sr-actions">
                 <span class="spacer" />
@@ -335,15 +342,20 @@ pub fn Prompts(props: &Props) -> Html {
 }
 
 /// One text field of a template variable (`data-var`) or a prompt argument (`data-arg`),
-/// offering the completions of datalist `list`.
+/// offering the server's completions of it.
 struct Field<'a> {
     label: &'a str,
     required: bool,
     help: Option<String>,
     var: bool,
-    list: &'static str,
+    options: Rc<Vec<Suggestion>>,
     value: String,
-    on: Callback<Event>,
+    on: Callback<String>,
+}
+
+/// The completions the server last gave, if they are of `argument`.
+fn completions_of(got: &Completions, argument: &str) -> Rc<Vec<Suggestion>> {
+    if got.0 == argument { got.1.clone() } else { Rc::default() }
 }
 
 fn field_row(f: Field<'_>) -> Html {
@@ -356,18 +368,10 @@ fn field_row(f: Field<'_>) -> Html {
                 if f.required { <span class="sf-required">{"*"}</span> }
             </label>
             <div class="sf-input">
-                <input type="text" data-var={var} data-arg={arg} list={f.list} autocomplete="off"
-                    value={f.value} oninput={f.on.reform(Event::from)} onchange={f.on} />
+                <Suggest data_var={var} data_arg={arg} value={f.value} options={f.options} filter={false}
+                    on_value={f.on} />
             </div>
         </div>
-    }
-}
-
-fn suggestions_list(id: &'static str, suggestions: &[String]) -> Html {
-    html! {
-        <datalist id={id}>
-            { for suggestions.iter().map(|s| html! { <option value={s.clone()} /> }) }
-        </datalist>
     }
 }
 

@@ -8,7 +8,8 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::json_form::JsonForm;
-use crate::components::{field_value, text_into};
+use crate::components::suggest::{Suggest, Suggestion};
+use crate::components::text_into;
 use crate::ipc;
 use crate::parse;
 
@@ -109,8 +110,7 @@ pub fn ToolCall(props: &ToolCallProps) -> Html {
     let on_tool_name = {
         let (tool_name, tool_args, tools, remembered) =
             (tool_name.clone(), tool_args.clone(), tools.clone(), remembered.clone());
-        Callback::from(move |e: Event| {
-            let name = field_value(&e);
+        Callback::from(move |name: String| {
             if name == *tool_name {
                 return;
             }
@@ -193,26 +193,32 @@ pub fn ToolCall(props: &ToolCallProps) -> Html {
             </>
         }
     });
-    let tool_names: Vec<String> = tools
-        .as_ref()
-        .map(|t| t.iter().filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned)).collect())
-        .unwrap_or_default();
+    let tool_options: Rc<Vec<Suggestion>> = Rc::new(
+        tools
+            .as_ref()
+            .map(|t| {
+                t.iter()
+                    .filter_map(|t| {
+                        let value = t.get("name").and_then(Value::as_str)?.to_owned();
+                        let label = t.get("title").and_then(Value::as_str).map(str::to_owned);
+                        Some(Suggestion { value, label })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
     let on_tool_args = text_into::<Event>(&tool_args);
 
     html! {
         <form class={classes!("call-tool", props.hidden.then_some("hidden"))} onsubmit={on_call_tool}>
             <div class="name-row">
-                <input id="tool-name" class="mono" type="text" placeholder="tool name" spellcheck="false"
-                    list="tool-names" autocomplete="off" onfocus={on_tool_focus} aria-label="Tool to call"
-                    value={(*tool_name).clone()} oninput={on_tool_name.reform(Event::from)} onchange={on_tool_name} />
+                <Suggest id="tool-name" class="mono" placeholder="tool name" aria_label="Tool to call"
+                    value={(*tool_name).clone()} options={tool_options} on_value={on_tool_name} onfocus={on_tool_focus} />
                 <button id="tools-refresh" class="btn ghost small" type="button" onclick={on_tools_refresh}
                     title="Fetch the server's tools again (tools/list)">
                     {match tools.as_ref() { Some(t) => format!("{} tools ⟳", t.len()), None => "tools ⟳".to_owned() }}
                 </button>
             </div>
-            <datalist id="tool-names">
-                { for tool_names.iter().map(|n| html! { <option value={n.clone()} /> }) }
-            </datalist>
             // The arguments as JSON stay in view above the form that edits them.
             <textarea id="tool-args" class="mono" rows="2" spellcheck="false" placeholder="{}"
                 value={(*tool_args).clone()} oninput={on_tool_args.reform(Event::from)} onchange={on_tool_args} aria-label="Tool arguments (JSON)" />
