@@ -916,21 +916,61 @@ fn default_window_rows() -> u64 {
 #[derive(Debug, Default)]
 pub struct Interner {
     known: std::collections::HashSet<Arc<str>>,
+    /// The last few strings asked for: a flood asks for the same kind, title and method over
+    /// and over, and comparing a short string costs less than hashing it.
+    recent: Recent<Arc<str>>,
+}
+
+/// The last [`RECENT`] values seen, with what was made of them, oldest replaced first.
+#[derive(Debug)]
+struct Recent<T> {
+    slots: Vec<(T, u32)>,
+    next: usize,
+}
+
+const RECENT: usize = 4;
+
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Recent { slots: Vec::with_capacity(RECENT), next: 0 }
+    }
+}
+
+impl<T> Recent<T> {
+    fn find(&self, hit: impl Fn(&T) -> bool) -> Option<&(T, u32)> {
+        self.slots.iter().find(|(v, _)| hit(v))
+    }
+
+    fn put(&mut self, value: T, made: u32) {
+        if self.slots.len() < RECENT {
+            self.slots.push((value, made));
+        } else {
+            self.slots[self.next] = (value, made);
+            self.next = (self.next + 1) % RECENT;
+        }
+    }
 }
 
 impl Interner {
     pub const MAX: usize = 4096;
 
     pub fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(known) = self.known.get(s) {
+        if let Some((known, _)) = self.recent.find(|r| **r == *s) {
             return known.clone();
         }
-        if self.known.len() >= Self::MAX {
-            self.known.clear();
-        }
-        let new: Arc<str> = Arc::from(s);
-        self.known.insert(new.clone());
-        new
+        let shared = match self.known.get(s) {
+            Some(known) => known.clone(),
+            None => {
+                if self.known.len() >= Self::MAX {
+                    self.known.clear();
+                }
+                let new: Arc<str> = Arc::from(s);
+                self.known.insert(new.clone());
+                new
+            }
+        };
+        self.recent.put(shared.clone(), 0);
+        shared
     }
 }
 
@@ -1006,11 +1046,19 @@ impl From<Vec<RecordSummary>> for SummaryBatch {
     fn from(items: Vec<RecordSummary>) -> Self {
         let mut strings: Vec<Arc<str>> = Vec::new();
         let mut index: std::collections::HashMap<Arc<str>, u32> = std::collections::HashMap::new();
+        // Summaries made through an `Interner` share their strings: the same allocation is
+        // found by its address before its text is hashed.
+        let mut recent = Recent::<Arc<str>>::default();
         let mut intern = |v: Arc<str>| -> u32 {
-            *index.entry(v.clone()).or_insert_with(|| {
-                strings.push(v);
+            if let Some((_, i)) = recent.find(|r| Arc::ptr_eq(r, &v)) {
+                return *i;
+            }
+            let i = *index.entry(v.clone()).or_insert_with(|| {
+                strings.push(v.clone());
                 (strings.len() - 1) as u32
-            })
+            });
+            recent.put(v, i);
+            i
         };
         let rows = items
             .into_iter()
@@ -1164,6 +1212,19 @@ mod tests {
         assert_eq!(back, items);
         // Decoded summaries share their strings.
         assert!(Arc::ptr_eq(&back[0].kind, &back[3].kind));
+        // Summaries whose strings are shared (an interner's) make the same batch.
+        let mut strings = Interner::default();
+        let shared: Vec<RecordSummary> = items
+            .iter()
+            .map(|s| RecordSummary {
+                kind: strings.get(&s.kind),
+                title: strings.get(&s.title),
+                method: s.method.as_deref().map(|m| strings.get(m)),
+                ..s.clone()
+            })
+            .collect();
+        assert!(Arc::ptr_eq(&shared[0].title, &shared[2].title));
+        assert_eq!(SummaryBatch::from(shared), batch);
     }
 
     #[test]
