@@ -21,6 +21,7 @@
 //! Requests mcpscope sends are checked like the server's messages: a deliberately malformed
 //! request is flagged, not refused. The linter never changes a record, only reports.
 
+mod lean;
 mod poison;
 mod schema;
 pub mod trust;

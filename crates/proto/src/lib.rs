@@ -1044,46 +1044,63 @@ impl SummaryBatch {
 
 impl From<Vec<RecordSummary>> for SummaryBatch {
     fn from(items: Vec<RecordSummary>) -> Self {
-        let mut strings: Vec<Arc<str>> = Vec::new();
-        let mut index: std::collections::HashMap<Arc<str>, u32> = std::collections::HashMap::new();
-        // Summaries made through an `Interner` share their strings: the same allocation is
-        // found by its address before its text is hashed.
-        let mut recent = Recent::<Arc<str>>::default();
-        let mut intern = |v: Arc<str>| -> u32 {
-            if let Some((_, i)) = recent.find(|r| Arc::ptr_eq(r, &v)) {
-                return *i;
-            }
-            let i = *index.entry(v.clone()).or_insert_with(|| {
-                strings.push(v.clone());
-                (strings.len() - 1) as u32
-            });
-            recent.put(v, i);
-            i
-        };
-        let rows = items
-            .into_iter()
-            .map(|r| {
-                SummaryRow(
-                    r.seq,
-                    r.elapsed_us,
-                    r.direction,
-                    r.exchange,
-                    intern(r.kind),
-                    intern(r.title),
-                    r.method.map(&mut intern),
-                    r.rpc_kind,
-                    r.pair_seq,
-                    r.latency_us,
-                    r.status,
-                    r.size,
-                    r.flagged,
-                    r.lint,
-                    r.round,
-                    r.continues_seq,
-                )
-            })
-            .collect();
-        SummaryBatch { strings, rows }
+        let mut batch = SummaryBatcher::default();
+        items.into_iter().for_each(|s| batch.push(s));
+        batch.finish()
+    }
+}
+
+/// Builds a [`SummaryBatch`] a summary at a time (a flood's summaries go straight into rows,
+/// never all at once into a list of their own).
+#[derive(Default)]
+pub struct SummaryBatcher {
+    strings: Vec<Arc<str>>,
+    index: std::collections::HashMap<Arc<str>, u32>,
+    /// Summaries made through an `Interner` share their strings: the same allocation is found
+    /// by its address before its text is hashed.
+    recent: Recent<Arc<str>>,
+    rows: Vec<SummaryRow>,
+}
+
+impl SummaryBatcher {
+    fn intern(&mut self, v: Arc<str>) -> u32 {
+        if let Some((_, i)) = self.recent.find(|r| Arc::ptr_eq(r, &v)) {
+            return *i;
+        }
+        let strings = &mut self.strings;
+        let i = *self.index.entry(v.clone()).or_insert_with(|| {
+            strings.push(v.clone());
+            (strings.len() - 1) as u32
+        });
+        self.recent.put(v, i);
+        i
+    }
+
+    pub fn push(&mut self, r: RecordSummary) {
+        let (kind, title) = (self.intern(r.kind), self.intern(r.title));
+        let method = r.method.map(|m| self.intern(m));
+        self.rows.push(SummaryRow(
+            r.seq,
+            r.elapsed_us,
+            r.direction,
+            r.exchange,
+            kind,
+            title,
+            method,
+            r.rpc_kind,
+            r.pair_seq,
+            r.latency_us,
+            r.status,
+            r.size,
+            r.flagged,
+            r.lint,
+            r.round,
+            r.continues_seq,
+        ));
+    }
+
+    pub fn finish(self) -> SummaryBatch {
+        SummaryBatch { strings: self.strings, rows: self.rows }
     }
 }
 

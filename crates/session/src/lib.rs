@@ -89,12 +89,16 @@ impl RecordLog {
         }
     }
 
-    /// The summaries of the records not yet sent, taken.
-    fn take_unsent(&self) -> Vec<RecordSummary> {
+    /// The summaries of the records not yet sent, taken, as the batch the window gets.
+    fn take_unsent(&self) -> mcpscope_proto::SummaryBatch {
         let unsent = std::mem::take(&mut *lock(&self.unsent));
         let mut strings = lock(&self.strings);
         let mut scratch = String::new();
-        unsent.iter().map(|r| r.summary_into(&mut |s| strings.get(s), &mut scratch)).collect()
+        let mut batch = mcpscope_proto::SummaryBatcher::default();
+        for r in &unsent {
+            batch.push(r.summary_into(&mut |s| strings.get(s), &mut scratch));
+        }
+        batch.finish()
     }
 
     /// The newest `limit` records in memory before `seq`, in seq order, and the seq of the
@@ -269,7 +273,7 @@ impl Engine {
                 let current = lock(&log).clone();
                 let items = current.take_unsent();
                 if !items.is_empty() {
-                    sink.emit(UiEvent::Records { items: items.into() });
+                    sink.emit(UiEvent::Records { items });
                 }
             }
         }));
