@@ -921,10 +921,10 @@ pub struct Interner {
     recent: Recent<Arc<str>>,
 }
 
-/// The last [`RECENT`] values seen, with what was made of them, oldest replaced first.
+/// The last [`RECENT`] values seen, oldest replaced first.
 #[derive(Debug)]
 struct Recent<T> {
-    slots: Vec<(T, u32)>,
+    slots: Vec<T>,
     next: usize,
 }
 
@@ -937,15 +937,15 @@ impl<T> Default for Recent<T> {
 }
 
 impl<T> Recent<T> {
-    fn find(&self, hit: impl Fn(&T) -> bool) -> Option<&(T, u32)> {
-        self.slots.iter().find(|(v, _)| hit(v))
+    fn find(&self, hit: impl Fn(&T) -> bool) -> Option<&T> {
+        self.slots.iter().find(|v| hit(v))
     }
 
-    fn put(&mut self, value: T, made: u32) {
+    fn put(&mut self, value: T) {
         if self.slots.len() < RECENT {
-            self.slots.push((value, made));
+            self.slots.push(value);
         } else {
-            self.slots[self.next] = (value, made);
+            self.slots[self.next] = value;
             self.next = (self.next + 1) % RECENT;
         }
     }
@@ -955,7 +955,7 @@ impl Interner {
     pub const MAX: usize = 4096;
 
     pub fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some((known, _)) = self.recent.find(|r| **r == *s) {
+        if let Some(known) = self.recent.find(|r| **r == *s) {
             return known.clone();
         }
         let shared = match self.known.get(s) {
@@ -969,7 +969,7 @@ impl Interner {
                 new
             }
         };
-        self.recent.put(shared.clone(), 0);
+        self.recent.put(shared.clone());
         shared
     }
 }
@@ -1057,14 +1057,14 @@ pub struct SummaryBatcher {
     strings: Vec<Arc<str>>,
     index: std::collections::HashMap<Arc<str>, u32>,
     /// Summaries made through an `Interner` share their strings: the same allocation is found
-    /// by its address before its text is hashed.
-    recent: Recent<Arc<str>>,
+    /// by its address before its text is hashed (with its index in `strings`).
+    recent: Recent<(Arc<str>, u32)>,
     rows: Vec<SummaryRow>,
 }
 
 impl SummaryBatcher {
     fn intern(&mut self, v: Arc<str>) -> u32 {
-        if let Some((_, i)) = self.recent.find(|r| Arc::ptr_eq(r, &v)) {
+        if let Some((_, i)) = self.recent.find(|(r, _)| Arc::ptr_eq(r, &v)) {
             return *i;
         }
         let strings = &mut self.strings;
@@ -1072,7 +1072,7 @@ impl SummaryBatcher {
             strings.push(v.clone());
             (strings.len() - 1) as u32
         });
-        self.recent.put(v, i);
+        self.recent.put((v, i));
         i
     }
 

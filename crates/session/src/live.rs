@@ -193,11 +193,9 @@ impl LiveSession {
 
     /// The stored records of this session, for reading back those that have left memory:
     /// the database and the session's id there (also once the history session has ended).
-    /// Records still queued for it are written first.
+    /// Records still on their way to it (linted, queued) are written first.
     pub(crate) async fn stored(&self) -> Option<(&Store, &str)> {
-        if let Some(r) = &self.recorder {
-            r.flush().await;
-        }
+        self.flush().await;
         Some((self.store.as_ref()?, self.history_id.as_deref()?))
     }
 
