@@ -1044,7 +1044,7 @@ impl SummaryBatch {
 
 impl From<Vec<RecordSummary>> for SummaryBatch {
     fn from(items: Vec<RecordSummary>) -> Self {
-        let mut batch = SummaryBatcher::default();
+        let mut batch = SummaryBatcher::with_capacity(items.len());
         items.into_iter().for_each(|s| batch.push(s));
         batch.finish()
     }
@@ -1063,6 +1063,12 @@ pub struct SummaryBatcher {
 }
 
 impl SummaryBatcher {
+    /// A batcher with room for `rows` summaries: a flood's batch is made in one allocation,
+    /// not grown (and copied) a doubling at a time.
+    pub fn with_capacity(rows: usize) -> SummaryBatcher {
+        SummaryBatcher { rows: Vec::with_capacity(rows), ..SummaryBatcher::default() }
+    }
+
     fn intern(&mut self, v: Arc<str>) -> u32 {
         if let Some((_, i)) = self.recent.find(|(r, _)| Arc::ptr_eq(r, &v)) {
             return *i;

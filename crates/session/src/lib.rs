@@ -94,7 +94,7 @@ impl RecordLog {
         let unsent = std::mem::take(&mut *lock(&self.unsent));
         let mut strings = lock(&self.strings);
         let mut scratch = String::new();
-        let mut batch = mcpscope_proto::SummaryBatcher::default();
+        let mut batch = mcpscope_proto::SummaryBatcher::with_capacity(unsent.len());
         for r in &unsent {
             batch.push(r.summary_into(&mut |s| strings.get(s), &mut scratch));
         }

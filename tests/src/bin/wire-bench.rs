@@ -12,6 +12,7 @@
 
 #![allow(clippy::expect_used)] // A benchmark aborts on a broken setup; that is its error report.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -28,6 +29,8 @@ use serde_json::json;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SIZE: usize = 200;
+/// The version the flood server settles on when the client offers the newest it knows.
+const FLOOD_VERSION: &str = "2025-11-25";
 const RUNS: usize = 5;
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -35,8 +38,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-async fn raw(server: &FaultyServer, n: u64) -> (Duration, usize) {
+async fn raw(server: &FaultyServer, n: u64) -> (Duration, usize, BTreeMap<String, f64>) {
     let http = reqwest::Client::new();
+    let cpu = cpu_by_thread();
     let start = Instant::now();
     let resp = http.get(server.flood_url(n, SIZE)).send().await.expect("GET flood");
     let mut stream = resp.bytes_stream();
@@ -44,7 +48,8 @@ async fn raw(server: &FaultyServer, n: u64) -> (Duration, usize) {
     while let Some(chunk) = stream.next().await {
         bytes += chunk.expect("chunk").len();
     }
-    (start.elapsed(), bytes)
+    let elapsed = start.elapsed();
+    (elapsed, bytes, cpu_spent(&cpu, &cpu_by_thread()))
 }
 
 async fn engine(server: &FaultyServer, n: u64) -> (Duration, usize) {
@@ -81,7 +86,55 @@ impl EventSink for CountingSink {
     }
 }
 
-async fn session(server: &FaultyServer, n: u64) -> (Duration, usize) {
+/// CPU time each thread of this process has used so far, ns, summed by thread name (from
+/// `/proc/self/task/*/schedstat`; empty without /proc).
+fn cpu_by_thread() -> BTreeMap<String, u64> {
+    let mut by_name = BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return by_name };
+    for task in tasks.flatten().map(|t| t.path()) {
+        let name = std::fs::read_to_string(task.join("comm")).unwrap_or_default().trim().to_owned();
+        let ns = std::fs::read_to_string(task.join("schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+            .unwrap_or(0);
+        *by_name.entry(name).or_insert(0) += ns;
+    }
+    by_name
+}
+
+/// The CPU each thread spent between two readings of [`cpu_by_thread`], ms.
+fn cpu_spent(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
+    after
+        .iter()
+        .map(|(name, ns)| {
+            (name.clone(), ns.saturating_sub(before.get(name).copied().unwrap_or(0)) as f64 / 1e6)
+        })
+        .filter(|(_, ms)| *ms >= 0.05)
+        .collect()
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// The median of each thread's CPU over several runs, and of their total.
+fn median_cpu(runs: &[BTreeMap<String, f64>]) -> String {
+    let med = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let names: std::collections::BTreeSet<&String> = runs.iter().flat_map(|r| r.keys()).collect();
+    let parts: Vec<String> = names
+        .into_iter()
+        .map(|name| {
+            format!("{name} {:.1}", med(runs.iter().map(|r| r.get(name).copied().unwrap_or(0.0)).collect()))
+        })
+        .collect();
+    let total = med(runs.iter().map(|r| r.values().sum()).collect());
+    format!("{} = {total:.1} ms", parts.join(" + "))
+}
+
+async fn session(server: &FaultyServer, n: u64) -> (Duration, usize, BTreeMap<String, f64>) {
     let sink = Arc::new(CountingSink::default());
     let engine = Engine::new(sink.clone());
     let req = ConnectRequest {
@@ -90,21 +143,24 @@ async fn session(server: &FaultyServer, n: u64) -> (Duration, usize) {
         ..ConnectRequest::default()
     };
     engine.connect(req).await.expect("connect");
+    let cpu = cpu_by_thread();
     let start = Instant::now();
     engine
         .request("tools/call".into(), Some(json!({"name": "flood", "arguments": {"count": n, "size": SIZE}})))
         .await
         .expect("flood call");
     let elapsed = start.elapsed();
+    let cpu = cpu_spent(&cpu, &cpu_by_thread());
     engine.disconnect().await.expect("disconnect");
-    (elapsed, engine.records().len())
+    (elapsed, engine.records().len(), cpu)
 }
 
 /// Where the engine's time goes, without a socket: the same flood bytes in memory, fed to the
 /// SSE parser alone; the frames' JSON validated alone by serde_json (what checking every
 /// message costs done the ordinary way); then the engine's own path for a stream's chunks, on
 /// one thread (the engine shares it with a helper thread): parse, check and peek at each
-/// message, build and number the records, pair, hand each chunk's batch to a `VecSink`.
+/// message, build and number the records, pair, hand each chunk's batch to a `VecSink`;
+/// and the lint thread's work on those records (each message checked against its schema type).
 async fn breakdown(n: u64) {
     use futures::TryStreamExt;
     use mcpscope_wire::{Capture, SseRecorder, sse::SseParser};
@@ -120,7 +176,7 @@ async fn breakdown(n: u64) {
         assert_eq!(count as u64, n + 1);
         start.elapsed()
     };
-    let capture = || {
+    let capture_all = || {
         let start = Instant::now();
         let sink = VecSink::new();
         let cap = Capture::new(sink.clone());
@@ -129,9 +185,11 @@ async fn breakdown(n: u64) {
             recorder.split(&cap, c.clone(), Instant::now()).build().commit(&cap);
         }
         let elapsed = start.elapsed();
-        assert_eq!(sink.records().len() as u64, n + 1);
-        elapsed
+        let records = sink.records();
+        assert_eq!(records.len() as u64, n + 1);
+        (elapsed, records)
     };
+    let capture = || capture_all().0;
     let mut data = Vec::new();
     let mut parser = SseParser::new();
     for c in &chunks {
@@ -144,19 +202,32 @@ async fn breakdown(n: u64) {
         }
         start.elapsed()
     };
+    // The lint thread's work alone: every record checked against the schema of the version
+    // the flood server settles on.
+    let captured = capture_all().1;
+    let lint = || {
+        let start = Instant::now();
+        let mut linter = mcpscope_lint::Linter::with_version(FLOOD_VERSION);
+        let found: usize = captured.iter().map(|r| linter.check(r).len()).sum();
+        assert_eq!(found, 0, "the flood is clean");
+        start.elapsed()
+    };
+    let l = median((0..RUNS).map(|_| lint()).collect());
     let j = median((0..RUNS).map(|_| json_only()).collect());
     let p = median((0..RUNS).map(|_| parse()).collect());
     let c = median((0..RUNS).map(|_| capture()).collect());
     let per = |d: Duration| d.as_nanos() as f64 / n as f64;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "{n:>8} in memory: SSE parse {:.1} ms ({:.0} ns/frame); serde_json validation alone {:.1} ms ({:.0} ns/frame); parse + capture {:.1} ms ({:.0} ns/frame)",
+        "{n:>8} in memory: SSE parse {:.1} ms ({:.0} ns/frame); serde_json validation alone {:.1} ms ({:.0} ns/frame); parse + capture {:.1} ms ({:.0} ns/frame); lint {:.1} ms ({:.0} ns/frame)",
         ms(p),
         per(p),
         ms(j),
         per(j),
         ms(c),
-        per(c)
+        per(c),
+        ms(l),
+        per(l)
     );
 }
 
@@ -197,6 +268,7 @@ async fn main() {
         "{:>8} {:>12} {:>12} {:>12} {:>8} {:>8}",
         "N", "raw ms", "engine ms", "session ms", "eng/raw", "ses/raw"
     );
+    let mut cpu = Vec::new();
     for n in [10_000u64, 50_000] {
         // Warm up connections and allocators once.
         raw(&server, n).await;
@@ -204,14 +276,19 @@ async fn main() {
         let mut r = Vec::new();
         let mut e = Vec::new();
         let mut s = Vec::new();
+        let (mut raw_cpu, mut session_cpu) = (Vec::new(), Vec::new());
         let mut bytes = 0;
         for _ in 0..RUNS {
-            let (d, b) = raw(&server, n).await;
+            let (d, b, c) = raw(&server, n).await;
             bytes = b;
             r.push(d);
+            raw_cpu.push(c);
             e.push(engine(&server, n).await.0);
-            s.push(session(&server, n).await.0);
+            let (d, _, c) = session(&server, n).await;
+            s.push(d);
+            session_cpu.push(c);
         }
+        cpu.push((n, median_cpu(&raw_cpu), median_cpu(&session_cpu)));
         let (r, e, s) = (median(r), median(e), median(s));
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         println!(
@@ -225,6 +302,14 @@ async fn main() {
             bytes as f64 / 1e6,
             n as f64 / e.as_secs_f64()
         );
+    }
+    // The flood server runs in this process: its CPU is in both (tokio-rt-worker).
+    println!(
+        "CPU used during the flood, by thread (median ms; the server is in tokio-rt-worker, {} cores):",
+        cores()
+    );
+    for (n, raw, session) in cpu {
+        println!("{n:>8} raw: {raw}\n{:>8} session: {session}", "");
     }
     println!("where the engine's time goes (no socket):");
     for n in [10_000u64, 50_000] {
