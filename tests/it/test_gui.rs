@@ -1624,6 +1624,62 @@ async fn gui_a_long_session_keeps_a_bounded_window_and_pages_older_rows_back() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+/// The seqs of the rows drawn in the live timeline, and the number of records its count says
+/// it has.
+async fn drawn_rows(c: &Client) -> Option<(Vec<u64>, u64)> {
+    let script = "return [Array.from(document.querySelectorAll('#timeline .row[data-seq]'), r => Number(r.dataset.seq)),
+        document.querySelector('.timeline-pane .count').textContent]";
+    let (seqs, count): (Vec<u64>, String) =
+        serde_json::from_value(c.execute(script, vec![]).await.ok()?).ok()?;
+    Some((seqs, count.split_whitespace().next()?.parse().ok()?))
+}
+
+async fn following(c: &Client) -> Option<bool> {
+    let button = c.find(Locator::Css("#follow")).await.ok()?;
+    Some(button.attr("aria-pressed").await.ok()?? == "true")
+}
+
+/// Following draws the newest rows as a flood comes in (they come from the row count, not
+/// from the scroll event that follows each batch); scrolling up stops following and draws the
+/// rows scrolled to; Follow brings the newest back, and clicked off again leaves the list
+/// where it is.
+#[tokio::test]
+async fn gui_follow_draws_the_newest_rows_and_scrolling_up_stops_it() {
+    let c = Window::open().await;
+    connect_to_demo(&c).await;
+    flood(&c, 2_000).await;
+    let newest_drawn = || async {
+        let (seqs, count) = drawn_rows(&c).await?;
+        (following(&c).await? && seqs.iter().max() == Some(&count)).then_some(count)
+    };
+    let count =
+        eventually("the newest row drawn while following", Duration::from_secs(10), newest_drawn).await;
+
+    c.execute("document.getElementById('timeline').scrollTop = 0", vec![]).await.expect("scrolled up");
+    eventually("following stopped, the first rows drawn", Duration::from_secs(10), || async {
+        let (seqs, _) = drawn_rows(&c).await?;
+        (!following(&c).await? && seqs.contains(&1) && !seqs.contains(&count)).then_some(())
+    })
+    .await;
+    let middle = "const t = document.getElementById('timeline'); t.scrollTop = t.scrollHeight / 2";
+    c.execute(middle, vec![]).await.expect("scrolled to the middle");
+    eventually("the middle rows drawn", Duration::from_secs(10), || async {
+        let (seqs, _) = drawn_rows(&c).await?;
+        seqs.iter().any(|&s| s > count / 3 && s < count * 2 / 3).then_some(())
+    })
+    .await;
+
+    click(&c, "#follow").await;
+    eventually("following again, the newest row drawn", Duration::from_secs(10), newest_drawn).await;
+    click(&c, "#follow").await;
+    eventually("not following, the list left at the end", Duration::from_secs(10), || async {
+        let (seqs, count) = drawn_rows(&c).await?;
+        (!following(&c).await? && seqs.iter().max() == Some(&count) && !seqs.contains(&1)).then_some(())
+    })
+    .await;
+    let _ = c.close().await;
+}
+
 /// The window's capability grants the app's commands it uses and nothing of Tauri's core: a
 /// script in the page (an injected one, say) cannot retitle or move windows, resolve paths
 /// or listen to events, while the app's own commands still answer; and the commands that take

@@ -86,8 +86,14 @@ pub fn Timeline(props: &Props) -> Html {
     use_reveal(scroller.clone(), props.selected, selected_pos);
 
     let onscroll = {
-        let (scroller, viewport, dispatch, follow, memory) =
-            (scroller.clone(), viewport.clone(), props.dispatch.clone(), props.follow, props.scroll.clone());
+        let (scroller, viewport, dispatch, follow, memory, last_top) = (
+            scroller.clone(),
+            viewport.clone(),
+            props.dispatch.clone(),
+            props.follow,
+            props.scroll.clone(),
+            last_top.clone(),
+        );
         Callback::from(move |_: Event| {
             let Some(el) = scroller.cast::<Element>() else { return };
             let vp = measure(&el);
@@ -96,12 +102,18 @@ pub fn Timeline(props: &Props) -> Html {
             memory.set(vp.top);
             // The user scrolled up: stop following. Scrolled back down to the end: follow again.
             // Programmatic scrolls and clamping after the list shrinks never move up off the end.
-            if follow && vp.top < prev - 1.0 && !at_bottom {
+            let unfollow = follow && vp.top < prev - 1.0 && !at_bottom;
+            if unfollow {
                 dispatch.dispatch(Action::SetFollow(false));
             } else if !follow && vp.top > prev + 1.0 && at_bottom {
                 dispatch.dispatch(Action::SetFollow(true));
             }
-            viewport.set(vp);
+            // While following, the rows drawn depend on the row count, not on where the list
+            // is scrolled: the scroll to the end after each batch would otherwise draw the
+            // same rows a second time in every frame of a flood.
+            if !follow || unfollow || vp.height != viewport.height {
+                viewport.set(vp);
+            }
         })
     };
 
@@ -123,7 +135,10 @@ pub fn Timeline(props: &Props) -> Html {
     let total = props.view.len();
     let vp = *viewport;
     // While following, render the bottom rows right away rather than after the scroll event.
-    let top = if props.follow { (total as f64 * ROW_HEIGHT - vp.height).max(0.0) } else { vp.top };
+    // Otherwise the rows at the list's last scroll position: the viewport's own `top` may be
+    // older, as it is not updated while following.
+    let top =
+        if props.follow { (total as f64 * ROW_HEIGHT - vp.height).max(0.0) } else { *last_top.borrow() };
     let range = visible_range(top, vp.height, ROW_HEIGHT, total, OVERSCAN);
     let selected_pair = props.selected.and_then(|seq| {
         props.records.with(|r| {
