@@ -88,6 +88,9 @@ async fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     let store = Store::open_dir(&dir).await.expect("open the store");
     let rec = store.recorder(NewSession::new("http://127.0.0.1:3001/mcp", "cli")).await.expect("session");
+    // Every record is queued at once: with the app's bound on the queue (100k), the rest would
+    // be refused (a gap note in their place) and the figure would be of what was dropped.
+    rec.limit_queue(n);
     println!("store-bench: {n} records into {}", store.path().display());
     let start = Instant::now();
     for seq in 1..=n {
@@ -102,8 +105,11 @@ async fn main() {
         total.as_secs_f64(),
         queued.as_secs_f64() * 1e3
     );
+    let stored = store.session(rec.session_id()).await.expect("the session").map_or(0, |s| s.records);
+    assert_eq!(stored as u64, n, "every record stored");
+    store.checkpoint().await.expect("checkpoint");
     let size = std::fs::metadata(store.path()).map(|m| m.len()).unwrap_or(0);
-    println!("database: {:.0} MB", size as f64 / 1e6);
+    println!("database: {:.0} MB ({stored} records stored)", size as f64 / 1e6);
 
     let queries = [
         "tango",
