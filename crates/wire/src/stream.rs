@@ -136,10 +136,8 @@ impl Frames {
         });
         let first = ranges.next()?;
         let end = ranges.last().map_or(first.end, |r| r.end);
-        // One copy of the span, not a slice of the read buffer: the records' references then
-        // count on a buffer of this chunk's own. The read buffer's count is shared by every
-        // chunk cut from it, and two threads building records of neighbouring chunks made its
-        // cache line bounce between the cores (perf: a tenth of the reader's time).
+        // A slice of the read buffer, not a copy: a copy is fresh memory for the kernel to
+        // zero, and measured slower (wire-bench, README).
         let text = ByteString::try_from(self.chunk.slice(first.start..end)).ok()?;
         Some((text, first.start))
     }
