@@ -99,7 +99,7 @@ impl Driver {
     }
 }
 
-pub use crate::eventually;
+pub use crate::{eventually, eventually_or};
 
 static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -204,9 +204,22 @@ pub async fn flood(c: &Client, n: u64) -> u64 {
     type_into(c, "#tool-name", "flood").await;
     type_into(c, "#tool-args", &json!({"count": n, "size": 200}).to_string()).await;
     click(c, "#call-tool").await;
-    eventually("the flood's result", Duration::from_secs(60), || async {
-        text_of(c, "#last-response").await.filter(|t| t.contains(&format!("sent {n}")))
-    })
+    // What the reply pane and the count last said, for the message if the result never shows.
+    let seen = std::sync::Mutex::new(String::new());
+    let seen = &seen;
+    eventually_or(
+        "the flood's result",
+        Duration::from_secs(60),
+        || async move {
+            let reply = text_of(c, "#last-response").await;
+            let count = text_of(c, ".timeline-pane .count").await;
+            let shown: String = reply.as_deref().unwrap_or("(none)").chars().take(300).collect();
+            *seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                format!("; #last-response: {shown:?}; count: {count:?}");
+            reply.filter(|t| t.contains(&format!("sent {n}")))
+        },
+        || seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
+    )
     .await;
     eventually("every notification in the timeline", Duration::from_secs(60), || async {
         let count = text_of(c, ".timeline-pane .count").await?;
