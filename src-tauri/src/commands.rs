@@ -168,7 +168,17 @@ pub async fn request(
     args: cmd::Request,
 ) -> Reply<cmd::Request> {
     let cmd::Request { method, params } = args;
-    let reply = app.of(&window).engine.request(method, params).await.map_err(IpcError::from)?;
+    let started = std::time::Instant::now();
+    let reply = app.of(&window).engine.request(method.clone(), params).await;
+    // One line per request sent from the window, so a reply the window never showed can be
+    // told apart from one the engine never had.
+    match &reply {
+        Ok(_) => tracing::info!(%method, ms = started.elapsed().as_millis() as u64, "request answered"),
+        Err(e) => {
+            tracing::info!(%method, ms = started.elapsed().as_millis() as u64, error = %e, "request failed")
+        }
+    }
+    let reply = reply.map_err(IpcError::from)?;
     Ok(if mcpscope_proto::outline::is_big(&reply) { mcpscope_proto::outline::abridge(&reply) } else { reply })
 }
 
