@@ -45,7 +45,6 @@ pub fn data_attr<T: std::str::FromStr>(target: &Element, attr: &str) -> Option<T
 #[component]
 pub fn Timeline(props: &Props) -> Html {
     let scroller = use_node_ref();
-    let last_top = use_mut_ref(|| props.scroll.get());
 
     // Back from another view: scroll to where the list was (following scrolls to the end
     // below). Declared before the viewport hook so that its first measurement sees it.
@@ -86,19 +85,13 @@ pub fn Timeline(props: &Props) -> Html {
     use_reveal(scroller.clone(), props.selected, selected_pos);
 
     let onscroll = {
-        let (scroller, viewport, dispatch, follow, memory, last_top) = (
-            scroller.clone(),
-            viewport.clone(),
-            props.dispatch.clone(),
-            props.follow,
-            props.scroll.clone(),
-            last_top.clone(),
-        );
+        let (scroller, viewport, dispatch, follow, memory) =
+            (scroller.clone(), viewport.clone(), props.dispatch.clone(), props.follow, props.scroll.clone());
         Callback::from(move |_: Event| {
             let Some(el) = scroller.cast::<Element>() else { return };
             let vp = measure(&el);
             let at_bottom = vp.top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 2.0;
-            let prev = std::mem::replace(&mut *last_top.borrow_mut(), vp.top);
+            let prev = memory.get();
             memory.set(vp.top);
             // The user scrolled up: stop following. Scrolled back down to the end: follow again.
             // Programmatic scrolls and clamping after the list shrinks never move up off the end.
@@ -135,10 +128,10 @@ pub fn Timeline(props: &Props) -> Html {
     let total = props.view.len();
     let vp = *viewport;
     // While following, render the bottom rows right away rather than after the scroll event.
-    // Otherwise the rows at the list's last scroll position: the viewport's own `top` may be
-    // older, as it is not updated while following.
+    // Otherwise the rows at the list's last scroll position (kept in `scroll` by every scroll
+    // event): the viewport's own `top` may be older, as it is not updated while following.
     let top =
-        if props.follow { (total as f64 * ROW_HEIGHT - vp.height).max(0.0) } else { *last_top.borrow() };
+        if props.follow { (total as f64 * ROW_HEIGHT - vp.height).max(0.0) } else { props.scroll.get() };
     let range = visible_range(top, vp.height, ROW_HEIGHT, total, OVERSCAN);
     let selected_pair = props.selected.and_then(|seq| {
         props.records.with(|r| {
