@@ -325,6 +325,17 @@ pub async fn timeline_page(
     Ok(app.of(&window).engine.timeline_page(before, limit).await?.into())
 }
 
+/// The window's UI panicked: a bug in mcpscope. The message goes to the app log, where a
+/// window that stopped updating can be told from an engine that never answered.
+#[tauri::command]
+pub fn ui_failed(window: tauri::Window, args: cmd::UiFailed) -> Reply<cmd::UiFailed> {
+    let cmd::UiFailed { message } = args;
+    // One line: a panic message is "panicked at <file:line>:\n<text>".
+    let message = message.replace('\n', " ");
+    tracing::error!(window = window.label(), "the window's UI failed: {message}");
+    Ok(())
+}
+
 /// A page of the children of one JSON node of a big record's payload.
 #[tauri::command]
 pub async fn record_children(

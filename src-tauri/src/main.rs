@@ -81,6 +81,7 @@ fn main() -> ExitCode {
             commands::pick_path,
             commands::copy_text,
             commands::timeline_page,
+            commands::ui_failed,
             commands::record_children,
             commands::record_slice,
             commands::state,

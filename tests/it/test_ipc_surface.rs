@@ -34,15 +34,14 @@ fn quoted_list(text: &str, marker: &str) -> Vec<String> {
 }
 
 /// The commands `ui/src/ipc.rs` invokes: each declared command whose struct it builds
-/// (`invoke(cmd::Name { … })`), and what it passes to `tauri_invoke` by name (`subscribe`).
+/// (`invoke(cmd::Name { … })`, or `invoke_unawaited(cmd::Name { … })`), and what it passes to `tauri_invoke` by name (`subscribe`).
 fn ui_commands() -> BTreeSet<String> {
     let ipc = read("ui/src/ipc.rs");
     let mut names = BTreeSet::new();
-    for (at, _) in ipc.match_indices("invoke(cmd::") {
-        let ty: String = ipc[at + "invoke(cmd::".len()..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
+    let calls = ipc.match_indices("invoke(cmd::").chain(ipc.match_indices("invoke_unawaited(cmd::"));
+    for (at, call) in calls {
+        let ty: String =
+            ipc[at + call.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         let (_, name) = mcpscope_proto::ipc::COMMANDS.iter().find(|(t, _)| *t == ty).unwrap_or_else(|| {
             panic!("ui/src/ipc.rs invokes cmd::{ty}, which mcpscope_proto::ipc does not declare")
         });

@@ -177,6 +177,39 @@ pub async fn connect_to_demo(c: &Client) {
     .await;
 }
 
+/// A script answering whether the page draws animation frames (a hidden or stalled page does
+/// not), and its visibility.
+const FRAMES_RUN: &str = "const done = arguments[arguments.length - 1];
+    const t = setTimeout(() => done('no animation frame in 1 s, ' + document.visibilityState), 1000);
+    requestAnimationFrame(() => { clearTimeout(t); done('frames run, ' + document.visibilityState); });";
+
+/// [`crate::eventually`] in the window: a timeout also says what the timeline's count showed,
+/// the UI's panic if it had one (the `#ui-failed` banner), and whether the page draws frames:
+/// a window that stopped updating is told from one that is slow.
+pub async fn eventually_in<T, F, Fut>(c: &Client, what: &str, limit: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if start.elapsed() >= limit {
+            let count = text_of(c, ".timeline-pane .count").await;
+            let failed = text_of(c, "#ui-failed").await;
+            let frames = c.execute_async(FRAMES_RUN, vec![]).await.ok();
+            screenshot(c, "timed-out").await;
+            panic!(
+                "timed out after {limit:?} waiting for {what}; count: {count:?}; UI failure: {failed:?}; \
+                 page: {frames:?}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Types `url` into the connection bar, connects, and waits until the window says connected.
 pub async fn connect_to(c: &Client, url: &str) {
     type_into(c, "#url", url).await;
@@ -214,14 +247,15 @@ pub async fn flood(c: &Client, n: u64) -> u64 {
             let reply = text_of(c, "#last-response").await;
             let count = text_of(c, ".timeline-pane .count").await;
             let shown: String = reply.as_deref().unwrap_or("(none)").chars().take(300).collect();
+            let failed = text_of(c, "#ui-failed").await;
             *seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                format!("; #last-response: {shown:?}; count: {count:?}");
+                format!("; #last-response: {shown:?}; count: {count:?}; UI failure: {failed:?}");
             reply.filter(|t| t.contains(&format!("sent {n}")))
         },
         || seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
     )
     .await;
-    eventually("every notification in the timeline", Duration::from_secs(60), || async {
+    eventually_in(c, "every notification in the timeline", Duration::from_secs(60), || async {
         let count = text_of(c, ".timeline-pane .count").await?;
         let total: u64 = count.split_whitespace().next()?.parse().ok()?;
         (total > n).then_some(total)

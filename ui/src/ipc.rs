@@ -23,6 +23,10 @@ extern "C" {
     #[wasm_bindgen(catch, js_namespace = ["window", "__TAURI__", "core"], js_name = invoke)]
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
 
+    /// The same `invoke`, not awaited: for the panic hook, which cannot wait.
+    #[wasm_bindgen(catch, js_namespace = ["window", "__TAURI__", "core"], js_name = invoke)]
+    fn tauri_invoke_unawaited(cmd: &str, args: JsValue) -> Result<js_sys::Promise, JsValue>;
+
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = Channel)]
     type TauriChannel;
 
@@ -69,6 +73,21 @@ async fn invoke<C: Command>(args: C) -> Result<C::Reply, IpcError> {
         kind: mcpscope_proto::IpcErrorKind::Ipc,
         message: format!("decoding the reply to {}: {e}", C::NAME),
     })
+}
+
+/// Sends the command `args` declares and does not wait for its reply: for the panic hook,
+/// which cannot wait.
+fn invoke_unawaited<C: Command>(args: C) {
+    let payload = js_sys::Object::new();
+    let set = to_js(&args).map(|a| js_sys::Reflect::set(&payload, &cmd::ARGS_KEY.into(), &a));
+    if let Ok(Ok(_)) = set {
+        let _ = tauri_invoke_unawaited(C::NAME, payload.into());
+    }
+}
+
+/// Tells the app log that the UI panicked (`message`, its first 4000 characters).
+pub fn report_failure(message: &str) {
+    invoke_unawaited(cmd::UiFailed { message: message.chars().take(4000).collect() });
 }
 
 pub async fn connect(req: &ConnectRequest) -> Result<ConnectionState, IpcError> {

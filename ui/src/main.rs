@@ -1,6 +1,7 @@
 //! The mcpscope user interface (Yew, compiled to wasm, served by the Tauri shell).
 
 mod components;
+mod failure;
 mod filter;
 mod format;
 mod history;
@@ -15,5 +16,6 @@ mod timing;
 mod viewport;
 
 fn main() {
+    failure::install();
     yew::Renderer::<components::app::App>::new().render();
 }

@@ -145,6 +145,8 @@ commands! {
     AuthReveal = "auth_reveal" {} -> String;
     AuthRefresh = "auth_refresh" {} -> ();
     AuthLogout = "auth_logout" {} -> ();
+    /// The window's UI panicked (a bug): its message, for the app log.
+    UiFailed = "ui_failed" { message: String } -> ();
 }
 
 #[cfg(test)]

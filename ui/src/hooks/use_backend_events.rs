@@ -13,6 +13,10 @@ use crate::{ipc, timing};
 /// Events queued without an animation frame (a hidden window draws none) before they are
 /// applied anyway, so the queue stays small.
 const MAX_QUEUED: usize = 256;
+/// How long queued events wait for an animation frame before they are applied without one
+/// (ms): a hidden or stalled page draws no frames, and the last events of a burst (a call's
+/// end, the count) must still reach the state.
+const FRAME_WAIT_MS: i32 = 250;
 
 /// Subscribes to the backend's event stream once, then fetches the current connection state.
 /// Events wait in a [`FrameQueue`] for the next animation frame and reach the state together,
@@ -43,6 +47,7 @@ pub fn use_backend_events(dispatch: UseReducerDispatcher<State>) {
 }
 
 type FrameCallback = Closure<dyn FnMut(f64)>;
+type TimeoutCallback = Closure<dyn FnMut()>;
 
 /// Backend events waiting for the next animation frame.
 #[derive(Clone)]
@@ -52,8 +57,12 @@ struct Inner {
     events: RefCell<Vec<UiEvent>>,
     /// A frame callback is pending.
     scheduled: Cell<bool>,
+    /// When it was requested (ms, `timing::now`).
+    scheduled_at: Cell<f64>,
     dispatch: UseReducerDispatcher<State>,
     on_frame: RefCell<Option<FrameCallback>>,
+    /// Applies the queue when no frame came within [`FRAME_WAIT_MS`].
+    on_timeout: RefCell<Option<TimeoutCallback>>,
 }
 
 impl FrameQueue {
@@ -61,8 +70,10 @@ impl FrameQueue {
         let inner = Rc::new(Inner {
             events: RefCell::new(Vec::new()),
             scheduled: Cell::new(false),
+            scheduled_at: Cell::new(0.0),
             dispatch,
             on_frame: RefCell::new(None),
+            on_timeout: RefCell::new(None),
         });
         // The callback holds the queue weakly: no cycle keeps it alive after the app is gone.
         let weak: Weak<Inner> = Rc::downgrade(&inner);
@@ -72,6 +83,16 @@ impl FrameQueue {
             }
         });
         *inner.on_frame.borrow_mut() = Some(on_frame);
+        let weak: Weak<Inner> = Rc::downgrade(&inner);
+        let on_timeout = TimeoutCallback::new(move || {
+            let Some(inner) = weak.upgrade() else { return };
+            // Only for the frame it was set for: a later request set a timeout of its own.
+            let waited = timing::now() - inner.scheduled_at.get();
+            if inner.scheduled.get() && waited >= f64::from(FRAME_WAIT_MS) - 1.0 {
+                FrameQueue(inner).flush();
+            }
+        });
+        *inner.on_timeout.borrow_mut() = Some(on_timeout);
         FrameQueue(inner)
     }
 
@@ -84,12 +105,24 @@ impl FrameQueue {
         if queued >= MAX_QUEUED {
             self.flush();
         } else if !self.0.scheduled.get() {
-            let requested = web_sys::window()
+            let window = web_sys::window();
+            let requested = window
+                .as_ref()
                 .zip(self.0.on_frame.borrow().as_ref())
                 .and_then(|(w, f)| w.request_animation_frame(f.as_ref().unchecked_ref()).ok());
-            match requested {
-                Some(_) => self.0.scheduled.set(true),
-                None => self.flush(),
+            let fallback = window.as_ref().zip(self.0.on_timeout.borrow().as_ref()).and_then(|(w, f)| {
+                w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    f.as_ref().unchecked_ref(),
+                    FRAME_WAIT_MS,
+                )
+                .ok()
+            });
+            match (requested, fallback) {
+                (Some(_), Some(_)) => {
+                    self.0.scheduled.set(true);
+                    self.0.scheduled_at.set(timing::now());
+                }
+                _ => self.flush(),
             }
         }
     }
