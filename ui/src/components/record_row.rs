@@ -75,9 +75,13 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
         300..=399 => "st-redirect",
         _ => "st-bad",
     });
+    // Live rows are not keyed: a list that follows a flood shows new records in every frame,
+    // and unkeyed rows are the same few dozen elements patched in place (their text and
+    // attributes), where keyed ones were all removed and created again, styled and laid out
+    // anew each frame. History rows keep their key: that list changes only on a search.
     let (key, session, lead_cells) = match lead {
         Lead::Live => (
-            r.seq.to_string(),
+            None,
             None,
             html! {
                 <>
@@ -87,7 +91,7 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
             },
         ),
         Lead::History { session_id, at_us, started_us } => (
-            format!("{session_id}/{}", r.seq),
+            Some(format!("{session_id}/{}", r.seq)),
             Some(session_id.to_owned()),
             html! {
                 <>
@@ -107,8 +111,8 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
         ),
     };
     let history = session.is_some();
-    html! {
-        <div key={key}
+    let mut node = html! {
+        <div
             class={classes!("row", "row-grid", history.then_some("hist"), format!("d-{dir}"),
                 st.selected.then_some("selected"), st.paired.then_some("paired"), r.flagged.then_some("flagged"),
                 (r.lint > 0).then_some("linted"))}
@@ -149,5 +153,12 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
             <span class="c-size">{if r.size > 0 { format::size(r.size) } else { String::new() }}</span>
             <span class="c-lat">{r.latency_us.map(format::latency).unwrap_or_default()}</span>
         </div>
+    };
+    // Just made, so the only holder of its tag.
+    if let (Some(key), Html::VTag(tag)) = (key, &mut node)
+        && let Some(tag) = std::rc::Rc::get_mut(tag)
+    {
+        tag.key = Some(key.into());
     }
+    node
 }
