@@ -28,7 +28,7 @@ use mcpscope_proto::outline::RecordRef;
 /// keep what was typed in it.
 ///
 /// State is handed down as props rather than context so that a record batch re-renders the
-/// timeline and nothing else.
+/// timeline and nothing else (the callbacks handed down are memoized for the same reason).
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(State::default);
@@ -37,17 +37,14 @@ pub fn App() -> Html {
     let live_scroll = use_state(ScrollMemory::default);
     // The start panel's last choice, numbered, for the connection bar to carry out.
     let start = use_state(|| None::<(u32, StartPick)>);
-    let on_start = {
-        let start = start.clone();
-        Callback::from(move |pick: StartPick| {
-            let n = start.as_ref().map_or(0, |(n, _)| n + 1);
-            start.set(Some((n, pick)));
-        })
-    };
-    let set_view = {
-        let view = view.clone();
-        Callback::from(move |v: View| view.set(v))
-    };
+    // Callbacks are made once (or when what they read changes), not in every render: a new
+    // one is a changed prop, and would re-render its component with every record batch.
+    let on_start = use_callback(start.clone(), |pick: StartPick, start| {
+        let n = start.as_ref().map_or(0, |(n, _)| n + 1);
+        start.set(Some((n, pick)));
+    });
+    let set_view = use_callback(view.setter(), |v: View, view| view.set(v));
+    let on_jump = use_callback(state.dispatcher(), |seq: u64, d| d.dispatch(Action::JumpTo(seq)));
     use_backend_events(state.dispatcher());
     use_shortcuts(*view, state.dispatcher(), history.dispatcher(), set_view.clone());
 
@@ -76,7 +73,7 @@ pub fn App() -> Html {
                 />
                 <Detail loaded={loaded} response={response}
                     source={state.selected.map(|seq| RecordRef { session_id: None, seq })}
-                    on_jump={state.dispatcher().to_callback().reform(Action::JumpTo)} />
+                    on_jump={on_jump} />
             </main>
         },
         View::History => html! { <HistoryView history={history.clone()} /> },
