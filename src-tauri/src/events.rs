@@ -6,10 +6,11 @@
 //! `app.emit` because a channel is ordered, point-to-point and made for streams: the engine
 //! already batches records (~50 ms), so each send is one message to one window.
 //!
-//! Each event crosses as raw bytes (its JSON, `InvokeResponseBody::Raw`): the page receives an
-//! `ArrayBuffer` and the wasm UI decodes it with serde_json in one pass. A JSON channel would
-//! have the page parse it into JS objects that the UI then walks field by field, which cost
-//! the web process more than drawing under a flood (see the GUI benchmark in the README).
+//! Each event crosses as raw bytes (`InvokeResponseBody::Raw`, made by
+//! `mcpscope_proto::event_bytes`: a record batch as postcard, anything else as JSON): the page
+//! receives an `ArrayBuffer` and the wasm UI decodes it in one pass. A JSON channel would have
+//! the page parse it into JS objects that the UI then walks field by field, which cost the web
+//! process more than drawing under a flood (see the GUI benchmark in the README).
 
 use std::sync::{Mutex, PoisonError};
 
@@ -34,7 +35,7 @@ impl EventSink for ChannelSink {
         let guard = self.channel.lock().unwrap_or_else(PoisonError::into_inner);
         match guard.as_ref() {
             Some(channel) => {
-                let bytes = match serde_json::to_vec(&event) {
+                let bytes = match mcpscope_proto::event_bytes::to_bytes(&event) {
                     Ok(b) => b,
                     Err(e) => return tracing::error!(error = %e, "could not encode an event for the UI"),
                 };

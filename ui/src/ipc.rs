@@ -411,11 +411,11 @@ impl Drop for Subscription {
 /// every [`UiEvent`] sent on it.
 pub async fn subscribe(on_event: impl Fn(UiEvent) + 'static) -> Result<Subscription, IpcError> {
     let channel = TauriChannel::new().map_err(to_error)?;
-    // Each event is its JSON as an ArrayBuffer (see `src-tauri/src/events.rs`): one copy into
-    // wasm memory, one serde_json pass.
+    // Each event is an ArrayBuffer (`mcpscope_proto::event_bytes`: a record batch as postcard,
+    // anything else as JSON): one copy into wasm memory, one decoding pass.
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |msg: JsValue| {
         let decoded = crate::timing::timed("decode", || {
-            serde_json::from_slice::<UiEvent>(&js_sys::Uint8Array::new(&msg).to_vec())
+            mcpscope_proto::event_bytes::from_bytes(&js_sys::Uint8Array::new(&msg).to_vec())
         });
         match decoded {
             Ok(event) => on_event(event),

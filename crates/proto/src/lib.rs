@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod collection;
 pub mod diff;
+pub mod event_bytes;
 pub mod explain;
 pub mod headers;
 pub mod ipc;
