@@ -40,6 +40,19 @@ if (!window.__bench) {
   const frame = (t) => {
     b.gaps.push([t, t - b.last]);
     b.last = t;
+    // The interaction probes (PROBE), one after the other: each step's time is from its
+    // action to the first frame in which what it does shows.
+    if (b.steps) {
+      if (b.step && (b.step.ok() || t - b.step.start > 3000)) {
+        b.probes.push([b.step.name, b.step.ok() ? t - b.step.start : null]);
+        b.step = null;
+      }
+      if (!b.step && b.steps.length && b.count() >= b.probeFrom) {
+        const [name, act, ok] = b.steps.shift();
+        b.step = { name, ok, start: performance.now() };
+        act();
+      }
+    }
     if (b.target && b.done === null) {
       const resp = document.querySelector('#last-response');
       if (b.count() >= b.target.count && resp && resp.textContent.includes(b.target.text)) {
@@ -52,6 +65,34 @@ if (!window.__bench) {
   window.__bench = b;
 }
 return window.__bench.count();
+"#;
+
+/// Interactions to make during the next flood, once it is 5000 records in: typing in the
+/// filter, clearing it, scrolling to the top, selecting a row, following again. Each is a
+/// synthetic DOM event (what the window does with it, not the X server's input path).
+const PROBE: &str = r#"
+const b = window.__bench;
+const count = () => (document.querySelector('.timeline-pane .count') || {}).textContent || '';
+const filter = (v) => {
+  const f = document.querySelector('#filter-text');
+  f.value = v;
+  f.dispatchEvent(new Event('input', { bubbles: true }));
+};
+const drawn = () => Array.from(document.querySelectorAll('#timeline .row[data-seq]'), (r) => Number(r.dataset.seq));
+b.probes = [];
+b.step = null;
+b.probeFrom = b.count() + 5000;
+b.steps = [
+  ['type in the filter', () => filter('message'), () => count().includes(' of ')],
+  ['clear the filter', () => filter(''), () => !count().includes(' of ')],
+  // The oldest rows held, not the newest: following stopped.
+  ['scroll to the top', () => { document.querySelector('#timeline').scrollTop = 0; },
+    () => { const d = drawn(); return d.length > 0 && Math.max(...d) < b.count() - 1000; }],
+  ['select a row', () => document.querySelector('#timeline .row[data-seq]').click(),
+    () => !!document.querySelector('#timeline .row.selected')],
+  ['follow again', () => document.querySelector('#follow').click(),
+    () => { const d = drawn(); return d.length > 0 && Math.max(...d) >= b.count() - 50; }],
+];
 "#;
 
 /// Starts a flood: sets the target, clicks Call tool. Argument: N.
@@ -465,6 +506,33 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
         mb(end.total_rss_kb)
     );
     println!("processes: {}", tree_report(app));
+    responsiveness(c, 100_000).await;
+}
+
+/// A flood of `n` with the [`PROBE`] interactions made while it runs; prints how long each
+/// took to show.
+async fn responsiveness(c: &Client, n: u64) {
+    c.execute(PROBE, vec![]).await.expect("install the probes");
+    let f = flood(c, n).await;
+    let done = "const b = window.__bench; return b.steps.length === 0 && !b.step ? b.probes : null";
+    let probes = eventually("the interaction probes", Duration::from_secs(20), || async {
+        let v = c.execute(done, vec![]).await.ok()?;
+        serde_json::from_value::<Vec<(String, Option<f64>)>>(v).ok()
+    })
+    .await;
+    let shown: Vec<String> = probes
+        .iter()
+        .map(|(name, ms)| match ms {
+            Some(ms) => format!("{name} {ms:.0} ms"),
+            None => format!("{name}: not shown within 3 s"),
+        })
+        .collect();
+    println!(
+        "while a {n} flood ran ({:.0} ms, longest frame {:.0} ms), from each action to the frame that showed it: {}",
+        f.ms,
+        f.max,
+        shown.join(", ")
+    );
 }
 
 /// The soak: reconnects (the tools fetched again, the tool name typed at once), floods, view

@@ -58,12 +58,30 @@ pub fn Timeline(props: &Props) -> Html {
     }
     let viewport = use_viewport(scroller.clone());
 
-    // Follow: keep the newest row in view as rows arrive.
+    // Follow: keep the newest row in view as rows arrive. Unless the user has just scrolled
+    // up and its scroll event is still to come (a batch rendered in between): then following
+    // stops here, rather than the list being pulled back to the end under the user's hand.
+    // A list that shrank (a trim, a filter) is clamped to its end: that is not the user.
     {
-        let scroller = scroller.clone();
+        let (scroller, memory, dispatch) = (scroller.clone(), props.scroll.clone(), props.dispatch.clone());
+        // Where this effect last left the list (none yet in a list just shown).
+        let left_at = use_mut_ref(|| None::<f64>);
         use_effect_with((props.view.len(), props.follow), move |(_, follow)| {
             if let (true, Some(el)) = (*follow, scroller.cast::<Element>()) {
-                el.set_scroll_top(el.scroll_height());
+                let end = el.scroll_height();
+                let top = f64::from(el.scroll_top());
+                let at_bottom = top + f64::from(el.client_height()) >= f64::from(end) - 2.0;
+                let moved_up = left_at.borrow().is_some_and(|left| top < left - 1.0);
+                if moved_up && !at_bottom {
+                    *left_at.borrow_mut() = None;
+                    memory.set(top);
+                    dispatch.dispatch(Action::SetFollow(false));
+                } else {
+                    el.set_scroll_top(end);
+                    *left_at.borrow_mut() = Some(f64::from(el.scroll_top()));
+                }
+            } else {
+                *left_at.borrow_mut() = None;
             }
         });
     }
