@@ -223,7 +223,12 @@ struct AppUsage {
 }
 
 fn app_pid() -> Option<u32> {
-    processes().into_iter().find(|(_, (_, comm))| comm == "mcpscope-app").map(|(pid, _)| pid)
+    // The one under this process (through tauri-driver and WebKitWebDriver): an app from an
+    // earlier run may still be exiting, and its figures would be read instead.
+    let procs = processes();
+    tree(std::process::id(), &procs)
+        .into_iter()
+        .find(|p| procs.get(p).is_some_and(|(_, comm)| comm == "mcpscope-app"))
 }
 
 /// The app and every process under it, with their RSS: "mcpscope-app 150 MB, WebKitWebProces 300 MB, …".
