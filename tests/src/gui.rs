@@ -6,6 +6,7 @@
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -25,6 +26,11 @@ fn tauri_driver() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("tauri-driver"))
 }
 
+/// The port of the next tauri-driver (its WebKitWebDriver takes the one after). Moved on
+/// when a driver stops answering: what is left of it (an orphaned WebKitWebDriver still
+/// holding a session) would refuse every later test on the same ports.
+static DRIVER_PORT: AtomicU16 = AtomicU16::new(4444);
+
 /// tauri-driver, stopped with SIGTERM (a SIGKILL would orphan WebKitWebDriver).
 pub struct Driver {
     child: Child,
@@ -40,11 +46,15 @@ impl Driver {
     /// directory of its own, so a test's saved settings reach no other test).
     pub fn start_with(env: &[(&str, &std::ffi::OsStr)]) -> Driver {
         // Fixed ports: only one GUI test runs at a time (they share this lock).
-        let port = 4444;
+        Driver::start_on(DRIVER_PORT.load(Ordering::Relaxed), env)
+    }
+
+    /// A driver on `port`, its WebKitWebDriver on the port after it.
+    fn start_on(port: u16, env: &[(&str, &std::ffi::OsStr)]) -> Driver {
         // The app inherits the driver's environment: MCPSCOPE_NO_BROWSER keeps an OAuth flow
         // from opening a browser; it shows the authorization URL instead.
         let child = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", "4445"])
+            .args(["--port", &port.to_string(), "--native-port", &(port + 1).to_string()])
             .envs(env.iter().copied())
             .env("MCPSCOPE_NO_BROWSER", "1")
             // No one clicks native dialogs here: a path outside the data directory is refused
@@ -74,26 +84,31 @@ impl Drop for Driver {
 impl Driver {
     /// A WebDriver session with the app binary at `app` (the window opens).
     pub async fn open(&self, app: &Path) -> Client {
+        self.try_open(app, 4).await.unwrap_or_else(|e| panic!("WebDriver session with the app, 4 tries: {e}"))
+    }
+
+    /// [`Driver::open`], `tries` times before giving up.
+    async fn try_open(&self, app: &Path, tries: u32) -> Result<Client, fantoccini::error::NewSessionError> {
         assert!(app.exists(), "{} not built (cargo xtask test builds it)", app.display());
         let caps = json!({"browserName": "wry", "tauri:options": {"application": app}});
         let caps = caps.as_object().cloned().unwrap_or_default();
         // On a loaded machine tauri-driver sometimes drops the connection that creates the
         // session (hyper's IncompleteMessage) while WebKitWebDriver starts: try again, a few
         // times, before calling the set-up broken.
-        let mut tries = 0;
+        let mut tried = 0;
         loop {
-            tries += 1;
+            tried += 1;
             match ClientBuilder::native()
                 .capabilities(caps.clone())
                 .connect(&format!("http://127.0.0.1:{}", self.port))
                 .await
             {
-                Ok(c) => return c,
-                Err(e) if tries < 4 => {
-                    eprintln!("WebDriver session, try {tries}: {e}; trying again");
+                Ok(c) => return Ok(c),
+                Err(e) if tried < tries => {
+                    eprintln!("WebDriver session, try {tried}: {e}; trying again");
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
-                Err(e) => panic!("WebDriver session with the app, {tries} tries: {e}"),
+                Err(e) => return Err(e),
             }
         }
     }
@@ -127,11 +142,30 @@ impl Window {
     }
 
     /// The app with `env` added to its environment (its own data directory …).
+    ///
+    /// A tauri-driver that stops answering (a fresh-clone CI run on 94c61fb saw all four
+    /// tries of one session refused) is replaced by a fresh one on new ports, twice; later
+    /// tests keep the new ports.
     pub async fn open_with(env: &[(&str, &std::ffi::OsStr)]) -> Window {
         let turn = gui_turn().await;
-        let driver = Driver::start_with(env);
-        let client = driver.open(&crate::bin_dir().join("mcpscope-app")).await;
-        Window { client, _driver: driver, _turn: turn }
+        let app = crate::bin_dir().join("mcpscope-app");
+        let mut attempt = 0;
+        loop {
+            let driver = Driver::start_with(env);
+            match driver.try_open(&app, 2).await {
+                Ok(client) => return Window { client, _driver: driver, _turn: turn },
+                Err(e) if attempt < 2 => {
+                    eprintln!(
+                        "WebDriver session through tauri-driver on port {}: {e}; starting another on new ports",
+                        driver.port
+                    );
+                    DRIVER_PORT.store(driver.port + 2, Ordering::Relaxed);
+                    drop(driver);
+                    attempt += 1;
+                }
+                Err(e) => panic!("WebDriver session with the app through {} tauri-drivers: {e}", attempt + 1),
+            }
+        }
     }
 
     /// The app, connected to the MCP server at `url`.
