@@ -220,28 +220,22 @@ const FRAMES_RUN: &str = "const done = arguments[arguments.length - 1];
 /// [`crate::eventually`] in the window: a timeout also says what the timeline's count showed,
 /// the UI's panic if it had one (the `#ui-failed` banner), and whether the page draws frames:
 /// a window that stopped updating is told from one that is slow.
-pub async fn eventually_in<T, F, Fut>(c: &Client, what: &str, limit: Duration, mut f: F) -> T
+pub async fn eventually_in<T, F, Fut>(c: &Client, what: &str, limit: Duration, f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        if start.elapsed() >= limit {
-            let count = text_of(c, ".timeline-pane .count").await;
-            let failed = text_of(c, "#ui-failed").await;
-            let frames = c.execute_async(FRAMES_RUN, vec![]).await.ok();
-            screenshot(c, "timed-out").await;
-            panic!(
-                "timed out after {limit:?} waiting for {what}; count: {count:?}; UI failure: {failed:?}; \
-                 page: {frames:?}"
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    if let Some(v) = crate::poll_for(limit, f).await {
+        return v;
     }
+    let count = text_of(c, ".timeline-pane .count").await;
+    let failed = text_of(c, "#ui-failed").await;
+    let frames = c.execute_async(FRAMES_RUN, vec![]).await.ok();
+    screenshot(c, "timed-out").await;
+    panic!(
+        "timed out after {limit:?} waiting for {what}; count: {count:?}; UI failure: {failed:?}; \
+         page: {frames:?}"
+    );
 }
 
 /// Types `url` into the connection bar, connects, and waits until the window says connected.

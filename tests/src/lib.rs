@@ -27,12 +27,19 @@ where
 }
 
 /// [`eventually`], with `context()` (what was seen instead) in the panic message.
-pub async fn eventually_or<T, F, Fut>(
-    what: &str,
-    limit: Duration,
-    mut f: F,
-    context: impl Fn() -> String,
-) -> T
+pub async fn eventually_or<T, F, Fut>(what: &str, limit: Duration, f: F, context: impl Fn() -> String) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    match poll_for(limit, f).await {
+        Some(v) => v,
+        None => panic!("timed out after {limit:?} waiting for {what}{}", context()),
+    }
+}
+
+/// Polls `f` every 50 ms until it returns `Some`, for at most `limit`; `None` after that.
+pub async fn poll_for<T, F, Fut>(limit: Duration, mut f: F) -> Option<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -40,9 +47,11 @@ where
     let start = Instant::now();
     loop {
         if let Some(v) = f().await {
-            return v;
+            return Some(v);
         }
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}{}", context());
+        if start.elapsed() >= limit {
+            return None;
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -66,9 +66,7 @@ fn to_error(err: JsValue) -> IpcError {
 /// Invokes the command `args` declares (`mcpscope_proto::ipc`), its arguments under
 /// [`cmd::ARGS_KEY`]; its declared reply.
 async fn invoke<C: Command>(args: C) -> Result<C::Reply, IpcError> {
-    let payload = js_sys::Object::new();
-    js_sys::Reflect::set(&payload, &cmd::ARGS_KEY.into(), &to_js(&args)?).map_err(to_error)?;
-    let out = tauri_invoke(C::NAME, payload.into()).await.map_err(to_error)?;
+    let out = tauri_invoke(C::NAME, payload(&args)?).await.map_err(to_error)?;
     serde_wasm_bindgen::from_value(out).map_err(|e| IpcError {
         kind: mcpscope_proto::IpcErrorKind::Ipc,
         message: format!("decoding the reply to {}: {e}", C::NAME),
@@ -78,11 +76,16 @@ async fn invoke<C: Command>(args: C) -> Result<C::Reply, IpcError> {
 /// Sends the command `args` declares and does not wait for its reply: for the panic hook,
 /// which cannot wait.
 fn invoke_unawaited<C: Command>(args: C) {
-    let payload = js_sys::Object::new();
-    let set = to_js(&args).map(|a| js_sys::Reflect::set(&payload, &cmd::ARGS_KEY.into(), &a));
-    if let Ok(Ok(_)) = set {
-        let _ = tauri_invoke_unawaited(C::NAME, payload.into());
+    if let Ok(payload) = payload(&args) {
+        let _ = tauri_invoke_unawaited(C::NAME, payload);
     }
+}
+
+/// What `invoke` is given for a command: its arguments under [`cmd::ARGS_KEY`].
+fn payload<C: Command>(args: &C) -> Result<JsValue, IpcError> {
+    let payload = js_sys::Object::new();
+    js_sys::Reflect::set(&payload, &cmd::ARGS_KEY.into(), &to_js(args)?).map_err(to_error)?;
+    Ok(payload.into())
 }
 
 /// Tells the app log that the UI panicked (`message`, its first 4000 characters).

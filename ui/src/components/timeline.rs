@@ -36,6 +36,11 @@ fn position_of(records: &SharedVec<RecordSummary>, view: &SharedVec<u32>, seq: u
     view.with(|v| v.binary_search(&idx).ok())
 }
 
+/// Whether the list `el`, scrolled to `top`, shows its end (within 2 px).
+fn at_bottom(el: &Element, top: f64) -> bool {
+    top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 2.0
+}
+
 /// The value of `attr` on `target` or its nearest ancestor that has it.
 pub fn data_attr<T: std::str::FromStr>(target: &Element, attr: &str) -> Option<T> {
     let el = target.closest(&format!("[{attr}]")).ok().flatten()?;
@@ -68,16 +73,14 @@ pub fn Timeline(props: &Props) -> Html {
         let left_at = use_mut_ref(|| None::<f64>);
         use_effect_with((props.view.len(), props.follow), move |(_, follow)| {
             if let (true, Some(el)) = (*follow, scroller.cast::<Element>()) {
-                let end = el.scroll_height();
                 let top = f64::from(el.scroll_top());
-                let at_bottom = top + f64::from(el.client_height()) >= f64::from(end) - 2.0;
                 let moved_up = left_at.borrow().is_some_and(|left| top < left - 1.0);
-                if moved_up && !at_bottom {
+                if moved_up && !at_bottom(&el, top) {
                     *left_at.borrow_mut() = None;
                     memory.set(top);
                     dispatch.dispatch(Action::SetFollow(false));
                 } else {
-                    el.set_scroll_top(end);
+                    el.set_scroll_top(el.scroll_height());
                     *left_at.borrow_mut() = Some(f64::from(el.scroll_top()));
                 }
             } else {
@@ -108,7 +111,7 @@ pub fn Timeline(props: &Props) -> Html {
         Callback::from(move |_: Event| {
             let Some(el) = scroller.cast::<Element>() else { return };
             let vp = measure(&el);
-            let at_bottom = vp.top + f64::from(el.client_height()) >= f64::from(el.scroll_height()) - 2.0;
+            let at_bottom = at_bottom(&el, vp.top);
             let prev = memory.get();
             memory.set(vp.top);
             // The user scrolled up: stop following. Scrolled back down to the end: follow again.
