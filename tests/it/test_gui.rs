@@ -37,9 +37,7 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
 
     // The request, its SSE frames and the response paired with it are in the timeline.
     let request_seq: String = eventually("the tools/call request row", Duration::from_secs(10), || async {
-        let row =
-            c.find(Locator::Css(".row[data-kind='http-request'][data-method='tools/call']")).await.ok()?;
-        row.attr("data-seq").await.ok()?
+        seq_of(&c, ".row[data-kind='http-request'][data-method='tools/call']").await
     })
     .await;
     let sse_rows = c.find_all(Locator::Css(".row[data-kind='sse']")).await.expect("sse rows");
@@ -223,9 +221,7 @@ async fn gui_a_10mb_result_opens_as_a_tree() {
     })
     .await;
     let request_seq: String = eventually("the tools/call request row", Duration::from_secs(10), || async {
-        let row =
-            c.find(Locator::Css(".row[data-kind='http-request'][data-method='tools/call']")).await.ok()?;
-        row.attr("data-seq").await.ok()?
+        seq_of(&c, ".row[data-kind='http-request'][data-method='tools/call']").await
     })
     .await;
     let response = format!(".row[data-pair='{request_seq}']");
@@ -1737,6 +1733,13 @@ async fn gui_events_reach_the_window_when_it_draws_no_frames() {
     let _ = c.close().await;
 }
 
+/// The `data-seq` of the first row matching `css`, found and read in one script (a live row
+/// element is patched in place to show another record as the list moves).
+async fn seq_of(c: &Client, css: &str) -> Option<String> {
+    let script = "const r = document.querySelector(arguments[0]); return r ? r.dataset.seq : null";
+    c.execute(script, vec![json!(css)]).await.ok()?.as_str().map(str::to_owned)
+}
+
 /// How many older records the "↑ older" button offers to load.
 async fn older_offered(c: &Client) -> Option<u64> {
     let text = text_of(c, "#load-older").await?;
@@ -2084,11 +2087,12 @@ async fn gui_proxy_mode_shows_a_real_clients_traffic_live() {
         })
     };
     // The client's requests show while it runs, paired with their answers.
-    let call = eventually("the client's tools/call in the timeline", Duration::from_secs(30), || async {
-        c.find(Locator::Css(".row[data-kind='http-request'][data-method='tools/call']")).await.ok()
+    // Found and read in one script: live rows are patched in place, so an element found
+    // first may show another record by the time its attribute is read.
+    let seq = eventually("the client's tools/call in the timeline", Duration::from_secs(30), || async {
+        seq_of(&c, ".row[data-kind='http-request'][data-method='tools/call']").await
     })
     .await;
-    let seq = call.attr("data-seq").await.expect("seq").expect("a seq");
     let out = client.await.expect("join").expect("node");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     eventually("the answer paired with the call", Duration::from_secs(10), || async {
