@@ -170,11 +170,7 @@ async fn gui_demo_server_is_one_click_away() {
     type_into(&c, "#raw-editor", r#"{"jsonrpc":"2.0","id":"oops","method":"no/such/method"}"#).await;
     click(&c, "#send-raw").await;
     let request_seq: String = eventually("the raw request row", Duration::from_secs(10), || async {
-        let row = c
-            .find(Locator::Css(".row[data-kind='http-request'][data-method='no/such/method']"))
-            .await
-            .ok()?;
-        row.attr("data-seq").await.ok()?
+        seq_of(&c, ".row[data-kind='http-request'][data-method='no/such/method']").await
     })
     .await;
     let response = format!(".row[data-pair='{request_seq}']");
@@ -1408,11 +1404,8 @@ async fn gui_a_tool_asks_for_input_over_two_rounds() {
     })
     .await;
     let first = round.attr("data-jump").await.expect("attr").expect("round 2 points at round 1");
-    let first_row = c
-        .find(Locator::Css(&format!(".row[data-seq='{first}']")))
-        .await
-        .unwrap_or_else(|_| panic!("round 1 (#{first}) is in the timeline"));
-    assert_eq!(first_row.attr("data-method").await.expect("attr").as_deref(), Some("tools/call"));
+    let first_method = attr_of(&c, &format!(".row[data-seq='{first}']"), "data-method").await;
+    assert_eq!(first_method.as_deref(), Some("tools/call"), "round 1 (#{first}) is in the timeline");
     screenshot(&c, "rounds").await;
     // A list result says how long it may be reused.
     click(&c, "#btn-tools-list").await;
@@ -1736,7 +1729,21 @@ async fn gui_events_reach_the_window_when_it_draws_no_frames() {
 /// The `data-seq` of the first row matching `css`, found and read in one script (a live row
 /// element is patched in place to show another record as the list moves).
 async fn seq_of(c: &Client, css: &str) -> Option<String> {
-    let script = "const r = document.querySelector(arguments[0]); return r ? r.dataset.seq : null";
+    attr_of(c, css, "data-seq").await
+}
+
+/// An attribute of the first element `css` matches, found and read in one script (see
+/// [`seq_of`]).
+async fn attr_of(c: &Client, css: &str, attr: &str) -> Option<String> {
+    let script =
+        "const r = document.querySelector(arguments[0]); return r ? r.getAttribute(arguments[1]) : null";
+    c.execute(script, vec![json!(css), json!(attr)]).await.ok()?.as_str().map(str::to_owned)
+}
+
+/// The `data-seq` of the last element `css` matches, found and read in one script.
+async fn last_seq_of(c: &Client, css: &str) -> Option<String> {
+    let script = "const all = document.querySelectorAll(arguments[0]);
+        return all.length ? all[all.length - 1].dataset.seq : null";
     c.execute(script, vec![json!(css)]).await.ok()?.as_str().map(str::to_owned)
 }
 
@@ -2020,16 +2027,9 @@ async fn gui_a_tool_changed_since_it_was_trusted_shows_a_banner() {
     screenshot(&c, "trust-banner").await;
 
     // The list's answer carries the findings: the change and the hidden comment.
-    let request_seq = c
-        .find_all(Locator::Css(".row[data-kind='http-request'][data-method='tools/list']"))
+    let request_seq = last_seq_of(&c, ".row[data-kind='http-request'][data-method='tools/list']")
         .await
-        .expect("rows")
-        .last()
-        .expect("the new tools/list")
-        .attr("data-seq")
-        .await
-        .expect("seq")
-        .expect("a seq");
+        .expect("the new tools/list");
     click(&c, &format!(".row[data-pair='{request_seq}']")).await;
     for rule in ["trust/tool-changed", "poison/hidden-html"] {
         eventually(rule, Duration::from_secs(10), || async {

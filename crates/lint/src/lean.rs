@@ -14,20 +14,73 @@
 //! has them, where a lone UTF-16 surrogate is allowed, not as a Rust string must hold them). A
 //! misfit found this way is checked again the ordinary way, with the path tracked, and that
 //! check's verdict is the one reported.
+//!
+//! The walk also leaves a [`Trail`]: where in the text lie the values it skipped (free-form
+//! members, and members the type ignores). Whatever those places hold, the type's verdict is
+//! the same: the [`memo`](crate::memo) matches later messages against the text around them.
 
+use std::cell::RefCell;
 use std::fmt::{self, Write};
+use std::ops::Range;
 
 use serde::de::{
-    self, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, MapAccess, SeqAccess, VariantAccess, Visitor,
+    self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess,
+    Visitor,
 };
+use serde_json::value::RawValue;
 
 /// What serde_json's `Value` visitor says it expects.
 const ANY_VALUE: &str = "any valid JSON value";
 
 /// Whether `text` (one JSON document) fits `T`, free-form members skipped.
-pub(crate) fn fits<'de, T: de::Deserialize<'de>>(text: &'de str) -> bool {
+#[cfg(test)]
+pub(crate) fn fits<T: de::DeserializeOwned>(text: &str) -> bool {
+    fits_with_trail::<T>(text).0
+}
+
+/// The byte ranges of a text holding the values a lean walk skipped, in order; `None` when
+/// one was not found in the text.
+pub(crate) type Gaps = Option<Vec<Range<usize>>>;
+
+/// [`fits`], and where the values the walk skipped lay.
+pub(crate) fn fits_with_trail<T: de::DeserializeOwned>(text: &str) -> (bool, Gaps) {
+    let trail = Trail { text: text.as_bytes().as_ptr_range(), skipped: RefCell::new(Some(Vec::new())) };
     let mut de = serde_json::Deserializer::from_str(text);
-    T::deserialize(Lean(&mut de)).is_ok() && de.end().is_ok()
+    let fits = T::deserialize(Lean(&mut de, &trail)).is_ok() && de.end().is_ok();
+    (fits, trail.skipped.into_inner())
+}
+
+/// Where a lean walk skipped values: byte ranges of the text it reads.
+pub(crate) struct Trail {
+    /// Where the text lies in memory (a skipped value is a slice of it).
+    text: Range<*const u8>,
+    /// The ranges, in order.
+    skipped: RefCell<Gaps>,
+}
+
+impl Trail {
+    /// Notes the value `raw` (a slice of the text) as skipped.
+    fn skipped(&self, raw: &str) {
+        let at = raw.as_bytes().as_ptr_range();
+        let mut skipped = self.skipped.borrow_mut();
+        if at.start < self.text.start || at.end > self.text.end {
+            *skipped = None;
+            return;
+        }
+        if let Some(ranges) = skipped.as_mut() {
+            let start = at.start as usize - self.text.start as usize;
+            ranges.push(start..start + raw.len());
+        }
+    }
+
+    /// Skips one value of `d` (any valid JSON, still read for its syntax) and notes where it
+    /// lay.
+    fn skip<'de, D: Deserializer<'de>>(&self, d: D) -> Result<(), D::Error> {
+        // serde_json hands a raw value over as a slice of the text it reads (`from_str`).
+        let raw = <&RawValue>::deserialize(d)?;
+        self.skipped(raw.get());
+        Ok(())
+    }
 }
 
 /// Whether `visitor` is one that takes any JSON value (serde_json's `Value`), told by what it
@@ -57,28 +110,36 @@ fn takes_any_value<'de, V: Visitor<'de>>(visitor: &V) -> bool {
     same.same && same.rest.is_empty()
 }
 
-/// A deserializer that skips the members a type takes as any JSON value.
-pub(crate) struct Lean<D>(pub(crate) D);
+/// A deserializer that skips the members a type takes as any JSON value, and notes in its
+/// trail where they and the members it ignores lay.
+pub(crate) struct Lean<'t, D>(pub(crate) D, pub(crate) &'t Trail);
 
 macro_rules! forward {
     ($($method:ident)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-                self.0.$method(Wrap(visitor))
+                self.0.$method(Wrap(visitor, self.1))
             }
         )*
     };
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lean<D> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lean<'_, D> {
     type Error = D::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         if takes_any_value(&visitor) {
-            self.0.deserialize_ignored_any(IgnoredAny)?;
+            self.1.skip(self.0)?;
             return visitor.visit_unit();
         }
-        self.0.deserialize_any(Wrap(visitor))
+        self.0.deserialize_any(Wrap(visitor, self.1))
+    }
+
+    /// A member the type ignores: serde_json reads it (for its syntax) and answers with a
+    /// unit whatever it holds, so its place is noted like a free-form member's.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.1.skip(self.0)?;
+        visitor.visit_unit()
     }
 
     forward! {
@@ -87,7 +148,6 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lean<D> {
         deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_str
         deserialize_string deserialize_bytes deserialize_byte_buf deserialize_option
         deserialize_unit deserialize_seq deserialize_map deserialize_identifier
-        deserialize_ignored_any
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(
@@ -95,7 +155,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lean<D> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_unit_struct(name, Wrap(visitor))
+        self.0.deserialize_unit_struct(name, Wrap(visitor, self.1))
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -103,11 +163,11 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lean<D> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_newtype_struct(name, Wrap(visitor))
+        self.0.deserialize_newtype_struct(name, Wrap(visitor, self.1))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_tuple(len, Wrap(visitor))
+        self.0.deserialize_tuple(len, Wrap(visitor, self.1))
     }
 
     fn deserialize_tuple_struct<V: Visitor<'de>>(
@@ -116,7 +176,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lean<D> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_tuple_struct(name, len, Wrap(visitor))
+        self.0.deserialize_tuple_struct(name, len, Wrap(visitor, self.1))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -125,7 +185,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lean<D> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_struct(name, fields, Wrap(visitor))
+        self.0.deserialize_struct(name, fields, Wrap(visitor, self.1))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -134,7 +194,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lean<D> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.0.deserialize_enum(name, variants, Wrap(visitor))
+        self.0.deserialize_enum(name, variants, Wrap(visitor, self.1))
     }
 
     fn is_human_readable(&self) -> bool {
@@ -143,7 +203,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Lean<D> {
 }
 
 /// A visitor whose nested deserializers, sequences, maps and enums stay lean.
-struct Wrap<V>(V);
+struct Wrap<'t, V>(V, &'t Trail);
 
 macro_rules! visit {
     ($($method:ident: $ty:ty)*) => {
@@ -155,7 +215,7 @@ macro_rules! visit {
     };
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, V> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -178,45 +238,45 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
-        self.0.visit_some(Lean(d))
+        self.0.visit_some(Lean(d, self.1))
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
-        self.0.visit_newtype_struct(Lean(d))
+        self.0.visit_newtype_struct(Lean(d, self.1))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
-        self.0.visit_seq(Each(seq))
+        self.0.visit_seq(Each(seq, self.1))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.0.visit_map(Each(map))
+        self.0.visit_map(Each(map, self.1))
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
-        self.0.visit_enum(Each(data))
+        self.0.visit_enum(Each(data, self.1))
     }
 }
 
 /// A seed whose deserializer stays lean.
-struct Seed<T>(T);
+struct Seed<'t, T>(T, &'t Trail);
 
-impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<T> {
+impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'_, T> {
     type Value = T::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T::Value, D::Error> {
-        self.0.deserialize(Lean(d))
+        self.0.deserialize(Lean(d, self.1))
     }
 }
 
 /// A sequence, map, enum or variant whose elements stay lean.
-struct Each<A>(A);
+struct Each<'t, A>(A, &'t Trail);
 
-impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Each<A> {
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Each<'_, A> {
     type Error = A::Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
-        self.0.next_element_seed(Seed(seed))
+        self.0.next_element_seed(Seed(seed, self.1))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -224,15 +284,15 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Each<A> {
     }
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Each<A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Each<'_, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
-        self.0.next_key_seed(Seed(seed))
+        self.0.next_key_seed(Seed(seed, self.1))
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
-        self.0.next_value_seed(Seed(seed))
+        self.0.next_value_seed(Seed(seed, self.1))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -240,17 +300,17 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Each<A> {
     }
 }
 
-impl<'de, A: EnumAccess<'de>> EnumAccess<'de> for Each<A> {
+impl<'t, 'de, A: EnumAccess<'de>> EnumAccess<'de> for Each<'t, A> {
     type Error = A::Error;
-    type Variant = Each<A::Variant>;
+    type Variant = Each<'t, A::Variant>;
 
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self::Variant), A::Error> {
-        let (value, variant) = self.0.variant_seed(Seed(seed))?;
-        Ok((value, Each(variant)))
+        let (value, variant) = self.0.variant_seed(Seed(seed, self.1))?;
+        Ok((value, Each(variant, self.1)))
     }
 }
 
-impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Each<A> {
+impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Each<'_, A> {
     type Error = A::Error;
 
     fn unit_variant(self) -> Result<(), A::Error> {
@@ -258,11 +318,11 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Each<A> {
     }
 
     fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
-        self.0.newtype_variant_seed(Seed(seed))
+        self.0.newtype_variant_seed(Seed(seed, self.1))
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
-        self.0.tuple_variant(len, Wrap(visitor))
+        self.0.tuple_variant(len, Wrap(visitor, self.1))
     }
 
     fn struct_variant<V: Visitor<'de>>(
@@ -270,7 +330,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Each<A> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, A::Error> {
-        self.0.struct_variant(fields, Wrap(visitor))
+        self.0.struct_variant(fields, Wrap(visitor, self.1))
     }
 }
 
@@ -307,8 +367,9 @@ mod tests {
     }
 
     fn lean(text: &str) -> Result<Probe, serde_json::Error> {
+        let trail = Trail { text: text.as_bytes().as_ptr_range(), skipped: RefCell::new(Some(Vec::new())) };
         let mut de = serde_json::Deserializer::from_str(text);
-        Probe::deserialize(Lean(&mut de))
+        Probe::deserialize(Lean(&mut de, &trail))
     }
 
     /// Free-form members are skipped (read as null), typed ones read as usual; an untagged
@@ -326,6 +387,18 @@ mod tests {
         assert_eq!(got.items[1], Item::Number(3));
         let full: Probe = serde_json::from_str(&text).expect("fits");
         assert_eq!(full.data, json!({"seq": 7, "deep": [1, {"x": "y"}]}), "the ordinary way builds it");
+    }
+
+    /// The trail holds where the skipped values lay, ignored members' among them; not the
+    /// untagged enum's `extra` (buffered by serde, so read, not skipped).
+    #[test]
+    fn the_trail_holds_where_skipped_values_lay() {
+        let text = r#"{"level": "info", "data": {"seq": 7}, "meta": {"a": [1], "b": 2},
+            "unknown": [true], "items": [{"name": "n", "extra": {"k": 1}}, 3]}"#;
+        let (fits, trail) = fits_with_trail::<Probe>(text);
+        assert!(fits);
+        let skipped: Vec<&str> = trail.expect("every skip found").into_iter().map(|r| &text[r]).collect();
+        assert_eq!(skipped, [r#"{"seq": 7}"#, "[1]", "2", "[true]"]);
     }
 
     /// Whatever misfits the ordinary way misfits the lean way: a typed member of the wrong

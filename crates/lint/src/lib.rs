@@ -22,6 +22,7 @@
 //! request is flagged, not refused. The linter never changes a record, only reports.
 
 mod lean;
+mod memo;
 mod poison;
 mod schema;
 pub mod trust;
@@ -69,6 +70,8 @@ pub struct Linter {
     /// Requests awaiting a response, by the side that sent them and their id text.
     pending: HashMap<(bool, String), String>,
     exchanges: HashMap<u64, Exchange>,
+    /// Message shapes seen to fit their schema types.
+    memo: memo::Memo,
 }
 
 impl Linter {
@@ -357,7 +360,7 @@ impl Linter {
                         at("id"),
                         format!("{name} is a notification: it must not carry an id"),
                     )),
-                    _ => schema_check(schema, m.message, text, &at, out),
+                    _ => schema_check(schema, &mut self.memo, m.message, text, &at, out),
                 }
             }
             RpcKind::Result | RpcKind::Error => {
@@ -370,13 +373,13 @@ impl Linter {
                 }
                 let Some(schema) = self.schema() else { return };
                 if kind == RpcKind::Error {
-                    return schema_check(schema, schema.error, text, &at, out);
+                    return schema_check(schema, &mut self.memo, schema.error, text, &at, out);
                 }
                 let Some(checker) = request.as_deref().and_then(schema.method).and_then(|m| m.result) else {
                     return;
                 };
                 let checker = alternate(schema, text).unwrap_or(checker);
-                schema_check(schema, checker, text, &at, out);
+                schema_check(schema, &mut self.memo, checker, text, &at, out);
                 if schema.version >= STATELESS && request.as_deref() == Some("tools/list") {
                     tool_headers(text, &at, out);
                 }
@@ -421,12 +424,13 @@ fn listed_entries(request: Option<&str>, text: &str, at: &dyn Fn(&str) -> String
 
 fn schema_check(
     schema: &Schema,
+    memo: &mut memo::Memo,
     checker: schema::Checker,
     text: &str,
     at: &dyn Fn(&str) -> String,
     out: &mut Vec<Violation>,
 ) {
-    if let Err(f) = checker.check(text) {
+    if let Err(f) = checker.check(schema.version, memo, text) {
         out.push(Violation::new(
             format!("schema/{}", checker.name),
             at(&f.path),
@@ -622,7 +626,7 @@ pub const LINT_QUEUE: usize = 256;
 
 enum Stage<S> {
     Worker(std::sync::mpsc::SyncSender<Job>),
-    Here(std::sync::Mutex<Linter>, std::sync::Arc<S>),
+    Here(Box<std::sync::Mutex<Linter>>, std::sync::Arc<S>),
 }
 
 enum Job {
@@ -648,7 +652,7 @@ impl<S: mcpscope_wire::RecordSink> Linted<S> {
             Ok(_) => Stage::Worker(tx),
             Err(e) => {
                 tracing::warn!(error = %e, "the lint thread could not start: linting on the capture's thread");
-                Stage::Here(std::sync::Mutex::new(Linter::new()), inner)
+                Stage::Here(Box::new(std::sync::Mutex::new(Linter::new())), inner)
             }
         };
         Linted { stage }

@@ -9,6 +9,9 @@
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::lean::{Gaps, fits_with_trail};
+use crate::memo::{CheckerKey, Memo};
+
 /// Who may send a method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Side {
@@ -28,12 +31,36 @@ pub(crate) struct Failure {
 #[derive(Clone, Copy)]
 pub(crate) struct Checker {
     pub name: &'static str,
-    check: fn(&str) -> Result<(), Failure>,
+    /// Checks the `result` member (the type is a result's), not the whole message.
+    result: bool,
+    /// The fast check (free-form members skipped), and where the values it skipped lay.
+    fits: fn(&str) -> (bool, Gaps),
+    /// The ordinary check, with the path of a misfit.
+    explain: fn(&str) -> Result<(), Failure>,
 }
 
 impl Checker {
-    pub fn check(&self, text: &str) -> Result<(), Failure> {
-        (self.check)(text)
+    /// Checks `text`: a message `memo` knows to fit this checker of `version` fits; else the
+    /// fast check, remembered when it fits; a misfit is checked again the ordinary way and that
+    /// verdict is the one returned.
+    pub fn check(&self, version: &'static str, memo: &mut Memo, text: &str) -> Result<(), Failure> {
+        let key = self.key(version);
+        if memo.fits(key, text) {
+            return Ok(());
+        }
+        match (self.fits)(text) {
+            (true, Some(gaps)) => {
+                memo.learn(key, text, &gaps);
+                Ok(())
+            }
+            (true, None) => Ok(()),
+            (false, _) => (self.explain)(text),
+        }
+    }
+
+    /// Which checker this is, for the memo.
+    pub fn key(&self, version: &'static str) -> CheckerKey {
+        (version, self.name, self.result)
     }
 }
 
@@ -59,7 +86,7 @@ pub(crate) struct Schema {
 }
 
 const fn whole<T: DeserializeOwned>(name: &'static str) -> Checker {
-    Checker { name, check: deserialize::<T> }
+    Checker { name, result: false, fits: fits_with_trail::<T>, explain: explain::<T> }
 }
 
 /// The `result` member of a response, typed.
@@ -70,18 +97,18 @@ struct ResultOf<T> {
 }
 
 const fn result<T: DeserializeOwned>(name: &'static str) -> Checker {
-    Checker { name, check: deserialize::<ResultOf<T>> }
+    Checker { name, result: true, fits: fits_with_trail::<ResultOf<T>>, explain: explain::<ResultOf<T>> }
 }
 
-fn deserialize<T: DeserializeOwned>(text: &str) -> Result<(), Failure> {
-    // Almost every message fits: check it the fast way (free-form members skipped, see
-    // `lean`), and only a misfit again, the ordinary way with the path tracked.
-    if crate::lean::fits::<T>(text) {
-        return Ok(());
-    }
+/// The ordinary check, the path tracked: almost every message fits, and is checked the fast
+/// way (free-form members skipped, see `lean`); only a misfit comes here.
+fn explain<T: DeserializeOwned>(text: &str) -> Result<(), Failure> {
     let mut de = serde_json::Deserializer::from_str(text);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(_) => Ok(()),
+        Ok(_) => de.end().map_err(|_| Failure {
+            path: String::new(),
+            message: "text follows the JSON document".to_owned(),
+        }),
         Err(e) => {
             let path = e.path().to_string();
             let message = e.into_inner().to_string();

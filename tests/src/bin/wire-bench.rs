@@ -1,7 +1,8 @@
 //! Wire engine benchmark: how much does capturing cost over simply reading the bytes?
 //!
 //! A loopback server answers one `tools/call` with N notifications of about 200 bytes on an
-//! SSE stream. The same bytes are read three ways, each repeated and the median printed:
+//! SSE stream. The same bytes are read three ways, each repeated (nine times) and the median
+//! printed:
 //! - raw: a plain HTTP GET of the identical SSE body, read to the end (the floor);
 //! - engine: `mcpscope-wire` performing the tool call, capturing every frame as a record
 //!   (parsed SSE, decoded JSON-RPC, pairing) into memory;
@@ -31,7 +32,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const SIZE: usize = 200;
 /// The version the flood server settles on when the client offers the newest it knows.
 const FLOOD_VERSION: &str = "2025-11-25";
-const RUNS: usize = 5;
+const RUNS: usize = 9;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
