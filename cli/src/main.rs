@@ -144,6 +144,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // 4 KiB pages: a flood's fresh memory is not zeroed 2 MiB at a time.
+    mcpscope_session::small_pages();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MCPSCOPE_LOG")

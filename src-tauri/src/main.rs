@@ -27,6 +27,8 @@ use crate::commands::AppState;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // 4 KiB pages: a flood's fresh memory is not zeroed 2 MiB at a time.
+    mcpscope_session::small_pages();
     // The TLS settings every connection shares read the system's CA bundle: built in the
     // background while the window opens.
     mcpscope_wire::tls::warm_up();

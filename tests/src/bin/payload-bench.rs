@@ -126,6 +126,8 @@ async fn run(engine: &Engine, shape: &str) -> Run {
 
 #[tokio::main]
 async fn main() {
+    // As the shells do.
+    mcpscope_session::small_pages();
     let engine = Engine::new(Arc::new(Quiet));
     // The demo server the app's "Try the demo" button starts.
     let url = engine.start_demo().await.expect("demo server");

@@ -93,6 +93,8 @@ fn ms(d: Duration) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    // As the shells do.
+    mcpscope_session::small_pages();
     let server = FaultyServer::start().await.expect("loopback server");
     let http = reqwest::Client::new();
 

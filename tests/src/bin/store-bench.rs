@@ -83,6 +83,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
+    // As the shells do.
+    mcpscope_session::small_pages();
     let n: u64 = std::env::var("STORE_BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let dir = std::env::temp_dir().join(format!("mcpscope-store-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

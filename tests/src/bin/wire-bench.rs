@@ -246,6 +246,8 @@ async fn profile(server: &FaultyServer, raw_only: bool) {
 
 #[tokio::main]
 async fn main() {
+    // As the shells do.
+    mcpscope_session::small_pages();
     let server = FaultyServer::start().await.expect("loopback server");
     match std::env::var("WIRE_BENCH_PROFILE").as_deref() {
         Ok("engine") => return profile(&server, false).await,
