@@ -70,7 +70,7 @@ pub struct Linter {
     /// Requests awaiting a response, by the side that sent them and their id text.
     pending: HashMap<(bool, String), String>,
     exchanges: HashMap<u64, Exchange>,
-    /// Message shapes seen to fit their schema types.
+    /// Templates of the messages seen to fit their schema types.
     memo: memo::Memo,
 }
 
