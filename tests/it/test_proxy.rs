@@ -55,16 +55,31 @@ fn same_answers(proxied: &Value, direct: &Value) {
     assert!(p_progress.unwrap_or(0) >= 1 && d_progress.unwrap_or(0) >= 1, "progress: {proxied} / {direct}");
 }
 
+/// A running `mcpscope proxy`: killed when dropped, so a test that fails before
+/// [`stop_proxy`] leaves no process behind.
+struct ProxyChild(Option<std::process::Child>);
+
+impl Drop for ProxyChild {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// `mcpscope proxy` with `args`, and the URL it printed.
-fn start_proxy(data: &std::path::Path, args: &[&str]) -> (std::process::Child, String) {
+fn start_proxy(data: &std::path::Path, args: &[&str]) -> (ProxyChild, String) {
     let mut proxy = mcpscope_tests::cli::command(Some(data), ["proxy"])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start mcpscope proxy");
+    let stdout = proxy.stdout.take().expect("stdout");
+    let proxy = ProxyChild(Some(proxy));
     let mut first = String::new();
-    BufReader::new(proxy.stdout.take().expect("stdout")).read_line(&mut first).expect("the proxy's URL");
+    BufReader::new(stdout).read_line(&mut first).expect("the proxy's URL");
     let url = first.trim().to_owned();
     assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"), "{url:?}");
     (proxy, url)
@@ -72,7 +87,8 @@ fn start_proxy(data: &std::path::Path, args: &[&str]) -> (std::process::Child, S
 
 /// Stops the proxy the way a terminal does (the history is complete before it exits); its
 /// stderr.
-async fn stop_proxy(proxy: std::process::Child) -> String {
+async fn stop_proxy(mut proxy: ProxyChild) -> String {
+    let proxy = proxy.0.take().expect("a running proxy");
     Command::new("kill").args(["-INT", &proxy.id().to_string()]).status().expect("kill -INT");
     let out =
         tokio::task::spawn_blocking(move || proxy.wait_with_output()).await.expect("join").expect("wait");

@@ -114,6 +114,12 @@ fn cpu_spent(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> B
         .collect()
 }
 
+/// Lets the work a run leaves behind (tasks ending, its records freed on the runtime's
+/// threads) finish before the next run's clock starts, so that no run pays for another.
+async fn settle() {
+    tokio::time::sleep(mcpscope_session::BATCH_INTERVAL * 2).await;
+}
+
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
@@ -153,7 +159,9 @@ async fn session(server: &FaultyServer, n: u64) -> (Duration, usize, BTreeMap<St
     let elapsed = start.elapsed();
     let cpu = cpu_spent(&cpu, &cpu_by_thread());
     engine.disconnect().await.expect("disconnect");
-    (elapsed, engine.records().len(), cpu)
+    let kept = engine.records().len();
+    drop(engine);
+    (elapsed, kept, cpu)
 }
 
 /// Where the engine's time goes, without a socket: the same flood bytes in memory, fed to the
@@ -255,6 +263,7 @@ async fn main() {
         Ok("session") => {
             for _ in 0..20 {
                 session(&server, 50_000).await;
+                settle().await;
             }
             return;
         }
@@ -286,10 +295,13 @@ async fn main() {
             bytes = b;
             r.push(d);
             raw_cpu.push(c);
+            settle().await;
             e.push(engine(&server, n).await.0);
+            settle().await;
             let (d, _, c) = session(&server, n).await;
             s.push(d);
             session_cpu.push(c);
+            settle().await;
         }
         cpu.push((n, median_cpu(&raw_cpu), median_cpu(&session_cpu)));
         let (r, e, s) = (median(r), median(e), median(s));
