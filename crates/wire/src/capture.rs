@@ -400,27 +400,63 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     serde::de::IgnoredAny::deserialize(d).map(|_| true)
 }
 
+/// What the capture reads of a message's envelope, by [`crate::peek::envelope`] or by
+/// serde_json.
+pub(crate) struct Looked<'a> {
+    pub jsonrpc: Option<Cow<'a, str>>,
+    /// The id's JSON text.
+    pub id: Option<&'a str>,
+    pub method: Option<Cow<'a, str>>,
+    pub result: bool,
+    /// An `error` object, and its code.
+    pub error_code: Option<Option<i64>>,
+}
+
+/// The envelope read by serde_json (the reference, and the reader of anything unusual), or the
+/// flag that says why there is none.
+pub(crate) fn peek_by_serde(text: &str) -> Result<Looked<'_>, Flag> {
+    match serde_json::from_str::<Peek<'_>>(text) {
+        Ok(p) => Ok(Looked {
+            jsonrpc: p.jsonrpc,
+            id: p.id.map(RawValue::get),
+            method: p.method,
+            result: p.result,
+            error_code: p.error.map(|e| e.code),
+        }),
+        Err(e) if e.is_data() => {
+            // The peek stops at the first member of the wrong type, before the end: only a
+            // whole read tells valid JSON of the wrong shape from text that is not JSON.
+            Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Ok(_) => Flag::new(FlagCode::NotJsonRpc, format!("{NOT_RPC}: {e}")),
+                Err(e) => Flag::new(FlagCode::MalformedJson, format!("malformed JSON: {e}")),
+            })
+        }
+        Err(e) => Err(Flag::new(FlagCode::MalformedJson, format!("malformed JSON: {e}"))),
+    }
+}
+
 /// Parses a payload as JSON-RPC, flagging what is wrong with it. Returns the record's RPC
 /// view and the messages the connection must act on, fully decoded.
 pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Value>) {
     if text.trim_start().starts_with('[') {
         return decode_batch(text, flags);
     }
-    let peek: Peek<'_> = match serde_json::from_str(text) {
-        Ok(p) => p,
-        Err(e) if e.is_data() => {
-            // The peek stops at the first member of the wrong type, before the end: only a
-            // whole read tells valid JSON of the wrong shape from text that is not JSON.
-            match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-                Ok(_) => flags.push(Flag::new(FlagCode::NotJsonRpc, format!("{NOT_RPC}: {e}"))),
-                Err(e) => flags.push(Flag::new(FlagCode::MalformedJson, format!("malformed JSON: {e}"))),
+    let peek = match crate::peek::envelope(text) {
+        Some(env) => Looked {
+            jsonrpc: env.jsonrpc.map(Cow::Borrowed),
+            id: env.id,
+            method: env.method.map(Cow::Borrowed),
+            result: env.result,
+            error_code: env.error,
+        },
+        // Anything unusual, invalid JSON included: serde_json's reading and its words.
+        None => match peek_by_serde(text) {
+            Ok(looked) => looked,
+            Err(flag) => {
+                flags.push(flag);
+                return (None, Vec::new());
             }
-            return (None, Vec::new());
-        }
-        Err(e) => {
-            flags.push(Flag::new(FlagCode::MalformedJson, format!("malformed JSON: {e}")));
-            return (None, Vec::new());
-        }
+        },
     };
     let kind = if peek.jsonrpc.as_deref() != Some("2.0") {
         None
@@ -428,7 +464,7 @@ pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec
         Some(if peek.id.is_some() { RpcKind::Request } else { RpcKind::Notification })
     } else if peek.result {
         Some(RpcKind::Result)
-    } else if peek.error.is_some() {
+    } else if peek.error_code.is_some() {
         Some(RpcKind::Error)
     } else {
         None
@@ -457,9 +493,9 @@ pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec
     };
     let info = RpcInfo {
         kind,
-        id: peek.id.map(|id| id.get().to_owned()),
+        id: peek.id.map(str::to_owned),
         method,
-        error_code: peek.error.and_then(|e| e.code),
+        error_code: peek.error_code.flatten(),
         pair_seq: None,
         latency_us: None,
         continues: None,

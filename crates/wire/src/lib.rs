@@ -13,6 +13,7 @@ mod authorize;
 mod capture;
 mod client;
 mod http;
+mod peek;
 mod sink;
 pub mod sse;
 mod stream;
