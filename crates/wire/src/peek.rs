@@ -90,6 +90,21 @@ pub(crate) fn envelope(text: &str) -> Option<Envelope<'_>> {
     (s.i == s.b.len()).then_some(env)
 }
 
+/// The length of the one JSON value (after any whitespace) at the start of `text`, which
+/// must end there or go on with whitespace or `,` `:` `]` `}` (as serde_json's stream of
+/// values wants: `01` is not `0` and then `1`). `None` when there is none, or it is unusual in
+/// the ways [`envelope`] leaves to serde_json (deep nesting, surrogate escapes): then ask
+/// serde_json. The lint's memo reads the values in a template's gaps with it.
+pub fn json_value_len(text: &str) -> Option<usize> {
+    let mut s = Scanner { b: text.as_bytes(), i: 0 };
+    s.ws();
+    s.value()?;
+    match s.peek() {
+        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' | b']' | b'}') => Some(s.i),
+        Some(_) => None,
+    }
+}
+
 /// A cursor over JSON text; each method consumes one token (or value) or fails.
 struct Scanner<'a> {
     b: &'a [u8],
@@ -370,6 +385,17 @@ mod tests {
         let nulls = envelope(r#"{"jsonrpc":null,"id":null,"method":null,"error":null}"#);
         assert_eq!(nulls, Some(Envelope::default()), "a null member is an absent one");
         assert_eq!(envelope(r#"{"error":{"code":null}}"#).and_then(|e| e.error), Some(None));
+    }
+
+    #[test]
+    fn measures_one_value() {
+        assert_eq!(json_value_len(r#" "a\"b","c""#), Some(7));
+        assert_eq!(json_value_len(r#"{"a":[1,{"b":null}]}}"#), Some(20));
+        assert_eq!(json_value_len("-1.5e3,"), Some(6));
+        assert_eq!(json_value_len("true"), Some(4));
+        for bad in ["", " ", "}", "[1,]", r#""open"#, "01", "nul", "truex", r#""a"b"#] {
+            assert_eq!(json_value_len(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
