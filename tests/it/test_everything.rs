@@ -137,7 +137,7 @@ async fn get_stream_resumes_with_last_event_id() {
     let sent = header(resumed, "last-event-id").unwrap_or_default();
     assert!(!sent.is_empty());
     assert!(
-        records.iter().any(|r| matches!(&r.kind, RecordKind::SseFrame { id: Some(id), .. } if id == sent)),
+        records.iter().any(|r| matches!(&r.kind, RecordKind::SseFrame { id: Some(id), .. } if **id == *sent)),
         "Last-Event-ID {sent} is an id we received (first seen {last_id})"
     );
     let status = records.iter().find_map(|r| match &r.kind {
@@ -195,14 +195,14 @@ async fn legacy_sse_is_detected_and_works() {
     assert!(
         records
             .iter()
-            .any(|r| matches!(&r.kind, RecordKind::SseFrame { event: Some(e), .. } if e == "endpoint"))
+            .any(|r| matches!(&r.kind, RecordKind::SseFrame { event: Some(e), .. } if &**e == "endpoint"))
     );
     assert!(records.iter().any(|r| matches!(&r.kind, RecordKind::HttpRequest { method, url, .. } if method == "POST" && url.contains("/message"))));
     // Responses arrive on the SSE stream as `message` events, paired with their requests.
     assert!(
         records
             .iter()
-            .any(|r| matches!(&r.kind, RecordKind::SseFrame { event: Some(e), .. } if e == "message")
+            .any(|r| matches!(&r.kind, RecordKind::SseFrame { event: Some(e), .. } if &**e == "message")
                 && r.rpc.as_ref().is_some_and(|rpc| rpc.pair_seq.is_some()))
     );
     conn.close().await;

@@ -280,7 +280,7 @@ async fn a_legacy_sse_client_through_the_proxy_gets_the_same_answers() {
     assert!(notes.iter().any(|n| n.contains("message endpoint /message")), "{notes:?}");
     // The recorded endpoint event is the upstream's, as it came.
     assert!(records.iter().any(|h| matches!(&h.record.kind,
-        mcpscope_proto::RecordKind::SseFrame { event: Some(e), .. } if e == "endpoint")));
+        mcpscope_proto::RecordKind::SseFrame { event: Some(e), .. } if &**e == "endpoint")));
     let calls = records
         .iter()
         .filter(|h| h.record.rpc.as_ref().and_then(|r| r.method.as_deref()) == Some("tools/call"))

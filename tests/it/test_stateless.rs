@@ -36,7 +36,7 @@ async fn connect_2026(url: &str, handler: Arc<dyn ServerRequestHandler>) -> (Con
 /// The JSON-RPC message an outbound POST carried.
 fn body_of(rec: &Record) -> Value {
     let with = rec.clone().with_message();
-    with.rpc.map(|r| r.message).unwrap_or(Value::Null)
+    with.rpc.map(|r| r.message.into_value()).unwrap_or(Value::Null)
 }
 
 fn posts(records: &[Record]) -> Vec<Record> {

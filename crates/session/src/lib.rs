@@ -18,6 +18,7 @@ pub mod export;
 mod history;
 mod interact;
 pub mod live;
+mod log;
 pub mod mask;
 pub mod paths;
 pub mod replay;
@@ -31,6 +32,8 @@ use std::time::Duration;
 pub use auth::default_secrets;
 pub use error::{Result, SessionError};
 pub use live::{LiveSession, SessionBuilder};
+use log::RecordLog;
+pub use log::SUMMARY_BATCH_ROWS;
 use mcpscope_auth::SecretStore;
 use mcpscope_demo::{DemoOptions, DemoServer};
 use mcpscope_proto::{ConnectRequest, ConnectionState, ConnectionStatus, Record, RecordSummary, UiEvent};
@@ -67,76 +70,9 @@ mod small_pages_tests {
     }
 }
 
-#[cfg(test)]
-mod flusher_tests {
-    use super::*;
-
-    struct Nowhere;
-    impl EventSink for Nowhere {
-        fn emit(&self, _: UiEvent) {}
-    }
-
-    /// A dropped engine lets go of its timeline: the flusher that held it is stopped.
-    #[tokio::test]
-    async fn a_dropped_engine_frees_its_timeline() {
-        let engine = Engine::new(Arc::new(Nowhere));
-        engine.ensure_flusher();
-        let timeline = Arc::downgrade(&engine.log);
-        tokio::time::sleep(BATCH_INTERVAL * 2).await;
-        assert!(timeline.upgrade().is_some(), "the flusher ticks over the timeline");
-        drop(engine);
-        tokio::time::sleep(BATCH_INTERVAL * 2).await;
-        assert!(timeline.upgrade().is_none(), "nothing holds the timeline once the engine is gone");
-    }
-
-    /// A flood's unsent records go out as batches of at most `SUMMARY_BATCH_ROWS`, every
-    /// record once, in order; then nothing is left to send.
-    #[test]
-    fn a_flood_is_summarized_in_bounded_batches() {
-        let log = RecordLog::default();
-        let n = SUMMARY_BATCH_ROWS * 2 + 7;
-        log.push_all(
-            (1..=n as u64)
-                .map(|seq| {
-                    Arc::new(Record {
-                        seq,
-                        at_us: 0,
-                        elapsed_us: seq,
-                        direction: mcpscope_proto::Direction::Local,
-                        exchange: 0,
-                        kind: mcpscope_proto::RecordKind::Note { text: format!("note {}", seq % 3) },
-                        rpc: None,
-                        flags: Vec::new(),
-                        lint: Vec::new(),
-                        preview_of: None,
-                    })
-                })
-                .collect(),
-        );
-        let mut batches = Vec::new();
-        log.take_unsent(|b| batches.push(b));
-        assert_eq!(
-            batches.iter().map(|b| b.len()).collect::<Vec<_>>(),
-            [SUMMARY_BATCH_ROWS, SUMMARY_BATCH_ROWS, 7]
-        );
-        let rows: Vec<RecordSummary> = batches.into_iter().flat_map(|b| b.into_summaries()).collect();
-        assert!(rows.iter().map(|r| r.seq).eq(1..=n as u64), "every record once, in order");
-        assert_eq!(&*rows[4].title, "note 2");
-        let mut again = 0;
-        log.take_unsent(|_| again += 1);
-        assert_eq!(again, 0, "nothing is sent twice");
-    }
-}
-
 /// How often new records are pushed to the UI: fast enough to feel live, slow enough that a
 /// flood of notifications becomes a few hundred events a second, not tens of thousands.
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(50);
-
-/// The most summaries in one [`UiEvent::Records`]: a flood's tick is sent as several batches
-/// of about half a megabyte, each freed before the next is made, rather than as one of many
-/// megabytes, which is fresh memory every time (measured: the page faults of one 6 MB batch
-/// were 4% of the session's CPU in `wire-bench`'s 50k flood).
-pub const SUMMARY_BATCH_ROWS: usize = 4096;
 
 /// Where the engine pushes events (the Tauri shell forwards them to the webview).
 pub trait EventSink: Send + Sync + 'static {
@@ -146,84 +82,6 @@ pub trait EventSink: Send + Sync + 'static {
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section here leaves the data consistent: a poisoned lock is still usable.
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The current timeline's records (the newest `Limits::timeline_records` of them: the history
-/// has the rest; without a history older ones are gone, their summary rows stay in the
-/// window), plus the summaries not yet sent to the UI.
-#[derive(Default)]
-struct RecordLog {
-    records: Mutex<std::collections::VecDeque<Arc<Record>>>,
-    /// `Some(n)`: keep the newest `n` records only.
-    keep: Option<usize>,
-    /// Records not yet summarized to the UI: summaries are made by the flusher, off the
-    /// capture path, and a growing list of pointers costs little to extend.
-    unsent: Mutex<Vec<Arc<Record>>>,
-    /// Shares the summaries' strings.
-    strings: Mutex<mcpscope_proto::Interner>,
-}
-
-impl RecordLog {
-    fn bounded(keep: u64) -> RecordLog {
-        RecordLog { keep: Some(usize::try_from(keep).unwrap_or(usize::MAX)), ..RecordLog::default() }
-    }
-
-    fn push(&self, record: Arc<Record>) {
-        self.push_all(vec![record]);
-    }
-
-    /// Consecutive records, each lock taken once.
-    fn push_all(&self, batch: Vec<Arc<Record>>) {
-        lock(&self.unsent).extend(batch.iter().cloned());
-        let mut records = lock(&self.records);
-        records.extend(batch);
-        if let Some(keep) = self.keep {
-            let over = records.len().saturating_sub(keep);
-            records.drain(..over);
-        }
-    }
-
-    /// The summaries of the records not yet sent, taken, in order, as the batches the window
-    /// gets: at most [`SUMMARY_BATCH_ROWS`] each.
-    fn take_unsent(&self, mut emit: impl FnMut(mcpscope_proto::SummaryBatch)) {
-        let unsent = std::mem::take(&mut *lock(&self.unsent));
-        let mut strings = lock(&self.strings);
-        let mut scratch = String::new();
-        for part in unsent.chunks(SUMMARY_BATCH_ROWS) {
-            let mut batch = mcpscope_proto::SummaryBatcher::with_capacity(part.len());
-            for r in part {
-                batch.push(r.summary_into(&mut |s| strings.get(s), &mut scratch));
-            }
-            emit(batch.finish());
-        }
-    }
-
-    /// The newest `limit` records in memory before `seq`, in seq order, and the seq of the
-    /// oldest record in memory (`None`: none is).
-    fn before(&self, seq: u64, limit: usize) -> (Vec<Arc<Record>>, Option<u64>) {
-        let records = lock(&self.records);
-        let end = records.partition_point(|r| r.seq < seq);
-        let page = records.range(end.saturating_sub(limit)..end).cloned().collect();
-        (page, records.front().map(|r| r.seq))
-    }
-
-    /// The record `seq`, if it is still in memory.
-    fn get(&self, seq: u64) -> Option<Arc<Record>> {
-        let records = lock(&self.records);
-        // Records arrive in seq order: index by the distance from the oldest kept.
-        let first = records.front()?.seq;
-        let idx = usize::try_from(seq.checked_sub(first)?).ok()?;
-        match records.get(idx) {
-            Some(r) if r.seq == seq => Some(r.clone()),
-            _ => records.iter().find(|r| r.seq == seq).cloned(),
-        }
-    }
-}
-
-impl RecordSink for RecordLog {
-    fn record(&self, record: Record) {
-        self.push(Arc::new(record));
-    }
 }
 
 /// Every record to the timeline and, when there is a history, to the store; requests in
@@ -830,8 +688,7 @@ impl Engine {
     /// A copy of the records of the current timeline kept in memory (the newest
     /// `Limits::timeline_records`).
     pub fn records(&self) -> Vec<Record> {
-        let log = lock(&self.log).clone();
-        lock(&log.records).iter().map(|r| Record::clone(r)).collect()
+        lock(&self.log).clone().copies()
     }
 
     pub fn state(&self) -> ConnectionState {
@@ -867,5 +724,28 @@ fn hint(id: &str) -> String {
         let head: String = id.chars().take(4).collect();
         let tail: String = id.chars().skip(n - 4).collect();
         format!("{head}…{tail}")
+    }
+}
+
+#[cfg(test)]
+mod flusher_tests {
+    use super::*;
+
+    struct Nowhere;
+    impl EventSink for Nowhere {
+        fn emit(&self, _: UiEvent) {}
+    }
+
+    /// A dropped engine lets go of its timeline: the flusher that held it is stopped.
+    #[tokio::test]
+    async fn a_dropped_engine_frees_its_timeline() {
+        let engine = Engine::new(Arc::new(Nowhere));
+        engine.ensure_flusher();
+        let timeline = Arc::downgrade(&engine.log);
+        tokio::time::sleep(BATCH_INTERVAL * 2).await;
+        assert!(timeline.upgrade().is_some(), "the flusher ticks over the timeline");
+        drop(engine);
+        tokio::time::sleep(BATCH_INTERVAL * 2).await;
+        assert!(timeline.upgrade().is_none(), "nothing holds the timeline once the engine is gone");
     }
 }

@@ -85,7 +85,12 @@ impl Mask {
                 }
             }
             RecordKind::SseFrame { id, data, comments, raw, .. } => {
-                id.iter_mut().chain(comments.iter_mut()).for_each(text);
+                comments.iter_mut().for_each(text);
+                if let Some(id) = id.as_mut() {
+                    let mut owned = String::from(std::mem::take(id));
+                    text(&mut owned);
+                    *id = owned.into();
+                }
                 for shared in [data, raw] {
                     // Shared with the chunk it came in: replaced only when it holds a secret.
                     if let Some(m) = masked(shared, &values) {

@@ -52,7 +52,7 @@ pub async fn replay(
         .response_to(session_id, seq)
         .await?
         .map(Record::with_message)
-        .map(|r| r.rpc.map(|rpc| rpc.message).unwrap_or(Value::Null));
+        .map(|r| r.rpc.map(|rpc| rpc.message.into_value()).unwrap_or(Value::Null));
     let changes = match &original {
         Some(o) => diff(&comparable(o), &comparable(&response)),
         None => Vec::new(),
@@ -135,7 +135,7 @@ async fn last_list(store: &Store, session_id: &str, method: &str, key: &str) -> 
     let hits = store.search(&format!("session:{session_id} method:{method} kind:http-request"), 1000).await?;
     for h in hits.iter().rev() {
         if let Some(resp) = store.response_to(session_id, h.record.seq).await? {
-            let msg = resp.with_message().rpc.map(|r| r.message).unwrap_or(Value::Null);
+            let msg = resp.with_message().rpc.map(|r| r.message.into_value()).unwrap_or(Value::Null);
             if let Some(list) = msg.pointer(&format!("/result/{key}")) {
                 return Ok(Some(serde_json::json!({ key: list })));
             }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use mcpscope_proto::{Body, Direction, Flag, FlagCode, Header, Record, RecordKind, RpcInfo, RpcKind};
 use mcpscope_store::{NewSession, Store};
-use serde_json::Value;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mcpscope-store-{name}-{}", std::process::id()));
@@ -36,7 +35,7 @@ fn request(seq: u64, method: &str, body: &str) -> Record {
             pair_seq: None,
             latency_us: None,
             continues: None,
-            message: Value::Null,
+            message: Default::default(),
         }),
         flags: vec![],
         lint: vec![],
@@ -65,7 +64,7 @@ fn error_response(seq: u64, pair: u64, latency_us: u64) -> Record {
             pair_seq: Some(pair),
             latency_us: Some(latency_us),
             continues: None,
-            message: Value::Null,
+            message: Default::default(),
         }),
         flags: vec![Flag::new(FlagCode::HttpError, "HTTP 500")],
         lint: vec![],

@@ -499,7 +499,7 @@ pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec
         pair_seq: None,
         latency_us: None,
         continues: None,
-        message: Value::Null,
+        message: Default::default(),
     };
     (Some(info), msgs)
 }
@@ -527,7 +527,7 @@ fn decode_batch(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Valu
         pair_seq: None,
         latency_us: None,
         continues: None,
-        message: Value::Null,
+        message: Default::default(),
     };
     (Some(info), msgs)
 }

@@ -195,8 +195,7 @@ impl Built {
             Cow::Borrowed(data) => slice_of(&raw, data),
             Cow::Owned(data) => ByteString::from(data.as_str()),
         };
-        let (id, event, retry_ms) =
-            (frame.id.map(str::to_owned), frame.event.map(str::to_owned), frame.retry_ms);
+        let (id, event, retry_ms) = (frame.id.map(Box::from), frame.event.map(Box::from), frame.retry_ms);
         let kind = RecordKind::SseFrame { id, event, data, retry_ms, comments, raw };
         self.records.push(Arc::new(stamp.record(Direction::In, exchange, kind, rpc, flags)));
     }

@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use mcpscope_proto::{Body, Direction, Header, Record, RecordKind, RpcInfo, RpcKind};
 use mcpscope_store::{NewSession, Store};
-use serde_json::Value;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -46,7 +45,7 @@ fn record(seq: u64) -> Record {
         }
     } else {
         RecordKind::SseFrame {
-            id: Some(format!("e-{seq}")),
+            id: Some(format!("e-{seq}").into()),
             event: None,
             data: data.into(),
             retry_ms: None,
@@ -69,7 +68,7 @@ fn record(seq: u64) -> Record {
             pair_seq: None,
             latency_us: latency,
             continues: None,
-            message: Value::Null,
+            message: Default::default(),
         }),
         flags: vec![],
         lint: vec![],
