@@ -281,6 +281,7 @@ async fn main() {
         "N", "raw ms", "engine ms", "session ms", "eng/raw", "ses/raw"
     );
     let mut cpu = Vec::new();
+    let mut ratios = Vec::new();
     for n in [10_000u64, 50_000] {
         // Warm up connections and allocators once.
         raw(&server, n).await;
@@ -304,6 +305,11 @@ async fn main() {
             settle().await;
         }
         cpu.push((n, median_cpu(&raw_cpu), median_cpu(&session_cpu)));
+        // Each run's own ratio: the raw read and the session a moment apart, so a slow minute
+        // of the machine weighs on both.
+        let mut paired: Vec<f64> = r.iter().zip(&s).map(|(r, s)| s.as_secs_f64() / r.as_secs_f64()).collect();
+        paired.sort_by(f64::total_cmp);
+        ratios.push((n, paired));
         let (r, e, s) = (median(r), median(e), median(s));
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         println!(
@@ -317,6 +323,11 @@ async fn main() {
             bytes as f64 / 1e6,
             n as f64 / e.as_secs_f64()
         );
+    }
+    println!("session/raw run by run (sorted; the median is the middle one):");
+    for (n, paired) in ratios {
+        let all: Vec<String> = paired.iter().map(|x| format!("{x:.2}")).collect();
+        println!("{n:>8} {}", all.join(" "));
     }
     // The flood server runs in this process: its CPU is in both (tokio-rt-worker).
     println!(
