@@ -44,7 +44,7 @@ pub(crate) type Gaps = Option<Vec<Range<usize>>>;
 
 /// [`fits`], and where the values the walk skipped lay.
 pub(crate) fn fits_with_trail<T: de::DeserializeOwned>(text: &str) -> (bool, Gaps) {
-    let trail = Trail { text: text.as_bytes().as_ptr_range(), skipped: RefCell::new(Some(Vec::new())) };
+    let trail = Trail::new(text);
     let mut de = serde_json::Deserializer::from_str(text);
     let fits = T::deserialize(Lean(&mut de, &trail)).is_ok() && de.end().is_ok();
     (fits, trail.skipped.into_inner())
@@ -59,6 +59,11 @@ pub(crate) struct Trail {
 }
 
 impl Trail {
+    /// An empty trail of a walk over `text`.
+    fn new(text: &str) -> Trail {
+        Trail { text: text.as_bytes().as_ptr_range(), skipped: RefCell::new(Some(Vec::new())) }
+    }
+
     /// Notes the value `raw` (a slice of the text) as skipped.
     fn skipped(&self, raw: &str) {
         let at = raw.as_bytes().as_ptr_range();
@@ -367,7 +372,7 @@ mod tests {
     }
 
     fn lean(text: &str) -> Result<Probe, serde_json::Error> {
-        let trail = Trail { text: text.as_bytes().as_ptr_range(), skipped: RefCell::new(Some(Vec::new())) };
+        let trail = Trail::new(text);
         let mut de = serde_json::Deserializer::from_str(text);
         Probe::deserialize(Lean(&mut de, &trail))
     }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::peek::Envelope;
 use crate::sink::RecordSink;
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it: every critical
@@ -400,28 +401,16 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     serde::de::IgnoredAny::deserialize(d).map(|_| true)
 }
 
-/// What the capture reads of a message's envelope, by [`crate::peek::envelope`] or by
-/// serde_json.
-pub(crate) struct Looked<'a> {
-    pub jsonrpc: Option<Cow<'a, str>>,
-    /// The id's JSON text.
-    pub id: Option<&'a str>,
-    pub method: Option<Cow<'a, str>>,
-    pub result: bool,
-    /// An `error` object, and its code.
-    pub error_code: Option<Option<i64>>,
-}
-
 /// The envelope read by serde_json (the reference, and the reader of anything unusual), or the
 /// flag that says why there is none.
-pub(crate) fn peek_by_serde(text: &str) -> Result<Looked<'_>, Flag> {
+pub(crate) fn peek_by_serde(text: &str) -> Result<Envelope<'_>, Flag> {
     match serde_json::from_str::<Peek<'_>>(text) {
-        Ok(p) => Ok(Looked {
+        Ok(p) => Ok(Envelope {
             jsonrpc: p.jsonrpc,
             id: p.id.map(RawValue::get),
             method: p.method,
             result: p.result,
-            error_code: p.error.map(|e| e.code),
+            error: p.error.map(|e| e.code),
         }),
         Err(e) if e.is_data() => {
             // The peek stops at the first member of the wrong type, before the end: only a
@@ -442,13 +431,7 @@ pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec
         return decode_batch(text, flags);
     }
     let peek = match crate::peek::envelope(text) {
-        Some(env) => Looked {
-            jsonrpc: env.jsonrpc.map(Cow::Borrowed),
-            id: env.id,
-            method: env.method.map(Cow::Borrowed),
-            result: env.result,
-            error_code: env.error,
-        },
+        Some(env) => env,
         // Anything unusual, invalid JSON included: serde_json's reading and its words.
         None => match peek_by_serde(text) {
             Ok(looked) => looked,
@@ -464,7 +447,7 @@ pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec
         Some(if peek.id.is_some() { RpcKind::Request } else { RpcKind::Notification })
     } else if peek.result {
         Some(RpcKind::Result)
-    } else if peek.error_code.is_some() {
+    } else if peek.error.is_some() {
         Some(RpcKind::Error)
     } else {
         None
@@ -495,7 +478,7 @@ pub(crate) fn decode(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec
         kind,
         id: peek.id.map(str::to_owned),
         method,
-        error_code: peek.error_code.flatten(),
+        error_code: peek.error.flatten(),
         pair_seq: None,
         latency_us: None,
         continues: None,
