@@ -92,6 +92,22 @@ impl Linter {
 
     /// The rules `record` breaks (empty when it is clean). Call once per record, in order.
     pub fn check(&mut self, record: &Record) -> Vec<Violation> {
+        self.memo.valid_json = false;
+        self.check_record(record)
+    }
+
+    /// [`check`](Linter::check) for a record as the capture made it: where it has a JSON-RPC
+    /// view (`rpc`), the capture read its payload as valid JSON, so a message matched against
+    /// a remembered template has the values in its gaps crossed, not checked again (the
+    /// lint's largest cost in a flood). [`Linted`] checks the capture's records this way.
+    pub fn check_captured(&mut self, record: &Record) -> Vec<Violation> {
+        self.memo.valid_json = true;
+        let out = self.check_record(record);
+        self.memo.valid_json = false;
+        out
+    }
+
+    fn check_record(&mut self, record: &Record) -> Vec<Violation> {
         let mut out = Vec::new();
         match &record.kind {
             RecordKind::HttpRequest { method, url, headers, .. } => {
@@ -684,7 +700,7 @@ fn lint_and_pass<S: mcpscope_wire::RecordSink>(
 ) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         for record in &mut batch {
-            let lint = linter.check(record);
+            let lint = linter.check_captured(record);
             if !lint.is_empty() {
                 std::sync::Arc::make_mut(record).lint = lint;
             }

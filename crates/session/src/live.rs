@@ -114,12 +114,14 @@ impl<'e> SessionBuilder<'e> {
             false => None,
         };
         let out = out(recorder.clone());
+        // The lint reads what the wire carried (the capture's records, their JSON checked);
+        // the mask then hides secrets from everything after it, the lint's words included.
         let sink: Arc<dyn RecordSink> = match &book {
-            Some(book) => Arc::new(mask::Masked::new(
+            Some(book) => Arc::new(mcpscope_lint::Linted::new(mask::Masked::new(
                 engine.mask.clone(),
-                mcpscope_lint::Linted::new(trust::Trusted::new(book.clone(), out)),
-            )),
-            None => Arc::new(mask::Masked::new(engine.mask.clone(), mcpscope_lint::Linted::new(out))),
+                trust::Trusted::new(book.clone(), out),
+            ))),
+            None => Arc::new(mcpscope_lint::Linted::new(mask::Masked::new(engine.mask.clone(), out))),
         };
         let capture = Capture::with_limits(sink, limits);
         // Redacted in records under any name (the connection does the same for its own

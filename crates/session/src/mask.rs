@@ -2,7 +2,8 @@
 //! sent wherever its requests put them: in a header, in params, in a URL. Credential headers
 //! are redacted by the capture already; everything else is caught here. Once a secret has
 //! been handed to a [`Mask`], every later record has each occurrence of it replaced by
-//! [`MASKED`] before the timeline, the history or `--jsonl` sees the record.
+//! [`MASKED`] before the timeline, the history or `--jsonl` sees the record. The lint reads the
+//! record before it is masked (what the wire carried), so its findings are masked too.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -106,6 +107,11 @@ impl Mask {
             mask_value(&mut rpc.message, &values);
         }
         record.flags.iter_mut().for_each(|f| text(&mut f.message));
+        // The lint read the record before it was masked: its words may quote a secret.
+        for v in &mut record.lint {
+            text(&mut v.path);
+            text(&mut v.message);
+        }
     }
 }
 
@@ -211,10 +217,20 @@ mod tests {
         assert_eq!(untouched, request(&body), "nothing to mask: the record is left alone");
         mask.add(["s3cr\"et".to_owned(), String::new()]);
         let mut r = request(&body);
+        // The lint reads records before the mask: its words may quote a secret.
+        r.lint.push(mcpscope_proto::lint::Violation::new(
+            "schema/x",
+            "params.arguments.s3cr\"et",
+            "invalid value: \"token s3cr\\\"et here\"",
+        ));
         mask.apply(&mut r);
         let text = serde_json::to_string(&r).unwrap();
         assert!(!text.contains("s3cr"), "{text}");
-        assert_eq!(text.matches(MASKED).count(), 4, "url, header, body and message: {text}");
+        assert_eq!(
+            text.matches(MASKED).count(),
+            6,
+            "url, header, body, message, lint path and words: {text}"
+        );
         let RecordKind::HttpRequest { body: Some(b), .. } = &r.kind else { panic!() };
         assert!(b.text.contains(&format!("token {MASKED} here")), "{}", b.text);
     }

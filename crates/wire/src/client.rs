@@ -29,7 +29,8 @@ use tracing::{Instrument, debug, info_span, warn};
 use url::Url;
 
 use crate::authorize::{Challenge, Verdict};
-use crate::capture::{Capture, classify, lock};
+use crate::capture::{Capture, lock};
+use crate::decode::classify;
 use crate::http::{Received, read_body, read_sse, record_stream_head, send};
 use crate::sink::RecordSink;
 use crate::{ConnectOptions, PROTOCOL_HEADER_SINCE, Result, STATELESS_VERSION, WireError};

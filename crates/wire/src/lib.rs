@@ -12,11 +12,13 @@
 mod authorize;
 mod capture;
 mod client;
+mod decode;
 mod http;
 mod peek;
 mod sink;
 pub mod sse;
 mod stream;
+pub mod template;
 pub mod tls;
 
 use std::time::Duration;

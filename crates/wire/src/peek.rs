@@ -17,7 +17,7 @@
 use std::borrow::Cow;
 
 /// The envelope of a message that is valid JSON, as the capture reads it: by [`envelope`] or,
-/// for anything unusual, by serde_json (`capture::peek_by_serde`, whose strings may be
+/// for anything unusual, by serde_json (`decode::peek_by_serde`, whose strings may be
 /// unescaped copies).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Envelope<'a> {
@@ -47,51 +47,60 @@ pub(crate) fn envelope(text: &str) -> Option<Envelope<'_>> {
         first.then_some(())
     };
     s.ws();
-    s.expect(b'{')?;
-    s.ws();
-    if !s.eat(b'}') {
-        loop {
-            let key = s.plain_string(text)?;
-            s.ws();
-            s.expect(b':')?;
-            s.ws();
-            match key {
-                // A null member is an absent one, as serde_json reads an `Option`.
-                "jsonrpc" => {
-                    once(1)?;
-                    env.jsonrpc = if s.null() { None } else { Some(s.plain_string(text)?.into()) };
-                }
-                "method" => {
-                    once(2)?;
-                    env.method = if s.null() { None } else { Some(s.plain_string(text)?.into()) };
-                }
-                "id" => {
-                    once(4)?;
-                    let start = s.i;
-                    s.value()?;
-                    env.id = text.get(start..s.i).filter(|id| *id != "null");
-                }
-                "result" => {
-                    once(8)?;
-                    s.value()?;
-                    env.result = true;
-                }
-                "error" => {
-                    once(16)?;
-                    env.error = if s.null() { None } else { Some(s.error_code(text)?) };
-                }
-                _ => s.value()?,
+    s.members(text, |s, key| {
+        match key {
+            // A null member is an absent one, as serde_json reads an `Option`.
+            "jsonrpc" => {
+                once(1)?;
+                env.jsonrpc = if s.null() { None } else { Some(s.plain_string(text)?.into()) };
             }
-            s.ws();
-            match s.next()? {
-                b',' => s.ws(),
-                b'}' => break,
-                _ => return None,
+            "method" => {
+                once(2)?;
+                env.method = if s.null() { None } else { Some(s.plain_string(text)?.into()) };
             }
+            "id" => {
+                once(4)?;
+                let start = s.i;
+                s.value()?;
+                env.id = text.get(start..s.i).filter(|id| *id != "null");
+            }
+            "result" => {
+                once(8)?;
+                s.value()?;
+                env.result = true;
+            }
+            "error" => {
+                once(16)?;
+                env.error = if s.null() { None } else { Some(s.error_code(text)?) };
+            }
+            _ => s.value()?,
         }
-    }
+        Some(())
+    })?;
     s.ws();
     (s.i == s.b.len()).then_some(env)
+}
+
+/// Where the values of `params`' members lie in `text` (a JSON object, as [`envelope`] reads
+/// it), in order; the whole `params` value when it is not an object. These are the gaps of a
+/// notification's template ([`crate::template`]): the envelope lies outside them. `None` for
+/// anything [`envelope`] would leave to serde_json.
+pub(crate) fn params_gaps(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    let mut s = Scanner { b: text.as_bytes(), i: 0 };
+    let mut gaps = Vec::new();
+    let mut value = |s: &mut Scanner<'_>| {
+        let start = s.i;
+        s.value()?;
+        gaps.push(start..s.i);
+        Some(())
+    };
+    s.ws();
+    s.members(text, |s, key| match key {
+        "params" if s.peek() == Some(b'{') => s.members(text, |s, _| value(s)),
+        "params" => value(s),
+        _ => s.value(),
+    })?;
+    Some(gaps)
 }
 
 /// The length of the one JSON value (after any whitespace) at the start of `text`, which
@@ -106,6 +115,58 @@ pub fn json_value_len(text: &str) -> Option<usize> {
     match s.peek() {
         None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' | b']' | b'}') => Some(s.i),
         Some(_) => None,
+    }
+}
+
+/// The length of the one JSON value (after any whitespace) at the start of `text`, found
+/// without checking it: for text already known to be valid JSON from here on (a gap of a
+/// template matched against a message the capture read as JSON, [`crate::template`]). Strings
+/// are crossed with `memchr`; only quotes, escapes and brackets are looked at. On text that is
+/// not valid JSON the answer means nothing, but it is in bounds and found in one pass.
+pub fn skip_json_value(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = b.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))?;
+    // Past the string whose opening quote is at `at`.
+    let string_end = |mut at: usize| -> Option<usize> {
+        loop {
+            at += 1 + memchr::memchr2(b'"', b'\\', b.get(at + 1..)?)?;
+            if b.get(at) == Some(&b'"') {
+                return Some(at + 1);
+            }
+            // A backslash: the character after it is escaped.
+            at += 1;
+        }
+    };
+    match b.get(i)? {
+        b'"' => string_end(i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            loop {
+                match b.get(i)? {
+                    b'"' => {
+                        i = string_end(i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.checked_sub(1)?;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let len = b
+                .get(i..)?
+                .iter()
+                .position(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' | b']' | b'}'))
+                .unwrap_or(b.len() - i);
+            (len > 0).then_some(i + len)
+        }
     }
 }
 
@@ -287,38 +348,52 @@ impl Scanner<'_> {
     /// The `error` member's value: an object, and its integer `code` if it has one (a null
     /// code is none).
     fn error_code(&mut self, text: &str) -> Option<Option<i64>> {
-        self.expect(b'{')?;
-        self.ws();
         let mut code = None;
         let mut seen = false;
+        self.members(text, |s, key| {
+            if key != "code" {
+                s.value()?;
+            } else if std::mem::replace(&mut seen, true) {
+                return None;
+            } else if !s.null() {
+                let start = s.i;
+                if !s.number()? {
+                    return None;
+                }
+                // serde_json reads `-0` as the float -0.0, which is not an i64.
+                let digits = text.get(start..s.i)?;
+                if digits == "-0" {
+                    return None;
+                }
+                code = Some(digits.parse::<i64>().ok()?);
+            }
+            Some(())
+        })?;
+        Some(code)
+    }
+
+    /// An object whose keys are plain strings: `each` reads the value of every member, given
+    /// its key (the cursor at the value). Leaves the cursor after the closing brace.
+    fn members<'t>(
+        &mut self,
+        text: &'t str,
+        mut each: impl FnMut(&mut Self, &'t str) -> Option<()>,
+    ) -> Option<()> {
+        self.expect(b'{')?;
+        self.ws();
         if self.eat(b'}') {
-            return Some(None);
+            return Some(());
         }
         loop {
             let key = self.plain_string(text)?;
             self.ws();
             self.expect(b':')?;
             self.ws();
-            if key != "code" {
-                self.value()?;
-            } else if std::mem::replace(&mut seen, true) {
-                return None;
-            } else if !self.null() {
-                let start = self.i;
-                if !self.number()? {
-                    return None;
-                }
-                // serde_json reads `-0` as the float -0.0, which is not an i64.
-                let digits = text.get(start..self.i)?;
-                if digits == "-0" {
-                    return None;
-                }
-                code = Some(digits.parse::<i64>().ok()?);
-            }
+            each(self, key)?;
             self.ws();
             match self.next()? {
                 b',' => self.ws(),
-                b'}' => return Some(code),
+                b'}' => return Some(()),
                 _ => return None,
             }
         }
@@ -486,15 +561,44 @@ mod tests {
         )
     }
 
+    #[test]
+    fn skips_one_valid_value() {
+        for (text, len) in [
+            (r#" "a\"b\\","c""#, 9),
+            (r#"{"a":[1,{"b":"]}"}]}}"#, 20),
+            ("-1.5e3,", 6),
+            ("true}", 4),
+            (r#"["\\",{}] "#, 9),
+        ] {
+            assert_eq!(skip_json_value(text), Some(len), "{text:?}");
+            assert_eq!(json_value_len(text), Some(len), "{text:?}");
+        }
+        for nothing in ["", "  ", ",", "}", r#""open"#, "[1,", r#"{"a":"}"#] {
+            assert_eq!(skip_json_value(nothing), None, "{nothing:?}");
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// Where the text holds a valid value (as the checking reader finds), skipping it ends
+        /// where reading it does; on any text, skipping stays in bounds.
+        #[test]
+        fn skipping_a_valid_value_ends_where_reading_it_does(text in message(), tail in "[ ,:}\\]]{0,2}") {
+            let text = format!("{text}{tail}");
+            let skipped = skip_json_value(&text);
+            prop_assert!(skipped.is_none_or(|n| n <= text.len()));
+            if let Some(len) = json_value_len(&text) {
+                prop_assert_eq!(skipped, Some(len), "{}", text);
+            }
+        }
+
         /// Whenever the fast reader answers, serde_json reads the same text as valid JSON with
         /// the same envelope; and it answers for the plain messages serde_json reads.
         #[test]
         fn an_answer_is_serde_jsons_answer(text in message()) {
             let fast = envelope(&text);
             // What serde_json makes of the text (the capture's reading of anything unusual).
-            let reference = crate::capture::peek_by_serde(&text).ok();
+            let reference = crate::decode::peek_by_serde(&text).ok();
             if fast.is_some() {
                 prop_assert_eq!(&fast, &reference, "{}", text);
             }

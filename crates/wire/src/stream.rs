@@ -19,7 +19,8 @@ use mcpscope_proto::{ByteString, Direction, Flag, FlagCode, Record, RecordKind};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::capture::{Capture, Stamp, decode};
+use crate::capture::{Capture, Stamp};
+use crate::decode::decode;
 use crate::sse::{FrameBytes, SseParser, frame_of};
 
 /// A chunk with fewer frames is built where it was read: handing it over would cost more
