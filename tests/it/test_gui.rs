@@ -1399,11 +1399,12 @@ async fn gui_a_tool_asks_for_input_over_two_rounds() {
     })
     .await;
     assert!(c.find(Locator::Css(card)).await.is_err(), "an answered request leaves the dock");
-    let round = eventually("round 2 in the timeline", Duration::from_secs(5), || async {
-        c.find(Locator::Css(".round-link[data-round='2']")).await.ok()
-    })
-    .await;
-    let first = round.attr("data-jump").await.expect("attr").expect("round 2 points at round 1");
+    // Found and read in one script: a row element is patched in place as the list moves.
+    let first =
+        eventually("round 2 in the timeline, pointing at round 1", Duration::from_secs(5), || async {
+            attr_of(&c, ".round-link[data-round='2']", "data-jump").await
+        })
+        .await;
     let first_method = attr_of(&c, &format!(".row[data-seq='{first}']"), "data-method").await;
     assert_eq!(first_method.as_deref(), Some("tools/call"), "round 1 (#{first}) is in the timeline");
     screenshot(&c, "rounds").await;

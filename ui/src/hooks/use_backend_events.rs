@@ -86,10 +86,22 @@ impl FrameQueue {
         let weak: Weak<Inner> = Rc::downgrade(&inner);
         let on_timeout = TimeoutCallback::new(move || {
             let Some(inner) = weak.upgrade() else { return };
-            // Only for the frame it was set for: a later request set a timeout of its own.
+            if !inner.scheduled.get() {
+                return;
+            }
             let waited = timing::now() - inner.scheduled_at.get();
-            if inner.scheduled.get() && waited >= f64::from(FRAME_WAIT_MS) - 1.0 {
+            let rest = f64::from(FRAME_WAIT_MS) - waited;
+            if rest <= 1.0 {
                 FrameQueue(inner).flush();
+                return;
+            }
+            // A timeout set for an earlier request (this one's own comes later), or one that
+            // fired early by the page's coarse clock: waiting on for the rest, never dropping
+            // the wait, or a page without frames would keep its last events queued for good
+            // (CI saw a count stop 969 records short).
+            let queue = FrameQueue(inner);
+            if !queue.arm_timeout(rest.ceil() as i32) {
+                queue.flush();
             }
         });
         *inner.on_timeout.borrow_mut() = Some(on_timeout);
@@ -110,21 +122,23 @@ impl FrameQueue {
                 .as_ref()
                 .zip(self.0.on_frame.borrow().as_ref())
                 .and_then(|(w, f)| w.request_animation_frame(f.as_ref().unchecked_ref()).ok());
-            let fallback = window.as_ref().zip(self.0.on_timeout.borrow().as_ref()).and_then(|(w, f)| {
-                w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                    f.as_ref().unchecked_ref(),
-                    FRAME_WAIT_MS,
-                )
-                .ok()
-            });
-            match (requested, fallback) {
-                (Some(_), Some(_)) => {
+            match (requested, self.arm_timeout(FRAME_WAIT_MS)) {
+                (Some(_), true) => {
                     self.0.scheduled.set(true);
                     self.0.scheduled_at.set(timing::now());
                 }
                 _ => self.flush(),
             }
         }
+    }
+
+    /// Sets the fallback timeout to fire in `ms`; `false` when it could not be set.
+    fn arm_timeout(&self, ms: i32) -> bool {
+        let window = web_sys::window();
+        let on_timeout = self.0.on_timeout.borrow();
+        window.as_ref().zip(on_timeout.as_ref()).is_some_and(|(w, f)| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(f.as_ref().unchecked_ref(), ms).is_ok()
+        })
     }
 
     fn flush(&self) {
