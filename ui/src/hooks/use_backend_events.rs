@@ -63,6 +63,8 @@ struct Inner {
     on_frame: RefCell<Option<FrameCallback>>,
     /// Applies the queue when no frame came within [`FRAME_WAIT_MS`].
     on_timeout: RefCell<Option<TimeoutCallback>>,
+    /// The pending fallback timeout's handle: one at a time (arming clears the one before).
+    timeout: Cell<Option<i32>>,
 }
 
 impl FrameQueue {
@@ -74,6 +76,7 @@ impl FrameQueue {
             dispatch,
             on_frame: RefCell::new(None),
             on_timeout: RefCell::new(None),
+            timeout: Cell::new(None),
         });
         // The callback holds the queue weakly: no cycle keeps it alive after the app is gone.
         let weak: Weak<Inner> = Rc::downgrade(&inner);
@@ -86,6 +89,7 @@ impl FrameQueue {
         let weak: Weak<Inner> = Rc::downgrade(&inner);
         let on_timeout = TimeoutCallback::new(move || {
             let Some(inner) = weak.upgrade() else { return };
+            inner.timeout.set(None);
             if !inner.scheduled.get() {
                 return;
             }
@@ -95,10 +99,10 @@ impl FrameQueue {
                 FrameQueue(inner).flush();
                 return;
             }
-            // A timeout set for an earlier request (this one's own comes later), or one that
-            // fired early by the page's coarse clock: waiting on for the rest, never dropping
-            // the wait, or a page without frames would keep its last events queued for good
-            // (CI saw a count stop 969 records short).
+            // Fired early by the page's coarse clock (`scheduled_at` is also read after the
+            // timeout is set): waiting on for the rest, never dropping the wait, or a page
+            // without frames would keep its last events queued for good (CI saw a count stop
+            // 969 records short).
             let queue = FrameQueue(inner);
             if !queue.arm_timeout(rest.ceil() as i32) {
                 queue.flush();
@@ -132,13 +136,24 @@ impl FrameQueue {
         }
     }
 
-    /// Sets the fallback timeout to fire in `ms`; `false` when it could not be set.
+    /// Sets the fallback timeout to fire in `ms`, in place of any still pending (so timeouts
+    /// do not pile up while frames keep flushing the queue); `false` when it could not be set.
     fn arm_timeout(&self, ms: i32) -> bool {
-        let window = web_sys::window();
+        let Some(window) = web_sys::window() else { return false };
+        if let Some(pending) = self.0.timeout.take() {
+            window.clear_timeout_with_handle(pending);
+        }
         let on_timeout = self.0.on_timeout.borrow();
-        window.as_ref().zip(on_timeout.as_ref()).is_some_and(|(w, f)| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(f.as_ref().unchecked_ref(), ms).is_ok()
-        })
+        let set = on_timeout.as_ref().map(|f| {
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(f.as_ref().unchecked_ref(), ms)
+        });
+        match set {
+            Some(Ok(handle)) => {
+                self.0.timeout.set(Some(handle));
+                true
+            }
+            _ => false,
+        }
     }
 
     fn flush(&self) {
