@@ -30,7 +30,6 @@ pub use client::{
 };
 pub use http::read_limited;
 use mcpscope_proto::{DEFAULT_PROTOCOL_VERSION, Header, TransportChoice};
-pub use peek::json_value_len;
 use serde_json::{Value, json};
 pub use sink::{Flushed, NullSink, RecordSink, VecSink};
 pub use stream::SseRecorder;

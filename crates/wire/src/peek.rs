@@ -107,13 +107,14 @@ pub(crate) fn params_gaps(text: &str) -> Option<Vec<std::ops::Range<usize>>> {
 /// must end there or go on with whitespace or `,` `:` `]` `}` (as serde_json's stream of
 /// values wants: `01` is not `0` and then `1`). `None` when there is none, or it is unusual in
 /// the ways [`envelope`] leaves to serde_json (deep nesting, surrogate escapes): then ask
-/// serde_json. The lint's memo reads the values in a template's gaps with it.
-pub fn json_value_len(text: &str) -> Option<usize> {
+/// serde_json. Templates read the values in their gaps with it ([`crate::template`]).
+pub(crate) fn json_value_len(text: &str) -> Option<usize> {
     let mut s = Scanner { b: text.as_bytes(), i: 0 };
     s.ws();
     s.value()?;
     match s.peek() {
-        None | Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' | b']' | b'}') => Some(s.i),
+        None => Some(s.i),
+        Some(c) if ends_value(c) => Some(s.i),
         Some(_) => None,
     }
 }
@@ -123,9 +124,9 @@ pub fn json_value_len(text: &str) -> Option<usize> {
 /// template matched against a message the capture read as JSON, [`crate::template`]). Strings
 /// are crossed with `memchr`; only quotes, escapes and brackets are looked at. On text that is
 /// not valid JSON the answer means nothing, but it is in bounds and found in one pass.
-pub fn skip_json_value(text: &str) -> Option<usize> {
+pub(crate) fn skip_json_value(text: &str) -> Option<usize> {
     let b = text.as_bytes();
-    let mut i = b.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))?;
+    let mut i = b.iter().position(|&c| !is_ws(c))?;
     // Past the string whose opening quote is at `at`.
     let string_end = |mut at: usize| -> Option<usize> {
         loop {
@@ -160,14 +161,21 @@ pub fn skip_json_value(text: &str) -> Option<usize> {
             }
         }
         _ => {
-            let len = b
-                .get(i..)?
-                .iter()
-                .position(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' | b']' | b'}'))
-                .unwrap_or(b.len() - i);
+            let len = b.get(i..)?.iter().position(|&c| ends_value(c)).unwrap_or(b.len() - i);
             (len > 0).then_some(i + len)
         }
     }
+}
+
+/// JSON's whitespace.
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+/// Whether `c` may follow a value (whitespace, or what goes on after a value in a document or
+/// a stream of values): a number or a literal ends before it.
+fn ends_value(c: u8) -> bool {
+    is_ws(c) || matches!(c, b',' | b':' | b']' | b'}')
 }
 
 /// A cursor over JSON text; each method consumes one token (or value) or fails.
@@ -178,7 +186,7 @@ struct Scanner<'a> {
 
 impl Scanner<'_> {
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+        while self.b.get(self.i).is_some_and(|&c| is_ws(c)) {
             self.i += 1;
         }
     }

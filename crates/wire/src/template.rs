@@ -76,9 +76,9 @@ impl Template {
 }
 
 /// The length of the one JSON value (after any whitespace) at the start of `text`: by the
-/// fast reader ([`crate::json_value_len`]), or by serde_json where that one gives up.
+/// fast reader (`peek::json_value_len`), or by serde_json where that one gives up.
 fn value_len(text: &str) -> Option<usize> {
-    crate::json_value_len(text).or_else(|| {
+    crate::peek::json_value_len(text).or_else(|| {
         let mut values = serde_json::Deserializer::from_str(text).into_iter::<IgnoredAny>();
         matches!(values.next(), Some(Ok(_))).then(|| values.byte_offset())
     })
