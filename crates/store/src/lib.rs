@@ -12,6 +12,7 @@
 //! Nothing MCP-specific lives here beyond the record type.
 
 mod compress;
+mod index;
 pub mod search;
 mod writer;
 
@@ -37,11 +38,17 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("20261127000000_settings", include_str!("../migrations/20261127000000_settings.sql")),
     ("20261204000000_trust-pins", include_str!("../migrations/20261204000000_trust-pins.sql")),
+    ("20261207000000_index-behind", include_str!("../migrations/20261207000000_index-behind.sql")),
 ];
 
 /// The first migration's SQL, for tests that build a database as an older mcpscope left it.
 #[doc(hidden)]
 pub const INITIAL_SCHEMA: &str = include_str!("../migrations/20261126000000_initial.sql");
+
+/// How every write transaction begins: the write lock taken at once, waiting (busy timeout)
+/// behind another writer. A deferred one that reads first fails at once with SQLITE_BUSY
+/// when another connection wrote since its read began (the history writer, the index).
+const WRITE: &str = "BEGIN IMMEDIATE";
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "mcpscope.db";
@@ -308,6 +315,10 @@ impl Store {
     /// stored.
     pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<Hit>> {
         let q = search::parse(query).map_err(StoreError::Query)?;
+        if q.has_text() {
+            // Records a flood stored without indexing them are found too.
+            self.index().await?;
+        }
         let (sql, binds) = q.to_sql(limit);
         let mut stmt = sqlx::query(&sql);
         for b in &binds {
@@ -325,6 +336,22 @@ impl Store {
                 Ok(Hit { session_id, record: compress::decode(&json, z.as_deref())? })
             })
             .collect()
+    }
+
+    /// Brings the full-text index up to every stored record (the writer leaves a flood's
+    /// records to it, see [`index`]). Returns how many records it indexed.
+    pub async fn index(&self) -> Result<u64> {
+        Ok(index::catch_up(&self.pool).await?)
+    }
+
+    /// How many stored records the full-text index does not hold yet.
+    pub async fn unindexed(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM records WHERE id > (SELECT indexed_upto FROM fts_state)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n as u64)
     }
 
     /// One stored record.
@@ -405,10 +432,11 @@ impl Store {
                 }
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         for id in &doomed {
             sqlx::query(
-                "DELETE FROM records_fts WHERE rowid IN (SELECT id FROM records WHERE session_id = ?)",
+                "DELETE FROM records_fts WHERE rowid IN
+                   (SELECT id FROM records WHERE session_id = ? AND id <= (SELECT indexed_upto FROM fts_state))",
             )
             .bind(id)
             .execute(&mut *tx)
@@ -429,7 +457,7 @@ impl Store {
 
     /// Deletes the whole history and gives the space back to the file system.
     pub async fn clear(&self) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         sqlx::query("INSERT INTO records_fts (records_fts) VALUES ('delete-all')").execute(&mut *tx).await?;
         let n = sqlx::query("DELETE FROM sessions").execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
@@ -484,7 +512,7 @@ impl Store {
     /// Trusts `pins` for `server`: each is added or replaced. With `replace_kinds`, the pins of
     /// those kinds not in `pins` are dropped first (the user trusted a whole, current list).
     pub async fn trust(&self, server: &str, pins: &[Pin], replace_kinds: &[ListKind]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         for kind in replace_kinds {
             sqlx::query("DELETE FROM trust_pins WHERE server = ? AND kind = ?")
                 .bind(server)

@@ -122,6 +122,11 @@ fn duration(value: &str) -> Result<(&'static str, i64), String> {
 }
 
 impl Query {
+    /// Whether the query has free text (and so reads the full-text index).
+    pub fn has_text(&self) -> bool {
+        !self.text.is_empty()
+    }
+
     pub fn to_sql(&self, limit: u32) -> (String, Vec<Bind>) {
         let mut binds = Vec::new();
         let mut wheres: Vec<String> = Vec::new();

@@ -76,7 +76,7 @@ fn error_response(seq: u64, pair: u64, latency_us: u64) -> Record {
 async fn migrates_an_empty_database_and_searches_what_it_stored() {
     let dir = temp_dir("search");
     let store = Store::open_dir(&dir).await.expect("open");
-    assert_eq!(store.schema_version().await.expect("version"), 5);
+    assert_eq!(store.schema_version().await.expect("version"), 6);
     let rec = store.recorder(NewSession::new("http://127.0.0.1:3001/mcp", "cli")).await.expect("session");
     rec.record(request(1, "tools/call", r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"needle in a haystack"}}}"#));
     rec.record(error_response(2, 1, 750_000));
@@ -112,7 +112,7 @@ async fn migrates_an_empty_database_and_searches_what_it_stored() {
 
     // Reopening finds the history and the settings, and does not migrate again.
     let again = Store::open_dir(&dir).await.expect("reopen");
-    assert_eq!(again.schema_version().await.unwrap(), 5);
+    assert_eq!(again.schema_version().await.unwrap(), 6);
     assert_eq!(again.search("", 100).await.unwrap().len(), 3);
     assert_eq!(again.setting("collections_dir").await.unwrap().as_deref(), Some("/tmp/b"));
     again.set_setting("collections_dir", None).await.unwrap();
@@ -153,6 +153,70 @@ async fn a_flood_is_stored_in_batches() {
     }
     rec.flush().await;
     assert_eq!(store.sessions(1).await.unwrap()[0].records, 20_000);
+    // A flood waits in memory while it runs (half the queue's bound at most), and is written
+    // once the stream rests, with no flush to ask for it.
+    for seq in 20_001..=50_000 {
+        rec.record(request(
+            seq,
+            "notifications/message",
+            r#"{"jsonrpc":"2.0","method":"notifications/message","params":{}}"#,
+        ));
+    }
+    let start = std::time::Instant::now();
+    while store.sessions(1).await.unwrap()[0].records < 50_000 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the flood was never written");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_index_follows_a_flood_and_a_search_never_misses_what_was_stored() {
+    let dir = temp_dir("index-behind");
+    let store = Store::open_dir(&dir).await.expect("open");
+    let rec = store.recorder(NewSession::new("http://h/mcp", "cli")).await.unwrap();
+    let note = |seq: u64, word: &str| {
+        request(
+            seq,
+            "notifications/message",
+            &format!(
+                r#"{{"jsonrpc":"2.0","method":"notifications/message","params":{{"data":"{word} {seq}"}}}}"#
+            ),
+        )
+    };
+    for seq in 1..=12_000 {
+        rec.record(note(seq, "flood"));
+    }
+    rec.flush().await;
+    // Whether or not the writer has indexed them yet, a search finds every one.
+    assert_eq!(store.search("\"flood 11999\"", 10).await.unwrap().len(), 1);
+    assert_eq!(store.search("flood", 20_000).await.unwrap().len(), 12_000);
+    assert_eq!(store.unindexed().await.unwrap(), 0, "the search brought the index up to date");
+
+    // Left alone, the writer indexes a flood itself once the stream rests.
+    for seq in 12_001..=20_000 {
+        rec.record(note(seq, "second"));
+    }
+    rec.flush().await;
+    let start = std::time::Instant::now();
+    while store.unindexed().await.unwrap() > 0 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the index never caught up on its own");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // The newest records deleted (their session pruned): ids do not come back below the
+    // index's watermark, so what is stored next is indexed too.
+    let newest = store.sessions(1).await.unwrap()[0].started_at_us;
+    drop(rec);
+    assert_eq!(store.prune(Some(newest + 1), None, None).await.unwrap(), 1);
+    assert!(store.search("flood", 10).await.unwrap().is_empty(), "the pruned records left the index");
+    let rec = store.recorder(NewSession::new("http://h/mcp", "cli")).await.unwrap();
+    for seq in 1..=10 {
+        rec.record(note(seq, "after"));
+    }
+    rec.flush().await;
+    assert_eq!(store.search("after", 100).await.unwrap().len(), 10);
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -186,7 +250,7 @@ async fn migrates_a_database_left_by_the_previous_schema() {
         conn.close().await.unwrap();
     }
     let store = Store::open(&path).await.expect("migrate from schema 1");
-    assert_eq!(store.schema_version().await.unwrap(), 5);
+    assert_eq!(store.schema_version().await.unwrap(), 6);
     let hits = store.search("method:tools/list server:old.example", 10).await.unwrap();
     assert_eq!(hits.len(), 1, "the old record is still there and found through the new index");
     assert_eq!(hits[0].session_id, "ses_old");
