@@ -110,23 +110,39 @@ const b = window.__bench;
 if (b.done === null) return null;
 const gaps = b.gaps.filter(([t]) => t >= b.t0 && t <= b.done + 20).map(([, g]) => g).sort((x, y) => x - y);
 const at = (q) => gaps.length ? gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))] : 0;
+// The newest latency in the timeline: the call's result, as the app timed it on the wire.
+const lat = Array.from(document.querySelectorAll('#timeline .row .c-lat'), (e) => e.textContent).filter((t) => t).pop() || '';
 return { ms: b.done - b.t0, frames: gaps.length, max: gaps.length ? gaps[gaps.length - 1] : 0,
-         p50: at(0.5), p99: at(0.99), over100: gaps.filter((g) => g > 100).length };
+         p50: at(0.5), p99: at(0.99), over100: gaps.filter((g) => g > 100).length, lat };
 "#;
 
 #[derive(Debug)]
 struct Frames {
     ms: f64,
+    /// The call's latency the app measured (request sent → result captured), in ms.
+    wire_ms: Option<f64>,
     frames: u64,
     max: f64,
     p99: f64,
     over100: u64,
 }
 
+/// `153.2 ms` or `2.41 s` (the window's latency format) in ms.
+fn latency_ms(text: &str) -> Option<f64> {
+    let (n, unit) = text.trim().split_once(' ')?;
+    let n: f64 = n.parse().ok()?;
+    match unit {
+        "ms" => Some(n),
+        "s" => Some(n * 1000.0),
+        _ => None,
+    }
+}
+
 fn frames(v: &Value) -> Frames {
     let f = |k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
     Frames {
         ms: f("ms"),
+        wire_ms: v.get("lat").and_then(Value::as_str).and_then(latency_ms),
         frames: f("frames") as u64,
         max: f("max"),
         p99: f("p99"),
@@ -495,8 +511,9 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
         );
         println!("{line}");
         println!(
-            "{:>8} in the page: {}; the app busy {:.0} ms after it (the history writer)",
+            "{:>8} on the wire: the call's result {} after it went out; in the page: {}; the app busy {:.0} ms after it (the history writer)",
             "",
+            f.wire_ms.map_or("(not shown)".to_owned(), |ms| format!("{ms:.0} ms")),
             timing_delta(&stages, &timing(c).await),
             settled.as_secs_f64() * 1000.0
         );
@@ -577,7 +594,11 @@ async fn main() {
     // Warm the server and the loopback path once.
     raw(&url, 1_000).await;
 
-    let driver = Driver::start();
+    // A history of its own, as a new user's: the figures do not depend on what earlier runs
+    // left in the user's database (nor do they add to it).
+    let data = std::env::temp_dir().join(format!("mcpscope-gui-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let driver = Driver::start_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]);
     let c = driver.open(&args.app).await;
     let app = eventually("the app process", Duration::from_secs(10), || async { app_pid() }).await;
     connect(&c, &url).await;
@@ -589,4 +610,5 @@ async fn main() {
     let _ = c.close().await;
     drop(driver);
     demo.shutdown().await;
+    let _ = std::fs::remove_dir_all(&data);
 }
