@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 
 use mcpscope_proto::{Record, RecordKind};
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 /// Records indexed per transaction: a short hold on the write lock (~10 ms).
 pub(crate) const CHUNK: usize = 2000;
@@ -66,12 +66,20 @@ impl Pending {
     }
 }
 
-/// Indexes the next chunk of records above the watermark in one transaction, with the texts
-/// `pending` holds for them and the others' rows decoded. Returns how many records it
-/// indexed: fewer than [`CHUNK`] means the index has caught up.
+/// Indexes the next chunk of records above the watermark in one transaction of its own.
+/// Returns how many records it indexed: fewer than [`CHUNK`] means the index has caught up.
 pub(crate) async fn step(pool: &SqlitePool, pending: &mut Pending) -> Result<usize, sqlx::Error> {
     // IMMEDIATE: no other writer moves the watermark or adds rows in between.
     let mut tx = pool.begin_with(crate::WRITE).await?;
+    let n = step_in(&mut tx, pending).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Indexes the next chunk of records above the watermark within `tx` (a write transaction:
+/// the writer's own, after a batch, when its texts pass their bound), with the texts
+/// `pending` holds for them and the others' rows decoded.
+pub(crate) async fn step_in(tx: &mut SqliteConnection, pending: &mut Pending) -> Result<usize, sqlx::Error> {
     let upto: i64 = sqlx::query_scalar("SELECT indexed_upto FROM fts_state").fetch_one(&mut *tx).await?;
     pending.drop_upto(upto);
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?")
@@ -80,7 +88,6 @@ pub(crate) async fn step(pool: &SqlitePool, pending: &mut Pending) -> Result<usi
         .fetch_all(&mut *tx)
         .await?;
     let Some(&last) = ids.last() else {
-        tx.rollback().await?;
         return Ok(0);
     };
     let mut texts: Vec<(i64, String)> = Vec::with_capacity(ids.len());
@@ -116,12 +123,20 @@ pub(crate) async fn step(pool: &SqlitePool, pending: &mut Pending) -> Result<usi
         insert.execute(&mut *tx).await?;
     }
     sqlx::query("UPDATE fts_state SET indexed_upto = ?").bind(last).execute(&mut *tx).await?;
-    tx.commit().await?;
     Ok(ids.len())
 }
 
 /// Indexes everything stored so far. Returns how many records it indexed.
 pub(crate) async fn catch_up(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    // A read first: nothing behind (the usual case) takes no write lock.
+    let behind: bool = sqlx::query_scalar(
+        "SELECT (SELECT coalesce(max(id), 0) FROM records) > (SELECT indexed_upto FROM fts_state)",
+    )
+    .fetch_one(pool)
+    .await?;
+    if !behind {
+        return Ok(0);
+    }
     let mut none = Pending::default();
     let mut total = 0;
     loop {

@@ -15,8 +15,8 @@
 //!
 //! Rows only: the full-text index follows behind ([`crate::index`]). The writer keeps the
 //! search texts of what it stored and indexes them when the stream rests (no batch for
-//! [`REST`], or a batch smaller than a flood's), or after a batch once they pass
-//! [`MAX_PENDING_BYTES`].
+//! [`REST`], or a batch smaller than a flood's); once they pass [`MAX_PENDING_BYTES`], each
+//! batch's transaction also indexes a chunk of them, as it did before the index followed.
 //!
 //! The queue is bounded too (`Limits::history_queue_records`): when the disk falls behind a
 //! flood, records past the bound are not stored (the live timeline still has them), and the
@@ -40,7 +40,7 @@ const REST: Duration = Duration::from_millis(250);
 /// A batch this small is no flood: the index catches up right after it.
 const CALM_BATCH: usize = MAX_BATCH / 4;
 /// Search texts a writer holds for the index at most (a 50k flood of small notifications
-/// is about 15 MB); past it, a chunk is indexed after each batch.
+/// is about 15 MB); past it, each batch indexes a chunk of them.
 const MAX_PENDING_BYTES: usize = 16 << 20;
 /// Encoded batches queued for SQLite at most (memory stays bounded when the disk is slow).
 const BATCHES_IN_FLIGHT: usize = 2;
@@ -346,19 +346,16 @@ async fn write_loop(pool: SqlitePool, session_id: String, mut batches: mpsc::Rec
         if n > 0 {
             let mut rows = batch.rows;
             let texts: Vec<String> = rows.iter_mut().map(|r| std::mem::take(&mut r.text)).collect();
-            match write_batch(&pool, &session_id, rows).await {
-                Ok(first_id) => {
-                    for (id, text) in (first_id..).zip(texts) {
-                        pending.push(id, text);
-                    }
-                }
-                Err(e) => tracing::error!(error = %e, records = n, "could not store a batch of records"),
+            // Past their bound, the texts held are indexed a chunk a batch, in its transaction.
+            let index_too = pending.bytes() > MAX_PENDING_BYTES;
+            if let Err(e) = write_batch(&pool, &session_id, rows, texts, &mut pending, index_too).await {
+                tracing::error!(error = %e, records = n, "could not store a batch of records");
+                // The held texts may name rows that were rolled back (their ids come again):
+                // let them go; the next free-text search indexes from the rows.
+                pending = index::Pending::default();
             }
         }
         calm = n < CALM_BATCH;
-        while pending.bytes() > MAX_PENDING_BYTES {
-            index_step(&pool, &mut pending).await;
-        }
         for done in batch.waiting {
             let _ = done.send(());
         }
@@ -386,9 +383,17 @@ async fn index_step(pool: &SqlitePool, pending: &mut index::Pending) {
 /// SQLite's limit of 32766 parameters).
 const ROWS_PER_STATEMENT: usize = 200;
 
-/// Writes one batch in one transaction; returns the id of its first row (the others follow).
-/// The rows are bound by value: sqlx copies every borrowed text it is given.
-async fn write_batch(pool: &SqlitePool, session_id: &str, batch: Vec<Row>) -> Result<i64, sqlx::Error> {
+/// Writes one batch in one transaction and holds the rows' search texts for the index; with
+/// `index_too`, indexes a chunk of the held texts in the same transaction. The rows are
+/// bound by value: sqlx copies every borrowed text it is given.
+async fn write_batch(
+    pool: &SqlitePool,
+    session_id: &str,
+    batch: Vec<Row>,
+    texts: Vec<String>,
+    pending: &mut index::Pending,
+    index_too: bool,
+) -> Result<(), sqlx::Error> {
     // IMMEDIATE: the write lock is taken now, so no other writer (another session, the CLI)
     // can take the ids between reading the largest and inserting the next ones.
     let mut tx = pool.begin_with(crate::WRITE).await?;
@@ -430,8 +435,13 @@ async fn write_batch(pool: &SqlitePool, session_id: &str, batch: Vec<Row>) -> Re
         }
         insert.execute(&mut *tx).await?;
     }
-    tx.commit().await?;
-    Ok(first_id)
+    for (id, text) in (first_id..).zip(texts) {
+        pending.push(id, text);
+    }
+    if index_too {
+        index::step_in(&mut tx, pending).await?;
+    }
+    tx.commit().await
 }
 
 fn direction_word(r: &Record) -> &'static str {

@@ -204,6 +204,23 @@ async fn the_index_follows_a_flood_and_a_search_never_misses_what_was_stored() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
+    // Big records: the texts the writer holds pass their bound (16 MB) within the flood, and
+    // from then on each batch indexes a chunk in its own transaction.
+    let pad = "y".repeat(5000);
+    for seq in 20_001..=30_000 {
+        rec.record(request(
+            seq,
+            "tools/call",
+            &format!(
+                r#"{{"jsonrpc":"2.0","id":{seq},"method":"tools/call","params":{{"big":"big{seq} {pad}"}}}}"#
+            ),
+        ));
+    }
+    rec.flush().await;
+    let behind = store.unindexed().await.unwrap();
+    assert!(behind <= 6_000, "the index kept up within the bound: {behind} of 10000 behind");
+    assert_eq!(store.search("big29999", 10).await.unwrap().len(), 1);
+
     // The newest records deleted (their session pruned): ids do not come back below the
     // index's watermark, so what is stored next is indexed too.
     let newest = store.sessions(1).await.unwrap()[0].started_at_us;

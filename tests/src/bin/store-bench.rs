@@ -114,7 +114,7 @@ async fn main() {
     let start = Instant::now();
     let behind = store.unindexed().await.expect("unindexed");
     while store.unindexed().await.expect("unindexed") > 0 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     println!(
         "full-text index: {behind} records behind at the flush, caught up {:.1} s later",
