@@ -7,12 +7,6 @@
 //! into rows (JSON, summary columns) while the other has SQLite write the batch
 //! before. At most [`BATCHES_IN_FLIGHT`] encoded batches wait between them.
 //!
-//! **A flood is written once it rests.** When a full batch arrives within [`MAX_DELAY`], the
-//! records wait in the queue until no more come for [`REST`] or half the queue's bound is
-//! taken; then everything waiting is written, batch after batch. Writing during a flood took
-//! as much CPU as reading and drawing it, on the same two cores (gui-bench: the 50k flood's
-//! median ratio 1.29 → 1.16×). A flush does not wait.
-//!
 //! Rows only: the full-text index follows behind ([`crate::index`]). The writer keeps the
 //! search texts of what it stored and indexes them when the stream rests (no batch for
 //! [`REST`], or a batch smaller than a flood's); once they pass [`MAX_PENDING_BYTES`], each
@@ -35,7 +29,7 @@ use crate::index;
 pub const MAX_BATCH: usize = 2000;
 /// How long a record may wait for its batch.
 pub const MAX_DELAY: Duration = Duration::from_millis(100);
-/// Nothing new for this long: the stream rests, a flood is written and the index catches up.
+/// No batch for this long: the stream rests and the index catches up.
 const REST: Duration = Duration::from_millis(250);
 /// A batch this small is no flood: the index catches up right after it.
 const CALM_BATCH: usize = MAX_BATCH / 4;
@@ -246,8 +240,6 @@ impl Row {
 /// Stage one: takes batches off the queue (up to [`MAX_BATCH`] records, or what arrived
 /// within [`MAX_DELAY`] of the first) and encodes them.
 async fn encode_loop(shared: Arc<Shared>, out: mpsc::Sender<Batch>) {
-    // Writing all that waits after a flood, batch after batch.
-    let mut draining = false;
     loop {
         // Wait for something to do.
         loop {
@@ -272,27 +264,6 @@ async fn encode_loop(shared: Arc<Shared>, out: mpsc::Sender<Batch>) {
                 break;
             }
         }
-        // A flood (a full batch within MAX_DELAY): the history waits until the stream rests
-        // or half the queue's bound is taken, so its work does not compete with the flood's
-        // reading and drawing; then it writes all that waits.
-        while !draining {
-            let (len, max) = {
-                let q = shared.queue();
-                if !q.flushes.is_empty() || q.closed {
-                    break;
-                }
-                (q.records.len(), q.max)
-            };
-            if len < MAX_BATCH {
-                break;
-            }
-            if len >= max / 2 {
-                draining = true;
-                break;
-            }
-            tokio::time::sleep(REST).await;
-            draining = shared.queue().records.len() == len;
-        }
         let (records, waiting, closed) = {
             let mut q = shared.queue();
             let n = q.records.len().min(MAX_BATCH);
@@ -302,7 +273,6 @@ async fn encode_loop(shared: Arc<Shared>, out: mpsc::Sender<Batch>) {
                 tracing::warn!(records = gap.count, "records were not stored: the history queue was full");
                 records.push(gap.note(q.max));
             }
-            draining &= q.records.len() >= MAX_BATCH;
             // Flushes go with the batch that holds the last record queued before them.
             let waiting = if q.records.is_empty() { std::mem::take(&mut q.flushes) } else { Vec::new() };
             (records, waiting, q.closed && q.records.is_empty())

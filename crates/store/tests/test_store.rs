@@ -153,8 +153,7 @@ async fn a_flood_is_stored_in_batches() {
     }
     rec.flush().await;
     assert_eq!(store.sessions(1).await.unwrap()[0].records, 20_000);
-    // A flood waits in memory while it runs (half the queue's bound at most), and is written
-    // once the stream rests, with no flush to ask for it.
+    // A flood is written with no flush to ask for it.
     for seq in 20_001..=50_000 {
         rec.record(request(
             seq,
