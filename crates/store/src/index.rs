@@ -152,7 +152,7 @@ pub(crate) async fn catch_up(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
 /// found by its stored JSON instead.
 fn text_of_row(json: &str, z: Option<&[u8]>) -> String {
     match crate::compress::decode(json, z) {
-        Ok(r) => search_text(&r),
+        Ok(r) => search_text(&r, &r.summary().title),
         Err(e) => {
             tracing::warn!(error = %e, "a stored record does not decode: indexed by its raw text");
             mcpscope_proto::outline::prefix(json, TEXT_LIMIT).to_owned()
@@ -160,9 +160,10 @@ fn text_of_row(json: &str, z: Option<&[u8]>) -> String {
     }
 }
 
-/// What free text matches: the title, the payload (bounded), notes and errors.
-pub(crate) fn search_text(r: &Record) -> String {
-    let mut text = String::from(&*r.summary().title);
+/// What free text matches: the title (the summary's, which the caller has made), the payload
+/// (bounded), notes and errors.
+pub(crate) fn search_text(r: &Record, title: &str) -> String {
+    let mut text = String::from(title);
     let extra = match &r.kind {
         RecordKind::Note { text } | RecordKind::TransportError { message: text } => Some(text.as_str()),
         _ => r.payload(),

@@ -224,7 +224,7 @@ impl Row {
             at_us: r.at_us,
             direction: direction_word(r),
             kind: r.kind.label(),
-            text: index::search_text(r),
+            text: index::search_text(r, &summary.title),
             method: summary.method.as_deref().map(str::to_owned),
             status: summary.status.map(i64::from),
             error_code: r.rpc.as_ref().and_then(|x| x.error_code),
