@@ -314,11 +314,9 @@ async fn write_loop(pool: SqlitePool, session_id: String, mut batches: mpsc::Rec
         let Some(batch) = next else { break };
         let n = batch.rows.len();
         if n > 0 {
-            let mut rows = batch.rows;
-            let texts: Vec<String> = rows.iter_mut().map(|r| std::mem::take(&mut r.text)).collect();
             // Past their bound, the texts held are indexed a chunk a batch, in its transaction.
             let index_too = pending.bytes() > MAX_PENDING_BYTES;
-            if let Err(e) = write_batch(&pool, &session_id, rows, texts, &mut pending, index_too).await {
+            if let Err(e) = write_batch(&pool, &session_id, batch.rows, &mut pending, index_too).await {
                 tracing::error!(error = %e, records = n, "could not store a batch of records");
                 // The held texts may name rows that were rolled back (their ids come again):
                 // let them go; the next free-text search indexes from the rows.
@@ -360,7 +358,6 @@ async fn write_batch(
     pool: &SqlitePool,
     session_id: &str,
     batch: Vec<Row>,
-    texts: Vec<String>,
     pending: &mut index::Pending,
     index_too: bool,
 ) -> Result<(), sqlx::Error> {
@@ -373,7 +370,6 @@ async fn write_batch(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let first_id = next_id;
     let mut batch = batch.into_iter().peekable();
     while batch.peek().is_some() {
         let chunk: Vec<Row> = batch.by_ref().take(ROWS_PER_STATEMENT).collect();
@@ -384,11 +380,9 @@ async fn write_batch(
              VALUES {rows}"
         );
         let mut insert = sqlx::query(&sql);
-        let start = next_id;
-        next_id += chunk.len() as i64;
-        for (id, r) in (start..).zip(chunk) {
+        for r in chunk {
             insert = insert
-                .bind(id)
+                .bind(next_id)
                 .bind(session_id)
                 .bind(r.seq)
                 .bind(r.at_us)
@@ -402,11 +396,10 @@ async fn write_batch(
                 .bind(r.size)
                 .bind(r.json)
                 .bind(r.compressed);
+            pending.push(next_id, r.text);
+            next_id += 1;
         }
         insert.execute(&mut *tx).await?;
-    }
-    for (id, text) in (first_id..).zip(texts) {
-        pending.push(id, text);
     }
     if index_too {
         index::step_in(&mut tx, pending).await?;
