@@ -25,6 +25,7 @@ mod lean;
 mod memo;
 mod poison;
 mod schema;
+mod shape;
 pub mod trust;
 
 use std::collections::HashMap;
@@ -72,6 +73,8 @@ pub struct Linter {
     exchanges: HashMap<u64, Exchange>,
     /// Templates of the messages seen to fit their schema types.
     memo: memo::Memo,
+    /// The shapes of a flood's notifications seen clean.
+    shapes: shape::Shapes,
 }
 
 impl Linter {
@@ -102,7 +105,35 @@ impl Linter {
     /// lint's largest cost in a flood). [`Linted`] checks the capture's records this way.
     pub fn check_captured(&mut self, record: &Record) -> Vec<Violation> {
         self.memo.valid_json = true;
-        self.check_record(record)
+        let shaped = self.shaped(record);
+        if let Some((shape, outbound, version, text)) = shaped {
+            if self.shapes.clean(shape, outbound, version, text) {
+                return Vec::new();
+            }
+            self.memo.want_gaps = true;
+            self.memo.gaps = None;
+        }
+        let found = self.check_record(record);
+        self.memo.want_gaps = false;
+        if let Some((shape, outbound, version, text)) = shaped
+            && found.is_empty()
+            && let Some(free) = self.memo.gaps.take()
+        {
+            self.shapes.learn(shape, outbound, version, text, &free);
+        }
+        found
+    }
+
+    /// For a notification the capture read by a template, in an SSE frame: its shape, whether
+    /// the client sent it, the version in force and its text ([`shape`]).
+    fn shaped<'r>(&self, record: &'r Record) -> Option<(std::num::NonZeroU64, bool, &'static str, &'r str)> {
+        let rpc = record.rpc.as_ref()?;
+        let shape = rpc.shape.id()?;
+        let in_frame = matches!(&record.kind, RecordKind::SseFrame { event, .. } if event.as_deref() != Some("endpoint"));
+        if rpc.kind != RpcKind::Notification || !in_frame {
+            return None;
+        }
+        Some((shape, record.direction == Direction::Out, self.schema()?.version, record.payload()?))
     }
 
     fn check_record(&mut self, record: &Record) -> Vec<Violation> {

@@ -49,6 +49,10 @@ pub(crate) struct Memo {
     last: Option<(Address, usize)>,
     /// The texts being checked are known to be valid JSON ([`crate::Linter::check_captured`]).
     pub(crate) valid_json: bool,
+    /// Set: the next text found or learned to fit leaves where its free values lie in
+    /// [`gaps`](Memo::gaps) (for [`crate::shape`]).
+    pub(crate) want_gaps: bool,
+    pub(crate) gaps: Option<Vec<Range<usize>>>,
     /// Lookups that found a fit (for the tests).
     #[cfg(test)]
     found: usize,
@@ -61,12 +65,16 @@ impl Memo {
         if text.len() > MAX_TEXT {
             return false;
         }
-        let valid_json = self.valid_json;
+        let (valid_json, want_gaps) = (self.valid_json, self.want_gaps);
         let Some(templates) = self.of(key, false) else { return false };
         let found = match valid_json {
             true => templates.find_in_valid_json(text).is_some(),
             false => templates.find(text).is_some(),
         };
+        let gaps = (found && valid_json && want_gaps).then(|| templates.gaps_in_valid_json(text)).flatten();
+        if gaps.is_some() {
+            self.gaps = gaps;
+        }
         #[cfg(test)]
         {
             self.found += usize::from(found);
@@ -105,6 +113,9 @@ impl Memo {
     /// Remembers that `text` fits the checker `key`, its walk having skipped the values at
     /// `gaps` (in order, apart).
     pub(crate) fn learn(&mut self, key: CheckerKey, text: &str, gaps: &[Range<usize>]) {
+        if self.want_gaps {
+            self.gaps = Some(gaps.to_vec());
+        }
         if text.len() > MAX_TEXT {
             return;
         }

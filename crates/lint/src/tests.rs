@@ -463,3 +463,45 @@ fn the_lint_thread_keeps_the_order_and_a_flush_waits_for_it() {
         out.records().iter().map(|r| (r.seq, r.lint.iter().map(|v| v.rule.clone()).collect())).collect();
     assert_eq!(got, expected);
 }
+
+/// A flood read as the capture reads a stream (one template, so one shape), linted as the lint
+/// thread does: after the first clean message, the others are judged by their shape; a
+/// message of the same shape whose level is not a level, or that is sent by the client, is
+/// still checked in full and reported; one whose free `data` differs is not.
+#[test]
+fn a_flood_is_judged_by_its_shape_and_a_bad_value_is_still_reported() {
+    let sink = VecSink::new();
+    let cap = Capture::new(sink.clone());
+    let mut wire = String::new();
+    for seq in 0..400 {
+        let level = if seq % 100 == 57 { "loud" } else { "info" };
+        let note = json!({"jsonrpc": "2.0", "method": "notifications/message",
+            "params": {"level": level, "logger": "flood", "data": {"seq": seq, "pad": "x".repeat(seq % 7)}}});
+        wire.push_str(&format!("data: {note}\n\n"));
+    }
+    let mut recorder = mcpscope_wire::SseRecorder::new(1);
+    recorder.split(&cap, bytes::Bytes::from(wire), std::time::Instant::now()).build().commit(&cap);
+    let records = sink.records();
+    assert_eq!(records.len(), 400);
+    let shapes: std::collections::BTreeSet<_> =
+        records.iter().filter_map(|r| r.rpc.as_ref().and_then(|x| x.shape.id())).collect();
+    assert_eq!(shapes.len(), 1, "the capture read the flood by one template");
+
+    let mut linter = Linter::with_version("2025-11-25");
+    let reported: Vec<(u64, String)> = records
+        .iter()
+        .flat_map(|r| linter.check_captured(r).into_iter().map(move |v| (r.seq, v.rule)))
+        .collect();
+    let loud: Vec<(u64, String)> =
+        [58, 158, 258, 358].iter().map(|&s| (s, "schema/LoggingMessageNotification".to_owned())).collect();
+    assert_eq!(reported, loud);
+    assert!(linter.shapes.found > 380, "judged by shape: {}", linter.shapes.found);
+
+    // The same shape from the other side is another verdict: checked in full.
+    let mut out = records[10].clone();
+    out.direction = Direction::Out;
+    let before = linter.shapes.found;
+    let rules: Vec<String> = linter.check_captured(&out).into_iter().map(|v| v.rule).collect();
+    assert_eq!(rules, ["method/direction"]);
+    assert_eq!(linter.shapes.found, before);
+}

@@ -395,6 +395,36 @@ pub struct RpcInfo {
     /// record is looked at: see [`Record::with_message`].
     #[serde(default)]
     pub message: Message,
+    /// The capture's template this message was read by, when it was one of a flood's alike
+    /// notifications (`mcpscope_wire::template`); never stored or sent.
+    #[serde(skip)]
+    pub shape: Shape,
+}
+
+/// [`RpcInfo::shape`]: which of the capture's templates read a message. Two messages of one
+/// shape are the same text but for the values of their `params` members (each valid JSON),
+/// so a reader that judged one of them may judge the other by those values alone (the lint
+/// does). An id is never given to two templates in one process. Ignored by `==`: a record
+/// read back from the history or a file has none, and is the same record.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shape(Option<std::num::NonZeroU64>);
+
+impl Shape {
+    /// A shape no other template of this process has had.
+    pub fn new() -> Shape {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Shape(std::num::NonZeroU64::new(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)))
+    }
+
+    pub fn id(self) -> Option<std::num::NonZeroU64> {
+        self.0
+    }
+}
+
+impl PartialEq for Shape {
+    fn eq(&self, _: &Shape) -> bool {
+        true
+    }
 }
 
 /// [`RpcInfo::message`]: a JSON value that takes one pointer while it is `Null`, as it is in
@@ -1289,6 +1319,7 @@ mod tests {
                 latency_us: None,
                 continues: None,
                 message: Default::default(),
+                shape: Default::default(),
             }),
             flags: vec![],
             lint: vec![],
@@ -1395,6 +1426,7 @@ mod tests {
                 latency_us: None,
                 continues: None,
                 message: Default::default(),
+                shape: Default::default(),
             }),
             flags: vec![],
             lint: vec![],

@@ -200,6 +200,7 @@ mod tests {
                 latency_us: None,
                 continues: None,
                 message: serde_json::from_str(body).unwrap(),
+                shape: Default::default(),
             }),
             flags: vec![],
             lint: vec![],

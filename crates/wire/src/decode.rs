@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use mcpscope_proto::{Flag, FlagCode, RpcInfo, RpcKind};
+use mcpscope_proto::{Flag, FlagCode, RpcInfo, RpcKind, Shape};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -150,7 +150,7 @@ fn decode_with(
     } else {
         Vec::new()
     };
-    let info = RpcInfo {
+    let mut info = RpcInfo {
         kind,
         id: peek.id.map(str::to_owned),
         method,
@@ -159,6 +159,7 @@ fn decode_with(
         latency_us: None,
         continues: None,
         message: Default::default(),
+        shape: Default::default(),
     };
     if kind == RpcKind::Notification
         && !must_act
@@ -168,6 +169,8 @@ fn decode_with(
         && let Some(template) =
             crate::peek::params_gaps(text).and_then(|gaps| Template::of(text, &gaps, MAX_TEMPLATE_PIECES))
     {
+        // This message and every later one the template reads share a shape.
+        info.shape = Shape::new();
         known.learn(template, info.clone());
     }
     (Some(info), msgs)
@@ -197,6 +200,7 @@ fn decode_batch(text: &str, flags: &mut Vec<Flag>) -> (Option<RpcInfo>, Vec<Valu
         latency_us: None,
         continues: None,
         message: Default::default(),
+        shape: Default::default(),
     };
     (Some(info), msgs)
 }

@@ -61,6 +61,24 @@ impl Template {
         self.matches_by(text, crate::peek::skip_json_value)
     }
 
+    /// Where this template's gaps lie in `text`, a valid JSON text it matches (each gap the
+    /// value alone, without the whitespace before it); `None` when it does not match.
+    pub fn gaps_in_valid_json(&self, text: &str) -> Option<Vec<Range<usize>>> {
+        let (first, rest) = self.pieces.split_first()?;
+        text.starts_with(&**first).then_some(())?;
+        let mut at = first.len();
+        let mut gaps = Vec::with_capacity(rest.len());
+        for piece in rest {
+            let used = crate::peek::skip_json_value(text.get(at..)?)?;
+            let gap = text.get(at..at + used)?;
+            gaps.push(at + gap.len() - gap.trim_start_matches([' ', '\t', '\n', '\r']).len()..at + used);
+            at += used;
+            text.get(at..)?.starts_with(&**piece).then_some(())?;
+            at += piece.len();
+        }
+        (at == text.len()).then_some(gaps)
+    }
+
     fn matches_by(&self, text: &str, value_len: fn(&str) -> Option<usize>) -> bool {
         let Some((first, rest)) = self.pieces.split_first() else { return false };
         let Some(mut text) = text.strip_prefix(&**first) else { return false };
@@ -73,6 +91,13 @@ impl Template {
         }
         text.is_empty()
     }
+}
+
+/// Where the gaps of the capture's notification template lie in `text`: the values of its
+/// `params` members, in order. Every message of one [`mcpscope_proto::Shape`] is its template's
+/// text with other values there. `None` for a text the capture makes no template of.
+pub fn shape_gaps(text: &str) -> Option<Vec<Range<usize>>> {
+    crate::peek::params_gaps(text)
 }
 
 /// The length of the one JSON value (after any whitespace) at the start of `text`: by the
@@ -131,6 +156,13 @@ impl<V> Templates<V> {
             self.hits = 0;
         }
         found.and_then(|i| self.list.get(i)).map(|(_, v)| v)
+    }
+
+    /// Where the gaps of the template that matches `text` (valid JSON) lie in it
+    /// ([`Template::gaps_in_valid_json`]); the counters that make templates rest are left
+    /// alone.
+    pub fn gaps_in_valid_json(&self, text: &str) -> Option<Vec<Range<usize>>> {
+        self.list.iter().find_map(|(t, _)| t.gaps_in_valid_json(text))
     }
 
     /// Whether lookups rest (then [`learn`](Templates::learn) keeps nothing either).

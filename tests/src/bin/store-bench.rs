@@ -72,6 +72,7 @@ fn record(seq: u64) -> Record {
             latency_us: latency,
             continues: None,
             message: Default::default(),
+            shape: Default::default(),
         }),
         flags: vec![],
         lint: vec![],
