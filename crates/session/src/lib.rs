@@ -74,6 +74,13 @@ mod small_pages_tests {
 /// flood of notifications becomes a few hundred events a second, not tens of thousands.
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(50);
 
+/// Sends the window the summaries of the records not sent yet, from the current timeline
+/// (replaced on every new connect, so taken each time).
+fn send_unsent(log: &Mutex<Arc<RecordLog>>, sink: &dyn EventSink) {
+    let current = lock(log).clone();
+    current.take_unsent(|items| sink.emit(UiEvent::Records { items }));
+}
+
 /// Where the engine pushes events (the Tauri shell forwards them to the webview).
 pub trait EventSink: Send + Sync + 'static {
     fn emit(&self, event: UiEvent);
@@ -235,9 +242,7 @@ impl Engine {
             let mut tick = tokio::time::interval(BATCH_INTERVAL);
             loop {
                 tick.tick().await;
-                // The log is replaced on every new connect: take the current one each tick.
-                let current = lock(&log).clone();
-                current.take_unsent(|items| sink.emit(UiEvent::Records { items }));
+                send_unsent(&log, &*sink);
             }
         }));
     }
@@ -512,7 +517,11 @@ impl Engine {
                 }}})
             });
         }
-        let reply = conn.request(&method, params).await?;
+        let reply = conn.request(&method, params).await;
+        // The request's records are through the lint by now: the window gets them with the
+        // answer, not up to a flusher tick (`BATCH_INTERVAL`) later.
+        send_unsent(&self.log, &*self.sink);
+        let reply = reply?;
         if mcpscope_proto::trust::ListKind::of_method(&method).is_some() {
             self.settle_trust().await;
         }
@@ -734,6 +743,39 @@ mod flusher_tests {
     struct Nowhere;
     impl EventSink for Nowhere {
         fn emit(&self, _: UiEvent) {}
+    }
+
+    /// The summaries the window got, kept.
+    #[derive(Default)]
+    struct Window(Mutex<Vec<RecordSummary>>);
+    impl EventSink for Window {
+        fn emit(&self, event: UiEvent) {
+            if let UiEvent::Records { items } = event {
+                lock(&self.0).extend(items.into_summaries());
+            }
+        }
+    }
+
+    /// A request's records reach the window with its answer: when `request` returns, the
+    /// window already has the answer's record (without the send at its end, it came up to a
+    /// flusher tick later).
+    #[tokio::test]
+    async fn a_requests_records_reach_the_window_with_its_answer() {
+        let opts = DemoOptions { stateful: false, json_response: false };
+        let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), opts).await.expect("demo server");
+        let window = Arc::new(Window::default());
+        let engine = Engine::new(window.clone());
+        let req = ConnectRequest { url: demo.url().to_owned(), ..ConnectRequest::default() };
+        engine.connect(req).await.expect("connect");
+        tokio::time::sleep(BATCH_INTERVAL * 3).await;
+        let results =
+            || lock(&window.0).iter().filter(|s| s.rpc_kind == Some(mcpscope_proto::RpcKind::Result)).count();
+        for i in 0..5 {
+            let before = results();
+            let params = serde_json::json!({"name": "echo", "arguments": {"message": format!("hi {i}")}});
+            engine.request("tools/call".into(), Some(params)).await.expect("echo");
+            assert_eq!(results(), before + 1, "call {i}: the answer's record is in the window");
+        }
     }
 
     /// A dropped engine lets go of its timeline: the flusher that held it is stopped.

@@ -51,9 +51,11 @@ impl RecordLog {
 
     /// The summaries of the records not yet sent, taken, in order, as the batches the window
     /// gets: at most [`SUMMARY_BATCH_ROWS`] each.
+    /// Callers (the flusher's tick, the end of a request) may race: each takes the records
+    /// under the lock it then emits under, so batches leave in the order of their records.
     pub(crate) fn take_unsent(&self, mut emit: impl FnMut(mcpscope_proto::SummaryBatch)) {
-        let unsent = std::mem::take(&mut *lock(&self.unsent));
         let mut strings = lock(&self.strings);
+        let unsent = std::mem::take(&mut *lock(&self.unsent));
         let mut scratch = String::new();
         for part in unsent.chunks(SUMMARY_BATCH_ROWS) {
             let mut batch = mcpscope_proto::SummaryBatcher::with_capacity(part.len());
