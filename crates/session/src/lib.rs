@@ -143,6 +143,10 @@ pub struct Engine {
     state: Arc<Mutex<ConnectionState>>,
     demo: tokio::sync::Mutex<Option<DemoServer>>,
     flusher: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Has the flusher send what is unsent now, not at its next tick (the end of a request).
+    send_now: Arc<tokio::sync::Notify>,
+    /// The flusher's tick ([`BATCH_INTERVAL`]; longer in a test that must tell the two apart).
+    tick: Duration,
     /// Where tokens go; opened (and probed) at the first OAuth connection.
     secrets: tokio::sync::OnceCell<Arc<dyn SecretStore>>,
     /// Ends the connection attempt under way (a browser authorization may wait minutes).
@@ -214,6 +218,8 @@ impl Engine {
             state: Arc::new(Mutex::new(ConnectionState::disconnected())),
             demo: tokio::sync::Mutex::new(None),
             flusher: Mutex::new(None),
+            send_now: Arc::new(tokio::sync::Notify::new()),
+            tick: BATCH_INTERVAL,
             secrets: tokio::sync::OnceCell::new(),
             cancel_connect: Mutex::new(None),
             view: view::ViewCache::default(),
@@ -238,10 +244,14 @@ impl Engine {
         }
         let sink = self.sink.clone();
         let log = self.log.clone();
+        let (now, every) = (self.send_now.clone(), self.tick);
         *f = Some(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(BATCH_INTERVAL);
+            let mut tick = tokio::time::interval(every);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = now.notified() => {}
+                }
                 send_unsent(&log, &*sink);
             }
         }));
@@ -518,9 +528,9 @@ impl Engine {
             });
         }
         let reply = conn.request(&method, params).await;
-        // The request's records are through the lint by now: the window gets them with the
-        // answer, not up to a flusher tick (`BATCH_INTERVAL`) later.
-        send_unsent(&self.log, &*self.sink);
+        // The request's records are through the lint by now: the flusher sends them at once,
+        // so the window gets them with the answer, not up to a tick (`BATCH_INTERVAL`) later.
+        self.send_now.notify_one();
         let reply = reply?;
         if mcpscope_proto::trust::ListKind::of_method(&method).is_some() {
             self.settle_trust().await;
@@ -756,25 +766,32 @@ mod flusher_tests {
         }
     }
 
-    /// A request's records reach the window with its answer: when `request` returns, the
-    /// window already has the answer's record (without the send at its end, it came up to a
-    /// flusher tick later).
-    #[tokio::test]
+    /// A request's records reach the window with its answer, not at the flusher's next tick:
+    /// with a tick of a minute, each answer's record is in the window within seconds of
+    /// `request` returning (and the connect's records came with the connect's answers).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_requests_records_reach_the_window_with_its_answer() {
         let opts = DemoOptions { stateful: false, json_response: false };
         let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), opts).await.expect("demo server");
         let window = Arc::new(Window::default());
-        let engine = Engine::new(window.clone());
+        let mut engine = Engine::new(window.clone());
+        engine.tick = Duration::from_secs(60);
         let req = ConnectRequest { url: demo.url().to_owned(), ..ConnectRequest::default() };
         engine.connect(req).await.expect("connect");
-        tokio::time::sleep(BATCH_INTERVAL * 3).await;
         let results =
             || lock(&window.0).iter().filter(|s| s.rpc_kind == Some(mcpscope_proto::RpcKind::Result)).count();
         for i in 0..5 {
             let before = results();
             let params = serde_json::json!({"name": "echo", "arguments": {"message": format!("hi {i}")}});
             engine.request("tools/call".into(), Some(params)).await.expect("echo");
-            assert_eq!(results(), before + 1, "call {i}: the answer's record is in the window");
+            let start = std::time::Instant::now();
+            while results() < before + 1 {
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "call {i}: the answer's record never came"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
         }
     }
 
