@@ -20,7 +20,7 @@ impl EventSink for Window {
 
 /// A request's records reach the window with its answer, not at the flusher's next tick:
 /// with a tick of a minute, each answer's record is in the window within seconds of
-/// `request` returning (and the connect's records came with the connect's answers).
+/// `request` returning.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_requests_records_reach_the_window_with_its_answer() {
     let opts = DemoOptions { stateful: false, json_response: false };

@@ -74,13 +74,6 @@ mod small_pages_tests {
 /// flood of notifications becomes a few hundred events a second, not tens of thousands.
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(50);
 
-/// Sends the window the summaries of the records not sent yet, from the current timeline
-/// (replaced on every new connect, so taken each time).
-fn send_unsent(log: &Mutex<Arc<RecordLog>>, sink: &dyn EventSink) {
-    let current = lock(log).clone();
-    current.take_unsent(|items| sink.emit(UiEvent::Records { items }));
-}
-
 /// Where the engine pushes events (the Tauri shell forwards them to the webview).
 pub trait EventSink: Send + Sync + 'static {
     fn emit(&self, event: UiEvent);
@@ -252,7 +245,9 @@ impl Engine {
                     _ = tick.tick() => {}
                     () = now.notified() => {}
                 }
-                send_unsent(&log, &*sink);
+                // The log is replaced on every new connect: take the current one each time.
+                let current = lock(&log).clone();
+                current.take_unsent(|items| sink.emit(UiEvent::Records { items }));
             }
         }));
     }

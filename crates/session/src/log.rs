@@ -51,8 +51,8 @@ impl RecordLog {
 
     /// The summaries of the records not yet sent, taken, in order, as the batches the window
     /// gets: at most [`SUMMARY_BATCH_ROWS`] each.
-    /// Callers (the flusher's tick, the end of a request) may race: each takes the records
-    /// under the lock it then emits under, so batches leave in the order of their records.
+    /// The records are taken under the lock their batches are made under, so that two
+    /// callers could not send batches out of order (the flusher is the only one now).
     pub(crate) fn take_unsent(&self, mut emit: impl FnMut(mcpscope_proto::SummaryBatch)) {
         let mut strings = lock(&self.strings);
         let unsent = std::mem::take(&mut *lock(&self.unsent));
