@@ -51,11 +51,9 @@ impl RecordLog {
 
     /// The summaries of the records not yet sent, taken, in order, as the batches the window
     /// gets: at most [`SUMMARY_BATCH_ROWS`] each.
-    /// The records are taken under the lock their batches are made under, so that two
-    /// callers could not send batches out of order (the flusher is the only one now).
     pub(crate) fn take_unsent(&self, mut emit: impl FnMut(mcpscope_proto::SummaryBatch)) {
-        let mut strings = lock(&self.strings);
         let unsent = std::mem::take(&mut *lock(&self.unsent));
+        let mut strings = lock(&self.strings);
         let mut scratch = String::new();
         for part in unsent.chunks(SUMMARY_BATCH_ROWS) {
             let mut batch = mcpscope_proto::SummaryBatcher::with_capacity(part.len());
