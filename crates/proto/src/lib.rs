@@ -273,7 +273,9 @@ pub struct Record {
     pub kind: RecordKind,
     /// The JSON-RPC view of the payload, when there is one.
     pub rpc: Option<RpcInfo>,
-    /// Problems found in this record. Never a reason to drop it.
+    /// Problems found in this record. Never a reason to drop it. (Left out of a stored row
+    /// when empty.)
+    #[serde(default)]
     pub flags: Vec<Flag>,
     /// Protocol rules this record breaks (schema of the version in force, HTTP headers);
     /// filled by `mcpscope-lint` on its way to the UI, the history and `--jsonl`.
@@ -311,10 +313,13 @@ pub enum RecordKind {
         /// Usually a slice of `raw` (shared, not copied).
         data: ByteString,
         retry_ms: Option<u64>,
+        #[serde(default)]
         comments: Vec<String>,
         /// The frame's bytes exactly as received (lossy UTF-8), field lines included. In a
         /// busy stream, a slice of the chunk it was read from: the frames of one read share
-        /// one buffer instead of each holding copies.
+        /// one buffer instead of each holding copies. (A stored row leaves it out when the
+        /// fields print it exactly; reading the row prints it again.)
+        #[serde(default)]
         raw: ByteString,
     },
     StreamEnd {

@@ -1,44 +1,167 @@
 //! How a record is stored in its row.
 //!
+//! - **Members that hold nothing are left out**: `null`s, empty lists, an empty `message`
+//!   (a flood's notification would otherwise store about 160 bytes of `"id":null,…` beside
+//!   its 200-byte payload). Reading fills them with their defaults, and SQL's JSON functions
+//!   read a missing member as `NULL`, as they read a `null` one. [`Stored`] is the record as
+//!   its row holds it.
 //! - **An SSE frame's raw text is left out when its fields print it exactly** (comments,
 //!   `event`, `id`, each `data` line, `retry`, the blank line, in that order): the usual frame
 //!   would otherwise be stored twice, once as `data` and once inside `raw`, and a flood's
-//!   history is mostly such frames. The JSON then has `"raw":""` and ends with
-//!   [`RAW_PRINTED`]; reading it prints `raw` again, byte for byte. Any other frame (CRLF
-//!   lines, fields in another order, unknown fields) keeps its raw text.
+//!   history is mostly such frames. The JSON then ends with [`RAW_PRINTED`]; reading it
+//!   prints `raw` again, byte for byte. Any other frame (CRLF lines, fields in another order,
+//!   unknown fields) keeps its raw text.
 //! - **Large records are stored compressed**: the whole record as deflated JSON in
 //!   `record_z`, and in `record` a stub without its payload text, so the row stays small and
 //!   SQL's JSON functions (pairing by `rpc.pair_seq`) still read it.
+//!
+//! Rows written before members were left out hold every member; they read the same.
 
-use mcpscope_proto::{ByteString, Record, RecordKind};
+use mcpscope_proto::{
+    Continues, Direction, Flag, Message, Record, RecordKind, RpcInfo, RpcKind, lint::Violation,
+};
+use serde::Serialize;
 
 /// Records whose JSON is larger than this are stored compressed.
 pub const COMPRESS_ABOVE: usize = 64 * 1024;
 
 /// The end of a record's JSON whose SSE `raw` was left out. A record's own JSON never ends
-/// so (its last member is `lint`, an array, or `preview_of`, a number); serde passes over
-/// the unknown member when reading.
+/// so (its members end with a number, a list or an object, and `raw_printed` is a member of
+/// [`Stored`] only); serde passes over the unknown member when reading.
 const RAW_PRINTED: &str = r#","raw_printed":true}"#;
+
+/// A record as its row holds it (see the module doc). Made by [`Stored::of`], which names
+/// every member of [`Record`], so a member added there does not compile until it is stored.
+#[derive(Serialize)]
+struct Stored<'a> {
+    seq: u64,
+    at_us: i64,
+    elapsed_us: u64,
+    direction: Direction,
+    exchange: u64,
+    kind: StoredKind<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rpc: Option<StoredRpc<'a>>,
+    #[serde(skip_serializing_if = "<[Flag]>::is_empty")]
+    flags: &'a [Flag],
+    #[serde(skip_serializing_if = "<[Violation]>::is_empty")]
+    lint: &'a [Violation],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview_of: Option<u64>,
+    /// Last, so that the JSON ends with [`RAW_PRINTED`].
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    raw_printed: bool,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum StoredKind<'a> {
+    Sse(StoredSse<'a>),
+    Other(&'a RecordKind),
+}
+
+/// [`RecordKind::SseFrame`] as a row holds it.
+#[derive(Serialize)]
+struct StoredSse<'a> {
+    /// `RecordKind`'s tag for the variant.
+    #[serde(rename = "type")]
+    tag: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'a str>,
+    data: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_ms: Option<u64>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    comments: &'a [String],
+    /// `None` when the fields print it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw: Option<&'a str>,
+}
+
+/// [`RpcInfo`] as a row holds it.
+#[derive(Serialize)]
+struct StoredRpc<'a> {
+    kind: RpcKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pair_seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_us: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    continues: Option<&'a Continues>,
+    #[serde(skip_serializing_if = "is_null")]
+    message: &'a Message,
+}
+
+fn is_null(m: &&Message) -> bool {
+    m.is_null()
+}
+
+impl<'a> Stored<'a> {
+    fn of(r: &'a Record) -> Stored<'a> {
+        let Record { seq, at_us, elapsed_us, direction, exchange, kind, rpc, flags, lint, preview_of } = r;
+        let (kind, raw_printed) = match kind {
+            RecordKind::SseFrame { id, event, data, retry_ms, comments, raw } => {
+                let (id, event) = (id.as_deref(), event.as_deref());
+                // A frame with no data prints no data line; whether it had an empty one is not
+                // known.
+                let printed = !data.is_empty() && prints(raw, id, event, data, *retry_ms, comments);
+                let raw = (!printed).then_some(&**raw);
+                let sse = StoredSse { tag: "sse_frame", id, event, data, retry_ms: *retry_ms, comments, raw };
+                (StoredKind::Sse(sse), printed)
+            }
+            other => (StoredKind::Other(other), false),
+        };
+        let rpc = rpc.as_ref().map(|rpc| {
+            let RpcInfo { kind, id, method, error_code, pair_seq, latency_us, continues, message, shape: _ } =
+                rpc;
+            StoredRpc {
+                kind: *kind,
+                id: id.as_deref(),
+                method: method.as_deref(),
+                error_code: *error_code,
+                pair_seq: *pair_seq,
+                latency_us: *latency_us,
+                continues: continues.as_deref(),
+                message,
+            }
+        });
+        Stored {
+            seq: *seq,
+            at_us: *at_us,
+            elapsed_us: *elapsed_us,
+            direction: *direction,
+            exchange: *exchange,
+            kind,
+            rpc,
+            flags,
+            lint,
+            preview_of: *preview_of,
+            raw_printed,
+        }
+    }
+
+    fn json(&self) -> String {
+        // Serializing borrowed strings, numbers and derived types to a String cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
 
 /// The `record` text and, for a large record, the compressed whole.
 pub fn encode(r: &Record) -> (String, Option<Vec<u8>>) {
-    let elided = elide_raw(r);
-    let json = match &elided {
-        Some(e) => {
-            let mut json = serde_json::to_string(e).unwrap_or_default();
-            if json.ends_with('}') {
-                json.pop();
-                json.push_str(RAW_PRINTED);
-            }
-            json
-        }
-        None => serde_json::to_string(r).unwrap_or_default(),
-    };
+    let json = Stored::of(r).json();
     if json.len() <= COMPRESS_ABOVE {
         return (json, None);
     }
     let z = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 6);
-    let mut stub = elided.unwrap_or_else(|| r.clone());
+    let mut stub = r.clone();
     match &mut stub.kind {
         RecordKind::HttpRequest { body: Some(b), .. } | RecordKind::HttpResponse { body: Some(b), .. } => {
             b.text.clear()
@@ -49,7 +172,7 @@ pub fn encode(r: &Record) -> (String, Option<Vec<u8>>) {
         }
         _ => {}
     }
-    (serde_json::to_string(&stub).unwrap_or_default(), Some(z))
+    (Stored::of(&stub).json(), Some(z))
 }
 
 /// The record a row holds: the compressed whole when there is one, else `record` itself.
@@ -69,23 +192,39 @@ pub fn decode(json: &str, z: Option<&[u8]>) -> Result<Record, crate::StoreError>
     Ok(record)
 }
 
-/// `r` without its SSE raw text, when the frame's fields print it exactly.
-fn elide_raw(r: &Record) -> Option<Record> {
-    let RecordKind::SseFrame { id, event, data, retry_ms, comments, raw } = &r.kind else {
-        return None;
-    };
-    // A frame with no data prints no data line; whether it had an empty one is not known.
-    if data.is_empty() || *raw != print_frame(id.as_deref(), event.as_deref(), data, *retry_ms, comments) {
-        return None;
+/// Whether these fields print `raw` exactly, in the order [`print_frame`] prints them (the
+/// same test as comparing with its text, without making the text: a flood stores thousands
+/// of frames a second).
+fn prints(
+    raw: &str,
+    id: Option<&str>,
+    event: Option<&str>,
+    data: &str,
+    retry_ms: Option<u64>,
+    comments: &[String],
+) -> bool {
+    fn line(rest: &mut &str, field: &str, value: &str) -> bool {
+        let Some(after) = rest.strip_prefix(field).and_then(|r| r.strip_prefix(value)) else {
+            return false;
+        };
+        match after.strip_prefix('\n') {
+            Some(after) => {
+                *rest = after;
+                true
+            }
+            None => false,
+        }
     }
-    let mut elided = r.clone();
-    if let RecordKind::SseFrame { raw, .. } = &mut elided.kind {
-        *raw = ByteString::new();
-    }
-    Some(elided)
+    let mut rest = raw;
+    comments.iter().all(|c| line(&mut rest, ": ", c))
+        && event.is_none_or(|e| line(&mut rest, "event: ", e))
+        && id.is_none_or(|i| line(&mut rest, "id: ", i))
+        && data.split('\n').all(|l| line(&mut rest, "data: ", l))
+        && retry_ms.is_none_or(|ms| line(&mut rest, "retry: ", &ms.to_string()))
+        && rest == "\n"
 }
 
-/// The text of an SSE frame with these fields, in the order [`elide_raw`] expects.
+/// The text of an SSE frame with these fields, in the order [`prints`] expects.
 fn print_frame(
     id: Option<&str>,
     event: Option<&str>,
@@ -193,12 +332,83 @@ mod tests {
         for r in [plain, sdk, lines] {
             let (json, z) = encode(&r);
             assert!(z.is_none());
-            assert!(json.ends_with(RAW_PRINTED) && json.contains(r#""raw":"""#), "raw left out: {json}");
+            assert!(json.ends_with(RAW_PRINTED) && !json.contains(r#""raw""#), "raw left out: {json}");
             assert_eq!(decode(&json, None).unwrap(), r);
         }
         // The payload once, not twice.
         let (json, _) = encode(&frame(None, None, data, &[], &format!("data: {data}\n\n")));
         assert_eq!(json.matches("notifications/message").count(), 1, "{json}");
+    }
+
+    /// A flood's notification as its row holds it: no member that holds nothing; a record
+    /// whose every member holds something keeps each one; and a row written with every
+    /// member (before they were left out) reads the same.
+    #[test]
+    fn members_that_hold_nothing_are_left_out_and_read_back() {
+        use mcpscope_proto::{Continues, Flag, FlagCode, RpcInfo, RpcKind, lint::Violation};
+        let data = r#"{"jsonrpc":"2.0","method":"notifications/message","params":{"data":"x"}}"#;
+        let mut note = frame(None, None, data, &[], &format!("data: {data}\n\n"));
+        note.rpc = Some(RpcInfo {
+            kind: RpcKind::Notification,
+            id: None,
+            method: Some("notifications/message".into()),
+            error_code: None,
+            pair_seq: None,
+            latency_us: None,
+            continues: None,
+            message: Default::default(),
+            shape: Default::default(),
+        });
+        let (json, _) = encode(&note);
+        for absent in ["null", "[]", r#""raw""#, r#""flags""#, r#""lint""#, r#""comments""#, r#""message""#] {
+            assert!(!json.contains(absent), "{absent} in {json}");
+        }
+        assert_eq!(decode(&json, None).unwrap(), note);
+        // The same row as it was written before: every member (the derived form), `raw`
+        // empty, then the mark.
+        let mut elided = note.clone();
+        if let RecordKind::SseFrame { raw, .. } = &mut elided.kind {
+            *raw = Default::default();
+        }
+        let mut old = serde_json::to_string(&elided).unwrap();
+        old.pop();
+        old.push_str(RAW_PRINTED);
+        assert!(old.contains(r#""retry_ms":null,"comments":[],"raw":"""#), "{old}");
+        assert_ne!(old, json);
+        assert_eq!(decode(&old, None).unwrap(), note, "{old}");
+
+        let mut full = frame(Some("7"), Some("note"), "a\nb", &["c"], "weird raw");
+        if let RecordKind::SseFrame { retry_ms, .. } = &mut full.kind {
+            *retry_ms = Some(10);
+        }
+        full.rpc = Some(RpcInfo {
+            kind: RpcKind::Request,
+            id: Some("2".into()),
+            method: Some("tools/call".into()),
+            error_code: Some(-1),
+            pair_seq: Some(3),
+            latency_us: Some(4),
+            continues: Some(Box::new(Continues {
+                id: "1".into(),
+                seq: Some(1),
+                first_id: "1".into(),
+                round: 2,
+            })),
+            message: serde_json::json!({"id": 2}).into(),
+            shape: Default::default(),
+        });
+        full.flags = vec![Flag::new(FlagCode::NotJsonRpc, "odd")];
+        full.lint = vec![Violation {
+            rule: "r".into(),
+            path: "p".into(),
+            message: "m".into(),
+            severity: Default::default(),
+            span: None,
+        }];
+        full.preview_of = Some(9);
+        let (json, _) = encode(&full);
+        assert!(!json.ends_with(RAW_PRINTED));
+        assert_eq!(decode(&json, None).unwrap(), full);
     }
 
     #[test]
