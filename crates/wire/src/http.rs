@@ -209,7 +209,7 @@ pub(crate) async fn read_sse(
     mut on_frame: impl FnMut(&FrameMeta, Vec<Value>),
 ) -> StreamEnd {
     let exchange = rx.exchange;
-    let mut stream = rx.response.bytes_stream();
+    let mut stream = Gathered::new(rx.response.bytes_stream());
     let mut pipeline = Pipeline::new(exchange);
     let mut end = StreamEnd::default();
     let mut bytes_total = 0u64;
@@ -288,6 +288,75 @@ pub(crate) async fn read_sse(
     end
 }
 
+/// A gathered read stops once it holds this much: enough for hundreds of a flood's frames,
+/// small beside what a body may be.
+const GATHER_BYTES: usize = 256 * 1024;
+
+/// A body's chunks, each read joined with the chunks that are ready with it.
+///
+/// A server that writes each event on its own (the SDKs do) sends a flood as thousands of
+/// chunks of one frame each. They arrive many to a socket read, but the HTTP client hands
+/// them over one at a time, and each one has costs of its own downstream (a batch of records
+/// to number, lint, store and show). So after a chunk the reader lets the connection hand
+/// over what it already has and takes it too; nothing waits for bytes not yet read.
+struct Gathered<S> {
+    inner: S,
+    /// Chunks taken from the body and not yet returned (kept here, not in the future, so a
+    /// read that is cancelled loses nothing).
+    taken: Vec<Bytes>,
+    len: usize,
+    /// What ended the last gathering (the end of the body, an error), for the next read.
+    held: Option<Option<reqwest::Result<Bytes>>>,
+}
+
+impl<S: futures::Stream<Item = reqwest::Result<Bytes>> + Unpin> Gathered<S> {
+    fn new(inner: S) -> Self {
+        Gathered { inner, taken: Vec::new(), len: 0, held: None }
+    }
+
+    /// The next chunk, with every chunk ready after it (up to [`GATHER_BYTES`]) joined to
+    /// it; `None` at the end of the body. Cancel-safe: a chunk taken from the body is kept
+    /// until it is returned.
+    async fn next(&mut self) -> Option<reqwest::Result<Bytes>> {
+        use futures::FutureExt;
+        if self.taken.is_empty() {
+            if let Some(held) = self.held.take() {
+                return held;
+            }
+            match self.inner.next().await {
+                Some(Ok(first)) => self.take(first),
+                other => return other,
+            }
+        }
+        while self.len < GATHER_BYTES && self.held.is_none() {
+            // The connection parses the next chunk on its own task: let it run once.
+            tokio::task::yield_now().await;
+            match self.inner.next().now_or_never() {
+                Some(Some(Ok(chunk))) => self.take(chunk),
+                Some(ended) => self.held = Some(ended),
+                None => break,
+            }
+        }
+        self.len = 0;
+        let mut taken = std::mem::take(&mut self.taken).into_iter();
+        let first = taken.next()?;
+        if taken.len() == 0 {
+            return Some(Ok(first));
+        }
+        let mut joined = bytes::BytesMut::with_capacity(
+            first.len() + taken.as_slice().iter().map(Bytes::len).sum::<usize>(),
+        );
+        joined.extend_from_slice(&first);
+        taken.for_each(|c| joined.extend_from_slice(&c));
+        Some(Ok(joined.freeze()))
+    }
+
+    fn take(&mut self, chunk: Bytes) {
+        self.len += chunk.len();
+        self.taken.push(chunk);
+    }
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n { s.to_owned() } else { s.chars().take(n).collect::<String>() + "…" }
 }
@@ -329,4 +398,47 @@ pub(crate) fn describe_reqwest_error(e: &reqwest::Error) -> String {
         ""
     };
     format!("{all}{hint}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body of many tiny chunks, handed over one at a time by a task of its own (as the
+    /// HTTP client's connection does), read with a read cancelled at every await: every byte
+    /// comes back once and in order, and the chunks come in far fewer reads than were sent.
+    #[tokio::test]
+    async fn gathered_reads_join_ready_chunks_and_lose_nothing_when_cancelled() {
+        let (tx, rx) = tokio::sync::mpsc::channel::<reqwest::Result<Bytes>>(1);
+        let sent: Vec<Bytes> = (0..5000).map(|i| Bytes::from(format!("data: {i}\n\n"))).collect();
+        let expected: Vec<u8> = sent.iter().flat_map(|c| c.to_vec()).collect();
+        tokio::spawn(async move {
+            for chunk in sent {
+                if tx.send(Ok(chunk)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        let mut body = Gathered::new(tokio_stream_of(rx));
+        let (mut got, mut reads, mut cancelled) = (Vec::new(), 0, 0);
+        loop {
+            // Polled once, then dropped if it is not done: a cancellation at any await.
+            match tokio::time::timeout(std::time::Duration::ZERO, body.next()).await {
+                Ok(Some(Ok(chunk))) => {
+                    reads += 1;
+                    got.extend_from_slice(&chunk);
+                }
+                Ok(Some(Err(e))) => panic!("{e}"),
+                Ok(None) => break,
+                Err(_) => cancelled += 1,
+            }
+        }
+        assert_eq!(got, expected);
+        assert!(cancelled > 0, "the reads were cancelled");
+        assert!(reads < 5000 / 4, "ready chunks are joined: {reads} reads");
+    }
+
+    fn tokio_stream_of<T>(mut rx: tokio::sync::mpsc::Receiver<T>) -> impl futures::Stream<Item = T> + Unpin {
+        Box::pin(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)))
+    }
 }
