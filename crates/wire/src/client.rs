@@ -151,7 +151,16 @@ struct Inner {
     get_restart: Mutex<CancellationToken>,
     /// Our answers to server requests on their way out: `close` lets them arrive first.
     answers: tokio_util::task::TaskTracker,
+    /// Answers being POSTed at once (see [`ANSWERS_IN_FLIGHT`]).
+    answer_slots: Arc<tokio::sync::Semaphore>,
 }
+
+/// Our answers to server requests POSTed at once, at most. A storm of server requests (10k
+/// elicitations, most refused at once) would otherwise open a connection per answer, and
+/// past the server's listen backlog the kernel drops the connection attempts, to be retried
+/// a second or more later: the last answers took tens of seconds. A few connections kept
+/// alive carry them all in a fraction of that.
+const ANSWERS_IN_FLIGHT: usize = 16;
 
 /// A connection; cheap to clone.
 #[derive(Clone)]
@@ -202,6 +211,7 @@ impl Connection {
             status,
             get_restart: Mutex::new(CancellationToken::new()),
             answers: tokio_util::task::TaskTracker::new(),
+            answer_slots: Arc::new(tokio::sync::Semaphore::new(ANSWERS_IN_FLIGHT)),
         });
         drop(_enter);
         let result = handshake(&inner).await;
@@ -716,6 +726,8 @@ fn dispatch(inner: &Arc<Inner>, msg: Value) {
                     Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
                     Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
                 };
+                // The semaphore is never closed, so a permit always comes.
+                let _slot = inner.answer_slots.clone().acquire_owned().await;
                 if let Err(e) = post_message(&inner, &reply, None).await {
                     debug!(error = %e, "could not deliver our response to a server request");
                 }
