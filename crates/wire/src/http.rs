@@ -288,9 +288,10 @@ pub(crate) async fn read_sse(
     end
 }
 
-/// A gathered read stops once it holds this much: enough for hundreds of a flood's frames,
-/// small beside what a body may be.
-const GATHER_BYTES: usize = 256 * 1024;
+/// A gathered read stops once it holds this much: hundreds of a flood's frames, one batch
+/// worth building on the capture's helper thread. A chunk this large is taken alone (joining
+/// it to others would only copy it).
+const GATHER_BYTES: usize = 64 * 1024;
 
 /// A body's chunks, each read joined with the chunks that are ready with it.
 ///
