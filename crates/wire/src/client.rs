@@ -43,8 +43,12 @@ const DEFAULT_RETRY: Duration = Duration::from_millis(1000);
 const GET_OPEN_WAIT: Duration = Duration::from_secs(3);
 /// Resumption attempts for one broken POST stream.
 const MAX_RESUMES: u32 = 5;
-/// How long `close` waits for answers to server requests still being sent.
+/// How long `close` waits for answers to server requests still being sent while none of them
+/// gets out: a storm of server requests (10k elicitations, refused) takes longer than this
+/// to answer, and is waited for as long as its answers keep going out …
 const ANSWERS_GRACE: Duration = Duration::from_secs(5);
+/// … up to this long in all.
+const ANSWERS_MAX_WAIT: Duration = Duration::from_secs(60);
 /// How many times one request is sent again after 401/403 challenges (authorize, then step
 /// up, then refresh …); the authorizer keeps its own, tighter limits per cause.
 const MAX_AUTH_ROUNDS: u32 = 4;
@@ -306,8 +310,20 @@ impl Connection {
         // Answers already on their way reach the server before the session ends (a CLI call
         // that exits right after its result would drop them otherwise).
         inner.answers.close();
-        if tokio::time::timeout(ANSWERS_GRACE, inner.answers.wait()).await.is_err() {
-            debug!("closing with answers to the server still unsent after {ANSWERS_GRACE:?}");
+        let waiting = Instant::now();
+        let mut unsent = inner.answers.len();
+        while tokio::time::timeout(ANSWERS_GRACE, inner.answers.wait()).await.is_err() {
+            let now = inner.answers.len();
+            if now >= unsent || waiting.elapsed() >= ANSWERS_MAX_WAIT {
+                debug!(
+                    unsent = now,
+                    "closing with answers to the server still unsent after {:?}",
+                    waiting.elapsed()
+                );
+                break;
+            }
+            debug!(unsent = now, "still sending answers to the server's requests");
+            unsent = now;
         }
         let session = lock(&inner.link).session_id.clone();
         if session.is_some()
