@@ -186,7 +186,7 @@ fn message_line(record: &Record) -> Option<String> {
     let arrow = if record.direction == mcpscope_proto::Direction::Out { "→" } else { "←" };
     let what = match rpc.kind {
         mcpscope_proto::RpcKind::Request | mcpscope_proto::RpcKind::Notification => {
-            rpc.method.clone().unwrap_or_default()
+            rpc.method.as_deref().unwrap_or_default().to_owned()
         }
         mcpscope_proto::RpcKind::Result => "result".to_owned(),
         mcpscope_proto::RpcKind::Error => format!("error {}", rpc.error_code.unwrap_or_default()),

@@ -204,7 +204,8 @@ async fn the_proxy_refuses_foreign_hosts_web_origins_other_paths_and_remote_bind
         let ok = post(host, origin, "/mcp").await.expect("answered");
         assert_ne!(ok.status(), 403);
     }
-    let methods: Vec<String> = sink.records().iter().filter_map(|r| r.rpc.as_ref()?.method.clone()).collect();
+    let methods: Vec<String> =
+        sink.records().iter().filter_map(|r| r.rpc.as_ref()?.method.as_deref().map(str::to_owned)).collect();
     assert_eq!(methods, ["ping", "ping"], "the allowed requests were captured");
     tokio::time::timeout(Duration::from_secs(5), proxy.stop()).await.expect("stopped");
 }

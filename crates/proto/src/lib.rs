@@ -21,6 +21,7 @@ pub mod servers;
 pub mod time;
 pub mod trust;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 pub use bytestring::ByteString;
@@ -385,7 +386,9 @@ pub struct RpcInfo {
     pub kind: RpcKind,
     /// The id rendered as JSON text (`1`, `"abc"`), so numbers and strings stay apart.
     pub id: Option<String>,
-    pub method: Option<String>,
+    /// Borrowed for the usual MCP methods ([`method_name`]): a flood's records, cloned from
+    /// one template, then share the name instead of allocating it once each.
+    pub method: Option<Cow<'static, str>>,
     pub error_code: Option<i64>,
     /// For a response: the seq of the record that carried its request.
     pub pair_seq: Option<u64>,
@@ -404,6 +407,51 @@ pub struct RpcInfo {
     /// notifications (`mcpscope_wire::template`); never stored or sent.
     #[serde(skip)]
     pub shape: Shape,
+}
+
+/// The methods MCP defines, so that a record's method name can be the `'static` one.
+const COMMON_METHODS: &[&str] = &[
+    "notifications/message",
+    "notifications/progress",
+    "notifications/cancelled",
+    "notifications/initialized",
+    "notifications/resources/updated",
+    "notifications/resources/list_changed",
+    "notifications/tools/list_changed",
+    "notifications/prompts/list_changed",
+    "notifications/roots/list_changed",
+    "notifications/elicitation/complete",
+    "notifications/tasks/status",
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/read",
+    "resources/templates/list",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+    "sampling/createMessage",
+    "elicitation/create",
+    "roots/list",
+    "server/discover",
+    "subscriptions/listen",
+    "tasks/get",
+    "tasks/result",
+    "tasks/list",
+    "tasks/cancel",
+];
+
+/// A method name for [`RpcInfo::method`]: borrowed when MCP defines it, owned otherwise.
+pub fn method_name(name: &str) -> Cow<'static, str> {
+    match COMMON_METHODS.iter().find(|m| **m == name) {
+        Some(m) => Cow::Borrowed(m),
+        None => Cow::Owned(name.to_owned()),
+    }
 }
 
 /// [`RpcInfo::shape`]: which of the capture's templates read a message. Two messages of one
@@ -1299,6 +1347,29 @@ mod tests {
     #[test]
     fn a_record_stays_small() {
         assert!(std::mem::size_of::<Record>() + 16 <= 384, "{} bytes", std::mem::size_of::<Record>());
+    }
+
+    /// A flood's records share their method's name: the usual ones are borrowed, anything
+    /// else is the server's own text, and both read back from JSON the same.
+    #[test]
+    fn usual_method_names_are_borrowed() {
+        assert!(matches!(method_name("notifications/message"), Cow::Borrowed("notifications/message")));
+        assert!(matches!(method_name("tools/call"), Cow::Borrowed(_)));
+        let odd = method_name("x/custom");
+        assert!(matches!(&odd, Cow::Owned(s) if s == "x/custom"));
+        let info = RpcInfo {
+            kind: RpcKind::Notification,
+            id: None,
+            method: Some(method_name("notifications/progress")),
+            error_code: None,
+            pair_seq: None,
+            latency_us: None,
+            continues: None,
+            message: Message::default(),
+            shape: Shape::default(),
+        };
+        let back: RpcInfo = serde_json::from_str(&serde_json::to_string(&info).expect("json")).expect("read");
+        assert_eq!(back.method.as_deref(), Some("notifications/progress"));
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl Tracker {
                 if let Some(t) = token {
                     st.tokens.insert(t, id.clone());
                 }
-                st.items.push(Inflight { id: id.clone(), method: method.clone(), progress: None });
+                st.items.push(Inflight { id: id.clone(), method: method.to_string(), progress: None });
                 true
             }
             (Direction::In, RpcKind::Result | RpcKind::Error) => {

@@ -31,7 +31,7 @@ pub async fn recorded_request(
         .as_ref()
         .filter(|r| r.kind == RpcKind::Request)
         .ok_or(SessionError::NoRpcRequest { seq })?;
-    let method = rpc.method.clone().unwrap_or_default();
+    let method = rpc.method.as_deref().unwrap_or_default().to_owned();
     let params = Replay::default_params(&rpc.message);
     Ok((record, method, params))
 }
@@ -68,7 +68,7 @@ pub async fn session_requests(store: &Store, session_id: &str) -> Result<Vec<(u6
         .into_iter()
         .filter_map(|h| {
             let rpc = h.record.rpc.as_ref().filter(|r| r.kind == RpcKind::Request)?;
-            let method = rpc.method.clone()?;
+            let method = rpc.method.as_deref()?.to_owned();
             (method != "initialize").then_some((h.record.seq, method))
         })
         .collect())

@@ -30,7 +30,7 @@ fn request(seq: u64, method: &str, body: &str) -> Record {
         rpc: Some(RpcInfo {
             kind: RpcKind::Request,
             id: Some(seq.to_string()),
-            method: Some(method.into()),
+            method: Some(mcpscope_proto::method_name(method)),
             error_code: None,
             pair_seq: None,
             latency_us: None,

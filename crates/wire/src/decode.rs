@@ -132,7 +132,7 @@ fn decode_with(
         flags.push(Flag::new(FlagCode::NotJsonRpc, NOT_RPC));
         return (None, Vec::new());
     };
-    let method = peek.method.map(Cow::into_owned);
+    let method = peek.method.as_deref().map(mcpscope_proto::method_name);
     let must_act = match kind {
         RpcKind::Notification => method.as_deref().is_some_and(acted_on),
         _ => true,

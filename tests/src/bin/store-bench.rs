@@ -66,7 +66,7 @@ fn record(seq: u64) -> Record {
         rpc: Some(RpcInfo {
             kind: rpc_kind,
             id: (kind != "note").then(|| (seq / 10).to_string()),
-            method: method.map(str::to_owned),
+            method: method.map(mcpscope_proto::method_name),
             error_code,
             pair_seq: None,
             latency_us: latency,

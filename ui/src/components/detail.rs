@@ -210,7 +210,7 @@ fn rpc_meta(r: &Record, response: Option<u64>, jump: &Callback<u64>) -> Html {
         <>
             <dl class="meta">
                 { field("kind", Some(format::rpc_kind_word(rpc.kind).to_owned())) }
-                { field("method", rpc.method.clone()) }
+                { field("method", rpc.method.as_deref().map(str::to_owned)) }
                 { field("id", rpc.id.clone()) }
                 { field("error code", rpc.error_code.map(|c| c.to_string())) }
                 { field("latency", rpc.latency_us.map(format::latency)) }
