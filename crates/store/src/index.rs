@@ -28,9 +28,24 @@ const ROWS_PER_STATEMENT: usize = 400;
 pub(crate) struct Pending {
     texts: VecDeque<(i64, String)>,
     bytes: usize,
+    /// The writer's session. A text is used only for a row of this session: when its
+    /// unindexed rows were deleted (the session pruned, the history cleared), their ids are
+    /// given again to the next rows stored, which the texts held do not describe.
+    session: Option<String>,
 }
 
 impl Pending {
+    /// What the writer of `session_id` holds.
+    pub(crate) fn of(session_id: &str) -> Pending {
+        Pending { session: Some(session_id.to_owned()), ..Pending::default() }
+    }
+
+    /// Lets every text go (they may name rows that were rolled back).
+    pub(crate) fn clear(&mut self) {
+        self.texts.clear();
+        self.bytes = 0;
+    }
+
     pub(crate) fn push(&mut self, id: i64, text: String) {
         self.bytes += text.len();
         self.texts.push_back((id, text));
@@ -82,18 +97,20 @@ pub(crate) async fn step(pool: &SqlitePool, pending: &mut Pending) -> Result<usi
 pub(crate) async fn step_in(tx: &mut SqliteConnection, pending: &mut Pending) -> Result<usize, sqlx::Error> {
     let upto: i64 = sqlx::query_scalar("SELECT indexed_upto FROM fts_state").fetch_one(&mut *tx).await?;
     pending.drop_upto(upto);
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?")
-        .bind(upto)
-        .bind(CHUNK as i64)
-        .fetch_all(&mut *tx)
-        .await?;
-    let Some(&last) = ids.last() else {
+    let ids: Vec<(i64, bool)> =
+        sqlx::query_as("SELECT id, session_id IS ? FROM records WHERE id > ? ORDER BY id LIMIT ?")
+            .bind(pending.session.as_deref())
+            .bind(upto)
+            .bind(CHUNK as i64)
+            .fetch_all(&mut *tx)
+            .await?;
+    let Some(&(last, _)) = ids.last() else {
         return Ok(0);
     };
     let mut texts: Vec<(i64, String)> = Vec::with_capacity(ids.len());
     let mut missing = Vec::new();
-    for &id in &ids {
-        match pending.take(id) {
+    for &(id, ours) in &ids {
+        match pending.take(id).filter(|_| ours) {
             Some(text) => texts.push((id, text)),
             None => missing.push(id),
         }

@@ -567,8 +567,19 @@ impl Store {
     }
 
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.
+    ///
+    /// FTS5's check (SQLite 3.46) reads the index through the structure its connection cached
+    /// when it last used the table, without asking first whether other connections wrote
+    /// since, as every query does. On a pooled connection that had not touched the index
+    /// since another one rewrote it (a prune, a merge), a sound index was reported as
+    /// "malformed inverted index". So the check runs in one read transaction whose first
+    /// statement opens the index, which drops a stale structure, on the same snapshot.
     pub async fn integrity_check(&self) -> Result<String> {
-        Ok(sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&self.pool).await?)
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT rowid FROM records_fts WHERE rowid = 0").fetch_optional(&mut *tx).await?;
+        let verdict = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut *tx).await?;
+        tx.rollback().await?;
+        Ok(verdict)
     }
 
     pub async fn close(&self) {

@@ -287,7 +287,7 @@ async fn encode_loop(shared: Arc<Shared>, out: mpsc::Sender<Batch>) {
 /// Stage two: writes each encoded batch in one transaction, then answers its flushes; the
 /// full-text index follows when the stream rests.
 async fn write_loop(pool: SqlitePool, session_id: String, mut batches: mpsc::Receiver<Batch>) {
-    let mut pending = index::Pending::default();
+    let mut pending = index::Pending::of(&session_id);
     // The stream rests: a chunk is indexed whenever no batch is waiting.
     let mut calm = false;
     loop {
@@ -320,7 +320,7 @@ async fn write_loop(pool: SqlitePool, session_id: String, mut batches: mpsc::Rec
                 tracing::error!(error = %e, records = n, "could not store a batch of records");
                 // The held texts may name rows that were rolled back (their ids come again):
                 // let them go; the next free-text search indexes from the rows.
-                pending = index::Pending::default();
+                pending.clear();
             }
         }
         calm = n < CALM_BATCH;
@@ -337,11 +337,11 @@ async fn write_loop(pool: SqlitePool, session_id: String, mut batches: mpsc::Rec
 /// indexes their rows instead.
 async fn index_step(pool: &SqlitePool, pending: &mut index::Pending) {
     match index::step(pool, pending).await {
-        Ok(n) if n < index::CHUNK => *pending = index::Pending::default(),
+        Ok(n) if n < index::CHUNK => pending.clear(),
         Ok(_) => {}
         Err(e) => {
             tracing::warn!(error = %e, "the full-text index could not catch up");
-            *pending = index::Pending::default();
+            pending.clear();
         }
     }
 }
