@@ -156,7 +156,7 @@ struct Inner {
     /// Our answers to server requests on their way out: `close` lets them arrive first.
     answers: tokio_util::task::TaskTracker,
     /// Answers being POSTed at once (see [`ANSWERS_IN_FLIGHT`]).
-    answer_slots: Arc<tokio::sync::Semaphore>,
+    answer_slots: tokio::sync::Semaphore,
 }
 
 /// Our answers to server requests POSTed at once, at most. A storm of server requests (10k
@@ -215,7 +215,7 @@ impl Connection {
             status,
             get_restart: Mutex::new(CancellationToken::new()),
             answers: tokio_util::task::TaskTracker::new(),
-            answer_slots: Arc::new(tokio::sync::Semaphore::new(ANSWERS_IN_FLIGHT)),
+            answer_slots: tokio::sync::Semaphore::new(ANSWERS_IN_FLIGHT),
         });
         drop(_enter);
         let result = handshake(&inner).await;
@@ -743,7 +743,7 @@ fn dispatch(inner: &Arc<Inner>, msg: Value) {
                     Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
                 };
                 // The semaphore is never closed, so a permit always comes.
-                let _slot = inner.answer_slots.clone().acquire_owned().await;
+                let _slot = inner.answer_slots.acquire().await;
                 if let Err(e) = post_message(&inner, &reply, None).await {
                     debug!(error = %e, "could not deliver our response to a server request");
                 }
