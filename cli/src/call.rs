@@ -47,6 +47,9 @@ pub(crate) struct CallArgs {
     /// Seconds to wait for the response (progress notifications extend it).
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Leave this call out of the history (nothing of it is written to the database).
+    #[arg(long = "no-history")]
+    no_history: bool,
     #[command(flatten)]
     oauth: crate::OAuthArgs,
     #[command(flatten)]
@@ -68,6 +71,7 @@ pub(crate) async fn run(args: CallArgs) -> anyhow::Result<std::process::ExitCode
         protocol_version: args.protocol_version.clone(),
         headers: crate::parse_headers(&args.headers)?,
         auth: args.oauth.auth_request(),
+        no_history: args.no_history,
     };
     let store = crate::open_history().await;
     let limits = args.limits.resolve(store.as_ref()).await?;

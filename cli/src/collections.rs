@@ -36,6 +36,9 @@ pub struct RunArgs {
     /// Do not read secrets from the OS keyring (give them with --var).
     #[arg(long = "no-keyring")]
     no_keyring: bool,
+    /// Leave this run out of the history (nothing of it is written to the database).
+    #[arg(long = "no-history")]
+    no_history: bool,
     #[command(flatten)]
     limits: crate::limits::LimitArgs,
 }
@@ -144,7 +147,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut headers: Vec<Header> =
         col.headers()?.into_iter().map(|(name, value)| Header::new(name, value)).collect();
     headers.extend(crate::parse_headers(&args.headers)?);
-    let req = ConnectRequest { url: url.clone(), headers, ..ConnectRequest::default() };
+    let req = ConnectRequest {
+        url: url.clone(),
+        headers,
+        no_history: args.no_history,
+        ..ConnectRequest::default()
+    };
     let env = col.environment.as_deref().map(|e| format!(", environment {e}")).unwrap_or_default();
     println!("{} — {url}{env} ({} requests)", col.name, col.requests.len());
     let limits = args.limits.resolve(store.as_ref()).await?;

@@ -1581,6 +1581,59 @@ async fn gui_settings_limits_apply_to_the_next_connection() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+/// "Record the next connection in the history" unticked: the connection is shown live, the
+/// status line says it is not recorded, and nothing of it reaches the database; ticked again,
+/// the next one is recorded. The app runs in a data directory of its own.
+#[tokio::test]
+async fn gui_a_connection_left_out_of_the_history_is_shown_but_not_stored() {
+    let data = std::env::temp_dir().join(format!("mcpscope-gui-unrecorded-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let c = Window::open_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]).await;
+    click(&c, "#headers-toggle").await;
+    click(&c, "#record-history").await;
+    eventually("the panel's button says it", Duration::from_secs(10), || async {
+        text_of(&c, "#headers-toggle").await.filter(|t| t.contains("not recorded"))
+    })
+    .await;
+    connect_to_demo(&c).await;
+    eventually("the status line says it", Duration::from_secs(10), || async {
+        text_of(&c, "#unrecorded").await.filter(|t| t.contains("not recorded"))
+    })
+    .await;
+    wait_for_tools(&c).await;
+    type_into(&c, "#tool-name", "echo").await;
+    type_into(&c, "#tool-args", r#"{"message": "seen, not kept"}"#).await;
+    click(&c, "#call-tool").await;
+    eventually("the answer shown live", Duration::from_secs(20), || async {
+        text_of(&c, "#last-response").await.filter(|t| t.contains("seen, not kept"))
+    })
+    .await;
+    screenshot(&c, "unrecorded").await;
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("the app's history");
+    assert!(store.sessions(10).await.expect("sessions").is_empty(), "nothing was stored");
+
+    // Ticked again: the next connection is recorded, and the status line says nothing.
+    click(&c, "#record-history").await;
+    click(&c, "#connect").await;
+    eventually("disconnected", Duration::from_secs(20), || async {
+        text_of(&c, "#status").await.filter(|t| t.to_lowercase().contains("disconnected"))
+    })
+    .await;
+    click(&c, "#connect").await;
+    eventually("connected and recorded", Duration::from_secs(20), || async {
+        let word = text_of(&c, "#status").await?;
+        let line = text_of(&c, ".statusline").await?;
+        (word.trim().eq_ignore_ascii_case("connected") && !line.contains("not recorded")).then_some(())
+    })
+    .await;
+    eventually("the second connection in the history", Duration::from_secs(20), || async {
+        (store.sessions(10).await.ok()?.len() == 1).then_some(())
+    })
+    .await;
+    let _ = c.close().await;
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 /// The live view holds a bounded window of rows (issue 12): with "Rows in the live view" set
 /// to 500 and "Records in memory" to 100, a flood of 3000 leaves at most a fifth over 500
 /// rows held, the count still says every record, and "older" loads the rest back from the

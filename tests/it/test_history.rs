@@ -689,3 +689,44 @@ async fn the_window_and_the_cli_record_a_session_alike() {
         assert!(text.to_ascii_lowercase().contains("x-tenant"), "{}: the header's name is kept", s.source);
     }
 }
+
+/// A connection left out of the history (the window's "Record" box, `--no-history`) writes
+/// nothing to the database, says so in its state, and the live view still has its records.
+#[tokio::test]
+async fn a_connection_left_out_of_the_history_writes_nothing() {
+    let data = data_dir("unrecorded");
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("store");
+    let demo = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoOptions::default()).await.expect("demo");
+    let engine = mcpscope_session::Engine::with_store(Arc::new(Quiet), Some(store.clone()), "app");
+    let req = |no_history| mcpscope_proto::ConnectRequest {
+        url: demo.url().to_owned(),
+        no_history,
+        ..Default::default()
+    };
+
+    let state = engine.connect(req(true)).await.expect("connect");
+    assert!(state.unrecorded, "the state says the connection is not recorded");
+    engine.request("tools/list".into(), None).await.expect("tools/list");
+    engine.disconnect().await.expect("disconnect");
+    assert!(!engine.records().is_empty(), "the live view has the session");
+    assert!(store.sessions(10).await.expect("sessions").is_empty(), "nothing was written");
+
+    // The same engine records the next connection that asks for it.
+    let state = engine.connect(req(false)).await.expect("connect");
+    assert!(!state.unrecorded);
+    engine.request("tools/list".into(), None).await.expect("tools/list");
+    engine.disconnect().await.expect("disconnect");
+    let sessions = store.sessions(10).await.expect("sessions");
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert!(sessions[0].records > 0);
+
+    // The CLI's --no-history.
+    let url = demo.url().to_owned();
+    let out = run(&data, ["call", &url, "tools/list", "--no-history"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(store.sessions(10).await.expect("sessions").len(), 1, "the call was not recorded");
+    let out = run(&data, ["call", &url, "tools/list"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(store.sessions(10).await.expect("sessions").len(), 2, "without the flag it is");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -132,6 +132,10 @@ pub struct ConnectRequest {
     pub headers: Vec<Header>,
     /// OAuth, when the server asks for it.
     pub auth: AuthRequest,
+    /// Leave this session out of the history: the live view only (nothing written to
+    /// SQLite; older records leave memory for good). For traffic that must not be kept, or a
+    /// flood watched at full speed: the history is the largest cost of one (README).
+    pub no_history: bool,
 }
 
 /// How a connection authenticates beyond its custom headers.
@@ -227,6 +231,10 @@ pub struct ConnectionState {
     /// `url` and records.
     #[serde(default)]
     pub proxy: Option<String>,
+    /// Connected, and nothing of it is written to the history (left out by the user, or the
+    /// history could not start).
+    #[serde(default)]
+    pub unrecorded: bool,
 }
 
 impl ConnectionState {
@@ -244,6 +252,7 @@ impl ConnectionState {
             capabilities: Value::Null,
             negotiation: None,
             proxy: None,
+            unrecorded: false,
         }
     }
 }

@@ -282,6 +282,7 @@ impl Engine {
             status: ConnectionStatus::Connected,
             url: Some(req.url.clone()),
             proxy: Some(proxy.url()),
+            unrecorded: live.recorder().is_none(),
             ..ConnectionState::disconnected()
         };
         // The client's lists are compared with the trusted version as they pass.
@@ -373,6 +374,7 @@ impl Engine {
                     capabilities: info.capabilities.clone(),
                     negotiation: info.negotiation.clone(),
                     proxy: None,
+                    unrecorded: live.recorder().is_none(),
                 };
                 self.watch_status(&conn);
                 listen_for_changes(&conn);

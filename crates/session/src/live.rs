@@ -86,7 +86,7 @@ impl<'e> SessionBuilder<'e> {
             Some(l) => l,
             None => crate::limits(store.as_ref()).await,
         };
-        let (recorder, history_problem) = match &store {
+        let (recorder, history_problem) = match store.as_ref().filter(|_| !request.no_history) {
             Some(store) => {
                 // The history keeps the URL without its credentials (userinfo, `?api_key=`).
                 let url = mcpscope_wire::redact_url(&request.url);

@@ -8,9 +8,11 @@
 //! `requestAnimationFrame`; RSS and CPU are read from `/proc` for the app and its WebKit
 //! children. The same run reads the same flood with a minimal HTTP + SSE reader ("raw").
 //!
-//! Usage: `gui-bench [--app PATH] [--sizes 1000,10000,50000] [--soak ROUNDS]`. `cargo xtask
-//! bench` runs it on the release app under Xvfb. `--soak` is the CI soak instead: floods with
-//! view switches and filters in between, then checks the window is still alive.
+//! Usage: `gui-bench [--app PATH] [--sizes 1000,10000,50000] [--soak ROUNDS] [--no-history]`.
+//! `cargo xtask bench` runs it on the release app under Xvfb. `--soak` is the CI soak instead:
+//! floods with view switches and filters in between, then checks the window is still alive.
+//! `--no-history` unticks "Record the next connection in the history" first (what the history
+//! costs a flood: README).
 
 #![allow(clippy::expect_used, clippy::panic)] // A benchmark aborts on a broken setup; that is its report.
 
@@ -383,6 +385,8 @@ struct Args {
     app: PathBuf,
     sizes: Vec<u64>,
     soak: Option<u32>,
+    /// Untick "Record the next connection in the history" before connecting.
+    no_history: bool,
 }
 
 fn args() -> Args {
@@ -392,6 +396,7 @@ fn args() -> Args {
         app: target.join("release").join("mcpscope-app"),
         sizes: vec![1_000, 10_000, 50_000, 200_000],
         soak: None,
+        no_history: false,
     };
     while let Some(flag) = it.next() {
         match flag.as_str() {
@@ -405,7 +410,10 @@ fn args() -> Args {
                     .collect()
             }
             "--soak" => a.soak = Some(it.next().expect("--soak ROUNDS").parse().expect("a number of rounds")),
-            other => panic!("unknown argument {other}: gui-bench [--app PATH] [--sizes N,…] [--soak ROUNDS]"),
+            "--no-history" => a.no_history = true,
+            other => panic!(
+                "unknown argument {other}: gui-bench [--app PATH] [--sizes N,…] [--soak ROUNDS] [--no-history]"
+            ),
         }
     }
     a
@@ -601,8 +609,14 @@ async fn main() {
     let driver = Driver::start_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]);
     let c = driver.open(&args.app).await;
     let app = eventually("the app process", Duration::from_secs(10), || async { app_pid() }).await;
+    if args.no_history {
+        click(&c, "#headers-toggle").await;
+        click(&c, "#record-history").await;
+        click(&c, "#headers-toggle").await;
+    }
     connect(&c, &url).await;
-    println!("{} (pid {app}); connected: {}", args.app.display(), tree_report(app));
+    let history = if args.no_history { ", history off" } else { "" };
+    println!("{} (pid {app}{history}); connected: {}", args.app.display(), tree_report(app));
     match args.soak {
         Some(rounds) => soak(&c, &url, app, rounds).await,
         None => bench(&c, &url, app, &args.sizes).await,

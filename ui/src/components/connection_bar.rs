@@ -70,6 +70,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let roots_text = use_state(String::new);
     let roots_note = use_state(|| None::<Result<String, String>>);
     let oauth = use_state(OAuthFields::default);
+    let record = use_state(|| true);
     let (dark, toggle_theme) = use_theme();
 
     let headers = parse::headers(&headers_text);
@@ -80,7 +81,8 @@ pub fn ConnectionBar(props: &Props) -> Html {
     );
 
     let request_for = {
-        let (transport, version, headers) = (*transport, (*version).clone(), headers.clone());
+        let (transport, version, headers, record) =
+            (*transport, (*version).clone(), headers.clone(), *record);
         let auth = oauth.request();
         move |url: String| ConnectRequest {
             url: url.trim().to_owned(),
@@ -88,6 +90,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
             protocol_version: (version != NEGOTIATE).then(|| version.clone()),
             headers: headers.clone().unwrap_or_default(),
             auth: auth.clone(),
+            no_history: !record,
         }
     };
 
@@ -262,6 +265,10 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let on_client_id = oauth_text(|f, v| f.client_id = v);
     let on_client_secret = oauth_text(|f, v| f.client_secret = v);
     let on_scope = oauth_text(|f, v| f.scope = v);
+    let on_record = {
+        let record = record.clone();
+        Callback::from(move |e: Event| record.set(e.target_unchecked_into::<HtmlInputElement>().checked()))
+    };
 
     html! {
         <header class="topbar">
@@ -288,9 +295,10 @@ pub fn ConnectionBar(props: &Props) -> Html {
                         }) }
                     </select>
                 </label>
-                <button class={classes!("btn", "ghost", headers_open.then_some("open"), headers.is_err().then_some("invalid"))}
+                <button id="headers-toggle" class={classes!("btn", "ghost", headers_open.then_some("open"), headers.is_err().then_some("invalid"))}
                     onclick={toggle_headers} aria-expanded={headers_open.to_string()}>
                     { if header_count > 0 { format!("Headers ({header_count}) · Roots") } else { "Headers · Roots".to_owned() } }
+                    { if *record { "" } else { " · not recorded" } }
                     <span class="chev">{ if *headers_open { " ▴" } else { " ▾" } }</span>
                 </button>
                 <label class={classes!("check-field", oauth.on.then_some("on"))}
@@ -349,6 +357,11 @@ pub fn ConnectionBar(props: &Props) -> Html {
                         None => html! { <span>{"One root per line: a URI, then an optional name. Answered to "}<code>{"roots/list"}</code>{"."}</span> },
                     } }
                 </div>
+                <span class="panel-label">{"History"}</span>
+                <label class="check-field" title="Write this connection's traffic to the history database (search, replay, export). Untick for traffic that must not be kept, or to watch a flood at full speed: the next connection then shows only live, and older records leave memory for good">
+                    <input id="record-history" type="checkbox" checked={*record} onchange={on_record} />
+                    {"Record the next connection in the history"}
+                </label>
             </div>
             if *import_open {
                 <ImportServers on_pick={on_pick} />
@@ -489,6 +502,12 @@ fn StatusLine(props: &StatusProps) -> Html {
             }
             { part("server", server) }
             { part("session", c.session_id_hint.clone()) }
+            if c.unrecorded && c.status == ConnectionStatus::Connected {
+                <span id="unrecorded" class="part unrecorded"
+                    title="This connection is not written to the history: shown live only, and records past the newest in memory are gone for good">
+                    {"not recorded"}
+                </span>
+            }
             { for c.error.as_ref().map(|e| html! { <span class="error-text" title={e.clone()}>{e.clone()}</span> }) }
             if c.status == ConnectionStatus::SessionExpired {
                 <button id="reinitialize" class="btn primary small" onclick={props.on_reinit.clone()}>
