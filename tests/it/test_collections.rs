@@ -76,6 +76,19 @@ async fn an_environment_supplies_variables() {
     let stdout = String::from_utf8_lossy(&ok.stdout);
     assert!(ok.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&ok.stderr));
     assert!(stdout.contains("1 requests: 1 passed, 0 failed"), "{stdout}");
+
+    // --no-history: the run leaves nothing in the history; without it, its session is there.
+    let data = std::env::temp_dir().join(format!("mcpscope-run-unrecorded-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let dir_arg = dir.display().to_string();
+    let out = mcpscope_in(&data, &["run", &dir_arg, "--env", "test", "--no-history"], "").await;
+    assert!(out.status.success(), "{}", texts(&out));
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("the history");
+    assert!(store.sessions(10).await.expect("sessions").is_empty(), "the run was not recorded");
+    let out = mcpscope_in(&data, &["run", &dir_arg, "--env", "test"], "").await;
+    assert!(out.status.success(), "{}", texts(&out));
+    assert_eq!(store.sessions(10).await.expect("sessions").len(), 1, "without the flag it is");
+    let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
