@@ -12,8 +12,8 @@ use serde_json::json;
 
 use mcpscope_tests::bin_dir;
 use mcpscope_tests::gui::{
-    Driver, Window, click, connect_to, eventually, eventually_in, eventually_or, flood, save_limits,
-    screenshot, soak_round, text_of, type_into, wait_for_tools,
+    Driver, Window, click, connect_to, disconnect, eventually, eventually_in, eventually_or, flood,
+    save_limits, screenshot, soak_round, text_of, type_into, wait_for_tools,
 };
 pub(crate) use mcpscope_tests::gui::{connect_to_demo, gui_turn};
 
@@ -1271,11 +1271,7 @@ async fn gui_two_sessions_lists_compared() {
         text_of(&c, "#last-response").await.filter(|t| t.contains("long_running"))
     })
     .await;
-    click(&c, "#connect").await; // Disconnect
-    eventually("disconnected", Duration::from_secs(20), || async {
-        text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("disconnected"))
-    })
-    .await;
+    disconnect(&c).await;
     connect_to(&c, &server.url).await;
     click(&c, "#btn-tools-list").await;
     eventually("server-everything's tools", Duration::from_secs(20), || async {
@@ -1495,11 +1491,7 @@ async fn gui_soak_floods_with_view_switches_and_filters() {
     let n = 3_000;
     for round in 1..=3 {
         if round > 1 {
-            click(&c, "#connect").await; // Disconnect
-            eventually("disconnected", Duration::from_secs(20), || async {
-                text_of(&c, "#connect").await.filter(|t| t.trim() == "Connect")
-            })
-            .await;
+            disconnect(&c).await;
         }
         connect_to(&c, demo.url()).await;
         flood(&c, n).await;
@@ -1614,11 +1606,7 @@ async fn gui_a_connection_left_out_of_the_history_is_shown_but_not_stored() {
 
     // Ticked again: the next connection is recorded, and the status line says nothing.
     click(&c, "#record-history").await;
-    click(&c, "#connect").await;
-    eventually("disconnected", Duration::from_secs(20), || async {
-        text_of(&c, "#status").await.filter(|t| t.to_lowercase().contains("disconnected"))
-    })
-    .await;
+    disconnect(&c).await;
     click(&c, "#connect").await;
     eventually("connected and recorded", Duration::from_secs(20), || async {
         let word = text_of(&c, "#status").await?;
@@ -1995,11 +1983,7 @@ async fn gui_the_first_window_offers_demo_import_recent_servers_and_shortcuts() 
     // A server that outlives this window (the demo server ends with the app).
     let kept =
         mcpscope_demo::DemoServer::start(([127, 0, 0, 1], 0).into(), Default::default()).await.expect("demo");
-    click(&c, "#connect").await; // Disconnect
-    eventually("disconnected", Duration::from_secs(20), || async {
-        text_of(&c, "#connect").await.filter(|t| t.trim() == "Connect")
-    })
-    .await;
+    disconnect(&c).await;
     connect_to(&c, kept.url()).await;
     let _ = c.close().await;
 
@@ -2039,11 +2023,7 @@ async fn gui_a_tool_changed_since_it_was_trusted_shows_a_banner() {
         .await;
     };
     let reconnect = || async {
-        click(&c, "#connect").await; // Disconnect
-        eventually("disconnected", Duration::from_secs(20), || async {
-            text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("disconnected"))
-        })
-        .await;
+        disconnect(&c).await;
         click(&c, "#connect").await;
         eventually("connected again", Duration::from_secs(20), || async {
             text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
@@ -2158,10 +2138,6 @@ async fn gui_proxy_mode_shows_a_real_clients_traffic_live() {
     })
     .await;
     screenshot(&c, "proxy-mode").await;
-    click(&c, "#connect").await; // Stop the proxy.
-    eventually("stopped", Duration::from_secs(20), || async {
-        text_of(&c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("disconnected"))
-    })
-    .await;
+    disconnect(&c).await; // Stops the proxy.
     c.close().await;
 }

@@ -248,6 +248,16 @@ pub async fn connect_to(c: &Client, url: &str) {
     .await;
 }
 
+/// Clicks Disconnect (the connect button of a live connection, or of proxy mode) and waits
+/// until the status line says "disconnected".
+pub async fn disconnect(c: &Client) {
+    click(c, "#connect").await;
+    eventually("status 'disconnected'", Duration::from_secs(20), || async {
+        text_of(c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("disconnected"))
+    })
+    .await;
+}
+
 /// Focuses the tool name field (which fetches tools/list) and waits for the tools.
 pub async fn wait_for_tools(c: &Client) {
     click(c, "#tool-name").await;

@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 use fantoccini::Client;
 use futures::StreamExt;
 use mcpscope_demo::{DemoOptions, DemoServer};
-use mcpscope_tests::gui::{Driver, click, eventually, screenshot, soak_round, text_of, type_into};
+use mcpscope_tests::gui::{
+    Driver, click, disconnect, eventually, screenshot, soak_round, text_of, type_into,
+};
 use serde_json::{Value, json};
 
 const SIZE: usize = 200;
@@ -421,11 +423,7 @@ fn args() -> Args {
 
 async fn connect(c: &Client, url: &str) {
     if text_of(c, "#connect").await.is_some_and(|t| t.contains("Disconnect")) {
-        click(c, "#connect").await;
-        eventually("disconnected", Duration::from_secs(20), || async {
-            text_of(c, "#connect").await.filter(|t| t.trim() == "Connect")
-        })
-        .await;
+        disconnect(c).await;
     }
     type_into(c, "#url", url).await;
     click(c, "#connect").await;
