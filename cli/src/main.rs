@@ -60,31 +60,7 @@ enum Command {
         command: collections::CollectionCommand,
     },
     /// Send a recorded request again and show how the answer differs from the recorded one.
-    Replay {
-        /// A session id (`ses_…`), or `last`.
-        session: String,
-        /// The request's sequence number in that session (see `history search`).
-        #[arg(required_unless_present = "all")]
-        seq: Option<u64>,
-        /// Replay every client request of the session, in order (exit code 1 when any answer
-        /// differs from the recorded one).
-        #[arg(long, conflicts_with = "params")]
-        all: bool,
-        /// Send to this server instead of the session's (e.g. a new version of it).
-        #[arg(long)]
-        url: Option<String>,
-        /// Replace the recorded params (JSON).
-        #[arg(long)]
-        params: Option<String>,
-        /// An extra header, 'Name: value' (repeatable; recorded credentials were redacted).
-        #[arg(long = "header", short = 'H')]
-        headers: Vec<String>,
-        /// Print the whole outcome as JSON instead of a readable diff.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        limits: limits::LimitArgs,
-    },
+    Replay(replay::ReplayArgs),
     /// Print the limits on what a server may send (body and frame sizes, records in memory,
     /// the history's write queue, server requests waiting); save new ones for the window and
     /// later commands with --save.
@@ -174,7 +150,7 @@ async fn main() -> std::process::ExitCode {
             | Command::Conformance { .. }
             | Command::Token { .. }
             | Command::Run(_)
-            | Command::Replay { .. }
+            | Command::Replay(_)
             | Command::Trust(_)
             | Command::Proxy(_)
     ) {
@@ -193,9 +169,7 @@ async fn main() -> std::process::ExitCode {
         Command::History { command } => history::run(command).await,
         Command::Run(args) => collections::run(args).await,
         Command::Collection { command } => collections::manage(command).await,
-        Command::Replay { session, seq, all, url, params, headers, json, limits } => {
-            replay::run(session, if all { None } else { seq }, url, params, headers, json, limits).await
-        }
+        Command::Replay(args) => replay::run(args).await,
         Command::Limits { limits, save, reset } => limits::manage(limits, save, reset).await,
     };
     match result {

@@ -31,6 +31,10 @@ pub(crate) struct ProxyArgs {
     /// Print every captured record as a JSON line instead of one line per message.
     #[arg(long)]
     jsonl: bool,
+    /// Leave the proxied traffic out of the history: shown on the terminal (or as --jsonl)
+    /// only, nothing written to the database.
+    #[arg(long = "no-history")]
+    no_history: bool,
     /// With --oauth, mcpscope authorizes upstream with its own OAuth client and holds the
     /// token: the client talks to the proxy without credentials (the client's own are
     /// dropped). Without it, credentials and the upstream's challenges pass through.
@@ -43,6 +47,7 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<std::process::ExitCod
         url: args.upstream.clone(),
         headers: crate::parse_headers(&args.headers)?,
         auth: args.oauth.auth_request(),
+        no_history: args.no_history,
         ..ConnectRequest::default()
     };
     let store = crate::open_history().await;
@@ -66,8 +71,9 @@ pub(crate) async fn run(args: ProxyArgs) -> anyhow::Result<std::process::ExitCod
     // The URL on stdout, alone on its line, for people and scripts.
     println!("{}", proxy.url());
     let _ = std::io::stdout().flush();
+    let recorded = if live.recorder().is_some() { "" } else { " (not recorded in the history)" };
     eprintln!(
-        "mcpscope: proxying {} → {upstream}; give your client the URL above. Ctrl+C stops.",
+        "mcpscope: proxying {} → {upstream}{recorded}; give your client the URL above. Ctrl+C stops.",
         proxy.url()
     );
     wait_for_stop().await;

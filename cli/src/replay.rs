@@ -7,15 +7,39 @@ use mcpscope_proto::ConnectRequest;
 use mcpscope_wire::DefaultHandler;
 use serde_json::Value;
 
-pub(crate) async fn run(
+#[derive(clap::Args)]
+pub(crate) struct ReplayArgs {
+    /// A session id (`ses_…`), or `last`.
     session: String,
+    /// The request's sequence number in that session (see `history search`).
+    #[arg(required_unless_present = "all")]
     seq: Option<u64>,
+    /// Replay every client request of the session, in order (exit code 1 when any answer
+    /// differs from the recorded one).
+    #[arg(long, conflicts_with = "params")]
+    all: bool,
+    /// Send to this server instead of the session's (e.g. a new version of it).
+    #[arg(long)]
     url: Option<String>,
+    /// Replace the recorded params (JSON).
+    #[arg(long)]
     params: Option<String>,
+    /// An extra header, 'Name: value' (repeatable; recorded credentials were redacted).
+    #[arg(long = "header", short = 'H')]
     headers: Vec<String>,
+    /// Print the whole outcome as JSON instead of a readable diff.
+    #[arg(long)]
     json: bool,
-    limit_args: crate::limits::LimitArgs,
-) -> anyhow::Result<std::process::ExitCode> {
+    /// Leave the replay out of the history (without it, the replay is a session of its own).
+    #[arg(long = "no-history")]
+    no_history: bool,
+    #[command(flatten)]
+    limits: crate::limits::LimitArgs,
+}
+
+pub(crate) async fn run(args: ReplayArgs) -> anyhow::Result<std::process::ExitCode> {
+    let ReplayArgs { session, seq, all, url, params, headers, json, no_history, limits: limit_args } = args;
+    let seq = if all { None } else { seq };
     let params: Option<Value> = match &params {
         Some(p) => Some(serde_json::from_str(p).with_context(|| format!("--params is not valid JSON: {p}"))?),
         None => None,
@@ -38,6 +62,7 @@ pub(crate) async fn run(
     let req = ConnectRequest {
         url: target.clone(),
         headers: crate::parse_headers(&headers)?,
+        no_history,
         ..ConnectRequest::default()
     };
     let limits = limit_args.resolve(Some(&store)).await?;

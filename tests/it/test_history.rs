@@ -728,5 +728,15 @@ async fn a_connection_left_out_of_the_history_writes_nothing() {
     let out = run(&data, ["call", &url, "tools/list"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(store.sessions(10).await.expect("sessions").len(), 2, "without the flag it is");
+
+    // `replay --no-history` sends the recorded requests again and writes nothing; without
+    // the flag the replay is a session of its own.
+    let out = run(&data, ["replay", "last", "--all", "--no-history"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tools/list"), "the replay ran");
+    assert_eq!(store.sessions(10).await.expect("sessions").len(), 2, "the replay was not recorded");
+    let out = run(&data, ["replay", "last", "--all"]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(store.sessions(10).await.expect("sessions").len(), 3, "without the flag it is");
     let _ = std::fs::remove_dir_all(&data);
 }

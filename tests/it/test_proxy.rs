@@ -210,6 +210,28 @@ async fn the_proxy_refuses_foreign_hosts_web_origins_other_paths_and_remote_bind
     tokio::time::timeout(Duration::from_secs(5), proxy.stop()).await.expect("stopped");
 }
 
+/// `proxy --no-history`: the proxied traffic is shown on the terminal and nothing of it is
+/// written to the history (the client here is mcpscope's own CLI, also told not to record).
+#[tokio::test]
+async fn a_proxy_left_out_of_the_history_shows_the_traffic_and_writes_nothing() {
+    let demo =
+        DemoServer::start(SocketAddr::from(([127, 0, 0, 1], 0)), DemoOptions::default()).await.expect("demo");
+    let data = data_dir("proxy-unrecorded");
+    let (proxy, url) = start_proxy(&data, &["--upstream", demo.url(), "--no-history"]);
+    let call = mcpscope_tests::cli::run(Some(&data), ["call", &url, "tools/list", "--no-history"]).await;
+    assert!(call.status.success(), "{}", String::from_utf8_lossy(&call.stderr));
+    assert!(String::from_utf8_lossy(&call.stdout).contains("echo"), "the demo's tools came through");
+    let stderr = stop_proxy(proxy).await;
+    assert!(stderr.contains("not recorded in the history"), "the proxy says so: {stderr}");
+    for line in ["→ initialize", "→ tools/list", "← result"] {
+        assert!(stderr.contains(line), "{line:?} in the proxy's lines: {stderr}");
+    }
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("history");
+    let sessions = store.sessions(10).await.expect("sessions");
+    assert!(sessions.is_empty(), "nothing was written: {sessions:?}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 /// Mode (b): mcpscope authorizes upstream with its own OAuth client (against the real
 /// oidc-provider), and the client talks to the proxy with no credentials at all.
 #[tokio::test]
