@@ -12,7 +12,9 @@
 //! `cargo xtask bench` runs it on the release app under Xvfb. `--soak` is the CI soak instead:
 //! floods with view switches and filters in between, then checks the window is still alive.
 //! `--no-history` unticks "Record the next connection in the history" first (what the history
-//! costs a flood: README).
+//! costs a flood: README). A size given more than once (`--sizes 50000,50000,50000`) gets a
+//! summary line after the table: the median ratio and its range, the median longest frame and
+//! p99, and how many of its floods had a frame over 100 ms.
 
 #![allow(clippy::expect_used, clippy::panic)] // A benchmark aborts on a broken setup; that is its report.
 
@@ -483,6 +485,7 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
         "web cpu%",
         "µs/rec"
     );
+    let mut seen: Vec<Seen> = Vec::new();
     for &n in sizes {
         settle(app).await;
         let before = app_usage(app);
@@ -516,6 +519,13 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
             f.ms * 1000.0 / n as f64,
         );
         println!("{line}");
+        seen.push(Seen {
+            n,
+            ratio: f.ms / (raw.as_secs_f64() * 1000.0),
+            max: f.max,
+            p99: f.p99,
+            over100: f.over100,
+        });
         println!(
             "{:>8} on the wire: the call's result {} after it went out; in the page: {}; the app busy {:.0} ms after it (the history writer)",
             "",
@@ -524,6 +534,7 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
             settled.as_secs_f64() * 1000.0
         );
     }
+    summarize(&seen);
     let end = app_usage(app);
     let records: u64 =
         c.execute("return window.__bench.count()", vec![]).await.ok().and_then(|v| v.as_u64()).unwrap_or(0);
@@ -535,6 +546,52 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
     );
     println!("processes: {}", tree_report(app));
     responsiveness(c, 100_000).await;
+}
+
+/// One flood's figures, for [`summarize`].
+struct Seen {
+    n: u64,
+    ratio: f64,
+    max: f64,
+    p99: f64,
+    over100: u64,
+}
+
+/// For each size flooded more than once (`--sizes 50000,50000,…`): the median ratio and the
+/// range, and how many floods had a frame over 100 ms. The machine's noise swings single
+/// floods widely, so comparisons read these lines.
+fn summarize(seen: &[Seen]) {
+    let mut sizes: Vec<u64> = seen.iter().map(|s| s.n).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    for n in sizes {
+        let of_n: Vec<&Seen> = seen.iter().filter(|s| s.n == n).collect();
+        if of_n.len() < 2 {
+            continue;
+        }
+        let sorted = |pick: fn(&&Seen) -> f64| {
+            let mut v: Vec<f64> = of_n.iter().map(pick).collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let median = |v: &[f64]| {
+            let m = v.len() / 2;
+            if v.len().is_multiple_of(2) { (v[m - 1] + v[m]) / 2.0 } else { v[m] }
+        };
+        let (ratio, longest, p99) = (sorted(|s| s.ratio), sorted(|s| s.max), sorted(|s| s.p99));
+        let over = of_n.iter().filter(|s| s.over100 > 0).count();
+        println!(
+            "{n:>8} over {} floods: ratio median {:.2} ({:.2}–{:.2}) | longest frame median {:.0} ms ({:.0}–{:.0}), p99 median {:.0} ms | {over} with a frame over 100 ms",
+            of_n.len(),
+            median(&ratio),
+            ratio[0],
+            ratio[ratio.len() - 1],
+            median(&longest),
+            longest[0],
+            longest[longest.len() - 1],
+            median(&p99),
+        );
+    }
 }
 
 /// A flood of `n` with the [`PROBE`] interactions made while it runs; prints how long each
