@@ -319,7 +319,9 @@ pub async fn save_limits(c: &Client, limits: &[(&str, &str)]) {
 pub async fn screenshot(c: &Client, name: &str) {
     let Some(dir) = std::env::var_os("MCPSCOPE_SCREENSHOT_DIR") else { return };
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let file = PathBuf::from(dir).join(format!("{name}.png"));
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).expect("create MCPSCOPE_SCREENSHOT_DIR");
+    let file = dir.join(format!("{name}.png"));
     // A screenshot is for people, not an assertion. The X server's picture of the screen is
     // taken outside WebDriver: WebKitWebDriver's own screenshot sometimes never answers
     // under Xvfb, and every later command of the session then hangs behind it.

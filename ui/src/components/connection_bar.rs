@@ -298,7 +298,9 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 <button id="headers-toggle" class={classes!("btn", "ghost", headers_open.then_some("open"), headers.is_err().then_some("invalid"))}
                     onclick={toggle_headers} aria-expanded={headers_open.to_string()}>
                     { if header_count > 0 { format!("Headers ({header_count}) · Roots") } else { "Headers · Roots".to_owned() } }
-                    { if *record { "" } else { " · not recorded" } }
+                    if !*record {
+                        <span class="tag-unrecorded" title="The next connection is not written to the history">{"not recorded"}</span>
+                    }
                     <span class="chev">{ if *headers_open { " ▴" } else { " ▾" } }</span>
                 </button>
                 <label class={classes!("check-field", oauth.on.then_some("on"))}
@@ -316,20 +318,21 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 </button>
                 <button id="demo" class="btn" onclick={on_demo} disabled={headers.is_err()}
                     title="Start the built-in demo MCP server and connect to it">
-                    {"Demo server"}
+                    {"Demo"}
                 </button>
                 <button id="import-toggle" class={classes!("btn", "ghost", import_open.then_some("open"))}
                     onclick={toggle_import} aria-expanded={import_open.to_string()}
                     title="Import servers from Claude Desktop, Cursor, VS Code, the MCP Inspector or a server.json">
                     {"Import"}
                 </button>
-                <span class="spacer" />
-                <button id="new-window" class="btn ghost icon" onclick={Callback::from(|_: MouseEvent| ipc::open_new_window())}
-                    title="Another session in a new window, side by side (Ctrl+N)">{"⊞"}</button>
-                <button id="theme-toggle" class="btn ghost icon" onclick={toggle_theme.reform(|_: MouseEvent| ())}
-                    title={ if dark { "Switch to the light theme" } else { "Switch to the dark theme" } }>
-                    { if dark { "☀" } else { "☾" } }
-                </button>
+                <span class="bar-end">
+                    <button id="new-window" class="btn ghost icon" onclick={Callback::from(|_: MouseEvent| ipc::open_new_window())}
+                        title="Another session in a new window, side by side (Ctrl+N)">{"⊞"}</button>
+                    <button id="theme-toggle" class="btn ghost icon" onclick={toggle_theme.reform(|_: MouseEvent| ())}
+                        title={ if dark { "Switch to the light theme" } else { "Switch to the dark theme" } }>
+                        { if dark { "☀" } else { "☾" } }
+                    </button>
+                </span>
             </div>
             <div class={classes!("headers-panel", (!*headers_open).then_some("hidden"))}>
                 <span class="panel-label">{"Headers"}</span>
