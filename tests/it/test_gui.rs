@@ -1601,6 +1601,18 @@ async fn gui_a_connection_left_out_of_the_history_is_shown_but_not_stored() {
     })
     .await;
     screenshot(&c, "unrecorded").await;
+    // The widest the top bar gets (the tag in the panel's button, connected) still shows every
+    // control inside the window, at the default 1280 px too: it wraps rather than overflows.
+    let outside = c
+        .execute(
+            "return [...document.querySelectorAll('.connect-row button, .connect-row input, .connect-row select')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                .map(e => e.id || e.className)",
+            vec![],
+        )
+        .await
+        .expect("measure the top bar");
+    assert_eq!(outside, json!([]), "controls past the window's right edge");
     let store = mcpscope_store::Store::open_dir(&data).await.expect("the app's history");
     assert!(store.sessions(10).await.expect("sessions").is_empty(), "nothing was stored");
 
