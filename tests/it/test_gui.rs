@@ -10,6 +10,7 @@ use fantoccini::{Client, Locator};
 use mcpscope_tests::everything::{Everything, Mode};
 use serde_json::json;
 
+use crate::test_history::data_dir;
 use mcpscope_tests::bin_dir;
 use mcpscope_tests::gui::{
     Driver, Window, click, connect_to, disconnect, eventually, eventually_in, eventually_or, flood,
@@ -1510,8 +1511,7 @@ async fn gui_soak_floods_with_view_switches_and_filters() {
 /// a data directory of its own: its saved limits reach no other test.
 #[tokio::test]
 async fn gui_settings_limits_apply_to_the_next_connection() {
-    let data = std::env::temp_dir().join(format!("mcpscope-gui-limits-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    let data = data_dir("gui-limits");
     let c = Window::open_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]).await;
 
     click(&c, "#view-settings").await;
@@ -1578,8 +1578,7 @@ async fn gui_settings_limits_apply_to_the_next_connection() {
 /// the next one is recorded. The app runs in a data directory of its own.
 #[tokio::test]
 async fn gui_a_connection_left_out_of_the_history_is_shown_but_not_stored() {
-    let data = std::env::temp_dir().join(format!("mcpscope-gui-unrecorded-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    let data = data_dir("gui-unrecorded");
     let c = Window::open_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]).await;
     click(&c, "#headers-toggle").await;
     click(&c, "#record-history").await;
@@ -1641,8 +1640,7 @@ async fn gui_a_connection_left_out_of_the_history_is_shown_but_not_stored() {
 /// the first record selectable. The app runs in a data directory of its own.
 #[tokio::test]
 async fn gui_a_long_session_keeps_a_bounded_window_and_pages_older_rows_back() {
-    let data = std::env::temp_dir().join(format!("mcpscope-gui-window-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    let data = data_dir("gui-window");
     let c = Window::open_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]).await;
     click(&c, "#view-settings").await;
     eventually("the saved limits", Duration::from_secs(10), || async {
@@ -1715,8 +1713,7 @@ async fn gui_a_long_session_keeps_a_bounded_window_and_pages_older_rows_back() {
 /// the banner's reload brings back a working window still connected to the same session.
 #[tokio::test]
 async fn gui_a_ui_failure_is_shown_logged_and_a_reload_recovers() {
-    let data = std::env::temp_dir().join(format!("mcpscope-gui-failure-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    let data = data_dir("gui-failure");
     let c = Window::open_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]).await;
     connect_to_demo(&c).await;
     assert!(text_of(&c, "#ui-failed").await.is_none(), "no failure banner before a failure");
@@ -1968,8 +1965,7 @@ async fn gui_a_window_may_call_only_the_commands_its_ui_uses() {
 #[tokio::test]
 async fn gui_the_first_window_offers_demo_import_recent_servers_and_shortcuts() {
     let _one_at_a_time = gui_turn().await;
-    let data = std::env::temp_dir().join(format!("mcpscope-gui-start-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
+    let data = data_dir("gui-start");
     let driver = Driver::start_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]);
     let c = open_app(&driver).await;
     eventually("no recent servers yet", Duration::from_secs(20), || async {
