@@ -6,7 +6,8 @@
 //! the page, from the click on **Call tool** until the result is shown and the record count
 //! above the timeline has grown by at least N. Frame gaps are measured in the page with
 //! `requestAnimationFrame`; RSS and CPU are read from `/proc` for the app and its WebKit
-//! children. The same run reads the same flood with a minimal HTTP + SSE reader ("raw").
+//! children, and the PSS of the app and its web process (shared library pages counted once).
+//! The same run reads the same flood with a minimal HTTP + SSE reader ("raw").
 //!
 //! Usage: `gui-bench [--app PATH] [--sizes 1000,10000,50000] [--soak ROUNDS] [--no-history]`.
 //! `cargo xtask bench` runs it on the release app under Xvfb. `--soak` is the CI soak instead:
@@ -235,6 +236,30 @@ fn usage(pid: u32) -> Usage {
     Usage { rss_kb, cpu_ticks }
 }
 
+/// Proportional set size, kB: the process's resident pages, each shared page counted as its
+/// share among the processes that map it (`/proc/PID/smaps_rollup`; 0 without it). Summed
+/// over the app and its web process, it counts the WebKitGTK and GTK libraries both map once,
+/// where a sum of RSS counts them twice. Slower to read than RSS: read once per flood.
+fn pss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("Pss:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The PSS of the app and of its web process, kB.
+fn app_web_pss_kb(app: u32) -> (u64, u64) {
+    let procs = processes();
+    (pss_kb(app), web_pid(&tree(app, &procs), &procs).map_or(0, pss_kb))
+}
+
+/// The app's WebKit web process, among the processes under it.
+fn web_pid(tree: &[u32], procs: &HashMap<u32, (u32, String)>) -> Option<u32> {
+    tree.iter().copied().find(|p| procs.get(p).is_some_and(|(_, c)| c.starts_with("WebKitWebProces")))
+}
+
 /// The app (`mcpscope-app`) and its WebKit web process, each with its own usage.
 #[derive(Debug, Clone, Copy, Default)]
 struct AppUsage {
@@ -295,10 +320,7 @@ async fn settle(app: u32) -> Duration {
 fn app_usage(app: u32) -> AppUsage {
     let procs = processes();
     let tree = tree(app, &procs);
-    let web = tree
-        .iter()
-        .find(|p| procs.get(p).is_some_and(|(_, c)| c.starts_with("WebKitWebProces")))
-        .map_or_else(Usage::default, |p| usage(*p));
+    let web = web_pid(&tree, &procs).map_or_else(Usage::default, usage);
     AppUsage { app: usage(app), web, total_rss_kb: tree.iter().map(|p| usage(*p).rss_kb).sum() }
 }
 
@@ -469,7 +491,7 @@ fn mb(kb: u64) -> f64 {
 async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
     let ticks = 100.0; // USER_HZ on Linux
     println!(
-        "{:>8} {:>9} {:>9} {:>6} | {:>7} {:>7} {:>7} {:>6} | {:>8} {:>8} {:>8} | {:>9} {:>9} {:>8}",
+        "{:>8} {:>9} {:>9} {:>6} | {:>7} {:>7} {:>7} {:>6} | {:>8} {:>8} {:>8} {:>8} | {:>9} {:>9} {:>8}",
         "N",
         "window ms",
         "raw ms",
@@ -481,9 +503,21 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
         "app MB",
         "web MB",
         "peak MB",
+        "a+w PSS",
         "app cpu%",
         "web cpu%",
         "µs/rec"
+    );
+    let (app_pss, web_pss) = app_web_pss_kb(app);
+    let idle = app_usage(app);
+    println!(
+        "{:>8} connected, nothing shown yet: app {:.0} MB + web {:.0} MB RSS; PSS {:.0} + {:.0} = {:.0} MB",
+        "",
+        mb(idle.app.rss_kb),
+        mb(idle.web.rss_kb),
+        mb(app_pss),
+        mb(web_pss),
+        mb(app_pss + web_pss)
     );
     let mut seen: Vec<Seen> = Vec::new();
     for &n in sizes {
@@ -494,6 +528,7 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
         let f = flood(c, n).await;
         let peak = sampler.finish();
         let after = app_usage(app);
+        let (app_pss, web_pss) = app_web_pss_kb(app);
         // The raw reader right after, against the same server, so both see the same machine;
         // once the app has finished its own work (the history writer runs on after a flood).
         let settled = settle(app).await;
@@ -502,7 +537,7 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
         let cpu =
             |a: Usage, b: Usage| (b.cpu_ticks.saturating_sub(a.cpu_ticks)) as f64 / ticks / secs * 100.0;
         let line = format!(
-            "{:>8} {:>9.0} {:>9.0} {:>6.2} | {:>7.0} {:>7.0} {:>7.0} {:>6} | {:>8.0} {:>8.0} {:>8.0} | {:>9.0} {:>9.0} {:>8.1}",
+            "{:>8} {:>9.0} {:>9.0} {:>6.2} | {:>7.0} {:>7.0} {:>7.0} {:>6} | {:>8.0} {:>8.0} {:>8.0} {:>8.0} | {:>9.0} {:>9.0} {:>8.1}",
             n,
             f.ms,
             raw.as_secs_f64() * 1000.0,
@@ -514,6 +549,7 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
             mb(after.app.rss_kb),
             mb(after.web.rss_kb),
             mb(peak.max(after.total_rss_kb)),
+            mb(app_pss + web_pss),
             cpu(before.app, after.app),
             cpu(before.web, after.web),
             f.ms * 1000.0 / n as f64,
@@ -536,12 +572,15 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
     }
     summarize(&seen);
     let end = app_usage(app);
+    let (app_pss, web_pss) = app_web_pss_kb(app);
     let records: u64 =
         c.execute("return window.__bench.count()", vec![]).await.ok().and_then(|v| v.as_u64()).unwrap_or(0);
     println!(
-        "after {records} records in the timeline: app {:.0} MB + web {:.0} MB; all processes of the app {:.0} MB",
+        "after {records} records in the timeline: app {:.0} MB + web {:.0} MB (PSS {:.0} + {:.0}); all processes of the app {:.0} MB",
         mb(end.app.rss_kb),
         mb(end.web.rss_kb),
+        mb(app_pss),
+        mb(web_pss),
         mb(end.total_rss_kb)
     );
     println!("processes: {}", tree_report(app));
