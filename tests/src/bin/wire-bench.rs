@@ -1,7 +1,7 @@
 //! Wire engine benchmark: how much does capturing cost over simply reading the bytes?
 //!
 //! A loopback server answers one `tools/call` with N notifications of about 200 bytes on an
-//! SSE stream. The same bytes are read three ways, each repeated (nine times) and the median
+//! SSE stream. The same bytes are read three ways, each repeated (15 times) and the median
 //! printed:
 //! - raw: a plain HTTP GET of the identical SSE body, read to the end (the floor);
 //! - engine: `mcpscope-wire` performing the tool call, capturing every frame as a record
@@ -32,7 +32,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const SIZE: usize = 200;
 /// The version the flood server settles on when the client offers the newest it knows.
 const FLOOD_VERSION: &str = "2025-11-25";
-const RUNS: usize = 9;
+const RUNS: usize = 15;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -291,7 +291,16 @@ async fn main() {
         let mut s = Vec::new();
         let (mut raw_cpu, mut session_cpu) = (Vec::new(), Vec::new());
         let mut bytes = 0;
-        for _ in 0..RUNS {
+        for run in 0..RUNS {
+            // Every other run the session goes first: whatever the order costs (a core's
+            // clock still rising, the previous run's memory being returned) falls on each
+            // side equally.
+            if run % 2 == 1 {
+                let (d, _, c) = session(&server, n).await;
+                s.push(d);
+                session_cpu.push(c);
+                settle().await;
+            }
             let (d, b, c) = raw(&server, n).await;
             bytes = b;
             r.push(d);
@@ -299,10 +308,12 @@ async fn main() {
             settle().await;
             e.push(engine(&server, n).await.0);
             settle().await;
-            let (d, _, c) = session(&server, n).await;
-            s.push(d);
-            session_cpu.push(c);
-            settle().await;
+            if run % 2 == 0 {
+                let (d, _, c) = session(&server, n).await;
+                s.push(d);
+                session_cpu.push(c);
+                settle().await;
+            }
         }
         cpu.push((n, median_cpu(&raw_cpu), median_cpu(&session_cpu)));
         // Each run's own ratio: the raw read and the session a moment apart, so a slow minute
