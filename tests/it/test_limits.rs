@@ -151,12 +151,14 @@ async fn ten_thousand_server_requests_wait_at_most_the_limit() {
             .filter(|m| m["id"].as_str().is_some_and(|id| id.starts_with("el-")) && m.get("error").is_some())
             .collect()
     };
+    // A bound for a hang, not a timing: on a slow two-core machine a debug build had 8986 of
+    // the 9992 POSTed after 30 s. Each look parses every request the server has: not too often.
     let started = std::time::Instant::now();
-    while refused().len() < 10_000 - 8 && started.elapsed() < std::time::Duration::from_secs(30) {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    while refused().len() < 10_000 - 8 && started.elapsed() < std::time::Duration::from_secs(180) {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
     let refusals = refused();
-    assert_eq!(refusals.len(), 10_000 - 8);
+    assert_eq!(refusals.len(), 10_000 - 8, "refusals the server had after {:?}", started.elapsed());
     let why = refusals[0]["error"]["message"].as_str().unwrap_or_default();
     assert!(why.contains("already has 8 requests of this server waiting for the user"), "{why}");
     // Every request is in the timeline: refused is not dropped.
