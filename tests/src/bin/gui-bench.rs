@@ -571,6 +571,8 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
         );
     }
     summarize(&seen);
+    // With MCPSCOPE_SCREENSHOT_DIR set: the window as the floods left it, to look at.
+    screenshot(c, "gui-bench-after").await;
     let end = app_usage(app);
     let (app_pss, web_pss) = app_web_pss_kb(app);
     let records: u64 =

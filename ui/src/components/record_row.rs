@@ -48,7 +48,7 @@ pub fn thead(history: bool) -> Html {
         }
     };
     html! {
-        <div class={classes!("row-grid", "thead", history.then_some("hist"))}>
+        <div class={classes!("row-cells", "thead", history.then_some("hist"))}>
             <span class="c-flag" />
             {lead}
             <span class="c-dir" />
@@ -113,7 +113,7 @@ pub fn row(r: &RecordSummary, lead: Lead<'_>, st: RowState) -> Html {
     let history = session.is_some();
     let mut node = html! {
         <div
-            class={classes!("row", "row-grid", history.then_some("hist"), format!("d-{dir}"),
+            class={classes!("row", "row-cells", history.then_some("hist"), format!("d-{dir}"),
                 st.selected.then_some("selected"), st.paired.then_some("paired"), r.flagged.then_some("flagged"),
                 (r.lint > 0).then_some("linted"))}
             style={format!("top:{}px", st.pos as f64 * ROW_HEIGHT)}
