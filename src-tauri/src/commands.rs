@@ -557,6 +557,28 @@ pub async fn set_limits(
     Ok(app.of(&window).engine.set_limits(limits).await?)
 }
 
+/// The window's preferences (saved, else the defaults).
+#[tauri::command]
+pub async fn preferences(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::Preferences,
+) -> Reply<cmd::Preferences> {
+    let cmd::Preferences {} = args;
+    Ok(app.of(&window).engine.preferences().await)
+}
+
+/// Saves the window's preferences.
+#[tauri::command]
+pub async fn set_preferences(
+    app: State<'_, AppState>,
+    window: tauri::Window,
+    args: cmd::SetPreferences,
+) -> Reply<cmd::SetPreferences> {
+    let cmd::SetPreferences { preferences } = args;
+    Ok(app.of(&window).engine.set_preferences(preferences).await?)
+}
+
 /// Stores a collection secret's value in the keyring (`None` forgets it); returns where it is
 /// kept. The value comes from the window and never goes back to it.
 #[tauri::command]

@@ -102,6 +102,8 @@ fn main() -> ExitCode {
             commands::limits,
             commands::about,
             commands::set_limits,
+            commands::preferences,
+            commands::set_preferences,
             commands::set_collection_secret,
             commands::export_collection,
             commands::import_collection,

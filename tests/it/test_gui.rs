@@ -1573,7 +1573,7 @@ async fn gui_settings_limits_apply_to_the_next_connection() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
-/// "Record the next connection in the history" unticked: the connection is shown live, the
+/// "Record connections in the history" unticked: the connection is shown live, the
 /// status line says it is not recorded, and nothing of it reaches the database; ticked again,
 /// the next one is recorded. The app runs in a data directory of its own.
 #[tokio::test]
@@ -1629,6 +1629,51 @@ async fn gui_a_connection_left_out_of_the_history_is_shown_but_not_stored() {
         (store.sessions(10).await.ok()?.len() == 1).then_some(())
     })
     .await;
+    let _ = c.close().await;
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// The Record box is kept across restarts: unticked, it is saved in the app's history
+/// database; a new app process on the same data directory starts with it unticked (the
+/// panel's button says "not recorded") and its connection is not recorded; ticked again, the
+/// choice is saved again.
+#[tokio::test]
+async fn gui_the_record_choice_is_kept_across_restarts() {
+    let _one_at_a_time = gui_turn().await;
+    let data = data_dir("gui-record-choice");
+    let driver = Driver::start_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]);
+    let saved = || async {
+        let store = mcpscope_store::Store::open_dir(&data).await.ok()?;
+        Some(mcpscope_session::preferences(Some(&store)).await.record_history)
+    };
+
+    let c = open_app(&driver).await;
+    click(&c, "#headers-toggle").await;
+    let checked =
+        c.find(Locator::Css("#record-history")).await.expect("#record-history").prop("checked").await;
+    assert_eq!(checked.ok().flatten().as_deref(), Some("true"), "recorded by default");
+    click(&c, "#record-history").await;
+    eventually("the choice saved", Duration::from_secs(10), || async { (!saved().await?).then_some(()) })
+        .await;
+    c.close().await.expect("close the WebDriver session (ends the app)");
+
+    let c = open_app(&driver).await;
+    eventually("unticked at start", Duration::from_secs(10), || async {
+        text_of(&c, "#headers-toggle").await.filter(|t| t.contains("not recorded"))
+    })
+    .await;
+    connect_to_demo(&c).await;
+    eventually("the connection is not recorded", Duration::from_secs(10), || async {
+        text_of(&c, "#unrecorded").await.filter(|t| t.contains("not recorded"))
+    })
+    .await;
+    click(&c, "#headers-toggle").await;
+    let checked =
+        c.find(Locator::Css("#record-history")).await.expect("#record-history").prop("checked").await;
+    assert_eq!(checked.ok().flatten().as_deref(), Some("false"), "the box shows the kept choice");
+    click(&c, "#record-history").await;
+    eventually("ticked again and saved", Duration::from_secs(10), || async { saved().await?.then_some(()) })
+        .await;
     let _ = c.close().await;
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -445,6 +445,27 @@ async fn retention_keeps_the_session_being_recorded() {
     assert_eq!(store.integrity_check().await.expect("check"), "ok");
 }
 
+/// The window's preferences live in the history database: saved, they read back after the
+/// store is opened again; a row that does not read (edited by hand, or garbage) gives the
+/// defaults rather than an error; without a history they are the defaults.
+#[tokio::test]
+async fn preferences_are_kept_in_the_history_database() {
+    use mcpscope_proto::Preferences;
+    let data = data_dir("preferences");
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("store");
+    assert_eq!(mcpscope_session::preferences(Some(&store)).await, Preferences::default());
+    let off = Preferences { record_history: false };
+    assert_eq!(mcpscope_session::set_preferences(&store, off).await.expect("save"), off);
+    drop(store);
+
+    let store = mcpscope_store::Store::open_dir(&data).await.expect("store again");
+    assert_eq!(mcpscope_session::preferences(Some(&store)).await, off, "read back after reopening");
+    store.set_setting("preferences", Some("{not json")).await.expect("garbage");
+    assert_eq!(mcpscope_session::preferences(Some(&store)).await, Preferences::default());
+    assert_eq!(mcpscope_session::preferences(None).await, Preferences::default());
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 /// A long session keeps only its newest records in memory (as many as the saved
 /// `timeline_records` limit says); older ones come back from the history when asked for,
 /// identical to what was captured.

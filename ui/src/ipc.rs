@@ -329,6 +329,18 @@ pub async fn set_limits(limits: Option<&mcpscope_proto::Limits>) -> Result<mcpsc
     invoke(cmd::SetLimits { limits: limits.cloned() }).await
 }
 
+/// The window's preferences (saved, else the defaults).
+pub async fn preferences() -> Result<mcpscope_proto::Preferences, IpcError> {
+    invoke(cmd::Preferences {}).await
+}
+
+/// Saves the window's preferences; returns what is now saved.
+pub async fn set_preferences(
+    preferences: mcpscope_proto::Preferences,
+) -> Result<mcpscope_proto::Preferences, IpcError> {
+    invoke(cmd::SetPreferences { preferences }).await
+}
+
 /// Stores a collection secret in the keyring (`None` forgets it); returns where secrets are
 /// kept, in words.
 pub async fn set_collection_secret(

@@ -126,6 +126,10 @@ commands! {
     Limits = "limits" {} -> crate::Limits;
     /// Saves the limits (`None`: the defaults).
     SetLimits = "set_limits" { limits: Option<crate::Limits> } -> crate::Limits;
+    /// The window's choices kept between runs (the Record box).
+    Preferences = "preferences" {} -> crate::Preferences;
+    /// Saves them; returns what is now saved.
+    SetPreferences = "set_preferences" { preferences: crate::Preferences } -> crate::Preferences;
     /// Sets (or, with `value: None`, forgets) a collection's secret in the keyring.
     SetCollectionSecret = "set_collection_secret" { collection: String, env: Option<String>, name: String, value: Option<String> } -> String;
     /// A collection written as one bundle file; its path.

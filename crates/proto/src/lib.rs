@@ -17,6 +17,7 @@ pub mod ipc;
 pub mod limits;
 pub mod lint;
 pub mod outline;
+pub mod preferences;
 pub mod servers;
 pub mod time;
 pub mod trust;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 
 pub use bytestring::ByteString;
 pub use limits::Limits;
+pub use preferences::Preferences;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

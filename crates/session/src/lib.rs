@@ -40,7 +40,7 @@ use mcpscope_proto::{ConnectRequest, ConnectionState, ConnectionStatus, Record, 
 use mcpscope_store::{Recorder, Store};
 use mcpscope_wire::{Connection, LinkStatus, RecordSink};
 use serde_json::Value;
-pub use settings::{collections_dir, limits, set_collections_dir, set_limits};
+pub use settings::{collections_dir, limits, preferences, set_collections_dir, set_limits, set_preferences};
 use tracing::{Instrument, info, info_span};
 
 /// Turns transparent huge pages off for this process (Linux; elsewhere nothing): the shells

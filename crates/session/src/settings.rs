@@ -1,7 +1,7 @@
 //! What the app and the CLI share through the history database's settings: the collections
-//! folder and the limits on what a server may send.
+//! folder and the limits on what a server may send; and the window's own preferences.
 
-use mcpscope_proto::Limits;
+use mcpscope_proto::{Limits, Preferences};
 use mcpscope_store::Store;
 
 use crate::{Engine, Result, SessionError, collection};
@@ -93,6 +93,32 @@ pub async fn set_limits(store: &Store, chosen: Option<Limits>) -> Result<Limits>
     }
 }
 
+/// The setting that holds the window's preferences (JSON).
+const PREFERENCES: &str = "preferences";
+
+/// The window's preferences: the setting in `store`, else the defaults. A setting that does
+/// not read falls back to the defaults, with a warning in the log.
+pub async fn preferences(store: Option<&Store>) -> Preferences {
+    let Some(store) = store else { return Preferences::default() };
+    match store.setting(PREFERENCES).await {
+        Ok(Some(text)) => serde_json::from_str(&text).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the saved preferences do not read; using the defaults");
+            Preferences::default()
+        }),
+        Ok(None) => Preferences::default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the preferences; using the defaults");
+            Preferences::default()
+        }
+    }
+}
+
+/// Saves the window's preferences; returns what is now saved.
+pub async fn set_preferences(store: &Store, chosen: Preferences) -> Result<Preferences> {
+    store.set_setting(PREFERENCES, Some(&serde_json::to_string(&chosen)?)).await?;
+    Ok(chosen)
+}
+
 impl Engine {
     /// Where collections live: the folder the user chose (a setting shared with the CLI), else
     /// `<data dir>/collections`. The flag says whether it is the default.
@@ -115,5 +141,15 @@ impl Engine {
     /// Saves the limits (`None`: the defaults); they apply from the next connection.
     pub async fn set_limits(&self, chosen: Option<Limits>) -> Result<Limits> {
         set_limits(self.history()?, chosen).await
+    }
+
+    /// The window's preferences (the Record box): saved, else the defaults.
+    pub async fn preferences(&self) -> Preferences {
+        preferences(self.store.as_ref()).await
+    }
+
+    /// Saves the window's preferences (needs the history database, where they are kept).
+    pub async fn set_preferences(&self, chosen: Preferences) -> Result<Preferences> {
+        set_preferences(self.history()?, chosen).await
     }
 }

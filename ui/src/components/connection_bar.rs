@@ -71,6 +71,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let roots_note = use_state(|| None::<Result<String, String>>);
     let oauth = use_state(OAuthFields::default);
     let record = use_state(|| true);
+    let record_note = use_state(|| None::<String>);
     let (dark, toggle_theme) = use_theme();
 
     let headers = parse::headers(&headers_text);
@@ -265,9 +266,33 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let on_client_id = oauth_text(|f, v| f.client_id = v);
     let on_client_secret = oauth_text(|f, v| f.client_secret = v);
     let on_scope = oauth_text(|f, v| f.scope = v);
+    // The Record box is a preference: read once when the window starts (unless the box was
+    // changed before the answer came), saved when changed.
+    let record_touched = use_mut_ref(|| false);
+    {
+        let (record, touched) = (record.clone(), record_touched.clone());
+        use_effect_with((), move |()| {
+            spawn_local(async move {
+                if let Ok(p) = ipc::preferences().await
+                    && !*touched.borrow()
+                {
+                    record.set(p.record_history);
+                }
+            });
+        });
+    }
     let on_record = {
-        let record = record.clone();
-        Callback::from(move |e: Event| record.set(e.target_unchecked_into::<HtmlInputElement>().checked()))
+        let (record, record_note, touched) = (record.clone(), record_note.clone(), record_touched.clone());
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            *touched.borrow_mut() = true;
+            record.set(on);
+            let record_note = record_note.clone();
+            spawn_local(async move {
+                let saved = ipc::set_preferences(mcpscope_proto::Preferences { record_history: on }).await;
+                record_note.set(saved.err().map(|e| format!("Not kept for the next start: {}", e.message)));
+            });
+        })
     };
 
     html! {
@@ -361,10 +386,16 @@ pub fn ConnectionBar(props: &Props) -> Html {
                     } }
                 </div>
                 <span class="panel-label">{"History"}</span>
-                <label class="check-field" title="Write this connection's traffic to the history database (search, replay, export). Untick for traffic that must not be kept, or to watch a flood at full speed: the next connection then shows only live, and older records leave memory for good">
+                <label class="check-field" title="Write each connection's traffic to the history database (search, replay, export). Untick for traffic that must not be kept, or to watch a flood at full speed: connections then show only live, and older records leave memory for good. The choice is kept across restarts">
                     <input id="record-history" type="checkbox" checked={*record} onchange={on_record} />
-                    {"Record the next connection in the history"}
+                    {"Record connections in the history"}
                 </label>
+                <div class="hint">
+                    { match &*record_note {
+                        Some(e) => html! { <span id="record-note" class="error">{e.clone()}</span> },
+                        None => html! { <span>{"From the next connection on; the choice is kept when mcpscope restarts."}</span> },
+                    } }
+                </div>
             </div>
             if *import_open {
                 <ImportServers on_pick={on_pick} />
