@@ -242,9 +242,29 @@ where
 pub async fn connect_to(c: &Client, url: &str) {
     type_into(c, "#url", url).await;
     click(c, "#connect").await;
-    eventually("status 'connected'", Duration::from_secs(20), || async {
-        text_of(c, "#status").await.filter(|t| t.trim().to_lowercase().starts_with("connected"))
-    })
+    // What the window said instead, for the failure's message (the status line holds the
+    // state and any error; the URL field what was typed).
+    let seen = std::sync::Mutex::new(String::new());
+    let seen = &seen;
+    eventually_or(
+        "status 'connected'",
+        Duration::from_secs(20),
+        || async move {
+            let status = text_of(c, "#status").await;
+            if let Some(s) = status.as_ref().filter(|t| t.trim().to_lowercase().starts_with("connected")) {
+                return Some(s.clone());
+            }
+            let line = text_of(c, ".statusline").await.unwrap_or_default();
+            let typed = match c.find(Locator::Css("#url")).await {
+                Ok(field) => field.prop("value").await.ok().flatten(),
+                Err(_) => None,
+            };
+            *seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                format!("; the status line said {line:?}, the URL field held {typed:?}");
+            None
+        },
+        || seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
+    )
     .await;
 }
 
