@@ -166,6 +166,21 @@ async fn gui_demo_server_is_one_click_away() {
         text_of(&c, "#last-response").await.filter(|t| t.contains("flood") && t.contains("long_running"))
     })
     .await;
+    // The flood tool's form: its `count` says "Number of `notifications/message` to send",
+    // the code span set as code, the text around it as it was.
+    type_into(&c, "#tool-name", "flood").await;
+    let help = eventually("the count's description", Duration::from_secs(20), || async {
+        for el in c.find_all(Locator::Css(".sf-help")).await.ok()? {
+            let text = el.prop("textContent").await.ok()??;
+            if text.contains("notifications/message") {
+                return Some((text, el.find(Locator::Css("code")).await.ok()?.text().await.ok()?));
+            }
+        }
+        None
+    })
+    .await;
+    assert_eq!(help.0, "Number of notifications/message to send.", "no backticks shown");
+    assert_eq!(help.1, "notifications/message", "the span is code");
 
     // A deliberately wrong request, sent raw; its error response is explained.
     type_into(&c, "#raw-editor", r#"{"jsonrpc":"2.0","id":"oops","method":"no/such/method"}"#).await;
@@ -1297,7 +1312,36 @@ async fn gui_two_sessions_lists_compared() {
     let newer =
         eventually("server-everything's session", Duration::from_secs(20), || session_of(server.url.clone()))
             .await;
+    // Results from both sessions show the Session column; one session's results leave it
+    // out (every row would say the same) and give its room to the titles.
+    let session_column = || async {
+        let shown = c
+            .execute(
+                "const cell = document.querySelector('#history-results .row .c-sess');
+                 return cell ? getComputedStyle(cell).display : null",
+                vec![],
+            )
+            .await
+            .ok()?;
+        shown.as_str().map(|d| d != "none")
+    };
+    type_into(&c, "#history-query", "method:tools/list").await;
+    click(&c, "#history-run").await;
+    eventually("both sessions' tools/list", Duration::from_secs(20), || async {
+        for s in [&demo_session, &newer] {
+            let row = format!("#history-results .row[data-session='{s}'][data-method='tools/list']");
+            c.find(Locator::Css(&row)).await.ok()?;
+        }
+        Some(())
+    })
+    .await;
+    assert_eq!(session_column().await, Some(true), "two sessions' rows say which is which");
     click(&c, &format!(".session-item[data-session='{newer}']")).await;
+    eventually("one session's rows, without the Session column", Duration::from_secs(20), || async {
+        c.find(Locator::Css("#history-results.one-session")).await.ok()?;
+        (session_column().await == Some(false)).then_some(())
+    })
+    .await;
     let select = eventually("the compare box", Duration::from_secs(10), || async {
         c.find(Locator::Css("#compare-with")).await.ok()
     })

@@ -28,7 +28,7 @@ pub mod trust_banner;
 pub mod view_switch;
 
 use wasm_bindgen::JsCast;
-use yew::{Callback, UseStateHandle};
+use yew::{Callback, Html, UseStateHandle, html};
 
 /// The value of the field (input, textarea or select) an input or change event came from.
 /// Text fields listen to both: typing fires `input`, while programmatic edits (WebDriver's
@@ -52,4 +52,19 @@ pub fn field_value(e: &web_sys::Event) -> String {
 pub fn text_into<E: JsCast + 'static>(state: &UseStateHandle<String>) -> Callback<E> {
     let state = state.clone();
     Callback::from(move |e: E| state.set(field_value(e.unchecked_ref())))
+}
+
+/// A server's description as text with its `code spans` set in code ([`crate::format::code_spans`]):
+/// text nodes and `<code>` only, whatever the server wrote.
+pub fn described(text: &str) -> Html {
+    crate::format::code_spans(text)
+        .into_iter()
+        .map(|(code, part)| {
+            if code {
+                html! { <code>{part}</code> }
+            } else {
+                html! { {part} }
+            }
+        })
+        .collect()
 }

@@ -234,11 +234,77 @@ pub fn short_session(id: &str) -> &str {
     &id[cut..]
 }
 
-/// Reason phrases for the statuses an MCP server plausibly returns.
+/// A server's description split into plain text and `code spans` (`false`, `true`), as
+/// Markdown writes them: a run of backticks opens a span and the next run of as many closes
+/// it, the text between trimmed of one space on each side when both are there; a run that is
+/// never closed is plain text. Only this, never HTML or links: the text is the server's.
+pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
+    let mut parts = Vec::new();
+    let (mut plain_from, mut at) = (0, 0);
+    while let Some(open) = text[at..].find('`').map(|i| at + i) {
+        let ticks = text[open..].bytes().take_while(|b| *b == b'`').count();
+        let body = open + ticks;
+        let close = closing_run(&text[body..], ticks).map(|i| body + i);
+        let Some(close) = close else {
+            at = body;
+            continue;
+        };
+        if open > plain_from {
+            parts.push((false, &text[plain_from..open]));
+        }
+        let code = &text[body..close];
+        let code = match code.strip_prefix(' ').and_then(|c| c.strip_suffix(' ')) {
+            Some(inner) if !inner.trim().is_empty() => inner,
+            _ => code,
+        };
+        parts.push((true, code));
+        at = close + ticks;
+        plain_from = at;
+    }
+    if plain_from < text.len() {
+        parts.push((false, &text[plain_from..]));
+    }
+    parts
+}
+
+/// Where the first run of exactly `ticks` backticks in `text` starts.
+fn closing_run(text: &str, ticks: usize) -> Option<usize> {
+    let mut at = 0;
+    while let Some(i) = text[at..].find('`').map(|i| at + i) {
+        let run = text[i..].bytes().take_while(|b| *b == b'`').count();
+        if run == ticks {
+            return Some(i);
+        }
+        at = i + run;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use mcpscope_proto::Body;
+
+    #[test]
+    fn descriptions_show_their_code_spans() {
+        assert_eq!(
+            code_spans("Number of `notifications/message` to send"),
+            [(false, "Number of "), (true, "notifications/message"), (false, " to send")]
+        );
+        assert_eq!(code_spans("plain"), [(false, "plain")]);
+        assert_eq!(code_spans("`a` and `b`"), [(true, "a"), (false, " and "), (true, "b")]);
+        // A span holding a backtick is written with two, and one space inside each end.
+        assert_eq!(code_spans("use `` a`b `` here"), [(false, "use "), (true, "a`b"), (false, " here")]);
+        // Unclosed, or closed by a run of another length: plain text, nothing lost.
+        assert_eq!(code_spans("it's 5` long"), [(false, "it's 5` long")]);
+        assert_eq!(code_spans("``a` b"), [(false, "``a` b")]);
+        assert_eq!(code_spans("`x` then `"), [(true, "x"), (false, " then `")]);
+        assert!(code_spans("").is_empty());
+        // Every byte is in exactly one part, in order (spaces trimmed inside spans aside).
+        let text = "a `b` c ``d`` e `f";
+        let joined: String = code_spans(text).iter().map(|(_, t)| *t).collect();
+        assert_eq!(joined, "a b c d e `f");
+    }
 
     #[test]
     fn countdowns_say_how_long_is_left() {

@@ -367,9 +367,15 @@ fn Results(props: &ResultsProps) -> Html {
         })
         .collect();
     let note = h.results_note();
+    // Results of one session (a click in the sessions list): the Session column would say the
+    // same on every row, so its room goes to the titles.
+    let one_session = *use_memo(h.hits.clone(), |hits| {
+        hits.first().is_some_and(|first| hits.iter().all(|hit| hit.session_id == first.session_id))
+    });
 
     html! {
-        <div id="history-results" class="timeline" tabindex="0" ref={scroller} {onscroll} {onclick}>
+        <div id="history-results" class={classes!("timeline", one_session.then_some("one-session"))}
+            tabindex="0" ref={scroller} {onscroll} {onclick}>
             { thead(true) }
             <div class="rows" style={format!("height:{}px", total as f64 * ROW_HEIGHT)}>
                 { rows }

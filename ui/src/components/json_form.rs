@@ -75,7 +75,7 @@ fn row(ctx: &Ctx<'_>, f: &Field, prefix: &str, parent: &Value) -> Html {
             <div class="sf-input">
                 { input(ctx, f, &path, value) }
                 if let Some(d) = &f.description {
-                    <div class="sf-help" title={d.clone()}>{d.clone()}</div>
+                    <div class="sf-help" title={d.clone()}>{crate::components::described(d)}</div>
                 }
                 // In a container of its own: Yew matches unkeyed siblings from the end, so a
                 // varying number of them would make it replace the input being typed in.

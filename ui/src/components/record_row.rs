@@ -34,7 +34,7 @@ pub fn thead(history: bool) -> Html {
     let lead = if history {
         html! {
             <>
-                <span class="c-sess" title="Session (the end of its id)">{"Session"}</span>
+                <span class="c-sess" title="When the record's session started (a row's tooltip gives the session's id)">{"Session"}</span>
                 <span class="c-seq">{"#"}</span>
                 <span class="c-time">{"Time"}</span>
             </>

@@ -183,7 +183,7 @@ pub fn ToolCall(props: &ToolCallProps) -> Html {
                             data-hint={*k} title={format!("annotations.{k}: true (a hint from the server)")}>{*label}</span>
                     }) }
                 </div>
-                { for description.map(|d| html! { <div class="tool-description muted" title={d.clone()}>{d}</div> }) }
+                { for description.map(|d| html! { <div class="tool-description muted" title={d.clone()}>{crate::components::described(&d)}</div> }) }
                 if let Some(value) = value {
                     <JsonForm schema={schema} value={value} on_change={on_change}
                         id={AttrValue::from("tool-form")} problems={problems} />
