@@ -1656,6 +1656,19 @@ async fn gui_a_connection_left_out_of_the_history_is_shown_but_not_stored() {
         .await
         .expect("measure the top bar");
     assert_eq!(outside, json!([]), "controls past the window's right edge");
+    // And at 1280 px or more it needs no second line (the choice is kept, so the tag may show
+    // at every start): the window's own buttons stay on the Connect button's line.
+    let lines = c
+        .execute(
+            "const top = (s) => Math.round(document.querySelector(s).getBoundingClientRect().top);
+             return [window.innerWidth, top('#connect'), top('.bar-end')]",
+            vec![],
+        )
+        .await
+        .expect("measure the top bar's lines");
+    if lines[0].as_f64().is_some_and(|w| w >= 1280.0) {
+        assert_eq!(lines[1], lines[2], "one line at {}px: {lines}", lines[0]);
+    }
     let store = mcpscope_store::Store::open_dir(&data).await.expect("the app's history");
     assert!(store.sessions(10).await.expect("sessions").is_empty(), "nothing was stored");
 
@@ -1679,8 +1692,8 @@ async fn gui_a_connection_left_out_of_the_history_is_shown_but_not_stored() {
 
 /// The Record box is kept across restarts: unticked, it is saved in the app's history
 /// database; a new app process on the same data directory starts with it unticked (the
-/// panel's button says "not recorded") and its connection is not recorded; ticked again, the
-/// choice is saved again.
+/// panel's button says "not recorded") and its connection is not recorded; ticked again in
+/// Settings, the choice is saved again and the connection bar's box follows.
 #[tokio::test]
 async fn gui_the_record_choice_is_kept_across_restarts() {
     let _one_at_a_time = gui_turn().await;
@@ -1715,9 +1728,26 @@ async fn gui_the_record_choice_is_kept_across_restarts() {
     let checked =
         c.find(Locator::Css("#record-history")).await.expect("#record-history").prop("checked").await;
     assert_eq!(checked.ok().flatten().as_deref(), Some("false"), "the box shows the kept choice");
-    click(&c, "#record-history").await;
+    // Settings shows the same choice; ticked there, the connection bar's box follows and it is
+    // saved.
+    click(&c, "#view-settings").await;
+    let in_settings = c
+        .find(Locator::Css("#settings-record-history"))
+        .await
+        .expect("the box in Settings")
+        .prop("checked")
+        .await;
+    assert_eq!(in_settings.ok().flatten().as_deref(), Some("false"), "Settings shows the kept choice");
+    click(&c, "#settings-record-history").await;
     eventually("ticked again and saved", Duration::from_secs(10), || async { saved().await?.then_some(()) })
         .await;
+    eventually("the connection bar's box ticked too", Duration::from_secs(10), || async {
+        let field = c.find(Locator::Css("#record-history")).await.ok()?;
+        (field.prop("checked").await.ok()??.as_str() == "true").then_some(())
+    })
+    .await;
+    let button = text_of(&c, "#headers-toggle").await.unwrap_or_default();
+    assert!(!button.contains("not recorded"), "{button}");
     let _ = c.close().await;
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -13,6 +13,7 @@ use crate::components::trust_banner::TrustBanner;
 use crate::history::HistoryState;
 use crate::hooks::use_backend_events::use_backend_events;
 use crate::hooks::use_record::{Seq, use_record};
+use crate::hooks::use_record_choice::use_record_choice;
 use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::hooks::use_viewport::ScrollMemory;
 use crate::ipc;
@@ -45,6 +46,8 @@ pub fn App() -> Html {
     });
     let set_view = use_callback(view.setter(), |v: View, view| view.set(v));
     let on_jump = use_callback(state.dispatcher(), |seq: u64, d| d.dispatch(Action::JumpTo(seq)));
+    // The Record box, shown in the connection bar and in Settings.
+    let record = use_record_choice();
     use_backend_events(state.dispatcher());
     use_shortcuts(*view, state.dispatcher(), history.dispatcher(), set_view.clone());
 
@@ -81,13 +84,13 @@ pub fn App() -> Html {
             <AuthView steps={state.auth_steps.clone()} shown={state.auth_shown()}
                 dispatch={state.dispatcher()} on_view={set_view.clone()} />
         },
-        View::Settings => html! { <SettingsView /> },
+        View::Settings => html! { <SettingsView record={record.clone()} /> },
     };
 
     html! {
         <div class="app">
             <ConnectionBar conn={state.conn.clone()} dispatch={state.dispatcher()} view={*view} on_view={set_view}
-                start={(*start).clone()} />
+                start={(*start).clone()} record={record} />
             <TrustBanner report={state.trust.clone()} dispatch={state.dispatcher()} />
             {body}
             <SendPanel hidden={*view != View::Live} inflight={state.inflight.clone()}

@@ -12,6 +12,7 @@ use crate::components::start_panel::StartPick;
 use crate::components::view_switch::ViewSwitch;
 use crate::components::{field_value, text_into};
 use crate::format;
+use crate::hooks::use_record_choice::RecordChoice;
 use crate::hooks::use_theme::use_theme;
 use crate::ipc;
 use crate::parse;
@@ -35,6 +36,8 @@ pub struct Props {
     pub dispatch: UseReducerDispatcher<State>,
     pub view: View,
     pub on_view: Callback<View>,
+    /// The Record box (shared with the Settings view).
+    pub record: RecordChoice,
 }
 
 /// Starts proxy mode for `req`'s server, reporting the outcome through `dispatch`.
@@ -70,8 +73,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let roots_text = use_state(String::new);
     let roots_note = use_state(|| None::<Result<String, String>>);
     let oauth = use_state(OAuthFields::default);
-    let record = use_state(|| true);
-    let record_note = use_state(|| None::<String>);
+    let record = props.record.on;
     let (dark, toggle_theme) = use_theme();
 
     let headers = parse::headers(&headers_text);
@@ -82,8 +84,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     );
 
     let request_for = {
-        let (transport, version, headers, record) =
-            (*transport, (*version).clone(), headers.clone(), *record);
+        let (transport, version, headers) = (*transport, (*version).clone(), headers.clone());
         let auth = oauth.request();
         move |url: String| ConnectRequest {
             url: url.trim().to_owned(),
@@ -266,34 +267,8 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let on_client_id = oauth_text(|f, v| f.client_id = v);
     let on_client_secret = oauth_text(|f, v| f.client_secret = v);
     let on_scope = oauth_text(|f, v| f.scope = v);
-    // The Record box is a preference: read once when the window starts (unless the box was
-    // changed before the answer came), saved when changed.
-    let record_touched = use_mut_ref(|| false);
-    {
-        let (record, touched) = (record.clone(), record_touched.clone());
-        use_effect_with((), move |()| {
-            spawn_local(async move {
-                if let Ok(p) = ipc::preferences().await
-                    && !*touched.borrow()
-                {
-                    record.set(p.record_history);
-                }
-            });
-        });
-    }
-    let on_record = {
-        let (record, record_note, touched) = (record.clone(), record_note.clone(), record_touched.clone());
-        Callback::from(move |e: Event| {
-            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-            *touched.borrow_mut() = true;
-            record.set(on);
-            let record_note = record_note.clone();
-            spawn_local(async move {
-                let saved = ipc::set_preferences(mcpscope_proto::Preferences { record_history: on }).await;
-                record_note.set(saved.err().map(|e| format!("Not kept for the next start: {}", e.message)));
-            });
-        })
-    };
+    let on_record =
+        props.record.set.reform(|e: Event| e.target_unchecked_into::<HtmlInputElement>().checked());
 
     html! {
         <header class="topbar">
@@ -301,7 +276,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 <span class="brand" title="mcpscope — MCP inspector">{"mcpscope"}</span>
                 <ViewSwitch view={props.view} on_view={props.on_view.clone()} />
                 <input id="url" class="url mono" type="text" spellcheck="false" autocomplete="off"
-                    placeholder="http://host:port/mcp" aria-label="Server URL"
+                    placeholder="http://host:port/mcp" aria-label="Server URL" title={(*url).clone()}
                     value={(*url).clone()} oninput={on_url.reform(Event::from)} onchange={on_url} onkeydown={on_url_key} />
                 <label class="field">
                     <span>{"Transport"}</span>
@@ -323,7 +298,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 <button id="headers-toggle" class={classes!("btn", "ghost", headers_open.then_some("open"), headers.is_err().then_some("invalid"))}
                     onclick={toggle_headers} aria-expanded={headers_open.to_string()}>
                     { if header_count > 0 { format!("Headers ({header_count}) · Roots") } else { "Headers · Roots".to_owned() } }
-                    if !*record {
+                    if !record {
                         <span class="tag-unrecorded" title="The next connection is not written to the history">{"not recorded"}</span>
                     }
                     <span class="chev">{ if *headers_open { " ▴" } else { " ▾" } }</span>
@@ -387,11 +362,11 @@ pub fn ConnectionBar(props: &Props) -> Html {
                 </div>
                 <span class="panel-label">{"History"}</span>
                 <label class="check-field" title="Write each connection's traffic to the history database (search, replay, export). Untick for traffic that must not be kept, or to watch a flood at full speed: connections then show only live, and older records leave memory for good. The choice is kept across restarts">
-                    <input id="record-history" type="checkbox" checked={*record} onchange={on_record} />
+                    <input id="record-history" type="checkbox" checked={record} onchange={on_record} />
                     {"Record connections in the history"}
                 </label>
                 <div class="hint">
-                    { match &*record_note {
+                    { match &props.record.problem {
                         Some(e) => html! { <span id="record-note" class="error">{e.clone()}</span> },
                         None => html! { <span>{"From the next connection on; the choice is kept when mcpscope restarts."}</span> },
                     } }

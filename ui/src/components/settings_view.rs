@@ -1,12 +1,13 @@
-//! The Settings view: the limits on what a server may send. They are saved in the history
-//! database (the CLI reads the same setting; its `--max-…` flags override it for one
-//! command) and apply from the next connection.
+//! The Settings view: the limits on what a server may send, saved in the history database
+//! (the CLI reads the same setting; its `--max-…` flags override it for one command) and
+//! applied from the next connection; the Record box, the same choice as the connection bar's.
 
 use mcpscope_proto::Limits;
 use mcpscope_proto::limits::{format_size, parse_size};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::hooks::use_record_choice::RecordChoice;
 use crate::ipc;
 
 /// What the last Save or Reset said.
@@ -80,8 +81,47 @@ fn AboutPanel() -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    /// The Record box (shared with the connection bar).
+    pub record: RecordChoice,
+}
+
+/// Whether new connections are written to the history: the connection bar's Record box,
+/// where people look for a setting that outlives a run.
 #[component]
-pub fn SettingsView() -> Html {
+fn HistoryPanel(props: &Props) -> Html {
+    let on_change =
+        props.record.set.reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>().checked());
+    html! {
+        <section class="settings-page" id="settings-history" aria-label="History">
+            <div class="toolbar">
+                <span class="col-title">{"History"}</span>
+                <span class="hint">{"what is kept of each connection"}</span>
+            </div>
+            <div class="settings-body">
+                <label class="check-field">
+                    <input id="settings-record-history" type="checkbox" checked={props.record.on} onchange={on_change} />
+                    {"Record connections in the history"}
+                </label>
+                <p class="settings-help">
+                    { match &props.record.problem {
+                        Some(e) => html! { <span class="error">{e.clone()}</span> },
+                        None => html! {
+                            {"Every record of a connection is written to the history database, for search, replay \
+                              and export. Unticked, connections are shown live only, and records past the newest in \
+                              memory are gone for good. The same choice as under Headers · Roots; it applies from \
+                              the next connection and is kept when mcpscope restarts."}
+                        },
+                    } }
+                </p>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+pub fn SettingsView(props: &Props) -> Html {
     let texts = use_state(Vec::<String>::new);
     let saved = use_state(|| None::<Limits>);
     let note = use_state(|| Note::None);
@@ -197,6 +237,7 @@ pub fn SettingsView() -> Html {
                     },
                 } }
             </section>
+            <HistoryPanel record={props.record.clone()} />
             <AboutPanel />
         </main>
     }
