@@ -41,6 +41,7 @@ pub fn use_record_choice() -> RecordChoice {
         on.set(choice);
         let problem = problem.clone();
         spawn_local(async move {
+            // The whole row is saved: a field added to `Preferences` is carried here too.
             let saved = ipc::set_preferences(mcpscope_proto::Preferences { record_history: choice }).await;
             problem.set(saved.err().map(|e| format!("Not kept for the next start: {}", e.message)));
         });
