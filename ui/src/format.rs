@@ -242,7 +242,7 @@ pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
     let mut parts = Vec::new();
     let (mut plain_from, mut at) = (0, 0);
     while let Some(open) = text[at..].find('`').map(|i| at + i) {
-        let ticks = text[open..].bytes().take_while(|b| *b == b'`').count();
+        let ticks = ticks_at(&text[open..]);
         let body = open + ticks;
         let close = closing_run(&text[body..], ticks).map(|i| body + i);
         let Some(close) = close else {
@@ -267,11 +267,16 @@ pub fn code_spans(text: &str) -> Vec<(bool, &str)> {
     parts
 }
 
+/// How many backticks `text` begins with.
+fn ticks_at(text: &str) -> usize {
+    text.bytes().take_while(|b| *b == b'`').count()
+}
+
 /// Where the first run of exactly `ticks` backticks in `text` starts.
 fn closing_run(text: &str, ticks: usize) -> Option<usize> {
     let mut at = 0;
     while let Some(i) = text[at..].find('`').map(|i| at + i) {
-        let run = text[i..].bytes().take_while(|b| *b == b'`').count();
+        let run = ticks_at(&text[i..]);
         if run == ticks {
             return Some(i);
         }
