@@ -46,6 +46,13 @@ pub fn field_value(e: &web_sys::Event) -> String {
     }
 }
 
+/// Whether the checkbox a change event came from is now ticked.
+pub fn field_checked(e: &web_sys::Event) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .is_some_and(|input| input.checked())
+}
+
 /// A callback that puts the value of the field its event came from into `state`: the one way
 /// a text field writes the state it shows. `E` is `Event` for `onchange`, `InputEvent` for
 /// `oninput`.

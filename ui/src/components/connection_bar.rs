@@ -3,14 +3,14 @@
 use mcpscope_proto::{
     AuthRequest, ConnectRequest, ConnectionState, ConnectionStatus, PROTOCOL_VERSIONS, TransportChoice,
 };
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::HtmlSelectElement;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::import_servers::ImportServers;
 use crate::components::start_panel::StartPick;
 use crate::components::view_switch::ViewSwitch;
-use crate::components::{field_value, text_into};
+use crate::components::{field_checked, field_value, text_into};
 use crate::format;
 use crate::hooks::use_record_choice::RecordChoice;
 use crate::hooks::use_theme::use_theme;
@@ -255,7 +255,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
         let oauth = oauth.clone();
         Callback::from(move |e: Event| {
             let mut f = (*oauth).clone();
-            set(&mut f, e.target_unchecked_into::<HtmlInputElement>().checked());
+            set(&mut f, field_checked(&e));
             oauth.set(f);
         })
     };
@@ -267,8 +267,7 @@ pub fn ConnectionBar(props: &Props) -> Html {
     let on_client_id = oauth_text(|f, v| f.client_id = v);
     let on_client_secret = oauth_text(|f, v| f.client_secret = v);
     let on_scope = oauth_text(|f, v| f.scope = v);
-    let on_record =
-        props.record.set.reform(|e: Event| e.target_unchecked_into::<HtmlInputElement>().checked());
+    let on_record = props.record.set.reform(|e: Event| field_checked(&e));
 
     html! {
         <header class="topbar">

@@ -91,8 +91,7 @@ pub struct Props {
 /// where people look for a setting that outlives a run.
 #[component]
 fn HistoryPanel(props: &Props) -> Html {
-    let on_change =
-        props.record.set.reform(|e: Event| e.target_unchecked_into::<web_sys::HtmlInputElement>().checked());
+    let on_change = props.record.set.reform(|e: Event| crate::components::field_checked(&e));
     html! {
         <section class="settings-page" id="settings-history" aria-label="History">
             <div class="toolbar">
