@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::test_history::data_dir;
 use mcpscope_tests::bin_dir;
 use mcpscope_tests::gui::{
-    Driver, Window, click, connect_to, disconnect, eventually, eventually_in, eventually_or, flood,
+    Driver, Window, click, connect_to, disconnect, eventually, eventually_in, eventually_saw, flood,
     save_limits, screenshot, soak_round, text_of, type_into, wait_for_tools,
 };
 pub(crate) use mcpscope_tests::gui::{connect_to_demo, gui_turn};
@@ -54,33 +54,24 @@ async fn gui_connect_call_tool_and_see_the_traffic() {
     // being clicked, and the click select its neighbour: then it is clicked again.
     let row = format!(".row[data-seq='{request_seq}']");
     click(&c, &row).await;
-    let seen = std::sync::Mutex::new(String::new());
-    let seen = &seen;
-    eventually_or(
-        "the request in the detail pane",
-        Duration::from_secs(10),
-        || async {
-            let detail = text_of(&c, "#detail").await;
-            if let Some(d) =
-                detail.as_ref().filter(|t| t.contains("tools/call") && t.contains("from the gui"))
-            {
-                return Some(d.clone());
-            }
-            let selected = match c.find(Locator::Css("#timeline .row.selected")).await {
-                Ok(el) => el.attr("data-seq").await.ok().flatten(),
-                Err(_) => None,
-            };
-            *seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = format!(
-                "; selected: {selected:?}; detail: {:?}",
-                detail.map(|d| d.chars().take(200).collect::<String>())
-            );
-            if selected.as_deref() != Some(request_seq.as_str()) {
-                click(&c, &row).await;
-            }
-            None
-        },
-        || seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
-    )
+    eventually_saw("the request in the detail pane", Duration::from_secs(10), || async {
+        let detail = text_of(&c, "#detail").await;
+        if let Some(d) = detail.as_ref().filter(|t| t.contains("tools/call") && t.contains("from the gui")) {
+            return Ok(d.clone());
+        }
+        let selected = match c.find(Locator::Css("#timeline .row.selected")).await {
+            Ok(el) => el.attr("data-seq").await.ok().flatten(),
+            Err(_) => None,
+        };
+        let seen = format!(
+            "; selected: {selected:?}; detail: {:?}",
+            detail.map(|d| d.chars().take(200).collect::<String>())
+        );
+        if selected.as_deref() != Some(request_seq.as_str()) {
+            click(&c, &row).await;
+        }
+        Err(seen)
+    })
     .await;
     // A long-running operation streams progress notifications into the timeline.
     type_into(&c, "#tool-name", "trigger-long-running-operation").await;

@@ -114,7 +114,7 @@ impl Driver {
     }
 }
 
-pub use crate::{eventually, eventually_or};
+pub use crate::{eventually, eventually_saw};
 
 static GUI_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -244,27 +244,18 @@ pub async fn connect_to(c: &Client, url: &str) {
     click(c, "#connect").await;
     // What the window said instead, for the failure's message (the status line holds the
     // state and any error; the URL field what was typed).
-    let seen = std::sync::Mutex::new(String::new());
-    let seen = &seen;
-    eventually_or(
-        "status 'connected'",
-        Duration::from_secs(20),
-        || async move {
-            let status = text_of(c, "#status").await;
-            if let Some(s) = status.as_ref().filter(|t| t.trim().to_lowercase().starts_with("connected")) {
-                return Some(s.clone());
-            }
-            let line = text_of(c, ".statusline").await.unwrap_or_default();
-            let typed = match c.find(Locator::Css("#url")).await {
-                Ok(field) => field.prop("value").await.ok().flatten(),
-                Err(_) => None,
-            };
-            *seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                format!("; the status line said {line:?}, the URL field held {typed:?}");
-            None
-        },
-        || seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
-    )
+    eventually_saw("status 'connected'", Duration::from_secs(20), || async move {
+        let status = text_of(c, "#status").await;
+        if let Some(s) = status.filter(|t| t.trim().to_lowercase().starts_with("connected")) {
+            return Ok(s);
+        }
+        let line = text_of(c, ".statusline").await.unwrap_or_default();
+        let typed = match c.find(Locator::Css("#url")).await {
+            Ok(field) => field.prop("value").await.ok().flatten(),
+            Err(_) => None,
+        };
+        Err(format!("; the status line said {line:?}, the URL field held {typed:?}"))
+    })
     .await;
 }
 
@@ -296,22 +287,14 @@ pub async fn flood(c: &Client, n: u64) -> u64 {
     type_into(c, "#tool-args", &json!({"count": n, "size": 200}).to_string()).await;
     click(c, "#call-tool").await;
     // What the reply pane and the count last said, for the message if the result never shows.
-    let seen = std::sync::Mutex::new(String::new());
-    let seen = &seen;
-    eventually_or(
-        "the flood's result",
-        Duration::from_secs(60),
-        || async move {
-            let reply = text_of(c, "#last-response").await;
-            let count = text_of(c, ".timeline-pane .count").await;
-            let shown: String = reply.as_deref().unwrap_or("(none)").chars().take(300).collect();
-            let failed = text_of(c, "#ui-failed").await;
-            *seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                format!("; #last-response: {shown:?}; count: {count:?}; UI failure: {failed:?}");
-            reply.filter(|t| t.contains(&format!("sent {n}")))
-        },
-        || seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone(),
-    )
+    eventually_saw("the flood's result", Duration::from_secs(60), || async move {
+        let reply = text_of(c, "#last-response").await;
+        let count = text_of(c, ".timeline-pane .count").await;
+        let shown: String = reply.as_deref().unwrap_or("(none)").chars().take(300).collect();
+        let failed = text_of(c, "#ui-failed").await;
+        let seen = format!("; #last-response: {shown:?}; count: {count:?}; UI failure: {failed:?}");
+        reply.filter(|t| t.contains(&format!("sent {n}"))).ok_or(seen)
+    })
     .await;
     eventually_in(c, "every notification in the timeline", Duration::from_secs(60), || async {
         let count = text_of(c, ".timeline-pane .count").await?;

@@ -38,6 +38,26 @@ where
     }
 }
 
+/// [`eventually`], for a check that says what it saw instead: `Err(seen)` until it holds; the
+/// last `seen` goes into the panic message.
+pub async fn eventually_saw<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let start = Instant::now();
+    loop {
+        let seen = match f().await {
+            Ok(v) => return v,
+            Err(seen) => seen,
+        };
+        if start.elapsed() >= limit {
+            panic!("timed out after {limit:?} waiting for {what}{seen}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Polls `f` every 50 ms until it returns `Some`, for at most `limit`; `None` after that.
 pub async fn poll_for<T, F, Fut>(limit: Duration, mut f: F) -> Option<T>
 where
@@ -72,4 +92,33 @@ pub fn bin_dir() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join("debug")))
         .unwrap_or_else(|| package_dir().join("../target/debug"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn eventually_saw_returns_what_held() {
+        let mut tries = 0;
+        let got = eventually_saw("the third try", Duration::from_secs(5), || {
+            tries += 1;
+            let n = tries;
+            async move { if n == 3 { Ok(n) } else { Err(format!("; try {n}")) } }
+        })
+        .await;
+        assert_eq!(got, 3);
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "waiting for never; try ")]
+    async fn eventually_saw_names_the_last_thing_seen() {
+        let mut tries = 0;
+        let () = eventually_saw("never", Duration::from_millis(60), || {
+            tries += 1;
+            let n = tries;
+            async move { Err(format!("; try {n}")) }
+        })
+        .await;
+    }
 }
