@@ -8,6 +8,30 @@ pub const ROW_HEIGHT: f64 = 22.0;
 pub const HEADER_HEIGHT: f64 = 24.0;
 /// Rows rendered above and below the visible ones, so fast scrolling shows no gaps.
 pub const OVERSCAN: usize = 10;
+/// Rows rendered above the visible ones while a list follows its end: they are seen only
+/// once the user scrolls up, which stops following and renders the whole overscan. Fewer
+/// rows are fewer to lay out in every frame of a flood.
+pub const FOLLOW_OVERSCAN: usize = 2;
+/// While a list follows a flood its rows are drawn at most this often (ms), its count in
+/// every frame. Laying out the rows' new text is most of the page's work in a frame of a
+/// flood (README, gui-bench), and rows that change every frame fly past unread.
+pub const FOLLOW_REDRAW_MS: f64 = 100.0;
+
+/// For a list that follows its end and drew `drawn` rows `since_ms` ago, now `total` rows
+/// long: how much longer it may keep showing the rows it drew (ms), or `None` to draw them
+/// now. Only growth is put off, and only for [`FOLLOW_REDRAW_MS`] after a draw: anything
+/// else about the rows (`same_rows` false: the selection, the filter, rows trimmed off the
+/// top, the list's height) is drawn at once, and so is the first row after a quiet spell.
+pub fn keep_drawn(
+    following: bool,
+    same_rows: bool,
+    drawn: usize,
+    total: usize,
+    since_ms: f64,
+) -> Option<f64> {
+    (following && same_rows && total > drawn && (0.0..FOLLOW_REDRAW_MS).contains(&since_ms))
+        .then_some(FOLLOW_REDRAW_MS - since_ms)
+}
 
 /// The rows to render for a viewport `height` px tall scrolled to `scroll_top`, as a range of
 /// positions in a list of `total` rows of `row_height` px each.
@@ -65,6 +89,21 @@ mod tests {
         assert_eq!(visible_range(-50.0, 44.0, 22.0, 5, 0), 0..2);
         // Scrolled past the end (list shrank under a stale scroll position).
         assert_eq!(visible_range(10_000.0, 100.0, 22.0, 5, 3), 5..5);
+    }
+
+    #[test]
+    fn a_following_list_puts_off_only_growth_and_only_briefly() {
+        // Growth soon after a draw waits for the rest of the interval.
+        assert_eq!(keep_drawn(true, true, 100, 180, 30.0), Some(FOLLOW_REDRAW_MS - 30.0));
+        // The interval over: drawn now.
+        assert_eq!(keep_drawn(true, true, 100, 180, FOLLOW_REDRAW_MS), None);
+        // Not following, anything else changed, or nothing new: drawn now.
+        assert_eq!(keep_drawn(false, true, 100, 180, 30.0), None);
+        assert_eq!(keep_drawn(true, false, 100, 180, 30.0), None);
+        assert_eq!(keep_drawn(true, true, 100, 100, 30.0), None);
+        assert_eq!(keep_drawn(true, true, 100, 90, 30.0), None);
+        // A clock that went backwards does not put drawing off for good.
+        assert_eq!(keep_drawn(true, true, 100, 180, -5.0), None);
     }
 
     #[test]

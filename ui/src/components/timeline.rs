@@ -7,10 +7,12 @@ use yew::prelude::*;
 use crate::components::field_value;
 use crate::components::record_row::{Lead, RowState, row, thead};
 use crate::filter::{Filter, KindFilter};
+use crate::hooks::use_redraw_later::use_redraw_later;
 use crate::hooks::use_viewport::{ScrollMemory, measure, use_reveal, use_viewport};
 use crate::shared_vec::SharedVec;
 use crate::state::{Action, State};
-use crate::viewport::{OVERSCAN, ROW_HEIGHT, visible_range};
+use crate::timing;
+use crate::viewport::{FOLLOW_OVERSCAN, OVERSCAN, ROW_HEIGHT, keep_drawn, visible_range};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -28,6 +30,26 @@ pub struct Props {
     /// Where the list was scrolled, kept while the timeline is not shown.
     pub scroll: ScrollMemory,
     pub dispatch: UseReducerDispatcher<State>,
+}
+
+/// The rows the timeline drew last, and what it drew them from.
+struct Drawn {
+    /// When (ms, `timing::now`).
+    at: f64,
+    /// The rows passing the filter then: the list's height, and where following scrolls to.
+    total: usize,
+    from: DrawnFrom,
+    rows: Html,
+}
+
+/// Everything but the list's length that decides which rows are drawn and how.
+#[derive(PartialEq)]
+struct DrawnFrom {
+    selected: Option<u64>,
+    response: Option<u64>,
+    filter: Filter,
+    shifted: (u32, i64),
+    height: f64,
 }
 
 /// Position of `seq` in the filtered rows.
@@ -63,6 +85,28 @@ pub fn Timeline(props: &Props) -> Html {
     }
     let viewport = use_viewport(scroller.clone());
 
+    // While following a flood, the rows are drawn at most every `FOLLOW_REDRAW_MS` and the
+    // count in every frame: between two draws the list keeps the rows (and the length) it
+    // drew, and a redraw is due at the end of the interval, should nothing else come.
+    let drawn = use_mut_ref(|| None::<Drawn>);
+    let redraw = use_redraw_later();
+    let listed = props.view.len();
+    let from = DrawnFrom {
+        selected: props.selected,
+        response: props.response,
+        filter: props.filter.clone(),
+        shifted: props.shifted,
+        height: viewport.height,
+    };
+    let now = timing::now();
+    let kept = drawn.borrow().as_ref().and_then(|d| {
+        keep_drawn(props.follow, d.from == from, d.total, listed, now - d.at).map(|wait| (wait, d.total))
+    });
+    if let Some((wait, _)) = kept {
+        redraw.within(wait);
+    }
+    let total = kept.map_or(listed, |(_, total)| total);
+
     // Follow: keep the newest row in view as rows arrive. Unless the user has just scrolled
     // up and its scroll event is still to come (a batch rendered in between): then following
     // stops here, rather than the list being pulled back to the end under the user's hand.
@@ -71,7 +115,7 @@ pub fn Timeline(props: &Props) -> Html {
         let (scroller, memory, dispatch) = (scroller.clone(), props.scroll.clone(), props.dispatch.clone());
         // Where this effect last left the list (none yet in a list just shown).
         let left_at = use_mut_ref(|| None::<f64>);
-        use_effect_with((props.view.len(), props.follow), move |(_, follow)| {
+        use_effect_with((total, props.follow), move |(_, follow)| {
             if let (true, Some(el)) = (*follow, scroller.cast::<Element>()) {
                 let top = f64::from(el.scroll_top());
                 let moved_up = left_at.borrow().is_some_and(|left| top < left - 1.0);
@@ -146,21 +190,55 @@ pub fn Timeline(props: &Props) -> Html {
         })
     };
 
-    let total = props.view.len();
     let vp = *viewport;
     // While following, render the bottom rows right away rather than after the scroll event.
     // Otherwise the rows at the list's last scroll position (kept in `scroll` by every scroll
     // event): the viewport's own `top` may be older, as it is not updated while following.
     let top =
         if props.follow { (total as f64 * ROW_HEIGHT - vp.height).max(0.0) } else { props.scroll.get() };
-    let range = visible_range(top, vp.height, ROW_HEIGHT, total, OVERSCAN);
+    let kept_rows = kept.and(drawn.borrow().as_ref().map(|d| d.rows.clone()));
+    let rows = kept_rows.unwrap_or_else(|| {
+        let rows = draw_rows(props, top, vp.height, total);
+        *drawn.borrow_mut() = Some(Drawn { at: now, total, from, rows: rows.clone() });
+        rows
+    });
+
+    let empty = if props.records.is_empty() {
+        Some("No traffic yet. Connect to a server or start the demo server.")
+    } else if listed == 0 {
+        Some("No records match the filter. Ctrl+L clears it.")
+    } else {
+        None
+    };
+
+    html! {
+        <section class="timeline-pane">
+            <Toolbar filter={props.filter.clone()} shown={listed} held={props.records.len()}
+                older={props.older} first={props.records.with(|r| r.first().map(|s| s.seq))}
+                follow={props.follow} dispatch={props.dispatch.clone()} />
+            <div id="timeline" class="timeline" tabindex="0" ref={scroller} {onscroll} {onclick}>
+                { thead(false) }
+                <div class="rows" style={format!("height:{}px", total as f64 * ROW_HEIGHT)}>
+                    { rows }
+                </div>
+                { for empty.map(|m| html! { <div class="empty">{m}</div> }) }
+            </div>
+        </section>
+    }
+}
+
+/// The rows in view (and the overscan) of a list of `total` rows scrolled to `top`, `height`
+/// px tall.
+fn draw_rows(props: &Props, top: f64, height: f64, total: usize) -> Html {
+    let overscan = if props.follow { FOLLOW_OVERSCAN } else { OVERSCAN };
+    let range = visible_range(top, height, ROW_HEIGHT, total, overscan);
     let selected_pair = props.selected.and_then(|seq| {
         props.records.with(|r| {
             let i = r.binary_search_by_key(&seq, |s| s.seq).ok()?;
             r[i].pair_seq
         })
     });
-    let rows: Html = props.records.with(|recs| {
+    props.records.with(|recs| {
         props.view.with(|view| {
             view[range.clone()]
                 .iter()
@@ -174,30 +252,7 @@ pub fn Timeline(props: &Props) -> Html {
                 })
                 .collect()
         })
-    });
-
-    let empty = if props.records.is_empty() {
-        Some("No traffic yet. Connect to a server or start the demo server.")
-    } else if total == 0 {
-        Some("No records match the filter. Ctrl+L clears it.")
-    } else {
-        None
-    };
-
-    html! {
-        <section class="timeline-pane">
-            <Toolbar filter={props.filter.clone()} shown={total} held={props.records.len()}
-                older={props.older} first={props.records.with(|r| r.first().map(|s| s.seq))}
-                follow={props.follow} dispatch={props.dispatch.clone()} />
-            <div id="timeline" class="timeline" tabindex="0" ref={scroller} {onscroll} {onclick}>
-                { thead(false) }
-                <div class="rows" style={format!("height:{}px", total as f64 * ROW_HEIGHT)}>
-                    { rows }
-                </div>
-                { for empty.map(|m| html! { <div class="empty">{m}</div> }) }
-            </div>
-        </section>
-    }
+    })
 }
 
 #[derive(Properties, PartialEq)]
