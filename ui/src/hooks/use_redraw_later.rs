@@ -20,8 +20,8 @@ struct Inner {
 }
 
 impl RedrawLater {
-    /// Draws the component again within `ms`: now in `ms`, or sooner when a redraw asked for
-    /// earlier is still pending (a component that puts off drawing keeps one deadline).
+    /// Draws the component again `ms` from now, or sooner when a redraw asked for earlier is
+    /// still pending (a component that puts off drawing keeps one deadline).
     pub fn within(&self, ms: f64) {
         if self.0.pending.get().is_some() {
             return;
