@@ -1030,6 +1030,13 @@ async fn gui_forms_server_requests_progress_and_cancel() {
         c.find(Locator::Css("#progress[data-percent] #cancel-request")).await.ok()
     })
     .await;
+    // While it waits, the wait is counted in seconds.
+    eventually("the wait counted in seconds", Duration::from_secs(10), || async {
+        let waited = text_of(&c, "#waited").await?;
+        let seconds = waited.trim().strip_suffix(" s")?.parse::<u64>().ok()?;
+        (seconds >= 1).then_some(seconds)
+    })
+    .await;
     click(&c, "#cancel-request").await;
     eventually("the cancellation", Duration::from_secs(10), || async {
         text_of(&c, "#last-response").await.filter(|t| t.contains("cancelled"))

@@ -16,6 +16,16 @@ pub fn latency(us: u64) -> String {
     }
 }
 
+/// A wait in whole seconds: `0 s`, `59 s`, `1 min 5 s`, `2 h 3 min`.
+pub fn waited(ms: f64) -> String {
+    let s = (ms.max(0.0) / 1000.0).floor() as u64;
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, m, _) => format!("{h} h {m} min"),
+    }
+}
+
 /// A byte count: `0 B`, `512 B`, `1.5 kB`, `2.0 MB`.
 pub fn size(bytes: u64) -> String {
     const K: f64 = 1024.0;
@@ -345,6 +355,15 @@ mod tests {
         assert_eq!(date_time(0, 0), "1970-01-01 00:00:00");
         assert_eq!(clock(-1, 0), "23:59:59.999");
         assert_eq!(date_time(-1, 0), "1969-12-31 23:59:59");
+    }
+
+    #[test]
+    fn waits_read_in_the_largest_units_that_matter() {
+        assert_eq!(waited(999.0), "0 s");
+        assert_eq!(waited(59_999.0), "59 s");
+        assert_eq!(waited(65_000.0), "1 min 5 s");
+        assert_eq!(waited(2.0 * 3_600_000.0 + 3.0 * 60_000.0 + 9_000.0), "2 h 3 min");
+        assert_eq!(waited(-5.0), "0 s");
     }
 
     #[test]

@@ -20,6 +20,7 @@ use tool_call::{ToolCall, Tools};
 use crate::components::catalog::{Prompts, Resources};
 use crate::format;
 use crate::ipc;
+use crate::timing;
 
 const QUICK: [(&str, &str); 4] = [
     ("btn-tools-list", "tools/list"),
@@ -31,7 +32,11 @@ const QUICK: [(&str, &str); 4] = [
 #[derive(Clone, PartialEq)]
 enum Outcome {
     Idle,
-    Pending(String),
+    /// Waiting for the answer to `what`, sent at `since` (ms, `timing::now`).
+    Pending {
+        what: String,
+        since: f64,
+    },
     /// A JSON-RPC response message; `error` when it carries an error object.
     Reply {
         label: String,
@@ -49,10 +54,6 @@ enum Outcome {
         label: String,
         message: String,
     },
-}
-
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// Numbers sends so that only the newest one reports: a slow reply to an earlier request
@@ -77,14 +78,14 @@ fn run_request(
     let tool = (method == "tools/call")
         .then(|| params.as_ref().and_then(|p| p.get("name")).and_then(Value::as_str).map(str::to_owned))
         .flatten();
-    outcome.set(Outcome::Pending(method.clone()));
+    let started = timing::now();
+    outcome.set(Outcome::Pending { what: method.clone(), since: started });
     spawn_local(async move {
-        let started = now_ms();
         let result = ipc::request(&method, params).await;
         if generation.get() != mine {
             return;
         }
-        let took = format::latency(((now_ms() - started) * 1000.0).max(0.0) as u64);
+        let took = format::latency(((timing::now() - started) * 1000.0).max(0.0) as u64);
         outcome.set(match result {
             Ok(reply) => Outcome::Reply {
                 label: format!("{method} · {took}"),
@@ -145,7 +146,7 @@ pub fn SendPanel(props: &Props) -> Html {
     // reply draws a tool's result with them.
     let tools: Tools = use_state(|| None::<Rc<Vec<Value>>>);
     // While a request of ours is pending, follow its newest in-flight namesake.
-    if let Outcome::Pending(method) = &*outcome {
+    if let Outcome::Pending { what: method, .. } = &*outcome {
         let mut f = followed.borrow_mut();
         match props.inflight.iter().rev().find(|i| &i.method == method) {
             Some(item) if f.id.as_ref() != Some(&item.id) => {
@@ -171,7 +172,7 @@ pub fn SendPanel(props: &Props) -> Html {
         Callback::from(move |text: String| {
             let (outcome, generation) = (outcome.clone(), generation.clone());
             let mine = next(&generation);
-            outcome.set(Outcome::Pending("raw message".into()));
+            outcome.set(Outcome::Pending { what: "raw message".into(), since: timing::now() });
             spawn_local(async move {
                 let label = format!("raw message ({})", format::size(text.len() as u64));
                 let result = ipc::send_raw(&text).await;

@@ -14,7 +14,8 @@ use super::tool_call::find_tool;
 use super::{Followed, Outcome};
 use crate::components::json_view::JsonView;
 use crate::components::task::TaskCard;
-use crate::ipc;
+use crate::hooks::use_redraw_later::use_redraw_later;
+use crate::{format, ipc, timing};
 
 /// A progress bar with its numbers and message; `cancel` adds a Cancel button.
 pub(super) fn progress_bar(p: &Progress, cancel: Option<Callback<MouseEvent>>) -> Html {
@@ -50,6 +51,25 @@ fn busy_bar() -> Html {
     html! { <span class="progress-busy" role="progressbar" aria-label="under way" /> }
 }
 
+#[derive(Properties, PartialEq)]
+struct WaitedProps {
+    /// When the request went out (ms, `timing::now`).
+    since: f64,
+}
+
+/// How long a request has waited, once it has waited a second: drawn again each second (a
+/// repaint a second, where an animation would repaint in every frame).
+#[component]
+fn Waited(props: &WaitedProps) -> Html {
+    let redraw = use_redraw_later();
+    let ms = (timing::now() - props.since).max(0.0);
+    redraw.within(1000.0 - ms % 1000.0);
+    if ms < 1000.0 {
+        return html! {};
+    }
+    html! { <span id="waited" class="waited">{format!(" {}", format::waited(ms))}</span> }
+}
+
 /// The last reply's body, for `outcome`.
 pub(super) fn last_response(
     outcome: &Outcome,
@@ -60,7 +80,7 @@ pub(super) fn last_response(
         Outcome::Idle => html! {
             <pre id="last-response" class="code muted">{"Replies to requests sent from here appear here."}</pre>
         },
-        Outcome::Pending(what) => {
+        Outcome::Pending { what, since } => {
             let f = followed.borrow().clone();
             let cancel = f.id.clone().map(|id| {
                 Callback::from(move |_: MouseEvent| {
@@ -87,7 +107,9 @@ pub(super) fn last_response(
             html! {
                 <>
                     {bar}
-                    <pre id="last-response" class="code muted">{format!("Waiting for {what}…")}</pre>
+                    <pre id="last-response" class="code muted">
+                        {format!("Waiting for {what}…")}<Waited since={*since} />
+                    </pre>
                 </>
             }
         }
