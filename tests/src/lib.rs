@@ -45,16 +45,14 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, String>>,
 {
-    let start = Instant::now();
-    loop {
-        let seen = match f().await {
-            Ok(v) => return v,
-            Err(seen) => seen,
-        };
-        if start.elapsed() >= limit {
-            panic!("timed out after {limit:?} waiting for {what}{seen}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let seen = std::cell::RefCell::new(String::new());
+    let check = || {
+        let (attempt, seen) = (f(), &seen);
+        async move { attempt.await.map_err(|s| *seen.borrow_mut() = s).ok() }
+    };
+    match poll_for(limit, check).await {
+        Some(v) => v,
+        None => panic!("timed out after {limit:?} waiting for {what}{}", seen.borrow()),
     }
 }
 
