@@ -2266,3 +2266,106 @@ async fn gui_proxy_mode_shows_a_real_clients_traffic_live() {
     disconnect(&c).await; // Stops the proxy.
     c.close().await;
 }
+
+/// The detail pane and the send panel are resized by their splitters, by keyboard and by
+/// drag; a size is kept across a reload and a double-click gives the default back. While
+/// following, the newest row stays in view as the list's height changes (it used to keep its
+/// scroll position, with nothing drawn there).
+#[tokio::test]
+async fn gui_panes_resize_by_keys_and_drag_and_keep_their_size() {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let c = Window::with_demo().await;
+    let size = |css: &'static str, height: bool| {
+        let c = &c;
+        async move {
+            let script = format!(
+                "const r = document.querySelector('{css}').getBoundingClientRect(); return Math.round({})",
+                if height { "r.height" } else { "r.width" }
+            );
+            c.execute(&script, vec![]).await.ok()?.as_f64()
+        }
+    };
+    // The newest row lies within the list's view.
+    let newest_in_view = || async {
+        let script = "const t = document.getElementById('timeline').getBoundingClientRect();
+            const rows = [...document.querySelectorAll('#timeline .row[data-seq]')];
+            const last = rows.reduce((a, r) => (a && +a.dataset.seq > +r.dataset.seq ? a : r), null);
+            if (!last) return false;
+            const r = last.getBoundingClientRect();
+            return r.top >= t.top && r.bottom <= t.bottom + 1";
+        c.execute(script, vec![]).await.ok()?.as_bool()?.then_some(())
+    };
+    let double_click = |css: &'static str| {
+        let c = &c;
+        async move {
+            let handle = c.find(Locator::Css(css)).await.expect("a splitter");
+            let twice = MouseActions::new("mouse".into())
+                .then(PointerAction::MoveToElement { element: handle, duration: None, x: 0.0, y: 0.0 })
+                .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+                .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
+                .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+                .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+            c.perform_actions(twice).await.expect("double-click the splitter");
+        }
+    };
+    // The stylesheet's sizes first (an earlier run may have left some in the webview's storage).
+    let defaults = "localStorage.removeItem('mcpscope.layout');
+        ['--detail-w', '--send-h'].forEach(v => document.documentElement.style.removeProperty(v))";
+    c.execute(defaults, vec![]).await.expect("the default sizes");
+    eventually("a row in the list", Duration::from_secs(10), newest_in_view).await;
+    let (w0, h0) = (size("#detail", false).await, size(".send-panel", true).await);
+    assert_eq!((w0, h0), (Some(440.0), Some(280.0)), "the stylesheet's sizes");
+    let (w0, h0) = (440.0, 280.0);
+
+    // Three steps of the arrow key toward the timeline widen the detail pane by 48 px.
+    let splitter = c.find(Locator::Css("#split-detail")).await.expect("the detail pane's splitter");
+    splitter.send_keys("\u{E012}\u{E012}\u{E012}").await.expect("arrow keys on the splitter");
+    eventually("the detail pane 48 px wider", Duration::from_secs(5), || async {
+        (size("#detail", false).await? == w0 + 48.0).then_some(())
+    })
+    .await;
+    let now = splitter.attr("aria-valuenow").await.ok().flatten();
+    assert_eq!(now.as_deref(), Some("488"), "the splitter says its pane's size");
+
+    // Dragged 80 px up, the send panel is 80 px taller; the list, shorter, still shows its
+    // newest row.
+    let handle = c.find(Locator::Css("#split-send")).await.expect("the send panel's splitter");
+    let drag = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: handle, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(150)), x: 0.0, y: -80.0 })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    c.perform_actions(drag).await.expect("drag the splitter");
+    eventually("the send panel 80 px taller", Duration::from_secs(5), || async {
+        ((size(".send-panel", true).await? - (h0 + 80.0)).abs() <= 1.0).then_some(())
+    })
+    .await;
+    eventually("the newest row in view after the list shrank", Duration::from_secs(5), newest_in_view).await;
+    let kept = c.execute("return localStorage.getItem('mcpscope.layout')", vec![]).await.expect("storage");
+    assert_eq!(kept, json!(r#"{"detail":488.0,"send":360.0}"#), "both sizes kept");
+
+    // A double-click gives the send panel its default height back; the list, taller, still
+    // shows its newest row.
+    double_click("#split-send").await;
+    eventually("the send panel's default height", Duration::from_secs(5), || async {
+        (size(".send-panel", true).await? == h0).then_some(())
+    })
+    .await;
+    eventually("the newest row in view after the list grew", Duration::from_secs(5), newest_in_view).await;
+
+    // The detail pane's width is kept across a reload; a double-click resets it too, and
+    // nothing is kept then.
+    c.execute("location.reload()", vec![]).await.expect("reload");
+    eventually("the width kept across a reload", Duration::from_secs(20), || async {
+        (size("#detail", false).await? == w0 + 48.0 && size(".send-panel", true).await? == h0).then_some(())
+    })
+    .await;
+    double_click("#split-detail").await;
+    eventually("the detail pane's default width", Duration::from_secs(5), || async {
+        (size("#detail", false).await? == w0).then_some(())
+    })
+    .await;
+    let kept = c.execute("return localStorage.getItem('mcpscope.layout')", vec![]).await.expect("storage");
+    assert_eq!(kept, json!("{}"), "no size kept after the resets");
+    c.close().await;
+}

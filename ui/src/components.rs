@@ -19,6 +19,7 @@ pub mod replay;
 pub mod send_panel;
 pub mod server_requests;
 pub mod settings_view;
+pub mod splitter;
 pub mod start_panel;
 pub mod suggest;
 pub mod task;

@@ -9,6 +9,7 @@ mod hooks;
 mod ipc;
 mod json_form;
 mod json_tokens;
+mod layout;
 mod parse;
 mod shared_vec;
 mod state;
@@ -17,5 +18,6 @@ mod viewport;
 
 fn main() {
     failure::install();
+    layout::restore();
     yew::Renderer::<components::app::App>::new().render();
 }

@@ -7,6 +7,7 @@ use crate::components::history_view::HistoryView;
 use crate::components::send_panel::SendPanel;
 use crate::components::server_requests::ServerRequests;
 use crate::components::settings_view::SettingsView;
+use crate::components::splitter::Splitter;
 use crate::components::start_panel::{StartPanel, StartPick};
 use crate::components::timeline::Timeline;
 use crate::components::trust_banner::TrustBanner;
@@ -17,6 +18,7 @@ use crate::hooks::use_record_choice::use_record_choice;
 use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::hooks::use_viewport::ScrollMemory;
 use crate::ipc;
+use crate::layout::Pane;
 use crate::state::{Action, State, View};
 use mcpscope_proto::outline::RecordRef;
 
@@ -74,6 +76,7 @@ pub fn App() -> Html {
                     scroll={(*live_scroll).clone()}
                     dispatch={state.dispatcher()}
                 />
+                <Splitter pane={Pane::Detail} id="split-detail" label="Resize the detail pane" />
                 <Detail loaded={loaded} response={response}
                     source={state.selected.map(|seq| RecordRef { session_id: None, seq })}
                     on_jump={on_jump} />
@@ -93,6 +96,9 @@ pub fn App() -> Html {
                 start={(*start).clone()} record={record} />
             <TrustBanner report={state.trust.clone()} dispatch={state.dispatcher()} />
             {body}
+            if *view == View::Live {
+                <Splitter pane={Pane::Send} id="split-send" label="Resize the send panel" />
+            }
             <SendPanel hidden={*view != View::Live} inflight={state.inflight.clone()}
                 ended={state.ended.clone()} proxying={state.conn.proxy.is_some()}
                 completions={state.conn.capabilities.get("completions").is_some()} />

@@ -13,6 +13,7 @@ use crate::components::export_actions::{CurlCommand, Retention, SessionExport};
 use crate::components::field_value;
 use crate::components::record_row::{Lead, RowState, row, thead};
 use crate::components::replay::{ReplayPanel, SessionReplay, replayable};
+use crate::components::splitter::Splitter;
 use crate::components::timeline::data_attr;
 use crate::format;
 use crate::history::{
@@ -22,6 +23,7 @@ use crate::history::{
 use crate::hooks::use_record::{Loaded, use_record};
 use crate::hooks::use_viewport::{measure, use_reveal, use_viewport};
 use crate::ipc;
+use crate::layout::Pane;
 use crate::viewport::{OVERSCAN, ROW_HEIGHT, visible_range};
 use mcpscope_proto::outline::RecordRef;
 
@@ -196,6 +198,7 @@ pub fn HistoryView(props: &Props) -> Html {
                 }
                 <Results history={h.clone()} />
             </section>
+            <Splitter pane={Pane::Detail} id="split-history-detail" label="Resize the detail pane" />
             <Detail loaded={loaded.clone()} response={h.response_to_selected()} on_jump={on_jump} wall_clock=true
                 source={h.selected.as_ref().map(|k| RecordRef { session_id: Some(k.session_id.to_string()), seq: k.seq })}>
                 { replay_panel(&loaded, h.selected.as_ref(), &on_saved) }

@@ -41,7 +41,7 @@ fn recent_servers(sessions: &[mcpscope_proto::SessionInfo]) -> Vec<(String, Tran
     out
 }
 
-const SHORTCUTS: [(&str, &str); 9] = [
+const SHORTCUTS: [(&str, &str); 10] = [
     ("Ctrl+1 … Ctrl+4", "Live, History, Auth, Settings"),
     ("↑ ↓  PgUp PgDn  Home End", "move through the timeline"),
     ("Enter", "open the selected record"),
@@ -51,6 +51,7 @@ const SHORTCUTS: [(&str, &str); 9] = [
     ("Ctrl+Enter", "send from the raw editor"),
     ("Ctrl+N", "a new window, a session of its own"),
     ("Ctrl+,", "settings"),
+    ("← → ↑ ↓", "on a pane's edge: resize the pane (or drag it)"),
 ];
 
 #[derive(Properties, PartialEq)]

@@ -110,12 +110,15 @@ pub fn Timeline(props: &Props) -> Html {
     // Follow: keep the newest row in view as rows arrive. Unless the user has just scrolled
     // up and its scroll event is still to come (a batch rendered in between): then following
     // stops here, rather than the list being pulled back to the end under the user's hand.
-    // A list that shrank (a trim, a filter) is clamped to its end: that is not the user.
+    // A list that shrank (a trim, a filter) is clamped to its end: that is not the user. The
+    // list's own height counts too: a window or pane resized while following keeps the newest
+    // rows in view (the rows drawn are the bottom ones; the scroll position has to follow).
     {
         let (scroller, memory, dispatch) = (scroller.clone(), props.scroll.clone(), props.dispatch.clone());
         // Where this effect last left the list (none yet in a list just shown).
         let left_at = use_mut_ref(|| None::<f64>);
-        use_effect_with((total, props.follow), move |(_, follow)| {
+        let height = viewport.height.round() as i64;
+        use_effect_with((total, props.follow, height), move |(_, follow, _)| {
             if let (true, Some(el)) = (*follow, scroller.cast::<Element>()) {
                 let top = f64::from(el.scroll_top());
                 let moved_up = left_at.borrow().is_some_and(|left| top < left - 1.0);

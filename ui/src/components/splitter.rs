@@ -1,0 +1,136 @@
+//! The handle on the edge of a resizable pane ([`crate::layout`]): drag it, or focus it and
+//! use the arrow keys (Shift: four times as far); a double-click gives the pane its default
+//! size. It sits just before its pane, over the pane's border, and takes no room of its own.
+
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+use crate::layout::{self, Pane};
+
+#[derive(Properties, PartialEq)]
+pub struct SplitterProps {
+    pub pane: Pane,
+    pub id: AttrValue,
+    /// What it resizes, for assistive technology ("Resize the detail pane").
+    pub label: AttrValue,
+}
+
+/// A drag under way: where the pointer began along the axis, the pane's size then, and the
+/// last size the drag showed (kept when it ends).
+#[derive(Clone, Copy)]
+struct Drag {
+    from: f64,
+    size: f64,
+    shown: Option<f64>,
+}
+
+/// The pane's size now and the room it shares with the rest (its parent's width or height).
+fn measure(splitter: &HtmlElement, pane: Pane) -> Option<(f64, f64)> {
+    let target = splitter.next_element_sibling()?.get_bounding_client_rect();
+    let parent = splitter.parent_element()?.get_bounding_client_rect();
+    Some(if pane.between_columns() {
+        (target.width(), parent.width())
+    } else {
+        (target.height(), parent.height())
+    })
+}
+
+#[function_component]
+pub fn Splitter(props: &SplitterProps) -> Html {
+    let pane = props.pane;
+    let node = use_node_ref();
+    let drag = use_mut_ref(|| Option::<Drag>::None);
+    // The size shown, for `aria-valuenow` (read when the splitter is drawn or moved).
+    let size = use_state(|| Option::<f64>::None);
+    let along =
+        move |e: &PointerEvent| f64::from(if pane.between_columns() { e.client_x() } else { e.client_y() });
+
+    // Shows (and with `keep`, keeps) the pane at `px` within its bounds; returns the size shown.
+    let set = {
+        let (node, size) = (node.clone(), size.clone());
+        move |px: f64, keep: bool| -> Option<f64> {
+            let el = node.cast::<HtmlElement>()?;
+            let (_, room) = measure(&el, pane)?;
+            let px = layout::clamp(pane, px, room);
+            if keep {
+                layout::keep(pane, px);
+            } else {
+                layout::show(pane, px);
+            }
+            size.set(Some(px));
+            Some(px)
+        }
+    };
+    let on_down = {
+        let (node, drag) = (node.clone(), drag.clone());
+        Callback::from(move |e: PointerEvent| {
+            if e.button() != 0 {
+                return;
+            }
+            let Some(el) = node.cast::<HtmlElement>() else { return };
+            let Some((now, _)) = measure(&el, pane) else { return };
+            // No text selection while dragging; every move reaches this handle.
+            e.prevent_default();
+            let _ = el.set_pointer_capture(e.pointer_id());
+            let _ = el.focus();
+            *drag.borrow_mut() = Some(Drag { from: along(&e), size: now, shown: None });
+        })
+    };
+    let on_move = {
+        let (drag, set) = (drag.clone(), set.clone());
+        Callback::from(move |e: PointerEvent| {
+            let Some(d) = *drag.borrow() else { return };
+            let shown = set(layout::dragged(d.size, along(&e) - d.from), false);
+            if let Some(d) = drag.borrow_mut().as_mut() {
+                d.shown = shown.or(d.shown);
+            }
+        })
+    };
+    let on_up = {
+        let drag = drag.clone();
+        Callback::from(move |_: PointerEvent| {
+            if let Some(px) = drag.borrow_mut().take().and_then(|d| d.shown) {
+                layout::keep(pane, px);
+            }
+        })
+    };
+    let on_key = {
+        let (node, set) = (node.clone(), set.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let Some(step) = layout::key_step(pane, &e.key(), e.shift_key()) else { return };
+            let Some(now) = node.cast::<HtmlElement>().and_then(|el| measure(&el, pane)).map(|m| m.0) else {
+                return;
+            };
+            e.prevent_default();
+            let _ = set(now + step, true);
+        })
+    };
+    let on_reset = {
+        let size = size.clone();
+        Callback::from(move |_: MouseEvent| {
+            layout::reset(pane);
+            size.set(None);
+        })
+    };
+    {
+        // The size it starts at, for `aria-valuenow`.
+        let (node, size) = (node.clone(), size.clone());
+        use_effect_with((), move |_| {
+            if let Some((now, _)) = node.cast::<HtmlElement>().and_then(|el| measure(&el, pane)) {
+                size.set(Some(now.round()));
+            }
+        });
+    }
+
+    let (class, orientation) =
+        if pane.between_columns() { ("splitter-col", "vertical") } else { ("splitter-row", "horizontal") };
+    html! {
+        <div ref={node} id={props.id.clone()} class={classes!("splitter", class)} role="separator"
+            aria-orientation={orientation} aria-label={props.label.clone()}
+            aria-valuemin={pane.min().to_string()} aria-valuenow={size.map(|px| px.to_string())}
+            tabindex="0"
+            title="Drag to resize; arrow keys move it (Shift: further); double-click restores the default"
+            onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()}
+            onpointercancel={on_up} onkeydown={on_key} ondblclick={on_reset} />
+    }
+}
