@@ -31,13 +31,14 @@ impl Pane {
         }
     }
 
-    /// What the pane leaves to the rest at least, px: the timeline's width beside the detail
-    /// pane; above the send panel, the window's bars and a view's toolbar and a few rows. The
-    /// stylesheet says the same (`max-width`, `max-height`), for a window made smaller later.
+    /// What the pane leaves at least to the view it shares its room with, px: the timeline's
+    /// (or the results') width beside the detail pane; above the send panel, the Live view's
+    /// toolbar, header and a few rows. The stylesheet says the same (`max-width`,
+    /// `max-height`), for a window made smaller later.
     fn rest(self) -> f64 {
         match self {
             Pane::Detail => 360.0,
-            Pane::Send => 260.0,
+            Pane::Send => 160.0,
         }
     }
 
@@ -47,8 +48,8 @@ impl Pane {
     }
 }
 
-/// `px` within the pane's bounds in a space `room` px wide (the detail pane's view) or tall
-/// (the window, for the send panel), in whole pixels.
+/// `px` within the pane's bounds in the `room` it shares with the view beside it (their
+/// widths, or heights, together), in whole pixels.
 pub fn clamp(pane: Pane, px: f64, room: f64) -> f64 {
     let max = (room - pane.rest()).max(pane.min());
     px.clamp(pane.min(), max).round()
@@ -164,9 +165,9 @@ mod tests {
         assert_eq!(clamp(Pane::Detail, 500.4, 1280.0), 500.0);
         assert_eq!(clamp(Pane::Detail, 100.0, 1280.0), Pane::Detail.min());
         assert_eq!(clamp(Pane::Detail, 1200.0, 1280.0), 1280.0 - 360.0, "the timeline keeps 360 px");
-        assert_eq!(clamp(Pane::Send, 900.0, 800.0), 540.0, "the bars and the view keep 260 px");
+        assert_eq!(clamp(Pane::Send, 900.0, 700.0), 540.0, "the view above keeps 160 px");
         // A window too small for both: the pane keeps its least.
-        assert_eq!(clamp(Pane::Send, 300.0, 300.0), Pane::Send.min());
+        assert_eq!(clamp(Pane::Send, 300.0, 250.0), Pane::Send.min());
     }
 
     #[test]

@@ -24,14 +24,15 @@ struct Drag {
     shown: Option<f64>,
 }
 
-/// The pane's size now and the room it shares with the rest (its parent's width or height).
+/// The pane's size now and the room it shares with the view on the splitter's other side
+/// (the timeline or the results; the Live view above the send panel).
 fn measure(splitter: &HtmlElement, pane: Pane) -> Option<(f64, f64)> {
-    let target = splitter.next_element_sibling()?.get_bounding_client_rect();
-    let parent = splitter.parent_element()?.get_bounding_client_rect();
+    let after = splitter.next_element_sibling()?.get_bounding_client_rect();
+    let before = splitter.previous_element_sibling()?.get_bounding_client_rect();
     Some(if pane.between_columns() {
-        (target.width(), parent.width())
+        (after.width(), after.width() + before.width())
     } else {
-        (target.height(), parent.height())
+        (after.height(), after.height() + before.height())
     })
 }
 
