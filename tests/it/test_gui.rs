@@ -1833,7 +1833,10 @@ async fn gui_a_ui_failure_is_shown_logged_and_a_reload_recovers() {
     let data = data_dir("gui-failure");
     let c = Window::open_with(&[("MCPSCOPE_DATA_DIR", data.as_os_str())]).await;
     connect_to_demo(&c).await;
+    wait_for_tools(&c).await;
     assert!(text_of(&c, "#ui-failed").await.is_none(), "no failure banner before a failure");
+    let (_, count) = drawn_rows(&c).await.expect("the rows captured before the failure");
+    assert!(count > 0, "records before the failure");
     // The panic surfaces in the script as an exception (the wasm trap): expected.
     let _ = c.execute("window.wasmBindings.failForTest()", vec![]).await;
     let banner = eventually("the failure banner", Duration::from_secs(10), || async {
@@ -1856,6 +1859,12 @@ async fn gui_a_ui_failure_is_shown_logged_and_a_reload_recovers() {
         let status = text_of(&c, "#status").await?;
         (status.trim().to_lowercase().starts_with("connected") && text_of(&c, "#ui-failed").await.is_none())
             .then_some(())
+    })
+    .await;
+    // What was captured is still there: the rows fetched again, the newest drawn.
+    eventually("the captured rows back after the reload", Duration::from_secs(20), || async {
+        let (rows, now) = drawn_rows(&c).await?;
+        (now >= count && rows.iter().max() == Some(&now)).then_some(())
     })
     .await;
     // And it works: a call answers.

@@ -124,8 +124,11 @@ pub async fn get_record(seq: u64) -> Result<Option<Record>, IpcError> {
 }
 
 /// The summaries of the newest `limit` records of the live timeline before `before`, in seq
-/// order (older rows for the window, from memory or the history).
+/// order (older rows for the window, from memory or the history); `u64::MAX`: the newest.
 pub async fn timeline_page(before: u64, limit: u32) -> Result<Vec<mcpscope_proto::RecordSummary>, IpcError> {
+    // Arguments cross as JSON-compatible JS values, whose numbers hold integers up to 2^53
+    // exactly (a larger one fails to serialize); no seq comes near it.
+    let before = before.min((1 << 53) - 1);
     Ok(invoke(cmd::TimelinePage { before, limit }).await?.into_summaries().collect())
 }
 

@@ -57,6 +57,9 @@ pub struct State {
     /// What the connection found against the server's trusted version (the trust banner);
     /// `None` when dismissed or before a check.
     pub trust: Option<Rc<mcpscope_proto::trust::TrustReport>>,
+    /// A session began since the window started: rows fetched at start may be the previous
+    /// session's, and [`Action::Restore`] is passed over (the new session's come as events).
+    pub reset_seen: bool,
 }
 
 /// How many ended requests [`State::ended`] keeps.
@@ -80,6 +83,7 @@ impl Default for State {
             ended: Rc::new(Vec::new()),
             server_requests: Rc::new(Vec::new()),
             trust: None,
+            reset_seen: false,
         }
     }
 }
@@ -122,6 +126,10 @@ pub enum Action {
         page: Vec<RecordSummary>,
         last: bool,
     },
+    /// The newest rows of the session, fetched when the window starts: after a reload (the
+    /// failure banner's, or the user's) the timeline shows what was captured instead of
+    /// nothing, the rest behind "older".
+    Restore(Vec<RecordSummary>),
 }
 
 impl Reducible for State {
@@ -134,6 +142,7 @@ impl Reducible for State {
             Action::Conn(state) => s.conn = state,
             Action::DismissTrust => s.trust = None,
             Action::Older { page, last } => s.prepend(page, last),
+            Action::Restore(page) => s.restore(page),
             Action::Connecting(url) => {
                 s.conn = ConnectionState {
                     status: ConnectionStatus::Connecting,
@@ -210,7 +219,11 @@ impl State {
         match event {
             UiEvent::Records { items } => {
                 let start = self.records.len();
-                self.records = self.records.appended(items.into_summaries());
+                // Rows a restored page already holds (fetched while the batch was on its way)
+                // come once.
+                let last = self.records.with(|r| r.last().map(|s| s.seq));
+                let items = items.into_summaries().filter(|s| last.is_none_or(|l| s.seq > l));
+                self.records = self.records.appended(items);
                 self.view = extend_view(&self.records, &self.view, &self.filter, start);
                 self.trim();
             }
@@ -234,6 +247,7 @@ impl State {
             UiEvent::ServerRequests { pending } => self.server_requests = Rc::new(pending),
             UiEvent::Trust { report } => self.trust = Some(Rc::new(report)),
             UiEvent::Reset { window_rows } => {
+                self.reset_seen = true;
                 self.window_rows = usize::try_from(window_rows).unwrap_or(usize::MAX).max(1);
                 self.older = 0;
                 self.trust = None;
@@ -290,6 +304,20 @@ impl State {
         self.shifted = (self.shifted.0.wrapping_add(1), above as i64);
         // Reading older rows: stay with them rather than jump back to the newest.
         self.follow = false;
+    }
+
+    /// Puts the session's newest rows (fetched at start) in front of any that came since, and
+    /// counts the ones before them as older; following stays as it was.
+    fn restore(&mut self, page: Vec<RecordSummary>) {
+        if page.is_empty() || self.reset_seen {
+            return;
+        }
+        let follow = self.follow;
+        self.prepend(page, false);
+        self.follow = follow;
+        // Every record of a session has a summary, numbered from 1.
+        self.older = self.records.with(|r| r.first().map_or(0, |s| s.seq.saturating_sub(1)));
+        self.trim();
     }
 
     fn set_filter(&mut self, filter: Filter) {
@@ -521,5 +549,43 @@ mod tests {
         let before = s.records.len();
         s = reduce(s, Action::Older { page: vec![rec(5, "sse", None, None)], last: true });
         assert_eq!(s.records.len(), before);
+    }
+
+    /// A window that (re)starts mid-session gets the newest rows back: in front of any that
+    /// came since, once each, the ones before them counted as older, following as it was.
+    #[test]
+    fn a_restarted_window_gets_the_newest_rows_back() {
+        let mut s = Rc::new(State::default());
+        // A batch that came while the page was fetched: seq 101 and 102.
+        s = reduce(s, batch(vec![rec(101, "sse", None, None), rec(102, "sse", None, None)]));
+        let page: Vec<RecordSummary> = (51..=101).map(|i| rec(i, "sse", None, None)).collect();
+        s = reduce(s, Action::Restore(page));
+        let seqs: Vec<u64> = s.records.with(|r| r.iter().map(|x| x.seq).collect());
+        assert_eq!(seqs, (51..=102).collect::<Vec<_>>(), "in order, each once");
+        assert_eq!(s.older, 50, "the 50 before the page are older");
+        assert!(s.follow, "still following the newest");
+        assert_eq!(s.view.len(), 52, "all shown");
+        // Nothing captured yet: nothing changes.
+        let before = s.records.len();
+        s = reduce(s, Action::Restore(Vec::new()));
+        assert_eq!((s.records.len(), s.older), (before, 50));
+        // The other order: the page first, then a batch that overlaps it.
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::Restore((1..=10).map(|i| rec(i, "sse", None, None)).collect()));
+        assert_eq!(s.older, 0);
+        s = reduce(s, batch((9..=12).map(|i| rec(i, "sse", None, None)).collect()));
+        let seqs: Vec<u64> = s.records.with(|r| r.iter().map(|x| x.seq).collect());
+        assert_eq!(seqs, (1..=12).collect::<Vec<_>>(), "each once");
+        assert_eq!(s.view.len(), 12);
+        // A session began while the page was fetched: the page may be the one before; passed
+        // over.
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::Events(vec![UiEvent::Reset { window_rows: 100 }]));
+        s = reduce(s, batch(vec![rec(1, "http-request", None, None)]));
+        s = reduce(s, Action::Restore((1..=10).map(|i| rec(i, "sse", None, None)).collect()));
+        assert_eq!(
+            s.records.with(|r| r.iter().map(|x| x.kind.to_string()).collect::<Vec<_>>()),
+            ["http-request"]
+        );
     }
 }

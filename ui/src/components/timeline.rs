@@ -331,8 +331,8 @@ fn Toolbar(props: &ToolbarProps) -> Html {
     }
 }
 
-/// Rows loaded back from the history per click.
-const PAGE: u32 = 5_000;
+/// Rows loaded back from the history per click (and when a window starts mid-session).
+pub(crate) const PAGE: u32 = 5_000;
 
 #[derive(Properties, PartialEq)]
 struct LoadOlderProps {

@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::Closure;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::components::timeline::PAGE;
 use crate::state::{Action, State};
 use crate::{ipc, timing};
 
@@ -18,7 +19,8 @@ const MAX_QUEUED: usize = 256;
 /// end, the count) must still reach the state.
 const FRAME_WAIT_MS: i32 = 250;
 
-/// Subscribes to the backend's event stream once, then fetches the current connection state.
+/// Subscribes to the backend's event stream once, then fetches the current connection state
+/// and the session's newest rows.
 /// Events wait in a [`FrameQueue`] for the next animation frame and reach the state together,
 /// as one [`Action::Events`]: the window renders at most once a frame however fast the
 /// backend sends.
@@ -40,6 +42,11 @@ pub fn use_backend_events(dispatch: UseReducerDispatcher<State>) {
             match ipc::state().await {
                 Ok(state) => dispatch.dispatch(Action::Conn(state)),
                 Err(e) => dispatch.dispatch(Action::Failed(e.message)),
+            }
+            // A window reloaded mid-session shows what was captured, not an empty list (none
+            // yet, or no session: nothing to show, and nothing to say).
+            if let Ok(page) = ipc::timeline_page(u64::MAX, PAGE).await {
+                dispatch.dispatch(Action::Restore(page));
             }
         });
         move || drop(subscription.borrow_mut().take())
