@@ -15,12 +15,14 @@ pub struct SplitterProps {
     pub label: AttrValue,
 }
 
-/// A drag under way: where the pointer began along the axis, the pane's size then, and the
-/// last size the drag showed (kept when it ends).
+/// A drag under way: where the pointer began along the axis, the pane's size then, the room
+/// it shares (the same throughout the drag: what the pane gains the view beside it loses), and
+/// the last size the drag showed (kept when it ends).
 #[derive(Clone, Copy)]
 struct Drag {
     from: f64,
     size: f64,
+    room: f64,
     shown: Option<f64>,
 }
 
@@ -46,12 +48,11 @@ pub fn Splitter(props: &SplitterProps) -> Html {
     let along =
         move |e: &PointerEvent| f64::from(if pane.between_columns() { e.client_x() } else { e.client_y() });
 
-    // Shows (and with `keep`, keeps) the pane at `px` within its bounds; returns the size shown.
+    // Shows (and with `keep`, keeps) the pane at `px` within its bounds in `room`; returns the
+    // size shown.
     let set = {
-        let (node, size) = (node.clone(), size.clone());
-        move |px: f64, keep: bool| -> Option<f64> {
-            let el = node.cast::<HtmlElement>()?;
-            let (_, room) = measure(&el, pane)?;
+        let size = size.clone();
+        move |px: f64, room: f64, keep: bool| -> f64 {
             let px = layout::clamp(pane, px, room);
             if keep {
                 layout::keep(pane, px);
@@ -59,7 +60,7 @@ pub fn Splitter(props: &SplitterProps) -> Html {
                 layout::show(pane, px);
             }
             size.set(Some(px));
-            Some(px)
+            px
         }
     };
     let on_down = {
@@ -69,21 +70,21 @@ pub fn Splitter(props: &SplitterProps) -> Html {
                 return;
             }
             let Some(el) = node.cast::<HtmlElement>() else { return };
-            let Some((now, _)) = measure(&el, pane) else { return };
+            let Some((now, room)) = measure(&el, pane) else { return };
             // No text selection while dragging; every move reaches this handle.
             e.prevent_default();
             let _ = el.set_pointer_capture(e.pointer_id());
             let _ = el.focus();
-            *drag.borrow_mut() = Some(Drag { from: along(&e), size: now, shown: None });
+            *drag.borrow_mut() = Some(Drag { from: along(&e), size: now, room, shown: None });
         })
     };
     let on_move = {
         let (drag, set) = (drag.clone(), set.clone());
         Callback::from(move |e: PointerEvent| {
             let Some(d) = *drag.borrow() else { return };
-            let shown = set(layout::dragged(d.size, along(&e) - d.from), false);
+            let shown = set(layout::dragged(d.size, along(&e) - d.from), d.room, false);
             if let Some(d) = drag.borrow_mut().as_mut() {
-                d.shown = shown.or(d.shown);
+                d.shown = Some(shown);
             }
         })
     };
@@ -99,11 +100,11 @@ pub fn Splitter(props: &SplitterProps) -> Html {
         let (node, set) = (node.clone(), set.clone());
         Callback::from(move |e: KeyboardEvent| {
             let Some(step) = layout::key_step(pane, &e.key(), e.shift_key()) else { return };
-            let Some(now) = node.cast::<HtmlElement>().and_then(|el| measure(&el, pane)).map(|m| m.0) else {
+            let Some((now, room)) = node.cast::<HtmlElement>().and_then(|el| measure(&el, pane)) else {
                 return;
             };
             e.prevent_default();
-            let _ = set(now + step, true);
+            set(now + step, room, true);
         })
     };
     let on_reset = {
