@@ -27,6 +27,12 @@ impl<T> SharedVec<T> {
         self.len == 0
     }
 
+    /// How many items the shared buffer has room for.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.buf.borrow().capacity()
+    }
+
     /// Runs `f` over the items this snapshot sees.
     pub fn with<R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
         f(&self.buf.borrow()[..self.len])
