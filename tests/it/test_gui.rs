@@ -1821,6 +1821,44 @@ async fn gui_a_long_session_keeps_a_bounded_window_and_pages_older_rows_back() {
     })
     .await;
     screenshot(&c, "window-paged-back").await;
+
+    // Ctrl+K clears the view: nothing drawn, every record offered as older, and what comes
+    // next shown alone.
+    let held = drawn_rows(&c).await.map(|(_, count)| count).expect("the count");
+    timeline.send_keys("\u{E009}k\u{E000}").await.expect("Ctrl+K");
+    eventually_in(&c, "an empty view, every record older", Duration::from_secs(10), || async {
+        let (seqs, count) = drawn_rows(&c).await?;
+        let empty = text_of(&c, "#timeline .empty").await?;
+        (seqs.is_empty()
+            && empty.starts_with("Cleared")
+            && older_offered(&c).await? == count
+            && count >= held)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        c.find(Locator::Css("#clear-rows"))
+            .await
+            .expect("the Clear button")
+            .prop("disabled")
+            .await
+            .ok()
+            .flatten()
+            == Some("true".into()),
+        "nothing to clear"
+    );
+    type_into(&c, "#tool-args", r#"{"message": "after clearing"}"#).await;
+    click(&c, "#call-tool").await;
+    let cleared = older_offered(&c).await.expect("older offered");
+    eventually_in(&c, "only the new call's rows", Duration::from_secs(20), || async {
+        let (seqs, _) = drawn_rows(&c).await?;
+        (!seqs.is_empty()
+            && seqs.iter().all(|&s| s > cleared)
+            && text_of(&c, "#last-response").await?.contains("after clearing"))
+        .then_some(())
+    })
+    .await;
+    screenshot(&c, "window-cleared").await;
     let _ = c.close().await;
     let _ = std::fs::remove_dir_all(&data);
 }

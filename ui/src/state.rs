@@ -130,6 +130,9 @@ pub enum Action {
     /// failure banner's, or the user's) the timeline shows what was captured instead of
     /// nothing, the rest behind "older".
     Restore(Vec<RecordSummary>),
+    /// Clear the live view: the rows held so far count as older (the session keeps them;
+    /// "older" brings them back), and the timeline follows what comes next.
+    ClearRows,
 }
 
 impl Reducible for State {
@@ -143,6 +146,7 @@ impl Reducible for State {
             Action::DismissTrust => s.trust = None,
             Action::Older { page, last } => s.prepend(page, last),
             Action::Restore(page) => s.restore(page),
+            Action::ClearRows => s.clear_rows(),
             Action::Connecting(url) => {
                 s.conn = ConnectionState {
                     status: ConnectionStatus::Connecting,
@@ -289,6 +293,22 @@ impl State {
         self.records = kept.into();
         self.view = view.into();
         self.older += drop as u64;
+        self.shifted = (self.shifted.0.wrapping_add(1), -(above as i64));
+    }
+
+    /// Lets go of every row held: they count as older, where [`Action::Older`] finds them
+    /// again (the session's records, in the engine or the history). The selection goes with
+    /// them, and the timeline follows the rows that come next.
+    fn clear_rows(&mut self) {
+        if self.records.is_empty() {
+            return;
+        }
+        self.older += self.records.len() as u64;
+        let above = self.view.len();
+        self.records = SharedVec::new();
+        self.view = SharedVec::new();
+        self.selected = None;
+        self.follow = true;
         self.shifted = (self.shifted.0.wrapping_add(1), -(above as i64));
     }
 
@@ -559,6 +579,37 @@ mod tests {
         let before = s.records.len();
         s = reduce(s, Action::Older { page: vec![rec(5, "sse", None, None)], last: true });
         assert_eq!(s.records.len(), before);
+    }
+
+    /// Clearing the live view lets go of the rows held: they count as older, the selection
+    /// goes, the timeline follows again; new rows come in alone, the cleared ones page back.
+    #[test]
+    fn clearing_the_view_counts_the_rows_as_older_and_pages_them_back() {
+        let mut s = Rc::new(State::default());
+        s = reduce(s, Action::Events(vec![UiEvent::Reset { window_rows: 100 }]));
+        s = reduce(s, batch((1..=30).map(|i| rec(i, "sse", None, None)).collect()));
+        s = reduce(s, Action::Select(7));
+        s = reduce(s, Action::SetFollow(false));
+        let shifts = s.shifted.0;
+        s = reduce(s, Action::ClearRows);
+        assert_eq!((s.records.len(), s.view.len(), s.older), (0, 0, 30));
+        assert_eq!(s.selected, None);
+        assert!(s.follow, "the cleared view follows what comes next");
+        assert_eq!(s.shifted, (shifts.wrapping_add(1), -30), "thirty rows left above the view");
+        // Nothing held: clearing again changes nothing.
+        let before = Rc::clone(&s);
+        s = reduce(s, Action::ClearRows);
+        assert!(Rc::ptr_eq(&before, &s));
+
+        s = reduce(s, batch((31..=32).map(|i| rec(i, "sse", None, None)).collect()));
+        assert_eq!(view_seqs(&s), vec![31, 32]);
+        assert_eq!(total(&s), 32);
+        s = reduce(
+            s,
+            Action::Older { page: (1..=30).map(|i| rec(i, "sse", None, None)).collect(), last: true },
+        );
+        assert_eq!(view_seqs(&s), (1..=32).collect::<Vec<_>>());
+        assert_eq!(s.older, 0);
     }
 
     /// A window that (re)starts mid-session gets the newest rows back: in front of any that

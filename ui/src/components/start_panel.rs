@@ -41,12 +41,13 @@ fn recent_servers(sessions: &[mcpscope_proto::SessionInfo]) -> Vec<(String, Tran
     out
 }
 
-const SHORTCUTS: [(&str, &str); 10] = [
+const SHORTCUTS: [(&str, &str); 11] = [
     ("Ctrl+1 … Ctrl+4", "Live, History, Auth, Settings"),
     ("↑ ↓  PgUp PgDn  Home End", "move through the timeline"),
     ("Enter", "open the selected record"),
     ("/", "filter the timeline (Ctrl+L clears it)"),
     ("f", "follow new records"),
+    ("Ctrl+K", "clear the timeline (↑ older brings rows back)"),
     ("Esc", "back to the timeline"),
     ("Ctrl+Enter", "send from the raw editor"),
     ("Ctrl+N", "a new window, a session of its own"),

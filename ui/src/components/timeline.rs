@@ -206,7 +206,9 @@ pub fn Timeline(props: &Props) -> Html {
         rows
     });
 
-    let empty = if props.records.is_empty() {
+    let empty = if props.records.is_empty() && props.older > 0 {
+        Some("Cleared: new traffic shows here. ↑ older brings back what came before.")
+    } else if props.records.is_empty() {
         Some("No traffic yet. Connect to a server or start the demo server.")
     } else if listed == 0 {
         Some("No records match the filter. Ctrl+L clears it.")
@@ -281,6 +283,7 @@ fn Toolbar(props: &ToolbarProps) -> Html {
     });
     let on_text = d.to_callback().reform(|e: Event| Action::SetFilterText(field_value(&e)));
     let on_follow = d.to_callback().reform(|_: MouseEvent| Action::ToggleFollow);
+    let on_clear = d.to_callback().reform(|_: MouseEvent| Action::ClearRows);
     let total = props.older + props.held as u64;
     let count = if props.shown == props.held {
         format!("{total} records")
@@ -322,6 +325,10 @@ fn Toolbar(props: &ToolbarProps) -> Html {
                 <LoadOlder older={props.older} first={props.first} dispatch={d.clone()} />
             }
             <span class="count" title={count_title}>{count}</span>
+            <button id="clear-rows" class="btn ghost small" onclick={on_clear} disabled={props.held == 0}
+                title="Clear the view (Ctrl+K): only what comes next is shown; ↑ older brings the rest back">
+                {"Clear"}
+            </button>
             <button id="follow" class={classes!("btn", "toggle", props.follow.then_some("on"))}
                 aria-pressed={props.follow.to_string()} onclick={on_follow}
                 title="Keep the newest record in view (f)">

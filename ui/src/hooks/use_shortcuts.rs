@@ -20,6 +20,8 @@ pub enum Shortcut {
     ToggleFollow,
     FocusFilter,
     ClearFilter,
+    /// Ctrl+K: clear the live view (its rows stay in the session, behind "older").
+    ClearRows,
     /// Escape: back to the timeline.
     FocusTimeline,
     /// Ctrl+1 … Ctrl+4 (and Ctrl+, for Settings): show that view.
@@ -40,6 +42,7 @@ pub fn shortcut(key: &str, ctrl: bool, alt_or_meta: bool, typing: bool, in_detai
     if ctrl {
         return match key {
             "l" | "L" => Some(Shortcut::ClearFilter),
+            "k" | "K" => Some(Shortcut::ClearRows),
             "1" => Some(Shortcut::Show(View::Live)),
             "2" => Some(Shortcut::Show(View::History)),
             "3" => Some(Shortcut::Show(View::Auth)),
@@ -114,6 +117,9 @@ fn on_key(t: &Targets, e: &KeyboardEvent) {
         (View::Live, Shortcut::ToggleFollow) => live.dispatch(Action::ToggleFollow),
         (View::Live, Shortcut::FocusFilter) => focus("filter-text"),
         (View::Live, Shortcut::ClearFilter) => live.dispatch(Action::ClearFilter),
+        (View::Live, Shortcut::ClearRows) => live.dispatch(Action::ClearRows),
+        // The History view's results are a search, not a live view.
+        (View::History | View::Auth, Shortcut::ClearRows) => {}
         (View::Live, Shortcut::FocusTimeline) => focus("timeline"),
         (View::History, Shortcut::Move(n)) => history.dispatch(HistoryAction::MoveSelection(n)),
         (View::History, Shortcut::First) => history.dispatch(HistoryAction::SelectFirst),
@@ -170,6 +176,8 @@ mod tests {
         assert_eq!(shortcut("f", false, false, true, false), None);
         assert_eq!(shortcut("ArrowDown", false, false, true, false), None);
         assert_eq!(shortcut("l", true, false, true, false), Some(Shortcut::ClearFilter));
+        assert_eq!(shortcut("k", true, false, true, false), Some(Shortcut::ClearRows));
+        assert_eq!(shortcut("k", false, false, false, false), None, "a plain k is just a key");
         assert_eq!(shortcut("Escape", false, false, true, false), Some(Shortcut::FocusTimeline));
         assert_eq!(shortcut("Enter", true, false, true, false), None);
     }
