@@ -2357,7 +2357,7 @@ async fn gui_panes_resize_by_keys_and_drag_and_keep_their_size() {
     };
     // The stylesheet's sizes first (an earlier run may have left some in the webview's storage).
     let defaults = "localStorage.removeItem('mcpscope.layout');
-        ['--detail-w', '--send-h'].forEach(v => document.documentElement.style.removeProperty(v))";
+        ['--detail-w', '--send-h', '--sessions-w', '--token-w'].forEach(v => document.documentElement.style.removeProperty(v))";
     c.execute(defaults, vec![]).await.expect("the default sizes");
     eventually("a row in the list", Duration::from_secs(10), newest_in_view).await;
     let (w0, h0) = (size("#detail", false).await, size(".send-panel", true).await);
@@ -2414,5 +2414,51 @@ async fn gui_panes_resize_by_keys_and_drag_and_keep_their_size() {
     .await;
     let kept = c.execute("return localStorage.getItem('mcpscope.layout')", vec![]).await.expect("storage");
     assert_eq!(kept, json!("{}"), "no size kept after the resets");
+
+    // A window too narrow for the pane's width narrows it (the timeline keeps 360 px), and
+    // the splitter says so.
+    let splitter = c.find(Locator::Css("#split-detail")).await.expect("the detail pane's splitter");
+    splitter
+        .send_keys("\u{E008}\u{E012}\u{E012}\u{E012}\u{E000}")
+        .await
+        .expect("Shift+arrow keys on the splitter");
+    let (width, height) = c.get_window_size().await.expect("the window's size");
+    // The window's least width (tauri.conf.json) leaves the timeline under 360 px beside a
+    // 632 px pane.
+    c.set_window_size(720, height as u32).await.expect("a narrower window");
+    eventually("the detail pane narrowed with the window", Duration::from_secs(10), || async {
+        let (pane, list) = (size("#detail", false).await?, size("#timeline", false).await?);
+        let now = splitter.attr("aria-valuenow").await.ok().flatten()?;
+        (pane < w0 + 192.0 && list >= 359.0 && now == pane.to_string()).then_some(())
+    })
+    .await;
+    c.set_window_size(width as u32, height as u32).await.expect("the window's size back");
+
+    // The History view's sessions list widens as its splitter moves right; the Auth view's
+    // token panel as its splitter moves left; both are kept.
+    c.execute("document.getElementById('view-history').click()", vec![]).await.expect("History");
+    let splitter = c.find(Locator::Css("#split-sessions")).await.expect("the sessions list's splitter");
+    let s0 = size(".sessions-pane", false).await.expect("the sessions list's width");
+    splitter.send_keys("\u{E014}\u{E014}").await.expect("arrow keys on the splitter");
+    eventually("the sessions list 32 px wider", Duration::from_secs(5), || async {
+        (size(".sessions-pane", false).await? == s0 + 32.0).then_some(())
+    })
+    .await;
+    c.execute("document.getElementById('view-auth').click()", vec![]).await.expect("Auth");
+    let splitter = c.find(Locator::Css("#split-token")).await.expect("the token panel's splitter");
+    let t0 = size("#token-panel", false).await.expect("the token panel's width");
+    splitter.send_keys("\u{E012}").await.expect("an arrow key on the splitter");
+    eventually("the token panel 16 px wider", Duration::from_secs(5), || async {
+        (size("#token-panel", false).await? == t0 + 16.0).then_some(())
+    })
+    .await;
+    let kept = c.execute("return localStorage.getItem('mcpscope.layout')", vec![]).await.expect("storage");
+    let kept: serde_json::Value = serde_json::from_str(kept.as_str().expect("a string")).expect("JSON");
+    assert_eq!(
+        (kept["sessions"].as_f64(), kept["token"].as_f64()),
+        (Some(s0 + 32.0), Some(t0 + 16.0)),
+        "both sizes kept: {kept}"
+    );
+    screenshot(&c, "panes-token-resized").await;
     c.close().await;
 }

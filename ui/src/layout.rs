@@ -1,8 +1,10 @@
-//! The window's resizable panes: the detail pane's width (Live and History) and the send
-//! panel's height, set by dragging the splitter beside a pane or with its arrow keys
+//! The window's resizable panes: the detail pane's width (Live and History), the send
+//! panel's height, the History sessions list's width and the Auth view's token panel's,
+//! set by dragging the splitter beside a pane or with its arrow keys
 //! ([`crate::components::splitter`]). A size is shown through a CSS variable on `<html>`
-//! (`--detail-w`, `--send-h`) that the stylesheet reads, so a drag moves a pane without a
-//! render, and kept in `localStorage` for the next start. No size set: the stylesheet's own.
+//! (`--detail-w`, `--send-h`, `--sessions-w`, `--token-w`) that the stylesheet reads, so a
+//! drag moves a pane without a render, and kept in `localStorage` for the next start. No
+//! size set: the stylesheet's own.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,13 +15,21 @@ pub enum Pane {
     Detail,
     /// The send panel along the bottom of the Live view: its height.
     Send,
+    /// The stored sessions on the left of the History view: its width.
+    Sessions,
+    /// The token inspector on the right of the Auth view: its width.
+    Token,
 }
 
 impl Pane {
+    const ALL: [Pane; 4] = [Pane::Detail, Pane::Send, Pane::Sessions, Pane::Token];
+
     fn var(self) -> &'static str {
         match self {
             Pane::Detail => "--detail-w",
             Pane::Send => "--send-h",
+            Pane::Sessions => "--sessions-w",
+            Pane::Token => "--token-w",
         }
     }
 
@@ -28,23 +38,32 @@ impl Pane {
         match self {
             Pane::Detail => 260.0,
             Pane::Send => 140.0,
+            Pane::Sessions => 180.0,
+            Pane::Token => 300.0,
         }
     }
 
     /// What the pane leaves at least to the view it shares its room with, px: the timeline's
-    /// (or the results') width beside the detail pane; above the send panel, the Live view's
-    /// toolbar, header and a few rows. The stylesheet says the same (`max-width`,
-    /// `max-height`), for a window made smaller later.
+    /// (or the results') width beside the detail pane and the sessions list, the OAuth
+    /// flow's beside the token panel; above the send panel, the Live view's toolbar, header
+    /// and a few rows. The stylesheet says the same (`max-width`, `max-height`), for a window
+    /// made smaller later.
     fn rest(self) -> f64 {
         match self {
-            Pane::Detail => 360.0,
+            Pane::Detail | Pane::Sessions | Pane::Token => 360.0,
             Pane::Send => 160.0,
         }
     }
 
     /// Whether the pane's splitter divides columns (it then moves left and right).
     pub fn between_columns(self) -> bool {
-        self == Pane::Detail
+        self != Pane::Send
+    }
+
+    /// Whether the pane lies before its splitter (left of it): it then grows as the
+    /// splitter moves on (right). The others lie after theirs.
+    pub fn before_splitter(self) -> bool {
+        self == Pane::Sessions
     }
 }
 
@@ -56,21 +75,22 @@ pub fn clamp(pane: Pane, px: f64, room: f64) -> f64 {
 }
 
 /// The size a drag gives: the pane's size when the drag began, the pointer moved by `moved`
-/// px since (right or down is positive). Both panes lie after their splitter, so a pane grows
-/// as its splitter moves back (left, up).
-pub fn dragged(start: f64, moved: f64) -> f64 {
-    start - moved
+/// px since (right or down is positive). A pane after its splitter grows as the splitter
+/// moves back (left, up); one before it as the splitter moves on.
+pub fn dragged(pane: Pane, start: f64, moved: f64) -> f64 {
+    if pane.before_splitter() { start + moved } else { start - moved }
 }
 
 /// The change a key on the splitter makes to its pane's size, px: the arrows along the
 /// splitter's axis move it 16 px (64 with Shift); `None` for any other key.
 pub fn key_step(pane: Pane, key: &str, shift: bool) -> Option<f64> {
     let step = if shift { 64.0 } else { 16.0 };
-    match (pane.between_columns(), key) {
-        (true, "ArrowLeft") | (false, "ArrowUp") => Some(step),
-        (true, "ArrowRight") | (false, "ArrowDown") => Some(-step),
-        _ => None,
-    }
+    let back = match (pane.between_columns(), key) {
+        (true, "ArrowLeft") | (false, "ArrowUp") => step,
+        (true, "ArrowRight") | (false, "ArrowDown") => -step,
+        _ => return None,
+    };
+    Some(if pane.before_splitter() { -back } else { back })
 }
 
 const KEY: &str = "mcpscope.layout";
@@ -82,6 +102,10 @@ struct Saved {
     detail: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     send: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sessions: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token: Option<f64>,
 }
 
 impl Saved {
@@ -89,6 +113,8 @@ impl Saved {
         match pane {
             Pane::Detail => &mut self.detail,
             Pane::Send => &mut self.send,
+            Pane::Sessions => &mut self.sessions,
+            Pane::Token => &mut self.token,
         }
     }
 
@@ -96,7 +122,7 @@ impl Saved {
     /// size is clamped again against the window when it is used).
     fn read(text: &str) -> Saved {
         let mut saved: Saved = serde_json::from_str(text).unwrap_or_default();
-        for pane in [Pane::Detail, Pane::Send] {
+        for pane in Pane::ALL {
             let slot = saved.slot(pane);
             *slot = slot.filter(|px| px.is_finite() && *px >= pane.min() && *px <= 10_000.0);
         }
@@ -138,9 +164,9 @@ pub fn reset(pane: Pane) {
 /// Shows the sizes kept by an earlier run (at start).
 pub fn restore() {
     let Some(text) = storage().and_then(|s| s.get_item(KEY).ok().flatten()) else { return };
-    let saved = Saved::read(&text);
-    for (pane, px) in [(Pane::Detail, saved.detail), (Pane::Send, saved.send)] {
-        if let Some(px) = px {
+    let mut saved = Saved::read(&text);
+    for pane in Pane::ALL {
+        if let Some(px) = *saved.slot(pane) {
             show(pane, px);
         }
     }
@@ -172,8 +198,13 @@ mod tests {
 
     #[test]
     fn a_pane_grows_as_its_splitter_moves_back_and_keys_move_along_its_axis() {
-        assert_eq!(dragged(440.0, -60.0), 500.0, "dragged left: the detail pane widens");
-        assert_eq!(dragged(280.0, 40.0), 240.0, "dragged down: the send panel shortens");
+        assert_eq!(dragged(Pane::Detail, 440.0, -60.0), 500.0, "dragged left: the detail pane widens");
+        assert_eq!(dragged(Pane::Send, 280.0, 40.0), 240.0, "dragged down: the send panel shortens");
+        assert_eq!(dragged(Pane::Token, 460.0, -20.0), 480.0, "dragged left: the token panel widens");
+        assert_eq!(dragged(Pane::Sessions, 236.0, 30.0), 266.0, "dragged right: the sessions list widens");
+        assert_eq!(key_step(Pane::Sessions, "ArrowRight", false), Some(16.0));
+        assert_eq!(key_step(Pane::Sessions, "ArrowLeft", true), Some(-64.0));
+        assert_eq!(key_step(Pane::Token, "ArrowLeft", false), Some(16.0));
         assert_eq!(key_step(Pane::Detail, "ArrowLeft", false), Some(16.0));
         assert_eq!(key_step(Pane::Detail, "ArrowRight", true), Some(-64.0));
         assert_eq!(key_step(Pane::Detail, "ArrowUp", false), None, "across the axis");
@@ -189,8 +220,9 @@ mod tests {
         let text = serde_json::to_string(&saved).unwrap();
         assert_eq!(text, r#"{"detail":520.0}"#);
         assert_eq!(Saved::read(&text), saved);
-        let odd = Saved::read(r#"{"detail": 12, "send": 300, "later": true}"#);
-        assert_eq!(odd, Saved { detail: None, send: Some(300.0) }, "below the least: left out");
+        let odd = Saved::read(r#"{"detail": 12, "send": 300, "sessions": 200, "token": 1e9, "later": true}"#);
+        let expected = Saved { send: Some(300.0), sessions: Some(200.0), ..Saved::default() };
+        assert_eq!(odd, expected, "below the least or absurd: left out");
         assert_eq!(Saved::read("not json"), Saved::default());
     }
 }

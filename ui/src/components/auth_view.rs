@@ -18,6 +18,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::json_view::JsonView;
+use crate::components::splitter::Splitter;
 use crate::format;
 use crate::ipc;
 use crate::state::{Action, State, View};
@@ -170,6 +171,7 @@ pub fn AuthView(props: &Props) -> Html {
                     }) }
                 }
             </section>
+            <Splitter pane={crate::layout::Pane::Token} id="split-token" label="Resize the token panel" />
             <aside id="token-panel" class="token-panel">
                 <div class="pane-head">
                     <span class="col-title">{"Token"}</span>

@@ -171,6 +171,7 @@ pub fn HistoryView(props: &Props) -> Html {
                 <Retention on_changed={reload.clone()} />
                 <CollectionsPane revision={*collections_rev} />
             </nav>
+            <Splitter pane={Pane::Sessions} id="split-sessions" label="Resize the sessions list" />
             <section class="timeline-pane">
                 <div class="toolbar">
                     <div class="query-box">

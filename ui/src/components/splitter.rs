@@ -1,8 +1,11 @@
 //! The handle on the edge of a resizable pane ([`crate::layout`]): drag it, or focus it and
 //! use the arrow keys (Shift: four times as far); a double-click gives the pane its default
-//! size. It sits just before its pane, over the pane's border, and takes no room of its own.
+//! size. It sits beside its pane (after the sessions list, before the others), over the
+//! pane's border, and takes no room of its own.
 
-use web_sys::HtmlElement;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{HtmlElement, ResizeObserver};
 use yew::prelude::*;
 
 use crate::layout::{self, Pane};
@@ -27,14 +30,15 @@ struct Drag {
 }
 
 /// The pane's size now and the room it shares with the view on the splitter's other side
-/// (the timeline or the results; the Live view above the send panel).
+/// (the timeline or the results; the OAuth flow; the Live view above the send panel).
 fn measure(splitter: &HtmlElement, pane: Pane) -> Option<(f64, f64)> {
     let after = splitter.next_element_sibling()?.get_bounding_client_rect();
     let before = splitter.previous_element_sibling()?.get_bounding_client_rect();
+    let (mine, other) = if pane.before_splitter() { (before, after) } else { (after, before) };
     Some(if pane.between_columns() {
-        (after.width(), after.width() + before.width())
+        (mine.width(), mine.width() + other.width())
     } else {
-        (after.height(), after.height() + before.height())
+        (mine.height(), mine.height() + other.height())
     })
 }
 
@@ -43,8 +47,8 @@ pub fn Splitter(props: &SplitterProps) -> Html {
     let pane = props.pane;
     let node = use_node_ref();
     let drag = use_mut_ref(|| Option::<Drag>::None);
-    // The size shown, for `aria-valuenow` (read when the splitter is drawn or moved).
-    let size = use_state(|| Option::<f64>::None);
+    // The size shown, for `aria-valuenow` (set as the splitter moves, and whenever the pane resizes).
+    let size = use_state_eq(|| Option::<f64>::None);
     let along =
         move |e: &PointerEvent| f64::from(if pane.between_columns() { e.client_x() } else { e.client_y() });
 
@@ -82,7 +86,7 @@ pub fn Splitter(props: &SplitterProps) -> Html {
         let (drag, set) = (drag.clone(), set.clone());
         Callback::from(move |e: PointerEvent| {
             let Some(d) = *drag.borrow() else { return };
-            let shown = set(layout::dragged(d.size, along(&e) - d.from), d.room, false);
+            let shown = set(layout::dragged(pane, d.size, along(&e) - d.from), d.room, false);
             if let Some(d) = drag.borrow_mut().as_mut() {
                 d.shown = Some(shown);
             }
@@ -115,11 +119,28 @@ pub fn Splitter(props: &SplitterProps) -> Html {
         })
     };
     {
-        // The size it starts at, for `aria-valuenow`.
+        // The pane's size for `aria-valuenow`, whatever changes it (a drag, a key, the window).
         let (node, size) = (node.clone(), size.clone());
         use_effect_with((), move |_| {
-            if let Some((now, _)) = node.cast::<HtmlElement>().and_then(|el| measure(&el, pane)) {
-                size.set(Some(now.round()));
+            let observer = node.cast::<HtmlElement>().and_then(|el| {
+                let pane_el = if pane.before_splitter() {
+                    el.previous_element_sibling()
+                } else {
+                    el.next_element_sibling()
+                }?;
+                let on_resize = Closure::<dyn Fn()>::new(move || {
+                    if let Some((now, _)) = measure(&el, pane) {
+                        size.set(Some(now.round()));
+                    }
+                });
+                let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
+                observer.observe(&pane_el);
+                Some((observer, on_resize))
+            });
+            move || {
+                if let Some((observer, _closure)) = observer {
+                    observer.disconnect();
+                }
             }
         });
     }
