@@ -2436,27 +2436,31 @@ async fn gui_panes_resize_by_keys_and_drag_and_keep_their_size() {
 
     // The History view's sessions list widens as its splitter moves right; the Auth view's
     // token panel as its splitter moves left; both are kept.
-    c.execute("document.getElementById('view-history').click()", vec![]).await.expect("History");
-    let splitter = c.find(Locator::Css("#split-sessions")).await.expect("the sessions list's splitter");
-    let s0 = size(".sessions-pane", false).await.expect("the sessions list's width");
-    splitter.send_keys("\u{E014}\u{E014}").await.expect("arrow keys on the splitter");
-    eventually("the sessions list 32 px wider", Duration::from_secs(5), || async {
-        (size(".sessions-pane", false).await? == s0 + 32.0).then_some(())
-    })
-    .await;
-    c.execute("document.getElementById('view-auth').click()", vec![]).await.expect("Auth");
-    let splitter = c.find(Locator::Css("#split-token")).await.expect("the token panel's splitter");
-    let t0 = size("#token-panel", false).await.expect("the token panel's width");
-    splitter.send_keys("\u{E012}").await.expect("an arrow key on the splitter");
-    eventually("the token panel 16 px wider", Duration::from_secs(5), || async {
-        (size("#token-panel", false).await? == t0 + 16.0).then_some(())
-    })
-    .await;
+    // Shows `view`, presses `keys` on `splitter`, and returns the pane's width before and after.
+    let widen =
+        |view: &'static str, splitter: &'static str, pane: &'static str, keys: &'static str, by: f64| {
+            let c = &c;
+            async move {
+                c.execute(&format!("document.getElementById('{view}').click()"), vec![])
+                    .await
+                    .expect("the view");
+                let handle = c.find(Locator::Css(splitter)).await.expect(splitter);
+                let before = size(pane, false).await.expect(pane);
+                handle.send_keys(keys).await.expect("arrow keys on the splitter");
+                eventually(&format!("{pane} {by} px wider"), Duration::from_secs(5), || async {
+                    (size(pane, false).await? == before + by).then_some(())
+                })
+                .await;
+                before + by
+            }
+        };
+    let s1 = widen("view-history", "#split-sessions", ".sessions-pane", "\u{E014}\u{E014}", 32.0).await;
+    let t1 = widen("view-auth", "#split-token", "#token-panel", "\u{E012}", 16.0).await;
     let kept = c.execute("return localStorage.getItem('mcpscope.layout')", vec![]).await.expect("storage");
     let kept: serde_json::Value = serde_json::from_str(kept.as_str().expect("a string")).expect("JSON");
     assert_eq!(
         (kept["sessions"].as_f64(), kept["token"].as_f64()),
-        (Some(s0 + 32.0), Some(t0 + 16.0)),
+        (Some(s1), Some(t1)),
         "both sizes kept: {kept}"
     );
     screenshot(&c, "panes-token-resized").await;

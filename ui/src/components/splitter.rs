@@ -3,11 +3,10 @@
 //! size. It sits beside its pane (after the sessions list, before the others), over the
 //! pane's border, and takes no room of its own.
 
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
-use web_sys::{HtmlElement, ResizeObserver};
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
+use crate::hooks::use_viewport::on_resize;
 use crate::layout::{self, Pane};
 
 #[derive(Properties, PartialEq)]
@@ -122,26 +121,19 @@ pub fn Splitter(props: &SplitterProps) -> Html {
         // The pane's size for `aria-valuenow`, whatever changes it (a drag, a key, the window).
         let (node, size) = (node.clone(), size.clone());
         use_effect_with((), move |_| {
-            let observer = node.cast::<HtmlElement>().and_then(|el| {
+            let watch = node.cast::<HtmlElement>().and_then(|el| {
                 let pane_el = if pane.before_splitter() {
                     el.previous_element_sibling()
                 } else {
                     el.next_element_sibling()
                 }?;
-                let on_resize = Closure::<dyn Fn()>::new(move || {
+                on_resize(&pane_el, move || {
                     if let Some((now, _)) = measure(&el, pane) {
                         size.set(Some(now.round()));
                     }
-                });
-                let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
-                observer.observe(&pane_el);
-                Some((observer, on_resize))
+                })
             });
-            move || {
-                if let Some((observer, _closure)) = observer {
-                    observer.disconnect();
-                }
-            }
+            move || drop(watch)
         });
     }
 

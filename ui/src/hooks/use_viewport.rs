@@ -25,6 +25,26 @@ pub fn measure(el: &Element) -> Viewport {
     }
 }
 
+/// Calls `f` whenever `el` changes size, until dropped.
+pub struct ResizeWatch {
+    observer: ResizeObserver,
+    _f: Closure<dyn Fn()>,
+}
+
+impl Drop for ResizeWatch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
+/// Watches `el`'s size (a `ResizeObserver`; `None` where there is none).
+pub fn on_resize(el: &Element, f: impl Fn() + 'static) -> Option<ResizeWatch> {
+    let f = Closure::<dyn Fn()>::new(f);
+    let observer = ResizeObserver::new(f.as_ref().unchecked_ref()).ok()?;
+    observer.observe(el);
+    Some(ResizeWatch { observer, _f: f })
+}
+
 /// The viewport of the scroll container `scroller`, re-measured when it resizes. Scroll
 /// handlers call `set(measure(..))` on the returned handle.
 #[hook]
@@ -33,19 +53,12 @@ pub fn use_viewport(scroller: NodeRef) -> UseStateHandle<Viewport> {
     {
         let viewport = viewport.clone();
         use_effect_with((), move |_| {
-            let observer = scroller.cast::<Element>().and_then(|el| {
+            let watch = scroller.cast::<Element>().and_then(|el| {
                 viewport.set(measure(&el));
                 let observed = el.clone();
-                let on_resize = Closure::<dyn Fn()>::new(move || viewport.set(measure(&observed)));
-                let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
-                observer.observe(&el);
-                Some((observer, on_resize))
+                on_resize(&el, move || viewport.set(measure(&observed)))
             });
-            move || {
-                if let Some((observer, _closure)) = observer {
-                    observer.disconnect();
-                }
-            }
+            move || drop(watch)
         });
     }
     viewport
