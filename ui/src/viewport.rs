@@ -33,6 +33,13 @@ pub fn keep_drawn(
         .then_some(FOLLOW_REDRAW_MS - since_ms)
 }
 
+/// Whether a list now scrolled to `top`, last seen scrolled to `was` and `grew` px taller
+/// since, was moved up by more than the browser's clamp of a taller list (which lowers the
+/// position by up to what it grew): by the user.
+pub fn moved_up(top: f64, was: f64, grew: f64) -> bool {
+    top < was - 1.0 - grew.max(0.0)
+}
+
 /// The rows to render for a viewport `height` px tall scrolled to `scroll_top`, as a range of
 /// positions in a list of `total` rows of `row_height` px each.
 pub fn visible_range(
@@ -70,6 +77,16 @@ pub fn reveal(pos: usize, scroll_top: f64, height: f64, row_height: f64) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_taller_list_clamped_up_is_not_the_user_scrolling() {
+        // Seen at a connect: left at 147 px, the list 11 px taller, clamped to 136.
+        assert!(!moved_up(136.0, 147.0, 11.0));
+        assert!(moved_up(136.0, 147.0, 0.0), "the same height: the user moved it");
+        assert!(moved_up(100.0, 147.0, 11.0), "further than the clamp: the user");
+        assert!(!moved_up(146.5, 147.0, -30.0), "a shorter list: within a pixel");
+        assert!(moved_up(140.0, 147.0, -30.0), "a shorter list is not clamped up");
+    }
 
     #[test]
     fn window_covers_viewport_plus_overscan_and_clamps_to_total() {

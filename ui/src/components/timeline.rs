@@ -12,7 +12,7 @@ use crate::hooks::use_viewport::{ScrollMemory, measure, use_reveal, use_viewport
 use crate::shared_vec::SharedVec;
 use crate::state::{Action, State};
 use crate::timing;
-use crate::viewport::{FOLLOW_OVERSCAN, OVERSCAN, ROW_HEIGHT, keep_drawn, visible_range};
+use crate::viewport::{FOLLOW_OVERSCAN, OVERSCAN, ROW_HEIGHT, keep_drawn, moved_up, visible_range};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -113,22 +113,26 @@ pub fn Timeline(props: &Props) -> Html {
     // A list that shrank (a trim, a filter) is clamped to its end: that is not the user. The
     // list's own height counts too: a window or pane resized while following keeps the newest
     // rows in view (the rows drawn are the bottom ones; the scroll position has to follow).
+    // A list grown taller is clamped too, its position lowered by up to what it grew: not the
+    // user either, even when rows came in before this effect saw it (following used to stop
+    // at a connect now and then, the status line settling as the first rows came).
     {
         let (scroller, memory, dispatch) = (scroller.clone(), props.scroll.clone(), props.dispatch.clone());
-        // Where this effect last left the list (none yet in a list just shown).
-        let left_at = use_mut_ref(|| None::<f64>);
+        // Where this effect last left the list, and the list's height then (none yet in a
+        // list just shown).
+        let left_at = use_mut_ref(|| None::<(f64, f64)>);
         let height = viewport.height.round() as i64;
         use_effect_with((total, props.follow, height), move |(_, follow, _)| {
             if let (true, Some(el)) = (*follow, scroller.cast::<Element>()) {
-                let top = f64::from(el.scroll_top());
-                let moved_up = left_at.borrow().is_some_and(|left| top < left - 1.0);
-                if moved_up && !at_bottom(&el, top) {
+                let (top, shown) = (f64::from(el.scroll_top()), f64::from(el.client_height()));
+                let by_user = left_at.borrow().is_some_and(|(left, was)| moved_up(top, left, shown - was));
+                if by_user && !at_bottom(&el, top) {
                     *left_at.borrow_mut() = None;
                     memory.set(top);
                     dispatch.dispatch(Action::SetFollow(false));
                 } else {
                     el.set_scroll_top(el.scroll_height());
-                    *left_at.borrow_mut() = Some(f64::from(el.scroll_top()));
+                    *left_at.borrow_mut() = Some((f64::from(el.scroll_top()), shown));
                 }
             } else {
                 *left_at.borrow_mut() = None;
@@ -162,8 +166,9 @@ pub fn Timeline(props: &Props) -> Html {
             let prev = memory.get();
             memory.set(vp.top);
             // The user scrolled up: stop following. Scrolled back down to the end: follow again.
-            // Programmatic scrolls and clamping after the list shrinks never move up off the end.
-            let unfollow = follow && vp.top < prev - 1.0 && !at_bottom;
+            // Programmatic scrolls and clamping after the list shrinks never move up off the end;
+            // a list grown taller is clamped by up to what it grew.
+            let unfollow = follow && moved_up(vp.top, prev, vp.height - viewport.height) && !at_bottom;
             if unfollow {
                 dispatch.dispatch(Action::SetFollow(false));
             } else if !follow && vp.top > prev + 1.0 && at_bottom {
