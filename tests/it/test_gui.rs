@@ -1633,6 +1633,12 @@ async fn gui_a_connection_left_out_of_the_history_is_shown_but_not_stored() {
         text_of(&c, "#unrecorded").await.filter(|t| t.contains("not recorded"))
     })
     .await;
+    // Clearing the timeline warns that only what is still in memory comes back.
+    eventually("the Clear button's warning", Duration::from_secs(10), || async {
+        let clear = c.find(Locator::Css("#clear-rows")).await.ok()?;
+        clear.attr("title").await.ok()?.filter(|t| t.contains("Not recorded"))
+    })
+    .await;
     wait_for_tools(&c).await;
     type_into(&c, "#tool-name", "echo").await;
     type_into(&c, "#tool-args", r#"{"message": "seen, not kept"}"#).await;

@@ -73,6 +73,7 @@ pub fn App() -> Html {
                     selected={state.selected}
                     response={response}
                     follow={state.follow}
+                    unrecorded={state.conn.unrecorded}
                     scroll={(*live_scroll).clone()}
                     dispatch={state.dispatcher()}
                 />

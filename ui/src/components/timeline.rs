@@ -27,6 +27,9 @@ pub struct Props {
     /// The response to the selected request, if any.
     pub response: Option<u64>,
     pub follow: bool,
+    /// The session is not written to the history: rows let go come back only from the
+    /// engine's memory (its newest records).
+    pub unrecorded: bool,
     /// Where the list was scrolled, kept while the timeline is not shown.
     pub scroll: ScrollMemory,
     pub dispatch: UseReducerDispatcher<State>,
@@ -225,7 +228,7 @@ pub fn Timeline(props: &Props) -> Html {
         <section class="timeline-pane">
             <Toolbar filter={props.filter.clone()} shown={listed} held={props.records.len()}
                 older={props.older} first={props.records.with(|r| r.first().map(|s| s.seq))}
-                follow={props.follow} dispatch={props.dispatch.clone()} />
+                follow={props.follow} unrecorded={props.unrecorded} dispatch={props.dispatch.clone()} />
             <div id="timeline" class="timeline" tabindex="0" ref={scroller} {onscroll} {onclick}>
                 { thead(false) }
                 <div class="rows" style={format!("height:{}px", total as f64 * ROW_HEIGHT)}>
@@ -277,6 +280,7 @@ struct ToolbarProps {
     /// The first held row's seq.
     first: Option<u64>,
     follow: bool,
+    unrecorded: bool,
     dispatch: UseReducerDispatcher<State>,
 }
 
@@ -289,6 +293,12 @@ fn Toolbar(props: &ToolbarProps) -> Html {
     let on_text = d.to_callback().reform(|e: Event| Action::SetFilterText(field_value(&e)));
     let on_follow = d.to_callback().reform(|_: MouseEvent| Action::ToggleFollow);
     let on_clear = d.to_callback().reform(|_: MouseEvent| Action::ClearRows);
+    let clear_title = if props.unrecorded {
+        "Clear the view (Ctrl+K): only what comes next is shown. Not recorded: ↑ older brings back \
+         only the records still in memory (Settings: Records in memory)"
+    } else {
+        "Clear the view (Ctrl+K): only what comes next is shown; ↑ older brings the rest back"
+    };
     let total = props.older + props.held as u64;
     let count = if props.shown == props.held {
         format!("{total} records")
@@ -331,7 +341,7 @@ fn Toolbar(props: &ToolbarProps) -> Html {
             }
             <span class="count" title={count_title}>{count}</span>
             <button id="clear-rows" class="btn ghost small" onclick={on_clear} disabled={props.held == 0}
-                title="Clear the view (Ctrl+K): only what comes next is shown; ↑ older brings the rest back">
+                title={clear_title}>
                 {"Clear"}
             </button>
             <button id="follow" class={classes!("btn", "toggle", props.follow.then_some("on"))}
