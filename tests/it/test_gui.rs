@@ -2442,7 +2442,8 @@ async fn gui_panes_resize_by_keys_and_drag_and_keep_their_size() {
 
     // The History view's sessions list widens as its splitter moves right; the Auth view's
     // token panel as its splitter moves left; both are kept.
-    // Shows `view`, presses `keys` on `splitter`, and returns the pane's width before and after.
+    // Shows `view`, presses `keys` on `splitter`, waits for the pane to be `by` px wider, and
+    // returns its width then.
     let widen =
         |view: &'static str, splitter: &'static str, pane: &'static str, keys: &'static str, by: f64| {
             let c = &c;

@@ -82,15 +82,16 @@ pub fn dragged(pane: Pane, start: f64, moved: f64) -> f64 {
 }
 
 /// The change a key on the splitter makes to its pane's size, px: the arrows along the
-/// splitter's axis move it 16 px (64 with Shift); `None` for any other key.
+/// splitter's axis move it 16 px (64 with Shift), the pane changing as a drag that far would
+/// change it; `None` for any other key.
 pub fn key_step(pane: Pane, key: &str, shift: bool) -> Option<f64> {
     let step = if shift { 64.0 } else { 16.0 };
-    let back = match (pane.between_columns(), key) {
-        (true, "ArrowLeft") | (false, "ArrowUp") => step,
-        (true, "ArrowRight") | (false, "ArrowDown") => -step,
+    let moved = match (pane.between_columns(), key) {
+        (true, "ArrowLeft") | (false, "ArrowUp") => -step,
+        (true, "ArrowRight") | (false, "ArrowDown") => step,
         _ => return None,
     };
-    Some(if pane.before_splitter() { -back } else { back })
+    Some(dragged(pane, 0.0, moved))
 }
 
 const KEY: &str = "mcpscope.layout";

@@ -3,7 +3,7 @@
 //! size. It sits beside its pane (after the sessions list, before the others), over the
 //! pane's border, and takes no room of its own.
 
-use web_sys::HtmlElement;
+use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
 use crate::hooks::use_viewport::on_resize;
@@ -28,12 +28,17 @@ struct Drag {
     shown: Option<f64>,
 }
 
-/// The pane's size now and the room it shares with the view on the splitter's other side
-/// (the timeline or the results; the OAuth flow; the Live view above the send panel).
+/// The pane beside the splitter, and the view on its other side (the timeline or the
+/// results; the OAuth flow; the Live view above the send panel).
+fn sides(splitter: &HtmlElement, pane: Pane) -> Option<(Element, Element)> {
+    let (before, after) = (splitter.previous_element_sibling()?, splitter.next_element_sibling()?);
+    Some(if pane.before_splitter() { (before, after) } else { (after, before) })
+}
+
+/// The pane's size now and the room it shares with the view on the splitter's other side.
 fn measure(splitter: &HtmlElement, pane: Pane) -> Option<(f64, f64)> {
-    let after = splitter.next_element_sibling()?.get_bounding_client_rect();
-    let before = splitter.previous_element_sibling()?.get_bounding_client_rect();
-    let (mine, other) = if pane.before_splitter() { (before, after) } else { (after, before) };
+    let (mine, other) = sides(splitter, pane)?;
+    let (mine, other) = (mine.get_bounding_client_rect(), other.get_bounding_client_rect());
     Some(if pane.between_columns() {
         (mine.width(), mine.width() + other.width())
     } else {
@@ -122,11 +127,7 @@ pub fn Splitter(props: &SplitterProps) -> Html {
         let (node, size) = (node.clone(), size.clone());
         use_effect_with((), move |_| {
             let watch = node.cast::<HtmlElement>().and_then(|el| {
-                let pane_el = if pane.before_splitter() {
-                    el.previous_element_sibling()
-                } else {
-                    el.next_element_sibling()
-                }?;
+                let (pane_el, _) = sides(&el, pane)?;
                 on_resize(&pane_el, move || {
                     if let Some((now, _)) = measure(&el, pane) {
                         size.set(Some(now.round()));

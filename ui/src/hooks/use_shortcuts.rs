@@ -118,14 +118,12 @@ fn on_key(t: &Targets, e: &KeyboardEvent) {
         (View::Live, Shortcut::FocusFilter) => focus("filter-text"),
         (View::Live, Shortcut::ClearFilter) => live.dispatch(Action::ClearFilter),
         (View::Live, Shortcut::ClearRows) => live.dispatch(Action::ClearRows),
-        // The History view's results are a search, not a live view.
-        (View::History | View::Auth, Shortcut::ClearRows) => {}
         (View::Live, Shortcut::FocusTimeline) => focus("timeline"),
         (View::History, Shortcut::Move(n)) => history.dispatch(HistoryAction::MoveSelection(n)),
         (View::History, Shortcut::First) => history.dispatch(HistoryAction::SelectFirst),
         (View::History, Shortcut::Last) => history.dispatch(HistoryAction::SelectLast),
-        // Nothing to follow in the past.
-        (View::History, Shortcut::ToggleFollow) => {}
+        // Nothing to follow or clear in the past: the results are a search.
+        (View::History, Shortcut::ToggleFollow | Shortcut::ClearRows) => {}
         (View::History, Shortcut::FocusFilter) => focus("history-query"),
         (View::History, Shortcut::ClearFilter) => {
             history.dispatch(HistoryAction::SetQuery(String::new()));
@@ -136,8 +134,11 @@ fn on_key(t: &Targets, e: &KeyboardEvent) {
         (View::Auth, Shortcut::First) => live.dispatch(Action::MoveAuthStep(i64::MIN)),
         (View::Auth, Shortcut::Last) => live.dispatch(Action::MoveAuthStep(i64::MAX)),
         (View::Auth, Shortcut::FocusTimeline) => focus("auth-steps"),
-        // No filter and nothing to follow in the OAuth debugger.
-        (View::Auth, Shortcut::ToggleFollow | Shortcut::FocusFilter | Shortcut::ClearFilter) => {}
+        // No filter and nothing to follow or clear in the OAuth debugger.
+        (
+            View::Auth,
+            Shortcut::ToggleFollow | Shortcut::FocusFilter | Shortcut::ClearFilter | Shortcut::ClearRows,
+        ) => {}
         // A form: Tab moves between its fields, Escape goes to the first.
         (View::Settings, Shortcut::FocusTimeline) => focus("limit-max-body"),
         (View::Settings, _) => {}
