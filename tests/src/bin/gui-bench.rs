@@ -115,12 +115,15 @@ return b.target.count;
 const POLL: &str = r#"
 const b = window.__bench;
 if (b.done === null) return null;
-const gaps = b.gaps.filter(([t]) => t >= b.t0 && t <= b.done + 20).map(([, g]) => g).sort((x, y) => x - y);
+const within = b.gaps.filter(([t]) => t >= b.t0 && t <= b.done + 20);
+const gaps = within.map(([, g]) => g).sort((x, y) => x - y);
+// The three longest frames: when each ended (ms after the click) and how long it was.
+const worst = within.slice().sort((x, y) => y[1] - x[1]).slice(0, 3).map(([t, g]) => [t - b.t0, g]);
 const at = (q) => gaps.length ? gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))] : 0;
 // The newest latency in the timeline: the call's result, as the app timed it on the wire.
 const lat = Array.from(document.querySelectorAll('#timeline .row .c-lat'), (e) => e.textContent).filter((t) => t).pop() || '';
 return { ms: b.done - b.t0, frames: gaps.length, max: gaps.length ? gaps[gaps.length - 1] : 0,
-         p50: at(0.5), p99: at(0.99), over100: gaps.filter((g) => g > 100).length, lat };
+         p50: at(0.5), p99: at(0.99), over100: gaps.filter((g) => g > 100).length, lat, worst };
 "#;
 
 #[derive(Debug)]
@@ -132,6 +135,8 @@ struct Frames {
     max: f64,
     p99: f64,
     over100: u64,
+    /// The longest frames: (when each ended, ms after the click; its length, ms).
+    worst: Vec<(f64, f64)>,
 }
 
 /// `153.2 ms` or `2.41 s` (the window's latency format) in ms.
@@ -154,6 +159,11 @@ fn frames(v: &Value) -> Frames {
         max: f("max"),
         p99: f("p99"),
         over100: f("over100") as u64,
+        worst: v
+            .get("worst")
+            .and_then(Value::as_array)
+            .map(|w| w.iter().filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -563,11 +573,12 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
             over100: f.over100,
         });
         println!(
-            "{:>8} on the wire: the call's result {} after it went out; in the page: {}; the app busy {:.0} ms after it (the history writer)",
+            "{:>8} on the wire: the call's result {} after it went out; in the page: {}; the app busy {:.0} ms after it (the history writer); longest frames {}",
             "",
             f.wire_ms.map_or("(not shown)".to_owned(), |ms| format!("{ms:.0} ms")),
             timing_delta(&stages, &timing(c).await),
-            settled.as_secs_f64() * 1000.0
+            settled.as_secs_f64() * 1000.0,
+            worst_frames(&f)
         );
     }
     summarize(&seen);
@@ -587,6 +598,21 @@ async fn bench(c: &Client, url: &str, app: u32, sizes: &[u64]) {
     );
     println!("processes: {}", tree_report(app));
     responsiveness(c, 100_000).await;
+}
+
+/// "55 ms ending 12 ms after the click, …": where a flood's longest frames fell, so that one
+/// at the start (the click's own work), in the middle (the flood) or at the end (the result
+/// drawn) can be told apart.
+fn worst_frames(f: &Frames) -> String {
+    let parts: Vec<String> = f
+        .worst
+        .iter()
+        .map(|(at, gap)| {
+            let end = if *at > f.ms { " (after the result)" } else { "" };
+            format!("{gap:.0} ms ending {at:.0} ms after the click{end}")
+        })
+        .collect();
+    parts.join(", ")
 }
 
 /// One flood's figures, for [`summarize`].
