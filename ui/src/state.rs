@@ -288,10 +288,11 @@ impl State {
         // resident part about the same, as the doubled room was never written; `gui-bench`
         // with a log in the page saw the view, trimmed to its exact size, doubled after every
         // trim).
-        let mut kept = Vec::with_capacity(rows_room(keep));
+        let room = rows_room(keep);
+        let mut kept = Vec::with_capacity(room);
         self.records.with(|r| kept.extend_from_slice(&r[drop..]));
         let above = self.view.with(|v| v.partition_point(|&i| (i as usize) < drop));
-        let mut view: Vec<u32> = Vec::with_capacity(rows_room(keep));
+        let mut view: Vec<u32> = Vec::with_capacity(room);
         self.view.with(|v| view.extend(v[above..].iter().map(|&i| i - drop as u32)));
         self.records = kept.into();
         self.view = view.into();
